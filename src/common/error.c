@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include <ccsp/error.h>
+
+static const struct {
+	const char *name;
+	const char *msg;
+} err_table[CCSP_ERR_COUNT_] = {
+	[CCSP_OK] = {"CCSP_OK", "success"},
+	[CCSP_ERR_ARG] = {"CCSP_ERR_ARG", "invalid argument"},
+	[CCSP_ERR_KEY_LENGTH] = {"CCSP_ERR_KEY_LENGTH", "wrong key length"},
+	[CCSP_ERR_IV_LENGTH] = {"CCSP_ERR_IV_LENGTH", "wrong IV length"},
+	[CCSP_ERR_DATA_LENGTH] = {"CCSP_ERR_DATA_LENGTH", "input length not allowed"},
+	[CCSP_ERR_BUFFER_TOO_SMALL] = {"CCSP_ERR_BUFFER_TOO_SMALL", "output buffer too small"},
+	[CCSP_ERR_PADDING] = {"CCSP_ERR_PADDING", "bad padding"},
+	[CCSP_ERR_AUTH] = {"CCSP_ERR_AUTH", "authentication failed"},
+	[CCSP_ERR_SIGNATURE] = {"CCSP_ERR_SIGNATURE", "signature does not verify"},
+	[CCSP_ERR_DECODE] = {"CCSP_ERR_DECODE", "malformed encoding"},
+	[CCSP_ERR_POINT] = {"CCSP_ERR_POINT", "invalid curve point"},
+	[CCSP_ERR_KEY] = {"CCSP_ERR_KEY", "invalid key"},
+	[CCSP_ERR_STATE] = {"CCSP_ERR_STATE", "call out of sequence"},
+	[CCSP_ERR_MODULE_STATE] = {"CCSP_ERR_MODULE_STATE", "crypto module is in the error state"},
+	[CCSP_ERR_SELFTEST] = {"CCSP_ERR_SELFTEST", "self-test failed"},
+	[CCSP_ERR_INTEGRITY] = {"CCSP_ERR_INTEGRITY", "library integrity check failed"},
+	[CCSP_ERR_RNG] = {"CCSP_ERR_RNG", "random number generator failure"},
+	[CCSP_ERR_RESEED_REQUIRED] = {"CCSP_ERR_RESEED_REQUIRED", "DRBG reseed required"},
+	[CCSP_ERR_NOMEM] = {"CCSP_ERR_NOMEM", "out of memory"},
+	[CCSP_ERR_IO] = {"CCSP_ERR_IO", "I/O error"},
+	[CCSP_ERR_UNSUPPORTED] = {"CCSP_ERR_UNSUPPORTED", "not supported"},
+	[CCSP_ERR_PASSWORD] = {"CCSP_ERR_PASSWORD", "wrong password"},
+	[CCSP_ERR_INTERNAL] = {"CCSP_ERR_INTERNAL", "internal error"},
+	[CCSP_ERR_PAIRWISE] = {"CCSP_ERR_PAIRWISE", "pairwise-consistency test failed"},
+	[CCSP_ERR_KEY_EXCHANGE] = {"CCSP_ERR_KEY_EXCHANGE", "key exchange failed"},
+};
+
+const char *ccsp_err_name(ccsp_err err)
+{
+	if ((unsigned)err >= CCSP_ERR_COUNT_ || err_table[err].name == NULL)
+		return "CCSP_ERR_UNKNOWN";
+	return err_table[err].name;
+}
+
+const char *ccsp_err_str(ccsp_err err)
+{
+	if ((unsigned)err >= CCSP_ERR_COUNT_ || err_table[err].msg == NULL)
+		return "unknown error";
+	return err_table[err].msg;
+}

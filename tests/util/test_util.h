@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Helpers shared by the unit tests (never linked into libccsp). */
+#ifndef CCSP_TEST_UTIL_H
+#define CCSP_TEST_UTIL_H
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <ccsp/error.h>
+
+/* Decode hex (no separators) into out; returns the byte count. Aborts the test on bad hex or overflow. */
+size_t hex2bin(const char *hex, uint8_t *out, size_t cap);
+/* Encode n bytes as lowercase hex into a static rotating buffer (for messages). */
+const char *bin2hex(const uint8_t *p, size_t n);
+/* Deterministic pseudo-random bytes for reproducible test inputs (not for keys in production). */
+void test_rand(void *buf, size_t n);
+void test_rand_seed(uint64_t seed);
+size_t test_rand_below(size_t n);
+
+/* Assert a ccsp_err equals the expected one, printing names on failure. */
+#define assert_ccsp(expected, expr)                                                                \
+	do {                                                                                       \
+		ccsp_err got_ = (expr);                                                            \
+		if (got_ != (expected))                                                            \
+			fail_msg("%s: got %s, expected %s", #expr, ccsp_err_name(got_),            \
+			         ccsp_err_name(expected));                                         \
+	} while (0)
+#define assert_ok(expr) assert_ccsp(CCSP_OK, expr)
+
+/* Compare with a hex string. */
+#define assert_hex_equal(hex, buf, n)                                                              \
+	do {                                                                                       \
+		uint8_t exp_[4096];                                                                \
+		size_t en_ = hex2bin((hex), exp_, sizeof exp_);                                    \
+		assert_int_equal(en_, (n));                                                        \
+		if (memcmp(exp_, (buf), (n)) != 0)                                                 \
+			fail_msg("got %s\nexpected %s", bin2hex((buf), (n)), (hex));               \
+	} while (0)
+
+#endif
