@@ -59,8 +59,9 @@ static const drbg_kat kat_plain = {
 	"c0960a3098ea89c2378d11ea3d3efec20b64e5da27543ab8e2a2f9b02ee956a4ad515dea1ef76737f6f42c4a3dc5e5eb9add1fea0bb67b",
 };
 
-/* The GM-mode SM3 vector of emmansun/gmsm drbg/hash_drbg_test.go (a third-party Go implementation,
- * test case 8): instantiate -> reseed -> generate -> generate; only some values are published. */
+/* The GM-mode SM3 vector of emmansun/gmsm drbg/hash_drbg_test.go (commit 0342ada3; a third-party Go
+ * implementation, the second `gm: true` entry of its table): instantiate -> reseed -> generate ->
+ * generate; it publishes V and C along the way and the second output. */
 static void test_kat_emmansun(void **state)
 {
 	(void)state;
