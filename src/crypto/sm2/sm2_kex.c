@@ -202,5 +202,7 @@ ccsp_err ccsp_sm2_kex_confirm(const ccsp_sm2_kex *kex, const uint8_t s_peer[32])
 	CCSP_GUARD(ccsp_module_ready());
 	CCSP_ENSURE(kex != NULL && s_peer != NULL, CCSP_ERR_ARG);
 	CCSP_ENSURE(kex->state == KEX_DONE, CCSP_ERR_STATE);
-	return ct_memeq(kex->s_peer, s_peer, 32) ? CCSP_OK : CCSP_ERR_KEY_EXCHANGE;
+	int match = ct_memeq(kex->s_peer, s_peer, 32);
+	ct_declassify(&match, sizeof match); /* the outcome is public, the hashes are not compared byte by byte */
+	return match ? CCSP_OK : CCSP_ERR_KEY_EXCHANGE;
 }

@@ -169,6 +169,7 @@ static ccsp_err key_set_scalar(ccsp_sm2_key *key, const uint64_t d[4])
 		goto out;
 	}
 	impl->mul_base(&p, d);
+	ct_declassify(&p, sizeof p); /* the public key */
 	memcpy(key->d, d, sizeof key->d);
 	ccsp_sm2_sc_to_mont(key->d_m, d);
 	ccsp_sm2_sc_add(t, d, one);
