@@ -169,6 +169,14 @@ static void test_field_ops(void **state)
 		check_mod(r, a, b, bn_p, 1);
 		ccsp_sm2_fe_sub(r, a, b);
 		check_mod(r, a, b, bn_p, 2);
+		for (size_t k = 0; list[k] != NULL; k++) {
+			list[k]->fe_add(r, a, b);
+			check_mod(r, a, b, bn_p, 1);
+			list[k]->fe_sub(r, a, b);
+			check_mod(r, a, b, bn_p, 2);
+			list[k]->fe_sub(r, b, a);
+			check_mod(r, b, a, bn_p, 2);
+		}
 	}
 }
 

@@ -109,7 +109,7 @@ static inline void ccsp_sm2_fe_select(uint64_t r[4], uint64_t mask, const uint64
 #define CCSP_SM2_Q1 0xffffffffffffffffULL
 #define CCSP_SM2_Q2 0xfffffffeffffffffULL
 
-static inline void ccsp_sm2_fe_mul_portable(uint64_t r[4], const uint64_t a[4], const uint64_t b[4])
+static inline __attribute__((always_inline)) void ccsp_sm2_fe_mul_portable(uint64_t r[4], const uint64_t a[4], const uint64_t b[4])
 {
 	uint64_t t[6] = {0, 0, 0, 0, 0, 0};
 	for (int i = 0; i < 4; i++) {
@@ -165,6 +165,8 @@ typedef struct ccsp_sm2_impl {
 	const char *name;
 	void (*fe_mul)(uint64_t r[4], const uint64_t a[4], const uint64_t b[4]);
 	void (*fe_sqr)(uint64_t r[4], const uint64_t a[4]);
+	void (*fe_add)(uint64_t r[4], const uint64_t a[4], const uint64_t b[4]);
+	void (*fe_sub)(uint64_t r[4], const uint64_t a[4], const uint64_t b[4]);
 	void (*fe_inv)(uint64_t r[4], const uint64_t a[4]);
 	/* Complete constant-time point operations (any inputs, infinity included). */
 	void (*point_dbl)(ccsp_sm2_jpoint *r, const ccsp_sm2_jpoint *a);

@@ -14,8 +14,12 @@
 
 #include "sm2_arith.h"
 
-#define fadd ccsp_sm2_fe_add
-#define fsub ccsp_sm2_fe_sub
+#ifndef FE_ADD
+#define FE_ADD ccsp_sm2_fe_add
+#define FE_SUB ccsp_sm2_fe_sub
+#endif
+#define fadd FE_ADD
+#define fsub FE_SUB
 #define fsel ccsp_sm2_fe_select
 #define fzero ccsp_sm2_fe_is_zero
 
@@ -37,6 +41,16 @@ static void fe_mul_fn(uint64_t r[4], const uint64_t a[4], const uint64_t b[4])
 static void fe_sqr_fn(uint64_t r[4], const uint64_t a[4])
 {
 	fsqr(r, a);
+}
+
+static void fe_add_fn(uint64_t r[4], const uint64_t a[4], const uint64_t b[4])
+{
+	fadd(r, a, b);
+}
+
+static void fe_sub_fn(uint64_t r[4], const uint64_t a[4], const uint64_t b[4])
+{
+	fsub(r, a, b);
 }
 
 static void sqr_n(uint64_t r[4], const uint64_t a[4], int n)
@@ -239,6 +253,8 @@ const ccsp_sm2_impl SM2_IMPL_STRUCT = {
 	.name = SM2_IMPL_NAME,
 	.fe_mul = fe_mul_fn,
 	.fe_sqr = fe_sqr_fn,
+	.fe_add = fe_add_fn,
+	.fe_sub = fe_sub_fn,
 	.fe_inv = fe_inv,
 	.point_dbl = point_dbl,
 	.point_add = point_add_complete,

@@ -50,8 +50,9 @@ static void comb_lookup(ccsp_sm2_apoint *r, const ccsp_sm2_apoint row[CCSP_SM2_C
 
 static void cond_negate_y(uint64_t y[4], uint64_t neg)
 {
+	static const uint64_t zero[4] = {0, 0, 0, 0};
 	uint64_t t[4];
-	ccsp_sm2_fe_neg(t, y);
+	fsub(t, zero, y);
 	fsel(y, neg, t, y);
 }
 
