@@ -200,9 +200,10 @@ static void point_add_complete(ccsp_sm2_jpoint *r, const ccsp_sm2_jpoint *a, con
 }
 
 /*
- * r = a + (b.x, b.y, 1), or a when b_inf; a may be infinity; a != +-b (callers guarantee it).
+ * r = a + (b.x, b.y, 1), or a when b_inf; a may be infinity. Returns all-ones when a == b (then r
+ * is wrong): constant-time callers show it cannot happen, variable-time ones substitute a doubling.
  */
-static void point_madd(ccsp_sm2_jpoint *r, const ccsp_sm2_jpoint *a, const ccsp_sm2_apoint *b, uint64_t b_inf)
+static uint64_t point_madd(ccsp_sm2_jpoint *r, const ccsp_sm2_jpoint *a, const ccsp_sm2_apoint *b, uint64_t b_inf)
 {
 	uint64_t z1z1[4], u2[4], s2[4], h[4], rr[4], hh[4], hhh[4], v[4], t[4];
 	ccsp_sm2_jpoint sum;
@@ -213,6 +214,7 @@ static void point_madd(ccsp_sm2_jpoint *r, const ccsp_sm2_jpoint *a, const ccsp_
 	fmul(s2, s2, z1z1);
 	fsub(h, u2, a->x);
 	fsub(rr, s2, a->y);
+	uint64_t same = fzero(h) & fzero(rr);
 	fsqr(hh, h);
 	fmul(hhh, hh, h);
 	fmul(v, a->x, hh);
@@ -230,6 +232,7 @@ static void point_madd(ccsp_sm2_jpoint *r, const ccsp_sm2_jpoint *a, const ccsp_
 	fsel(sum.z, a_inf, ccsp_sm2_fe_one, sum.z);
 	point_select(r, b_inf, a, &sum);
 	ccsp_memzero(&sum, sizeof sum);
+	return same;
 }
 
 /* Affine coordinates of a (all-ones returned and r = 0 when a is infinity). */

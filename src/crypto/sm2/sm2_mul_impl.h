@@ -31,21 +31,31 @@ static inline uint64_t booth_digit(uint64_t v, int w, uint64_t *neg)
 	return ct_select64(s, ((uint64_t)1 << w) - d, d);
 }
 
-static void comb_lookup(ccsp_sm2_apoint *r, const ccsp_sm2_apoint row[CCSP_SM2_COMB_POINTS], uint64_t idx)
+/* 128-bit lanes (SSE2 on x86-64, plain pairs elsewhere): the masked scan reads 16 bytes per step. */
+typedef uint64_t sm2_v2 __attribute__((vector_size(16)));
+
+/* r = the idx-th of n entries of nv vectors each (idx 1..n; 0 gives all zero), reading every entry. */
+static inline void ct_lookup(sm2_v2 *r, const void *tab, size_t n, size_t nv, uint64_t idx)
 {
-	uint64_t acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
-	for (uint64_t j = 0; j < CCSP_SM2_COMB_POINTS; j++) {
+	const unsigned char *p = tab;
+	for (size_t l = 0; l < nv; l++)
+		r[l] = (sm2_v2){0, 0};
+	for (uint64_t j = 0; j < n; j++) {
 		uint64_t m = ct_eq64(j + 1, idx);
-		const uint64_t *e = row[j].x;
-		for (int l = 0; l < 4; l++) {
-			acc[l] |= e[l] & m;
-			acc[4 + l] |= row[j].y[l] & m;
+		sm2_v2 mv = {m, m};
+		for (size_t l = 0; l < nv; l++) {
+			sm2_v2 e;
+			memcpy(&e, p + (j * nv + l) * sizeof e, sizeof e);
+			r[l] |= e & mv;
 		}
 	}
-	for (int l = 0; l < 4; l++) {
-		r->x[l] = acc[l];
-		r->y[l] = acc[4 + l];
-	}
+}
+
+static void comb_lookup(ccsp_sm2_apoint *r, const ccsp_sm2_apoint row[CCSP_SM2_COMB_POINTS], uint64_t idx)
+{
+	sm2_v2 acc[4];
+	ct_lookup(acc, row, CCSP_SM2_COMB_POINTS, 4, idx);
+	memcpy(r, acc, sizeof *r);
 }
 
 static void cond_negate_y(uint64_t y[4], uint64_t neg)
@@ -93,19 +103,9 @@ static uint64_t mul_base(ccsp_sm2_apoint *r, const uint64_t k[4])
 
 static void jtable_lookup(ccsp_sm2_jpoint *r, const ccsp_sm2_jpoint tab[16], uint64_t idx)
 {
-	uint64_t acc[12] = {0};
-	for (uint64_t j = 0; j < 16; j++) {
-		uint64_t m = ct_eq64(j + 1, idx);
-		const uint64_t *e = tab[j].x;
-		for (int l = 0; l < 4; l++) {
-			acc[l] |= e[l] & m;
-			acc[4 + l] |= tab[j].y[l] & m;
-			acc[8 + l] |= tab[j].z[l] & m;
-		}
-	}
-	memcpy(r->x, acc, sizeof r->x);
-	memcpy(r->y, acc + 4, sizeof r->y);
-	memcpy(r->z, acc + 8, sizeof r->z);
+	sm2_v2 acc[6];
+	ct_lookup(acc, tab, 16, 6, idx);
+	memcpy(r, acc, sizeof *r);
 }
 
 /*
@@ -162,6 +162,19 @@ static void point_add_vartime(ccsp_sm2_jpoint *r, const ccsp_sm2_jpoint *a, cons
 	*r = sum;
 }
 
+/* a += b (affine), any a and b. */
+static void point_madd_vartime(ccsp_sm2_jpoint *a, const ccsp_sm2_apoint *b)
+{
+	ccsp_sm2_jpoint sum;
+	if (point_madd(&sum, a, b, 0) && !fzero(a->z)) {
+		memcpy(sum.x, b->x, sizeof sum.x);
+		memcpy(sum.y, b->y, sizeof sum.y);
+		memcpy(sum.z, ccsp_sm2_fe_one, sizeof sum.z);
+		point_dbl(&sum, &sum);
+	}
+	*a = sum;
+}
+
 /* Width-5 NAF of k: odd digits in [-15, 15]; returns the number of digits. */
 static int wnaf5(int8_t out[258], const uint64_t k[4])
 {
@@ -199,13 +212,10 @@ static void mul_double_vartime(ccsp_sm2_jpoint *r, const uint64_t s[4], const ui
 		uint64_t neg, mag = booth_digit(scalar_window(s, 6 * i - 1, 6), 6, &neg);
 		if (mag == 0)
 			continue;
-		q = (ccsp_sm2_jpoint){{0}, {0}, {0}};
-		memcpy(q.x, (*tab)[i][mag - 1].x, sizeof q.x);
-		memcpy(q.y, (*tab)[i][mag - 1].y, sizeof q.y);
-		memcpy(q.z, ccsp_sm2_fe_one, sizeof q.z);
+		ccsp_sm2_apoint e = (*tab)[i][mag - 1];
 		if (neg)
-			ccsp_sm2_fe_neg(q.y, q.y);
-		point_add_vartime(&accg, &accg, &q);
+			ccsp_sm2_fe_neg(e.y, e.y);
+		point_madd_vartime(&accg, &e);
 	}
 	memcpy(odd[0].x, p->x, sizeof odd[0].x);
 	memcpy(odd[0].y, p->y, sizeof odd[0].y);

@@ -8,7 +8,7 @@
 
 #include "sm2_arith.h"
 
-static ccsp_sm2_comb_table comb_table;
+static ccsp_sm2_comb_table comb_table __attribute__((aligned(64)));
 static pthread_once_t comb_once = PTHREAD_ONCE_INIT;
 
 static void comb_init(void)
