@@ -17,6 +17,9 @@ static int always(void)
 /* Fastest last: each entry is offered only when the CPU supports it. */
 static const impl_entry all_impls[] = {
 	{&ccsp_sm3_impl_portable, always},
+#if defined(__x86_64__)
+	{&ccsp_sm3_impl_avx2_bmi2, ccsp_sm3_avx2_bmi2_supported},
+#endif
 };
 
 #define N_IMPLS (sizeof all_impls / sizeof all_impls[0])

@@ -18,6 +18,11 @@ typedef struct ccsp_sm3_impl {
 
 /* The portable implementation: always present. */
 extern const ccsp_sm3_impl ccsp_sm3_impl_portable;
+#if defined(__x86_64__)
+/* Vector message expansion and rorx rounds; needs AVX2 and BMI2. */
+extern const ccsp_sm3_impl ccsp_sm3_impl_avx2_bmi2;
+int ccsp_sm3_avx2_bmi2_supported(void);
+#endif
 
 /* Best implementation this CPU supports (decided once from CPUID). */
 const ccsp_sm3_impl *ccsp_sm3_impl_best(void);
