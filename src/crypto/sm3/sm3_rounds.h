@@ -78,7 +78,8 @@
 		SM3_ROUND(ADD_FF, GG, b, c, d, a, f, g, h, e, KJ(j + 3), WJ(j + 3), WPJ(j + 3));    \
 	} while (0)
 
-/* T_j <<< (j mod 32) for j = 0..63 (clause 4.2 and the SS1 step of 5.3.3). */
-extern const uint32_t ccsp_sm3_k[64];
+/* T_j <<< (j mod 32) for j = 0..63 (clause 4.2 and the SS1 step of 5.3.3). Hidden, so that
+ * position-independent code reads it PC-relative instead of through the GOT. */
+extern __attribute__((visibility("hidden"))) const uint32_t ccsp_sm3_k[64];
 
 #endif
