@@ -52,9 +52,12 @@ const ccsp_sm3_impl *ccsp_sm3_impl_best(void)
 	return best;
 }
 
-void ccsp_sm3_impl_force(const ccsp_sm3_impl *impl)
+const ccsp_sm3_impl *ccsp_sm3_impl_force(const ccsp_sm3_impl *impl)
 {
+	const ccsp_sm3_impl *prev = forced;
+
 	forced = impl;
+	return prev;
 }
 
 ccsp_sm3_compress_fn ccsp_sm3_compress_active(void)
