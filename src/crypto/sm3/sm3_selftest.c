@@ -3,8 +3,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include <ccsp/mem.h>
-
 #include "ct.h"
 #include "selftest.h"
 #include "sm3_internal.h"
