@@ -17,7 +17,6 @@ static const selftest_fn selftests[] = {
 	ccsp_sm3_selftest,
 	ccsp_sm4_selftest,
 	ccsp_drbg_selftest,
-	ccsp_sm2_selftest,
 	NULL,
 };
 
