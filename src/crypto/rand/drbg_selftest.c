@@ -9,6 +9,7 @@
 #include <ccsp/rand.h>
 
 #include "entropy.h"
+#include "module.h"
 #include "selftest.h"
 
 /* Fixed inputs: entropy 00..1f, nonce 20..2f, reseed entropy 80..9f, ASCII strings below.
