@@ -148,10 +148,12 @@ static ccsp_err scan_body(const uint8_t *in, size_t len, size_t *pos, size_t *nc
 {
 	size_t i = *pos, n = 0, pad = 0;
 	uint32_t bad = 0;
+	/* RFC 1421 encapsulated headers ("Proc-Type: 4,ENCRYPTED") on the first line: legacy encryption. */
+	const uint8_t *eol = memchr(in + i, '\n', len - i);
+	CCSP_ENSURE(eol == NULL || memchr(in + i, ':', (size_t)(eol - (in + i))) == NULL, CCSP_ERR_UNSUPPORTED);
 	for (; i < len && in[i] != '-'; i++) {
 		if (is_blank(in[i]))
 			continue;
-		CCSP_ENSURE(in[i] != ':', CCSP_ERR_UNSUPPORTED);
 		if (in[i] == '=') {
 			pad++;
 			continue;
@@ -162,7 +164,7 @@ static ccsp_err scan_body(const uint8_t *in, size_t len, size_t *pos, size_t *nc
 	}
 	CCSP_ENSURE(bad == 0 && (n + pad) % 4 == 0 && pad <= 2 && n > 0, CCSP_ERR_DECODE);
 	CCSP_ENSURE(pad == 0 || n % 4 != 0, CCSP_ERR_DECODE);
-	CCSP_ENSURE(i > 0 && in[i - 1] == '\n' && starts_with(in + i, len - i, pem_end), CCSP_ERR_DECODE);
+	CCSP_ENSURE(i > 0 && is_blank(in[i - 1]) && starts_with(in + i, len - i, pem_end), CCSP_ERR_DECODE);
 	*pos = i;
 	*nchars = n;
 	*npad = pad;
