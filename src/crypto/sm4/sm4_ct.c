@@ -23,16 +23,20 @@
 
 #include <ccsp/mem.h>
 
+/* 128 lanes per bit-plane: two 64-bit words. GCC's generic vectors compile to SSE2 / NEON
+ * where present and to pairs of scalar operations elsewhere. */
+typedef uint64_t bsw __attribute__((vector_size(16)));
+
 /* GF(16) = GF(2)[z]/(z^4 + z + 1), bit-planes: r = a * b. */
-static inline void gf16_mul(uint64_t r[4], const uint64_t a[4], const uint64_t b[4])
+static inline void gf16_mul(bsw r[4], const bsw a[4], const bsw b[4])
 {
-	uint64_t c0 = a[0] & b[0];
-	uint64_t c1 = (a[0] & b[1]) ^ (a[1] & b[0]);
-	uint64_t c2 = (a[0] & b[2]) ^ (a[1] & b[1]) ^ (a[2] & b[0]);
-	uint64_t c3 = (a[0] & b[3]) ^ (a[1] & b[2]) ^ (a[2] & b[1]) ^ (a[3] & b[0]);
-	uint64_t c4 = (a[1] & b[3]) ^ (a[2] & b[2]) ^ (a[3] & b[1]);
-	uint64_t c5 = (a[2] & b[3]) ^ (a[3] & b[2]);
-	uint64_t c6 = a[3] & b[3];
+	bsw c0 = a[0] & b[0];
+	bsw c1 = (a[0] & b[1]) ^ (a[1] & b[0]);
+	bsw c2 = (a[0] & b[2]) ^ (a[1] & b[1]) ^ (a[2] & b[0]);
+	bsw c3 = (a[0] & b[3]) ^ (a[1] & b[2]) ^ (a[2] & b[1]) ^ (a[3] & b[0]);
+	bsw c4 = (a[1] & b[3]) ^ (a[2] & b[2]) ^ (a[3] & b[1]);
+	bsw c5 = (a[2] & b[3]) ^ (a[3] & b[2]);
+	bsw c6 = a[3] & b[3];
 	/* z^4 = z + 1, z^5 = z^2 + z, z^6 = z^3 + z^2 */
 	r[0] = c0 ^ c4;
 	r[1] = c1 ^ c4 ^ c5;
@@ -41,21 +45,21 @@ static inline void gf16_mul(uint64_t r[4], const uint64_t a[4], const uint64_t b
 }
 
 /* GF(16) inversion (0 -> 0): algebraic normal form of a^14. */
-static inline void gf16_inv(uint64_t r[4], const uint64_t a[4])
+static inline void gf16_inv(bsw r[4], const bsw a[4])
 {
-	uint64_t a01 = a[0] & a[1], a02 = a[0] & a[2], a03 = a[0] & a[3];
-	uint64_t a12 = a[1] & a[2], a13 = a[1] & a[3], a23 = a[2] & a[3];
-	uint64_t a123 = a12 & a[3];
+	bsw a01 = a[0] & a[1], a02 = a[0] & a[2], a03 = a[0] & a[3];
+	bsw a12 = a[1] & a[2], a13 = a[1] & a[3], a23 = a[2] & a[3];
+	bsw a123 = a12 & a[3];
 	r[0] = a[0] ^ a[1] ^ a[2] ^ a02 ^ a12 ^ (a01 & a[2]) ^ a[3] ^ a123;
 	r[1] = a01 ^ a02 ^ a12 ^ a[3] ^ a13 ^ (a01 & a[3]);
 	r[2] = a01 ^ a[2] ^ a02 ^ a[3] ^ a03 ^ (a02 & a[3]);
 	r[3] = a[1] ^ a[2] ^ a[3] ^ a03 ^ a13 ^ a23 ^ a123;
 }
 
-/* S-box on bit-planes: x[j] holds bit j (LSB = 0) of 64 independent bytes. */
-static inline void sbox_planes(uint64_t x[8])
+/* S-box on bit-planes: x[j] holds bit j (LSB = 0) of 128 independent bytes. */
+static inline void sbox_planes(bsw x[8])
 {
-	uint64_t u[8], t[4], s[4], p[4], d[4], di[4], o[8], hl[4];
+	bsw u[8], t[4], s[4], p[4], d[4], di[4], o[8], hl[4];
 	u[0] = ~(x[4] ^ x[5] ^ x[6] ^ x[7]);
 	u[1] = ~(x[1] ^ x[4] ^ x[5] ^ x[6]);
 	u[2] = ~(x[1] ^ x[2] ^ x[4] ^ x[6] ^ x[7]);
@@ -64,7 +68,7 @@ static inline void sbox_planes(uint64_t x[8])
 	u[5] = ~x[6];
 	u[6] = x[2] ^ x[6] ^ x[7];
 	u[7] = ~(x[0] ^ x[1] ^ x[2] ^ x[3] ^ x[4] ^ x[5] ^ x[6]);
-	const uint64_t *al = u, *ah = u + 4;
+	const bsw *al = u, *ah = u + 4;
 	/* (ah*y + al)^-1 = (ah*d^-1)*y + (ah + al)*d^-1, d = 9*ah^2 + ah*al + al^2 */
 	t[0] = ah[0];
 	t[1] = ah[1] ^ ah[3];
@@ -103,18 +107,21 @@ static inline uint32_t rotl32(uint32_t x, unsigned n)
  * of word i; gathering the bits at 0, 8, 16, 24 into 4 adjacent bits takes shifts only. */
 void ccsp_sm4_ct_tau(uint32_t *w, size_t n)
 {
-	uint64_t x[8] = {0};
-	for (size_t i = 0; i < n; i++)
-		for (unsigned j = 0; j < 8; j++) {
+	bsw x[8];
+	for (unsigned j = 0; j < 8; j++) {
+		uint64_t p = 0;
+		for (size_t i = 0; i < n; i++) {
 			uint32_t b = (w[i] >> j) & 0x01010101u;
 			b = (b | (b >> 7) | (b >> 14) | (b >> 21)) & 0xfu;
-			x[j] |= (uint64_t)b << (4 * i);
+			p |= (uint64_t)b << (4 * i);
 		}
+		x[j] = (bsw){p, 0};
+	}
 	sbox_planes(x);
 	for (size_t i = 0; i < n; i++) {
 		uint32_t r = 0;
 		for (unsigned j = 0; j < 8; j++) {
-			uint32_t b = (uint32_t)(x[j] >> (4 * i)) & 0xfu;
+			uint32_t b = (uint32_t)(x[j][0] >> (4 * i)) & 0xfu;
 			r |= ((b | (b << 7) | (b << 14) | (b << 21)) & 0x01010101u) << j;
 		}
 		w[i] = r;
@@ -161,9 +168,9 @@ static void crypt_narrow(const uint32_t rk[32], const uint8_t *in, uint8_t *out,
 	ccsp_memzero(t, sizeof t);
 }
 
-/* ---- bitsliced: 64 blocks ---- */
+/* ---- bitsliced: 128 blocks ---- */
 
-#define BS_LANES 64
+#define BS_LANES 128
 
 /* In-place 64x64 bit-matrix transpose: afterwards a[i] bit j = old a[j] bit i. */
 static void transpose64(uint64_t a[64])
@@ -180,51 +187,64 @@ static void transpose64(uint64_t a[64])
 		}
 }
 
-/* s[w][b]: bit b of state word w of each of the 64 lanes (lane j = block j). */
-static void bs_load(uint64_t s[4][32], uint64_t m[2][64], const uint8_t *in, size_t n)
+/* s[w][b] lane j: bit b of state word w of block j. Block j sits in 64-bit half j / 64 of the
+ * vector; each half is built from two 64 x 64 transposes (words 0-1, words 2-3). */
+static void bs_load(bsw s[4][32], uint64_t m[64], const uint8_t *in, size_t n)
 {
-	memset(m, 0, 2 * 64 * sizeof(uint64_t));
-	for (size_t j = 0; j < n; j++)
-		for (int h = 0; h < 2; h++)
-			m[h][j] = ((uint64_t)load32be(in + 16 * j + 8 * h) << 32) | load32be(in + 16 * j + 8 * h + 4);
-	for (int h = 0; h < 2; h++) {
-		transpose64(m[h]);
-		memcpy(s[2 * h + 1], m[h], 32 * sizeof(uint64_t));
-		memcpy(s[2 * h], m[h] + 32, 32 * sizeof(uint64_t));
-	}
-}
-
-static void bs_store(uint64_t s[4][32], uint64_t m[2][64], uint8_t *out, size_t n)
-{
-	/* output words are X35, X34, X33, X32 = s[3], s[2], s[1], s[0] */
-	for (int h = 0; h < 2; h++) {
-		memcpy(m[h] + 32, s[3 - 2 * h], 32 * sizeof(uint64_t));
-		memcpy(m[h], s[2 - 2 * h], 32 * sizeof(uint64_t));
-		transpose64(m[h]);
-	}
-	for (size_t j = 0; j < n; j++)
+	for (size_t half = 0; half < 2; half++)
 		for (int h = 0; h < 2; h++) {
-			store32be(out + 16 * j + 8 * h, (uint32_t)(m[h][j] >> 32));
-			store32be(out + 16 * j + 8 * h + 4, (uint32_t)m[h][j]);
+			memset(m, 0, 64 * sizeof(uint64_t));
+			for (size_t j = 0; j < 64 && 64 * half + j < n; j++) {
+				const uint8_t *p = in + 16 * (64 * half + j) + 8 * h;
+				m[j] = ((uint64_t)load32be(p) << 32) | load32be(p + 4);
+			}
+			transpose64(m);
+			for (int b = 0; b < 32; b++) {
+				s[2 * h + 1][b][half] = m[b];
+				s[2 * h][b][half] = m[b + 32];
+			}
 		}
 }
 
-static void bs_round(uint64_t s[4][32], uint64_t t[32], uint32_t rk, int r)
+static void bs_store(bsw s[4][32], uint64_t m[64], uint8_t *out, size_t n)
 {
-	uint64_t *x0 = s[r & 3];
-	const uint64_t *x1 = s[(r + 1) & 3], *x2 = s[(r + 2) & 3], *x3 = s[(r + 3) & 3];
-	for (int b = 0; b < 32; b++)
-		t[b] = x1[b] ^ x2[b] ^ x3[b] ^ (0 - (uint64_t)((rk >> b) & 1));
-	for (int k = 0; k < 4; k++)
-		sbox_planes(t + 8 * k);
+	/* output words are X35, X34, X33, X32 = s[3], s[2], s[1], s[0] */
+	for (size_t half = 0; half < 2; half++)
+		for (int h = 0; h < 2; h++) {
+			for (int b = 0; b < 32; b++) {
+				m[b + 32] = s[3 - 2 * h][b][half];
+				m[b] = s[2 - 2 * h][b][half];
+			}
+			transpose64(m);
+			for (size_t j = 0; j < 64 && 64 * half + j < n; j++) {
+				uint8_t *p = out + 16 * (64 * half + j) + 8 * h;
+				store32be(p, (uint32_t)(m[j] >> 32));
+				store32be(p + 4, (uint32_t)m[j]);
+			}
+		}
+}
+
+static void bs_round(bsw s[4][32], bsw t[32], uint32_t rk, int r)
+{
+	bsw *x0 = s[r & 3];
+	const bsw *x1 = s[(r + 1) & 3], *x2 = s[(r + 2) & 3], *x3 = s[(r + 3) & 3];
+#pragma GCC unroll 32
+	for (int b = 0; b < 32; b++) {
+		uint64_t k = 0 - (uint64_t)((rk >> b) & 1);
+		t[b] = x1[b] ^ x2[b] ^ x3[b] ^ (bsw){k, k};
+	}
+	for (int q = 0; q < 4; q++)
+		sbox_planes(t + 8 * q);
 	/* L: bit b of B <<< n is bit (b - n) mod 32 of B */
+#pragma GCC unroll 32
 	for (int b = 0; b < 32; b++)
 		x0[b] ^= t[b] ^ t[(b - 2) & 31] ^ t[(b - 10) & 31] ^ t[(b - 18) & 31] ^ t[(b - 24) & 31];
 }
 
 static void crypt_bitsliced(const uint32_t rk[32], const uint8_t *in, uint8_t *out, size_t n)
 {
-	uint64_t s[4][32], m[2][64], t[32];
+	bsw s[4][32], t[32];
+	uint64_t m[64];
 	bs_load(s, m, in, n);
 	for (int r = 0; r < 32; r++)
 		bs_round(s, t, rk[r], r);

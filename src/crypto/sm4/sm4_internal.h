@@ -40,4 +40,15 @@ static inline void ccsp_sm4_ctr_add(uint8_t ctr[16], uint64_t n)
 void ccsp_sm4_ctr_blocks(const ccsp_sm4_key *k, uint8_t ctr[16], const uint8_t *in, uint8_t *out,
                          size_t nblocks);
 
+/* CBC over whole blocks, iv updated to the last ciphertext block (sm4_cbc.c). */
+void ccsp_sm4_cbc_enc_blocks(const ccsp_sm4_key *k, uint8_t iv[16], const uint8_t *in, uint8_t *out,
+                             size_t nblocks);
+void ccsp_sm4_cbc_dec_blocks(const ccsp_sm4_key *k, uint8_t iv[16], const uint8_t *in, uint8_t *out,
+                             size_t nblocks);
+
+/* XTS on a given implementation (NULL: the best) with a chosen tweak multiplication: gb = 1
+ * GB/T 17964-2021, gb = 0 IEEE Std 1619 (for tests and self-tests); sm4_xts.c. */
+ccsp_err ccsp_sm4_xts_crypt_impl(const uint8_t key[32], const uint8_t tweak[16], const uint8_t *in, uint8_t *out,
+                                 size_t len, int encrypt, int gb, const ccsp_sm4_impl *impl);
+
 #endif
