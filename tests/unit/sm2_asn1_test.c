@@ -9,6 +9,7 @@
 
 #include "der/der.h"
 #include "der/pem.h"
+#include "pbe/pbes2.h"
 #include "pbe/sha256.h"
 #include "test_util.h"
 
@@ -17,7 +18,10 @@
 #include <openssl/bn.h>
 #include <openssl/ec.h>
 #include <openssl/evp.h>
+#include <openssl/objects.h>
+#include <openssl/x509.h>
 #include <openssl/pem.h>
+#include <openssl/pkcs12.h>
 #include <openssl/sha.h>
 
 /* ---- OpenSSL-built encodings ---- */
@@ -461,6 +465,116 @@ static void test_sha256_vs_openssl(void **state)
 	assert_ccsp(CCSP_ERR_ARG, ccsp_pbkdf2_sha256(pass, 1, salt, 1, 0, k1, 16));
 }
 
+/* ---- PBES2 (EncryptedPrivateKeyInfo) against OpenSSL's PKCS8_encrypt / PKCS8_decrypt ---- */
+
+/* OpenSSL 3.0 has no HMAC-SM3 PRF: register the GM/T OID as one (hmacWithSM3 -> SM3). */
+static int ossl_hmac_sm3_nid(void)
+{
+	static int nid;
+	if (nid == 0) {
+		nid = OBJ_create("1.2.156.10197.1.401.2", "hmacWithSM3", "hmacWithSM3");
+		assert_true(nid > 0);
+		assert_true(EVP_PBE_alg_add_type(EVP_PBE_TYPE_PRF, nid, -1, NID_sm3, NULL));
+	}
+	return nid;
+}
+
+static size_t ossl_sm2_pkcs8(uint8_t *out, size_t cap)
+{
+	EVP_PKEY *pk = EVP_PKEY_Q_keygen(NULL, NULL, "SM2");
+	PKCS8_PRIV_KEY_INFO *p8 = EVP_PKEY2PKCS8(pk);
+	unsigned char *p = NULL;
+	int n = i2d_PKCS8_PRIV_KEY_INFO(p8, &p);
+	assert_true(n > 0 && (size_t)n <= cap);
+	memcpy(out, p, (size_t)n);
+	OPENSSL_free(p);
+	PKCS8_PRIV_KEY_INFO_free(p8);
+	EVP_PKEY_free(pk);
+	return (size_t)n;
+}
+
+static size_t ossl_decrypt(const uint8_t *der, size_t len, const char *pass, uint8_t *out)
+{
+	const unsigned char *p = der;
+	X509_SIG *sig = d2i_X509_SIG(NULL, &p, (long)len);
+	assert_non_null(sig);
+	PKCS8_PRIV_KEY_INFO *p8 = PKCS8_decrypt(sig, pass, (int)strlen(pass));
+	X509_SIG_free(sig);
+	if (p8 == NULL)
+		return 0;
+	unsigned char *q = out;
+	int n = i2d_PKCS8_PRIV_KEY_INFO(p8, &q);
+	PKCS8_PRIV_KEY_INFO_free(p8);
+	return n > 0 ? (size_t)n : 0;
+}
+
+static size_t ossl_encrypt(const uint8_t *plain, size_t len, const char *pass, int prf_nid, int iter, uint8_t *out)
+{
+	const unsigned char *p = plain;
+	PKCS8_PRIV_KEY_INFO *p8 = d2i_PKCS8_PRIV_KEY_INFO(NULL, &p, (long)len);
+	X509_ALGOR *alg = PKCS5_pbe2_set_iv(EVP_sm4_cbc(), iter, NULL, 16, NULL, prf_nid);
+	assert_non_null(p8);
+	assert_non_null(alg);
+	X509_SIG *sig = PKCS8_set0_pbe(pass, (int)strlen(pass), p8, alg);
+	assert_non_null(sig);
+	unsigned char *q = out;
+	int n = i2d_X509_SIG(sig, &q);
+	X509_SIG_free(sig);
+	PKCS8_PRIV_KEY_INFO_free(p8);
+	assert_true(n > 0);
+	return (size_t)n;
+}
+
+static void test_pbes2_vs_openssl(void **state)
+{
+	(void)state;
+	uint8_t plain[300], enc[600], back[600];
+	const char *pass = "correct horse";
+	const uint8_t *up = (const uint8_t *)pass;
+	const struct {
+		ccsp_sm2_pbe_prf prf;
+		int nid;
+	} prfs[] = {{CCSP_SM2_PBE_HMAC_SM3, ossl_hmac_sm3_nid()}, {CCSP_SM2_PBE_HMAC_SHA256, NID_hmacWithSHA256}};
+	for (int i = 0; i < 10; i++) {
+		size_t plen = ossl_sm2_pkcs8(plain, sizeof plain), elen, blen;
+		for (size_t j = 0; j < 2; j++) {
+			uint32_t iter = 1 + (uint32_t)test_rand_below(100);
+			/* ours -> OpenSSL */
+			assert_ok(ccsp_pbes2_encrypt(up, strlen(pass), prfs[j].prf, iter, plain, plen, enc, sizeof enc, &elen));
+			assert_int_equal(ossl_decrypt(enc, elen, pass, back), plen);
+			assert_memory_equal(back, plain, plen);
+			assert_int_equal(ossl_decrypt(enc, elen, "wrong", back), 0);
+			/* OpenSSL -> ours */
+			elen = ossl_encrypt(plain, plen, pass, prfs[j].nid, (int)iter, enc);
+			assert_ok(ccsp_pbes2_decrypt(enc, elen, up, strlen(pass), 1000, back, sizeof back, &blen));
+			assert_int_equal(blen, plen);
+			assert_memory_equal(back, plain, plen);
+			ccsp_err e = ccsp_pbes2_decrypt(enc, elen, (const uint8_t *)"wrong", 5, 1000, back, sizeof back, &blen);
+			/* 1 in 256 wrong keys gives valid padding; the key-file layer then rejects the content */
+			assert_true(e == CCSP_ERR_PASSWORD || (e == CCSP_OK && (blen != plen || memcmp(back, plain, plen))));
+			assert_ccsp(CCSP_ERR_PASSWORD, ccsp_pbes2_decrypt(enc, elen, NULL, 0, 1000, back, sizeof back, &blen));
+			assert_ccsp(CCSP_ERR_UNSUPPORTED,
+			            ccsp_pbes2_decrypt(enc, elen, up, strlen(pass), iter - 1, back, sizeof back, &blen));
+			for (size_t n = 0; n < elen; n += 7)
+				assert_ccsp(CCSP_ERR_DECODE, ccsp_pbes2_decrypt(enc, n, up, 1, 1000, back, sizeof back, &blen));
+		}
+	}
+	/* Schemes we do not offer: PRF hmacWithSHA1 (the default, so absent), and AES instead of SM4. */
+	size_t plen = ossl_sm2_pkcs8(plain, sizeof plain), elen, blen;
+	elen = ossl_encrypt(plain, plen, pass, NID_hmacWithSHA1, 10, enc);
+	assert_ccsp(CCSP_ERR_UNSUPPORTED, ccsp_pbes2_decrypt(enc, elen, up, strlen(pass), 1000, back, sizeof back, &blen));
+	const unsigned char *p = plain;
+	PKCS8_PRIV_KEY_INFO *p8 = d2i_PKCS8_PRIV_KEY_INFO(NULL, &p, (long)plen);
+	X509_SIG *sig = PKCS8_encrypt(-1, EVP_aes_128_cbc(), pass, (int)strlen(pass), NULL, 0, 10, p8);
+	unsigned char *q = enc;
+	elen = (size_t)i2d_X509_SIG(sig, &q);
+	assert_ccsp(CCSP_ERR_UNSUPPORTED, ccsp_pbes2_decrypt(enc, elen, up, strlen(pass), 1000, back, sizeof back, &blen));
+	X509_SIG_free(sig);
+	PKCS8_PRIV_KEY_INFO_free(p8);
+	assert_ccsp(CCSP_ERR_ARG, ccsp_pbes2_encrypt(up, 0, CCSP_SM2_PBE_HMAC_SM3, 1, plain, plen, enc, sizeof enc, &elen));
+	assert_ccsp(CCSP_ERR_ARG, ccsp_pbes2_encrypt(up, 1, CCSP_SM2_PBE_HMAC_SM3, 0, plain, plen, enc, sizeof enc, &elen));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -474,6 +588,7 @@ int main(void)
 		cmocka_unit_test(test_ciphertext_der_vs_openssl),
 		cmocka_unit_test(test_ciphertext_der_rejects),
 		cmocka_unit_test(test_sha256_vs_openssl),
+		cmocka_unit_test(test_pbes2_vs_openssl),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
