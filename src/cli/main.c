@@ -22,6 +22,9 @@ static const char usage[] =
 	"                data at least 16 bytes\n"
 	"      KEYHEX 16 bytes (32 hex digits) except for xts. Byte-compatible with\n"
 	"      'openssl enc -sm4-MODE -K KEYHEX -iv IVHEX' for ecb, cbc, cfb, ofb and ctr.\n"
+	"  sm2 keygen|pub|sign|verify|encrypt|decrypt|exchange ...\n"
+	"                                   SM2 keys, signatures, encryption, key exchange; files as\n"
+	"                                   openssl pkey/pkeyutl use them ('ccsp sm2 help')\n"
 	"  rand N [-out FILE]               N random bytes (1..2^30) from the SM3 DRBG: hex on stdout,\n"
 	"                                   or raw bytes into FILE\n"
 	"  selftest                         run every self-test, print each result\n"
@@ -41,6 +44,7 @@ static const cli_command commands[] = {
 	{"sm3", cli_cmd_sm3},
 	{"hmac", cli_cmd_hmac},
 	{"sm4", cli_cmd_sm4},
+	{"sm2", cli_cmd_sm2},
 	{"rand", cli_cmd_rand},
 	{"selftest", cli_cmd_selftest},
 	{"version", cli_cmd_version},
