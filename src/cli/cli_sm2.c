@@ -313,17 +313,21 @@ static int cmd_encrypt(sm2_args *a)
 		cli_error("%s: SM2 cannot encrypt an empty message", a->in);
 		goto out;
 	}
-	cap = msglen + CCSP_SM2_CIPHERTEXT_OVERHEAD + 32;
+	cap = 2 * (msglen + CCSP_SM2_CIPHERTEXT_OVERHEAD + 32);
 	if ((ct = malloc(cap)) == NULL) {
 		cli_error("out of memory");
 		goto out;
 	}
-	ccsp_err e = ccsp_sm2_encrypt(key, CCSP_SM2_DER, msg, msglen, ct, cap, &ctlen);
+	/* DER = GM/T 0009 SM2Cipher over the raw C1C3C2 encryption; ct holds both, raw first. */
+	size_t rawlen;
+	ccsp_err e = ccsp_sm2_encrypt(key, CCSP_SM2_C1C3C2, msg, msglen, ct, cap / 2, &rawlen);
+	if (e == CCSP_OK)
+		e = ccsp_sm2_ciphertext_to_der(ct, rawlen, ct + cap / 2, cap - cap / 2, &ctlen);
 	if (e != CCSP_OK) {
 		cli_error_ccsp(e, "encryption failed");
 		goto out;
 	}
-	ret = cli_write_file(a->out, ct, ctlen) == 0 ? 0 : CLI_EXIT_FAIL;
+	ret = cli_write_file(a->out, ct + cap / 2, ctlen) == 0 ? 0 : CLI_EXIT_FAIL;
 out:
 	buf_free(msg, msglen);
 	free(ct);
@@ -346,7 +350,13 @@ static int cmd_decrypt(sm2_args *a)
 		cli_error("out of memory");
 		goto out;
 	}
-	ccsp_err e = ccsp_sm2_decrypt(key, CCSP_SM2_DER, ct, ctlen, msg, cap, &msglen);
+	/* The DER is converted in place to raw C1C3C2 (never longer), then decrypted. */
+	size_t rawlen;
+	ccsp_err e = ccsp_sm2_ciphertext_from_der(ct, ctlen, msg, cap, &rawlen);
+	if (e == CCSP_OK) {
+		memcpy(ct, msg, rawlen);
+		e = ccsp_sm2_decrypt(key, CCSP_SM2_C1C3C2, ct, rawlen, msg, cap, &msglen);
+	}
 	if (e != CCSP_OK) {
 		cli_error_ccsp(e, "%s: decryption failed", a->in);
 		goto out;

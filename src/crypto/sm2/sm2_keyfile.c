@@ -71,6 +71,7 @@ static ccsp_err encode_plain(const ccsp_sm2_key *key, ccsp_sm2_key_format fmt, u
 	if (fmt == CCSP_SM2_KEY_SPKI) {
 		ccsp_der_put_bits(&w, CCSP_DER_BIT_STRING, pub, sizeof pub);
 		put_algorithm(&w);
+		ccsp_der_put_header(&w, CCSP_DER_SEQUENCE, w.len);
 	} else {
 		CCSP_CHECK(ccsp_sm2_key_get_private(key, d));
 		put_ec_private_key(&w, d, pub, fmt == CCSP_SM2_KEY_SEC1);
@@ -78,9 +79,9 @@ static ccsp_err encode_plain(const ccsp_sm2_key *key, ccsp_sm2_key_format fmt, u
 			ccsp_der_put_header(&w, CCSP_DER_OCTET_STRING, w.len);
 			put_algorithm(&w);
 			ccsp_der_put_u32(&w, 0);
+			ccsp_der_put_header(&w, CCSP_DER_SEQUENCE, w.len);
 		}
 	}
-	ccsp_der_put_header(&w, CCSP_DER_SEQUENCE, w.len);
 	ret = ccsp_der_writer_finish(&w, derlen);
 out:
 	ccsp_memzero(d, sizeof d);
