@@ -2,8 +2,9 @@
 /*
  * SM3 Hash_DRBG in the GM/T 0105-2021 style: the Hash_DRBG of NIST SP 800-90A rev.1 10.1.1 with
  * SM3 and seedlen = 440 bits, plus the GM differences. The GM/T 0105 text itself was not available;
- * the differences are taken from the description in emmansun/gmsm (drbg/hash_drbg.go, docs/rand.md,
- * read in 2024; recorded in /work/shared/spec/formats.md 7.1):
+ * the differences are taken from emmansun/gmsm, NewGMHashDrbg / Reseed / Generate in
+ * drbg/hash_drbg.go (commit 0342ada3) and docs/rand.md, as recorded in /work/shared/spec/formats.md
+ * 7.1. No published GM/T 0105 test vectors were found; see drbg_selftest.c for where ours come from.
  *   instantiate  seed_material = entropy || nonce || personalization   (as SP 800-90A 10.1.1.2)
  *   reseed       seed_material = 0x01 || entropy || V || additional    (SP 800-90A: V before entropy)
  *   generate     returned_bits = leftmost(SM3(V)), at most 32 bytes    (instead of Hashgen)
