@@ -30,10 +30,11 @@
 
 #include "sm4_impl.h"
 
+/* 8-block groups interleaved per iteration in bulk: enough independent work to hide the latency of
+ * a round (about 20 cycles) behind the others. Tails use single groups. */
 #ifndef SM4_AVX2_GROUPS
-#define SM4_AVX2_GROUPS 2 /* 8-block groups interleaved per iteration, to hide the round latency */
+#define SM4_AVX2_GROUPS 4
 #endif
-#define SM4_AVX2_BLOCKS (8 * SM4_AVX2_GROUPS)
 
 /* Nibble tables printed by scripts/sm4_aesni_derive.c; the affine constants are folded into _LO. */
 #define SM4_PRE_LO 0x3e, 0xb2, 0x0e, 0x82, 0xbb, 0x37, 0x8b, 0x07, 0xa1, 0x2d, 0x91, 0x1d, 0x24, 0xa8, 0x14, 0x98
@@ -85,11 +86,11 @@ SM4_AVX2_INLINE __m256i sm4_avx2_t(__m256i t)
 }
 
 /* X_d ^= T(X_a ^ X_b ^ X_c ^ rk) for every group (GB/T 32907 7.1 round function F). */
-SM4_AVX2_INLINE void sm4_avx2_round(sm4_avx2_state *s, int d, int a, int b, int c, uint32_t rk)
+SM4_AVX2_INLINE void sm4_avx2_round(sm4_avx2_state *s, int groups, int d, int a, int b, int c, uint32_t rk)
 {
 	const __m256i k = _mm256_set1_epi32((int)rk);
 	SM4_UNROLL
-	for (int g = 0; g < SM4_AVX2_GROUPS; g++) {
+	for (int g = 0; g < groups; g++) {
 		__m256i t = _mm256_xor_si256(_mm256_xor_si256(s->x[g][a], s->x[g][b]),
 		                             _mm256_xor_si256(s->x[g][c], k));
 		s->x[g][d] = _mm256_xor_si256(s->x[g][d], sm4_avx2_t(t));
@@ -98,13 +99,13 @@ SM4_AVX2_INLINE void sm4_avx2_round(sm4_avx2_state *s, int d, int a, int b, int 
 
 /* 32 rounds; the result words (X35, X34, X33, X32) of GB/T 32907 7.1 reverse transform R are left in
  * x[g][3], x[g][2], x[g][1], x[g][0]. */
-SM4_AVX2_INLINE void sm4_avx2_rounds(sm4_avx2_state *s, const uint32_t rk[32])
+SM4_AVX2_INLINE void sm4_avx2_rounds(sm4_avx2_state *s, int groups, const uint32_t rk[32])
 {
 	for (int i = 0; i < 32; i += 4) {
-		sm4_avx2_round(s, 0, 1, 2, 3, rk[i]);
-		sm4_avx2_round(s, 1, 2, 3, 0, rk[i + 1]);
-		sm4_avx2_round(s, 2, 3, 0, 1, rk[i + 2]);
-		sm4_avx2_round(s, 3, 0, 1, 2, rk[i + 3]);
+		sm4_avx2_round(s, groups, 0, 1, 2, 3, rk[i]);
+		sm4_avx2_round(s, groups, 1, 2, 3, 0, rk[i + 1]);
+		sm4_avx2_round(s, groups, 2, 3, 0, 1, rk[i + 2]);
+		sm4_avx2_round(s, groups, 3, 0, 1, 2, rk[i + 3]);
 	}
 }
 
@@ -121,7 +122,7 @@ SM4_AVX2_INLINE void sm4_avx2_transpose(__m256i r[4])
 	r[3] = _mm256_unpackhi_epi64(t1, t3);
 }
 
-/* Load 8 blocks of group g (big-endian words, GB/T 32907 5.2) into state words. */
+/* Load 8 blocks into group g (big-endian words, GB/T 32907 5.2). */
 SM4_AVX2_INLINE void sm4_avx2_load(sm4_avx2_state *s, int g, const uint8_t *in)
 {
 	SM4_UNROLL
@@ -131,50 +132,69 @@ SM4_AVX2_INLINE void sm4_avx2_load(sm4_avx2_state *s, int g, const uint8_t *in)
 	sm4_avx2_transpose(s->x[g]);
 }
 
-/* The 8 output blocks of group g, in block order, as 4 registers [b0|b1] .. [b6|b7]. */
-SM4_AVX2_INLINE void sm4_avx2_output(sm4_avx2_state *s, int g, __m256i r[4])
+/* Store the 8 output blocks of group g, XORed with the 8 blocks at mask when it is not NULL. */
+SM4_AVX2_INLINE void sm4_avx2_store(sm4_avx2_state *s, int g, const uint8_t *mask, uint8_t *out)
 {
+	__m256i r[4];
 	SM4_UNROLL
 	for (int j = 0; j < 4; j++)
 		r[j] = s->x[g][3 - j];
 	sm4_avx2_transpose(r);
 	SM4_UNROLL
-	for (int j = 0; j < 4; j++)
-		r[j] = _mm256_shuffle_epi8(r[j], SM4_LANES(SM4_BSWAP32));
+	for (int j = 0; j < 4; j++) {
+		__m256i v = _mm256_shuffle_epi8(r[j], SM4_LANES(SM4_BSWAP32));
+		if (mask != NULL)
+			v = _mm256_xor_si256(v, _mm256_loadu_si256((const __m256i *)(mask + 32 * j)));
+		_mm256_storeu_si256((__m256i *)(out + 32 * j), v);
+	}
 }
 
-/* Encrypt SM4_AVX2_BLOCKS blocks. */
-SM4_AVX2_TARGET static void sm4_avx2_ecb_batch(const uint32_t rk[32], const uint8_t *in, uint8_t *out)
+SM4_AVX2_INLINE void sm4_avx2_ecb(const uint32_t rk[32], const uint8_t *in, uint8_t *out, int groups)
 {
 	sm4_avx2_state s;
-	__m256i r[4];
 	SM4_UNROLL
-	for (int g = 0; g < SM4_AVX2_GROUPS; g++)
+	for (int g = 0; g < groups; g++)
 		sm4_avx2_load(&s, g, in + 128 * g);
-	sm4_avx2_rounds(&s, rk);
+	sm4_avx2_rounds(&s, groups, rk);
 	SM4_UNROLL
-	for (int g = 0; g < SM4_AVX2_GROUPS; g++) {
-		sm4_avx2_output(&s, g, r);
-		SM4_UNROLL
-		for (int j = 0; j < 4; j++)
-			_mm256_storeu_si256((__m256i *)(out + 128 * g + 32 * j), r[j]);
+	for (int g = 0; g < groups; g++)
+		sm4_avx2_store(&s, g, NULL, out + 128 * g);
+}
+
+/* One function per group count, so that each keeps its state in registers. */
+SM4_AVX2_TARGET static void sm4_avx2_ecb_groups(const uint32_t rk[32], const uint8_t *in, uint8_t *out, int groups)
+{
+	switch (groups) {
+	case 1:
+		sm4_avx2_ecb(rk, in, out, 1);
+		break;
+	case 2:
+		sm4_avx2_ecb(rk, in, out, 2);
+		break;
+	case 3:
+		sm4_avx2_ecb(rk, in, out, 3);
+		break;
+	default:
+		sm4_avx2_ecb(rk, in, out, 4);
+		break;
 	}
 }
 
 SM4_AVX2_TARGET static void sm4_avx2_crypt_blocks(const uint32_t rk[32], const uint8_t *in, uint8_t *out,
                                                   size_t nblocks)
 {
-	uint8_t buf[16 * SM4_AVX2_BLOCKS];
+	uint8_t buf[128 * SM4_AVX2_GROUPS];
+	int groups = (int)((nblocks % (8 * SM4_AVX2_GROUPS) + 7) / 8);
 
-	for (; nblocks >= SM4_AVX2_BLOCKS; nblocks -= SM4_AVX2_BLOCKS) {
-		sm4_avx2_ecb_batch(rk, in, out);
-		in += 16 * SM4_AVX2_BLOCKS;
-		out += 16 * SM4_AVX2_BLOCKS;
+	for (; nblocks >= 8 * SM4_AVX2_GROUPS; nblocks -= 8 * SM4_AVX2_GROUPS) {
+		sm4_avx2_ecb_groups(rk, in, out, SM4_AVX2_GROUPS);
+		in += 128 * SM4_AVX2_GROUPS;
+		out += 128 * SM4_AVX2_GROUPS;
 	}
-	if (nblocks > 0) {
-		memset(buf, 0, sizeof buf);
+	if (nblocks > 0) { /* the last 1..31 blocks, padded to whole groups */
 		memcpy(buf, in, 16 * nblocks);
-		sm4_avx2_ecb_batch(rk, buf, buf);
+		memset(buf + 16 * nblocks, 0, sizeof buf - 16 * nblocks);
+		sm4_avx2_ecb_groups(rk, buf, buf, groups);
 		memcpy(out, buf, 16 * nblocks);
 		ccsp_memzero(buf, sizeof buf);
 	}
@@ -182,90 +202,114 @@ SM4_AVX2_TARGET static void sm4_avx2_crypt_blocks(const uint32_t rk[32], const u
 }
 
 /*
- * Counter blocks ctr + i for i < SM4_AVX2_BLOCKS, straight into state words: with native-order
- * words, word j of a block is bits 127-32j..96-32j of the 128-bit counter. Element e of a group
- * register holds block 2e (e < 4, lane 0) or 2(e - 4) + 1 (lane 1), see the layout above.
+ * Counter blocks ctr + i, i < 8 * groups, straight into state words: with native-order words, word
+ * j of a block is bits 127-32j..96-32j of the 128-bit counter w[0..3]. Element e of a group register
+ * holds block 2e (e < 4, lane 0) or 2(e - 4) + 1 (lane 1), see the layout above. Carries ripple
+ * through the words with compare masks (all-ones = carry): every wrap, up to 2^128, without branches.
  */
-SM4_AVX2_TARGET static void sm4_avx2_ctr_load(sm4_avx2_state *s, uint64_t hi, uint64_t lo)
+SM4_AVX2_INLINE void sm4_avx2_ctr_load(sm4_avx2_state *s, int groups, const uint32_t w[4])
 {
-	uint32_t w[SM4_AVX2_GROUPS][4][8];
-
+	const __m256i bias = _mm256_set1_epi32((int)0x80000000u), zero = _mm256_setzero_si256();
+	const __m256i base = _mm256_set1_epi32((int)w[3]);
 	SM4_UNROLL
-	for (int g = 0; g < SM4_AVX2_GROUPS; g++) {
-		SM4_UNROLL
-		for (int e = 0; e < 8; e++) {
-			uint64_t i = (uint64_t)(8 * g + (e < 4 ? 2 * e : 2 * (e - 4) + 1));
-			uint64_t l = lo + i;
-			uint64_t h = hi + (l < lo); /* carry into the high half: counters are public */
-			w[g][0][e] = (uint32_t)(h >> 32);
-			w[g][1][e] = (uint32_t)h;
-			w[g][2][e] = (uint32_t)(l >> 32);
-			w[g][3][e] = (uint32_t)l;
-		}
-		SM4_UNROLL
-		for (int j = 0; j < 4; j++)
-			s->x[g][j] = _mm256_loadu_si256((const __m256i *)w[g][j]);
+	for (int g = 0; g < groups; g++) {
+		__m256i x3 = _mm256_add_epi32(base, _mm256_setr_epi32(8 * g, 8 * g + 2, 8 * g + 4, 8 * g + 6,
+		                                                      8 * g + 1, 8 * g + 3, 8 * g + 5, 8 * g + 7));
+		/* x3 < base (unsigned): the low word wrapped. */
+		__m256i c = _mm256_cmpgt_epi32(_mm256_xor_si256(base, bias), _mm256_xor_si256(x3, bias));
+		__m256i x2 = _mm256_sub_epi32(_mm256_set1_epi32((int)w[2]), c);
+		c = _mm256_and_si256(c, _mm256_cmpeq_epi32(x2, zero));
+		__m256i x1 = _mm256_sub_epi32(_mm256_set1_epi32((int)w[1]), c);
+		c = _mm256_and_si256(c, _mm256_cmpeq_epi32(x1, zero));
+		s->x[g][0] = _mm256_sub_epi32(_mm256_set1_epi32((int)w[0]), c);
+		s->x[g][1] = x1;
+		s->x[g][2] = x2;
+		s->x[g][3] = x3;
 	}
 }
 
-static inline uint64_t sm4_avx2_be64(const uint8_t *p)
-{
-	uint64_t v = 0;
-	for (int i = 0; i < 8; i++)
-		v = v << 8 | p[i];
-	return v;
-}
-
-static inline void sm4_avx2_put_be64(uint8_t *p, uint64_t v)
-{
-	for (int i = 7; i >= 0; i--, v >>= 8)
-		p[i] = (uint8_t)v;
-}
-
-/* out = in ^ E(ctr + i) for SM4_AVX2_BLOCKS blocks. */
-SM4_AVX2_TARGET static void sm4_avx2_ctr_batch(const uint32_t rk[32], uint64_t hi, uint64_t lo, const uint8_t *in,
-                                               uint8_t *out)
+SM4_AVX2_INLINE void sm4_avx2_ctr(const uint32_t rk[32], const uint32_t w[4], const uint8_t *in, uint8_t *out,
+                                  int groups)
 {
 	sm4_avx2_state s;
-	__m256i r[4];
-	sm4_avx2_ctr_load(&s, hi, lo);
-	sm4_avx2_rounds(&s, rk);
+	sm4_avx2_ctr_load(&s, groups, w);
+	sm4_avx2_rounds(&s, groups, rk);
 	SM4_UNROLL
-	for (int g = 0; g < SM4_AVX2_GROUPS; g++) {
-		sm4_avx2_output(&s, g, r);
-		SM4_UNROLL
-		for (int j = 0; j < 4; j++) {
-			const uint8_t *p = in + 128 * g + 32 * j;
-			__m256i v = _mm256_xor_si256(r[j], _mm256_loadu_si256((const __m256i *)p));
-			_mm256_storeu_si256((__m256i *)(out + 128 * g + 32 * j), v);
-		}
+	for (int g = 0; g < groups; g++)
+		sm4_avx2_store(&s, g, in + 128 * g, out + 128 * g);
+}
+
+SM4_AVX2_TARGET static void sm4_avx2_ctr_groups(const uint32_t rk[32], const uint32_t w[4], const uint8_t *in,
+                                                uint8_t *out, int groups)
+{
+	switch (groups) {
+	case 1:
+		sm4_avx2_ctr(rk, w, in, out, 1);
+		break;
+	case 2:
+		sm4_avx2_ctr(rk, w, in, out, 2);
+		break;
+	case 3:
+		sm4_avx2_ctr(rk, w, in, out, 3);
+		break;
+	default:
+		sm4_avx2_ctr(rk, w, in, out, 4);
+		break;
+	}
+}
+
+/* The counter as four native words, most significant first, and back. */
+static inline void sm4_avx2_ctr_get(uint32_t w[4], const uint8_t ctr[16])
+{
+	for (int j = 0; j < 4; j++)
+		w[j] = (uint32_t)ctr[4 * j] << 24 | (uint32_t)ctr[4 * j + 1] << 16 | (uint32_t)ctr[4 * j + 2] << 8 |
+		       ctr[4 * j + 3];
+}
+
+static inline void sm4_avx2_ctr_put(uint8_t ctr[16], const uint32_t w[4])
+{
+	for (int j = 0; j < 4; j++) {
+		ctr[4 * j] = (uint8_t)(w[j] >> 24);
+		ctr[4 * j + 1] = (uint8_t)(w[j] >> 16);
+		ctr[4 * j + 2] = (uint8_t)(w[j] >> 8);
+		ctr[4 * j + 3] = (uint8_t)w[j];
+	}
+}
+
+/* w += n (mod 2^128). */
+static inline void sm4_avx2_ctr_add(uint32_t w[4], uint32_t n)
+{
+	uint64_t carry = n;
+	for (int j = 3; j >= 0; j--) {
+		carry += w[j];
+		w[j] = (uint32_t)carry;
+		carry >>= 32;
 	}
 }
 
 SM4_AVX2_TARGET static void sm4_avx2_ctr_blocks(const uint32_t rk[32], uint8_t ctr[16], const uint8_t *in,
                                                 uint8_t *out, size_t nblocks)
 {
-	uint8_t buf[16 * SM4_AVX2_BLOCKS];
-	uint64_t hi = sm4_avx2_be64(ctr), lo = sm4_avx2_be64(ctr + 8);
+	uint8_t buf[128 * SM4_AVX2_GROUPS];
+	int groups = (int)((nblocks % (8 * SM4_AVX2_GROUPS) + 7) / 8);
+	uint32_t w[4];
 
-	for (; nblocks >= SM4_AVX2_BLOCKS; nblocks -= SM4_AVX2_BLOCKS) {
-		sm4_avx2_ctr_batch(rk, hi, lo, in, out);
-		hi += (lo + SM4_AVX2_BLOCKS < lo);
-		lo += SM4_AVX2_BLOCKS;
-		in += 16 * SM4_AVX2_BLOCKS;
-		out += 16 * SM4_AVX2_BLOCKS;
+	sm4_avx2_ctr_get(w, ctr);
+	for (; nblocks >= 8 * SM4_AVX2_GROUPS; nblocks -= 8 * SM4_AVX2_GROUPS) {
+		sm4_avx2_ctr_groups(rk, w, in, out, SM4_AVX2_GROUPS);
+		sm4_avx2_ctr_add(w, 8 * SM4_AVX2_GROUPS);
+		in += 128 * SM4_AVX2_GROUPS;
+		out += 128 * SM4_AVX2_GROUPS;
 	}
 	if (nblocks > 0) {
-		memset(buf, 0, sizeof buf);
 		memcpy(buf, in, 16 * nblocks);
-		sm4_avx2_ctr_batch(rk, hi, lo, buf, buf);
+		memset(buf + 16 * nblocks, 0, sizeof buf - 16 * nblocks);
+		sm4_avx2_ctr_groups(rk, w, buf, buf, groups);
 		memcpy(out, buf, 16 * nblocks);
 		ccsp_memzero(buf, sizeof buf);
-		hi += (lo + nblocks < lo);
-		lo += nblocks;
+		sm4_avx2_ctr_add(w, (uint32_t)nblocks);
 	}
-	sm4_avx2_put_be64(ctr, hi);
-	sm4_avx2_put_be64(ctr + 8, lo);
+	sm4_avx2_ctr_put(ctr, w);
 	_mm256_zeroall();
 }
 
