@@ -17,6 +17,7 @@ typedef enum sm4_mode { MODE_ECB, MODE_CBC, MODE_CFB, MODE_OFB, MODE_CTR, MODE_G
 
 typedef struct mode_info {
 	const char *name;
+	const char *display; /* in messages: "SM4-CBC" */
 	sm4_mode mode;
 	size_t keylen;
 	size_t ivmin, ivmax; /* 0, 0: the mode takes no IV */
@@ -24,13 +25,13 @@ typedef struct mode_info {
 } mode_info;
 
 static const mode_info modes[] = {
-	{"ecb", MODE_ECB, CCSP_SM4_KEY_SIZE, 0, 0, 1},
-	{"cbc", MODE_CBC, CCSP_SM4_KEY_SIZE, 16, 16, 1},
-	{"cfb", MODE_CFB, CCSP_SM4_KEY_SIZE, 16, 16, 0},
-	{"ofb", MODE_OFB, CCSP_SM4_KEY_SIZE, 16, 16, 0},
-	{"ctr", MODE_CTR, CCSP_SM4_KEY_SIZE, 16, 16, 0},
-	{"gcm", MODE_GCM, CCSP_SM4_KEY_SIZE, 1, GCM_MAX_IV, 0},
-	{"xts", MODE_XTS, CCSP_SM4_XTS_KEY_SIZE, 16, 16, 0},
+	{"ecb", "SM4-ECB", MODE_ECB, CCSP_SM4_KEY_SIZE, 0, 0, 1},
+	{"cbc", "SM4-CBC", MODE_CBC, CCSP_SM4_KEY_SIZE, 16, 16, 1},
+	{"cfb", "SM4-CFB", MODE_CFB, CCSP_SM4_KEY_SIZE, 16, 16, 0},
+	{"ofb", "SM4-OFB", MODE_OFB, CCSP_SM4_KEY_SIZE, 16, 16, 0},
+	{"ctr", "SM4-CTR", MODE_CTR, CCSP_SM4_KEY_SIZE, 16, 16, 0},
+	{"gcm", "SM4-GCM", MODE_GCM, CCSP_SM4_KEY_SIZE, 1, GCM_MAX_IV, 0},
+	{"xts", "SM4-XTS", MODE_XTS, CCSP_SM4_XTS_KEY_SIZE, 16, 16, 0},
 };
 
 /* Everything one run needs; key material wiped by job_clear(). */
@@ -297,7 +298,7 @@ static int execute(sm4_job *j, const char *inpath, const char *outpath)
 	}
 	ccsp_err err = run_job(j);
 	if (err != CCSP_OK) {
-		cli_error_ccsp(err, "SM4-%s %s failed", j->m->name, j->encrypt ? "encryption" : "decryption");
+		cli_error_ccsp(err, "%s %s failed", j->m->display, j->encrypt ? "encryption" : "decryption");
 		goto out;
 	}
 	if (cli_write_file(outpath, j->out, j->outlen) == 0)

@@ -2,8 +2,10 @@
 /* SM4 block cipher: S-box circuit, key schedule and known answers on every implementation. */
 #include <string.h>
 
+#include <ccsp/selftest.h>
 #include <ccsp/sm4.h>
 
+#include "sm4/ghash.h"
 #include "sm4/sm4_impl.h"
 #include "sm4/sm4_internal.h"
 #include "test_util.h"
@@ -173,6 +175,32 @@ static void test_errors(void **state)
 	assert_ptr_equal(ccsp_sm4_impl_list()[0], &ccsp_sm4_impl_portable);
 }
 
+static int n_sm4_reports;
+
+static void count_cb(const char *name, ccsp_err result, void *arg)
+{
+	(void)arg;
+	if (strncmp(name, "SM4", 3) == 0 || strncmp(name, "GHASH", 5) == 0) {
+		n_sm4_reports++;
+		if (result != CCSP_OK)
+			fail_msg("self-test %s failed: %s", name, ccsp_err_name(result));
+	}
+}
+
+/* The self-test reports every mode on every implementation, and GHASH on every implementation. */
+static void test_selftest(void **state)
+{
+	(void)state;
+	size_t nimpl = 0, nghash = 0;
+	while (ccsp_sm4_impl_list()[nimpl] != NULL)
+		nimpl++;
+	while (ccsp_ghash_impl_list()[nghash] != NULL)
+		nghash++;
+	n_sm4_reports = 0;
+	assert_ok(ccsp_selftest(count_cb, NULL));
+	assert_int_equal(n_sm4_reports, 8 * nimpl + nghash);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -182,6 +210,7 @@ int main(void)
 		cmocka_unit_test(test_example2_million),
 		cmocka_unit_test(test_random_vs_openssl),
 		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_selftest),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
