@@ -1,41 +1,95 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Run-time choice of the SM4 block and GHASH implementations from CPUID. */
+#include <pthread.h>
+
 #include "ghash.h"
 #include "sm4_impl.h"
 
-/* Fastest last: each entry is offered only when the CPU supports it. */
-static const ccsp_sm4_impl *sm4_impls[] = {
-	&ccsp_sm4_impl_portable,
-	NULL,
-};
+#if defined(__x86_64__)
+#include <cpuid.h>
 
-static const ccsp_ghash_impl *ghash_impls[] = {
-	&ccsp_ghash_impl_portable,
-	NULL,
-};
+extern const ccsp_sm4_impl ccsp_sm4_impl_aesni_avx2;
+extern const ccsp_sm4_impl ccsp_sm4_impl_vaes_avx2;
+extern const ccsp_ghash_impl ccsp_ghash_impl_clmul;
+#endif
+
+/* Fastest last: each entry is offered only when the CPU supports it. */
+static const ccsp_sm4_impl *sm4_impls[4] = {&ccsp_sm4_impl_portable};
+static const ccsp_ghash_impl *ghash_impls[3] = {&ccsp_ghash_impl_portable};
+static pthread_once_t impls_once = PTHREAD_ONCE_INIT;
+
+#if defined(__x86_64__)
+typedef struct cpu_features {
+	int ssse3, pclmul, aes, avx2, vaes;
+} cpu_features;
+
+/* Intel SDM vol. 2A, CPUID leaves 1 and 7; AVX state must also be enabled by the OS (XCR0 bits 1
+ * and 2, read with XGETBV when OSXSAVE is set). */
+static cpu_features cpu_detect(void)
+{
+	cpu_features f = {0};
+	unsigned a, b, c, d;
+	int ymm_os = 0;
+
+	if (!__get_cpuid(1, &a, &b, &c, &d))
+		return f;
+	f.ssse3 = (c >> 9) & 1;
+	f.pclmul = (c >> 1) & 1;
+	f.aes = (c >> 25) & 1;
+	if ((c >> 27) & 1 && (c >> 28) & 1) { /* OSXSAVE and AVX */
+		unsigned lo, hi;
+		__asm__("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+		ymm_os = (lo & 6) == 6;
+	}
+	if (ymm_os && __get_cpuid_count(7, 0, &a, &b, &c, &d)) {
+		f.avx2 = (b >> 5) & 1;
+		f.vaes = (c >> 9) & 1;
+	}
+	return f;
+}
+#endif
+
+static void impls_init(void)
+{
+#if defined(__x86_64__)
+	cpu_features f = cpu_detect();
+	size_t n = 1;
+
+	if (f.avx2 && f.aes)
+		sm4_impls[n++] = &ccsp_sm4_impl_aesni_avx2;
+	if (f.avx2 && f.aes && f.vaes)
+		sm4_impls[n++] = &ccsp_sm4_impl_vaes_avx2;
+	if (f.pclmul && f.ssse3)
+		ghash_impls[1] = &ccsp_ghash_impl_clmul;
+#endif
+}
 
 const ccsp_sm4_impl *const *ccsp_sm4_impl_list(void)
 {
+	pthread_once(&impls_once, impls_init);
 	return sm4_impls;
 }
 
 const ccsp_sm4_impl *ccsp_sm4_impl_best(void)
 {
+	const ccsp_sm4_impl *const *l = ccsp_sm4_impl_list();
 	size_t n = 0;
-	while (sm4_impls[n + 1] != NULL)
+	while (l[n + 1] != NULL)
 		n++;
-	return sm4_impls[n];
+	return l[n];
 }
 
 const ccsp_ghash_impl *const *ccsp_ghash_impl_list(void)
 {
+	pthread_once(&impls_once, impls_init);
 	return ghash_impls;
 }
 
 const ccsp_ghash_impl *ccsp_ghash_impl_best(void)
 {
+	const ccsp_ghash_impl *const *l = ccsp_ghash_impl_list();
 	size_t n = 0;
-	while (ghash_impls[n + 1] != NULL)
+	while (l[n + 1] != NULL)
 		n++;
-	return ghash_impls[n];
+	return l[n];
 }
