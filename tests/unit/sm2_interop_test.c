@@ -163,8 +163,12 @@ static void test_ciphertexts_both_ways(void **state)
 		for (int i = 0; i < MSGS_PER_KEY; i++) {
 			size_t len = 1 + test_rand_below(sizeof msg);
 			test_rand(msg, len);
-			assert_ok(ccsp_sm2_encrypt(key, CCSP_SM2_C1C3C2, msg, len, raw, sizeof raw, &rawlen));
-			assert_ok(ccsp_sm2_ciphertext_to_der(raw, rawlen, der, sizeof der, &derlen));
+			if (i % 2 == 0) { /* raw, then the codec */
+				assert_ok(ccsp_sm2_encrypt(key, CCSP_SM2_C1C3C2, msg, len, raw, sizeof raw, &rawlen));
+				assert_ok(ccsp_sm2_ciphertext_to_der(raw, rawlen, der, sizeof der, &derlen));
+			} else { /* DER straight from encrypt */
+				assert_ok(ccsp_sm2_encrypt(key, CCSP_SM2_DER, msg, len, der, sizeof der, &derlen));
+			}
 			backlen = sizeof back;
 			assert_int_equal(EVP_PKEY_decrypt_init(ctx), 1);
 			assert_int_equal(EVP_PKEY_decrypt(ctx, back, &backlen, der, derlen), 1);
@@ -174,8 +178,19 @@ static void test_ciphertexts_both_ways(void **state)
 			derlen = sizeof der;
 			assert_int_equal(EVP_PKEY_encrypt_init(ctx), 1);
 			assert_int_equal(EVP_PKEY_encrypt(ctx, der, &derlen, msg, len), 1);
-			assert_ok(ccsp_sm2_ciphertext_from_der(der, derlen, raw, sizeof raw, &rawlen));
-			assert_ok(ccsp_sm2_decrypt(key, CCSP_SM2_C1C3C2, raw, rawlen, back, sizeof back, &backlen));
+			if (i % 2 == 0) {
+				assert_ok(ccsp_sm2_ciphertext_from_der(der, derlen, raw, sizeof raw, &rawlen));
+				assert_ok(ccsp_sm2_decrypt(key, CCSP_SM2_C1C3C2, raw, rawlen, back, sizeof back, &backlen));
+			} else {
+				assert_ok(ccsp_sm2_decrypt(key, CCSP_SM2_DER, der, derlen, back, sizeof back, &backlen));
+				der[derlen - 1] ^= 1; /* last byte of C2: C3 no longer matches */
+				assert_ccsp(CCSP_ERR_AUTH,
+				            ccsp_sm2_decrypt(key, CCSP_SM2_DER, der, derlen, back, sizeof back, &backlen));
+				assert_ccsp(CCSP_ERR_DECODE,
+				            ccsp_sm2_decrypt(key, CCSP_SM2_DER, der, derlen - 1, back, sizeof back, &backlen));
+				der[derlen - 1] ^= 1;
+				assert_ok(ccsp_sm2_decrypt(key, CCSP_SM2_DER, der, derlen, back, sizeof back, &backlen));
+			}
 			assert_int_equal(backlen, len);
 			assert_memory_equal(back, msg, len);
 		}

@@ -546,9 +546,11 @@ static void test_bad_arguments(void **state)
 	assert_ccsp(CCSP_ERR_ARG, ccsp_sm2_encrypt(key, CCSP_SM2_C1C3C2, NULL, 1, ct, sizeof ct, &len));
 	assert_ccsp(CCSP_ERR_ARG, ccsp_sm2_decrypt(key, CCSP_SM2_C1C3C2, NULL, 100, ct, sizeof ct, &len));
 	assert_ccsp(CCSP_ERR_ARG, ccsp_sm2_encrypt(key, (ccsp_sm2_ct_format)7, z, 1, ct, sizeof ct, &len));
-	/* DER goes through sm2_asn1, not merged yet */
-	assert_ccsp(CCSP_ERR_UNSUPPORTED, ccsp_sm2_encrypt(key, CCSP_SM2_DER, z, 1, ct, sizeof ct, &len));
-	assert_ccsp(CCSP_ERR_UNSUPPORTED, ccsp_sm2_decrypt(key, CCSP_SM2_DER, ct, 120, z, sizeof z, &len));
+	/* DER: the buffer must hold the upper bound; garbage is a decode error */
+	assert_ccsp(CCSP_ERR_BUFFER_TOO_SMALL, ccsp_sm2_encrypt(key, CCSP_SM2_DER, z, 1, ct, 116, &len));
+	assert_int_equal(len, 117);
+	memset(ct, 0x30, 120);
+	assert_ccsp(CCSP_ERR_DECODE, ccsp_sm2_decrypt(key, CCSP_SM2_DER, ct, 120, z, sizeof z, &len));
 	/* fixed-k hook rejects k = 0 and k = n */
 	uint8_t k[32] = {0};
 	assert_ccsp(CCSP_ERR_ARG, ccsp_sm2_sign_digest_with_k(key, z, k, sig));

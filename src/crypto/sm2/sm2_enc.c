@@ -1,8 +1,13 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* SM2 public-key encryption (GB/T 32918.4-2016 clauses 6 and 7), raw C1C3C2 and C1C2C3. */
+/*
+ * SM2 public-key encryption (GB/T 32918.4-2016 clauses 6 and 7), raw C1C3C2 and C1C2C3; the GM/T 0009
+ * DER form is the C1C3C2 result re-encoded by the codec in sm2_asn1.c.
+ */
+#include <stdlib.h>
 #include <string.h>
 
 #include <ccsp/mem.h>
+#include <ccsp/sm2_asn1.h>
 #include <ccsp/sm3.h>
 
 #include "module.h"
@@ -10,6 +15,9 @@
 
 #define C1_SIZE 65
 #define C3_SIZE 32
+/* SM2Cipher DER beyond raw C1C3C2: SEQUENCE and OCTET STRING headers (<= 6 bytes each with a
+ * 4-byte length), two INTEGER headers with sign bytes (2 x 3), HASH header (2), minus the 04 byte. */
+#define DER_MAX_EXTRA 19
 
 /* All-ones when the n bytes are zero; time depends on n only. */
 static uint32_t all_zero(const uint8_t *p, size_t n)
@@ -82,12 +90,26 @@ static ccsp_err encrypt_args(const ccsp_sm2_key *key, ccsp_sm2_ct_format fmt, co
 	CCSP_ENSURE(key != NULL && outlen != NULL && msg != NULL, CCSP_ERR_ARG);
 	CCSP_ENSURE(key->has_public, CCSP_ERR_KEY);
 	CCSP_ENSURE(msglen >= 1 && msglen <= SIZE_MAX - 2 * CCSP_SM2_CIPHERTEXT_OVERHEAD, CCSP_ERR_DATA_LENGTH);
-	/* DER needs ccsp_sm2_ciphertext_to_der (sm2_asn1), not merged yet */
-	CCSP_ENSURE(fmt == CCSP_SM2_C1C3C2 || fmt == CCSP_SM2_C1C2C3,
-	            fmt == CCSP_SM2_DER ? CCSP_ERR_UNSUPPORTED : CCSP_ERR_ARG);
-	*outlen = CCSP_SM2_CIPHERTEXT_OVERHEAD + msglen;
+	CCSP_ENSURE(fmt == CCSP_SM2_C1C3C2 || fmt == CCSP_SM2_C1C2C3 || fmt == CCSP_SM2_DER, CCSP_ERR_ARG);
+	/* DER: the size is known only after encoding (minimal INTEGERs), so ask for the upper bound. */
+	*outlen = CCSP_SM2_CIPHERTEXT_OVERHEAD + msglen + (fmt == CCSP_SM2_DER ? DER_MAX_EXTRA : 0);
 	CCSP_ENSURE(out != NULL && outcap >= *outlen, CCSP_ERR_BUFFER_TOO_SMALL);
 	return CCSP_OK;
+}
+
+/* DER: encrypt to raw C1C3C2 in a scratch buffer (public data), then re-encode into out. */
+static ccsp_err encrypt_der(const ccsp_sm2_key *key, const uint8_t *msg, size_t msglen, uint8_t *out,
+                            size_t outcap, size_t *outlen)
+{
+	size_t rawlen = CCSP_SM2_CIPHERTEXT_OVERHEAD + msglen;
+	uint8_t *raw = malloc(rawlen);
+	ccsp_err ret;
+	CCSP_ENSURE(raw != NULL, CCSP_ERR_NOMEM);
+	CCSP_CHECK(ccsp_sm2_encrypt(key, CCSP_SM2_C1C3C2, msg, msglen, raw, rawlen, &rawlen));
+	CCSP_CHECK(ccsp_sm2_ciphertext_to_der(raw, rawlen, out, outcap, outlen));
+out:
+	free(raw);
+	return ret;
 }
 
 ccsp_err ccsp_sm2_encrypt(const ccsp_sm2_key *key, ccsp_sm2_ct_format fmt, const uint8_t *msg, size_t msglen,
@@ -98,6 +120,8 @@ ccsp_err ccsp_sm2_encrypt(const ccsp_sm2_key *key, ccsp_sm2_ct_format fmt, const
 	ccsp_err ret;
 	CCSP_GUARD(ccsp_module_ready());
 	CCSP_GUARD(encrypt_args(key, fmt, msg, msglen, out, outcap, outlen));
+	if (fmt == CCSP_SM2_DER)
+		return encrypt_der(key, msg, msglen, out, outcap, outlen);
 	do {
 		CCSP_CHECK(ccsp_sm2_random_scalar(k));
 		ret = ccsp_sm2_encrypt_core(impl, key, fmt, k, msg, msglen, out);
@@ -154,14 +178,32 @@ out:
 	return ret;
 }
 
+/* DER: decode to raw C1C3C2 (the raw form is at most 97 bytes longer than the DER), then decrypt. */
+static ccsp_err decrypt_der(const ccsp_sm2_key *key, const uint8_t *der, size_t derlen, uint8_t *out,
+                            size_t outcap, size_t *outlen)
+{
+	CCSP_ENSURE(derlen <= SIZE_MAX - CCSP_SM2_CIPHERTEXT_OVERHEAD, CCSP_ERR_DECODE);
+	size_t rawcap = derlen + CCSP_SM2_CIPHERTEXT_OVERHEAD, rawlen;
+	uint8_t *raw = malloc(rawcap);
+	ccsp_err ret;
+	*outlen = 0;
+	CCSP_ENSURE(raw != NULL, CCSP_ERR_NOMEM);
+	CCSP_CHECK(ccsp_sm2_ciphertext_from_der(der, derlen, raw, rawcap, &rawlen));
+	CCSP_CHECK(ccsp_sm2_decrypt(key, CCSP_SM2_C1C3C2, raw, rawlen, out, outcap, outlen));
+out:
+	free(raw);
+	return ret;
+}
+
 ccsp_err ccsp_sm2_decrypt(const ccsp_sm2_key *key, ccsp_sm2_ct_format fmt, const uint8_t *ct, size_t ctlen,
                           uint8_t *out, size_t outcap, size_t *outlen)
 {
 	CCSP_GUARD(ccsp_module_ready());
 	CCSP_ENSURE(key != NULL && ct != NULL && outlen != NULL, CCSP_ERR_ARG);
 	CCSP_ENSURE(key->has_private, CCSP_ERR_KEY);
-	CCSP_ENSURE(fmt == CCSP_SM2_C1C3C2 || fmt == CCSP_SM2_C1C2C3,
-	            fmt == CCSP_SM2_DER ? CCSP_ERR_UNSUPPORTED : CCSP_ERR_ARG);
+	CCSP_ENSURE(fmt == CCSP_SM2_C1C3C2 || fmt == CCSP_SM2_C1C2C3 || fmt == CCSP_SM2_DER, CCSP_ERR_ARG);
+	if (fmt == CCSP_SM2_DER)
+		return decrypt_der(key, ct, ctlen, out, outcap, outlen);
 	CCSP_ENSURE(ctlen > CCSP_SM2_CIPHERTEXT_OVERHEAD, CCSP_ERR_DECODE);
 	*outlen = ctlen - CCSP_SM2_CIPHERTEXT_OVERHEAD;
 	CCSP_ENSURE(out != NULL && outcap >= *outlen, CCSP_ERR_BUFFER_TOO_SMALL);
