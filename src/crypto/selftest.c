@@ -14,6 +14,7 @@ typedef ccsp_err (*selftest_fn)(const ccsp_selftest_report *r);
 static const selftest_fn selftests[] = {
 	/* each component adds its entry here, in this order: integrity, SM3, SM4, DRBG, SM2 */
 	ccsp_integrity_selftest,
+	ccsp_sm3_selftest,
 	ccsp_sm4_selftest,
 	ccsp_drbg_selftest,
 	NULL,

@@ -17,6 +17,9 @@ static int always(void)
 /* Fastest last: each entry is offered only when the CPU supports it. */
 static const impl_entry all_impls[] = {
 	{&ccsp_sm3_impl_portable, always},
+#if defined(__x86_64__)
+	{&ccsp_sm3_impl_avx2_bmi2, ccsp_sm3_avx2_bmi2_supported},
+#endif
 };
 
 #define N_IMPLS (sizeof all_impls / sizeof all_impls[0])
@@ -49,9 +52,12 @@ const ccsp_sm3_impl *ccsp_sm3_impl_best(void)
 	return best;
 }
 
-void ccsp_sm3_impl_force(const ccsp_sm3_impl *impl)
+const ccsp_sm3_impl *ccsp_sm3_impl_force(const ccsp_sm3_impl *impl)
 {
+	const ccsp_sm3_impl *prev = forced;
+
 	forced = impl;
+	return prev;
 }
 
 ccsp_sm3_compress_fn ccsp_sm3_compress_active(void)

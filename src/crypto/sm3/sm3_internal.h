@@ -18,6 +18,11 @@ typedef struct ccsp_sm3_impl {
 
 /* The portable implementation: always present. */
 extern const ccsp_sm3_impl ccsp_sm3_impl_portable;
+#if defined(__x86_64__)
+/* Vector message expansion and rorx rounds; needs AVX2 and BMI2. */
+extern const ccsp_sm3_impl ccsp_sm3_impl_avx2_bmi2;
+int ccsp_sm3_avx2_bmi2_supported(void);
+#endif
 
 /* Best implementation this CPU supports (decided once from CPUID). */
 const ccsp_sm3_impl *ccsp_sm3_impl_best(void);
@@ -25,10 +30,11 @@ const ccsp_sm3_impl *ccsp_sm3_impl_best(void);
 const ccsp_sm3_impl *const *ccsp_sm3_impl_list(void);
 /*
  * Make every SM3 computation of the calling thread (hash, HMAC, KDF, PBKDF2, and the components
- * built on them) use impl; NULL restores the automatic choice. For the self-tests, tests and bench:
- * a context takes the implementation in force at each update/final call.
+ * built on them) use impl; NULL restores the automatic choice. Returns the previous setting. For
+ * the self-tests, tests and bench: a context uses the implementation in force at each
+ * update/final call, so one context can be driven through several implementations.
  */
-void ccsp_sm3_impl_force(const ccsp_sm3_impl *impl);
+const ccsp_sm3_impl *ccsp_sm3_impl_force(const ccsp_sm3_impl *impl);
 /* The compression function in force for the calling thread. */
 ccsp_sm3_compress_fn ccsp_sm3_compress_active(void);
 

@@ -28,6 +28,8 @@ static void ghash(ccsp_sm4_gcm_ctx *ctx, const uint8_t *in, size_t nblocks)
 /* Feed bytes to GHASH through the pending buffer. */
 static void ghash_stream(ccsp_sm4_gcm_ctx *ctx, const uint8_t *in, size_t len)
 {
+	if (len == 0)
+		return;
 	if (ctx->pend_len > 0) {
 		size_t n = 16 - ctx->pend_len < len ? 16 - ctx->pend_len : len;
 		memcpy(ctx->pend + ctx->pend_len, in, n);
