@@ -43,4 +43,16 @@ must_fail "unknown command" "$CCSP" sm5
 "$CCSP" sm5 2>/dev/null
 check "unknown command: exit 2" [ $? -eq 2 ]
 
+# ---- ccsp-bench smoke run (no speed is checked: only that it runs and reports every op) -------
+BENCH=$(dirname "$CCSP")/ccsp-bench
+if [ -x "$BENCH" ]; then
+	check "bench runs" "$BENCH" --seconds 0.01 --json --only sm3,sm4 >"$T/bench.json"
+	for op in sm3-8k sm3-1m sm4-ecb sm4-cbc-enc sm4-cbc-dec sm4-ctr sm4-gcm; do
+		check "bench reports $op for ccsp-portable" grep -q "\"op\": \"$op\", \"impl\": \"ccsp-portable\", \"value\": [0-9]" "$T/bench.json"
+		check "bench reports $op for openssl" grep -q "\"op\": \"$op\", \"impl\": \"openssl\"" "$T/bench.json"
+	done
+	"$BENCH" --only nothing >/dev/null 2>&1
+	check "bench rejects an unknown family" [ $? -eq 2 ]
+fi
+
 finish
