@@ -20,6 +20,7 @@ void bench_na(const char *op, const char *impl, const char *unit);
 /* Each family measures ccsp and OpenSSL side by side. */
 void bench_sm3(void);
 void bench_sm4(void);
+void bench_sm2(void);
 
 #define BENCH_MB (1024.0 * 1024.0)
 

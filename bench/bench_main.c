@@ -31,6 +31,7 @@ typedef struct bench_family {
 static const bench_family families[] = {
 	{"sm3", bench_sm3},
 	{"sm4", bench_sm4},
+	{"sm2", bench_sm2},
 };
 
 static bench_result results[MAX_RESULTS];

@@ -1,10 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * PENDING: moves to bench/ once the SM2 library (branch sm2) is on main; then add
- * `void bench_sm2(void);` to bench.h and `{"sm2", bench_sm2},` to the families in bench_main.c.
- * (bench/*.c is globbed; this directory is not.) Tested against the sm2 branch.
- */
-/*
  * SM2 operations per second: sign and verify (Z with the default ID + SM3 over a 32-byte message,
  * one call each), encrypt and decrypt 32 bytes, key generation; ccsp against OpenSSL EVP (with
  * EVP_PKEY_CTX_set1_id, a fresh signing context per operation as a one-shot caller would have).
