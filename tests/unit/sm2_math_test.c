@@ -92,6 +92,13 @@ static void test_value(uint64_t r[4], size_t i, const BIGNUM *m)
 	case 5:
 		BN_rshift1(v, m);
 		break;
+	case 6: /* low word all ones: the reduction word m = 2^64 - 1 (top-word wrap in the ADX steps) */
+		BN_set_word(v, UINT64_MAX);
+		break;
+	case 7: /* low 192 bits all ones */
+		BN_set_bit(v, 192);
+		BN_sub(v, v, BN_value_one());
+		break;
 	default: {
 		uint8_t b[32];
 		test_rand(b, sizeof b);
