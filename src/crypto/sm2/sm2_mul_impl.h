@@ -34,21 +34,31 @@ static inline uint64_t booth_digit(uint64_t v, int w, uint64_t *neg)
 /* 128-bit lanes (SSE2 on x86-64, plain pairs elsewhere): the masked scan reads 16 bytes per step. */
 typedef uint64_t sm2_v2 __attribute__((vector_size(16)));
 
-/* r = the idx-th of n entries of nv vectors each (idx 1..n; 0 gives all zero), reading every entry. */
-static inline void ct_lookup(sm2_v2 *r, const void *tab, size_t n, size_t nv, uint64_t idx)
+/*
+ * r = the idx-th of n entries of nv vectors each (idx 1..n; 0 gives all zero), reading every entry.
+ * Inlined with constant nv, the accumulators stay in registers (through r they were stored and
+ * reloaded for every vector of every entry).
+ */
+#define CT_LOOKUP_MAX_NV 6
+static inline __attribute__((always_inline)) void ct_lookup(sm2_v2 *r, const void *tab, size_t n, size_t nv,
+                                                            uint64_t idx)
 {
 	const unsigned char *p = tab;
+	sm2_v2 acc[CT_LOOKUP_MAX_NV];
 	for (size_t l = 0; l < nv; l++)
-		r[l] = (sm2_v2){0, 0};
+		acc[l] = (sm2_v2){0, 0};
 	for (uint64_t j = 0; j < n; j++) {
 		uint64_t m = ct_eq64(j + 1, idx);
 		sm2_v2 mv = {m, m};
+#pragma GCC unroll 6
 		for (size_t l = 0; l < nv; l++) {
 			sm2_v2 e;
 			memcpy(&e, p + (j * nv + l) * sizeof e, sizeof e);
-			r[l] |= e & mv;
+			acc[l] |= e & mv;
 		}
 	}
+	for (size_t l = 0; l < nv; l++)
+		r[l] = acc[l];
 }
 
 static void comb_lookup(ccsp_sm2_apoint *r, const ccsp_sm2_apoint row[CCSP_SM2_COMB_POINTS], uint64_t idx)
