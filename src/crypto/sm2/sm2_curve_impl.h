@@ -265,5 +265,6 @@ const ccsp_sm2_impl SM2_IMPL_STRUCT = {
 	.to_affine = to_affine,
 	.mul_base = mul_base,
 	.mul_point = mul_point,
+	.mul_base_and_point = mul_base_and_point,
 	.mul_double_vartime = mul_double_vartime,
 };
