@@ -12,11 +12,13 @@
  * Splitting the product from the reduction keeps the dependency chains short (the CIOS form
  * interleaves them and is latency bound). Only run when CPUID reports BMI2 and ADX
  * (sm2_dispatch.c); the assembler accepts the instructions on any x86-64 build. The operands
- * name the limbs as memory ("m"), so the asm needs no pointer registers of its own: 13 registers
- * at most, which -O0 builds can still allocate.
+ * name the limbs as memory ("m"): 11 registers of its own plus the inputs' base registers (see
+ * ADX_INPUT for -O0).
  */
 #ifndef CCSP_SM2_FIELD_ADX_H
 #define CCSP_SM2_FIELD_ADX_H
+
+#include <string.h>
 
 #include "sm2_arith.h"
 
@@ -91,6 +93,19 @@ static const uint64_t ccsp_sm2_adx_p[4] = {0xffffffffffffffffULL, 0xffffffff0000
 	"cmovncq %[t2], %[t6]\n\t"                                                                 \
 	"cmovncq %[t3], %[t7]\n\t"
 
+/*
+ * -O0 builds give every memory operand its own address register, which the 11 asm registers do
+ * not leave: there the inputs are copied to the frame first (frame-relative operands need no
+ * register). Optimised builds address the callers' limbs directly.
+ */
+#ifdef __OPTIMIZE__
+#define ADX_INPUT(name, src) const uint64_t *name = (src)
+#else
+#define ADX_INPUT(name, src)                                                                      \
+	uint64_t name[4];                                                                          \
+	memcpy(name, (src), sizeof name)
+#endif
+
 #define ADX_OUTPUTS                                                                               \
 	[t0] "=&r"(t0), [t1] "=&r"(t1), [t2] "=&r"(t2), [t3] "=&r"(t3), [t4] "=&r"(t4), [t5] "=&r"(t5), \
 	[t6] "=&r"(t6), [t7] "=&r"(t7), [lo] "=&r"(lo), [hi] "=&r"(hi), "=&d"(rdx)
@@ -98,9 +113,12 @@ static const uint64_t ccsp_sm2_adx_p[4] = {0xffffffffffffffffULL, 0xffffffff0000
 	[p0] "m"(ccsp_sm2_adx_p[0]), [p1] "m"(ccsp_sm2_adx_p[1]), [p2] "m"(ccsp_sm2_adx_p[2]),     \
 	[p3] "m"(ccsp_sm2_adx_p[3])
 
-static inline __attribute__((always_inline)) void ccsp_sm2_fe_mul_adx(uint64_t r[4], const uint64_t a[4], const uint64_t b[4])
+static inline __attribute__((always_inline)) void ccsp_sm2_fe_mul_adx(uint64_t r[4], const uint64_t a_in[4],
+                                                                    const uint64_t b_in[4])
 {
 	uint64_t t0, t1, t2, t3, t4, t5, t6, t7, lo, hi, rdx;
+	ADX_INPUT(a, a_in);
+	ADX_INPUT(b, b_in);
 	__asm__(/* row 0: t0..t4 = a * b0 */
 	        "movq %[b0], %%rdx\n\t"
 	        "mulxq %[a0], %[t0], %[t1]\n\t"
@@ -133,9 +151,10 @@ static inline __attribute__((always_inline)) void ccsp_sm2_fe_mul_adx(uint64_t r
  * Square: cross products a_i a_j (i < j) into t1..t6, then t = 2 t + the squares a_i^2, the
  * doubling on the CF chain (ADCX) and the squares on the OF chain (ADOX).
  */
-static inline __attribute__((always_inline)) void ccsp_sm2_fe_sqr_adx(uint64_t r[4], const uint64_t a[4])
+static inline __attribute__((always_inline)) void ccsp_sm2_fe_sqr_adx(uint64_t r[4], const uint64_t a_in[4])
 {
 	uint64_t t0, t1, t2, t3, t4, t5, t6, t7, lo, hi, rdx;
+	ADX_INPUT(a, a_in);
 	__asm__(/* a0 * (a1, a2, a3) -> t1..t4 */
 	        "movq %[a0], %%rdx\n\t"
 	        "mulxq %[a1], %[t1], %[t2]\n\t"
@@ -262,6 +281,7 @@ static inline __attribute__((always_inline)) void ccsp_sm2_fe_sub_x86(uint64_t r
 #undef ADX_REDUCE_FINAL
 #undef ADX_OUTPUTS
 #undef ADX_P_INPUTS
+#undef ADX_INPUT
 
 #endif
 #endif
