@@ -12,13 +12,11 @@
  * Splitting the product from the reduction keeps the dependency chains short (the CIOS form
  * interleaves them and is latency bound). Only run when CPUID reports BMI2 and ADX
  * (sm2_dispatch.c); the assembler accepts the instructions on any x86-64 build. The operands
- * name the limbs as memory ("m"): 11 registers of its own plus the inputs' base registers (see
- * ADX_INPUT for -O0).
+ * take the input pointers in registers: 13 registers for a product, which -O0, sanitizer and
+ * frame-pointer builds (gcc and clang) can still allocate (see ADX_READS).
  */
 #ifndef CCSP_SM2_FIELD_ADX_H
 #define CCSP_SM2_FIELD_ADX_H
-
-#include <string.h>
 
 #include "sm2_arith.h"
 
@@ -30,16 +28,16 @@ static const uint64_t ccsp_sm2_adx_p[4] = {0xffffffffffffffffULL, 0xffffffff0000
 /* T0..T3 += a * rdx (T0..T3 hold earlier rows), high word into T4 (cleared here). */
 #define ADX_ROW(T0, T1, T2, T3, T4)                                                               \
 	"xorl %k[" #T4 "], %k[" #T4 "]\n\t"                                                        \
-	"mulxq %[a0], %[lo], %[hi]\n\t"                                                            \
+	"mulxq 0(%[a]), %[lo], %[hi]\n\t"                                                            \
 	"adcxq %[lo], %[" #T0 "]\n\t"                                                              \
 	"adoxq %[hi], %[" #T1 "]\n\t"                                                              \
-	"mulxq %[a1], %[lo], %[hi]\n\t"                                                            \
+	"mulxq 8(%[a]), %[lo], %[hi]\n\t"                                                            \
 	"adcxq %[lo], %[" #T1 "]\n\t"                                                              \
 	"adoxq %[hi], %[" #T2 "]\n\t"                                                              \
-	"mulxq %[a2], %[lo], %[hi]\n\t"                                                            \
+	"mulxq 16(%[a]), %[lo], %[hi]\n\t"                                                            \
 	"adcxq %[lo], %[" #T2 "]\n\t"                                                              \
 	"adoxq %[hi], %[" #T3 "]\n\t"                                                              \
-	"mulxq %[a3], %[lo], %[hi]\n\t"                                                            \
+	"mulxq 24(%[a]), %[lo], %[hi]\n\t"                                                            \
 	"adcxq %[lo], %[" #T3 "]\n\t"                                                              \
 	"adoxq %[hi], %[" #T4 "]\n\t"                                                              \
 	"adcq $0, %[" #T4 "]\n\t"
@@ -94,16 +92,16 @@ static const uint64_t ccsp_sm2_adx_p[4] = {0xffffffffffffffffULL, 0xffffffff0000
 	"cmovncq %[t3], %[t7]\n\t"
 
 /*
- * -O0 builds give every memory operand its own address register, which the 11 asm registers do
- * not leave: there the inputs are copied to the frame first (frame-relative operands need no
- * register). Optimised builds address the callers' limbs directly.
+ * The asm reads the limbs behind its pointer operands. Optimised builds say so with whole-array
+ * "m" operands; -O0 gives those their own address registers, more than remain, so there a
+ * "memory" clobber says it instead.
  */
 #ifdef __OPTIMIZE__
-#define ADX_INPUT(name, src) const uint64_t *name = (src)
+#define ADX_READS(x) , "m"(*(const uint64_t(*)[4])(x))
+#define ADX_CLOBBERS "cc"
 #else
-#define ADX_INPUT(name, src)                                                                      \
-	uint64_t name[4];                                                                          \
-	memcpy(name, (src), sizeof name)
+#define ADX_READS(x)
+#define ADX_CLOBBERS "cc", "memory"
 #endif
 
 #define ADX_OUTPUTS                                                                               \
@@ -113,33 +111,30 @@ static const uint64_t ccsp_sm2_adx_p[4] = {0xffffffffffffffffULL, 0xffffffff0000
 	[p0] "m"(ccsp_sm2_adx_p[0]), [p1] "m"(ccsp_sm2_adx_p[1]), [p2] "m"(ccsp_sm2_adx_p[2]),     \
 	[p3] "m"(ccsp_sm2_adx_p[3])
 
-static inline __attribute__((always_inline)) void ccsp_sm2_fe_mul_adx(uint64_t r[4], const uint64_t a_in[4],
-                                                                    const uint64_t b_in[4])
+static inline __attribute__((always_inline)) void ccsp_sm2_fe_mul_adx(uint64_t r[4], const uint64_t a[4],
+                                                                    const uint64_t b[4])
 {
 	uint64_t t0, t1, t2, t3, t4, t5, t6, t7, lo, hi, rdx;
-	ADX_INPUT(a, a_in);
-	ADX_INPUT(b, b_in);
 	__asm__(/* row 0: t0..t4 = a * b0 */
-	        "movq %[b0], %%rdx\n\t"
-	        "mulxq %[a0], %[t0], %[t1]\n\t"
-	        "mulxq %[a1], %[lo], %[t2]\n\t"
+	        "movq 0(%[b]), %%rdx\n\t"
+	        "mulxq 0(%[a]), %[t0], %[t1]\n\t"
+	        "mulxq 8(%[a]), %[lo], %[t2]\n\t"
 	        "addq %[lo], %[t1]\n\t"
-	        "mulxq %[a2], %[lo], %[t3]\n\t"
+	        "mulxq 16(%[a]), %[lo], %[t3]\n\t"
 	        "adcq %[lo], %[t2]\n\t"
-	        "mulxq %[a3], %[lo], %[t4]\n\t"
+	        "mulxq 24(%[a]), %[lo], %[t4]\n\t"
 	        "adcq %[lo], %[t3]\n\t"
 	        "adcq $0, %[t4]\n\t"
-	        "movq %[b1], %%rdx\n\t"
+	        "movq 8(%[b]), %%rdx\n\t"
 	        ADX_ROW(t1, t2, t3, t4, t5)
-	        "movq %[b2], %%rdx\n\t"
+	        "movq 16(%[b]), %%rdx\n\t"
 	        ADX_ROW(t2, t3, t4, t5, t6)
-	        "movq %[b3], %%rdx\n\t"
+	        "movq 24(%[b]), %%rdx\n\t"
 	        ADX_ROW(t3, t4, t5, t6, t7)
 	        ADX_REDUCE_FINAL
 	        : ADX_OUTPUTS
-	        : [a0] "m"(a[0]), [a1] "m"(a[1]), [a2] "m"(a[2]), [a3] "m"(a[3]), [b0] "m"(b[0]),
-	          [b1] "m"(b[1]), [b2] "m"(b[2]), [b3] "m"(b[3]), ADX_P_INPUTS
-	        : "cc");
+	        : [a] "r"(a), [b] "r"(b) ADX_READS(a) ADX_READS(b), ADX_P_INPUTS
+	        : ADX_CLOBBERS);
 	(void)t0, (void)t1, (void)t2, (void)t3, (void)lo, (void)hi, (void)rdx;
 	r[0] = t4;
 	r[1] = t5;
@@ -151,52 +146,51 @@ static inline __attribute__((always_inline)) void ccsp_sm2_fe_mul_adx(uint64_t r
  * Square: cross products a_i a_j (i < j) into t1..t6, then t = 2 t + the squares a_i^2, the
  * doubling on the CF chain (ADCX) and the squares on the OF chain (ADOX).
  */
-static inline __attribute__((always_inline)) void ccsp_sm2_fe_sqr_adx(uint64_t r[4], const uint64_t a_in[4])
+static inline __attribute__((always_inline)) void ccsp_sm2_fe_sqr_adx(uint64_t r[4], const uint64_t a[4])
 {
 	uint64_t t0, t1, t2, t3, t4, t5, t6, t7, lo, hi, rdx;
-	ADX_INPUT(a, a_in);
 	__asm__(/* a0 * (a1, a2, a3) -> t1..t4 */
-	        "movq %[a0], %%rdx\n\t"
-	        "mulxq %[a1], %[t1], %[t2]\n\t"
-	        "mulxq %[a2], %[lo], %[t3]\n\t"
+	        "movq 0(%[a]), %%rdx\n\t"
+	        "mulxq 8(%[a]), %[t1], %[t2]\n\t"
+	        "mulxq 16(%[a]), %[lo], %[t3]\n\t"
 	        "addq %[lo], %[t2]\n\t"
-	        "mulxq %[a3], %[lo], %[t4]\n\t"
+	        "mulxq 24(%[a]), %[lo], %[t4]\n\t"
 	        "adcq %[lo], %[t3]\n\t"
 	        "adcq $0, %[t4]\n\t"
 	        /* a1 * (a2, a3) -> t3..t5 */
-	        "movq %[a1], %%rdx\n\t"
+	        "movq 8(%[a]), %%rdx\n\t"
 	        "xorl %k[t5], %k[t5]\n\t"
-	        "mulxq %[a2], %[lo], %[hi]\n\t"
+	        "mulxq 16(%[a]), %[lo], %[hi]\n\t"
 	        "adcxq %[lo], %[t3]\n\t"
 	        "adoxq %[hi], %[t4]\n\t"
-	        "mulxq %[a3], %[lo], %[hi]\n\t"
+	        "mulxq 24(%[a]), %[lo], %[hi]\n\t"
 	        "adcxq %[lo], %[t4]\n\t"
 	        "adoxq %[hi], %[t5]\n\t"
 	        "adcq $0, %[t5]\n\t"
 	        /* a2 * a3 -> t5, t6 */
-	        "movq %[a2], %%rdx\n\t"
-	        "mulxq %[a3], %[lo], %[t6]\n\t"
+	        "movq 16(%[a]), %%rdx\n\t"
+	        "mulxq 24(%[a]), %[lo], %[t6]\n\t"
 	        "addq %[lo], %[t5]\n\t"
 	        "adcq $0, %[t6]\n\t"
 	        /* t = 2 t + diagonal */
-	        "movq %[a0], %%rdx\n\t"
+	        "movq 0(%[a]), %%rdx\n\t"
 	        "xorl %k[t7], %k[t7]\n\t"
 	        "mulxq %%rdx, %[t0], %[hi]\n\t"
 	        "adcxq %[t1], %[t1]\n\t"
 	        "adoxq %[hi], %[t1]\n\t"
-	        "movq %[a1], %%rdx\n\t"
+	        "movq 8(%[a]), %%rdx\n\t"
 	        "mulxq %%rdx, %[lo], %[hi]\n\t"
 	        "adcxq %[t2], %[t2]\n\t"
 	        "adoxq %[lo], %[t2]\n\t"
 	        "adcxq %[t3], %[t3]\n\t"
 	        "adoxq %[hi], %[t3]\n\t"
-	        "movq %[a2], %%rdx\n\t"
+	        "movq 16(%[a]), %%rdx\n\t"
 	        "mulxq %%rdx, %[lo], %[hi]\n\t"
 	        "adcxq %[t4], %[t4]\n\t"
 	        "adoxq %[lo], %[t4]\n\t"
 	        "adcxq %[t5], %[t5]\n\t"
 	        "adoxq %[hi], %[t5]\n\t"
-	        "movq %[a3], %%rdx\n\t"
+	        "movq 24(%[a]), %%rdx\n\t"
 	        "mulxq %%rdx, %[lo], %[hi]\n\t"
 	        "adcxq %[t6], %[t6]\n\t"
 	        "adoxq %[lo], %[t6]\n\t"
@@ -204,8 +198,8 @@ static inline __attribute__((always_inline)) void ccsp_sm2_fe_sqr_adx(uint64_t r
 	        "adoxq %[hi], %[t7]\n\t"
 	        ADX_REDUCE_FINAL
 	        : ADX_OUTPUTS
-	        : [a0] "m"(a[0]), [a1] "m"(a[1]), [a2] "m"(a[2]), [a3] "m"(a[3]), ADX_P_INPUTS
-	        : "cc");
+	        : [a] "r"(a) ADX_READS(a), ADX_P_INPUTS
+	        : ADX_CLOBBERS);
 	(void)t0, (void)t1, (void)t2, (void)t3, (void)lo, (void)hi, (void)rdx;
 	r[0] = t4;
 	r[1] = t5;
@@ -281,7 +275,8 @@ static inline __attribute__((always_inline)) void ccsp_sm2_fe_sub_x86(uint64_t r
 #undef ADX_REDUCE_FINAL
 #undef ADX_OUTPUTS
 #undef ADX_P_INPUTS
-#undef ADX_INPUT
+#undef ADX_READS
+#undef ADX_CLOBBERS
 
 #endif
 #endif
