@@ -92,6 +92,13 @@ static void test_value(uint64_t r[4], size_t i, const BIGNUM *m)
 	case 5:
 		BN_rshift1(v, m);
 		break;
+	case 6: /* low word all ones: the reduction word m = 2^64 - 1 (top-word wrap in the ADX steps) */
+		BN_set_word(v, UINT64_MAX);
+		break;
+	case 7: /* low 192 bits all ones */
+		BN_set_bit(v, 192);
+		BN_sub(v, v, BN_value_one());
+		break;
 	default: {
 		uint8_t b[32];
 		test_rand(b, sizeof b);
@@ -295,6 +302,15 @@ static void test_point_mul(void **state)
 			assert_apoint_eq_ec(&r, list[m]->mul_base(&r, k), e);
 			EC_POINT_mul(group, e, NULL, p, bk, bnctx);
 			assert_apoint_eq_ec(&r, list[m]->mul_point(&r, k, &pa), e);
+			/* both at once (one shared inversion): same points as the separate calls */
+			ccsp_sm2_apoint r1, r2, s1;
+			uint64_t inf2 = list[m]->mul_base_and_point(&r1, &r2, k, &pa);
+			uint64_t inf1 = list[m]->mul_base(&s1, k);
+			assert_true(inf2 == (inf1 | list[m]->mul_point(&r, k, &pa)));
+			if (inf2 == 0) {
+				assert_memory_equal(&r1, &s1, sizeof r1);
+				assert_memory_equal(&r2, &r, sizeof r2);
+			}
 			ccsp_sm2_jpoint j;
 			list[m]->mul_double_vartime(&j, k, t, &pa);
 			EC_POINT_mul(group, e, bk, p, bt, bnctx);

@@ -6,7 +6,7 @@
 #include "sm2_field_adx.h"
 
 #define FE_MUL(r, a, b) ccsp_sm2_fe_mul_adx(r, a, b)
-#define FE_SQR(r, a) ccsp_sm2_fe_mul_adx(r, a, a)
+#define FE_SQR(r, a) ccsp_sm2_fe_sqr_adx(r, a)
 #define FE_ADD ccsp_sm2_fe_add_x86
 #define FE_SUB ccsp_sm2_fe_sub_x86
 #define SM2_IMPL_STRUCT ccsp_sm2_impl_adx

@@ -23,12 +23,13 @@
 #define fsel ccsp_sm2_fe_select
 #define fzero ccsp_sm2_fe_is_zero
 
-static inline void fmul(uint64_t r[4], const uint64_t a[4], const uint64_t b[4])
+/* Forced inline: as calls they cost a third of a point doubling (spills around each call). */
+static inline __attribute__((always_inline)) void fmul(uint64_t r[4], const uint64_t a[4], const uint64_t b[4])
 {
 	FE_MUL(r, a, b);
 }
 
-static inline void fsqr(uint64_t r[4], const uint64_t a[4])
+static inline __attribute__((always_inline)) void fsqr(uint64_t r[4], const uint64_t a[4])
 {
 	FE_SQR(r, a);
 }
@@ -264,5 +265,6 @@ const ccsp_sm2_impl SM2_IMPL_STRUCT = {
 	.to_affine = to_affine,
 	.mul_base = mul_base,
 	.mul_point = mul_point,
+	.mul_base_and_point = mul_base_and_point,
 	.mul_double_vartime = mul_double_vartime,
 };

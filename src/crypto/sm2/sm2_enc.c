@@ -59,10 +59,10 @@ ccsp_err ccsp_sm2_encrypt_core(const ccsp_sm2_impl *impl, const ccsp_sm2_key *ke
 	size_t c3_off, c2_off;
 	ccsp_err ret;
 	layout(fmt, msglen, &c3_off, &c2_off);
-	impl->mul_base(&c1, k);
+	/* A2, A4 (A3: h = 1 and the key was validated: S != O; k != 0 mod n: C1 != O) */
+	impl->mul_base_and_point(&c1, &s, k, &key->pub);
 	out[0] = 0x04;
 	ccsp_sm2_point_encode(impl, out + 1, &c1);
-	impl->mul_point(&s, k, &key->pub); /* A3: h = 1 and the key was validated: S != O */
 	ccsp_sm2_point_encode(impl, x2y2, &s);
 	uint8_t *c2 = out + c2_off;
 	CCSP_CHECK(ccsp_sm3_kdf(x2y2, sizeof x2y2, c2, msglen));

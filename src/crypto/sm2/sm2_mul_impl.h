@@ -34,21 +34,31 @@ static inline uint64_t booth_digit(uint64_t v, int w, uint64_t *neg)
 /* 128-bit lanes (SSE2 on x86-64, plain pairs elsewhere): the masked scan reads 16 bytes per step. */
 typedef uint64_t sm2_v2 __attribute__((vector_size(16)));
 
-/* r = the idx-th of n entries of nv vectors each (idx 1..n; 0 gives all zero), reading every entry. */
-static inline void ct_lookup(sm2_v2 *r, const void *tab, size_t n, size_t nv, uint64_t idx)
+/*
+ * r = the idx-th of n entries of nv vectors each (idx 1..n; 0 gives all zero), reading every entry.
+ * Inlined with constant nv, the accumulators stay in registers (through r they were stored and
+ * reloaded for every vector of every entry).
+ */
+#define CT_LOOKUP_MAX_NV 6
+static inline __attribute__((always_inline)) void ct_lookup(sm2_v2 *r, const void *tab, size_t n, size_t nv,
+                                                            uint64_t idx)
 {
 	const unsigned char *p = tab;
+	sm2_v2 acc[CT_LOOKUP_MAX_NV];
 	for (size_t l = 0; l < nv; l++)
-		r[l] = (sm2_v2){0, 0};
+		acc[l] = (sm2_v2){0, 0};
 	for (uint64_t j = 0; j < n; j++) {
 		uint64_t m = ct_eq64(j + 1, idx);
 		sm2_v2 mv = {m, m};
+#pragma GCC unroll 6
 		for (size_t l = 0; l < nv; l++) {
 			sm2_v2 e;
 			memcpy(&e, p + (j * nv + l) * sizeof e, sizeof e);
-			r[l] |= e & mv;
+			acc[l] |= e & mv;
 		}
 	}
+	for (size_t l = 0; l < nv; l++)
+		r[l] = acc[l];
 }
 
 static void comb_lookup(ccsp_sm2_apoint *r, const ccsp_sm2_apoint row[CCSP_SM2_COMB_POINTS], uint64_t idx)
@@ -72,32 +82,38 @@ static void cond_negate_y(uint64_t y[4], uint64_t neg)
  * so S != +-d_i 2^(6i) mod n (S = 0 is infinity, handled); the last window uses the complete
  * addition.
  */
-static uint64_t mul_base(ccsp_sm2_apoint *r, const uint64_t k[4])
+static void mul_base_jac(ccsp_sm2_jpoint *acc, const uint64_t k[4])
 {
 	const ccsp_sm2_comb_table *tab = ccsp_sm2_comb();
-	ccsp_sm2_jpoint acc, q;
+	ccsp_sm2_jpoint q;
 	ccsp_sm2_apoint e;
-	uint64_t neg, mag, inf;
-	ccsp_memzero(&acc, sizeof acc);
+	uint64_t neg, mag;
+	ccsp_memzero(acc, sizeof *acc);
 	for (int i = 0; i < CCSP_SM2_COMB_WINDOWS; i++) {
 		mag = booth_digit(scalar_window(k, 6 * i - 1, 6), 6, &neg);
 		comb_lookup(&e, (*tab)[i], mag);
 		cond_negate_y(e.y, neg);
 		if (i < CCSP_SM2_COMB_WINDOWS - 1) {
-			point_madd(&acc, &acc, &e, ct_is_zero64(mag));
+			point_madd(acc, acc, &e, ct_is_zero64(mag));
 		} else {
 			memcpy(q.x, e.x, sizeof q.x);
 			memcpy(q.y, e.y, sizeof q.y);
 			memset(q.z, 0, sizeof q.z);
 			fsel(q.z, ct_is_zero64(mag), q.z, ccsp_sm2_fe_one);
-			point_add_complete(&acc, &acc, &q);
+			point_add_complete(acc, acc, &q);
 		}
 	}
-	inf = to_affine(r, &acc);
-	ccsp_memzero(&acc, sizeof acc);
 	ccsp_memzero(&q, sizeof q);
 	ccsp_memzero(&e, sizeof e);
 	mag = neg = 0;
+}
+
+static uint64_t mul_base(ccsp_sm2_apoint *r, const uint64_t k[4])
+{
+	ccsp_sm2_jpoint acc;
+	mul_base_jac(&acc, k);
+	uint64_t inf = to_affine(r, &acc);
+	ccsp_memzero(&acc, sizeof acc);
 	return inf;
 }
 
@@ -114,10 +130,10 @@ static void jtable_lookup(ccsp_sm2_jpoint *r, const ccsp_sm2_jpoint tab[16], uin
  * A = +-d_i mod n (|d_i| <= 16) only when H = 0, i.e. A is infinity (handled). Window 0 can meet
  * it (e.g. k = n - 6: A = -3, d = -3), so the last addition is complete.
  */
-static uint64_t mul_point(ccsp_sm2_apoint *r, const uint64_t k[4], const ccsp_sm2_apoint *p)
+static void mul_point_jac(ccsp_sm2_jpoint *acc, const uint64_t k[4], const ccsp_sm2_apoint *p)
 {
-	ccsp_sm2_jpoint tab[16], acc, q;
-	uint64_t neg, mag, inf;
+	ccsp_sm2_jpoint tab[16], q;
+	uint64_t neg, mag;
 	memcpy(tab[0].x, p->x, sizeof tab[0].x);
 	memcpy(tab[0].y, p->y, sizeof tab[0].y);
 	memcpy(tab[0].z, ccsp_sm2_fe_one, sizeof tab[0].z);
@@ -127,20 +143,59 @@ static uint64_t mul_point(ccsp_sm2_apoint *r, const uint64_t k[4], const ccsp_sm
 		else
 			point_madd(&tab[j], &tab[j - 1], p, 0);
 	}
-	ccsp_memzero(&acc, sizeof acc);
+	ccsp_memzero(acc, sizeof *acc);
 	for (int i = 51; i >= 0; i--) {
 		for (int s = 0; s < 5 && i != 51; s++)
-			point_dbl(&acc, &acc);
+			point_dbl(acc, acc);
 		mag = booth_digit(scalar_window(k, 5 * i - 1, 5), 5, &neg);
 		jtable_lookup(&q, tab, mag);
 		cond_negate_y(q.y, neg);
-		point_add_ct(&acc, &acc, &q, i == 0);
+		point_add_ct(acc, acc, &q, i == 0);
 	}
-	inf = to_affine(r, &acc);
 	ccsp_memzero(tab, sizeof tab);
-	ccsp_memzero(&acc, sizeof acc);
 	ccsp_memzero(&q, sizeof q);
 	mag = neg = 0;
+}
+
+static uint64_t mul_point(ccsp_sm2_apoint *r, const uint64_t k[4], const ccsp_sm2_apoint *p)
+{
+	ccsp_sm2_jpoint acc;
+	mul_point_jac(&acc, k, p);
+	uint64_t inf = to_affine(r, &acc);
+	ccsp_memzero(&acc, sizeof acc);
+	return inf;
+}
+
+/*
+ * r1 = k G and r2 = k P (encryption: C1 and S) with one inversion (Montgomery's trick):
+ * 1/Z1 = Z2 / (Z1 Z2) and 1/Z2 = Z1 / (Z1 Z2). When either point is infinity the product is 0,
+ * its "inverse" 0, and both results are 0 with the returned mask all-ones.
+ */
+static uint64_t mul_base_and_point(ccsp_sm2_apoint *r1, ccsp_sm2_apoint *r2, const uint64_t k[4],
+                                   const ccsp_sm2_apoint *p)
+{
+	ccsp_sm2_jpoint a1, a2;
+	uint64_t zz[4], zi[4], zi2[4];
+	mul_base_jac(&a1, k);
+	mul_point_jac(&a2, k, p);
+	uint64_t inf = fzero(a1.z) | fzero(a2.z);
+	fmul(zz, a1.z, a2.z);
+	fe_inv(zz, zz);
+	fmul(zi, zz, a2.z); /* 1/Z1 */
+	fmul(zz, zz, a1.z); /* 1/Z2 */
+	fsqr(zi2, zi);
+	fmul(r1->x, a1.x, zi2);
+	fmul(zi2, zi2, zi);
+	fmul(r1->y, a1.y, zi2);
+	fsqr(zi2, zz);
+	fmul(r2->x, a2.x, zi2);
+	fmul(zi2, zi2, zz);
+	fmul(r2->y, a2.y, zi2);
+	ccsp_memzero(&a1, sizeof a1);
+	ccsp_memzero(&a2, sizeof a2);
+	ccsp_memzero(zz, sizeof zz);
+	ccsp_memzero(zi, sizeof zi);
+	ccsp_memzero(zi2, sizeof zi2);
 	return inf;
 }
 
