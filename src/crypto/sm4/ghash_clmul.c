@@ -86,8 +86,8 @@ GHASH_TARGET static void ghash_clmul_init(uint64_t key[CCSP_GHASH_KEY_WORDS], co
 GHASH_INLINE __m128i ghash_agg(const uint64_t key[CCSP_GHASH_KEY_WORDS], __m128i x, const uint8_t *in, int n)
 {
 	__m128i lo = _mm_setzero_si128(), mid = lo, hi = lo;
-	_Pragma("GCC unroll 8") for (int j = 0; j < n; j++)
-	{
+	_Pragma("GCC unroll 8")
+	for (int j = 0; j < n; j++) {
 		int p = n - j - 1; /* index of H^(n-j) */
 		__m128i a = ghash_bswap(_mm_loadu_si128((const __m128i *)(in + 16 * j)));
 		__m128i h = _mm_loadu_si128((const __m128i *)&key[2 * p]);
