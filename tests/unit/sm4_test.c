@@ -106,6 +106,11 @@ static void test_example1_all_impls(void **state)
 static void test_example2_million(void **state)
 {
 	(void)state;
+#if defined(__SANITIZE_ADDRESS__)
+	/* a million unoptimised, instrumented block calls take over a minute: the optimised build
+	 * runs this vector; the sanitizer build still runs example 1 everywhere */
+	skip();
+#endif
 	uint8_t key[16], buf[16];
 	hex2bin(A1_KEY, key, sizeof key);
 	for (const ccsp_sm4_impl *const *im = ccsp_sm4_impl_list(); *im != NULL; im++) {

@@ -5,6 +5,7 @@
 
 #include <ccsp/mem.h>
 
+#include "ct.h"
 #include "module.h"
 
 void ccsp_sm4_ctr_blocks(const ccsp_sm4_key *k, uint8_t ctr[16], const uint8_t *in, uint8_t *out,
@@ -15,11 +16,15 @@ void ccsp_sm4_ctr_blocks(const ccsp_sm4_key *k, uint8_t ctr[16], const uint8_t *
 		return;
 	}
 	uint8_t ks[CCSP_SM4_BATCH * 16];
+	uint64_t hi = ccsp_sm4_load64be(ctr), lo = ccsp_sm4_load64be(ctr + 8);
 	while (nblocks > 0) {
 		size_t n = nblocks < CCSP_SM4_BATCH ? nblocks : CCSP_SM4_BATCH;
 		for (size_t i = 0; i < n; i++) {
-			memcpy(ks + 16 * i, ctr, 16);
-			ccsp_sm4_ctr_add(ctr, 1);
+			ccsp_sm4_store64be(ks + 16 * i, hi);
+			ccsp_sm4_store64be(ks + 16 * i + 8, lo);
+			/* the barrier keeps the compiler from testing the loop exit on the counter */
+			lo = ct_barrier64(lo + 1);
+			hi += ct_is_zero64(lo) & 1; /* carry over all 128 bits, without a branch */
 		}
 		k->impl->crypt_blocks(k->rk_enc, ks, ks, n);
 		ccsp_sm4_xor(out, in, ks, 16 * n);
@@ -27,6 +32,8 @@ void ccsp_sm4_ctr_blocks(const ccsp_sm4_key *k, uint8_t ctr[16], const uint8_t *
 		out += 16 * n;
 		nblocks -= n;
 	}
+	ccsp_sm4_store64be(ctr, hi);
+	ccsp_sm4_store64be(ctr + 8, lo);
 	ccsp_memzero(ks, sizeof ks);
 }
 

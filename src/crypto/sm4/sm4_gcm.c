@@ -28,6 +28,8 @@ static void ghash(ccsp_sm4_gcm_ctx *ctx, const uint8_t *in, size_t nblocks)
 /* Feed bytes to GHASH through the pending buffer. */
 static void ghash_stream(ccsp_sm4_gcm_ctx *ctx, const uint8_t *in, size_t len)
 {
+	if (len == 0)
+		return;
 	if (ctx->pend_len > 0) {
 		size_t n = 16 - ctx->pend_len < len ? 16 - ctx->pend_len : len;
 		memcpy(ctx->pend + ctx->pend_len, in, n);
@@ -60,23 +62,38 @@ static void store64be(uint8_t *p, uint64_t v)
 		p[i] = (uint8_t)v;
 }
 
-/* SP 800-38D 6.5 GCTR with inc32: the implementation's 128-bit counter must not carry out of the
- * low 32 bits, so batches stop at the wrap and the upper 96 bits are put back. */
+/* SP 800-38D 6.5 GCTR with inc32. The counter blocks are built here, not by the
+ * implementation's ctr_blocks: that one carries over 128 bits, and stopping batches at the 32-bit
+ * wrap would branch on J0, which GHASH derives from the key when the IV is not 96 bits. */
 static void gctr_blocks(ccsp_sm4_gcm_ctx *ctx, const uint8_t *in, uint8_t *out, size_t nblocks)
 {
-	uint8_t upper[12];
-	memcpy(upper, ctx->ctr, 12);
+	uint8_t ks[CCSP_SM4_BATCH * 16];
+	uint32_t c = ((uint32_t)ctx->ctr[12] << 24) | ((uint32_t)ctx->ctr[13] << 16) | ((uint32_t)ctx->ctr[14] << 8) |
+	             ctx->ctr[15];
 	while (nblocks > 0) {
-		uint64_t low = ((uint64_t)ctx->ctr[12] << 24) | ((uint64_t)ctx->ctr[13] << 16) |
-		               ((uint64_t)ctx->ctr[14] << 8) | ctx->ctr[15];
-		uint64_t room = (UINT64_C(1) << 32) - low;
-		size_t n = (uint64_t)nblocks < room ? nblocks : (size_t)room;
-		ccsp_sm4_ctr_blocks(&ctx->key, ctx->ctr, in, out, n);
-		memcpy(ctx->ctr, upper, 12);
+		size_t n = nblocks < CCSP_SM4_BATCH ? nblocks : CCSP_SM4_BATCH;
+		for (size_t i = 0; i < n; i++) {
+			/* the barrier keeps the compiler from testing the loop exit on the counter */
+			uint32_t ci = ct_barrier32(c) + (uint32_t)i;
+			uint8_t *b = ks + 16 * i;
+			memcpy(b, ctx->ctr, 12);
+			b[12] = (uint8_t)(ci >> 24);
+			b[13] = (uint8_t)(ci >> 16);
+			b[14] = (uint8_t)(ci >> 8);
+			b[15] = (uint8_t)ci;
+		}
+		c += (uint32_t)n;
+		ctx->key.impl->crypt_blocks(ctx->key.rk_enc, ks, ks, n);
+		ccsp_sm4_xor(out, in, ks, 16 * n);
 		in += 16 * n;
 		out += 16 * n;
 		nblocks -= n;
 	}
+	ctx->ctr[12] = (uint8_t)(c >> 24);
+	ctx->ctr[13] = (uint8_t)(c >> 16);
+	ctx->ctr[14] = (uint8_t)(c >> 8);
+	ctx->ctr[15] = (uint8_t)c;
+	ccsp_memzero(ks, sizeof ks);
 }
 
 /* SP 800-38D 7.1 steps 1-2: H = E(0), J0 from the IV. */
@@ -103,8 +120,8 @@ static ccsp_err gcm_start(ccsp_sm4_gcm_ctx *ctx, const ccsp_sm4_key *k, const ui
 		memset(ctx->X, 0, 16);
 	}
 	memcpy(ctx->ctr, ctx->J0, 16);
-	ccsp_sm4_ctr_add(ctx->ctr, 1); /* no carry beyond 32 bits needed: restored below */
-	memcpy(ctx->ctr, ctx->J0, 12);
+	ccsp_sm4_ctr_add(ctx->ctr, 1);
+	memcpy(ctx->ctr, ctx->J0, 12); /* inc32: a carry out of the low 32 bits is dropped */
 	ctx->ks_used = 16;
 	ctx->phase = PHASE_AAD;
 	return CCSP_OK;
@@ -193,7 +210,7 @@ static ccsp_err gcm_check(ccsp_sm4_gcm_ctx *ctx, const uint8_t tag[16])
 {
 	uint8_t mine[16];
 	gcm_tag(ctx, mine);
-	int ok = ct_memeq(mine, tag, 16);
+	uint32_t ok = ct_declassify32((uint32_t)ct_memeq(mine, tag, 16));
 	ccsp_memzero(mine, sizeof mine);
 	return ok ? CCSP_OK : CCSP_ERR_AUTH;
 }

@@ -10,9 +10,9 @@
 /* Constant-time tau (S-box on each byte) of n <= 16 words, in place (sm4_ct.c). */
 void ccsp_sm4_ct_tau(uint32_t *w, size_t n);
 
-/* Blocks per batch handed to the implementation by the generic mode code: wide enough for an
- * 8- or 16-lane implementation, small enough for the stack. */
-#define CCSP_SM4_BATCH 64
+/* Blocks per batch handed to the implementation by the generic mode code: a full pass of the
+ * 128-lane portable kernel (and plenty for SIMD ones), 2 KiB of stack. */
+#define CCSP_SM4_BATCH 128
 
 /* Common argument check of the block modes: a key that was set, buffers present when len > 0. */
 static inline int ccsp_sm4_key_ok(const ccsp_sm4_key *k)
@@ -20,9 +20,30 @@ static inline int ccsp_sm4_key_ok(const ccsp_sm4_key *k)
 	return k != NULL && k->impl != NULL;
 }
 
+static inline uint64_t ccsp_sm4_load64be(const uint8_t *p)
+{
+	uint64_t v;
+	memcpy(&v, p, 8);
+	return __builtin_bswap64(v);
+}
+
+static inline void ccsp_sm4_store64be(uint8_t *p, uint64_t v)
+{
+	v = __builtin_bswap64(v);
+	memcpy(p, &v, 8);
+}
+
 static inline void ccsp_sm4_xor(uint8_t *out, const uint8_t *a, const uint8_t *b, size_t n)
 {
-	for (size_t i = 0; i < n; i++)
+	size_t i = 0;
+	for (; i + 8 <= n; i += 8) {
+		uint64_t x, y;
+		memcpy(&x, a + i, 8);
+		memcpy(&y, b + i, 8);
+		x ^= y;
+		memcpy(out + i, &x, 8);
+	}
+	for (; i < n; i++)
 		out[i] = a[i] ^ b[i];
 }
 

@@ -83,7 +83,7 @@ ccsp_err ccsp_sm4_xts_crypt_impl(const uint8_t key[32], const uint8_t tweak[16],
 	CCSP_ENSURE(key != NULL && tweak != NULL && in != NULL && out != NULL, CCSP_ERR_ARG);
 	CCSP_ENSURE(len >= 16, CCSP_ERR_DATA_LENGTH);
 	/* the two halves must differ (GB/T 17964-2021 12.1, as IEEE 1619 5.1) */
-	CCSP_ENSURE(!ct_memeq(key, key + 16, 16), CCSP_ERR_KEY);
+	CCSP_ENSURE(!ct_declassify32((uint32_t)ct_memeq(key, key + 16, 16)), CCSP_ERR_KEY);
 	ccsp_sm4_key k1, k2;
 	uint8_t t[16];
 	ccsp_err ret;
