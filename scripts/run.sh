@@ -1,8 +1,37 @@
 #!/bin/sh
 # SPDX-License-Identifier: Apache-2.0
-# make run: self-test the crypto module and show the CLI at work. Later stages start the daemons.
+# make run, at this stage: self-test the crypto module and show the CLI at work, with openssl as the
+# independent witness. State goes under ./var. Later stages start chsmd, vsmd and ccspd here.
 set -eu
 build=${1:-build}
-ccsp=$build/bin/ccsp
-echo "== ccsp $($ccsp version)"
+ccsp="$build/bin/ccsp"
+var=var/demo
+mkdir -p "$var"
+step() { printf '\n== %s\n' "$*"; }
+
+step "ccsp $($ccsp version)"
+step "self-tests (integrity + known answers on every implementation)"
 $ccsp selftest
+
+step "SM3 of README.md, by ccsp and by openssl"
+$ccsp sm3 README.md
+openssl dgst -sm3 README.md
+
+step "SM4-GCM: encrypt README.md, decrypt, compare"
+key=$($ccsp rand 16) iv=$($ccsp rand 12)
+$ccsp sm4 enc -mode gcm -k "$key" -iv "$iv" -aad 636373702d64656d6f -in README.md -out "$var/readme.gcm"
+$ccsp sm4 dec -mode gcm -k "$key" -iv "$iv" -aad 636373702d64656d6f -in "$var/readme.gcm" -out "$var/readme.out"
+cmp README.md "$var/readme.out" && echo "round trip ok ($(wc -c <"$var/readme.gcm") bytes = data + 16-byte tag)"
+
+step "SM2: key pair by ccsp, signature checked by openssl, ciphertext opened by openssl"
+$ccsp sm2 keygen -out "$var/sm2.key.pem"
+$ccsp sm2 pub -in "$var/sm2.key.pem" -out "$var/sm2.pub.pem"
+$ccsp sm2 sign -key "$var/sm2.key.pem" -in README.md -out "$var/readme.sig"
+openssl pkeyutl -verify -pubin -inkey "$var/sm2.pub.pem" -rawin -digest sm3 -pkeyopt distid:1234567812345678 \
+	-in README.md -sigfile "$var/readme.sig"
+printf 'secret message\n' >"$var/msg.txt"
+$ccsp sm2 encrypt -pub "$var/sm2.pub.pem" -in "$var/msg.txt" -out "$var/msg.ct"
+printf 'openssl decrypts: '
+openssl pkeyutl -decrypt -inkey "$var/sm2.key.pem" -in "$var/msg.ct"
+
+step "done — files in $var/. The VSM, CHSM and service platform daemons arrive in later stages."

@@ -67,7 +67,8 @@ typedef enum ccsp_sm2_ct_format {
 	CCSP_SM2_DER = 2     /* GM/T 0009 SM2Cipher SEQUENCE { x, y, hash, ciphertext } */
 } ccsp_sm2_ct_format;
 
-/* msglen >= 1. outcap: size of out; on CCSP_ERR_BUFFER_TOO_SMALL *outlen holds the size needed. */
+/* msglen >= 1. outcap: size of out; on CCSP_ERR_BUFFER_TOO_SMALL *outlen holds the size needed (for
+ * DER an upper bound: msglen + 116; *outlen then gets the exact length written). */
 CCSP_API CCSP_MUST_CHECK ccsp_err ccsp_sm2_encrypt(const ccsp_sm2_key *key, ccsp_sm2_ct_format fmt, const uint8_t *msg,
                                                    size_t msglen, uint8_t *out, size_t outcap, size_t *outlen);
 /* CCSP_ERR_DECODE on a malformed ciphertext, CCSP_ERR_AUTH when C3 does not match (out is wiped). */

@@ -6,6 +6,10 @@
  * Contexts are caller-allocated and must not be shared between threads without locking; distinct
  * contexts may be used concurrently. Every function returns CCSP_ERR_MODULE_STATE when the module
  * is in the error state. *_final wipes the context.
+ *
+ * Errors: CCSP_ERR_ARG for a NULL pointer (a data pointer may be NULL when its length is 0) or a
+ * length out of range; CCSP_ERR_STATE for a context that is corrupt, or (HMAC) not initialised or
+ * already finalised; CCSP_ERR_DATA_LENGTH when a message would reach 2^61 bytes (clause 5.2 limit).
  */
 #ifndef CCSP_SM3_H
 #define CCSP_SM3_H

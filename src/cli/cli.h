@@ -8,6 +8,14 @@
 
 #include <ccsp/error.h>
 
+/* Exit statuses: 0 success, CLI_EXIT_FAIL an operation failed (I/O, authentication, padding, ...),
+ * CLI_EXIT_USAGE the command line is wrong. */
+#define CLI_EXIT_FAIL 1
+#define CLI_EXIT_USAGE 2
+
+/* Largest file cli_read_file() accepts. */
+#define CLI_MAX_FILE_SIZE ((size_t)1 << 30)
+
 /* Subcommands: argv[0] is the subcommand name. Return the process exit status. */
 int cli_cmd_sm3(int argc, char **argv);
 int cli_cmd_hmac(int argc, char **argv);
@@ -29,5 +37,24 @@ int cli_read_file(const char *path, uint8_t **buf, size_t *len);
 int cli_write_file(const char *path, const uint8_t *buf, size_t len);
 /* Parse hex (even length, no separators) into out; 0 on success (error already printed, naming what). */
 int cli_parse_hex(const char *what, const char *hex, uint8_t *out, size_t cap, size_t *outlen);
+
+/* Same, and the value must be exactly len bytes (else an error naming the expected length). */
+int cli_parse_hex_exact(const char *what, const char *hex, uint8_t *out, size_t len);
+/* Overwrite a command-line argument that held a secret, so it no longer shows in memory or ps. */
+void cli_wipe_arg(char *arg);
+
+/* Options of one subcommand, single dash as in openssl ("-k", "-in"). A flag option (value == NULL)
+ * sets *flag to 1. An option given twice is an error. */
+typedef struct cli_opt {
+	const char *name;
+	char **value; /* option takes a value: stored here (pointer into argv) */
+	int *flag;    /* option is a flag */
+} cli_opt;
+
+/* Parse argv[1..argc-1]: options from opts (nopts entries), other arguments ("-" included) into
+ * pos[0..maxpos-1], which may be argv + 1 itself (arguments are packed in place); "--" ends the
+ * options. 0 on success with *npos set; otherwise the error has
+ * been printed (unknown option, missing value, repeated option, too many arguments). */
+int cli_parse_opts(int argc, char **argv, const cli_opt *opts, size_t nopts, char **pos, int maxpos, int *npos);
 
 #endif

@@ -13,7 +13,11 @@ typedef ccsp_err (*selftest_fn)(const ccsp_selftest_report *r);
 /* Integrity first: a modified library must not even run its own KATs (GB/T 37092 7.10.2). */
 static const selftest_fn selftests[] = {
 	/* each component adds its entry here, in this order: integrity, SM3, SM4, DRBG, SM2 */
+	ccsp_integrity_selftest,
+	ccsp_sm3_selftest,
 	ccsp_sm4_selftest,
+	ccsp_drbg_selftest,
+	ccsp_sm2_selftest,
 	NULL,
 };
 

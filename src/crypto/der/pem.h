@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Internal: PEM text encoding (RFC 7468). The base64 body of a PEM block often carries a private key,
+ * so both directions map characters without branches or table lookups on the data.
+ */
+#ifndef CCSP_PEM_H
+#define CCSP_PEM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <ccsp/error.h>
+
+#define CCSP_PEM_LABEL_MAX 64
+
+/* "-----BEGIN label-----\n", base64 in 64-column lines, "-----END label-----\n". Not NUL-terminated.
+ * CCSP_ERR_BUFFER_TOO_SMALL with *outlen = size needed. */
+CCSP_MUST_CHECK ccsp_err ccsp_pem_encode(const char *label, const uint8_t *der, size_t derlen, uint8_t *out,
+                                         size_t outcap, size_t *outlen);
+
+/* 1 when the first non-blank text of in is "-----BEGIN ". */
+int ccsp_pem_detect(const uint8_t *in, size_t len);
+
+/* Decode the first PEM block of in (text before it is skipped, as RFC 7468 clause 2 allows; text
+ * after it is ignored). label receives the NUL-terminated label (labelcap >= CCSP_PEM_LABEL_MAX + 1).
+ * The body must be canonical padded base64 with optional whitespace; encapsulated headers
+ * (RFC 1421 "Proc-Type:") are CCSP_ERR_UNSUPPORTED. Malformed text is CCSP_ERR_DECODE; a too small
+ * out is CCSP_ERR_BUFFER_TOO_SMALL with *outlen = size needed. */
+CCSP_MUST_CHECK ccsp_err ccsp_pem_decode(const uint8_t *in, size_t len, char *label, size_t labelcap, uint8_t *out,
+                                         size_t outcap, size_t *outlen);
+
+#endif

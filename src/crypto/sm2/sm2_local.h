@@ -1,0 +1,63 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Internal: SM2 key object and the algorithm cores shared by sign, encrypt, key exchange, self-test. */
+#ifndef CCSP_SM2_LOCAL_H
+#define CCSP_SM2_LOCAL_H
+
+#include <ccsp/sm2.h>
+
+#include "sm2_arith.h"
+
+struct ccsp_sm2_key {
+	int has_public;
+	int has_private;
+	ccsp_sm2_apoint pub;   /* Montgomery form */
+	uint8_t pub_xy[64];    /* x || y, big-endian */
+	uint8_t z_default[32]; /* Z for the default ID, computed when the public key is set */
+	uint64_t d[4];         /* private scalar, plain */
+	uint64_t d_m[4];       /* d R mod n */
+	uint64_t dinv_m[4];    /* (1 + d)^-1 R mod n: s = (1 + d)^-1 (k - r d) (GB/T 32918.2 6.1 A6) */
+};
+
+/* Decode 04||x||y (65), 02/03||x (33) or x||y (64) into a fully validated point (Montgomery form):
+ * CCSP_ERR_DECODE for a bad length or prefix, CCSP_ERR_POINT for coordinates >= p, off-curve
+ * points and points without a square root. */
+ccsp_err ccsp_sm2_point_decode(const ccsp_sm2_impl *impl, ccsp_sm2_apoint *p, const uint8_t *in, size_t len);
+/* x || y (64 bytes) of a point in Montgomery form. */
+void ccsp_sm2_point_encode(const ccsp_sm2_impl *impl, uint8_t out[64], const ccsp_sm2_apoint *p);
+/* Plain limbs of a Montgomery field element. */
+void ccsp_sm2_fe_from_mont(const ccsp_sm2_impl *impl, uint64_t r[4], const uint64_t a[4]);
+
+/* Z = SM3(ENTL || ID || a || b || xG || yG || x || y) for the public key xy (GB/T 32918.2 5.5). */
+ccsp_err ccsp_sm2_z_of(const uint8_t pub_xy[64], const uint8_t *id, size_t idlen, uint8_t z[32]);
+
+/* Random scalar 1 <= k <= n - 1 (GB/T 32918.2 6.1 A3) from ccsp_random, by rejection. */
+ccsp_err ccsp_sm2_random_scalar(uint64_t k[4]);
+
+/* ---- cores taking the implementation and fixed nonces (self-test, tests) ---- */
+
+/* CCSP_ERR_SIGNATURE stands for "this k gives r = 0, r + k = n or s = 0: draw another". */
+ccsp_err ccsp_sm2_sign_core(const ccsp_sm2_impl *impl, const ccsp_sm2_key *key, const uint8_t e[32],
+                            const uint64_t k[4], uint8_t sig[64]);
+ccsp_err ccsp_sm2_verify_core(const ccsp_sm2_impl *impl, const ccsp_sm2_key *key, const uint8_t e[32],
+                              const uint8_t sig[64]);
+/* Raw formats only. CCSP_ERR_AUTH stands for "t is all zero for this k: draw another". */
+ccsp_err ccsp_sm2_encrypt_core(const ccsp_sm2_impl *impl, const ccsp_sm2_key *key, ccsp_sm2_ct_format fmt,
+                               const uint64_t k[4], const uint8_t *msg, size_t msglen, uint8_t *out);
+ccsp_err ccsp_sm2_decrypt_core(const ccsp_sm2_impl *impl, const ccsp_sm2_key *key, ccsp_sm2_ct_format fmt,
+                               const uint8_t *ct, size_t ctlen, uint8_t *out);
+
+/* Test hooks (not exported): the GB/T 32918.5 examples with their fixed k, current implementation.
+ * k is 32 bytes big-endian, 1 <= k <= n-1. */
+ccsp_err ccsp_sm2_sign_digest_with_k(const ccsp_sm2_key *key, const uint8_t e[32], const uint8_t k[32],
+                                     uint8_t sig[CCSP_SM2_SIGNATURE_SIZE]);
+ccsp_err ccsp_sm2_encrypt_with_k(const ccsp_sm2_key *key, ccsp_sm2_ct_format fmt, const uint8_t k[32],
+                                 const uint8_t *msg, size_t msglen, uint8_t *out, size_t outcap, size_t *outlen);
+/* ccsp_sm2_kex_start with a fixed ephemeral private key r (32 bytes) and a given implementation. */
+ccsp_err ccsp_sm2_kex_start_with_r(const ccsp_sm2_impl *impl, ccsp_sm2_kex *kex, int initiator,
+                                   const ccsp_sm2_key *self, const uint8_t *self_id, size_t self_idlen,
+                                   const ccsp_sm2_key *peer, const uint8_t *peer_id, size_t peer_idlen,
+                                   const uint8_t r[32], uint8_t r_self[CCSP_SM2_POINT_SIZE]);
+ccsp_err ccsp_sm2_kex_compute_impl(const ccsp_sm2_impl *impl, ccsp_sm2_kex *kex, const uint8_t *r_peer,
+                                   size_t r_peer_len, uint8_t *key_out, size_t klen, uint8_t s_self[32]);
+
+#endif

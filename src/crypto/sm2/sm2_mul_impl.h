@@ -1,0 +1,277 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Internal template, part 2 (included by sm2_curve_impl.h): scalar multiplications.
+ *
+ * Secret scalars use signed (Booth) fixed windows: window i of width w covers bits
+ * [w*i - 1, w*i + w - 1] and gives the digit d = floor(v/2) + (v & 1) - 2^w * v_top, so
+ * k = sum d_i 2^(w*i) with |d_i| <= 2^(w-1); tables hold only positive multiples and the sign is
+ * applied by a conditional negation of y. Table entries are read with masked loads over the whole
+ * row. When the exceptional case P == Q of the addition formulas can occur is argued at each call.
+ */
+
+/* w+1 bits of k starting at bit pos (pos >= -1; bit -1 and bits >= 256 are 0). pos is public. */
+static inline uint64_t scalar_window(const uint64_t k[4], int pos, int w)
+{
+	uint64_t mask = ((uint64_t)1 << (w + 1)) - 1;
+	if (pos < 0)
+		return (k[0] << 1) & mask;
+	int limb = pos / 64, sh = pos % 64;
+	uint64_t v = k[limb] >> sh;
+	if (sh + w + 1 > 64 && limb + 1 < 4)
+		v |= k[limb + 1] << (64 - sh);
+	return v & mask;
+}
+
+/* |digit| and all-ones when the digit is negative, from a (w+1)-bit window value. */
+static inline uint64_t booth_digit(uint64_t v, int w, uint64_t *neg)
+{
+	uint64_t s = 0 - (v >> w);
+	uint64_t d = (v >> 1) + (v & 1);
+	*neg = s;
+	return ct_select64(s, ((uint64_t)1 << w) - d, d);
+}
+
+/* 128-bit lanes (SSE2 on x86-64, plain pairs elsewhere): the masked scan reads 16 bytes per step. */
+typedef uint64_t sm2_v2 __attribute__((vector_size(16)));
+
+/* r = the idx-th of n entries of nv vectors each (idx 1..n; 0 gives all zero), reading every entry. */
+static inline void ct_lookup(sm2_v2 *r, const void *tab, size_t n, size_t nv, uint64_t idx)
+{
+	const unsigned char *p = tab;
+	for (size_t l = 0; l < nv; l++)
+		r[l] = (sm2_v2){0, 0};
+	for (uint64_t j = 0; j < n; j++) {
+		uint64_t m = ct_eq64(j + 1, idx);
+		sm2_v2 mv = {m, m};
+		for (size_t l = 0; l < nv; l++) {
+			sm2_v2 e;
+			memcpy(&e, p + (j * nv + l) * sizeof e, sizeof e);
+			r[l] |= e & mv;
+		}
+	}
+}
+
+static void comb_lookup(ccsp_sm2_apoint *r, const ccsp_sm2_apoint row[CCSP_SM2_COMB_POINTS], uint64_t idx)
+{
+	sm2_v2 acc[4];
+	ct_lookup(acc, row, CCSP_SM2_COMB_POINTS, 4, idx);
+	memcpy(r, acc, sizeof *r);
+}
+
+static void cond_negate_y(uint64_t y[4], uint64_t neg)
+{
+	static const uint64_t zero[4] = {0, 0, 0, 0};
+	uint64_t t[4];
+	fsub(t, zero, y);
+	fsel(y, neg, t, y);
+}
+
+/*
+ * k*G from the comb table, 43 windows of 6 bits, one mixed addition per window, no doubling.
+ * Exceptional cases: before window i < 42 the sum S has |S| < 2^(6i) <= |d_i 2^(6i)| <= 2^251,
+ * so S != +-d_i 2^(6i) mod n (S = 0 is infinity, handled); the last window uses the complete
+ * addition.
+ */
+static uint64_t mul_base(ccsp_sm2_apoint *r, const uint64_t k[4])
+{
+	const ccsp_sm2_comb_table *tab = ccsp_sm2_comb();
+	ccsp_sm2_jpoint acc, q;
+	ccsp_sm2_apoint e;
+	uint64_t neg, mag, inf;
+	ccsp_memzero(&acc, sizeof acc);
+	for (int i = 0; i < CCSP_SM2_COMB_WINDOWS; i++) {
+		mag = booth_digit(scalar_window(k, 6 * i - 1, 6), 6, &neg);
+		comb_lookup(&e, (*tab)[i], mag);
+		cond_negate_y(e.y, neg);
+		if (i < CCSP_SM2_COMB_WINDOWS - 1) {
+			point_madd(&acc, &acc, &e, ct_is_zero64(mag));
+		} else {
+			memcpy(q.x, e.x, sizeof q.x);
+			memcpy(q.y, e.y, sizeof q.y);
+			memset(q.z, 0, sizeof q.z);
+			fsel(q.z, ct_is_zero64(mag), q.z, ccsp_sm2_fe_one);
+			point_add_complete(&acc, &acc, &q);
+		}
+	}
+	inf = to_affine(r, &acc);
+	ccsp_memzero(&acc, sizeof acc);
+	ccsp_memzero(&q, sizeof q);
+	ccsp_memzero(&e, sizeof e);
+	mag = neg = 0;
+	return inf;
+}
+
+static void jtable_lookup(ccsp_sm2_jpoint *r, const ccsp_sm2_jpoint tab[16], uint64_t idx)
+{
+	sm2_v2 acc[6];
+	ct_lookup(acc, tab, 16, 6, idx);
+	memcpy(r, acc, sizeof *r);
+}
+
+/*
+ * k*P, 52 windows of 5 bits from the top: 5 doublings and one addition per window. Exceptional
+ * cases: before window i >= 1 the accumulator is A*P with A = 32 H, |A| < 2^252 < n/2, so
+ * A = +-d_i mod n (|d_i| <= 16) only when H = 0, i.e. A is infinity (handled). Window 0 can meet
+ * it (e.g. k = n - 6: A = -3, d = -3), so the last addition is complete.
+ */
+static uint64_t mul_point(ccsp_sm2_apoint *r, const uint64_t k[4], const ccsp_sm2_apoint *p)
+{
+	ccsp_sm2_jpoint tab[16], acc, q;
+	uint64_t neg, mag, inf;
+	memcpy(tab[0].x, p->x, sizeof tab[0].x);
+	memcpy(tab[0].y, p->y, sizeof tab[0].y);
+	memcpy(tab[0].z, ccsp_sm2_fe_one, sizeof tab[0].z);
+	for (int j = 1; j < 16; j++) { /* tab[j] = (j+1) P; (j+1) P != +-P since n > 17 */
+		if (j & 1)
+			point_dbl(&tab[j], &tab[j / 2]);
+		else
+			point_madd(&tab[j], &tab[j - 1], p, 0);
+	}
+	ccsp_memzero(&acc, sizeof acc);
+	for (int i = 51; i >= 0; i--) {
+		for (int s = 0; s < 5 && i != 51; s++)
+			point_dbl(&acc, &acc);
+		mag = booth_digit(scalar_window(k, 5 * i - 1, 5), 5, &neg);
+		jtable_lookup(&q, tab, mag);
+		cond_negate_y(q.y, neg);
+		point_add_ct(&acc, &acc, &q, i == 0);
+	}
+	inf = to_affine(r, &acc);
+	ccsp_memzero(tab, sizeof tab);
+	ccsp_memzero(&acc, sizeof acc);
+	ccsp_memzero(&q, sizeof q);
+	mag = neg = 0;
+	return inf;
+}
+
+/* ---- variable time (public inputs only) ---- */
+
+static void point_add_vartime(ccsp_sm2_jpoint *r, const ccsp_sm2_jpoint *a, const ccsp_sm2_jpoint *b)
+{
+	if (fzero(a->z)) {
+		*r = *b;
+		return;
+	}
+	if (fzero(b->z)) {
+		*r = *a;
+		return;
+	}
+	ccsp_sm2_jpoint sum;
+	if (point_add_core(&sum, a, b))
+		point_dbl(&sum, a);
+	*r = sum;
+}
+
+/* a += b (affine), any a and b. */
+static void point_madd_vartime(ccsp_sm2_jpoint *a, const ccsp_sm2_apoint *b)
+{
+	ccsp_sm2_jpoint sum;
+	if (point_madd(&sum, a, b, 0) && !fzero(a->z)) {
+		memcpy(sum.x, b->x, sizeof sum.x);
+		memcpy(sum.y, b->y, sizeof sum.y);
+		memcpy(sum.z, ccsp_sm2_fe_one, sizeof sum.z);
+		point_dbl(&sum, &sum);
+	}
+	*a = sum;
+}
+
+/* Width-5 NAF of k: odd digits in [-15, 15]; returns the number of digits. */
+static int wnaf5(int8_t out[258], const uint64_t k[4])
+{
+	uint64_t d[5] = {k[0], k[1], k[2], k[3], 0};
+	int len = 0;
+	while ((d[0] | d[1] | d[2] | d[3] | d[4]) != 0) {
+		int digit = 0;
+		if (d[0] & 1) {
+			digit = (int)(d[0] & 31);
+			if (digit >= 16)
+				digit -= 32;
+			/* d -= digit */
+			uint64_t c = (uint64_t)(digit < 0 ? -digit : digit);
+			for (int i = 0; i < 5 && c != 0; i++) {
+				ccsp_u128 s = digit < 0 ? (ccsp_u128)d[i] + c : (ccsp_u128)d[i] - c;
+				d[i] = (uint64_t)s;
+				c = (uint64_t)(s >> 64) & 1;
+			}
+		}
+		out[len++] = (int8_t)digit;
+		for (int i = 0; i < 4; i++)
+			d[i] = d[i] >> 1 | d[i + 1] << 63;
+		d[4] >>= 1;
+	}
+	return len;
+}
+
+static void mul_double_vartime(ccsp_sm2_jpoint *r, const uint64_t s[4], const uint64_t t[4], const ccsp_sm2_apoint *p)
+{
+	const ccsp_sm2_comb_table *tab = ccsp_sm2_comb();
+	ccsp_sm2_jpoint accg, acc, q, odd[8], p2;
+	int8_t naf[258];
+	memset(&accg, 0, sizeof accg);
+	for (int i = 0; i < CCSP_SM2_COMB_WINDOWS; i++) {
+		uint64_t neg, mag = booth_digit(scalar_window(s, 6 * i - 1, 6), 6, &neg);
+		if (mag == 0)
+			continue;
+		ccsp_sm2_apoint e = (*tab)[i][mag - 1];
+		if (neg)
+			ccsp_sm2_fe_neg(e.y, e.y);
+		point_madd_vartime(&accg, &e);
+	}
+	memcpy(odd[0].x, p->x, sizeof odd[0].x);
+	memcpy(odd[0].y, p->y, sizeof odd[0].y);
+	memcpy(odd[0].z, ccsp_sm2_fe_one, sizeof odd[0].z);
+	point_dbl(&p2, &odd[0]);
+	for (int j = 1; j < 8; j++)
+		point_add_vartime(&odd[j], &odd[j - 1], &p2);
+	memset(&acc, 0, sizeof acc);
+	for (int i = wnaf5(naf, t) - 1; i >= 0; i--) {
+		point_dbl(&acc, &acc);
+		if (naf[i] == 0)
+			continue;
+		q = odd[(naf[i] < 0 ? -naf[i] : naf[i]) / 2];
+		if (naf[i] < 0)
+			ccsp_sm2_fe_neg(q.y, q.y);
+		point_add_vartime(&acc, &acc, &q);
+	}
+	point_add_vartime(r, &acc, &accg);
+}
+
+#ifdef SM2_COMB_BUILDER
+/* Affine images of n Jacobian points with one inversion (Montgomery's trick); all Z != 0. */
+static void batch_to_affine(ccsp_sm2_apoint *out, const ccsp_sm2_jpoint *in, int n)
+{
+	uint64_t prod[CCSP_SM2_COMB_POINTS][4], inv[4], zi[4], zi2[4];
+	memcpy(prod[0], in[0].z, sizeof prod[0]);
+	for (int i = 1; i < n; i++)
+		fmul(prod[i], prod[i - 1], in[i].z);
+	fe_inv(inv, prod[n - 1]);
+	for (int i = n - 1; i >= 0; i--) {
+		if (i > 0) {
+			fmul(zi, inv, prod[i - 1]);
+			fmul(inv, inv, in[i].z);
+		} else {
+			memcpy(zi, inv, sizeof zi);
+		}
+		fsqr(zi2, zi);
+		fmul(out[i].x, in[i].x, zi2);
+		fmul(zi2, zi2, zi);
+		fmul(out[i].y, in[i].y, zi2);
+	}
+}
+
+void ccsp_sm2_comb_build(ccsp_sm2_comb_table *t)
+{
+	ccsp_sm2_jpoint base, pts[CCSP_SM2_COMB_POINTS];
+	memcpy(base.x, ccsp_sm2_g.x, sizeof base.x);
+	memcpy(base.y, ccsp_sm2_g.y, sizeof base.y);
+	memcpy(base.z, ccsp_sm2_fe_one, sizeof base.z);
+	for (int i = 0; i < CCSP_SM2_COMB_WINDOWS; i++) {
+		pts[0] = base;
+		for (int j = 1; j < CCSP_SM2_COMB_POINTS; j++)
+			point_add_vartime(&pts[j], &pts[j - 1], &base);
+		batch_to_affine((*t)[i], pts, CCSP_SM2_COMB_POINTS);
+		for (int s = 0; s < 6; s++)
+			point_dbl(&base, &base);
+	}
+}
+#endif

@@ -1,0 +1,58 @@
+#!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
+# ccsp rand, selftest, version, help and the top-level command line.
+. "$(dirname "$0")/common.sh"
+
+# ---- rand ---------------------------------------------------------------------------------------
+r1=$("$CCSP" rand 32)
+r2=$("$CCSP" rand 32)
+check "rand 32: 64 hex digits ($r1)" sh -c 'printf %s "$1" | grep -Eq "^[0-9a-f]{64}$"' sh "$r1"
+check "rand 32: two calls differ" [ "$r1" != "$r2" ]
+check "rand 1: 2 hex digits" sh -c '"$1" rand 1 | grep -Eq "^[0-9a-f]{2}$"' sh "$CCSP"
+check "rand 5000: 10000 hex digits" [ "$("$CCSP" rand 5000 | tr -d '\n' | wc -c)" -eq 10000 ]
+check "rand -out" "$CCSP" rand 100000 -out "$T/r"
+check "rand -out: size" [ "$(wc -c <"$T/r")" -eq 100000 ]
+"$CCSP" rand -out "$T/r2" 100000
+check "rand -out before N" [ "$(wc -c <"$T/r2")" -eq 100000 ]
+check "rand -out: two files differ" [ "$(filehex "$T/r")" != "$(filehex "$T/r2")" ]
+# Crude sanity, not a statistical test: 100000 random bytes compress by well under 1 %.
+z=$(gzip -c <"$T/r" | wc -c)
+check "rand -out: incompressible (gzip gave $z bytes)" [ "$z" -gt 99000 ]
+for bad in 0 -1 abc 1x " 1" 1.5 "" 1073741825 99999999999999999999999; do
+	must_fail "rand '$bad'" "$CCSP" rand "$bad"
+done
+must_fail "rand without N" "$CCSP" rand
+must_fail "rand with two counts" "$CCSP" rand 1 2
+must_fail "rand unknown option" "$CCSP" rand -hex 16
+must_fail "rand -out into a missing directory" "$CCSP" rand 16 -out "$OUT/nodir/r"
+
+# ---- selftest, version, help --------------------------------------------------------------------
+"$CCSP" selftest >"$T/st" 2>&1
+check "selftest exits 0" [ $? -eq 0 ]
+check "selftest reports operational" grep -q 'module state: operational' "$T/st"
+check "selftest reports no failure" [ -z "$(grep FAILED "$T/st")" ]
+must_fail "selftest with an argument" "$CCSP" selftest now
+check "version" sh -c '"$1" version | grep -Eq "^ccsp [0-9]+\.[0-9]+\.[0-9]+$"' sh "$CCSP"
+check "help exits 0" "$CCSP" help >"$T/help"
+check "help lists sm4" grep -q 'sm4 enc|dec' "$T/help"
+check "--help" "$CCSP" --help >/dev/null
+"$CCSP" >/dev/null 2>"$T/e"
+check "no command: exit 2" [ $? -eq 2 ]
+check "no command: usage on stderr" grep -q '^usage: ccsp' "$T/e"
+must_fail "unknown command" "$CCSP" sm5
+"$CCSP" sm5 2>/dev/null
+check "unknown command: exit 2" [ $? -eq 2 ]
+
+# ---- ccsp-bench smoke run (no speed is checked: only that it runs and reports every op) -------
+BENCH=$(dirname "$CCSP")/ccsp-bench
+if [ -x "$BENCH" ]; then
+	check "bench runs" "$BENCH" --seconds 0.01 --json --only sm3,sm4 >"$T/bench.json"
+	for op in sm3-8k sm3-1m sm4-ecb sm4-cbc-enc sm4-cbc-dec sm4-ctr sm4-gcm; do
+		check "bench reports $op for ccsp-portable" grep -q "\"op\": \"$op\", \"impl\": \"ccsp-portable\", \"value\": [0-9]" "$T/bench.json"
+		check "bench reports $op for openssl" grep -q "\"op\": \"$op\", \"impl\": \"openssl\"" "$T/bench.json"
+	done
+	"$BENCH" --only nothing >/dev/null 2>&1
+	check "bench rejects an unknown family" [ $? -eq 2 ]
+fi
+
+finish
