@@ -7,7 +7,7 @@
  * and then defines its ccsp_sm4_impl with sm4_avx2_crypt_blocks and sm4_avx2_ctr_blocks.
  *
  * Layout: a ymm register holds one 32-bit word (native order) of 8 blocks; a "group" is 4 such
- * registers, X0..X3 of 8 blocks. Two 32-byte loads [b0|b1] [b2|b3] [b4|b5] [b6|b7] transposed per
+ * registers, X0..X3 of 8 blocks. Four 32-byte loads [b0|b1] [b2|b3] [b4|b5] [b6|b7] transposed per
  * 128-bit lane put blocks 0,2,4,6 in lane 0 and 1,3,5,7 in lane 1; the inverse transpose restores
  * the order, so no cross-lane shuffle is needed. Calls of up to 4 blocks (serial modes) use a
  * "narrow" group: 4 blocks in lane 0 only, AESENCLAST on that lane alone, for the shortest latency.
@@ -50,7 +50,9 @@
 #define SM4_ISR_ROL24 13, 10, 7, 0, 1, 14, 11, 4, 5, 2, 15, 8, 9, 6, 3, 12
 #define SM4_BSWAP32 3, 2, 1, 0, 7, 6, 5, 4, 11, 10, 9, 8, 15, 14, 13, 12
 
-/* The helpers must be inlined: the state lives in registers, never in memory. */
+/* The helpers must be inlined: the state lives in registers (the compiler spills some of the 8-group
+ * state to the stack; ccsp_memzero on the state variable would not reach those slots, so secrets
+ * are wiped from the padded tail buffers and the vector registers, vzeroall, only). */
 #define SM4_AVX2_INLINE SM4_AVX2_TARGET static inline __attribute__((always_inline))
 
 #define SM4_UNROLL _Pragma("GCC unroll 8")
