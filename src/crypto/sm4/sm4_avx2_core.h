@@ -7,9 +7,10 @@
  * and then defines its ccsp_sm4_impl with sm4_avx2_crypt_blocks and sm4_avx2_ctr_blocks.
  *
  * Layout: a ymm register holds one 32-bit word (native order) of 8 blocks; a "group" is 4 such
- * registers, X0..X3 of 8 blocks. Two 32-byte loads [b0|b1] [b2|b3] [b4|b5] [b6|b7] transposed per
+ * registers, X0..X3 of 8 blocks. Four 32-byte loads [b0|b1] [b2|b3] [b4|b5] [b6|b7] transposed per
  * 128-bit lane put blocks 0,2,4,6 in lane 0 and 1,3,5,7 in lane 1; the inverse transpose restores
- * the order, so no cross-lane shuffle is needed.
+ * the order, so no cross-lane shuffle is needed. Calls of up to 4 blocks (serial modes) use a
+ * "narrow" group: 4 blocks in lane 0 only, AESENCLAST on that lane alone, for the shortest latency.
  *
  * S-box: S_SM4(x) = post(S_AES(pre(x))) with pre and post affine over GF(2)^8; both are applied with
  * two PSHUFB lookups on the nibbles (a register permutation, so constant time). The derivation
@@ -31,10 +32,9 @@
 #include "sm4_impl.h"
 
 /* 8-block groups interleaved per iteration in bulk: enough independent work to hide the latency of
- * a round (about 20 cycles) behind the others. Tails use single groups. */
-#ifndef SM4_AVX2_GROUPS
-#define SM4_AVX2_GROUPS 4
-#endif
+ * a round (about 20 cycles) behind the others (measured on Zen 3: 4 groups 1.20 GB/s, 6 groups 1.30,
+ * 8 groups 1.32). Tails use 1, 2 or 4 groups. */
+#define SM4_AVX2_GROUPS 8
 
 /* Nibble tables printed by scripts/sm4_aesni_derive.c; the affine constants are folded into _LO. */
 #define SM4_PRE_LO 0x3e, 0xb2, 0x0e, 0x82, 0xbb, 0x37, 0x8b, 0x07, 0xa1, 0x2d, 0x91, 0x1d, 0x24, 0xa8, 0x14, 0x98
@@ -50,7 +50,9 @@
 #define SM4_ISR_ROL24 13, 10, 7, 0, 1, 14, 11, 4, 5, 2, 15, 8, 9, 6, 3, 12
 #define SM4_BSWAP32 3, 2, 1, 0, 7, 6, 5, 4, 11, 10, 9, 8, 15, 14, 13, 12
 
-/* The helpers must be inlined: the state lives in registers, never in memory. */
+/* The helpers must be inlined: the state lives in registers (the compiler spills some of the 8-group
+ * state to the stack; ccsp_memzero on the state variable would not reach those slots, so secrets
+ * are wiped from the padded tail buffers and the vector registers, vzeroall, only). */
 #define SM4_AVX2_INLINE SM4_AVX2_TARGET static inline __attribute__((always_inline))
 
 #define SM4_UNROLL _Pragma("GCC unroll 8")
@@ -71,10 +73,13 @@ SM4_AVX2_INLINE __m256i sm4_avx2_affine(__m256i x, __m256i lo_tab, __m256i hi_ta
 
 /* T(t) = L(tau(t)), GB/T 32907 6.2: L(B) = B ^ B<<<2 ^ B<<<10 ^ B<<<18 ^ B<<<24
  * = B ^ B<<<24 ^ (B ^ B<<<8 ^ B<<<16)<<<2. y = tau(t) still in ShiftRows order. */
-SM4_AVX2_INLINE __m256i sm4_avx2_t(__m256i t)
+SM4_AVX2_INLINE __m256i sm4_avx2_t(__m256i t, int narrow)
 {
 	__m256i y = sm4_avx2_affine(t, SM4_LANES(SM4_PRE_LO), SM4_LANES(SM4_PRE_HI));
-	y = sm4_avx2_aes(y);
+	if (narrow)
+		y = _mm256_zextsi128_si256(_mm_aesenclast_si128(_mm256_castsi256_si128(y), _mm_setzero_si128()));
+	else
+		y = sm4_avx2_aes(y);
 	y = sm4_avx2_affine(y, SM4_LANES(SM4_POST_LO), SM4_LANES(SM4_POST_HI));
 	__m256i b = _mm256_shuffle_epi8(y, SM4_LANES(SM4_ISR_ROL0));
 	__m256i b8 = _mm256_shuffle_epi8(y, SM4_LANES(SM4_ISR_ROL8));
@@ -85,27 +90,30 @@ SM4_AVX2_INLINE __m256i sm4_avx2_t(__m256i t)
 	return _mm256_xor_si256(_mm256_xor_si256(b, b24), a);
 }
 
-/* X_d ^= T(X_a ^ X_b ^ X_c ^ rk) for every group (GB/T 32907 7.1 round function F). */
-SM4_AVX2_INLINE void sm4_avx2_round(sm4_avx2_state *s, int groups, int d, int a, int b, int c, uint32_t rk)
+/* X_d ^= T(X_p ^ X_q ^ X_r ^ rk) for every group (GB/T 32907 7.1 round function F). Consecutive
+ * rounds share X_p ^ X_q (rounds 4i, 4i+1: X2 ^ X3; rounds 4i+2, 4i+3: X0 ^ X1), one XOR saved
+ * per two rounds. */
+SM4_AVX2_INLINE void sm4_avx2_round(sm4_avx2_state *s, int groups, int narrow, int d, int p, int q, int r,
+                                    uint32_t rk)
 {
 	const __m256i k = _mm256_set1_epi32((int)rk);
 	SM4_UNROLL
 	for (int g = 0; g < groups; g++) {
-		__m256i t = _mm256_xor_si256(_mm256_xor_si256(s->x[g][a], s->x[g][b]),
-		                             _mm256_xor_si256(s->x[g][c], k));
-		s->x[g][d] = _mm256_xor_si256(s->x[g][d], sm4_avx2_t(t));
+		__m256i t = _mm256_xor_si256(_mm256_xor_si256(s->x[g][p], s->x[g][q]),
+		                             _mm256_xor_si256(s->x[g][r], k));
+		s->x[g][d] = _mm256_xor_si256(s->x[g][d], sm4_avx2_t(t, narrow));
 	}
 }
 
 /* 32 rounds; the result words (X35, X34, X33, X32) of GB/T 32907 7.1 reverse transform R are left in
  * x[g][3], x[g][2], x[g][1], x[g][0]. */
-SM4_AVX2_INLINE void sm4_avx2_rounds(sm4_avx2_state *s, int groups, const uint32_t rk[32])
+SM4_AVX2_INLINE void sm4_avx2_rounds(sm4_avx2_state *s, int groups, int narrow, const uint32_t rk[32])
 {
 	for (int i = 0; i < 32; i += 4) {
-		sm4_avx2_round(s, groups, 0, 1, 2, 3, rk[i]);
-		sm4_avx2_round(s, groups, 1, 2, 3, 0, rk[i + 1]);
-		sm4_avx2_round(s, groups, 2, 3, 0, 1, rk[i + 2]);
-		sm4_avx2_round(s, groups, 3, 0, 1, 2, rk[i + 3]);
+		sm4_avx2_round(s, groups, narrow, 0, 2, 3, 1, rk[i]);
+		sm4_avx2_round(s, groups, narrow, 1, 2, 3, 0, rk[i + 1]);
+		sm4_avx2_round(s, groups, narrow, 2, 0, 1, 3, rk[i + 2]);
+		sm4_avx2_round(s, groups, narrow, 3, 0, 1, 2, rk[i + 3]);
 	}
 }
 
@@ -122,18 +130,20 @@ SM4_AVX2_INLINE void sm4_avx2_transpose(__m256i r[4])
 	r[3] = _mm256_unpackhi_epi64(t1, t3);
 }
 
-/* Load 8 blocks into group g (big-endian words, GB/T 32907 5.2). */
-SM4_AVX2_INLINE void sm4_avx2_load(sm4_avx2_state *s, int g, const uint8_t *in)
+/* Load 8 blocks (narrow: 4) into group g (big-endian words, GB/T 32907 5.2). */
+SM4_AVX2_INLINE void sm4_avx2_load(sm4_avx2_state *s, int g, int narrow, const uint8_t *in)
 {
 	SM4_UNROLL
-	for (int j = 0; j < 4; j++)
-		s->x[g][j] = _mm256_shuffle_epi8(_mm256_loadu_si256((const __m256i *)(in + 32 * j)),
-		                                 SM4_LANES(SM4_BSWAP32));
+	for (int j = 0; j < 4; j++) {
+		__m256i v = narrow ? _mm256_zextsi128_si256(_mm_loadu_si128((const __m128i *)(in + 16 * j)))
+		                   : _mm256_loadu_si256((const __m256i *)(in + 32 * j));
+		s->x[g][j] = _mm256_shuffle_epi8(v, SM4_LANES(SM4_BSWAP32));
+	}
 	sm4_avx2_transpose(s->x[g]);
 }
 
-/* Store the 8 output blocks of group g, XORed with the 8 blocks at mask when it is not NULL. */
-SM4_AVX2_INLINE void sm4_avx2_store(sm4_avx2_state *s, int g, const uint8_t *mask, uint8_t *out)
+/* Store the 8 (narrow: 4) output blocks of group g, XORed with the blocks at mask when not NULL. */
+SM4_AVX2_INLINE void sm4_avx2_store(sm4_avx2_state *s, int g, int narrow, const uint8_t *mask, uint8_t *out)
 {
 	__m256i r[4];
 	SM4_UNROLL
@@ -143,39 +153,70 @@ SM4_AVX2_INLINE void sm4_avx2_store(sm4_avx2_state *s, int g, const uint8_t *mas
 	SM4_UNROLL
 	for (int j = 0; j < 4; j++) {
 		__m256i v = _mm256_shuffle_epi8(r[j], SM4_LANES(SM4_BSWAP32));
-		if (mask != NULL)
-			v = _mm256_xor_si256(v, _mm256_loadu_si256((const __m256i *)(mask + 32 * j)));
-		_mm256_storeu_si256((__m256i *)(out + 32 * j), v);
+		if (narrow) {
+			__m128i h = _mm256_castsi256_si128(v);
+			if (mask != NULL)
+				h = _mm_xor_si128(h, _mm_loadu_si128((const __m128i *)(mask + 16 * j)));
+			_mm_storeu_si128((__m128i *)(out + 16 * j), h);
+		} else {
+			if (mask != NULL)
+				v = _mm256_xor_si256(v, _mm256_loadu_si256((const __m256i *)(mask + 32 * j)));
+			_mm256_storeu_si256((__m256i *)(out + 32 * j), v);
+		}
 	}
 }
 
+/* groups == 0: one narrow group of 4 blocks. */
 SM4_AVX2_INLINE void sm4_avx2_ecb(const uint32_t rk[32], const uint8_t *in, uint8_t *out, int groups)
 {
 	sm4_avx2_state s;
+	int narrow = groups == 0;
+	if (narrow)
+		groups = 1;
 	SM4_UNROLL
 	for (int g = 0; g < groups; g++)
-		sm4_avx2_load(&s, g, in + 128 * g);
-	sm4_avx2_rounds(&s, groups, rk);
+		sm4_avx2_load(&s, g, narrow, in + 128 * g);
+	sm4_avx2_rounds(&s, groups, narrow, rk);
 	SM4_UNROLL
 	for (int g = 0; g < groups; g++)
-		sm4_avx2_store(&s, g, NULL, out + 128 * g);
+		sm4_avx2_store(&s, g, narrow, NULL, out + 128 * g);
+}
+
+/* Groups for a tail of n < 8 * SM4_AVX2_GROUPS blocks: 0 (narrow), 1, 2, 4 or SM4_AVX2_GROUPS. */
+static inline int sm4_avx2_tail_groups(size_t n)
+{
+	int g = 1;
+	if (n <= 4)
+		return 0;
+	while (8 * (size_t)g < n && g < SM4_AVX2_GROUPS)
+		g *= 2;
+	return g;
+}
+
+/* Bytes of the padded tail buffer a group count uses. */
+static inline size_t sm4_avx2_tail_bytes(int groups)
+{
+	return groups == 0 ? 64 : 128 * (size_t)groups;
 }
 
 /* One function per group count, so that each keeps its state in registers. */
 SM4_AVX2_TARGET static void sm4_avx2_ecb_groups(const uint32_t rk[32], const uint8_t *in, uint8_t *out, int groups)
 {
 	switch (groups) {
+	case 0:
+		sm4_avx2_ecb(rk, in, out, 0);
+		break;
 	case 1:
 		sm4_avx2_ecb(rk, in, out, 1);
 		break;
 	case 2:
 		sm4_avx2_ecb(rk, in, out, 2);
 		break;
-	case 3:
-		sm4_avx2_ecb(rk, in, out, 3);
+	case 4:
+		sm4_avx2_ecb(rk, in, out, 4);
 		break;
 	default:
-		sm4_avx2_ecb(rk, in, out, 4);
+		sm4_avx2_ecb(rk, in, out, SM4_AVX2_GROUPS);
 		break;
 	}
 }
@@ -184,19 +225,20 @@ SM4_AVX2_TARGET static void sm4_avx2_crypt_blocks(const uint32_t rk[32], const u
                                                   size_t nblocks)
 {
 	uint8_t buf[128 * SM4_AVX2_GROUPS];
-	int groups = (int)((nblocks % (8 * SM4_AVX2_GROUPS) + 7) / 8);
+	int groups = sm4_avx2_tail_groups(nblocks % (8 * SM4_AVX2_GROUPS));
 
 	for (; nblocks >= 8 * SM4_AVX2_GROUPS; nblocks -= 8 * SM4_AVX2_GROUPS) {
 		sm4_avx2_ecb_groups(rk, in, out, SM4_AVX2_GROUPS);
 		in += 128 * SM4_AVX2_GROUPS;
 		out += 128 * SM4_AVX2_GROUPS;
 	}
-	if (nblocks > 0) { /* the last 1..31 blocks, padded to whole groups */
+	if (nblocks > 0) { /* the last blocks, padded to whole groups */
+		size_t used = sm4_avx2_tail_bytes(groups);
 		memcpy(buf, in, 16 * nblocks);
-		memset(buf + 16 * nblocks, 0, sizeof buf - 16 * nblocks);
+		memset(buf + 16 * nblocks, 0, used - 16 * nblocks);
 		sm4_avx2_ecb_groups(rk, buf, buf, groups);
 		memcpy(out, buf, 16 * nblocks);
-		ccsp_memzero(buf, sizeof buf);
+		ccsp_memzero(buf, used);
 	}
 	_mm256_zeroall();
 }
@@ -204,17 +246,20 @@ SM4_AVX2_TARGET static void sm4_avx2_crypt_blocks(const uint32_t rk[32], const u
 /*
  * Counter blocks ctr + i, i < 8 * groups, straight into state words: with native-order words, word
  * j of a block is bits 127-32j..96-32j of the 128-bit counter w[0..3]. Element e of a group register
- * holds block 2e (e < 4, lane 0) or 2(e - 4) + 1 (lane 1), see the layout above. Carries ripple
+ * holds block 2e (e < 4, lane 0) or 2(e - 4) + 1 (lane 1), or block e in a narrow group (lane 1
+ * unused), see the layout above. Carries ripple
  * through the words with compare masks (all-ones = carry): every wrap, up to 2^128, without branches.
  */
-SM4_AVX2_INLINE void sm4_avx2_ctr_load(sm4_avx2_state *s, int groups, const uint32_t w[4])
+SM4_AVX2_INLINE void sm4_avx2_ctr_load(sm4_avx2_state *s, int groups, int narrow, const uint32_t w[4])
 {
 	const __m256i bias = _mm256_set1_epi32((int)0x80000000u), zero = _mm256_setzero_si256();
 	const __m256i base = _mm256_set1_epi32((int)w[3]);
 	SM4_UNROLL
 	for (int g = 0; g < groups; g++) {
-		__m256i x3 = _mm256_add_epi32(base, _mm256_setr_epi32(8 * g, 8 * g + 2, 8 * g + 4, 8 * g + 6,
-		                                                      8 * g + 1, 8 * g + 3, 8 * g + 5, 8 * g + 7));
+		__m256i idx = narrow ? _mm256_setr_epi32(0, 1, 2, 3, 0, 0, 0, 0)
+		                     : _mm256_setr_epi32(8 * g, 8 * g + 2, 8 * g + 4, 8 * g + 6, 8 * g + 1,
+		                                         8 * g + 3, 8 * g + 5, 8 * g + 7);
+		__m256i x3 = _mm256_add_epi32(base, idx);
 		/* x3 < base (unsigned): the low word wrapped. */
 		__m256i c = _mm256_cmpgt_epi32(_mm256_xor_si256(base, bias), _mm256_xor_si256(x3, bias));
 		__m256i x2 = _mm256_sub_epi32(_mm256_set1_epi32((int)w[2]), c);
@@ -228,32 +273,39 @@ SM4_AVX2_INLINE void sm4_avx2_ctr_load(sm4_avx2_state *s, int groups, const uint
 	}
 }
 
+/* groups == 0: one narrow group of 4 blocks. */
 SM4_AVX2_INLINE void sm4_avx2_ctr(const uint32_t rk[32], const uint32_t w[4], const uint8_t *in, uint8_t *out,
                                   int groups)
 {
 	sm4_avx2_state s;
-	sm4_avx2_ctr_load(&s, groups, w);
-	sm4_avx2_rounds(&s, groups, rk);
+	int narrow = groups == 0;
+	if (narrow)
+		groups = 1;
+	sm4_avx2_ctr_load(&s, groups, narrow, w);
+	sm4_avx2_rounds(&s, groups, narrow, rk);
 	SM4_UNROLL
 	for (int g = 0; g < groups; g++)
-		sm4_avx2_store(&s, g, in + 128 * g, out + 128 * g);
+		sm4_avx2_store(&s, g, narrow, in + 128 * g, out + 128 * g);
 }
 
 SM4_AVX2_TARGET static void sm4_avx2_ctr_groups(const uint32_t rk[32], const uint32_t w[4], const uint8_t *in,
                                                 uint8_t *out, int groups)
 {
 	switch (groups) {
+	case 0:
+		sm4_avx2_ctr(rk, w, in, out, 0);
+		break;
 	case 1:
 		sm4_avx2_ctr(rk, w, in, out, 1);
 		break;
 	case 2:
 		sm4_avx2_ctr(rk, w, in, out, 2);
 		break;
-	case 3:
-		sm4_avx2_ctr(rk, w, in, out, 3);
+	case 4:
+		sm4_avx2_ctr(rk, w, in, out, 4);
 		break;
 	default:
-		sm4_avx2_ctr(rk, w, in, out, 4);
+		sm4_avx2_ctr(rk, w, in, out, SM4_AVX2_GROUPS);
 		break;
 	}
 }
@@ -291,7 +343,7 @@ SM4_AVX2_TARGET static void sm4_avx2_ctr_blocks(const uint32_t rk[32], uint8_t c
                                                 uint8_t *out, size_t nblocks)
 {
 	uint8_t buf[128 * SM4_AVX2_GROUPS];
-	int groups = (int)((nblocks % (8 * SM4_AVX2_GROUPS) + 7) / 8);
+	int groups = sm4_avx2_tail_groups(nblocks % (8 * SM4_AVX2_GROUPS));
 	uint32_t w[4];
 
 	sm4_avx2_ctr_get(w, ctr);
@@ -302,11 +354,12 @@ SM4_AVX2_TARGET static void sm4_avx2_ctr_blocks(const uint32_t rk[32], uint8_t c
 		out += 128 * SM4_AVX2_GROUPS;
 	}
 	if (nblocks > 0) {
+		size_t used = sm4_avx2_tail_bytes(groups);
 		memcpy(buf, in, 16 * nblocks);
-		memset(buf + 16 * nblocks, 0, sizeof buf - 16 * nblocks);
+		memset(buf + 16 * nblocks, 0, used - 16 * nblocks);
 		sm4_avx2_ctr_groups(rk, w, buf, buf, groups);
 		memcpy(out, buf, 16 * nblocks);
-		ccsp_memzero(buf, sizeof buf);
+		ccsp_memzero(buf, used);
 		sm4_avx2_ctr_add(w, (uint32_t)nblocks);
 	}
 	sm4_avx2_ctr_put(ctr, w);

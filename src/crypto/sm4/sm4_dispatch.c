@@ -11,16 +11,17 @@
 extern const ccsp_sm4_impl ccsp_sm4_impl_aesni_avx2;
 extern const ccsp_sm4_impl ccsp_sm4_impl_vaes_avx2;
 extern const ccsp_ghash_impl ccsp_ghash_impl_clmul;
+extern const ccsp_ghash_impl ccsp_ghash_impl_vpclmul_avx2;
 #endif
 
 /* Fastest last: each entry is offered only when the CPU supports it. */
 static const ccsp_sm4_impl *sm4_impls[4] = {&ccsp_sm4_impl_portable};
-static const ccsp_ghash_impl *ghash_impls[3] = {&ccsp_ghash_impl_portable};
+static const ccsp_ghash_impl *ghash_impls[4] = {&ccsp_ghash_impl_portable};
 static pthread_once_t impls_once = PTHREAD_ONCE_INIT;
 
 #if defined(__x86_64__)
 typedef struct cpu_features {
-	int ssse3, pclmul, aes, avx2, vaes;
+	int ssse3, pclmul, aes, avx2, vaes, vpclmul;
 } cpu_features;
 
 /* Intel SDM vol. 2A, CPUID leaves 1 and 7; AVX state must also be enabled by the OS (XCR0 bits 1
@@ -44,6 +45,7 @@ static cpu_features cpu_detect(void)
 	if (ymm_os && __get_cpuid_count(7, 0, &a, &b, &c, &d)) {
 		f.avx2 = (b >> 5) & 1;
 		f.vaes = (c >> 9) & 1;
+		f.vpclmul = (c >> 10) & 1;
 	}
 	return f;
 }
@@ -59,8 +61,11 @@ static void impls_init(void)
 		sm4_impls[n++] = &ccsp_sm4_impl_aesni_avx2;
 	if (f.avx2 && f.aes && f.vaes)
 		sm4_impls[n++] = &ccsp_sm4_impl_vaes_avx2;
+	n = 1;
 	if (f.pclmul && f.ssse3)
-		ghash_impls[1] = &ccsp_ghash_impl_clmul;
+		ghash_impls[n++] = &ccsp_ghash_impl_clmul;
+	if (f.pclmul && f.ssse3 && f.avx2 && f.vpclmul)
+		ghash_impls[n++] = &ccsp_ghash_impl_vpclmul_avx2;
 #endif
 }
 

@@ -1,0 +1,157 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Derives the constants of src/crypto/sm4/sm4_avx2_core.h: two affine maps (pre, post) such that
+ *     S_SM4(x) = post(S_AES(pre(x)))   for all bytes x,
+ * and prints them as 16-entry nibble tables for PSHUFB. Build and run: cc -O2 scripts/sm4_aesni_derive.c -o /tmp/d && /tmp/d
+ *
+ * Facts used:
+ *  - S_AES(w) = A_aes * inv_aes(w) + 0x63, inversion in GF(2)[x]/(x^8+x^4+x^3+x+1) (FIPS 197 5.1.1).
+ *  - S_SM4(x) = A * inv_sm4(A*x + 0xD3) + 0xD3, inversion in GF(2)[x]/(x^8+x^7+x^6+x^5+x^4+x^2+1),
+ *    A the circulant matrix of 0xA7 (the algebraic structure of the GB/T 32907 S-box, Liu et al.,
+ *    "Analysis of the SMS4 block cipher", ACISP 2007). Checked below: the S-box built this way gives the
+ *    GB/T 32907-2016 Appendix A example ciphertext.
+ *  - Both fields are GF(2^8): T(sum b_i x^i) = sum b_i beta^i, beta a root of the SM4 polynomial in the
+ *    AES field, is a field isomorphism, so inv_sm4(z) = T^-1 inv_aes(T z). Hence
+ *        S_SM4(x) = A T^-1 A_aes^-1 (S_AES(T A x + T 0xD3) + 0x63) + 0xD3,
+ *    i.e. pre(x) = T A x + T 0xD3 and post(y) = A T^-1 A_aes^-1 (y + 0x63) + 0xD3; post is obtained
+ *    below as a table, post(y) = S_SM4(pre^-1(S_AES^-1(y))), and checked to be affine.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+static uint8_t gf_mul(uint8_t a, uint8_t b, unsigned poly)
+{
+	unsigned r = 0, x = a;
+	for (int i = 0; i < 8; i++) {
+		if (b >> i & 1)
+			r ^= x;
+		x <<= 1;
+		if (x & 0x100)
+			x ^= poly;
+	}
+	return (uint8_t)r;
+}
+
+static uint8_t gf_inv(uint8_t a, unsigned poly)
+{
+	uint8_t r = 1;
+	for (int i = 0; i < 254; i++)
+		r = gf_mul(r, a, poly);
+	return a ? r : 0;
+}
+
+static uint8_t rotl8(uint8_t v, int k)
+{
+	k &= 7;
+	return (uint8_t)((v << k) | (v >> ((8 - k) & 7)));
+}
+
+/* Bit i of the result is the parity of (row_i & x), row_i = rotl(a, i): a circulant matrix. */
+static uint8_t circulant(uint8_t a, uint8_t x)
+{
+	uint8_t y = 0;
+	for (int i = 0; i < 8; i++)
+		y |= (uint8_t)((__builtin_popcount(rotl8(a, i) & x) & 1) << i);
+	return y;
+}
+
+static uint8_t s_aes(uint8_t w)
+{
+	uint8_t b = gf_inv(w, 0x11b);
+	return b ^ rotl8(b, 1) ^ rotl8(b, 2) ^ rotl8(b, 3) ^ rotl8(b, 4) ^ 0x63;
+}
+
+static uint8_t s_sm4(uint8_t x)
+{
+	return circulant(0xa7, gf_inv(circulant(0xa7, x) ^ 0xd3, 0x1f5)) ^ 0xd3;
+}
+
+static uint32_t rol32(uint32_t v, int k) { return (v << k) | (v >> (32 - k)); }
+
+static uint32_t tau(uint32_t a)
+{
+	return (uint32_t)s_sm4(a >> 24) << 24 | (uint32_t)s_sm4(a >> 16 & 0xff) << 16 |
+	       (uint32_t)s_sm4(a >> 8 & 0xff) << 8 | s_sm4(a & 0xff);
+}
+
+/* GB/T 32907-2016 Appendix A.1: key = plaintext = 0123456789abcdeffedcba9876543210. */
+static int check_sm4_vector(void)
+{
+	static const uint32_t fk[4] = {0xa3b1bac6, 0x56aa3350, 0x677d9197, 0xb27022dc};
+	uint32_t k[36], x[36], rk[32];
+	uint32_t mk[4] = {0x01234567, 0x89abcdef, 0xfedcba98, 0x76543210};
+	for (int i = 0; i < 4; i++)
+		k[i] = mk[i] ^ fk[i];
+	for (int i = 0; i < 32; i++) {
+		uint32_t ck = 0;
+		for (int j = 0; j < 4; j++)
+			ck = ck << 8 | (uint32_t)((4 * i + j) * 7 & 0xff);
+		uint32_t b = tau(k[i + 1] ^ k[i + 2] ^ k[i + 3] ^ ck);
+		rk[i] = k[i + 4] = k[i] ^ b ^ rol32(b, 13) ^ rol32(b, 23);
+	}
+	memcpy(x, mk, sizeof mk);
+	for (int i = 0; i < 32; i++) {
+		uint32_t b = tau(x[i + 1] ^ x[i + 2] ^ x[i + 3] ^ rk[i]);
+		x[i + 4] = x[i] ^ b ^ rol32(b, 2) ^ rol32(b, 10) ^ rol32(b, 18) ^ rol32(b, 24);
+	}
+	return x[35] == 0x681edf34 && x[34] == 0xd206965e && x[33] == 0x86b3e94f && x[32] == 0x536e4246;
+}
+
+static void print_table(const char *name, const uint8_t t[16])
+{
+	printf("%s:", name);
+	for (int i = 0; i < 16; i++)
+		printf(" 0x%02x,", t[i]);
+	printf("\n");
+}
+
+int main(void)
+{
+	uint8_t beta = 0, pre[256], pre_inv[256], aes_inv[256], post[256];
+	if (!check_sm4_vector()) {
+		printf("S-box structure does not reproduce GB/T 32907 A.1\n");
+		return 1;
+	}
+	for (int b = 2; b < 256 && !beta; b++) { /* a root of x^8+x^7+x^6+x^5+x^4+x^2+1 in the AES field */
+		uint8_t p = 1, acc = 0;
+		for (int i = 0; i <= 8; i++, p = gf_mul(p, (uint8_t)b, 0x11b))
+			if (0x1f5 >> i & 1)
+				acc ^= p;
+		if (acc == 0)
+			beta = (uint8_t)b;
+	}
+	for (int x = 0; x < 256; x++) {
+		uint8_t z = circulant(0xa7, (uint8_t)x) ^ 0xd3, t = 0, p = 1;
+		for (int i = 0; i < 8; i++, p = gf_mul(p, beta, 0x11b))
+			if (z >> i & 1)
+				t ^= p;
+		pre[x] = t;
+		aes_inv[s_aes((uint8_t)x)] = (uint8_t)x;
+	}
+	for (int x = 0; x < 256; x++)
+		pre_inv[pre[x]] = (uint8_t)x;
+	for (int y = 0; y < 256; y++)
+		post[y] = s_sm4(pre_inv[aes_inv[y]]);
+	for (int x = 0; x < 256; x++) {
+		int a1 = (pre[x] ^ pre[x & 0xf] ^ pre[x & 0xf0]) != pre[0];
+		int a2 = (post[x] ^ post[x & 0xf] ^ post[x & 0xf0]) != post[0];
+		if (a1 || a2 || post[s_aes(pre[x])] != s_sm4((uint8_t)x)) {
+			printf("not affine at %02x\n", x);
+			return 1;
+		}
+	}
+	uint8_t t[4][16];
+	for (int n = 0; n < 16; n++) {
+		t[0][n] = pre[n];
+		t[1][n] = pre[n << 4] ^ pre[0];
+		t[2][n] = post[n];
+		t[3][n] = post[n << 4] ^ post[0];
+	}
+	printf("beta = 0x%02x\n", beta);
+	print_table("pre_lo (constant folded in)", t[0]);
+	print_table("pre_hi", t[1]);
+	print_table("post_lo (constant folded in)", t[2]);
+	print_table("post_hi", t[3]);
+	return 0;
+}
