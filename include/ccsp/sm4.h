@@ -127,6 +127,7 @@ typedef struct ccsp_sm4_gcm_ctx {
 	size_t pend_len;
 	int phase;          /* 0 aad, 1 data, 2 finished */
 	int encrypt;
+	int iv96;           /* 96-bit IV: the counter is public and its low word cannot wrap */
 	const void *ghash_impl;
 } ccsp_sm4_gcm_ctx;
 

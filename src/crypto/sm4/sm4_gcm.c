@@ -67,6 +67,12 @@ static void store64be(uint8_t *p, uint64_t v)
  * wrap would branch on J0, which GHASH derives from the key when the IV is not 96 bits. */
 static void gctr_blocks(ccsp_sm4_gcm_ctx *ctx, const uint8_t *in, uint8_t *out, size_t nblocks)
 {
+	/* With a 96-bit IV the counter starts at 2 and GCM's limit of 2^32 - 2 blocks keeps the low word
+	 * from wrapping, so inc32 equals the 128-bit increment of ctr_blocks, and J0 is public. */
+	if (ctx->iv96 && ctx->key.impl->ctr_blocks != NULL) {
+		ctx->key.impl->ctr_blocks(ctx->key.rk_enc, ctx->ctr, in, out, nblocks);
+		return;
+	}
 	uint8_t ks[CCSP_SM4_BATCH * 16];
 	uint32_t c = ((uint32_t)ctx->ctr[12] << 24) | ((uint32_t)ctx->ctr[13] << 16) | ((uint32_t)ctx->ctr[14] << 8) |
 	             ctx->ctr[15];
@@ -107,6 +113,7 @@ static ccsp_err gcm_start(ccsp_sm4_gcm_ctx *ctx, const ccsp_sm4_key *k, const ui
 	ctx->ghash_impl = ccsp_ghash_impl_best();
 	k->impl->crypt_blocks(k->rk_enc, ctx->H, ctx->H, 1);
 	gh(ctx)->init(ctx->ghash_key, ctx->H);
+	ctx->iv96 = ivlen == 12;
 	if (ivlen == 12) {
 		memcpy(ctx->J0, iv, 12);
 		ctx->J0[15] = 1;
