@@ -35,6 +35,9 @@ int cli_read_file(const char *path, uint8_t **buf, size_t *len);
 /* Write atomically (temporary file in the same directory, fsync, rename); "-" = stdout. On failure
  * nothing is left behind. 0 on success (error already printed). */
 int cli_write_file(const char *path, const uint8_t *buf, size_t len);
+/* The same for private keys and shared secrets: the file is always mode 0600, whatever the umask or the
+ * mode of a file it replaces. */
+int cli_write_secret_file(const char *path, const uint8_t *buf, size_t len);
 /* Parse hex (even length, no separators) into out; 0 on success (error already printed, naming what). */
 int cli_parse_hex(const char *what, const char *hex, uint8_t *out, size_t cap, size_t *outlen);
 

@@ -143,9 +143,8 @@ static int save_key(const char *path, const ccsp_sm2_key *key, ccsp_sm2_key_form
 		cli_error_ccsp(e, "cannot encode the key");
 		return CLI_EXIT_FAIL;
 	}
-	mode_t old = fmt == CCSP_SM2_KEY_SPKI ? umask(022) : umask(077);
-	int ret = cli_write_file(path, out, len) == 0 ? 0 : CLI_EXIT_FAIL;
-	umask(old);
+	int written = fmt == CCSP_SM2_KEY_SPKI ? cli_write_file(path, out, len) : cli_write_secret_file(path, out, len);
+	int ret = written == 0 ? 0 : CLI_EXIT_FAIL;
 	ccsp_memzero(out, sizeof out);
 	return ret;
 }
@@ -403,9 +402,7 @@ static int write_hex(const char *path, const uint8_t *k, size_t len)
 	for (size_t i = 0; i < len; i++)
 		snprintf(hex + 2 * i, 3, "%02x", k[i]);
 	hex[2 * len] = '\n';
-	mode_t old = umask(077);
-	int ret = cli_write_file(path, (const uint8_t *)hex, 2 * len + 1);
-	umask(old);
+	int ret = cli_write_secret_file(path, (const uint8_t *)hex, 2 * len + 1);
 	ccsp_memzero(hex, 2 * len + 2);
 	free(hex);
 	return ret;

@@ -260,7 +260,7 @@ static int fill_temp(int fd, const uint8_t *buf, size_t len, mode_t mode, const 
 	return ok ? 0 : -1;
 }
 
-int cli_write_file(const char *path, const uint8_t *buf, size_t len)
+static int write_file(const char *path, const uint8_t *buf, size_t len, int secret)
 {
 	if (strcmp(path, "-") == 0) {
 		if (write_all(STDOUT_FILENO, buf, len) != 0) {
@@ -274,8 +274,8 @@ int cli_write_file(const char *path, const uint8_t *buf, size_t len)
 		cli_error("%s: out of memory", path);
 		return -1;
 	}
-	mode_t mode = output_mode(path);
-	int fd = mkostemp(tmp, O_CLOEXEC);
+	mode_t mode = secret ? 0600 : output_mode(path);
+	int fd = mkostemp(tmp, O_CLOEXEC); /* created 0600: nothing is readable before fchmod */
 	if (fd < 0) {
 		cli_error("cannot create a file beside %s: %s", path, strerror(errno));
 		free(tmp);
@@ -293,4 +293,14 @@ int cli_write_file(const char *path, const uint8_t *buf, size_t len)
 	}
 	free(tmp);
 	return ret;
+}
+
+int cli_write_file(const char *path, const uint8_t *buf, size_t len)
+{
+	return write_file(path, buf, len, 0);
+}
+
+int cli_write_secret_file(const char *path, const uint8_t *buf, size_t len)
+{
+	return write_file(path, buf, len, 1);
 }

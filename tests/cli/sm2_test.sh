@@ -40,6 +40,12 @@ check "openssl pkey reads ccsp key" "$OPENSSL" pkey -in "$T/ours.pem" -out "$T/o
 same "$T/ours.pem" "$T/ours.pem.2" "ccsp PKCS#8 differs from openssl's rewrite"
 perm=$(ls -l "$T/ours.pem" | cut -c1-10)
 [ "$perm" = "-rw-------" ] && pass || fail "private key file mode is $perm"
+# a private key replacing a world-readable file is still private
+: >"$T/public-then-private.pem"
+chmod 644 "$T/public-then-private.pem"
+check "keygen over a 0644 file" "$CCSP" sm2 keygen -out "$T/public-then-private.pem"
+perm=$(ls -l "$T/public-then-private.pem" | cut -c1-10)
+[ "$perm" = "-rw-------" ] && pass || fail "key written over a 0644 file has mode $perm"
 
 # other encodings of their key: SEC1 ("SM2 PRIVATE KEY" from openssl ec), DER (SEC1 from pkey), PKCS#8 DER
 check "openssl ec (SEC1 PEM)" "$OPENSSL" ec -in "$T/theirs.pem" -out "$T/theirs.sec1.pem" 2>/dev/null
