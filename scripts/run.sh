@@ -9,7 +9,7 @@ var=var/demo
 mkdir -p "$var"
 step() { printf '\n== %s\n' "$*"; }
 
-step "ccsp $($ccsp version)"
+step "$($ccsp version)"
 step "self-tests (integrity + known answers on every implementation)"
 $ccsp selftest
 
