@@ -1,0 +1,29 @@
+#!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
+# libccsp.so exports exactly the functions the public headers declare with CCSP_API: no test hook
+# (fixed-nonce signing, entropy injection, implementation forcing) and nothing internal leaks out.
+set -u
+root=$(cd "$(dirname "$0")/../.." && pwd)
+lib=$(dirname "$CCSP")/../lib/libccsp.so
+mkdir -p "$TEST_TMP"
+passed=0 failed=0
+pass() { passed=$((passed + 1)); }
+fail() { failed=$((failed + 1)); echo "FAIL: $*"; }
+
+nm -D --defined-only "$lib" | awk '$2 == "T" {print $3}' | sort >"$TEST_TMP/exported"
+# every CCSP_API declaration, joined across lines, then the identifier before "("
+grep -hv "^#" "$root"/include/ccsp/*.h | tr '\n' ' ' | grep -o 'CCSP_API[^;(]*(' |
+	sed 's/($//; s/.*[ *]//' | sort -u >"$TEST_TMP/declared"
+
+[ -s "$TEST_TMP/exported" ] && pass || fail "no exported symbols found in $lib"
+[ "$(wc -l <"$TEST_TMP/declared")" -gt 50 ] && pass || fail "could not read the declarations"
+if diff -u "$TEST_TMP/declared" "$TEST_TMP/exported" >"$TEST_TMP/diff"; then
+	pass
+else
+	fail "exported symbols differ from CCSP_API declarations:"; cat "$TEST_TMP/diff"
+fi
+for hook in with_k for_testing impl_force; do
+	grep -q "$hook" "$TEST_TMP/exported" && fail "test hook *$hook* is exported" || pass
+done
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
