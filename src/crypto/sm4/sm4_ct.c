@@ -271,8 +271,32 @@ static void ct_crypt_blocks(const uint32_t rk[32], const uint8_t *in, uint8_t *o
 	}
 }
 
+/* The serial modes block by block (see ccsp_sm4_feedback). */
+static void ct_serial_blocks(const uint32_t rk[32], ccsp_sm4_feedback mode, uint8_t fb[16], const uint8_t *in,
+                             uint8_t *out, size_t nblocks)
+{
+	uint8_t x[16], y[16];
+	memcpy(x, fb, 16);
+	for (size_t n = 0; n < nblocks; n++) {
+		const uint8_t *p = in + 16 * n;
+		if (mode == CCSP_SM4_FB_CBC)
+			ccsp_sm4_xor(x, x, p, 16);
+		crypt_narrow(rk, x, y, 1);
+		if (mode != CCSP_SM4_FB_CBC)
+			ccsp_sm4_xor(x, y, p, 16); /* out_n, and x_n+1 for CFB */
+		if (out != NULL)
+			memcpy(out + 16 * n, mode == CCSP_SM4_FB_CBC ? y : x, 16);
+		if (mode != CCSP_SM4_FB_CFB)
+			memcpy(x, y, 16);
+	}
+	memcpy(fb, x, 16);
+	ccsp_memzero(x, sizeof x);
+	ccsp_memzero(y, sizeof y);
+}
+
 const ccsp_sm4_impl ccsp_sm4_impl_portable = {
 	.name = "portable",
 	.crypt_blocks = ct_crypt_blocks,
 	.ctr_blocks = NULL,
+	.serial_blocks = ct_serial_blocks,
 };
