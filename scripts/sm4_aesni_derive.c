@@ -2,7 +2,9 @@
 /*
  * Derives the constants of src/crypto/sm4/sm4_avx2_core.h: two affine maps (pre, post) such that
  *     S_SM4(x) = post(S_AES(pre(x)))   for all bytes x,
- * and prints them as 16-entry nibble tables for PSHUFB. Build and run: cc -O2 scripts/sm4_aesni_derive.c -o /tmp/d && /tmp/d
+ * and prints them as 16-entry nibble tables for PSHUFB; then the constants of the one-block kernel
+ * src/crypto/sm4/sm4_aesni_serial.c (G = A L B split into bytewise maps, B, B^-1, L^-1), and checks
+ * that kernel's round recurrence (in the AES-output domain) against the GB/T 32907 example. Build and run: cc -O2 scripts/sm4_aesni_derive.c -o /tmp/d && /tmp/d
  *
  * Facts used:
  *  - S_AES(w) = A_aes * inv_aes(w) + 0x63, inversion in GF(2)[x]/(x^8+x^4+x^3+x+1) (FIPS 197 5.1.1).
@@ -106,6 +108,138 @@ static void print_table(const char *name, const uint8_t t[16])
 	printf("\n");
 }
 
+/* ---- sm4_aesni_serial.c ---- */
+
+static uint8_t lin_a[256], lin_b[256], lin_b_inv[256], lin_a_inv[256];
+
+static uint32_t bytewise(const uint8_t f[256], uint32_t w)
+{
+	return (uint32_t)f[w >> 24] << 24 | (uint32_t)f[w >> 16 & 0xff] << 16 | (uint32_t)f[w >> 8 & 0xff] << 8 |
+	       f[w & 0xff];
+}
+
+static uint32_t sm4_l(uint32_t x) { return x ^ rol32(x, 2) ^ rol32(x, 10) ^ rol32(x, 18) ^ rol32(x, 24); }
+
+/* L = 1 + n with n = x^2 + x^10 + x^18 + x^24 in GF(2)[x]/(x^32 + 1) = GF(2)[x]/((x + 1)^32), n a
+ * multiple of x + 1, so L^32 = 1 + n^32 = 1 and L^-1 = L^31: a sum of the rotations by the set bits
+ * of L^31(1). */
+static uint32_t l_inv_mask;
+static uint32_t sm4_l_inv(uint32_t x)
+{
+	uint32_t r = 0;
+	for (int i = 0; i < 32; i++)
+		if (l_inv_mask >> i & 1)
+			r ^= i ? rol32(x, i) : x;
+	return r;
+}
+
+static int find_l_inv(void)
+{
+	uint32_t m = 1;
+	for (int i = 0; i < 31; i++)
+		m = sm4_l(m);
+	l_inv_mask = m;
+	for (int i = 0; i < 32; i++)
+		if (sm4_l_inv(sm4_l(1u << i)) != 1u << i)
+			return 0;
+	return 1;
+}
+
+static uint8_t t_aes[256];
+
+/* One SM4 encryption in the form of sm4_aesni_serial.c: Y_j = B^-1 L^-1 X_j, w_i = S_AES(v_i) + k_i,
+ * v_i+1 = G(w_i), compared with check_sm4_vector's plain rounds on the GB/T 32907 example. */
+static uint32_t serial_g(const uint8_t w0[256], const uint8_t w8[256], uint32_t x)
+{
+	uint32_t a = bytewise(w0, x), b = bytewise(w8, x);
+	return a ^ rol32(b, 8) ^ rol32(b, 16) ^ rol32(a ^ b, 24);
+}
+
+static int check_serial_rounds(const uint8_t w0[256], const uint8_t w8[256], uint8_t a_inv_a, uint8_t beta)
+{
+	static const uint32_t fk[4] = {0xa3b1bac6, 0x56aa3350, 0x677d9197, 0xb27022dc};
+	uint32_t mk[4] = {0x01234567, 0x89abcdef, 0xfedcba98, 0x76543210}, k[36], rk[32], y[36], rho[33];
+	uint32_t bb = beta * 0x01010101u, aa = a_inv_a * 0x01010101u, v;
+	for (int i = 0; i < 4; i++)
+		k[i] = mk[i] ^ fk[i];
+	for (int i = 0; i < 32; i++) {
+		uint32_t ck = 0;
+		for (int j = 0; j < 4; j++)
+			ck = ck << 8 | (uint32_t)((4 * i + j) * 7 & 0xff);
+		uint32_t b = tau(k[i + 1] ^ k[i + 2] ^ k[i + 3] ^ ck);
+		rk[i] = k[i + 4] = k[i] ^ b ^ rol32(b, 13) ^ rol32(b, 23);
+	}
+	for (int i = 0; i < 32; i++)
+		rho[i] = bytewise(lin_b_inv, sm4_l_inv(rk[i] ^ aa));
+	rho[32] = 0;
+	for (int j = 0; j < 4; j++)
+		y[j] = bytewise(lin_b_inv, sm4_l_inv(mk[j]));
+	v = serial_g(w0, w8, y[1] ^ y[2] ^ y[3] ^ rho[0]);
+	for (int i = 0; i < 32; i++) {
+		uint32_t s = y[i + 2] ^ y[i + 3] ^ rho[i + 1];
+		uint32_t w = bytewise(t_aes, v) ^ s ^ y[i] ^ bb;
+		y[i + 4] = w ^ s;
+		v = serial_g(w0, w8, w);
+	}
+	uint32_t x32 = sm4_l(bytewise(lin_b, y[32])), x33 = sm4_l(bytewise(lin_b, y[33]));
+	uint32_t x34 = sm4_l(bytewise(lin_b, y[34])), x35 = sm4_l(bytewise(lin_b, y[35]));
+	return x35 == 0x681edf34 && x34 == 0xd206965e && x33 == 0x86b3e94f && x32 == 0x536e4246;
+}
+
+static int serial_constants(const uint8_t pre[256], const uint8_t post[256])
+{
+	uint8_t w0[256], w8[256], w24[256], t[8][16];
+	for (int x = 0; x < 256; x++) {
+		lin_a[x] = pre[x] ^ pre[0];
+		lin_b[x] = post[x] ^ post[0];
+		t_aes[x] = s_aes((uint8_t)x);
+	}
+	for (int x = 0; x < 256; x++) {
+		lin_b_inv[lin_b[x]] = (uint8_t)x;
+		lin_a_inv[lin_a[x]] = (uint8_t)x;
+	}
+	/* L(p) = (p + p<<2) + rotl8(p>>6 + p<<2) + rotl16(p>>6 + p<<2) + rotl24(p>>6 + p), bytewise shifts */
+	for (int z = 0; z < 256; z++) {
+		uint8_t p = lin_b[z], sl = (uint8_t)(p << 2), sr = p >> 6;
+		w0[z] = lin_a[p ^ sl];
+		w8[z] = lin_a[sl ^ sr];
+		w24[z] = lin_a[p ^ sr];
+		if (w24[z] != (w0[z] ^ w8[z]))
+			return 0;
+	}
+	for (uint32_t p = 0; p < 256; p++) /* the split of L itself, on one byte in each position */
+		for (int j = 0; j < 4; j++) {
+			uint32_t x = p << (8 * j), sl = (p << 2 & 0xff) << (8 * j), sr = (p >> 6) << (8 * j);
+			uint32_t split = (x ^ sl) ^ rol32(sr ^ sl, 8) ^ rol32(sr ^ sl, 16) ^ rol32(sr ^ x, 24);
+			if (split != sm4_l(x))
+				return 0;
+		}
+	if (!find_l_inv())
+		return 0;
+	uint8_t a_inv_a = lin_a_inv[pre[0]], beta = lin_b_inv[post[0]];
+	for (int n = 0; n < 16; n++) {
+		t[0][n] = w0[n], t[1][n] = w0[n << 4];
+		t[2][n] = w8[n], t[3][n] = w8[n << 4];
+		t[4][n] = lin_b[n], t[5][n] = lin_b[n << 4];
+		t[6][n] = lin_b_inv[n], t[7][n] = lin_b_inv[n << 4];
+	}
+	if (!check_serial_rounds(w0, w8, a_inv_a, beta)) {
+		printf("serial round recurrence does not reproduce GB/T 32907 A.1\n");
+		return 0;
+	}
+	print_table("serial W0_LO", t[0]);
+	print_table("serial W0_HI", t[1]);
+	print_table("serial W8_LO", t[2]);
+	print_table("serial W8_HI", t[3]);
+	print_table("serial B_LO", t[4]);
+	print_table("serial B_HI", t[5]);
+	print_table("serial BINV_LO", t[6]);
+	print_table("serial BINV_HI", t[7]);
+	printf("serial BETA = B^-1 b = 0x%02x, A_INV_A = A^-1 a = 0x%02x, L^-1 rotations mask = 0x%08x\n", beta,
+	       a_inv_a, l_inv_mask);
+	return 1;
+}
+
 int main(void)
 {
 	uint8_t beta = 0, pre[256], pre_inv[256], aes_inv[256], post[256];
@@ -153,5 +287,5 @@ int main(void)
 	print_table("pre_hi", t[1]);
 	print_table("post_lo (constant folded in)", t[2]);
 	print_table("post_hi", t[3]);
-	return 0;
+	return serial_constants(pre, post) ? 0 : 1;
 }

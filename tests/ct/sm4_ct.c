@@ -48,6 +48,9 @@ int main(void)
 	check(ccsp_sm4_ctr_crypt(&k, pt, pt + 16, ct, sizeof pt - 16) == CCSP_OK, "ctr"); /* secret IV too */
 	check(ccsp_sm4_cbc_encrypt(&k, pt, pt, ct, 64) == CCSP_OK, "cbc enc");
 	check(ccsp_sm4_cbc_decrypt(&k, pt, ct, ct, 64) == CCSP_OK, "cbc dec");
+	check(ccsp_sm4_cfb_encrypt(&k, pt, pt, ct, 70) == CCSP_OK, "cfb enc"); /* with a partial block */
+	check(ccsp_sm4_ofb_crypt(&k, pt, pt, ct, 70) == CCSP_OK, "ofb");
+	check(ccsp_sm4_cbc_mac(&k, pt, pt, 64, tag) == CCSP_OK, "cbc-mac");
 	check(ccsp_sm4_gcm_encrypt(&k, iv, 12, pt, 20, pt, ct, 100, tag) == CCSP_OK, "gcm enc");
 	check(ccsp_sm4_gcm_encrypt(&k, pt, 16, pt, 20, pt, ct, 100, tag) == CCSP_OK, "gcm enc hashed iv");
 

@@ -37,6 +37,10 @@ static int check_sm4(const ccsp_sm4_impl *impl)
 		impl->crypt_blocks(k.rk_dec, buf, buf, COUNTS[i]);
 		if (impl->ctr_blocks != NULL)
 			impl->ctr_blocks(k.rk_enc, ctr, buf, buf, COUNTS[i]);
+		/* the serial modes, with a secret IV (ctr as the feedback block); NULL out: CBC-MAC */
+		for (int m = CCSP_SM4_FB_CBC; m <= CCSP_SM4_FB_OFB; m++)
+			impl->serial_blocks(k.rk_enc, (ccsp_sm4_feedback)m, ctr, buf, buf, COUNTS[i]);
+		impl->serial_blocks(k.rk_enc, CCSP_SM4_FB_CBC, ctr, buf, NULL, COUNTS[i]);
 	}
 	PUBLIC(&k, sizeof k);
 	ccsp_sm4_key_wipe(&k);

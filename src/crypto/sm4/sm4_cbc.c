@@ -11,11 +11,7 @@
 void ccsp_sm4_cbc_enc_blocks(const ccsp_sm4_key *k, uint8_t iv[16], const uint8_t *in, uint8_t *out,
                              size_t nblocks)
 {
-	for (size_t i = 0; i < nblocks; i++) {
-		ccsp_sm4_xor(iv, iv, in + 16 * i, 16);
-		k->impl->crypt_blocks(k->rk_enc, iv, iv, 1);
-		memcpy(out + 16 * i, iv, 16);
-	}
+	k->impl->serial_blocks(k->rk_enc, CCSP_SM4_FB_CBC, iv, in, out, nblocks);
 }
 
 /* Batches of blocks; out may equal in, so each batch is decrypted into tmp first and the

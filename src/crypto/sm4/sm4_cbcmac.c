@@ -14,10 +14,7 @@ ccsp_err ccsp_sm4_cbc_mac(const ccsp_sm4_key *k, const uint8_t iv[16], const uin
 	CCSP_ENSURE(len > 0 && len % 16 == 0, CCSP_ERR_DATA_LENGTH);
 	uint8_t v[16];
 	memcpy(v, iv, 16);
-	for (size_t i = 0; i < len; i += 16) {
-		ccsp_sm4_xor(v, v, in + i, 16);
-		k->impl->crypt_blocks(k->rk_enc, v, v, 1);
-	}
+	k->impl->serial_blocks(k->rk_enc, CCSP_SM4_FB_CBC, v, in, NULL, len / 16);
 	memcpy(mac, v, 16);
 	ccsp_memzero(v, sizeof v);
 	return CCSP_OK;

@@ -13,12 +13,12 @@ ccsp_err ccsp_sm4_cfb_encrypt(const ccsp_sm4_key *k, const uint8_t iv[16], const
 	CCSP_ENSURE(ccsp_sm4_key_ok(k) && iv != NULL, CCSP_ERR_ARG);
 	CCSP_ENSURE(len == 0 || (in != NULL && out != NULL), CCSP_ERR_ARG);
 	uint8_t fb[16];
+	size_t full = len / 16, rest = len % 16;
 	memcpy(fb, iv, 16);
-	for (size_t off = 0; off < len; off += 16) {
-		size_t n = len - off < 16 ? len - off : 16;
+	k->impl->serial_blocks(k->rk_enc, CCSP_SM4_FB_CFB, fb, in, out, full);
+	if (rest > 0) { /* a partial last block: its keystream is E(last ciphertext block) */
 		k->impl->crypt_blocks(k->rk_enc, fb, fb, 1);
-		ccsp_sm4_xor(out + off, in + off, fb, n);
-		memcpy(fb, out + off, n);
+		ccsp_sm4_xor(out + 16 * full, in + 16 * full, fb, rest);
 	}
 	ccsp_memzero(fb, sizeof fb);
 	return CCSP_OK;

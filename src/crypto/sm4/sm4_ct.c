@@ -27,78 +27,34 @@
  * where present and to pairs of scalar operations elsewhere. */
 typedef uint64_t bsw __attribute__((vector_size(16)));
 
-/* GF(16) = GF(2)[z]/(z^4 + z + 1), bit-planes: r = a * b. */
-static inline void gf16_mul(bsw r[4], const bsw a[4], const bsw b[4])
-{
-	bsw c0 = a[0] & b[0];
-	bsw c1 = (a[0] & b[1]) ^ (a[1] & b[0]);
-	bsw c2 = (a[0] & b[2]) ^ (a[1] & b[1]) ^ (a[2] & b[0]);
-	bsw c3 = (a[0] & b[3]) ^ (a[1] & b[2]) ^ (a[2] & b[1]) ^ (a[3] & b[0]);
-	bsw c4 = (a[1] & b[3]) ^ (a[2] & b[2]) ^ (a[3] & b[1]);
-	bsw c5 = (a[2] & b[3]) ^ (a[3] & b[2]);
-	bsw c6 = a[3] & b[3];
-	/* z^4 = z + 1, z^5 = z^2 + z, z^6 = z^3 + z^2 */
-	r[0] = c0 ^ c4;
-	r[1] = c1 ^ c4 ^ c5;
-	r[2] = c2 ^ c5 ^ c6;
-	r[3] = c3 ^ c6;
-}
-
-/* GF(16) inversion (0 -> 0): algebraic normal form of a^14. */
-static inline void gf16_inv(bsw r[4], const bsw a[4])
-{
-	bsw a01 = a[0] & a[1], a02 = a[0] & a[2], a03 = a[0] & a[3];
-	bsw a12 = a[1] & a[2], a13 = a[1] & a[3], a23 = a[2] & a[3];
-	bsw a123 = a12 & a[3];
-	r[0] = a[0] ^ a[1] ^ a[2] ^ a02 ^ a12 ^ (a01 & a[2]) ^ a[3] ^ a123;
-	r[1] = a01 ^ a02 ^ a12 ^ a[3] ^ a13 ^ (a01 & a[3]);
-	r[2] = a01 ^ a[2] ^ a02 ^ a[3] ^ a03 ^ (a02 & a[3]);
-	r[3] = a[1] ^ a[2] ^ a[3] ^ a03 ^ a13 ^ a23 ^ a123;
-}
-
-/* S-box on bit-planes: x[j] holds bit j (LSB = 0) of 128 independent bytes. */
-static inline void sbox_planes(bsw x[8])
-{
-	bsw u[8], t[4], s[4], p[4], d[4], di[4], o[8], hl[4];
-	u[0] = ~(x[4] ^ x[5] ^ x[6] ^ x[7]);
-	u[1] = ~(x[1] ^ x[4] ^ x[5] ^ x[6]);
-	u[2] = ~(x[1] ^ x[2] ^ x[4] ^ x[6] ^ x[7]);
-	u[3] = ~(x[3] ^ x[4]);
-	u[4] = x[0] ^ x[1] ^ x[4] ^ x[7];
-	u[5] = ~x[6];
-	u[6] = x[2] ^ x[6] ^ x[7];
-	u[7] = ~(x[0] ^ x[1] ^ x[2] ^ x[3] ^ x[4] ^ x[5] ^ x[6]);
-	const bsw *al = u, *ah = u + 4;
-	/* (ah*y + al)^-1 = (ah*d^-1)*y + (ah + al)*d^-1, d = 9*ah^2 + ah*al + al^2 */
-	t[0] = ah[0];
-	t[1] = ah[1] ^ ah[3];
-	t[2] = ah[3];
-	t[3] = ah[0] ^ ah[2];
-	s[0] = al[0] ^ al[2];
-	s[1] = al[2];
-	s[2] = al[1] ^ al[3];
-	s[3] = al[3];
-	gf16_mul(p, ah, al);
-	for (int i = 0; i < 4; i++)
-		d[i] = t[i] ^ s[i] ^ p[i];
-	gf16_inv(di, d);
-	for (int i = 0; i < 4; i++)
-		hl[i] = ah[i] ^ al[i];
-	gf16_mul(o + 4, ah, di);
-	gf16_mul(o, hl, di);
-	x[0] = ~(o[0] ^ o[1] ^ o[4] ^ o[5]);
-	x[1] = ~(o[0] ^ o[2] ^ o[5] ^ o[6]);
-	x[2] = o[2] ^ o[4];
-	x[3] = o[0] ^ o[2] ^ o[4] ^ o[5] ^ o[7];
-	x[4] = ~(o[1] ^ o[3] ^ o[7]);
-	x[5] = o[1] ^ o[3] ^ o[5];
-	x[6] = ~(o[0] ^ o[1] ^ o[2]);
-	x[7] = ~(o[0] ^ o[3] ^ o[5]);
-}
+/* The S-box circuit on 128-lane vectors (bitsliced and nibble-sliced layouts) and on 32-bit words
+ * (one round of one block, see sm4_ct_tau_word). */
+#define SM4_CIRCUIT_T bsw
+#define SM4_CIRCUIT(name) name##_v
+#include "sm4_ct_sbox.h"
+#define SM4_CIRCUIT_T uint32_t
+#define SM4_CIRCUIT(name) name##_w
+#include "sm4_ct_sbox.h"
 
 static inline uint32_t rotl32(uint32_t x, unsigned n)
 {
 	return (x << n) | (x >> (32 - n));
+}
+
+/* ---- one word: the four S-boxes of one round ---- */
+
+/* tau on one word with the 32-bit circuit: bit 8k + j of w >> j is bit j of byte k, so the eight
+ * shifted copies of w are the eight bit-planes with byte k in lane 8k; the other lanes compute on
+ * neighbouring bits and are masked off at the end. */
+static inline uint32_t tau_word(uint32_t w)
+{
+	uint32_t x[8], r = 0;
+	for (unsigned j = 0; j < 8; j++)
+		x[j] = w >> j;
+	sbox_planes_w(x);
+	for (unsigned j = 0; j < 8; j++)
+		r |= (x[j] & 0x01010101u) << j;
+	return r;
 }
 
 /* ---- nibble-sliced: tau on n <= 16 words ---- */
@@ -108,6 +64,10 @@ static inline uint32_t rotl32(uint32_t x, unsigned n)
 void ccsp_sm4_ct_tau(uint32_t *w, size_t n)
 {
 	bsw x[8];
+	if (n == 1) {
+		w[0] = tau_word(w[0]);
+		return;
+	}
 	for (unsigned j = 0; j < 8; j++) {
 		uint64_t p = 0;
 		for (size_t i = 0; i < n; i++) {
@@ -117,7 +77,7 @@ void ccsp_sm4_ct_tau(uint32_t *w, size_t n)
 		}
 		x[j] = (bsw){p, 0};
 	}
-	sbox_planes(x);
+	sbox_planes_v(x);
 	for (size_t i = 0; i < n; i++) {
 		uint32_t r = 0;
 		for (unsigned j = 0; j < 8; j++) {
@@ -166,6 +126,23 @@ static void crypt_narrow(const uint32_t rk[32], const uint8_t *in, uint8_t *out,
 			store32be(out + 16 * i + 4 * w, x[i][3 - w]);
 	ccsp_memzero(x, sizeof x);
 	ccsp_memzero(t, sizeof t);
+}
+
+/* One block, one circuit evaluation per round on a 32-bit word: the serial modes' path. */
+static void crypt_one(const uint32_t rk[32], const uint8_t in[16], uint8_t out[16])
+{
+	uint32_t x[4], t;
+	for (int w = 0; w < 4; w++)
+		x[w] = load32be(in + 4 * w);
+	for (int r = 0; r < 32; r++) {
+		t = tau_word(x[(r + 1) & 3] ^ x[(r + 2) & 3] ^ x[(r + 3) & 3] ^ rk[r]);
+		/* L(B) = B ^ B<<<24 ^ (B ^ B<<<8 ^ B<<<16)<<<2 (GB/T 32907 6.2) */
+		x[r & 3] ^= t ^ rotl32(t, 24) ^ rotl32(t ^ rotl32(t, 8) ^ rotl32(t, 16), 2);
+	}
+	for (int w = 0; w < 4; w++)
+		store32be(out + 4 * w, x[3 - w]);
+	ccsp_memzero(x, sizeof x);
+	ccsp_memzero(&t, sizeof t);
 }
 
 /* ---- bitsliced: 128 blocks ---- */
@@ -234,7 +211,7 @@ static void bs_round(bsw s[4][32], bsw t[32], uint32_t rk, int r)
 		t[b] = x1[b] ^ x2[b] ^ x3[b] ^ (bsw){k, k};
 	}
 	for (int q = 0; q < 4; q++)
-		sbox_planes(t + 8 * q);
+		sbox_planes_v(t + 8 * q);
 	/* L: bit b of B <<< n is bit (b - n) mod 32 of B */
 #pragma GCC unroll 32
 	for (int b = 0; b < 32; b++)
@@ -261,7 +238,9 @@ static void ct_crypt_blocks(const uint32_t rk[32], const uint8_t *in, uint8_t *o
 {
 	while (nblocks > 0) {
 		size_t n = nblocks < BS_LANES ? nblocks : BS_LANES;
-		if (n < NARROW_CUTOFF)
+		if (n == 1)
+			crypt_one(rk, in, out);
+		else if (n < NARROW_CUTOFF)
 			crypt_narrow(rk, in, out, n);
 		else
 			crypt_bitsliced(rk, in, out, n);
@@ -271,8 +250,32 @@ static void ct_crypt_blocks(const uint32_t rk[32], const uint8_t *in, uint8_t *o
 	}
 }
 
+/* The serial modes block by block (see ccsp_sm4_feedback). */
+static void ct_serial_blocks(const uint32_t rk[32], ccsp_sm4_feedback mode, uint8_t fb[16], const uint8_t *in,
+                             uint8_t *out, size_t nblocks)
+{
+	uint8_t x[16], y[16];
+	memcpy(x, fb, 16);
+	for (size_t n = 0; n < nblocks; n++) {
+		const uint8_t *p = in + 16 * n;
+		if (mode == CCSP_SM4_FB_CBC)
+			ccsp_sm4_xor(x, x, p, 16);
+		crypt_one(rk, x, y);
+		if (mode != CCSP_SM4_FB_CBC)
+			ccsp_sm4_xor(x, y, p, 16); /* out_n, and x_n+1 for CFB */
+		if (out != NULL)
+			memcpy(out + 16 * n, mode == CCSP_SM4_FB_CBC ? y : x, 16);
+		if (mode != CCSP_SM4_FB_CFB)
+			memcpy(x, y, 16);
+	}
+	memcpy(fb, x, 16);
+	ccsp_memzero(x, sizeof x);
+	ccsp_memzero(y, sizeof y);
+}
+
 const ccsp_sm4_impl ccsp_sm4_impl_portable = {
 	.name = "portable",
 	.crypt_blocks = ct_crypt_blocks,
 	.ctr_blocks = NULL,
+	.serial_blocks = ct_serial_blocks,
 };

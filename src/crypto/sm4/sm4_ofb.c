@@ -14,10 +14,11 @@ ccsp_err ccsp_sm4_ofb_crypt(const ccsp_sm4_key *k, const uint8_t iv[16], const u
 	CCSP_ENSURE(len == 0 || (in != NULL && out != NULL), CCSP_ERR_ARG);
 	uint8_t ks[16];
 	memcpy(ks, iv, 16);
-	for (size_t off = 0; off < len; off += 16) {
-		size_t n = len - off < 16 ? len - off : 16;
+	size_t full = len / 16, rest = len % 16;
+	k->impl->serial_blocks(k->rk_enc, CCSP_SM4_FB_OFB, ks, in, out, full);
+	if (rest > 0) {
 		k->impl->crypt_blocks(k->rk_enc, ks, ks, 1);
-		ccsp_sm4_xor(out + off, in + off, ks, n);
+		ccsp_sm4_xor(out + 16 * full, in + 16 * full, ks, rest);
 	}
 	ccsp_memzero(ks, sizeof ks);
 	return CCSP_OK;
