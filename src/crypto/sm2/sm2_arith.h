@@ -187,7 +187,8 @@ typedef struct ccsp_sm2_impl {
 
 extern const ccsp_sm2_impl ccsp_sm2_impl_portable;
 #if defined(__x86_64__)
-extern const ccsp_sm2_impl ccsp_sm2_impl_adx;
+extern const ccsp_sm2_impl ccsp_sm2_impl_adx; /* inline-asm MULX/ADX field in C point code */
+extern const ccsp_sm2_impl ccsp_sm2_impl_asm; /* assembly field and point doubling (MULX/ADX) */
 #endif
 
 /* The implementation in use: the fastest the CPU supports, unless a test forced another. */

@@ -4,6 +4,7 @@
  * Included once per implementation (sm2_curve_portable.c, sm2_curve_adx.c) with
  *   FE_MUL(r, a, b), FE_SQR(r, a)  the Montgomery multiplication and squaring,
  *   SM2_IMPL_STRUCT, SM2_IMPL_NAME  the exported ccsp_sm2_impl and its name,
+ *   FE_POINT_DBL (optional)         a point doubling to use instead of the C one,
  * so that the field multiplication inlines into the point formulas. Everything is static except
  * the impl struct (and the comb builder when SM2_COMB_BUILDER is defined).
  *
@@ -109,6 +110,12 @@ static void fe_inv(uint64_t r[4], const uint64_t a[4])
 }
 
 /* r may alias a. Infinity (Z = 0) doubles to infinity. */
+#ifdef FE_POINT_DBL
+static void point_dbl(ccsp_sm2_jpoint *r, const ccsp_sm2_jpoint *a)
+{
+	FE_POINT_DBL(r, a);
+}
+#else
 static void point_dbl(ccsp_sm2_jpoint *r, const ccsp_sm2_jpoint *a)
 {
 	uint64_t delta[4], gamma[4], beta[4], alpha[4], t0[4], t1[4];
@@ -137,6 +144,7 @@ static void point_dbl(ccsp_sm2_jpoint *r, const ccsp_sm2_jpoint *a)
 	fadd(t1, t1, t1);
 	fsub(r->y, t0, t1); /* Y3 = alpha(4 beta - X3) - 8 gamma^2 */
 }
+#endif
 
 /*
  * r = a + b for a != +-b, both finite; returns all-ones when a == b (H = R = 0: the result is
