@@ -432,6 +432,259 @@ ccsp_sm2_asm_point_dbl:
 	.cfi_endproc
 	.size	ccsp_sm2_asm_point_dbl, .-ccsp_sm2_asm_point_dbl
 
+/* rax = all-ones when A == 0 (no branch) */
+.macro ZERO_MASK_A
+	movq	%r12, %rax
+	orq	%r13, %rax
+	orq	%r14, %rax
+	orq	%r15, %rax
+	negq	%rax
+	sbbq	%rax, %rax
+	notq	%rax
+.endm
+
+.macro FRAME_ENTER size
+	endbr64
+	PUSH_CALLEE
+	subq	$\size, %rsp
+	.cfi_adjust_cfa_offset \size
+.endm
+
+.macro FRAME_LEAVE size
+	addq	$\size, %rsp
+	.cfi_adjust_cfa_offset -\size
+	POP_CALLEE
+	ret
+.endm
+
+/* Copy 32 bytes from off1(base1) to off2(base2) through A. */
+.macro COPY_FE off1, base1, off2, base2
+	LOAD_A	\off1, \base1
+	STORE_A	\off2, \base2
+.endm
+
+/*
+ * uint64_t ccsp_sm2_asm_point_add_core(ccsp_sm2_jpoint *r, const ccsp_sm2_jpoint *a,
+ *                                      const ccsp_sm2_jpoint *b)
+ * add-1998-cmo-2, as point_add_core in sm2_curve_impl.h: r = a + b for finite a != +-b; returns
+ * all-ones when H = R = 0 (a == b). r may alias a or b: it is written last.
+ */
+#define ADD_R 0
+#define ADD_A 8
+#define ADD_B 16
+#define ADD_MASK 24
+#define ADD_Z1Z1 32
+#define ADD_Z2Z2 64
+#define ADD_U1 96
+#define ADD_U2 128
+#define ADD_S1 160
+#define ADD_S2 192
+#define ADD_H 224
+#define ADD_RR 256
+#define ADD_HH 288
+#define ADD_HHH 320
+#define ADD_V 352
+#define ADD_X3 384
+#define ADD_Z3 416
+#define ADD_FRAME 456
+	.globl	ccsp_sm2_asm_point_add_core
+	.hidden	ccsp_sm2_asm_point_add_core
+	.type	ccsp_sm2_asm_point_add_core, @function
+	.balign	32
+ccsp_sm2_asm_point_add_core:
+	.cfi_startproc
+	FRAME_ENTER ADD_FRAME
+	movq	%rdi, ADD_R(%rsp)
+	movq	%rsi, ADD_A(%rsp)
+	movq	%rdx, ADD_B(%rsp)
+	LOAD_A	64, %rdx
+	call	sm2_sqr_core
+	STORE_A	ADD_Z2Z2, %rsp
+	movq	ADD_A(%rsp), %rbx
+	call	sm2_mul_core			/* U1 = X1 Z2^2 */
+	STORE_A	ADD_U1, %rsp
+	movq	ADD_A(%rsp), %rsi
+	LOAD_A	64, %rsi
+	call	sm2_sqr_core
+	STORE_A	ADD_Z1Z1, %rsp
+	movq	ADD_B(%rsp), %rbx
+	call	sm2_mul_core			/* U2 = X2 Z1^2 */
+	STORE_A	ADD_U2, %rsp
+	movq	ADD_B(%rsp), %rsi
+	LOAD_A	64, %rsi
+	leaq	ADD_Z2Z2(%rsp), %rbx
+	call	sm2_mul_core
+	movq	ADD_A(%rsp), %rbx
+	addq	$32, %rbx
+	call	sm2_mul_core			/* S1 = Y1 Z2^3 */
+	STORE_A	ADD_S1, %rsp
+	movq	ADD_A(%rsp), %rsi
+	LOAD_A	64, %rsi
+	leaq	ADD_Z1Z1(%rsp), %rbx
+	call	sm2_mul_core
+	movq	ADD_B(%rsp), %rbx
+	addq	$32, %rbx
+	call	sm2_mul_core			/* S2 = Y2 Z1^3 */
+	leaq	ADD_S1(%rsp), %rbx
+	FE_SUB_MEM
+	STORE_A	ADD_RR, %rsp			/* R = S2 - S1 */
+	ZERO_MASK_A
+	movq	%rax, ADD_MASK(%rsp)
+	LOAD_A	ADD_U2, %rsp
+	leaq	ADD_U1(%rsp), %rbx
+	FE_SUB_MEM
+	STORE_A	ADD_H, %rsp			/* H = U2 - U1 */
+	ZERO_MASK_A
+	andq	%rax, ADD_MASK(%rsp)
+	call	sm2_sqr_core
+	STORE_A	ADD_HH, %rsp
+	leaq	ADD_H(%rsp), %rbx
+	call	sm2_mul_core
+	STORE_A	ADD_HHH, %rsp
+	LOAD_A	ADD_U1, %rsp
+	leaq	ADD_HH(%rsp), %rbx
+	call	sm2_mul_core
+	STORE_A	ADD_V, %rsp			/* V = U1 H^2 */
+	movq	ADD_A(%rsp), %rsi
+	LOAD_A	64, %rsi
+	movq	ADD_B(%rsp), %rbx
+	addq	$64, %rbx
+	call	sm2_mul_core
+	leaq	ADD_H(%rsp), %rbx
+	call	sm2_mul_core
+	STORE_A	ADD_Z3, %rsp			/* Z3 = Z1 Z2 H */
+	LOAD_A	ADD_RR, %rsp
+	call	sm2_sqr_core
+	leaq	ADD_HHH(%rsp), %rbx
+	FE_SUB_MEM
+	leaq	ADD_V(%rsp), %rbx
+	FE_SUB_MEM
+	FE_SUB_MEM
+	STORE_A	ADD_X3, %rsp			/* X3 = R^2 - H^3 - 2 V */
+	LOAD_A	ADD_S1, %rsp
+	leaq	ADD_HHH(%rsp), %rbx
+	call	sm2_mul_core
+	STORE_A	ADD_S1, %rsp			/* S1 H^3 */
+	LOAD_A	ADD_V, %rsp
+	leaq	ADD_X3(%rsp), %rbx
+	FE_SUB_MEM
+	leaq	ADD_RR(%rsp), %rbx
+	call	sm2_mul_core
+	leaq	ADD_S1(%rsp), %rbx
+	FE_SUB_MEM				/* Y3 = R (V - X3) - S1 H^3 */
+	movq	ADD_R(%rsp), %rdi
+	STORE_A	32, %rdi
+	COPY_FE	ADD_X3, %rsp, 0, %rdi
+	COPY_FE	ADD_Z3, %rsp, 64, %rdi
+	movq	ADD_MASK(%rsp), %rax
+	FRAME_LEAVE ADD_FRAME
+	.cfi_endproc
+	.size	ccsp_sm2_asm_point_add_core, .-ccsp_sm2_asm_point_add_core
+
+/*
+ * uint64_t ccsp_sm2_asm_point_madd_core(ccsp_sm2_jpoint *r, const ccsp_sm2_jpoint *a,
+ *                                       const ccsp_sm2_apoint *b)
+ * The same with Z2 = 1 (madd): r = a + (b.x, b.y, 1) for finite a != +-b; returns all-ones when
+ * H = R = 0. r may alias a: it is written last.
+ */
+	.globl	ccsp_sm2_asm_point_madd_core
+	.hidden	ccsp_sm2_asm_point_madd_core
+	.type	ccsp_sm2_asm_point_madd_core, @function
+	.balign	32
+ccsp_sm2_asm_point_madd_core:
+	.cfi_startproc
+	FRAME_ENTER ADD_FRAME
+	movq	%rdi, ADD_R(%rsp)
+	movq	%rsi, ADD_A(%rsp)
+	movq	%rdx, ADD_B(%rsp)
+	LOAD_A	64, %rsi
+	call	sm2_sqr_core
+	STORE_A	ADD_Z1Z1, %rsp
+	movq	ADD_B(%rsp), %rbx
+	call	sm2_mul_core			/* U2 = x2 Z1^2 */
+	movq	ADD_A(%rsp), %rbx
+	FE_SUB_MEM
+	STORE_A	ADD_H, %rsp			/* H = U2 - X1 */
+	ZERO_MASK_A
+	movq	%rax, ADD_MASK(%rsp)
+	movq	ADD_A(%rsp), %rsi
+	LOAD_A	64, %rsi
+	leaq	ADD_Z1Z1(%rsp), %rbx
+	call	sm2_mul_core
+	movq	ADD_B(%rsp), %rbx
+	addq	$32, %rbx
+	call	sm2_mul_core			/* S2 = y2 Z1^3 */
+	movq	ADD_A(%rsp), %rbx
+	addq	$32, %rbx
+	FE_SUB_MEM
+	STORE_A	ADD_RR, %rsp			/* R = S2 - Y1 */
+	ZERO_MASK_A
+	andq	%rax, ADD_MASK(%rsp)
+	LOAD_A	ADD_H, %rsp
+	call	sm2_sqr_core
+	STORE_A	ADD_HH, %rsp
+	leaq	ADD_H(%rsp), %rbx
+	call	sm2_mul_core
+	STORE_A	ADD_HHH, %rsp
+	LOAD_A	ADD_HH, %rsp
+	movq	ADD_A(%rsp), %rbx
+	call	sm2_mul_core
+	STORE_A	ADD_V, %rsp			/* V = X1 H^2 */
+	movq	ADD_A(%rsp), %rsi
+	LOAD_A	64, %rsi
+	leaq	ADD_H(%rsp), %rbx
+	call	sm2_mul_core
+	STORE_A	ADD_Z3, %rsp			/* Z3 = Z1 H */
+	LOAD_A	ADD_RR, %rsp
+	call	sm2_sqr_core
+	leaq	ADD_HHH(%rsp), %rbx
+	FE_SUB_MEM
+	leaq	ADD_V(%rsp), %rbx
+	FE_SUB_MEM
+	FE_SUB_MEM
+	STORE_A	ADD_X3, %rsp			/* X3 = R^2 - H^3 - 2 V */
+	movq	ADD_A(%rsp), %rsi
+	LOAD_A	32, %rsi
+	leaq	ADD_HHH(%rsp), %rbx
+	call	sm2_mul_core
+	STORE_A	ADD_S1, %rsp			/* Y1 H^3 */
+	LOAD_A	ADD_V, %rsp
+	leaq	ADD_X3(%rsp), %rbx
+	FE_SUB_MEM
+	leaq	ADD_RR(%rsp), %rbx
+	call	sm2_mul_core
+	leaq	ADD_S1(%rsp), %rbx
+	FE_SUB_MEM				/* Y3 = R (V - X3) - Y1 H^3 */
+	movq	ADD_R(%rsp), %rdi
+	STORE_A	32, %rdi
+	COPY_FE	ADD_X3, %rsp, 0, %rdi
+	COPY_FE	ADD_Z3, %rsp, 64, %rdi
+	movq	ADD_MASK(%rsp), %rax
+	FRAME_LEAVE ADD_FRAME
+	.cfi_endproc
+	.size	ccsp_sm2_asm_point_madd_core, .-ccsp_sm2_asm_point_madd_core
+
+/* void ccsp_sm2_asm_fe_sqr_n(uint64_t r[4], const uint64_t a[4], unsigned n), n >= 1 (public) */
+	.globl	ccsp_sm2_asm_fe_sqr_n
+	.hidden	ccsp_sm2_asm_fe_sqr_n
+	.type	ccsp_sm2_asm_fe_sqr_n, @function
+	.balign	32
+ccsp_sm2_asm_fe_sqr_n:
+	.cfi_startproc
+	FRAME_ENTER 24
+	movq	%rdi, 0(%rsp)
+	movl	%edx, %edx
+	movq	%rdx, 8(%rsp)
+	LOAD_A	0, %rsi
+1:	call	sm2_sqr_core
+	decq	8(%rsp)
+	jnz	1b
+	movq	0(%rsp), %rdi
+	STORE_A	0, %rdi
+	FRAME_LEAVE 24
+	.cfi_endproc
+	.size	ccsp_sm2_asm_fe_sqr_n, .-ccsp_sm2_asm_fe_sqr_n
+
 #endif
 
 	.section .note.GNU-stack, "", @progbits
