@@ -304,5 +304,6 @@ const ccsp_sm2_impl SM2_IMPL_STRUCT = {
 	.mul_base = mul_base,
 	.mul_point = mul_point,
 	.mul_base_and_point = mul_base_and_point,
+	.pub_table = pub_table,
 	.mul_double_vartime = mul_double_vartime,
 };
