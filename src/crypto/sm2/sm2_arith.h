@@ -159,6 +159,13 @@ void ccsp_sm2_sc_reduce(uint64_t r[4], const uint64_t a[4]);
 /* r = x mod n for a field element x < p given in plain form. */
 #define ccsp_sm2_sc_reduce_fe ccsp_sm2_sc_reduce
 
+/*
+ * Verification table of a public key P (1 KB): tab[h][j] = (2j + 1) 2^(128 h) P, affine, Montgomery
+ * form. t P is then t_lo P + t_hi (2^128 P) with 128-bit halves: half the doublings.
+ */
+#define CCSP_SM2_PUB_TAB_ODD 8
+typedef ccsp_sm2_apoint ccsp_sm2_pub_table[2][CCSP_SM2_PUB_TAB_ODD];
+
 /* ---- implementations (portable C, MULX/ADX), chosen at run time ---- */
 
 typedef struct ccsp_sm2_impl {
@@ -180,14 +187,17 @@ typedef struct ccsp_sm2_impl {
 	/* r1 = k*G and r2 = k*P together (one inversion), constant time. Infinity mask of either. */
 	uint64_t (*mul_base_and_point)(ccsp_sm2_apoint *r1, ccsp_sm2_apoint *r2, const uint64_t k[4],
 	                               const ccsp_sm2_apoint *p);
-	/* r = s*G + t*P; all inputs public. */
+	/* tab = the per-key table of the public point P (valid, i.e. of order n). */
+	void (*pub_table)(ccsp_sm2_pub_table *tab, const ccsp_sm2_apoint *p);
+	/* r = s*G + t*P; all inputs public. tab is P's table, or NULL. */
 	void (*mul_double_vartime)(ccsp_sm2_jpoint *r, const uint64_t s[4], const uint64_t t[4],
-	                           const ccsp_sm2_apoint *p);
+	                           const ccsp_sm2_apoint *p, const ccsp_sm2_pub_table *tab);
 } ccsp_sm2_impl;
 
 extern const ccsp_sm2_impl ccsp_sm2_impl_portable;
 #if defined(__x86_64__)
-extern const ccsp_sm2_impl ccsp_sm2_impl_adx;
+extern const ccsp_sm2_impl ccsp_sm2_impl_adx; /* inline-asm MULX/ADX field in C point code */
+extern const ccsp_sm2_impl ccsp_sm2_impl_asm; /* assembly field and point doubling (MULX/ADX) */
 #endif
 
 /* The implementation in use: the fastest the CPU supports, unless a test forced another. */

@@ -4,6 +4,8 @@
  * Included once per implementation (sm2_curve_portable.c, sm2_curve_adx.c) with
  *   FE_MUL(r, a, b), FE_SQR(r, a)  the Montgomery multiplication and squaring,
  *   SM2_IMPL_STRUCT, SM2_IMPL_NAME  the exported ccsp_sm2_impl and its name,
+ *   FE_POINT_DBL, FE_POINT_ADD_CORE, FE_POINT_MADD_CORE, FE_SQR_N (optional)  replacements
+ *                                   for the C doubling, addition cores and repeated squaring,
  * so that the field multiplication inlines into the point formulas. Everything is static except
  * the impl struct (and the comb builder when SM2_COMB_BUILDER is defined).
  *
@@ -56,9 +58,13 @@ static void fe_sub_fn(uint64_t r[4], const uint64_t a[4], const uint64_t b[4])
 
 static void sqr_n(uint64_t r[4], const uint64_t a[4], int n)
 {
+#ifdef FE_SQR_N
+	FE_SQR_N(r, a, (unsigned)n);
+#else
 	fsqr(r, a);
 	for (int i = 1; i < n; i++)
 		fsqr(r, r);
+#endif
 }
 
 /*
@@ -109,6 +115,12 @@ static void fe_inv(uint64_t r[4], const uint64_t a[4])
 }
 
 /* r may alias a. Infinity (Z = 0) doubles to infinity. */
+#ifdef FE_POINT_DBL
+static void point_dbl(ccsp_sm2_jpoint *r, const ccsp_sm2_jpoint *a)
+{
+	FE_POINT_DBL(r, a);
+}
+#else
 static void point_dbl(ccsp_sm2_jpoint *r, const ccsp_sm2_jpoint *a)
 {
 	uint64_t delta[4], gamma[4], beta[4], alpha[4], t0[4], t1[4];
@@ -137,11 +149,18 @@ static void point_dbl(ccsp_sm2_jpoint *r, const ccsp_sm2_jpoint *a)
 	fadd(t1, t1, t1);
 	fsub(r->y, t0, t1); /* Y3 = alpha(4 beta - X3) - 8 gamma^2 */
 }
+#endif
 
 /*
  * r = a + b for a != +-b, both finite; returns all-ones when a == b (H = R = 0: the result is
  * then wrong and the caller substitutes the doubling). r may alias a or b.
  */
+#ifdef FE_POINT_ADD_CORE
+static uint64_t point_add_core(ccsp_sm2_jpoint *r, const ccsp_sm2_jpoint *a, const ccsp_sm2_jpoint *b)
+{
+	return FE_POINT_ADD_CORE(r, a, b);
+}
+#else
 static uint64_t point_add_core(ccsp_sm2_jpoint *r, const ccsp_sm2_jpoint *a, const ccsp_sm2_jpoint *b)
 {
 	uint64_t z1z1[4], z2z2[4], u1[4], u2[4], s1[4], s2[4], h[4], rr[4], hh[4], hhh[4], v[4], t[4];
@@ -171,6 +190,7 @@ static uint64_t point_add_core(ccsp_sm2_jpoint *r, const ccsp_sm2_jpoint *a, con
 	fsub(r->y, t, s1); /* Y3 = R (U1 H^2 - X3) - S1 H^3 */
 	return same;
 }
+#endif
 
 static void point_select(ccsp_sm2_jpoint *r, uint64_t mask, const ccsp_sm2_jpoint *a, const ccsp_sm2_jpoint *b)
 {
@@ -201,14 +221,18 @@ static void point_add_complete(ccsp_sm2_jpoint *r, const ccsp_sm2_jpoint *a, con
 }
 
 /*
- * r = a + (b.x, b.y, 1), or a when b_inf; a may be infinity. Returns all-ones when a == b (then r
- * is wrong): constant-time callers show it cannot happen, variable-time ones substitute a doubling.
+ * r = a + (b.x, b.y, 1) for finite a != +-b (madd); returns all-ones when a == b (H = R = 0: r is
+ * then wrong). r may alias a.
  */
-static uint64_t point_madd(ccsp_sm2_jpoint *r, const ccsp_sm2_jpoint *a, const ccsp_sm2_apoint *b, uint64_t b_inf)
+#ifdef FE_POINT_MADD_CORE
+static uint64_t point_madd_core(ccsp_sm2_jpoint *r, const ccsp_sm2_jpoint *a, const ccsp_sm2_apoint *b)
 {
-	uint64_t z1z1[4], u2[4], s2[4], h[4], rr[4], hh[4], hhh[4], v[4], t[4];
-	ccsp_sm2_jpoint sum;
-	uint64_t a_inf = fzero(a->z);
+	return FE_POINT_MADD_CORE(r, a, b);
+}
+#else
+static uint64_t point_madd_core(ccsp_sm2_jpoint *r, const ccsp_sm2_jpoint *a, const ccsp_sm2_apoint *b)
+{
+	uint64_t z1z1[4], u2[4], s2[4], h[4], rr[4], hh[4], hhh[4], v[4], t[4], z3[4];
 	fsqr(z1z1, a->z);
 	fmul(u2, b->x, z1z1);
 	fmul(s2, b->y, a->z);
@@ -219,15 +243,29 @@ static uint64_t point_madd(ccsp_sm2_jpoint *r, const ccsp_sm2_jpoint *a, const c
 	fsqr(hh, h);
 	fmul(hhh, hh, h);
 	fmul(v, a->x, hh);
-	fmul(sum.z, a->z, h);
+	fmul(z3, a->z, h);
 	fsqr(t, rr);
 	fsub(t, t, hhh);
 	fsub(t, t, v);
-	fsub(sum.x, t, v);
-	fsub(t, v, sum.x);
+	fsub(r->x, t, v);
+	fsub(t, v, r->x);
 	fmul(t, rr, t);
 	fmul(hhh, a->y, hhh);
-	fsub(sum.y, t, hhh);
+	fsub(r->y, t, hhh);
+	memcpy(r->z, z3, sizeof z3);
+	return same;
+}
+#endif
+
+/*
+ * r = a + (b.x, b.y, 1), or a when b_inf; a may be infinity. Returns all-ones when a == b (then r
+ * is wrong): constant-time callers show it cannot happen, variable-time ones substitute a doubling.
+ */
+static uint64_t point_madd(ccsp_sm2_jpoint *r, const ccsp_sm2_jpoint *a, const ccsp_sm2_apoint *b, uint64_t b_inf)
+{
+	ccsp_sm2_jpoint sum;
+	uint64_t a_inf = fzero(a->z);
+	uint64_t same = point_madd_core(&sum, a, b);
 	fsel(sum.x, a_inf, b->x, sum.x);
 	fsel(sum.y, a_inf, b->y, sum.y);
 	fsel(sum.z, a_inf, ccsp_sm2_fe_one, sum.z);
@@ -266,5 +304,6 @@ const ccsp_sm2_impl SM2_IMPL_STRUCT = {
 	.mul_base = mul_base,
 	.mul_point = mul_point,
 	.mul_base_and_point = mul_base_and_point,
+	.pub_table = pub_table,
 	.mul_double_vartime = mul_double_vartime,
 };

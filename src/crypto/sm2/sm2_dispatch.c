@@ -22,7 +22,7 @@ static int cpu_has_mulx_adx(void)
 }
 #endif
 
-static const ccsp_sm2_impl *impls[3];
+static const ccsp_sm2_impl *impls[4];
 static const ccsp_sm2_impl *best;
 static const ccsp_sm2_impl *forced;
 static pthread_once_t impls_once = PTHREAD_ONCE_INIT;
@@ -32,8 +32,10 @@ static void impls_init(void)
 	size_t n = 0;
 	impls[n++] = &ccsp_sm2_impl_portable;
 #if defined(__x86_64__)
-	if (cpu_has_mulx_adx())
+	if (cpu_has_mulx_adx()) {
 		impls[n++] = &ccsp_sm2_impl_adx;
+		impls[n++] = &ccsp_sm2_impl_asm;
+	}
 #endif
 	impls[n] = NULL;
 	best = impls[n - 1];

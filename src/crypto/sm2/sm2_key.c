@@ -135,6 +135,7 @@ ccsp_err ccsp_sm2_point_decode(const ccsp_sm2_impl *impl, ccsp_sm2_apoint *p, co
 static ccsp_err key_set_public_point(ccsp_sm2_key *key, const ccsp_sm2_impl *impl, const ccsp_sm2_apoint *p)
 {
 	key->pub = *p;
+	impl->pub_table(&key->pub_tab, p);
 	ccsp_sm2_point_encode(impl, key->pub_xy, p);
 	CCSP_GUARD(ccsp_sm2_z_of(key->pub_xy, NULL, 0, key->z_default));
 	key->has_public = 1;

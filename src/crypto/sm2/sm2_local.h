@@ -11,6 +11,7 @@ struct ccsp_sm2_key {
 	int has_public;
 	int has_private;
 	ccsp_sm2_apoint pub;   /* Montgomery form */
+	ccsp_sm2_pub_table pub_tab; /* verification table of pub */
 	uint8_t pub_xy[64];    /* x || y, big-endian */
 	uint8_t z_default[32]; /* Z for the default ID, computed when the public key is set */
 	uint64_t d[4];         /* private scalar, plain */

@@ -257,41 +257,76 @@ static int wnaf5(int8_t out[258], const uint64_t k[4])
 	return len;
 }
 
-static void mul_double_vartime(ccsp_sm2_jpoint *r, const uint64_t s[4], const uint64_t t[4], const ccsp_sm2_apoint *p)
+/* a += d T for an odd wNAF digit d, T = tab[(|d| - 1) / 2] (affine). */
+static void madd_digit_vartime(ccsp_sm2_jpoint *a, const ccsp_sm2_apoint *tab, int d)
 {
-	const ccsp_sm2_comb_table *tab = ccsp_sm2_comb();
-	ccsp_sm2_jpoint accg, acc, q, odd[8], p2;
+	ccsp_sm2_apoint e = tab[(d < 0 ? -d : d) / 2];
+	if (d < 0)
+		ccsp_sm2_fe_neg(e.y, e.y);
+	point_madd_vartime(a, &e);
+}
+
+/* acc = t P by width-5 NAF over 256 bits, odd multiples in Jacobian form. */
+static void mul_point_wnaf_vartime(ccsp_sm2_jpoint *acc, const uint64_t t[4], const ccsp_sm2_apoint *p)
+{
+	ccsp_sm2_jpoint q, odd[8], p2;
 	int8_t naf[258];
-	memset(&accg, 0, sizeof accg);
-	for (int i = 0; i < CCSP_SM2_COMB_WINDOWS; i++) {
-		uint64_t neg, mag = booth_digit(scalar_window(s, 6 * i - 1, 6), 6, &neg);
-		if (mag == 0)
-			continue;
-		ccsp_sm2_apoint e = (*tab)[i][mag - 1];
-		if (neg)
-			ccsp_sm2_fe_neg(e.y, e.y);
-		point_madd_vartime(&accg, &e);
-	}
 	memcpy(odd[0].x, p->x, sizeof odd[0].x);
 	memcpy(odd[0].y, p->y, sizeof odd[0].y);
 	memcpy(odd[0].z, ccsp_sm2_fe_one, sizeof odd[0].z);
 	point_dbl(&p2, &odd[0]);
 	for (int j = 1; j < 8; j++)
 		point_add_vartime(&odd[j], &odd[j - 1], &p2);
-	memset(&acc, 0, sizeof acc);
+	memset(acc, 0, sizeof *acc);
 	for (int i = wnaf5(naf, t) - 1; i >= 0; i--) {
-		point_dbl(&acc, &acc);
+		point_dbl(acc, acc);
 		if (naf[i] == 0)
 			continue;
 		q = odd[(naf[i] < 0 ? -naf[i] : naf[i]) / 2];
 		if (naf[i] < 0)
 			ccsp_sm2_fe_neg(q.y, q.y);
-		point_add_vartime(&acc, &acc, &q);
+		point_add_vartime(acc, acc, &q);
 	}
+}
+
+/* acc = t_lo P + t_hi (2^128 P) from the key's table: 128 doublings, mixed additions. */
+static void mul_point_tab_vartime(ccsp_sm2_jpoint *acc, const uint64_t t[4], const ccsp_sm2_pub_table *tab)
+{
+	const uint64_t lo[4] = {t[0], t[1], 0, 0}, hi[4] = {t[2], t[3], 0, 0};
+	int8_t nlo[258], nhi[258];
+	int llo = wnaf5(nlo, lo), lhi = wnaf5(nhi, hi);
+	memset(acc, 0, sizeof *acc);
+	for (int i = (llo > lhi ? llo : lhi) - 1; i >= 0; i--) {
+		point_dbl(acc, acc);
+		if (i < llo && nlo[i] != 0)
+			madd_digit_vartime(acc, (*tab)[0], nlo[i]);
+		if (i < lhi && nhi[i] != 0)
+			madd_digit_vartime(acc, (*tab)[1], nhi[i]);
+	}
+}
+
+static void mul_double_vartime(ccsp_sm2_jpoint *r, const uint64_t s[4], const uint64_t t[4], const ccsp_sm2_apoint *p,
+                               const ccsp_sm2_pub_table *tab)
+{
+	const ccsp_sm2_comb_table *ctab = ccsp_sm2_comb();
+	ccsp_sm2_jpoint accg, acc;
+	memset(&accg, 0, sizeof accg);
+	for (int i = 0; i < CCSP_SM2_COMB_WINDOWS; i++) {
+		uint64_t neg, mag = booth_digit(scalar_window(s, 6 * i - 1, 6), 6, &neg);
+		if (mag == 0)
+			continue;
+		ccsp_sm2_apoint e = (*ctab)[i][mag - 1];
+		if (neg)
+			ccsp_sm2_fe_neg(e.y, e.y);
+		point_madd_vartime(&accg, &e);
+	}
+	if (tab != NULL)
+		mul_point_tab_vartime(&acc, t, tab);
+	else
+		mul_point_wnaf_vartime(&acc, t, p);
 	point_add_vartime(r, &acc, &accg);
 }
 
-#ifdef SM2_COMB_BUILDER
 /* Affine images of n Jacobian points with one inversion (Montgomery's trick); all Z != 0. */
 static void batch_to_affine(ccsp_sm2_apoint *out, const ccsp_sm2_jpoint *in, int n)
 {
@@ -314,6 +349,27 @@ static void batch_to_affine(ccsp_sm2_apoint *out, const ccsp_sm2_jpoint *in, int
 	}
 }
 
+/* The key's table: 128 doublings for 2^128 P, 14 additions, one batch inversion. */
+static void pub_table(ccsp_sm2_pub_table *tab, const ccsp_sm2_apoint *p)
+{
+	ccsp_sm2_jpoint base, twice, pts[2 * CCSP_SM2_PUB_TAB_ODD];
+	memcpy(base.x, p->x, sizeof base.x);
+	memcpy(base.y, p->y, sizeof base.y);
+	memcpy(base.z, ccsp_sm2_fe_one, sizeof base.z);
+	for (int h = 0; h < 2; h++) {
+		for (int i = 0; i < 128 * h; i++)
+			point_dbl(&base, &base);
+		ccsp_sm2_jpoint *row = pts + h * CCSP_SM2_PUB_TAB_ODD;
+		row[0] = base;
+		point_dbl(&twice, &base);
+		/* (2j + 1) B for j < 8 is never infinity or +-2B: B has order n > 17 */
+		for (int j = 1; j < CCSP_SM2_PUB_TAB_ODD; j++)
+			point_add_vartime(&row[j], &row[j - 1], &twice);
+	}
+	batch_to_affine(&(*tab)[0][0], pts, 2 * CCSP_SM2_PUB_TAB_ODD);
+}
+
+#ifdef SM2_COMB_BUILDER
 void ccsp_sm2_comb_build(ccsp_sm2_comb_table *t)
 {
 	ccsp_sm2_jpoint base, pts[CCSP_SM2_COMB_POINTS];
