@@ -398,7 +398,7 @@ static void test_bad_public_keys(void **state)
 	(void)state;
 	/* the three accepted encodings of the example's key */
 	set_public_hex(STD_P, CCSP_OK);
-	set_public_hex(STD_P + 2, CCSP_OK);
+	set_public_hex(&STD_P[2], CCSP_OK); /* without the 04 prefix: raw x || y */
 	uint8_t full[65], cmp[33], back[65];
 	hex2bin(STD_P, full, sizeof full);
 	ccsp_sm2_key *k = ccsp_sm2_key_new();
