@@ -32,7 +32,7 @@ check: build
 check-asan: deps
 	@cmake -S . -B $(BUILD_ASAN) -DCMAKE_BUILD_TYPE=Debug -DCCSP_SANITIZE=ON >/dev/null
 	@cmake --build $(BUILD_ASAN) -j $(JOBS)
-	ctest --test-dir $(BUILD_ASAN) --output-on-failure -j $(JOBS) -E '^cli/'
+	ctest --test-dir $(BUILD_ASAN) --output-on-failure -j $(JOBS)
 
 fuzz: deps
 	@CC=clang cmake -S . -B $(BUILD_FUZZ) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCCSP_FUZZ=ON >/dev/null
