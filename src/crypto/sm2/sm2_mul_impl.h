@@ -206,7 +206,8 @@ static void keytab_lookup(ccsp_sm2_apoint *r, const ccsp_sm2_apoint row[CCSP_SM2
  * (2^128 != +-1 mod n). Exceptional cases: in window j >= 1 the accumulator is
  * (16 a + 16 b 2^128) P before the low digit and (a' + 16 b 2^128) P before the high one, with
  * 0 < a, b < 2^125 and a' odd: all < n, so meeting +-d P or +-d 2^128 P would need 16 a = +-d
- * or a' = 0 mod 2^128, both impossible by parity. Window 0 and the corrections are complete.
+ * or a' = 0 mod 2^128, both impossible by parity, and neither side is ever infinity (a, a' > 0).
+ * Window 0 and the corrections are complete.
  */
 static void mul_point_keytab_jac(ccsp_sm2_jpoint *acc, const uint64_t k[4], const ccsp_sm2_pub_table *tab)
 {
@@ -217,7 +218,7 @@ static void mul_point_keytab_jac(ccsp_sm2_jpoint *acc, const uint64_t k[4], cons
 	memcpy(acc->x, (*tab)[0][0].x, sizeof acc->x);
 	memcpy(acc->y, (*tab)[0][0].y, sizeof acc->y);
 	memcpy(acc->z, ccsp_sm2_fe_one, sizeof acc->z);
-	point_madd(acc, acc, &(*tab)[1][0], 0);
+	point_madd_core(acc, acc, &(*tab)[1][0]);
 	for (int j = 31; j >= 0; j--) {
 		for (int s = 0; s < 4; s++)
 			point_dbl(acc, acc);
@@ -225,8 +226,8 @@ static void mul_point_keytab_jac(ccsp_sm2_jpoint *acc, const uint64_t k[4], cons
 			idx = odd_digit(h[half], j, &neg);
 			keytab_lookup(&e, (*tab)[half], idx);
 			cond_negate_y(e.y, neg);
-			if (j > 0)
-				point_madd(acc, acc, &e, 0);
+			if (j > 0) /* neither side is infinity: the core alone, no selects */
+				point_madd_core(acc, acc, &e);
 			else
 				add_affine_complete(acc, &e, 0);
 		}
