@@ -45,6 +45,13 @@ static void scalar_mults(const ccsp_sm2_impl *impl)
 	impl->mul_point(&q, k, &ccsp_sm2_g);
 	PUBLIC(&q, sizeof q);
 	check(memcmp(&p, &q, sizeof p) == 0, "k G == k (G as a variable base)");
+	ccsp_sm2_pub_table tab;
+	ccsp_sm2_apoint r1, r2;
+	impl->pub_table(&tab, &ccsp_sm2_g);
+	impl->mul_base_and_point(&r1, &r2, k, &ccsp_sm2_g, &tab);
+	PUBLIC(&r1, sizeof r1);
+	PUBLIC(&r2, sizeof r2);
+	check(memcmp(&r1, &p, sizeof p) == 0 && memcmp(&r2, &p, sizeof p) == 0, "k G and k G from G's key table");
 	uint64_t x[4] = {5, 6, 7, 8}, y[4];
 	SECRET(x, sizeof x);
 	impl->fe_inv(y, x);

@@ -184,9 +184,10 @@ typedef struct ccsp_sm2_impl {
 	uint64_t (*mul_base)(ccsp_sm2_apoint *r, const uint64_t k[4]);
 	/* r = k*P for a valid point P, constant time in k and P. Returns the infinity mask. */
 	uint64_t (*mul_point)(ccsp_sm2_apoint *r, const uint64_t k[4], const ccsp_sm2_apoint *p);
-	/* r1 = k*G and r2 = k*P together (one inversion), constant time. Infinity mask of either. */
+	/* r1 = k*G and r2 = k*P together (one inversion), constant time. Infinity mask of either.
+	 * tab is P's table (faster), or NULL. */
 	uint64_t (*mul_base_and_point)(ccsp_sm2_apoint *r1, ccsp_sm2_apoint *r2, const uint64_t k[4],
-	                               const ccsp_sm2_apoint *p);
+	                               const ccsp_sm2_apoint *p, const ccsp_sm2_pub_table *tab);
 	/* tab = the per-key table of the public point P (valid, i.e. of order n). */
 	void (*pub_table)(ccsp_sm2_pub_table *tab, const ccsp_sm2_apoint *p);
 	/* r = s*G + t*P; all inputs public. tab is P's table, or NULL. */

@@ -21,7 +21,9 @@
  * Squaring forms the 512-bit square first (cross products once, doubled on the CF chain while the
  * squares a_i^2 go on the OF chain), reduces the low half L in place (a four-word window suffices:
  * floor(w / 2^64) + m q < 2^192 + 2^256 - 2^192) to V = (L + M p) / 2^256 <= p, then adds the high
- * half H < p. Both end with one conditional subtraction of p chosen by CMOV (no branch).
+ * half H < p: V + H and V + (H - p), with H - p formed during the reduction, run as two parallel
+ * carry chains and CMOV picks one. Multiplication ends with one conditional subtraction of p, also
+ * by CMOV (no branch).
  *
  * Internal routines pass values in registers: operand A in r12..r15 (least significant first),
  * the result in r12..r15, a second operand by pointer in rbx. They clobber every other
@@ -188,18 +190,35 @@ sm2_sqr_core:
 	adoxq	%rax, %rbx
 	adcxq	%rdi, %rdi
 	adoxq	%rsi, %rdi
-	/* V = reduced low half in r8..r11; plus the high half */
+	/* H - p mod 2^256 in r12..r15 (A is no longer needed), off the path of the reduction */
+	movq	%rcx, %r12
+	movq	%rbp, %r13
+	movq	%rbx, %r14
+	movq	%rdi, %r15
+	subq	$-1, %r12
+	sbbq	.Lp+8(%rip), %r13
+	sbbq	$-1, %r14
+	sbbq	.Lp+24(%rip), %r15
+	/* V = reduced low half in r8..r11 */
 	RED4	%r8, %r9, %r10, %r11
 	RED4	%r9, %r10, %r11, %r8
 	RED4	%r10, %r11, %r8, %r9
 	RED4	%r11, %r8, %r9, %r10
+	/* V + H < 2p and V + (H - p) side by side (OF and CF chains): the latter carries out exactly
+	 * when V + H >= p, and then it is the result (when V + H >= 2^256 it carries too) */
 	xorl	%eax, %eax
-	addq	%r8, %rcx
-	adcq	%r9, %rbp
-	adcq	%r10, %rbx
-	adcq	%r11, %rdi
-	adcq	$0, %rax
-	COND_SUB_P %rcx, %rbp, %rbx, %rdi, %rax
+	adoxq	%r8, %r12
+	adcxq	%r8, %rcx
+	adoxq	%r9, %r13
+	adcxq	%r9, %rbp
+	adoxq	%r10, %r14
+	adcxq	%r10, %rbx
+	adoxq	%r11, %r15
+	adcxq	%r11, %rdi
+	cmovnoq	%rcx, %r12
+	cmovnoq	%rbp, %r13
+	cmovnoq	%rbx, %r14
+	cmovnoq	%rdi, %r15
 	ret
 	.cfi_endproc
 	.size	sm2_sqr_core, .-sm2_sqr_core

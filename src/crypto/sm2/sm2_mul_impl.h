@@ -166,18 +166,99 @@ static uint64_t mul_point(ccsp_sm2_apoint *r, const uint64_t k[4], const ccsp_sm
 	return inf;
 }
 
+/* acc += e (affine; the point at infinity when inf) by the complete addition. */
+static void add_affine_complete(ccsp_sm2_jpoint *acc, const ccsp_sm2_apoint *e, uint64_t inf)
+{
+	static const uint64_t zero[4] = {0, 0, 0, 0};
+	ccsp_sm2_jpoint q;
+	memcpy(q.x, e->x, sizeof q.x);
+	memcpy(q.y, e->y, sizeof q.y);
+	fsel(q.z, inf, zero, ccsp_sm2_fe_one);
+	point_add_complete(acc, acc, &q);
+	ccsp_memzero(&q, sizeof q);
+}
+
+/*
+ * Odd signed digit j of an odd h < 2^128 (regular odd recoding): d_j = ((h >> 4j) & 31 | 1) - 16,
+ * since h_0 = h, h_(j+1) = (h_j - d_j)/16 = (h >> 4(j+1)) | 1 stays odd and h_32 = 1, so
+ * h = 16^32 + sum_(j<32) d_j 16^j. Returns the key-table index of |d_j| (1..8), neg all-ones when
+ * d_j < 0.
+ */
+static inline uint64_t odd_digit(const uint64_t h[4], int j, uint64_t *neg)
+{
+	uint64_t v = scalar_window(h, 4 * j, 4) | 1;
+	uint64_t pos = 0 - (v >> 4);
+	*neg = ~pos;
+	return (ct_select64(pos, v - 16, 16 - v) + 1) / 2;
+}
+
+static void keytab_lookup(ccsp_sm2_apoint *r, const ccsp_sm2_apoint row[CCSP_SM2_PUB_TAB_ODD], uint64_t idx)
+{
+	sm2_v2 acc[4];
+	ct_lookup(acc, row, CCSP_SM2_PUB_TAB_ODD, 4, idx);
+	memcpy(r, acc, sizeof *r);
+}
+
+/*
+ * k P from the key's table (odd multiples of P and of 2^128 P, affine): 128 doublings and mixed
+ * additions. Each half h of k is made odd (h | 1; the P or 2^128 P this adds is subtracted at the
+ * end) and recoded by odd_digit; both top digits are 1, so acc starts at P + 2^128 P
+ * (2^128 != +-1 mod n). Exceptional cases: in window j >= 1 the accumulator is
+ * (16 a + 16 b 2^128) P before the low digit and (a' + 16 b 2^128) P before the high one, with
+ * 0 < a, b < 2^125 and a' odd: all < n, so meeting +-d P or +-d 2^128 P would need 16 a = +-d
+ * or a' = 0 mod 2^128, both impossible by parity, and neither side is ever infinity (a, a' > 0).
+ * Window 0 and the corrections are complete.
+ */
+static void mul_point_keytab_jac(ccsp_sm2_jpoint *acc, const uint64_t k[4], const ccsp_sm2_pub_table *tab)
+{
+	uint64_t h[2][4] = {{k[0] | 1, k[1], 0, 0}, {k[2] | 1, k[3], 0, 0}};
+	uint64_t even[2] = {ct_is_zero64(k[0] & 1), ct_is_zero64(k[2] & 1)};
+	ccsp_sm2_apoint e;
+	uint64_t neg, idx;
+	memcpy(acc->x, (*tab)[0][0].x, sizeof acc->x);
+	memcpy(acc->y, (*tab)[0][0].y, sizeof acc->y);
+	memcpy(acc->z, ccsp_sm2_fe_one, sizeof acc->z);
+	point_madd_core(acc, acc, &(*tab)[1][0]);
+	for (int j = 31; j >= 0; j--) {
+		for (int s = 0; s < 4; s++)
+			point_dbl(acc, acc);
+		for (int half = 0; half < 2; half++) {
+			idx = odd_digit(h[half], j, &neg);
+			keytab_lookup(&e, (*tab)[half], idx);
+			cond_negate_y(e.y, neg);
+			if (j > 0) /* neither side is infinity: the core alone, no selects */
+				point_madd_core(acc, acc, &e);
+			else
+				add_affine_complete(acc, &e, 0);
+		}
+	}
+	for (int half = 0; half < 2; half++) {
+		e = (*tab)[half][0];
+		ccsp_sm2_fe_neg(e.y, e.y);
+		add_affine_complete(acc, &e, ~even[half]);
+	}
+	ccsp_memzero(h, sizeof h);
+	ccsp_memzero(even, sizeof even);
+	ccsp_memzero(&e, sizeof e);
+	neg = idx = 0;
+}
+
 /*
  * r1 = k G and r2 = k P (encryption: C1 and S) with one inversion (Montgomery's trick):
  * 1/Z1 = Z2 / (Z1 Z2) and 1/Z2 = Z1 / (Z1 Z2). When either point is infinity the product is 0,
- * its "inverse" 0, and both results are 0 with the returned mask all-ones.
+ * its "inverse" 0, and both results are 0 with the returned mask all-ones. k P comes from P's
+ * table when the caller has it (half the doublings).
  */
 static uint64_t mul_base_and_point(ccsp_sm2_apoint *r1, ccsp_sm2_apoint *r2, const uint64_t k[4],
-                                   const ccsp_sm2_apoint *p)
+                                   const ccsp_sm2_apoint *p, const ccsp_sm2_pub_table *tab)
 {
 	ccsp_sm2_jpoint a1, a2;
 	uint64_t zz[4], zi[4], zi2[4];
 	mul_base_jac(&a1, k);
-	mul_point_jac(&a2, k, p);
+	if (tab != NULL) /* public: whether the caller has P's table */
+		mul_point_keytab_jac(&a2, k, tab);
+	else
+		mul_point_jac(&a2, k, p);
 	uint64_t inf = fzero(a1.z) | fzero(a2.z);
 	fmul(zz, a1.z, a2.z);
 	fe_inv(zz, zz);
