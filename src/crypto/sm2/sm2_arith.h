@@ -32,24 +32,25 @@ extern const uint64_t ccsp_sm2_fe_r2[4];  /* R^2 mod p */
 extern const uint64_t ccsp_sm2_fe_b[4];   /* b in Montgomery form (a = -3) */
 extern const ccsp_sm2_apoint ccsp_sm2_g;  /* G in Montgomery form */
 
-/* ---- field mod p: additive operations, shared by every implementation ---- */
+/* ---- additive operations mod m (p for the field, n for scalars), shared by every implementation ---- */
 
-/* r = (hi:t) - p when that is >= 0, else t; (hi:t) < 2p. */
-static inline void ccsp_sm2_fe_reduce_once(uint64_t r[4], const uint64_t t[4], uint64_t hi)
+/* r = (hi:t) - m when that is >= 0, else t; (hi:t) < 2m. */
+static inline void ccsp_sm2_mod_reduce_once(uint64_t r[4], const uint64_t t[4], uint64_t hi, const uint64_t m[4])
 {
 	uint64_t s[4], borrow = 0;
 	for (int i = 0; i < 4; i++) {
-		ccsp_u128 d = (ccsp_u128)t[i] - ccsp_sm2_p[i] - borrow;
+		ccsp_u128 d = (ccsp_u128)t[i] - m[i] - borrow;
 		s[i] = (uint64_t)d;
 		borrow = (uint64_t)(d >> 64) & 1;
 	}
-	/* t < p exactly when the 5-limb subtraction borrows */
+	/* t < m exactly when the 5-limb subtraction borrows */
 	uint64_t keep = ct_lt64(hi, borrow);
 	for (int i = 0; i < 4; i++)
 		r[i] = ct_select64(keep, t[i], s[i]);
 }
 
-static inline void ccsp_sm2_fe_add(uint64_t r[4], const uint64_t a[4], const uint64_t b[4])
+/* r = a + b mod m, for a, b < m. */
+static inline void ccsp_sm2_mod_add(uint64_t r[4], const uint64_t a[4], const uint64_t b[4], const uint64_t m[4])
 {
 	uint64_t t[4], c = 0;
 	for (int i = 0; i < 4; i++) {
@@ -57,10 +58,11 @@ static inline void ccsp_sm2_fe_add(uint64_t r[4], const uint64_t a[4], const uin
 		t[i] = (uint64_t)s;
 		c = (uint64_t)(s >> 64);
 	}
-	ccsp_sm2_fe_reduce_once(r, t, c);
+	ccsp_sm2_mod_reduce_once(r, t, c, m);
 }
 
-static inline void ccsp_sm2_fe_sub(uint64_t r[4], const uint64_t a[4], const uint64_t b[4])
+/* r = a - b mod m, for a, b < m: add m back when the subtraction borrows. */
+static inline void ccsp_sm2_mod_sub(uint64_t r[4], const uint64_t a[4], const uint64_t b[4], const uint64_t m[4])
 {
 	uint64_t t[4], borrow = 0;
 	for (int i = 0; i < 4; i++) {
@@ -70,10 +72,25 @@ static inline void ccsp_sm2_fe_sub(uint64_t r[4], const uint64_t a[4], const uin
 	}
 	uint64_t mask = 0 - borrow, c = 0;
 	for (int i = 0; i < 4; i++) {
-		ccsp_u128 s = (ccsp_u128)t[i] + (ccsp_sm2_p[i] & mask) + c;
+		ccsp_u128 s = (ccsp_u128)t[i] + (m[i] & mask) + c;
 		r[i] = (uint64_t)s;
 		c = (uint64_t)(s >> 64);
 	}
+}
+
+static inline void ccsp_sm2_fe_reduce_once(uint64_t r[4], const uint64_t t[4], uint64_t hi)
+{
+	ccsp_sm2_mod_reduce_once(r, t, hi, ccsp_sm2_p);
+}
+
+static inline void ccsp_sm2_fe_add(uint64_t r[4], const uint64_t a[4], const uint64_t b[4])
+{
+	ccsp_sm2_mod_add(r, a, b, ccsp_sm2_p);
+}
+
+static inline void ccsp_sm2_fe_sub(uint64_t r[4], const uint64_t a[4], const uint64_t b[4])
+{
+	ccsp_sm2_mod_sub(r, a, b, ccsp_sm2_p);
 }
 
 static inline void ccsp_sm2_fe_neg(uint64_t r[4], const uint64_t a[4])

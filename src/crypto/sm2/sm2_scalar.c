@@ -9,50 +9,19 @@
 static const uint64_t sc_r2[4] = {0x901192af7c114f20ULL, 0x3464504ade6fa2faULL, 0x620fc84c3affe0d4ULL,
                                   0x1eb5e412a22b3d3bULL};
 
-/* r = (hi:t) - n when that is >= 0, else t; (hi:t) < 2n. */
-static void sc_reduce_once(uint64_t r[4], const uint64_t t[4], uint64_t hi)
-{
-	uint64_t s[4], borrow = 0;
-	for (int i = 0; i < 4; i++) {
-		ccsp_u128 d = (ccsp_u128)t[i] - ccsp_sm2_n[i] - borrow;
-		s[i] = (uint64_t)d;
-		borrow = (uint64_t)(d >> 64) & 1;
-	}
-	uint64_t keep = ct_lt64(hi, borrow);
-	for (int i = 0; i < 4; i++)
-		r[i] = ct_select64(keep, t[i], s[i]);
-}
-
 void ccsp_sm2_sc_reduce(uint64_t r[4], const uint64_t a[4])
 {
-	sc_reduce_once(r, a, 0);
+	ccsp_sm2_mod_reduce_once(r, a, 0, ccsp_sm2_n);
 }
 
 void ccsp_sm2_sc_add(uint64_t r[4], const uint64_t a[4], const uint64_t b[4])
 {
-	uint64_t t[4], c = 0;
-	for (int i = 0; i < 4; i++) {
-		ccsp_u128 s = (ccsp_u128)a[i] + b[i] + c;
-		t[i] = (uint64_t)s;
-		c = (uint64_t)(s >> 64);
-	}
-	sc_reduce_once(r, t, c);
+	ccsp_sm2_mod_add(r, a, b, ccsp_sm2_n);
 }
 
 void ccsp_sm2_sc_sub(uint64_t r[4], const uint64_t a[4], const uint64_t b[4])
 {
-	uint64_t t[4], borrow = 0;
-	for (int i = 0; i < 4; i++) {
-		ccsp_u128 d = (ccsp_u128)a[i] - b[i] - borrow;
-		t[i] = (uint64_t)d;
-		borrow = (uint64_t)(d >> 64) & 1;
-	}
-	uint64_t mask = 0 - borrow, c = 0;
-	for (int i = 0; i < 4; i++) {
-		ccsp_u128 s = (ccsp_u128)t[i] + (ccsp_sm2_n[i] & mask) + c;
-		r[i] = (uint64_t)s;
-		c = (uint64_t)(s >> 64);
-	}
+	ccsp_sm2_mod_sub(r, a, b, ccsp_sm2_n);
 }
 
 void ccsp_sm2_sc_mont_mul(uint64_t r[4], const uint64_t a[4], const uint64_t b[4])
@@ -80,7 +49,7 @@ void ccsp_sm2_sc_mont_mul(uint64_t r[4], const uint64_t a[4], const uint64_t b[4
 		t[3] = (uint64_t)c;
 		t[4] = (uint64_t)(c >> 64) + t[5];
 	}
-	sc_reduce_once(r, t, t[4]);
+	ccsp_sm2_mod_reduce_once(r, t, t[4], ccsp_sm2_n);
 }
 
 void ccsp_sm2_sc_to_mont(uint64_t r[4], const uint64_t a[4])
