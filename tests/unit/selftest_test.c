@@ -17,6 +17,7 @@
 #include <ccsp/sm3.h>
 #include <ccsp/sm4.h>
 
+#include "sm2/sm2_arith.h"
 #include "test_util.h"
 
 struct seen {
@@ -62,6 +63,24 @@ static void test_on_demand_covers_every_family(void **state)
 		if (!seen_prefix(&s, families[i]))
 			fail_msg("no self-test reported for %s", families[i]);
 	assert_int_equal(ccsp_module_get_state(), CCSP_STATE_OPERATIONAL);
+}
+
+/* The default SM2 implementation is the fastest one: every implementation must be known-answer tested. */
+static void test_sm2_kats_cover_every_implementation(void **state)
+{
+	(void)state;
+	struct seen s = {0};
+	assert_ok(ccsp_selftest(record, &s));
+	const ccsp_sm2_impl *const *list = ccsp_sm2_impl_list();
+	for (size_t i = 0; list[i] != NULL; i++) {
+		const char *what[] = {"sign/verify", "encrypt/decrypt", "key exchange"};
+		for (size_t w = 0; w < 3; w++) {
+			char name[96];
+			snprintf(name, sizeof name, "SM2 %s KAT (%s)", what[w], list[i]->name);
+			if (!seen_prefix(&s, name))
+				fail_msg("self-test did not report %s", name);
+		}
+	}
 }
 
 static int copy_file(const char *from, const char *to, int append_byte)
@@ -147,6 +166,7 @@ int main(int argc, char **argv)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_power_on_then_operational),
 		cmocka_unit_test(test_on_demand_covers_every_family),
+		cmocka_unit_test(test_sm2_kats_cover_every_implementation),
 		cmocka_unit_test(test_integrity_detects_tampering),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
