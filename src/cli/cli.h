@@ -32,8 +32,11 @@ void cli_error_ccsp(ccsp_err err, const char *fmt, ...) __attribute__((format(pr
 
 /* Read a whole file ("-" = stdin) into a malloc'd buffer; 0 on success (error already printed). */
 int cli_read_file(const char *path, uint8_t **buf, size_t *len);
-/* Write atomically (temporary file in the same directory, fsync, rename); "-" = stdout. On failure
- * nothing is left behind. 0 on success (error already printed). */
+/* Write path as a user means it. "-", /dev/stdout, /dev/fd/1: standard output. Symbolic links are followed
+ * (the file they name is written, the link stays). An existing character device or FIFO is written
+ * through (never replaced). A regular file, or a new path, is replaced atomically (temporary file in the
+ * same directory, fsync, rename, directory fsync): on failure nothing is left behind. Anything else
+ * (a directory, a socket, a block device) is refused. 0 on success (error already printed). */
 int cli_write_file(const char *path, const uint8_t *buf, size_t len);
 /* The same for private keys and shared secrets: the file is always mode 0600, whatever the umask or the
  * mode of a file it replaces. */

@@ -260,21 +260,88 @@ static int fill_temp(int fd, const uint8_t *buf, size_t len, mode_t mode, const 
 	return ok ? 0 : -1;
 }
 
-static int write_file(const char *path, const uint8_t *buf, size_t len, int secret)
+/* Names that mean this process's standard output: written like "-", never renamed over (renaming over
+ * what /proc/self/fd/1 points at would replace the file the shell redirected to, behind its back). */
+static int is_stdout_name(const char *path)
 {
-	if (strcmp(path, "-") == 0) {
-		if (write_all(STDOUT_FILENO, buf, len) != 0) {
-			cli_error("cannot write to standard output: %s", strerror(errno));
-			return -1;
+	return strcmp(path, "-") == 0 || strcmp(path, "/dev/stdout") == 0 || strcmp(path, "/dev/fd/1") == 0 ||
+	       strcmp(path, "/proc/self/fd/1") == 0;
+}
+
+#define MAX_SYMLINK_HOPS 40 /* as the kernel's ELOOP limit */
+
+/* The path -out really names: symbolic links in the last component are followed as open() would
+ * (as openssl does), so the file they point at is replaced and the link stays a link; a dangling link
+ * creates its target. Sets *st and *exists for the final path. A malloc'd string, or NULL (error printed). */
+static char *resolve_output(const char *path, struct stat *st, int *exists)
+{
+	char *p = strdup(path);
+	for (int hop = 0; p != NULL && hop <= MAX_SYMLINK_HOPS; hop++) {
+		if (lstat(p, st) != 0) {
+			if (errno == ENOENT) {
+				*exists = 0;
+				return p;
+			}
+			cli_error("cannot stat %s: %s", p, strerror(errno));
+			free(p);
+			return NULL;
 		}
-		return 0;
+		if (!S_ISLNK(st->st_mode)) {
+			*exists = 1;
+			return p;
+		}
+		char link[4096];
+		ssize_t n = readlink(p, link, sizeof(link) - 1);
+		if (n < 0) {
+			cli_error("cannot read link %s: %s", p, strerror(errno));
+			free(p);
+			return NULL;
+		}
+		link[n] = '\0';
+		const char *slash = strrchr(p, '/');
+		int dirlen = link[0] == '/' || slash == NULL ? 0 : (int)(slash - p) + 1;
+		size_t size = (size_t)dirlen + (size_t)n + 1;
+		char *next = malloc(size);
+		if (next != NULL)
+			snprintf(next, size, "%.*s%s", dirlen, p, link);
+		free(p);
+		p = next;
 	}
+	if (p == NULL)
+		cli_error("%s: out of memory", path);
+	else
+		cli_error("%s: too many levels of symbolic links", path);
+	free(p);
+	return NULL;
+}
+
+/* Write through to an existing character device or FIFO (/dev/null, a terminal, a named pipe):
+ * there is nothing to replace atomically and replacing it would destroy it. */
+static int write_through(const char *path, const uint8_t *buf, size_t len)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0) {
+		cli_error("cannot open %s: %s", path, strerror(errno));
+		return -1;
+	}
+	int ret = write_all(fd, buf, len);
+	if (ret != 0)
+		cli_error("cannot write %s: %s", path, strerror(errno));
+	if (close(fd) != 0 && ret == 0) {
+		cli_error("cannot write %s (close): %s", path, strerror(errno));
+		ret = -1;
+	}
+	return ret;
+}
+
+/* Replace (or create) the regular file path: temporary file beside it, fsync, rename, directory fsync. */
+static int replace_file(const char *path, const uint8_t *buf, size_t len, mode_t mode)
+{
 	char *tmp = temp_name(path);
 	if (tmp == NULL) {
 		cli_error("%s: out of memory", path);
 		return -1;
 	}
-	mode_t mode = secret ? 0600 : output_mode(path);
 	int fd = mkostemp(tmp, O_CLOEXEC); /* created 0600: nothing is readable before fchmod */
 	if (fd < 0) {
 		cli_error("cannot create a file beside %s: %s", path, strerror(errno));
@@ -292,6 +359,31 @@ static int write_file(const char *path, const uint8_t *buf, size_t len, int secr
 		sync_parent_dir(path);
 	}
 	free(tmp);
+	return ret;
+}
+
+static int write_file(const char *path, const uint8_t *buf, size_t len, int secret)
+{
+	if (is_stdout_name(path)) {
+		if (write_all(STDOUT_FILENO, buf, len) != 0) {
+			cli_error("cannot write to standard output: %s", strerror(errno));
+			return -1;
+		}
+		return 0;
+	}
+	struct stat st;
+	int exists;
+	char *target = resolve_output(path, &st, &exists);
+	if (target == NULL)
+		return -1;
+	int ret = -1;
+	if (exists && (S_ISCHR(st.st_mode) || S_ISFIFO(st.st_mode)))
+		ret = write_through(target, buf, len);
+	else if (exists && !S_ISREG(st.st_mode))
+		cli_error("%s: not a regular file, character device or FIFO; not replaced", path);
+	else
+		ret = replace_file(target, buf, len, secret ? 0600 : output_mode(target));
+	free(target);
 	return ret;
 }
 

@@ -26,6 +26,40 @@ must_fail "rand with two counts" "$CCSP" rand 1 2
 must_fail "rand unknown option" "$CCSP" rand -hex 16
 must_fail "rand -out into a missing directory" "$CCSP" rand 16 -out "$OUT/nodir/r"
 
+# ---- -out names what the user means: devices, FIFOs and links are never replaced ---------------
+# (The shared writer is cli_write_file(); rand -out exercises it.)
+if mknod "$T/null" c 1 3 2>/dev/null; then
+	check "-out to a character device" "$CCSP" rand 16 -out "$T/null"
+	check "-out to a character device: still a character device" [ -c "$T/null" ]
+else
+	echo "skip: -out to a character device (mknod not permitted here)"
+fi
+check "-out /dev/stdout writes standard output" sh -c '"$1" rand 16 -out /dev/stdout >"$2"' sh "$CCSP" "$T/so"
+check "-out /dev/stdout: 16 bytes" [ "$(wc -c <"$T/so")" -eq 16 ]
+check "-out /dev/stdout: /dev/stdout is untouched" [ -L /dev/stdout ] || [ -c /dev/stdout ]
+mkfifo "$T/fifo"
+timeout 20 sh -c 'cat "$1" >"$2"' sh "$T/fifo" "$T/fifo.out" &
+reader=$!
+check "-out to a FIFO" timeout 20 "$CCSP" rand 16 -out "$T/fifo"
+wait $reader
+check "-out to a FIFO: still a FIFO" [ -p "$T/fifo" ]
+check "-out to a FIFO: the reader got 16 bytes" [ "$(wc -c <"$T/fifo.out")" -eq 16 ]
+mkdir -p "$T/d"
+echo old >"$T/d/target"
+ln -s target "$T/d/link"
+ln -s d/link "$T/link2"
+check "-out through two relative symlinks" "$CCSP" rand 16 -out "$T/link2"
+check "-out through symlinks: the links stay links" [ -L "$T/link2" ] && [ -L "$T/d/link" ]
+check "-out through symlinks: the target is replaced" [ "$(wc -c <"$T/d/target")" -eq 16 ]
+ln -s "$T/d/new" "$T/dangling"
+check "-out to a dangling symlink creates its target" "$CCSP" rand 16 -out "$T/dangling"
+check "-out to a dangling symlink: link kept, target written" [ -L "$T/dangling" ] && [ "$(wc -c <"$T/d/new")" -eq 16 ]
+ln -s loop1 "$OUT/loop2" && ln -s loop2 "$OUT/loop1"
+"$CCSP" rand 16 -out "$OUT/loop1" 2>"$T/e"
+check "-out to a symlink loop fails" [ $? -eq 1 ] && grep -q 'symbolic links' "$T/e"
+rm -f "$OUT/loop1" "$OUT/loop2"
+must_fail "-out to a directory" "$CCSP" rand 16 -out "$OUT"
+
 # ---- selftest, version, help --------------------------------------------------------------------
 "$CCSP" selftest >"$T/st" 2>&1
 check "selftest exits 0" [ $? -eq 0 ]
