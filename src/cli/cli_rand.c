@@ -72,7 +72,7 @@ int cli_cmd_rand(int argc, char **argv)
 	ccsp_err err = ccsp_random(buf, n);
 	if (err != CCSP_OK)
 		cli_error_ccsp(err, "rand: the random generator failed");
-	else if (out != NULL ? cli_write_file(out, buf, n) == 0 : print_hex(buf, n) == 0)
+	else if (out != NULL ? cli_write_secret_file(out, buf, n) == 0 : print_hex(buf, n) == 0)
 		status = 0;
 	ccsp_memzero(buf, n); /* may become a key */
 	free(buf);

@@ -10,8 +10,9 @@ check "rand 32: 64 hex digits ($r1)" sh -c 'printf %s "$1" | grep -Eq "^[0-9a-f]
 check "rand 32: two calls differ" [ "$r1" != "$r2" ]
 check "rand 1: 2 hex digits" sh -c '"$1" rand 1 | grep -Eq "^[0-9a-f]{2}$"' sh "$CCSP"
 check "rand 5000: 10000 hex digits" [ "$("$CCSP" rand 5000 | tr -d '\n' | wc -c)" -eq 10000 ]
-check "rand -out" "$CCSP" rand 100000 -out "$T/r"
+check "rand -out" sh -c 'umask 022; "$1" rand 100000 -out "$2"' sh "$CCSP" "$T/r"
 check "rand -out: size" [ "$(wc -c <"$T/r")" -eq 100000 ]
+check "rand -out: mode 0600 whatever the umask (its bytes may become a key)" [ "$(stat -c %a "$T/r")" = 600 ]
 "$CCSP" rand -out "$T/r2" 100000
 check "rand -out before N" [ "$(wc -c <"$T/r2")" -eq 100000 ]
 check "rand -out: two files differ" [ "$(filehex "$T/r")" != "$(filehex "$T/r2")" ]
