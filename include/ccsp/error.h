@@ -37,6 +37,20 @@ typedef enum ccsp_err {
 	CCSP_ERR_INTERNAL = 22,     /* internal fault: a bug */
 	CCSP_ERR_PAIRWISE = 23,     /* pairwise-consistency test on a new key pair failed */
 	CCSP_ERR_KEY_EXCHANGE = 24, /* key exchange confirmation mismatch or bad peer data */
+	/* crypto module services (VSM, SDF) */
+	CCSP_ERR_ACCESS_DENIED = 25, /* no access right to this private key, or wrong role */
+	CCSP_ERR_KEY_NOT_FOUND = 26, /* no key at this index or handle */
+	CCSP_ERR_KEY_EXISTS = 27,    /* the key slot is already occupied */
+	CCSP_ERR_KEY_TYPE = 28,      /* the key exists but is of the wrong type for this use */
+	CCSP_ERR_HANDLE = 29,        /* unknown or closed session or key handle */
+	CCSP_ERR_LIMIT = 30,         /* a quota or limit is reached (sessions, handles, file space) */
+	CCSP_ERR_FILE_NOT_FOUND = 31,
+	CCSP_ERR_FILE_EXISTS = 32,
+	CCSP_ERR_FILE_OFFSET = 33,   /* offset or length beyond the end of the file */
+	CCSP_ERR_TOKEN = 34,         /* client authentication (VSM token) failed */
+	CCSP_ERR_PROTOCOL = 35,      /* malformed or unexpected protocol message */
+	CCSP_ERR_COMM = 36,          /* connection to the crypto module failed or was lost */
+	CCSP_ERR_TAMPERED = 37,      /* stored data failed its integrity check: refused, never half-read */
 	CCSP_ERR_COUNT_             /* not an error: number of codes */
 } ccsp_err;
 

@@ -30,6 +30,19 @@ static const struct {
 	[CCSP_ERR_INTERNAL] = {"CCSP_ERR_INTERNAL", "internal error"},
 	[CCSP_ERR_PAIRWISE] = {"CCSP_ERR_PAIRWISE", "pairwise-consistency test failed"},
 	[CCSP_ERR_KEY_EXCHANGE] = {"CCSP_ERR_KEY_EXCHANGE", "key exchange failed"},
+	[CCSP_ERR_ACCESS_DENIED] = {"CCSP_ERR_ACCESS_DENIED", "access denied"},
+	[CCSP_ERR_KEY_NOT_FOUND] = {"CCSP_ERR_KEY_NOT_FOUND", "no such key"},
+	[CCSP_ERR_KEY_EXISTS] = {"CCSP_ERR_KEY_EXISTS", "key slot already occupied"},
+	[CCSP_ERR_KEY_TYPE] = {"CCSP_ERR_KEY_TYPE", "wrong key type for this operation"},
+	[CCSP_ERR_HANDLE] = {"CCSP_ERR_HANDLE", "unknown or closed handle"},
+	[CCSP_ERR_LIMIT] = {"CCSP_ERR_LIMIT", "limit or quota reached"},
+	[CCSP_ERR_FILE_NOT_FOUND] = {"CCSP_ERR_FILE_NOT_FOUND", "no such file"},
+	[CCSP_ERR_FILE_EXISTS] = {"CCSP_ERR_FILE_EXISTS", "file already exists"},
+	[CCSP_ERR_FILE_OFFSET] = {"CCSP_ERR_FILE_OFFSET", "offset or length beyond the end of the file"},
+	[CCSP_ERR_TOKEN] = {"CCSP_ERR_TOKEN", "client authentication failed"},
+	[CCSP_ERR_PROTOCOL] = {"CCSP_ERR_PROTOCOL", "protocol error"},
+	[CCSP_ERR_COMM] = {"CCSP_ERR_COMM", "communication with the crypto module failed"},
+	[CCSP_ERR_TAMPERED] = {"CCSP_ERR_TAMPERED", "stored data failed its integrity check"},
 };
 
 const char *ccsp_err_name(ccsp_err err)
