@@ -1,0 +1,130 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Opcodes and field tags of the SDF wire protocol (docs/sdf-protocol.md). Shared by libsdf and vsmd.
+ * Values are stable: never renumber, only append.
+ *
+ * Public keys travel as 64 bytes x||y, signatures as 64 bytes r||s, SM2 ciphertexts as C1(x||y, 64) || C3(32)
+ * || C2 — the fixed-width fields of ECCCipher, without the 64-byte padding of ECCref_MAX_LEN. libsdf converts
+ * to and from the GM/T 0018 structures.
+ */
+#ifndef CCSP_SDF_OPS_H
+#define CCSP_SDF_OPS_H
+
+typedef enum ccsp_sdf_op {
+	CCSP_SDF_OP_HELLO = 1, /* token, device id -> device id */
+
+	/* device and session management (GM/T 0018 6.2) */
+	CCSP_SDF_OP_OPEN_SESSION = 0x100,  /* -> session id (in the header) */
+	CCSP_SDF_OP_CLOSE_SESSION,
+	CCSP_SDF_OP_GET_DEVICE_INFO,       /* -> DEVICEINFO fields */
+	CCSP_SDF_OP_GENERATE_RANDOM,       /* length -> data */
+	CCSP_SDF_OP_GET_ACCESS_RIGHT,      /* index, password */
+	CCSP_SDF_OP_RELEASE_ACCESS_RIGHT,  /* index */
+
+	/* key management (6.3) */
+	CCSP_SDF_OP_EXPORT_SIGN_PUBLIC = 0x200, /* index -> public */
+	CCSP_SDF_OP_EXPORT_ENC_PUBLIC,          /* index -> public */
+	CCSP_SDF_OP_GENERATE_KEY_WITH_IPK,      /* index, bits -> cipher, handle */
+	CCSP_SDF_OP_GENERATE_KEY_WITH_EPK,      /* bits, alg, public -> cipher, handle */
+	CCSP_SDF_OP_IMPORT_KEY_WITH_ISK,        /* index, cipher -> handle */
+	CCSP_SDF_OP_GENERATE_KEY_WITH_KEK,      /* bits, alg, index -> data, handle */
+	CCSP_SDF_OP_IMPORT_KEY_WITH_KEK,        /* alg, index, data -> handle */
+	CCSP_SDF_OP_DESTROY_KEY,                /* handle */
+	CCSP_SDF_OP_AGREEMENT_DATA,             /* index, bits, id -> public, tmp public, handle */
+	CCSP_SDF_OP_AGREEMENT_KEY,              /* id, public, tmp public, handle -> handle */
+	CCSP_SDF_OP_AGREEMENT_DATA_AND_KEY,     /* index, bits, id(resp), id(sponsor), public, tmp public
+	                                           -> public, tmp public, handle */
+	CCSP_SDF_OP_EXCHANGE_ENVELOPE_ECC,      /* index, alg, public, cipher -> cipher */
+
+	/* asymmetric (6.4, and the 6.8 debug functions) */
+	CCSP_SDF_OP_EXTERNAL_VERIFY = 0x300, /* alg, public, data(e), signature */
+	CCSP_SDF_OP_INTERNAL_SIGN,           /* index, data(e) -> signature */
+	CCSP_SDF_OP_INTERNAL_VERIFY,         /* index, data(e), signature */
+	CCSP_SDF_OP_EXTERNAL_ENCRYPT,        /* alg, public, data -> cipher */
+	CCSP_SDF_OP_INTERNAL_ENCRYPT,        /* index, alg, data -> cipher */
+	CCSP_SDF_OP_INTERNAL_DECRYPT,        /* index, alg, cipher -> data */
+	CCSP_SDF_OP_GENERATE_KEY_PAIR,       /* alg, bits -> public, private */
+	CCSP_SDF_OP_EXTERNAL_SIGN,           /* alg, private, data(e) -> signature */
+	CCSP_SDF_OP_EXTERNAL_DECRYPT,        /* alg, private, cipher -> data */
+
+	/* symmetric (6.5) */
+	CCSP_SDF_OP_ENCRYPT = 0x400, /* handle, alg, iv, data -> data */
+	CCSP_SDF_OP_DECRYPT,         /* handle, alg, iv, data -> data */
+	CCSP_SDF_OP_CALCULATE_MAC,   /* handle, alg, iv, data -> mac */
+	CCSP_SDF_OP_AUTH_ENC,        /* handle, alg, iv, aad, data -> data, tag */
+	CCSP_SDF_OP_AUTH_DEC,        /* handle, alg, iv, aad, tag, data -> data */
+	CCSP_SDF_OP_ENCRYPT_INIT,    /* handle, alg, iv */
+	CCSP_SDF_OP_ENCRYPT_UPDATE,  /* data -> data */
+	CCSP_SDF_OP_ENCRYPT_FINAL,   /* -> data */
+	CCSP_SDF_OP_DECRYPT_INIT,
+	CCSP_SDF_OP_DECRYPT_UPDATE,
+	CCSP_SDF_OP_DECRYPT_FINAL,
+	CCSP_SDF_OP_MAC_INIT,        /* handle, alg, iv */
+	CCSP_SDF_OP_MAC_UPDATE,      /* data */
+	CCSP_SDF_OP_MAC_FINAL,       /* -> mac */
+	CCSP_SDF_OP_AUTH_ENC_INIT,   /* handle, alg, iv, aad, length */
+	CCSP_SDF_OP_AUTH_ENC_UPDATE, /* data -> data */
+	CCSP_SDF_OP_AUTH_ENC_FINAL,  /* -> data, tag */
+	CCSP_SDF_OP_AUTH_DEC_INIT,   /* handle, alg, iv, aad, tag, length */
+	CCSP_SDF_OP_AUTH_DEC_UPDATE, /* data -> data */
+	CCSP_SDF_OP_AUTH_DEC_FINAL,  /* -> data */
+	CCSP_SDF_OP_EXTERNAL_KEY_ENCRYPT,      /* alg, key, iv, data -> data */
+	CCSP_SDF_OP_EXTERNAL_KEY_DECRYPT,      /* alg, key, iv, data -> data */
+	CCSP_SDF_OP_EXTERNAL_KEY_ENCRYPT_INIT, /* alg, key, iv */
+	CCSP_SDF_OP_EXTERNAL_KEY_DECRYPT_INIT, /* alg, key, iv */
+
+	/* hash and HMAC (6.6) */
+	CCSP_SDF_OP_HASH_INIT = 0x500, /* alg, [public, id] */
+	CCSP_SDF_OP_HASH_UPDATE,       /* data */
+	CCSP_SDF_OP_HASH_FINAL,        /* -> data */
+	CCSP_SDF_OP_HMAC_INIT,         /* handle, alg */
+	CCSP_SDF_OP_HMAC_UPDATE,       /* data */
+	CCSP_SDF_OP_HMAC_FINAL,        /* -> mac */
+	CCSP_SDF_OP_EXTERNAL_KEY_HMAC_INIT, /* alg, key */
+
+	/* files (6.7) */
+	CCSP_SDF_OP_CREATE_FILE = 0x600, /* name, size */
+	CCSP_SDF_OP_READ_FILE,           /* name, offset, length -> data */
+	CCSP_SDF_OP_WRITE_FILE,          /* name, offset, data */
+	CCSP_SDF_OP_DELETE_FILE,         /* name */
+
+	/* crypto officer, admin socket only */
+	CCSP_SDF_OP_ADMIN_KEYGEN = 0xF00, /* kind, index, [password] */
+	CCSP_SDF_OP_ADMIN_KEYDEL,         /* kind, index */
+	CCSP_SDF_OP_ADMIN_KEYS,           /* -> list */
+	CCSP_SDF_OP_ADMIN_SET_PASSWORD,   /* index, password */
+	CCSP_SDF_OP_ADMIN_RESET,          /* zeroise */
+} ccsp_sdf_op;
+
+/* Field tags. */
+enum {
+	CCSP_SDF_T_TOKEN = 1,
+	CCSP_SDF_T_DEVICE_ID = 2,
+	CCSP_SDF_T_INDEX = 3,
+	CCSP_SDF_T_PASSWORD = 4,
+	CCSP_SDF_T_ALG = 5,
+	CCSP_SDF_T_BITS = 6,
+	CCSP_SDF_T_LENGTH = 7,
+	CCSP_SDF_T_OFFSET = 8,
+	CCSP_SDF_T_HANDLE = 9,
+	CCSP_SDF_T_PUBLIC = 10,
+	CCSP_SDF_T_TMP_PUBLIC = 11,
+	CCSP_SDF_T_PRIVATE = 12,
+	CCSP_SDF_T_CIPHER = 13,
+	CCSP_SDF_T_SIGNATURE = 14,
+	CCSP_SDF_T_DATA = 15,
+	CCSP_SDF_T_IV = 16,
+	CCSP_SDF_T_AAD = 17,
+	CCSP_SDF_T_TAG = 18,
+	CCSP_SDF_T_ID = 19,
+	CCSP_SDF_T_ID2 = 20,
+	CCSP_SDF_T_KEY = 21,
+	CCSP_SDF_T_NAME = 22,
+	CCSP_SDF_T_KIND = 23,
+	CCSP_SDF_T_INFO = 24,
+	CCSP_SDF_T_MAC = 25,
+	CCSP_SDF_T_PUBLIC2 = 26,
+	CCSP_SDF_T_TMP_PUBLIC2 = 27,
+};
+
+#endif
