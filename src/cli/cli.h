@@ -24,6 +24,7 @@ int cli_cmd_rand(int argc, char **argv);
 int cli_cmd_selftest(int argc, char **argv);
 int cli_cmd_version(int argc, char **argv);
 int cli_cmd_sm2(int argc, char **argv);
+int cli_cmd_vsm(int argc, char **argv);
 
 /* "ccsp: <message>\n" on stderr. */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -25,6 +25,10 @@ static const char usage[] =
 	"  sm2 keygen|pub|sign|verify|encrypt|decrypt|exchange ...\n"
 	"                                   SM2 keys, signatures, encryption, key exchange; files as\n"
 	"                                   openssl pkey/pkeyutl use them ('ccsp sm2 help')\n"
+	"  vsm keygen|keydel|keys|passwd|audit-verify --dir DIR ...\n"
+	"                                   a VSM's keys and audit log, for its crypto officer: through\n"
+	"                                   vsmd's admin socket, or directly when no vsmd serves DIR\n"
+	"                                   ('ccsp vsm help')\n"
 	"  rand N [-out FILE]               N random bytes (1..2^30) from the SM3 DRBG: hex on stdout,\n"
 	"                                   or raw bytes into FILE\n"
 	"  selftest                         run every self-test, print each result\n"
@@ -45,6 +49,7 @@ static const cli_command commands[] = {
 	{"hmac", cli_cmd_hmac},
 	{"sm4", cli_cmd_sm4},
 	{"sm2", cli_cmd_sm2},
+	{"vsm", cli_cmd_vsm},
 	{"rand", cli_cmd_rand},
 	{"selftest", cli_cmd_selftest},
 	{"version", cli_cmd_version},

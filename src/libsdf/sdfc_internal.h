@@ -1,0 +1,131 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Internals of libsdf's transport (sdfc.h), shared by its files:
+ *   sdfc_conf.c  the config file
+ *   sdfc_tls.c   TCP + TLS 1.3 connection set-up (no locking: the connection is private until installed)
+ *   sdfc_pipe.c  one pipelined connection: request ids, the writer slot, the reader role, failure
+ *   sdfc.c       the device: pool, HELLO, calls, the thread's last error
+ * Not installed.
+ */
+#ifndef CCSP_LIBSDF_SDFC_INTERNAL_H
+#define CCSP_LIBSDF_SDFC_INTERNAL_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include <openssl/ssl.h>
+
+#include "libsdf/sdfc.h"
+
+#define SDFC_HOST_MAX 253       /* longest DNS name (RFC 1035 2.3.4), also fits any IPv6 literal */
+#define SDFC_DEVICE_ID_SIZE 16
+#define SDFC_POOL_MAX 64
+#define SDFC_REASON_MAX 200
+/* Upper bound of every wait/retry loop; the deadline normally ends them long before. */
+#define SDFC_LOOP_MAX (1u << 24)
+
+/* ---- the config (sdfc_conf.c) ---- */
+typedef struct sdfc_conf {
+	char host[SDFC_HOST_MAX + 1];        /* DNS name or IP literal, without the brackets of [IPv6] */
+	char port[6];                        /* decimal 1..65535 */
+	char server_name[SDFC_HOST_MAX + 1]; /* checked in the VSM's certificate (IP or DNS name) */
+	char *ca_file;                       /* malloc'd, resolved against the config file's directory */
+	char *token_file;                    /* likewise */
+	uint32_t pool_size;
+	uint32_t timeout_ms;
+} sdfc_conf;
+
+/* Load and validate path into cf. CCSP_ERR_FILE_NOT_FOUND / CCSP_ERR_IO / CCSP_ERR_DECODE / CCSP_ERR_LIMIT /
+ * CCSP_ERR_NOMEM, the reason in sdfc_last_error(). On failure cf is empty. */
+CCSP_MUST_CHECK ccsp_err sdfc_conf_load(const char *path, sdfc_conf *cf);
+void sdfc_conf_clear(sdfc_conf *cf);
+
+/* ---- sdfc.c: this thread's last error, deadlines ---- */
+/* Record the reason of a failure for sdfc_last_error() and return err. */
+ccsp_err sdfc_fail(ccsp_err err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Thread-safe strerror. */
+const char *sdfc_strerror(int errnum, char *buf, size_t len);
+/* Absolute CLOCK_MONOTONIC deadline ms from now. */
+void sdfc_deadline(struct timespec *dl, uint32_t ms);
+/* Milliseconds left until dl, rounded up; 0 once it has passed. */
+int sdfc_ms_left(const struct timespec *dl);
+/* poll() fd for events until dl (EINTR retried): 1 ready (or error/hang-up pending), 0 deadline, -1 errno. */
+int sdfc_wait_fd(int fd, short events, const struct timespec *dl);
+
+/* ---- TCP + TLS (sdfc_tls.c) ---- */
+/* A client context: TLS 1.3 only, peer verification against cf->ca_file. */
+CCSP_MUST_CHECK ccsp_err sdfc_tls_ctx_new(const sdfc_conf *cf, SSL_CTX **out);
+/* Connect to cf->host:cf->port (every address getaddrinfo gives, in order), TCP_NODELAY, non-blocking, and
+ * complete the TLS handshake checking cf->server_name, all before dl. CCSP_ERR_COMM with the reason. */
+CCSP_MUST_CHECK ccsp_err sdfc_tls_connect(SSL_CTX *ctx, const sdfc_conf *cf, const struct timespec *dl,
+                                          SSL **ssl, int *fd);
+
+/* ---- one pipelined connection (sdfc_pipe.c) ---- */
+enum sdfc_state {
+	SDFC_DOWN,       /* no connection (ssl may still await reaping while threads leave poll) */
+	SDFC_CONNECTING, /* one thread is connecting outside the mutex; others wait on cv */
+	SDFC_HELLO,      /* TLS up, the connecting thread's HELLO in flight; others wait on cv */
+	SDFC_UP,
+};
+
+/* One call in flight: lives on the caller's stack, linked into its connection while not done. */
+typedef struct sdfc_pending {
+	uint32_t id;
+	uint16_t opcode;
+	int done;       /* the response arrived, or the connection failed (err) */
+	int waiting;    /* blocked on cv: may be handed the reader role */
+	ccsp_err err;
+	ccsp_sdf_header h; /* the response header */
+	uint8_t *body;     /* malloc'd, h.length bytes (NULL when 0) */
+	pthread_cond_t cv;
+	struct sdfc_pending *next;
+	char why[SDFC_REASON_MAX]; /* failure reason when err != CCSP_OK */
+} sdfc_pending;
+
+typedef struct sdfc_conn {
+	pthread_mutex_t mu;       /* protects everything below but users */
+	pthread_cond_t cv;        /* state change, writer slot free, old link reaped */
+	pthread_condattr_t cattr; /* CLOCK_MONOTONIC, for every condition variable of this connection */
+	int state;                /* enum sdfc_state */
+	uint64_t gen;             /* bumped on failure: a thread that released mu sees whether it still holds
+	                             the same connection */
+	SSL *ssl;
+	int fd;
+	unsigned refs;            /* threads using fd in poll() with mu released: fd is closed only at 0 */
+	int reading;              /* a thread holds the reader role */
+	int writing;              /* a thread holds the writer slot (one frame at a time on the wire) */
+	uint32_t next_id;
+	sdfc_pending *pending;
+	/* the frame being received: only the reader touches it */
+	uint8_t rx_hdr[CCSP_SDF_HEADER_SIZE];
+	size_t rx_hgot;
+	ccsp_sdf_header rx_h;
+	sdfc_pending *rx_to;
+	uint8_t *rx_body;
+	size_t rx_got;
+	uint32_t timeout_ms;      /* for messages */
+	atomic_int *nup;          /* the device's count of connections in SDFC_UP */
+	unsigned users;           /* calls assigned to this connection: protected by the device's mutex */
+} sdfc_conn;
+
+CCSP_MUST_CHECK ccsp_err sdfc_conn_init(sdfc_conn *c, uint32_t timeout_ms, atomic_int *nup);
+/* Close (a close_notify is attempted) and free. No thread may be using c. */
+void sdfc_conn_destroy(sdfc_conn *c);
+/* mu held, state SDFC_CONNECTING: install a connected link; state becomes SDFC_HELLO. */
+void sdfc_conn_install(sdfc_conn *c, SSL *ssl, int fd);
+/* mu held: mark the connection up (HELLO answered) and wake the threads waiting for it. */
+void sdfc_conn_up(sdfc_conn *c);
+/* mu held: fail the connection. Every pending call completes with CCSP_ERR_COMM and the reason; the socket is
+ * shut down (waking pollers) and closed once no thread polls it. No-op when not SDFC_HELLO / SDFC_UP. */
+void sdfc_conn_fail(sdfc_conn *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* mu held, state SDFC_HELLO or SDFC_UP. Send frame (h is its header: the request id is chosen here and
+ * written into frame) and wait for the response until dl; mu is released while waiting. On CCSP_OK p->h and
+ * p->body hold the response (the caller frees p->body). CCSP_ERR_COMM: the connection failed or timed out and
+ * was closed; the reason is in sdfc_last_error(). */
+CCSP_MUST_CHECK ccsp_err sdfc_conn_roundtrip(sdfc_conn *c, ccsp_sdf_header *h, uint8_t *frame, size_t len,
+                                             const struct timespec *dl, sdfc_pending *p);
+
+#endif

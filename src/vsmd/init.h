@@ -1,0 +1,18 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* vsmd --init: create a standalone VSM state directory (dev mode). */
+#ifndef CCSP_VSMD_INIT_H
+#define CCSP_VSMD_INIT_H
+
+#include <ccsp/error.h>
+
+#define VSMD_CONF "vsmd.conf"
+#define VSMD_STORAGE_KEY "storage.key"
+#define VSMD_DEFAULT_LISTEN "127.0.0.1:8800"
+
+/* Create dir (must not hold a VSM yet): a dev-mode storage key (0600 file), the VSM's stores, a self-issued
+ * TLS certificate for the listen address, vsmd.conf, a client token (its SM3 hash kept by the VSM, the token
+ * itself sealed in client.token) and the client config sdf.conf. Prints what it made to stdout; on failure
+ * prints the reason to stderr. Returns 0 or 1. */
+int vsmd_init(const char *dir, const char *listen);
+
+#endif

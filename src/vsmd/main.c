@@ -1,0 +1,193 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * vsmd — one virtual security module serving the SDF protocol.
+ *   vsmd --init DIR [--listen ADDR:PORT]   create a standalone (dev-mode) VSM
+ *   vsmd --dir DIR                         serve it in the foreground until SIGTERM / SIGINT
+ * This file only wires the modules: config (src/common/config.h), the VSM (src/vsm/vsm.h), the request
+ * handlers (dispatch.c) and the network layer (vsmd_net.h).
+ */
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <ccsp/mem.h>
+#include <ccsp/selftest.h>
+
+#include "common/atomic_file.h"
+#include "common/config.h"
+#include "sdf/sdf_status.h"
+#include "vsm/vsm.h"
+#include "vsmd/init.h"
+#include "vsmd/ops.h"
+#include "vsmd/vsmd_net.h"
+
+static vsmd_net *g_net; /* for the signal handler only */
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	if (g_net != NULL)
+		vsmd_net_stop(g_net);
+}
+
+static uint32_t authenticate(void *arg, const uint8_t *token, size_t len, const char *peer)
+{
+	ccsp_vsm *vsm = arg;
+	ccsp_err ret = ccsp_vsm_token_check(vsm, token, len);
+	if (ret != CCSP_OK)
+		ccsp_vsm_audit_event(vsm, "auth.fail", "peer=%s", peer);
+	return ccsp_sdf_status(ret);
+}
+
+static void owner_gone(void *arg, uint64_t owner)
+{
+	ccsp_vsm_session_close_owner(arg, owner);
+}
+
+static void net_event(void *arg, const char *name, const char *detail)
+{
+	ccsp_vsm_audit_event(arg, name, "%s", detail);
+}
+
+static const char *const conf_keys[] = {"listen", "cert_file", "key_file", "storage_key_file", "workers",
+                                        "max_connections", "max_inflight", "max_index", "max_sessions",
+                                        "max_session_keys", NULL};
+
+/* Resolve a path of the config relative to dir. */
+static void in_dir(char *out, size_t cap, const char *dir, const char *name)
+{
+	if (name[0] == '/')
+		snprintf(out, cap, "%s", name);
+	else
+		snprintf(out, cap, "%s/%s", dir, name);
+}
+
+static int load_limits(const ccsp_config *cfg, ccsp_vsm_limits *lim, vsmd_net_config *nc, char *err, size_t errlen)
+{
+	uint32_t workers, conns, inflight;
+	ccsp_vsm_limits_default(lim);
+	if (ccsp_config_check_keys(cfg, conf_keys, err, errlen) != CCSP_OK ||
+	    ccsp_config_get_u32(cfg, "workers", 1, 64, 2, &workers, err, errlen) != CCSP_OK ||
+	    ccsp_config_get_u32(cfg, "max_connections", 1, 65535, 256, &conns, err, errlen) != CCSP_OK ||
+	    ccsp_config_get_u32(cfg, "max_inflight", 1, 4096, 64, &inflight, err, errlen) != CCSP_OK ||
+	    ccsp_config_get_u32(cfg, "max_index", 1, 65535, lim->max_index, &lim->max_index, err, errlen) != CCSP_OK ||
+	    ccsp_config_get_u32(cfg, "max_sessions", 1, 65535, lim->max_sessions, &lim->max_sessions, err, errlen) !=
+	        CCSP_OK ||
+	    ccsp_config_get_u32(cfg, "max_session_keys", 1, 65535, lim->max_session_keys, &lim->max_session_keys, err,
+	                        errlen) != CCSP_OK)
+		return -1;
+	nc->workers = workers;
+	nc->max_connections = conns;
+	nc->max_inflight = inflight;
+	nc->handshake_timeout_ms = 10000;
+	nc->idle_timeout_ms = 600000;
+	return 0;
+}
+
+static int read_storage_key(const char *path, uint8_t key[CCSP_VSM_STORAGE_KEY_SIZE])
+{
+	uint8_t *buf = NULL;
+	size_t len = 0;
+	ccsp_err ret = ccsp_file_read_all(path, 64, &buf, &len);
+	if (ret == CCSP_OK && len == CCSP_VSM_STORAGE_KEY_SIZE)
+		memcpy(key, buf, len);
+	if (buf != NULL)
+		ccsp_memzero(buf, len);
+	free(buf);
+	if (ret != CCSP_OK || len != CCSP_VSM_STORAGE_KEY_SIZE) {
+		fprintf(stderr, "vsmd: cannot read the storage key %s: %s\n", path,
+		        ret != CCSP_OK ? ccsp_err_str(ret) : "wrong length");
+		return -1;
+	}
+	return 0;
+}
+
+static int serve(ccsp_vsm *vsm, const vsmd_net_config *nc)
+{
+	vsmd_net_handlers h = {.arg = vsm, .authenticate = authenticate, .dispatch = vsmd_dispatch,
+	                       .owner_gone = owner_gone, .event = net_event};
+	vsmd_net *net = NULL;
+	ccsp_err ret = vsmd_net_new(nc, &h, &net);
+	if (ret != CCSP_OK) {
+		fprintf(stderr, "vsmd: cannot listen on %s: %s\n", nc->listen, ccsp_err_str(ret));
+		return 1;
+	}
+	g_net = net;
+	struct sigaction sa = {.sa_handler = on_signal};
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	printf("vsmd: listening on port %d (%s), admin socket %s, state %s\n", vsmd_net_port(net), nc->listen,
+	       nc->admin_socket, ccsp_vsm_state_name(ccsp_vsm_get_state(vsm)));
+	fflush(stdout);
+	ret = vsmd_net_run(net);
+	g_net = NULL;
+	vsmd_net_free(net);
+	printf("vsmd: stopped\n");
+	return ret == CCSP_OK ? 0 : 1;
+}
+
+static int run_dir(const char *dir)
+{
+	char path[PATH_MAX], cert[PATH_MAX], key[PATH_MAX], sock[PATH_MAX], err[256] = "";
+	uint8_t skey[CCSP_VSM_STORAGE_KEY_SIZE];
+	ccsp_config *cfg = NULL;
+	ccsp_vsm_limits lim;
+	vsmd_net_config nc = {0};
+	ccsp_vsm *vsm = NULL;
+	int rc = 1;
+	snprintf(path, sizeof path, "%s/" VSMD_CONF, dir);
+	if (ccsp_config_load(path, &cfg, err, sizeof err) != CCSP_OK || load_limits(cfg, &lim, &nc, err, sizeof err) != 0) {
+		fprintf(stderr, "vsmd: %s\n", err);
+		goto out;
+	}
+	nc.listen = ccsp_config_get(cfg, "listen");
+	in_dir(cert, sizeof cert, dir, ccsp_config_get(cfg, "cert_file") ? ccsp_config_get(cfg, "cert_file") : "tls-cert.pem");
+	in_dir(key, sizeof key, dir, ccsp_config_get(cfg, "key_file") ? ccsp_config_get(cfg, "key_file") : "tls-key.pem");
+	in_dir(path, sizeof path, dir,
+	       ccsp_config_get(cfg, "storage_key_file") ? ccsp_config_get(cfg, "storage_key_file") : VSMD_STORAGE_KEY);
+	in_dir(sock, sizeof sock, dir, "admin.sock");
+	nc.cert_file = cert;
+	nc.key_file = key;
+	nc.admin_socket = sock;
+	if (nc.listen == NULL) {
+		fprintf(stderr, "vsmd: %s/" VSMD_CONF ": listen is required\n", dir);
+		goto out;
+	}
+	if (read_storage_key(path, skey) != 0)
+		goto out;
+	ccsp_err ret = ccsp_vsm_open(dir, skey, &lim, &vsm);
+	ccsp_memzero(skey, sizeof skey);
+	if (ret != CCSP_OK) {
+		fprintf(stderr, "vsmd: the VSM in %s cannot start: %s\n", dir, ccsp_err_str(ret));
+		goto out;
+	}
+	rc = serve(vsm, &nc);
+out:
+	ccsp_vsm_free(vsm);
+	ccsp_config_free(cfg);
+	return rc;
+}
+
+static int usage(void)
+{
+	fprintf(stderr, "usage: vsmd --init DIR [--listen ADDR:PORT]\n       vsmd --dir DIR\n");
+	return 2;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc == 3 && strcmp(argv[1], "--dir") == 0)
+		return run_dir(argv[2]);
+	if (argc == 3 && strcmp(argv[1], "--init") == 0)
+		return vsmd_init(argv[2], VSMD_DEFAULT_LISTEN);
+	if (argc == 5 && strcmp(argv[1], "--init") == 0 && strcmp(argv[3], "--listen") == 0)
+		return vsmd_init(argv[2], argv[4]);
+	if (argc == 2 && strcmp(argv[1], "--version") == 0) {
+		printf("vsmd %s\n", ccsp_version());
+		return 0;
+	}
+	return usage();
+}

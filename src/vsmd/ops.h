@@ -1,0 +1,83 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * vsmd's request handlers: each parses its request fields (src/sdf/sdf_wire.h), calls one VSM function
+ * (src/vsm/vsm.h) and writes the response fields. The table in dispatch.c maps opcodes to them.
+ */
+#ifndef CCSP_VSMD_OPS_H
+#define CCSP_VSMD_OPS_H
+
+#include <stdint.h>
+
+#include "sdf/sdf_ops.h"
+#include "sdf/sdf_wire.h"
+#include "vsm/vsm.h"
+
+typedef struct vsmd_op_ctx {
+	ccsp_vsm *vsm;
+	uint64_t owner;
+	ccsp_vsm_session *s;   /* acquired session, for ops that need one */
+	ccsp_sdf_reader *r;
+	ccsp_sdf_writer *w;
+	uint64_t *session;     /* the response header's session id */
+} vsmd_op_ctx;
+
+typedef ccsp_err (*vsmd_op_fn)(vsmd_op_ctx *c);
+
+/* Read a request field or fail the request as malformed. */
+#define OP_GET(expr)                                                                                       \
+	do {                                                                                               \
+		if ((expr) != CCSP_OK)                                                                     \
+			return CCSP_ERR_PROTOCOL;                                                          \
+	} while (0)
+/* Every field read, nothing left over. */
+#define OP_END(c) OP_GET(ccsp_sdf_reader_end((c)->r))
+
+/* Device and session (op_device.c) */
+ccsp_err vsmd_op_open_session(vsmd_op_ctx *c);
+ccsp_err vsmd_op_close_session(vsmd_op_ctx *c);
+ccsp_err vsmd_op_get_device_info(vsmd_op_ctx *c);
+ccsp_err vsmd_op_generate_random(vsmd_op_ctx *c);
+ccsp_err vsmd_op_get_access_right(vsmd_op_ctx *c);
+ccsp_err vsmd_op_release_access_right(vsmd_op_ctx *c);
+/* SM2 and session keys (op_asym.c) */
+ccsp_err vsmd_op_export_sign_public(vsmd_op_ctx *c);
+ccsp_err vsmd_op_export_enc_public(vsmd_op_ctx *c);
+ccsp_err vsmd_op_internal_sign(vsmd_op_ctx *c);
+ccsp_err vsmd_op_internal_verify(vsmd_op_ctx *c);
+ccsp_err vsmd_op_external_verify(vsmd_op_ctx *c);
+ccsp_err vsmd_op_external_encrypt(vsmd_op_ctx *c);
+ccsp_err vsmd_op_internal_encrypt(vsmd_op_ctx *c);
+ccsp_err vsmd_op_internal_decrypt(vsmd_op_ctx *c);
+ccsp_err vsmd_op_generate_key_pair(vsmd_op_ctx *c);
+ccsp_err vsmd_op_external_sign(vsmd_op_ctx *c);
+ccsp_err vsmd_op_external_decrypt(vsmd_op_ctx *c);
+ccsp_err vsmd_op_generate_key_with_ipk(vsmd_op_ctx *c);
+ccsp_err vsmd_op_generate_key_with_epk(vsmd_op_ctx *c);
+ccsp_err vsmd_op_import_key_with_isk(vsmd_op_ctx *c);
+ccsp_err vsmd_op_generate_key_with_kek(vsmd_op_ctx *c);
+ccsp_err vsmd_op_import_key_with_kek(vsmd_op_ctx *c);
+ccsp_err vsmd_op_destroy_key(vsmd_op_ctx *c);
+/* Symmetric, hash, HMAC (op_sym.c) */
+ccsp_err vsmd_op_encrypt(vsmd_op_ctx *c);
+ccsp_err vsmd_op_decrypt(vsmd_op_ctx *c);
+ccsp_err vsmd_op_calculate_mac(vsmd_op_ctx *c);
+ccsp_err vsmd_op_auth_enc(vsmd_op_ctx *c);
+ccsp_err vsmd_op_auth_dec(vsmd_op_ctx *c);
+ccsp_err vsmd_op_hash_init(vsmd_op_ctx *c);
+ccsp_err vsmd_op_hash_update(vsmd_op_ctx *c);
+ccsp_err vsmd_op_hash_final(vsmd_op_ctx *c);
+ccsp_err vsmd_op_hmac_init(vsmd_op_ctx *c);
+ccsp_err vsmd_op_hmac_update(vsmd_op_ctx *c);
+ccsp_err vsmd_op_hmac_final(vsmd_op_ctx *c);
+/* Crypto officer, admin socket only (op_admin.c) */
+ccsp_err vsmd_op_admin_keygen(vsmd_op_ctx *c);
+ccsp_err vsmd_op_admin_keydel(vsmd_op_ctx *c);
+ccsp_err vsmd_op_admin_keys(vsmd_op_ctx *c);
+ccsp_err vsmd_op_admin_set_password(vsmd_op_ctx *c);
+ccsp_err vsmd_op_admin_reset(vsmd_op_ctx *c);
+
+/* The dispatch callback of vsmd_net (dispatch.c): arg is the ccsp_vsm. */
+uint32_t vsmd_dispatch(void *arg, uint64_t owner, int admin, const ccsp_sdf_header *h, ccsp_sdf_reader *r,
+                       ccsp_sdf_writer *w, uint64_t *session);
+
+#endif
