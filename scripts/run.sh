@@ -1,7 +1,8 @@
 #!/bin/sh
 # SPDX-License-Identifier: Apache-2.0
-# make run, at this stage: self-test the crypto module and show the CLI at work, with openssl as the
-# independent witness. State goes under ./var. Later stages start chsmd, vsmd and ccspd here.
+# make run, at this stage: self-test the crypto module, show the CLI at work with openssl as the independent
+# witness, then start a VSM (vsmd) and run the GM/T 0018 example against it; vsmd keeps serving until Ctrl-C.
+# State goes under ./var. Later stages start chsmd and ccspd here.
 set -eu
 build=${1:-build}
 ccsp="$build/bin/ccsp"
@@ -34,4 +35,25 @@ $ccsp sm2 encrypt -pub "$var/sm2.pub.pem" -in "$var/msg.txt" -out "$var/msg.ct"
 printf 'openssl decrypts: '
 openssl pkeyutl -decrypt -inkey "$var/sm2.key.pem" -in "$var/msg.ct"
 
-step "done — files in $var/. The VSM, CHSM and service platform daemons arrive in later stages."
+step "a VSM: vsmd serving the GM/T 0018 SDF API to an application through libsdf"
+vsm=var/vsm
+if [ ! -f "$vsm/vsmd.conf" ]; then
+	"$build/bin/vsmd" --init "$vsm" --listen 127.0.0.1:8800
+	printf 'demo-password\n' >"$vsm/demo.pw"
+	chmod 600 "$vsm/demo.pw"
+	$ccsp vsm keygen --dir "$vsm" --index 1 --sign --password-file "$vsm/demo.pw"
+	$ccsp vsm keygen --dir "$vsm" --index 1 --enc --password-file "$vsm/demo.pw"
+	$ccsp vsm keygen --dir "$vsm" --index 1 --kek
+fi
+$ccsp vsm keys --dir "$vsm"
+"$build/bin/vsmd" --dir "$vsm" &
+pid=$!
+trap 'kill -TERM $pid 2>/dev/null; wait $pid' EXIT INT TERM
+i=0
+while [ $i -lt 50 ] && [ ! -S "$vsm/admin.sock" ]; do sleep 0.1; i=$((i + 1)); done
+CCSP_SDF_CONF="$vsm/sdf.conf" "$build/bin/sdf_demo" 1 demo-password
+
+step "vsmd is serving on 127.0.0.1:8800 (state in $vsm/). Applications: export CCSP_SDF_CONF=$PWD/$vsm/sdf.conf
+   and link build/lib/libsdf.so (header include/ccsp/sdf.h). Key management: build/bin/ccsp vsm help.
+   Ctrl-C stops it. (The CHSM and the service platform ccspd arrive in later stages.)"
+wait $pid
