@@ -34,15 +34,14 @@
 #include "vsm/vsm.h"
 #include "vsm/vsm_audit.h"
 
-#define STR_(x) #x
-#define STR(x) STR_(x)
+_Static_assert(CCSP_VSM_PASSWORD_MIN == 8 && CCSP_VSM_PASSWORD_MAX == 128, "the usage text names the bounds");
 
 static const char usage[] =
 	"usage: ccsp vsm <command> --dir DIR [options]\n"
 	"  keygen --dir DIR --index N --sign|--enc|--kek [--password-file F]\n"
 	"        new SM2 signing or encryption key pair, or SM4 KEK, at index N. The first SM2 key of an index\n"
-	"        needs a password (" STR(CCSP_VSM_PASSWORD_MIN) ".." STR(CCSP_VSM_PASSWORD_MAX) " bytes): it becomes the index's access password;\n"
-	"        later ones keep it, or must give the same. KEKs take none.\n"
+	"        needs a password (8..128 bytes): it becomes the index's access password; later ones keep\n"
+	"        it, or must give the same. KEKs take none.\n"
 	"  keydel --dir DIR --index N --sign|--enc|--kek     delete (wipe) that key\n"
 	"  keys --dir DIR      one line per key: kind, index, password set (yes/no, - for KEKs),\n"
 	"                      creation time (UTC), SM2 public key 04||x||y in hex\n"
@@ -129,7 +128,7 @@ static int parse_args(int argc, char **argv, unsigned allowed, unsigned required
 		return -1;
 	}
 	if ((allowed & OPT_INDEX) && parse_index(a->index, &a->idx) != 0) {
-		cli_error("vsm %s: --index: '%s' is not a key index (indices start at 1)", argv[0], a->index);
+		cli_error("vsm %s: --index: '%s' is not a key index (1..65535)", argv[0], a->index);
 		return -1;
 	}
 	if (allowed & OPT_KIND) {
@@ -282,10 +281,11 @@ static ccsp_err sdr_to_err(uint32_t sdr)
 	static const struct {
 		uint32_t sdr;
 		ccsp_err err;
-	} map[] = {{SDR_OK, CCSP_OK},           {SDR_KEYERR, CCSP_ERR_KEY_EXISTS},  {SDR_KEYNOTEXIST, CCSP_ERR_KEY_NOT_FOUND},
-	           {SDR_PRKRERR, CCSP_ERR_PASSWORD}, {SDR_INARGERR, CCSP_ERR_ARG}, {SDR_HARDFAIL, CCSP_ERR_MODULE_STATE},
-	           {SDR_NOBUFFER, CCSP_ERR_LIMIT}, {SDR_RANDERR, CCSP_ERR_RNG},     {SDR_PARDENY, CCSP_ERR_ACCESS_DENIED},
-	           {SDR_NOTSUPPORT, CCSP_ERR_UNSUPPORTED}};
+	} map[] = {{SDR_OK, CCSP_OK},                          {SDR_KEYERR, CCSP_ERR_KEY_EXISTS},
+	           {SDR_KEYNOTEXIST, CCSP_ERR_KEY_NOT_FOUND},    {SDR_PRKRERR, CCSP_ERR_PASSWORD},
+	           {SDR_INARGERR, CCSP_ERR_ARG},                 {SDR_HARDFAIL, CCSP_ERR_MODULE_STATE},
+	           {SDR_NOBUFFER, CCSP_ERR_LIMIT},               {SDR_RANDERR, CCSP_ERR_RNG},
+	           {SDR_PARDENY, CCSP_ERR_ACCESS_DENIED},        {SDR_NOTSUPPORT, CCSP_ERR_UNSUPPORTED}};
 	for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
 		if (map[i].sdr == sdr)
 			return map[i].err;

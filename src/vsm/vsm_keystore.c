@@ -234,7 +234,8 @@ static ccsp_err sm2_add_locked(ccsp_vsm_keystore *ks, ccsp_vsm_key_kind kind, ui
                                const uint8_t *secret, const uint8_t *pw, size_t pwlen)
 {
 	ccsp_err ret;
-	ccsp_vsm_ks_sm2_slot *s = sm2_slot(ks, index), saved = *s;
+	ccsp_vsm_ks_sm2_slot *s = sm2_slot(ks, index);
+	ccsp_vsm_ks_sm2_slot saved = *s; /* for the rollback */
 	ccsp_vsm_ks_password rec = {0};
 	ccsp_sm2_key *key = NULL;
 	int p = ccsp_vsm_ks_pair_slot(kind);
@@ -324,7 +325,8 @@ ccsp_err ccsp_vsm_keystore_import(ccsp_vsm_keystore *ks, ccsp_vsm_key_kind kind,
 static ccsp_err sm2_delete_locked(ccsp_vsm_keystore *ks, ccsp_vsm_key_kind kind, uint32_t index)
 {
 	ccsp_err ret;
-	ccsp_vsm_ks_sm2_slot *s = sm2_slot(ks, index), saved = *s;
+	ccsp_vsm_ks_sm2_slot *s = sm2_slot(ks, index);
+	ccsp_vsm_ks_sm2_slot saved = *s; /* for the rollback */
 	int p = ccsp_vsm_ks_pair_slot(kind);
 	ccsp_sm2_key *key = s->pair[p];
 
@@ -346,7 +348,8 @@ out:
 static ccsp_err kek_delete_locked(ccsp_vsm_keystore *ks, uint32_t index)
 {
 	ccsp_err ret;
-	ccsp_vsm_ks_kek_slot *k = kek_slot(ks, index), saved = *k;
+	ccsp_vsm_ks_kek_slot *k = kek_slot(ks, index);
+	ccsp_vsm_ks_kek_slot saved = *k; /* for the rollback */
 
 	KS_ENSURE(k->used, CCSP_ERR_KEY_NOT_FOUND);
 	ccsp_memzero(k, sizeof *k);
@@ -432,23 +435,26 @@ static size_t count_keys(const ccsp_vsm_ks_state *st)
 	return n;
 }
 
-/* The entry of (kind, index + 1) if occupied: 1 when written, 0 when empty, -1 on error. */
-static int key_info(const ccsp_vsm_ks_state *st, ccsp_vsm_key_kind kind, uint32_t i, ccsp_vsm_key_info *info)
+/* The entry of (kind, i + 1) into *info; *present = 0 when that slot is empty. */
+static ccsp_err key_info(const ccsp_vsm_ks_state *st, ccsp_vsm_key_kind kind, uint32_t i, ccsp_vsm_key_info *info,
+                         int *present)
 {
 	memset(info, 0, sizeof *info);
 	info->kind = kind;
 	info->index = i + 1;
 	if (kind == CCSP_VSM_KEY_KEK) {
 		info->created = st->kek[i].created;
-		return st->kek[i].used ? 1 : 0;
+		*present = st->kek[i].used;
+		return CCSP_OK;
 	}
 	const ccsp_vsm_ks_sm2_slot *s = &st->sm2[i];
 	int p = ccsp_vsm_ks_pair_slot(kind);
-	if (s->pair[p] == NULL)
-		return 0;
+	*present = s->pair[p] != NULL;
+	if (!*present)
+		return CCSP_OK;
 	info->created = s->created[p];
 	info->has_password = s->pw.iterations != 0;
-	return ccsp_sm2_key_get_public(s->pair[p], info->pub) == CCSP_OK ? 1 : -1;
+	return ccsp_sm2_key_get_public(s->pair[p], info->pub);
 }
 
 static ccsp_err list_locked(const ccsp_vsm_ks_state *st, ccsp_vsm_key_info **infos, size_t *count)
@@ -458,14 +464,14 @@ static ccsp_err list_locked(const ccsp_vsm_ks_state *st, ccsp_vsm_key_info **inf
 	size_t n = count_keys(st), k = 0;
 	ccsp_vsm_key_info *v = NULL;
 
-	KS_ENSURE(n != 0, CCSP_OK);
+	KS_ENSURE(n != 0, CCSP_OK); /* an empty list: *infos stays NULL */
 	v = calloc(n, sizeof *v);
 	KS_ENSURE(v != NULL, CCSP_ERR_NOMEM);
 	for (size_t t = 0; t < sizeof kinds / sizeof kinds[0]; t++)
 		for (uint32_t i = 0; i < st->max_index && k < n; i++) {
-			int r = key_info(st, kinds[t], i, &v[k]);
-			KS_ENSURE(r >= 0, CCSP_ERR_INTERNAL);
-			k += (size_t)r;
+			int present;
+			KS_CHECK(key_info(st, kinds[t], i, &v[k], &present));
+			k += (size_t)present;
 		}
 	KS_ENSURE(k == n, CCSP_ERR_INTERNAL);
 	*infos = v;
@@ -511,7 +517,7 @@ out:
 
 /* Run fn(key, arg) with the pair of (kind, index) under the read lock. */
 static ccsp_err with_pair(ccsp_vsm_keystore *ks, ccsp_vsm_key_kind kind, uint32_t index,
-                          ccsp_err (*fn)(const ccsp_sm2_key *key, void *arg), void *arg)
+                          ccsp_vsm_sm2_fn fn, void *arg)
 {
 	ccsp_err ret;
 	if (ks == NULL || !index_ok(ks, index) || !is_sm2_kind(kind) || fn == NULL)

@@ -89,7 +89,8 @@ CCSP_MUST_CHECK ccsp_err ccsp_vsm_keystore_list(ccsp_vsm_keystore *ks, ccsp_vsm_
 /* ---- user: checks and operations ---- */
 
 /* Check the access password of an SM2 index in constant time. CCSP_ERR_KEY_NOT_FOUND when the index holds no
- * pair, CCSP_ERR_PASSWORD when wrong. (Rate limiting and audit are the caller's.) */
+ * pair, CCSP_ERR_PASSWORD when wrong, CCSP_ERR_ARG when its length is outside
+ * CCSP_VSM_PASSWORD_MIN..MAX (no such password can be set). (Rate limiting and audit are the caller's.) */
 CCSP_MUST_CHECK ccsp_err ccsp_vsm_keystore_check_password(ccsp_vsm_keystore *ks, uint32_t index,
                                                           const uint8_t *password, size_t pwlen);
 /* The functions below that take a kind accept only CCSP_VSM_KEY_SIGN and CCSP_VSM_KEY_ENC (CCSP_ERR_ARG

@@ -172,6 +172,7 @@ void vsmd_conn_send(vsmd_conn *c, uint8_t *frame, size_t len)
 		wipe_free(frame, len);
 		return;
 	}
+	c->last_ms = vsmd_now_ms();
 	if (evbuffer_add_reference(bufferevent_get_output(c->bev), frame, len, wipe_free_ref, NULL) != 0) {
 		wipe_free(frame, len);
 		vsmd_conn_close(c); /* an answer cannot be dropped silently: the client would wait forever */
@@ -235,6 +236,7 @@ static int conn_read_frame(vsmd_conn *c, ccsp_sdf_header *h, uint8_t **body)
 	if (avail - CCSP_SDF_HEADER_SIZE < h->length)
 		return 0;
 	(void)evbuffer_drain(in, CCSP_SDF_HEADER_SIZE);
+	c->last_ms = vsmd_now_ms();
 	if (h->length == 0)
 		return 1;
 	*body = malloc(h->length);
@@ -347,8 +349,11 @@ static void event_cb(struct bufferevent *bev, short what, void *arg)
 	vsmd_conn *c = arg;
 	if (what & BEV_EVENT_CONNECTED)
 		return; /* TLS handshake done; HELLO comes next */
-	/* not idle while requests run: a long operation is not the client's silence */
-	if ((what & BEV_EVENT_TIMEOUT) && (what & BEV_EVENT_READING) && c->inflight > 0 && !c->closing) {
+	/* Not idle while requests run (a long operation is not the client's silence), nor when an answer went
+	 * out since the timer was armed: the timeout may have fired just before that answer was queued. The
+	 * timer restarts in full, so an idle connection goes after idle_timeout_ms to twice that. */
+	if ((what & BEV_EVENT_TIMEOUT) && (what & BEV_EVENT_READING) && !c->closing &&
+	    (c->inflight > 0 || vsmd_now_ms() - c->last_ms < c->net->cfg.idle_timeout_ms)) {
 		(void)bufferevent_enable(bev, EV_READ);
 		return;
 	}

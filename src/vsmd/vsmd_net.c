@@ -193,6 +193,8 @@ ccsp_err vsmd_net_run(vsmd_net *n)
 {
 	if (n == NULL)
 		return CCSP_ERR_ARG;
+	if (n->draining)
+		return CCSP_ERR_STATE; /* ran and drained already: the listeners are closed */
 	ccsp_err err = vsmd_workers_start(n);
 	if (err != CCSP_OK)
 		return err;

@@ -22,8 +22,9 @@
  *     connection is not read until answers complete. A connection whose unsent answers exceed 8 MiB is not
  *     read until they drain to 4 MiB. The worker queue holds at most 64 jobs per worker; beyond, reading pauses.
  *   - timeouts: TLS handshake + HELLO must complete within handshake_timeout_ms (a hard deadline, not reset by
- *     traffic); an authenticated connection with no frame and no request in flight for idle_timeout_ms, or
- *     whose peer reads nothing of our answers for that long, is closed. 0 = no timeout.
+ *     traffic); an authenticated connection with no request in flight and neither a frame received nor an
+ *     answer sent for idle_timeout_ms (checked with that period: closed after 1x to 2x of it), or whose peer
+ *     reads nothing of our answers for idle_timeout_ms, is closed. 0 = no timeout.
  *   - request and response bodies are wiped from this layer's buffers once used (they carry passwords and
  *     wrapped keys); libevent's and OpenSSL's internal socket buffers are not under its control.
  *
@@ -92,7 +93,8 @@ int vsmd_net_port(const vsmd_net *n);
 /* Serve on the calling thread until vsmd_net_stop(); then drain: stop accepting (listeners closed), answer the
  * requests in flight, close every connection (after at most 10 s of waiting for a peer that does not read its
  * answers), wait for the handlers (owner_gone included) to finish, stop the workers and return CCSP_OK.
- * Call once. CCSP_ERR_INTERNAL / CCSP_ERR_NOMEM when the workers cannot start. */
+ * Call once: CCSP_ERR_STATE when it already ran. CCSP_ERR_INTERNAL / CCSP_ERR_NOMEM when the workers cannot
+ * start. */
 CCSP_MUST_CHECK ccsp_err vsmd_net_run(vsmd_net *n);
 /* Ask vsmd_net_run to drain and return. Thread-safe and async-signal-safe (writes a byte to a pipe); may be
  * called before vsmd_net_run, which then drains at once. */

@@ -59,6 +59,7 @@ struct vsmd_conn {
 	unsigned refs;
 	unsigned inflight;
 	size_t inflight_bytes;
+	uint64_t last_ms;        /* last frame taken or answer queued (monotonic ms): idleness */
 	enum vsmd_conn_state state;
 	int admin;
 	int closing;             /* no more frames; closed once the output is flushed */

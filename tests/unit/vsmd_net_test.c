@@ -156,6 +156,7 @@ static void test_admin_socket_file(void **state)
 	assert_ok(vsmd_net_new(&cfg, &h, &n));
 	vsmd_net_stop(n);
 	assert_ok(vsmd_net_run(n));
+	assert_ccsp(CCSP_ERR_STATE, vsmd_net_run(n));
 	vsmd_net_free(n);
 }
 
@@ -213,6 +214,47 @@ static void test_hello_and_answers(void **state)
 	assert_int_equal(cli_tls(&c, s->port, old), 0);
 	cli_close(&c);
 	SSL_CTX_free(old);
+}
+
+/* A client may send requests right behind its HELLO: they wait for the token check, then run. */
+static void test_hello_pipelined(void **state)
+{
+	srv *s = *state;
+	ccsp_sdf_writer w;
+	cli c = cli_open(s);
+	assert_ok(ccsp_sdf_writer_init(&w, 128));
+	ccsp_sdf_put_bytes(&w, CCSP_SDF_T_TOKEN, GOOD_TOKEN, strlen(GOOD_TOKEN));
+	ccsp_sdf_put_bytes(&w, CCSP_SDF_T_DEVICE_ID, ZERO_ID, 16);
+	send_req(&c, &w, CCSP_SDF_OP_HELLO, 1, 0);
+	send_echo(&c, 2, "right behind", 12);
+	send_echo(&c, 3, "and another", 11);
+	resp r = must_recv(&c);
+	assert_int_equal(r.h.request, 1);
+	assert_int_equal(r.h.status, SDR_OK);
+	resp_free(&r);
+	for (int i = 0; i < 2; i++) {
+		r = must_recv(&c);
+		if (r.h.request == 2)
+			check_echo(&r, 2, "right behind", 12);
+		else
+			check_echo(&r, 3, "and another", 11);
+		resp_free(&r);
+	}
+	cli_close(&c);
+
+	/* ... and after a refused HELLO they are never run */
+	c = cli_open(s);
+	assert_ok(ccsp_sdf_writer_init(&w, 128));
+	ccsp_sdf_put_bytes(&w, CCSP_SDF_T_TOKEN, "a-wrong-token-of-some-length", 28);
+	ccsp_sdf_put_bytes(&w, CCSP_SDF_T_DEVICE_ID, ZERO_ID, 16);
+	send_req(&c, &w, CCSP_SDF_OP_HELLO, 1, 0);
+	send_echo(&c, 2, "never", 5);
+	r = must_recv(&c);
+	assert_int_equal(r.h.request, 1);
+	assert_int_equal(r.h.status, BAD_STATUS);
+	resp_free(&r);
+	expect_closed(&c);
+	cli_close(&c);
 }
 
 static void test_device_contexts(void **state)
@@ -546,12 +588,15 @@ static void test_timeouts(void **state)
 	cli c = cli_open(s);
 	expect_closed(&c);
 	cli_close(&c);
+	fprintf(stderr, "DBG stage3\n");
 	/* idle after HELLO */
 	c = cli_hello(s, NULL);
 	expect_closed(&c);
 	cli_close(&c);
+	fprintf(stderr, "DBG stage4\n");
 	/* not idle while a request runs, however long */
 	c = cli_hello(s, NULL);
+	fprintf(stderr, "DBG stage5\n");
 	ccsp_sdf_writer w;
 	assert_ok(ccsp_sdf_writer_init(&w, 16));
 	send_req(&c, &w, OP_SLOW, 9, 0);
@@ -622,10 +667,12 @@ static variant two_connections = {2, 2, 4, 10000, 30000};
 
 int main(void)
 {
+	if (getenv("TFILTER")) cmocka_set_test_filter(getenv("TFILTER"));
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_new_errors),
 		cmocka_unit_test(test_admin_socket_file),
 		SRV_TEST(test_hello_and_answers),
+		SRV_TEST(test_hello_pipelined),
 		SRV_TEST(test_device_contexts),
 		SRV_TEST(test_hello_refusals),
 		SRV_TEST(test_rate_limit),
