@@ -3,7 +3,7 @@
 # make run    build, self-test, and show the platform (see README)
 # make check  build and run every test: unit, CLI, fuzz replay, constant-time (valgrind),
 #             then the unit tests again under ASan+UBSan, then a short libFuzzer run per target
-# make bench  ccsp vs OpenSSL throughput, one core
+# make bench  ccsp vs OpenSSL throughput, one core; then SDF ops/s and latency through libsdf -> vsmd
 BUILD      ?= build
 BUILD_ASAN ?= build-asan
 BUILD_FUZZ ?= build-fuzz
@@ -41,6 +41,7 @@ fuzz: deps
 
 bench: build
 	@$(BUILD)/bin/ccsp-bench $(BENCH_ARGS)
+	@scripts/bench-sdf.sh $(BUILD)
 
 clean:
 	rm -rf $(BUILD) $(BUILD_ASAN) $(BUILD_FUZZ)

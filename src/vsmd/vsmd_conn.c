@@ -357,6 +357,8 @@ static void event_cb(struct bufferevent *bev, short what, void *arg)
 		(void)bufferevent_enable(bev, EV_READ);
 		return;
 	}
+	if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR))
+		c->ssl = NULL; /* no close_notify after a fatal error (SSL_shutdown must not be called then) */
 	vsmd_conn_close(c);
 }
 
@@ -382,6 +384,7 @@ vsmd_conn *vsmd_conn_new(vsmd_net *n, struct bufferevent *bev, SSL *ssl, int adm
 	c->ssl = ssl;
 	c->admin = admin;
 	c->refs = 1;
+	c->last_ms = vsmd_now_ms();
 	(void)snprintf(c->peer, sizeof c->peer, "%s", peer);
 	c->next = n->conns;
 	if (n->conns != NULL)

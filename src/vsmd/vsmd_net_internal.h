@@ -49,7 +49,7 @@ enum vsmd_conn_state { VSMD_CONN_HELLO_WAIT, VSMD_CONN_HELLO_PENDING, VSMD_CONN_
 struct vsmd_conn {
 	vsmd_net *net;
 	struct bufferevent *bev; /* NULL once closed */
-	SSL *ssl;                /* owned by bev; NULL on the admin socket */
+	SSL *ssl;                /* owned by bev; NULL on the admin socket and once the peer is gone */
 	struct event *deadline;  /* handshake + HELLO deadline, then the linger bound when closing */
 	vsmd_conn *prev, *next;  /* net->conns */
 	vsmd_conn *blocked_next; /* net->blocked: waiting for room in the worker queue */

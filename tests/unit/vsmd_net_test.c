@@ -588,15 +588,12 @@ static void test_timeouts(void **state)
 	cli c = cli_open(s);
 	expect_closed(&c);
 	cli_close(&c);
-	fprintf(stderr, "DBG stage3\n");
 	/* idle after HELLO */
 	c = cli_hello(s, NULL);
 	expect_closed(&c);
 	cli_close(&c);
-	fprintf(stderr, "DBG stage4\n");
 	/* not idle while a request runs, however long */
 	c = cli_hello(s, NULL);
-	fprintf(stderr, "DBG stage5\n");
 	ccsp_sdf_writer w;
 	assert_ok(ccsp_sdf_writer_init(&w, 16));
 	send_req(&c, &w, OP_SLOW, 9, 0);
@@ -667,7 +664,6 @@ static variant two_connections = {2, 2, 4, 10000, 30000};
 
 int main(void)
 {
-	if (getenv("TFILTER")) cmocka_set_test_filter(getenv("TFILTER"));
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_new_errors),
 		cmocka_unit_test(test_admin_socket_file),
