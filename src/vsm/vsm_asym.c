@@ -44,6 +44,23 @@ static ccsp_err public_from_wire(const uint8_t pub[64], ccsp_sm2_key **out)
 	return CCSP_OK;
 }
 
+/* The session's object for a caller's public key x||y: setting a public key builds its multiplication table and
+ * Z, as costly as a verification, so the last one is kept (applications verify many signatures of one key). */
+static ccsp_err session_public(ccsp_vsm_session *s, const uint8_t pub[64], const ccsp_sm2_key **out)
+{
+	if (s->ext_pub == NULL || memcmp(s->ext_pub_raw, pub, 64) != 0) {
+		ccsp_sm2_key *k = NULL;
+		ccsp_err ret = public_from_wire(pub, &k);
+		if (ret != CCSP_OK)
+			return ret;
+		ccsp_sm2_key_free(s->ext_pub);
+		s->ext_pub = k;
+		memcpy(s->ext_pub_raw, pub, 64);
+	}
+	*out = s->ext_pub;
+	return CCSP_OK;
+}
+
 /* Encrypt msg to key, writing the wire form (msglen + 96 bytes) to out. */
 static ccsp_err encrypt_to_wire(const ccsp_sm2_key *key, const uint8_t *msg, size_t msglen, uint8_t *out)
 {
@@ -164,27 +181,21 @@ ccsp_err ccsp_vsm_internal_decrypt(ccsp_vsm_session *s, uint32_t index, const ui
 ccsp_err ccsp_vsm_external_verify(ccsp_vsm_session *s, const uint8_t pub[64], const uint8_t e[32],
                                   const uint8_t sig[64])
 {
-	ccsp_sm2_key *k = NULL;
+	const ccsp_sm2_key *k = NULL;
 	ccsp_err ret = vsm_ready(s->vsm);
 	if (ret == CCSP_OK)
-		ret = public_from_wire(pub, &k);
-	if (ret == CCSP_OK)
-		ret = ccsp_sm2_verify_digest(k, e, sig);
-	ccsp_sm2_key_free(k);
-	return ret;
+		ret = session_public(s, pub, &k);
+	return ret == CCSP_OK ? ccsp_sm2_verify_digest(k, e, sig) : ret;
 }
 
 ccsp_err ccsp_vsm_external_encrypt(ccsp_vsm_session *s, const uint8_t pub[64], const uint8_t *msg, size_t msglen,
                                    uint8_t *out)
 {
-	ccsp_sm2_key *k = NULL;
+	const ccsp_sm2_key *k = NULL;
 	ccsp_err ret = vsm_ready(s->vsm);
 	if (ret == CCSP_OK)
-		ret = public_from_wire(pub, &k);
-	if (ret == CCSP_OK)
-		ret = encrypt_to_wire(k, msg, msglen, out);
-	ccsp_sm2_key_free(k);
-	return ret;
+		ret = session_public(s, pub, &k);
+	return ret == CCSP_OK ? encrypt_to_wire(k, msg, msglen, out) : ret;
 }
 
 /* ---- 6.8 validation functions: keys supplied by or returned to the caller ---- */

@@ -37,6 +37,8 @@ struct ccsp_vsm_session {
 	pthread_mutex_t lock;
 	uint8_t *rights;  /* bitmap of SM2 indices whose private keys this session may use */
 	vsm_key_slot *keys; /* max_session_keys slots (secure memory) */
+	ccsp_sm2_key *ext_pub;    /* the last caller public key (ExternalVerify/Encrypt): its tables are reused */
+	uint8_t ext_pub_raw[64];
 	vsm_stream_kind stream;
 	union {
 		ccsp_sm3_ctx sm3;

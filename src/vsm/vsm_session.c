@@ -24,6 +24,7 @@ static size_t rights_size(const ccsp_vsm *vsm)
 static void session_free(ccsp_vsm_session *s)
 {
 	vsm_session_end_stream(s);
+	ccsp_sm2_key_free(s->ext_pub);
 	ccsp_secure_free(s->keys); /* wipes every session key */
 	free(s->rights);
 	pthread_mutex_destroy(&s->lock);
