@@ -330,8 +330,10 @@ SDF_API LONG SDF_ImportKeyWithISK_ECC(HANDLE hSessionHandle, ULONG uiISKIndex, E
 /* 6.3.12-6.3.14 SM2 key agreement (GB/T 32918.3) with the encryption pair of index uiISKIndex (access right
  * needed) and a temporary pair the device generates; uiKeyBits is the length of the agreed key. The sponsor
  * calls SDF_GenerateAgreementDataWithECC, sends its ID and both public keys, and, with the responder's,
- * calls SDF_GenerateKeyWithECC (which consumes hAgreementHandle). The responder calls
- * SDF_GenerateAgreementDataAndKeyWithECC once. IDs are at most 8191 bytes (GB/T 32918: ENTL is 16 bits). */
+ * calls SDF_GenerateKeyWithECC (which consumes hAgreementHandle, also when it fails). The responder calls
+ * SDF_GenerateAgreementDataAndKeyWithECC once. IDs are 1..8191 bytes (GB/T 32918: ENTL is 16 bits). No key
+ * confirmation (S1/S2) is exchanged: mismatched IDs or keys give different keys, not an error. A session holds
+ * at most 16 pending agreements; a further one replaces the oldest. */
 SDF_API LONG SDF_GenerateAgreementDataWithECC(HANDLE hSessionHandle, ULONG uiISKIndex, ULONG uiKeyBits,
                                               BYTE *pucSponsorID, ULONG uiSponsorIDLength,
                                               ECCrefPublicKey *pucSponsorPublicKey,
@@ -425,8 +427,9 @@ SDF_API LONG SDF_AuthDec(HANDLE hSessionHandle, HANDLE hKeyHandle, ULONG uiAlgID
                          ULONG *puiDataLength);
 
 /* 6.5.7-6.5.15 (2023) Multi-part encryption, decryption and MAC, same algorithms and rules as the one-shot
- * calls (the length rules apply to the total); uiIVLength is 16. An Update may hold back a partial block:
- * allocate its input length plus 16 bytes, and 16 bytes for a Final. */
+ * calls (the length rules apply to the total) except XTS, which is one-shot only (SDR_ALGNOTSUPPORT);
+ * uiIVLength is 16. An Update may hold back a partial block: allocate its input length plus 16 bytes, and 16
+ * bytes for a Final. Every Init ends the session's multi-part operation in progress, even when it fails. */
 SDF_API LONG SDF_EncryptInit(HANDLE hSessionHandle, HANDLE hKeyHandle, ULONG uiAlgID, BYTE *pucIV, ULONG uiIVLength);
 SDF_API LONG SDF_EncryptUpdate(HANDLE hSessionHandle, BYTE *pucData, ULONG uiDataLength, BYTE *pucEncData,
                                ULONG *puiEncDataLength);
@@ -444,7 +447,8 @@ SDF_API LONG SDF_CalculateMACFinal(HANDLE hSessionHandle, BYTE *pucMac, ULONG *p
  * the data of all Updates (CCM needs it up front). AuthDecInit takes the tag. Allocate for each Update its
  * input length plus 16 bytes; for AuthEncFinal 16 bytes plus the tag; for AuthDecFinal uiDataLength bytes, as
  * the device may withhold plaintext until Final has checked the tag. On a tag mismatch (SDR_MACERR) discard
- * any plaintext already returned. */
+ * any plaintext already returned. ccsp withholds all of it: AuthDecUpdate writes nothing, and uiDataLength of
+ * AuthDecInit is at most 16 MiB (SDR_NOBUFFER); the Updates must add up to uiDataLength exactly. */
 SDF_API LONG SDF_AuthEncInit(HANDLE hSessionHandle, HANDLE hKeyHandle, ULONG uiAlgID, BYTE *pucStartVar,
                              ULONG uiStartVarLength, BYTE *pucAad, ULONG uiAadLength, ULONG uiDataLength);
 SDF_API LONG SDF_AuthEncUpdate(HANDLE hSessionHandle, BYTE *pucData, ULONG uiDataLength, BYTE *pucEncData,

@@ -88,12 +88,17 @@ typedef struct ccsp_sm2_kex ccsp_sm2_kex;
 CCSP_API ccsp_sm2_kex *ccsp_sm2_kex_new(void);
 CCSP_API void ccsp_sm2_kex_free(ccsp_sm2_kex *kex);
 /* initiator: 1 for A (sponsor), 0 for B (responder). self must hold a private key; ids may be NULL
- * for the default ID. Writes this party's ephemeral point R (04||x||y). */
+ * for the default ID. Writes this party's ephemeral point R (04||x||y). peer may be NULL when it is not
+ * known yet (GM/T 0018's sponsor sends RA first): give it with ccsp_sm2_kex_set_peer() before compute. */
 CCSP_API CCSP_MUST_CHECK ccsp_err ccsp_sm2_kex_start(ccsp_sm2_kex *kex, int initiator, const ccsp_sm2_key *self,
                                                      const uint8_t *self_id, size_t self_idlen,
                                                      const ccsp_sm2_key *peer, const uint8_t *peer_id,
                                                      size_t peer_idlen, uint8_t r_self[CCSP_SM2_POINT_SIZE]);
-/* Computes the shared key from the peer's ephemeral point; also fills s_self (hash to send to the
+/* The peer's static public key and ID, after a start with peer NULL, once, before compute: CCSP_ERR_STATE
+ * otherwise; CCSP_ERR_KEY when peer has no public key. */
+CCSP_API CCSP_MUST_CHECK ccsp_err ccsp_sm2_kex_set_peer(ccsp_sm2_kex *kex, const ccsp_sm2_key *peer,
+                                                        const uint8_t *peer_id, size_t peer_idlen);
+/* Computes the shared key from the peer's ephemeral point (CCSP_ERR_STATE when the peer was never given); also fills s_self (hash to send to the
  * peer) and keeps the expected peer hash for ccsp_sm2_kex_confirm. Either s_self may be NULL. */
 CCSP_API CCSP_MUST_CHECK ccsp_err ccsp_sm2_kex_compute(ccsp_sm2_kex *kex, const uint8_t *r_peer, size_t r_peer_len,
                                                        uint8_t *key_out, size_t klen, uint8_t s_self[32]);

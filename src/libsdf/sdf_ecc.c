@@ -8,8 +8,7 @@
 
 #include "libsdf/sdf_internal.h"
 
-/* Read a public key field into pub. */
-static LONG read_pub(sdf_resp *resp, uint16_t tag, ECCrefPublicKey *pub)
+LONG sdf_read_pub(sdf_resp *resp, uint16_t tag, ECCrefPublicKey *pub)
 {
 	uint8_t raw[64];
 	if (ccsp_sdf_get_fixed(&resp->r, tag, raw, sizeof raw) != CCSP_OK)
@@ -27,7 +26,7 @@ static LONG read_cipher(sdf_resp *resp, ECCCipher *out)
 	return sdf_cipher_from_wire(p, len, out);
 }
 
-static LONG read_handle(sdf_resp *resp, HANDLE *ph)
+LONG sdf_read_handle(sdf_resp *resp, HANDLE *ph)
 {
 	uint64_t h;
 	if (ccsp_sdf_get_u64(&resp->r, CCSP_SDF_T_HANDLE, &h) != CCSP_OK || h == 0)
@@ -48,7 +47,7 @@ static LONG export_public(HANDLE hS, uint16_t op, ULONG index, ECCrefPublicKey *
 		rv = sdf_call(hS, op, &w, &resp);
 	}
 	if (rv == SDR_OK)
-		rv = read_pub(&resp, CCSP_SDF_T_PUBLIC, pub);
+		rv = sdf_read_pub(&resp, CCSP_SDF_T_PUBLIC, pub);
 	return sdf_resp_done(&resp, rv);
 }
 
@@ -251,7 +250,7 @@ LONG SDF_GenerateKeyPair_ECC(HANDLE hSessionHandle, ULONG uiAlgID, ULONG uiKeyBi
 	ccsp_sdf_put_u32(&w, CCSP_SDF_T_BITS, uiKeyBits);
 	rv = sdf_call(hSessionHandle, CCSP_SDF_OP_GENERATE_KEY_PAIR, &w, &resp);
 	if (rv == SDR_OK)
-		rv = read_pub(&resp, CCSP_SDF_T_PUBLIC, pucPublicKey);
+		rv = sdf_read_pub(&resp, CCSP_SDF_T_PUBLIC, pucPublicKey);
 	if (rv == SDR_OK && ccsp_sdf_get_fixed(&resp.r, CCSP_SDF_T_PRIVATE, d, sizeof d) != CCSP_OK)
 		rv = SDR_COMMFAIL;
 	rv = sdf_resp_done(&resp, rv);
@@ -310,7 +309,7 @@ LONG SDF_GenerateKeyWithIPK_ECC(HANDLE hSessionHandle, ULONG uiIPKIndex, ULONG u
 	if (rv == SDR_OK)
 		rv = read_cipher(&resp, pucKey);
 	if (rv == SDR_OK)
-		rv = read_handle(&resp, phKeyHandle);
+		rv = sdf_read_handle(&resp, phKeyHandle);
 	return sdf_resp_done(&resp, rv);
 }
 
@@ -334,7 +333,7 @@ LONG SDF_GenerateKeyWithEPK_ECC(HANDLE hSessionHandle, ULONG uiKeyBits, ULONG ui
 	if (rv == SDR_OK)
 		rv = read_cipher(&resp, pucKey);
 	if (rv == SDR_OK)
-		rv = read_handle(&resp, phKeyHandle);
+		rv = sdf_read_handle(&resp, phKeyHandle);
 	return sdf_resp_done(&resp, rv);
 }
 
@@ -358,7 +357,7 @@ LONG SDF_ImportKeyWithISK_ECC(HANDLE hSessionHandle, ULONG uiISKIndex, ECCCipher
 	free(wire);
 	rv = sdf_call(hSessionHandle, CCSP_SDF_OP_IMPORT_KEY_WITH_ISK, &w, &resp);
 	if (rv == SDR_OK)
-		rv = read_handle(&resp, phKeyHandle);
+		rv = sdf_read_handle(&resp, phKeyHandle);
 	return sdf_resp_done(&resp, rv);
 }
 
@@ -383,7 +382,7 @@ LONG SDF_GenerateKeyWithKEK(HANDLE hSessionHandle, ULONG uiKeyBits, ULONG uiAlgI
 	if (rv == SDR_OK) {
 		memcpy(pucKey, p, len);
 		*puiKeyLength = (ULONG)len;
-		rv = read_handle(&resp, phKeyHandle);
+		rv = sdf_read_handle(&resp, phKeyHandle);
 	}
 	return sdf_resp_done(&resp, rv);
 }
@@ -405,7 +404,7 @@ LONG SDF_ImportKeyWithKEK(HANDLE hSessionHandle, ULONG uiAlgID, ULONG uiKEKIndex
 	ccsp_sdf_put_bytes(&w, CCSP_SDF_T_DATA, pucKey, uiKeyLength);
 	rv = sdf_call(hSessionHandle, CCSP_SDF_OP_IMPORT_KEY_WITH_KEK, &w, &resp);
 	if (rv == SDR_OK)
-		rv = read_handle(&resp, phKeyHandle);
+		rv = sdf_read_handle(&resp, phKeyHandle);
 	return sdf_resp_done(&resp, rv);
 }
 

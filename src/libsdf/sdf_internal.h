@@ -17,6 +17,7 @@ typedef struct sdf_session {
 	uint32_t magic; /* SDF_SESSION_MAGIC while open */
 	sdfc_device *dev;
 	uint64_t id;
+	uint32_t auth_dec_len; /* uiDataLength of the last successful SDF_AuthDecInit: what AuthDecFinal may write */
 } sdf_session;
 #define SDF_SESSION_MAGIC 0x53444653u
 
@@ -36,6 +37,10 @@ LONG sdf_call(HANDLE hSession, uint16_t opcode, ccsp_sdf_writer *w, sdf_resp *re
  * (wiping it). Use after reading the fields. */
 LONG sdf_resp_done(sdf_resp *resp, LONG status);
 void sdf_resp_free(sdf_resp *resp);
+/* Read a public-key field (x||y) into pub / a nonzero handle field (CCSP_SDF_T_HANDLE) into *ph (sdf_ecc.c).
+ * SDR_OK, else SDR_COMMFAIL. */
+LONG sdf_read_pub(sdf_resp *resp, uint16_t tag, ECCrefPublicKey *pub);
+LONG sdf_read_handle(sdf_resp *resp, HANDLE *ph);
 
 /* ECCrefPublicKey (256-bit, right-aligned) <-> x||y. SDR_INARGERR (or SDR_KEYERR) on a bad structure. */
 LONG sdf_pub_to_wire(const ECCrefPublicKey *pub, uint8_t out[64]);

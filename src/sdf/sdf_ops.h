@@ -32,8 +32,8 @@ typedef enum ccsp_sdf_op {
 	CCSP_SDF_OP_DESTROY_KEY,                /* handle */
 	CCSP_SDF_OP_AGREEMENT_DATA,             /* index, bits, id -> public, tmp public, handle */
 	CCSP_SDF_OP_AGREEMENT_KEY,              /* id, public, tmp public, handle -> handle */
-	CCSP_SDF_OP_AGREEMENT_DATA_AND_KEY,     /* index, bits, id(resp), id(sponsor), public, tmp public
-	                                           -> public, tmp public, handle */
+	CCSP_SDF_OP_AGREEMENT_DATA_AND_KEY,     /* index, bits, id (responder's), id2, public2, tmp public2
+	                                           (sponsor's) -> public, tmp public, handle */
 	CCSP_SDF_OP_EXCHANGE_ENVELOPE_ECC,      /* index, alg, public, cipher -> cipher */
 
 	/* asymmetric (6.4, and the 6.8 debug functions) */
@@ -54,8 +54,8 @@ typedef enum ccsp_sdf_op {
 	CCSP_SDF_OP_AUTH_ENC,        /* handle, alg, iv, aad, data -> data, tag */
 	CCSP_SDF_OP_AUTH_DEC,        /* handle, alg, iv, aad, tag, data -> data */
 	CCSP_SDF_OP_ENCRYPT_INIT,    /* handle, alg, iv */
-	CCSP_SDF_OP_ENCRYPT_UPDATE,  /* data -> data */
-	CCSP_SDF_OP_ENCRYPT_FINAL,   /* -> data */
+	CCSP_SDF_OP_ENCRYPT_UPDATE,  /* data -> data (whole blocks for ECB/CBC: up to len + 15 bytes) */
+	CCSP_SDF_OP_ENCRYPT_FINAL,   /* -> data (empty: no padding) */
 	CCSP_SDF_OP_DECRYPT_INIT,
 	CCSP_SDF_OP_DECRYPT_UPDATE,
 	CCSP_SDF_OP_DECRYPT_FINAL,
@@ -66,8 +66,8 @@ typedef enum ccsp_sdf_op {
 	CCSP_SDF_OP_AUTH_ENC_UPDATE, /* data -> data */
 	CCSP_SDF_OP_AUTH_ENC_FINAL,  /* -> data, tag */
 	CCSP_SDF_OP_AUTH_DEC_INIT,   /* handle, alg, iv, aad, tag, length */
-	CCSP_SDF_OP_AUTH_DEC_UPDATE, /* data -> data */
-	CCSP_SDF_OP_AUTH_DEC_FINAL,  /* -> data */
+	CCSP_SDF_OP_AUTH_DEC_UPDATE, /* data -> data (empty: the VSM withholds plaintext until the tag is checked) */
+	CCSP_SDF_OP_AUTH_DEC_FINAL,  /* -> data, length (bytes still withheld: call again until 0) */
 	CCSP_SDF_OP_EXTERNAL_KEY_ENCRYPT,      /* alg, key, iv, data -> data */
 	CCSP_SDF_OP_EXTERNAL_KEY_DECRYPT,      /* alg, key, iv, data -> data */
 	CCSP_SDF_OP_EXTERNAL_KEY_ENCRYPT_INIT, /* alg, key, iv */

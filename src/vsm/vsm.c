@@ -126,6 +126,8 @@ static ccsp_err open_stores(ccsp_vsm *vsm)
 	if (ret != CCSP_OK)
 		goto out;
 	ret = load_token_hash(vsm);
+	if (ret == CCSP_OK)
+		ret = vsm_files_open(vsm);
 out:
 	free(ks_path);
 	return ret;
@@ -140,10 +142,12 @@ static ccsp_vsm *vsm_alloc(const char *dir, const ccsp_vsm_limits *lim)
 	atomic_init(&vsm->state, CCSP_VSM_STATE_INIT);
 	pthread_mutex_init(&vsm->table_lock, NULL);
 	pthread_mutex_init(&vsm->token_lock, NULL);
+	pthread_mutex_init(&vsm->lockout_lock, NULL);
+	vsm->lockout = vsm_lockout_new(lim->max_index);
 	vsm->dir = strdup(dir);
 	vsm->keys = ccsp_secure_alloc(VSM_KEYS_SIZE);
 	vsm->sessions = calloc(lim->max_sessions, sizeof *vsm->sessions);
-	if (vsm->dir == NULL || vsm->keys == NULL || vsm->sessions == NULL) {
+	if (vsm->dir == NULL || vsm->keys == NULL || vsm->sessions == NULL || vsm->lockout == NULL) {
 		ccsp_vsm_free(vsm);
 		return NULL;
 	}
@@ -201,11 +205,14 @@ void ccsp_vsm_free(ccsp_vsm *vsm)
 		ccsp_vsm_audit_event(vsm, "vsm.stop", "state=stopped");
 	atomic_store(&vsm->state, CCSP_VSM_STATE_STOPPED);
 	ccsp_vsm_keystore_free(vsm->ks);
+	vsm_files_free(vsm);
 	ccsp_vsm_audit_free(vsm->audit);
 	ccsp_secure_free(vsm->keys);
 	ccsp_memzero(vsm->token_hash, sizeof vsm->token_hash);
 	pthread_mutex_destroy(&vsm->table_lock);
 	pthread_mutex_destroy(&vsm->token_lock);
+	pthread_mutex_destroy(&vsm->lockout_lock);
+	free(vsm->lockout);
 	free(vsm->sessions);
 	free(vsm->audit_path);
 	free(vsm->dir);
@@ -287,6 +294,9 @@ ccsp_err ccsp_vsm_reset(ccsp_vsm *vsm)
 			ccsp_vsm_session_close_owner(vsm, owner);
 	}
 	ccsp_err ret = ccsp_vsm_keystore_wipe_all(vsm->ks);
+	ccsp_err fret = vsm_files_wipe(vsm);
+	if (ret == CCSP_OK)
+		ret = fret;
 	char *path = path_join(vsm->dir, TOKEN_FILE);
 	pthread_mutex_lock(&vsm->token_lock);
 	if (path != NULL && unlink(path) != 0 && errno != ENOENT && ret == CCSP_OK)

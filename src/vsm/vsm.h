@@ -52,6 +52,8 @@ typedef struct ccsp_vsm_limits {
 #define CCSP_VSM_SESSION_KEY_MAX 32 /* bytes: SM4 (16) or SM4-XTS (32) */
 #define CCSP_VSM_FILE_NAME_MAX 128  /* GM/T 0018-2023 6.7 */
 #define CCSP_VSM_SM2_PLAIN_MAX 65536 /* bytes one SM2 encryption may carry (ECCCipher.L is 32-bit; we bound it) */
+#define CCSP_VSM_AUTH_DEC_MAX (16u << 20)   /* bytes of plaintext one multi-part AuthDec may withhold */
+#define CCSP_VSM_AUTH_DEC_TOTAL (256u << 20) /* ... and all AuthDec operations of the VSM together */
 
 void ccsp_vsm_limits_default(ccsp_vsm_limits *lim);
 
@@ -145,6 +147,35 @@ CCSP_MUST_CHECK ccsp_err ccsp_vsm_key_import_kek(ccsp_vsm_session *s, uint32_t i
                                                  size_t wrappedlen, uint64_t *handle);
 CCSP_MUST_CHECK ccsp_err ccsp_vsm_key_destroy(ccsp_vsm_session *s, uint64_t handle);
 
+/* SM2 key agreement (GB/T 32918.3 clause 6; GM/T 0018 6.3.12-6.3.14) with the encryption pair of index (the
+ * session needs its access right: CCSP_ERR_ACCESS_DENIED) and a fresh ephemeral pair. The agreed key, bits/8
+ * bytes (bits 128 or 256, else CCSP_ERR_KEY_LENGTH), becomes a session key. IDs: 1..CCSP_SM2_MAX_ID_LEN
+ * bytes (CCSP_ERR_ARG). Public keys and ephemeral points are x||y; a bad one is CCSP_ERR_POINT. No
+ * confirmation hashes (S1/S2) are made: the GM/T 0018 functions do not exchange them.
+ * Sponsor: agreement_data returns its public key, its ephemeral point and an agreement handle, which the
+ * session keeps (at most CCSP_VSM_AGREEMENTS: beyond, the oldest is wiped and dropped); agreement_key takes
+ * the responder's ID, public key and ephemeral point and consumes the agreement (whatever the outcome;
+ * CCSP_ERR_KEY_NOT_FOUND for an unknown handle). The sponsor's right is checked by agreement_data only.
+ * Responder: agreement_data_and_key does its side in one call, returning its public key and ephemeral point. */
+#define CCSP_VSM_AGREEMENTS 16
+CCSP_MUST_CHECK ccsp_err ccsp_vsm_agreement_data(ccsp_vsm_session *s, uint32_t index, uint32_t bits,
+                                                 const uint8_t *id, size_t idlen, uint8_t pub[64],
+                                                 uint8_t tmp_pub[64], uint64_t *agreement);
+CCSP_MUST_CHECK ccsp_err ccsp_vsm_agreement_key(ccsp_vsm_session *s, const uint8_t *resp_id, size_t resp_idlen,
+                                                const uint8_t resp_pub[64], const uint8_t resp_tmp_pub[64],
+                                                uint64_t agreement, uint64_t *handle);
+CCSP_MUST_CHECK ccsp_err ccsp_vsm_agreement_data_and_key(ccsp_vsm_session *s, uint32_t index, uint32_t bits,
+                                                         const uint8_t *resp_id, size_t resp_idlen,
+                                                         const uint8_t *sponsor_id, size_t sponsor_idlen,
+                                                         const uint8_t sponsor_pub[64],
+                                                         const uint8_t sponsor_tmp_pub[64], uint8_t pub[64],
+                                                         uint8_t tmp_pub[64], uint64_t *handle);
+/* Digital-envelope exchange (GM/T 0018-2012): decrypt ct (ctlen > 96) with the encryption pair of index (access
+ * right needed) and encrypt the plaintext to pub into out (ctlen bytes). The plaintext never leaves the VSM
+ * and is wiped. */
+CCSP_MUST_CHECK ccsp_err ccsp_vsm_exchange_envelope(ccsp_vsm_session *s, uint32_t index, const uint8_t pub[64],
+                                                    const uint8_t *ct, size_t ctlen, uint8_t *out);
+
 /* Symmetric one-shot (6.5): alg is a GM/T 0018 SGD_SM4_* identifier; no padding; iv 16 bytes (ignored for
  * ECB). out has len bytes. */
 CCSP_MUST_CHECK ccsp_err ccsp_vsm_encrypt(ccsp_vsm_session *s, uint64_t handle, uint32_t alg, const uint8_t iv[16],
@@ -171,5 +202,77 @@ CCSP_MUST_CHECK ccsp_err ccsp_vsm_hash_final(ccsp_vsm_session *s, uint8_t out[32
 CCSP_MUST_CHECK ccsp_err ccsp_vsm_hmac_init(ccsp_vsm_session *s, uint64_t handle, uint32_t alg);
 CCSP_MUST_CHECK ccsp_err ccsp_vsm_hmac_update(ccsp_vsm_session *s, const uint8_t *in, size_t len);
 CCSP_MUST_CHECK ccsp_err ccsp_vsm_hmac_final(ccsp_vsm_session *s, uint8_t out[32]);
+
+/* Multi-part symmetric operations (2023 6.5.7-6.5.21) and the external-key functions (6.8), vsm_stream.c.
+ * A session has one multi-part operation at a time (hash and HMAC included): every Init ends the one in progress
+ * (wiping it), even when the Init fails; an Update or Final that does not match the operation in progress is
+ * CCSP_ERR_STATE; Final, every error and the session's close wipe the state. in and out of an Update must not
+ * overlap. */
+
+/* Encrypt/Decrypt: SGD_SM4_ECB, _CBC, _CFB, _OFB, _CTR (XTS and the MAC and AEAD modes: CCSP_ERR_UNSUPPORTED),
+ * no padding, iv 16 bytes (NULL for ECB). Update writes *outlen bytes to out, which has room for len + 15:
+ * whole blocks for ECB and CBC (a partial block waits for the next Update), len bytes for the other modes.
+ * Final writes nothing; a partial ECB or CBC block left is CCSP_ERR_DATA_LENGTH. */
+CCSP_MUST_CHECK ccsp_err ccsp_vsm_encrypt_init(ccsp_vsm_session *s, uint64_t handle, uint32_t alg, const uint8_t *iv);
+CCSP_MUST_CHECK ccsp_err ccsp_vsm_encrypt_update(ccsp_vsm_session *s, const uint8_t *in, size_t len, uint8_t *out,
+                                                 size_t *outlen);
+CCSP_MUST_CHECK ccsp_err ccsp_vsm_encrypt_final(ccsp_vsm_session *s);
+CCSP_MUST_CHECK ccsp_err ccsp_vsm_decrypt_init(ccsp_vsm_session *s, uint64_t handle, uint32_t alg, const uint8_t *iv);
+CCSP_MUST_CHECK ccsp_err ccsp_vsm_decrypt_update(ccsp_vsm_session *s, const uint8_t *in, size_t len, uint8_t *out,
+                                                 size_t *outlen);
+CCSP_MUST_CHECK ccsp_err ccsp_vsm_decrypt_final(ccsp_vsm_session *s);
+/* SGD_SM4_MAC (or SGD_SM4_CBC): CBC-MAC as ccsp_vsm_mac; the total a non-zero multiple of 16. */
+CCSP_MUST_CHECK ccsp_err ccsp_vsm_mac_init(ccsp_vsm_session *s, uint64_t handle, uint32_t alg, const uint8_t *iv);
+CCSP_MUST_CHECK ccsp_err ccsp_vsm_mac_update(ccsp_vsm_session *s, const uint8_t *in, size_t len);
+CCSP_MUST_CHECK ccsp_err ccsp_vsm_mac_final(ccsp_vsm_session *s, uint8_t mac[16]);
+/* SGD_SM4_GCM, iv 1..64 bytes as ccsp_vsm_auth_enc. total: the bytes all Updates will give, exactly (more is
+ * CCSP_ERR_DATA_LENGTH at the Update, fewer at Final). Update writes len bytes; Final writes the tag. */
+CCSP_MUST_CHECK ccsp_err ccsp_vsm_auth_enc_init(ccsp_vsm_session *s, uint64_t handle, uint32_t alg, const uint8_t *iv,
+                                                size_t ivlen, const uint8_t *aad, size_t aadlen, uint64_t total);
+CCSP_MUST_CHECK ccsp_err ccsp_vsm_auth_enc_update(ccsp_vsm_session *s, const uint8_t *in, size_t len, uint8_t *out);
+CCSP_MUST_CHECK ccsp_err ccsp_vsm_auth_enc_final(ccsp_vsm_session *s, uint8_t tag[16]);
+/* AuthDec never releases plaintext before the tag has been checked: Update decrypts into a buffer of the session
+ * and writes nothing; total is at most CCSP_VSM_AUTH_DEC_MAX, and CCSP_ERR_LIMIT when it is larger or the VSM
+ * already withholds CCSP_VSM_AUTH_DEC_TOTAL bytes for all sessions. taglen 16.
+ * Final checks the total and the tag (CCSP_ERR_AUTH: everything wiped, nothing released) and sets *ready to the
+ * plaintext bytes not yet taken; calling it again after a success only sets *ready. take copies up to cap of
+ * them to out (*outlen) and sets *left; when nothing is left the operation ends. */
+CCSP_MUST_CHECK ccsp_err ccsp_vsm_auth_dec_init(ccsp_vsm_session *s, uint64_t handle, uint32_t alg, const uint8_t *iv,
+                                                size_t ivlen, const uint8_t *aad, size_t aadlen, const uint8_t *tag,
+                                                size_t taglen, uint64_t total);
+CCSP_MUST_CHECK ccsp_err ccsp_vsm_auth_dec_update(ccsp_vsm_session *s, const uint8_t *in, size_t len);
+CCSP_MUST_CHECK ccsp_err ccsp_vsm_auth_dec_final(ccsp_vsm_session *s, size_t *ready);
+CCSP_MUST_CHECK ccsp_err ccsp_vsm_auth_dec_take(ccsp_vsm_session *s, uint8_t *out, size_t cap, size_t *outlen,
+                                                size_t *left);
+/* 6.8, a caller's key in plaintext. One-shot: the algorithms of ccsp_vsm_encrypt, keylen 32 for XTS and 16
+ * otherwise (CCSP_ERR_KEY_LENGTH). The Inits take a 16-byte key and go on with ccsp_vsm_encrypt_update/final
+ * (decrypt_update/final); the HMAC Init (SGD_SM3, a key of 1 or more bytes) with ccsp_vsm_hmac_update/final. */
+CCSP_MUST_CHECK ccsp_err ccsp_vsm_external_key_encrypt(ccsp_vsm_session *s, uint32_t alg, const uint8_t *key,
+                                                       size_t keylen, const uint8_t *iv, const uint8_t *in,
+                                                       size_t len, uint8_t *out);
+CCSP_MUST_CHECK ccsp_err ccsp_vsm_external_key_decrypt(ccsp_vsm_session *s, uint32_t alg, const uint8_t *key,
+                                                       size_t keylen, const uint8_t *iv, const uint8_t *in,
+                                                       size_t len, uint8_t *out);
+CCSP_MUST_CHECK ccsp_err ccsp_vsm_external_key_encrypt_init(ccsp_vsm_session *s, uint32_t alg, const uint8_t *key,
+                                                            size_t keylen, const uint8_t *iv);
+CCSP_MUST_CHECK ccsp_err ccsp_vsm_external_key_decrypt_init(ccsp_vsm_session *s, uint32_t alg, const uint8_t *key,
+                                                            size_t keylen, const uint8_t *iv);
+CCSP_MUST_CHECK ccsp_err ccsp_vsm_external_key_hmac_init(ccsp_vsm_session *s, uint32_t alg, const uint8_t *key,
+                                                         size_t keylen);
+
+/* Files (6.7): the VSM's file area (DIR/files, vsm_file.c; docs/sdf.md). name: 1..CCSP_VSM_FILE_NAME_MAX bytes,
+ * any bytes (CCSP_ERR_ARG). A file has the size given at creation, size zero bytes to start with.
+ * create: CCSP_ERR_FILE_EXISTS; CCSP_ERR_LIMIT beyond max_file_size, max_files or file_quota.
+ * read: *len bytes wanted on input, min(*len, size - offset) read on return. write: offset + len <= size,
+ * replaces the file atomically. Beyond the end: CCSP_ERR_FILE_OFFSET (offset == size is the end: 0 bytes).
+ * All: CCSP_ERR_FILE_NOT_FOUND; CCSP_ERR_TAMPERED when the stored file fails its integrity check (that file is
+ * refused and the event audited; the VSM stays operational; delete removes it); CCSP_ERR_IO when it cannot
+ * be written. Files are shared by every session of the VSM. */
+CCSP_MUST_CHECK ccsp_err ccsp_vsm_file_create(ccsp_vsm_session *s, const uint8_t *name, size_t namelen, uint32_t size);
+CCSP_MUST_CHECK ccsp_err ccsp_vsm_file_read(ccsp_vsm_session *s, const uint8_t *name, size_t namelen, uint32_t offset,
+                                            uint8_t *out, size_t *len);
+CCSP_MUST_CHECK ccsp_err ccsp_vsm_file_write(ccsp_vsm_session *s, const uint8_t *name, size_t namelen,
+                                             uint32_t offset, const uint8_t *in, size_t len);
+CCSP_MUST_CHECK ccsp_err ccsp_vsm_file_delete(ccsp_vsm_session *s, const uint8_t *name, size_t namelen);
 
 #endif

@@ -15,7 +15,7 @@
 
 #define CT_OVERHEAD 96 /* x1, y1, C3 */
 
-static ccsp_err require_right(ccsp_vsm_session *s, uint32_t index)
+ccsp_err vsm_require_right(ccsp_vsm_session *s, uint32_t index)
 {
 	ccsp_err ret = vsm_ready(s->vsm);
 	if (ret != CCSP_OK)
@@ -143,7 +143,7 @@ static ccsp_err job_decrypt(const ccsp_sm2_key *key, void *arg)
 ccsp_err ccsp_vsm_internal_sign(ccsp_vsm_session *s, uint32_t index, const uint8_t e[32], uint8_t sig[64])
 {
 	sm2_job j = {.in = e, .out = sig};
-	ccsp_err ret = require_right(s, index);
+	ccsp_err ret = vsm_require_right(s, index);
 	if (ret != CCSP_OK)
 		return ret;
 	return ccsp_vsm_keystore_with_sm2(s->vsm->ks, CCSP_VSM_KEY_SIGN, index, job_sign, &j);
@@ -172,7 +172,7 @@ ccsp_err ccsp_vsm_internal_decrypt(ccsp_vsm_session *s, uint32_t index, const ui
                                    uint8_t *out)
 {
 	sm2_job j = {.in = ct, .inlen = ctlen, .out = out};
-	ccsp_err ret = require_right(s, index);
+	ccsp_err ret = vsm_require_right(s, index);
 	if (ret != CCSP_OK)
 		return ret;
 	return ccsp_vsm_keystore_with_sm2(s->vsm->ks, CCSP_VSM_KEY_ENC, index, job_decrypt, &j);

@@ -13,6 +13,9 @@
 #include "vsm/vsm_audit.h"
 #include "vsm/vsm_keystore.h"
 
+typedef struct vsm_lockout vsm_lockout;
+typedef struct vsm_file_area vsm_file_area;
+
 /* One session key. */
 typedef struct vsm_key_slot {
 	uint64_t handle; /* 0 = free */
@@ -25,7 +28,32 @@ typedef enum vsm_stream_kind {
 	VSM_STREAM_NONE = 0,
 	VSM_STREAM_HASH,
 	VSM_STREAM_HMAC,
+	VSM_STREAM_ENCRYPT,  /* SM4 ECB, CBC, CFB, OFB or CTR (stream_alg) without padding */
+	VSM_STREAM_DECRYPT,
+	VSM_STREAM_MAC,      /* SM4 CBC-MAC */
+	VSM_STREAM_AUTH_ENC, /* SM4-GCM */
+	VSM_STREAM_AUTH_DEC, /* SM4-GCM, the plaintext withheld until the tag is checked */
 } vsm_stream_kind;
+
+/* SM4 in the modes the core has no streaming context for (ECB, CFB, OFB, CBC-MAC; vsm_stream.c). */
+typedef struct vsm_sm4_stream {
+	ccsp_sm4_key key;
+	uint8_t reg[16]; /* CFB: the ciphertext block being built; OFB: the keystream block; MAC: the chaining value */
+	uint8_t buf[16]; /* ECB, MAC: the pending partial block; CFB: the keystream block */
+	size_t num;      /* ECB, MAC: bytes in buf; CFB, OFB: keystream bytes used (0: a new block starts) */
+	uint64_t total;  /* MAC: bytes so far (CBC-MAC needs at least one block) */
+} vsm_sm4_stream;
+
+/* SM4-GCM AuthEnc / AuthDec (vsm_stream.c). */
+typedef struct vsm_gcm_stream {
+	ccsp_sm4_gcm_ctx gcm;
+	uint64_t expect;  /* uiDataLength of the Init: what the Updates must add up to */
+	uint64_t done;    /* bytes the Updates gave so far */
+	uint8_t tag[16];  /* AuthDec: the tag Final checks */
+	uint8_t *held;    /* AuthDec: expect bytes of plaintext, withheld until Final has checked the tag */
+	uint64_t taken;   /* AuthDec: bytes of held Final has handed out */
+	int verified;     /* AuthDec: the tag matched */
+} vsm_gcm_stream;
 
 struct ccsp_vsm_session {
 	ccsp_vsm *vsm;
@@ -39,10 +67,16 @@ struct ccsp_vsm_session {
 	vsm_key_slot *keys; /* max_session_keys slots (secure memory) */
 	ccsp_sm2_key *ext_pub;    /* the last caller public key (ExternalVerify/Encrypt): its tables are reused */
 	uint8_t ext_pub_raw[64];
+	struct vsm_agreements *agreements; /* SM2 key agreements in progress (vsm_kex.c), NULL until the first */
 	vsm_stream_kind stream;
+	uint32_t stream_alg; /* VSM_STREAM_ENCRYPT, _DECRYPT: the SGD_SM4_* mode */
 	union {
 		ccsp_sm3_ctx sm3;
 		ccsp_hmac_sm3_ctx hmac;
+		ccsp_sm4_cbc_ctx cbc;
+		ccsp_sm4_ctr_ctx ctr;
+		vsm_sm4_stream sm4;
+		vsm_gcm_stream gcm;
 	} st;
 };
 
@@ -60,12 +94,27 @@ struct ccsp_vsm {
 	pthread_mutex_t token_lock;
 	uint8_t token_hash[32];
 	int token_set;
+	pthread_mutex_t lockout_lock;
+	vsm_lockout *lockout; /* max_index + 1 entries (vsm_lockout.c) */
+	_Atomic uint64_t auth_dec_held; /* bytes all AuthDec operations have reserved (<= CCSP_VSM_AUTH_DEC_TOTAL) */
+	vsm_file_area *files; /* the GM/T 0018 file area (vsm_file.c) */
 };
 
 #define VSM_STORAGE_KEY(v) ((v)->keys)
 #define VSM_AUDIT_KEY(v) ((v)->keys + 16)
 #define VSM_FILE_KEY(v) ((v)->keys + 48)
 #define VSM_KEYS_SIZE 64
+
+/* The file area (vsm_file.c): open DIR/files (created 0700) and index it, setting vsm->files (vsm_files_free
+ * releases it even when open fails); free (NULL-safe); delete every file (zeroisation). */
+ccsp_err vsm_files_open(ccsp_vsm *vsm);
+void vsm_files_free(ccsp_vsm *vsm);
+ccsp_err vsm_files_wipe(ccsp_vsm *vsm);
+
+/* Failed-password limits per key index (vsm_lockout.c). check: CCSP_ERR_LIMIT while the index is locked. */
+vsm_lockout *vsm_lockout_new(uint32_t max_index);
+ccsp_err vsm_lockout_check(ccsp_vsm *vsm, uint32_t index);
+void vsm_lockout_record(ccsp_vsm *vsm, uint32_t index, int ok);
 
 /* The session's key slot for handle; NULL when there is none. */
 vsm_key_slot *vsm_session_key(ccsp_vsm_session *s, uint64_t handle);
@@ -75,7 +124,16 @@ ccsp_err vsm_session_add_key(ccsp_vsm_session *s, const uint8_t *key, size_t len
 int vsm_session_has_right(const ccsp_vsm_session *s, uint32_t index);
 /* Wipe and reset the session's multi-part state. */
 void vsm_session_end_stream(ccsp_vsm_session *s);
+/* Wipe and free the buffer of an AuthDec in progress and return its reservation (vsm_stream.c). */
+void vsm_stream_free_held(ccsp_vsm_session *s);
+/* SM4 one-shot with a raw key: keylen 32 for XTS, 16 otherwise (vsm_sym.c). */
+ccsp_err vsm_sm4_crypt(const uint8_t *key, size_t keylen, uint32_t alg, int enc, const uint8_t *iv,
+                       const uint8_t *in, size_t len, uint8_t *out);
 /* Service guard: CCSP_ERR_MODULE_STATE unless operational. */
 ccsp_err vsm_ready(const ccsp_vsm *vsm);
+/* vsm_ready, a valid index and the session's access right to it (a refusal is audited). */
+ccsp_err vsm_require_right(ccsp_vsm_session *s, uint32_t index);
+/* Wipe and free the session's pending key agreements (vsm_kex.c). */
+void vsm_session_end_agreements(ccsp_vsm_session *s);
 
 #endif

@@ -24,6 +24,7 @@ static size_t rights_size(const ccsp_vsm *vsm)
 static void session_free(ccsp_vsm_session *s)
 {
 	vsm_session_end_stream(s);
+	vsm_session_end_agreements(s);
 	ccsp_sm2_key_free(s->ext_pub);
 	ccsp_secure_free(s->keys); /* wipes every session key */
 	free(s->rights);
@@ -178,7 +179,13 @@ ccsp_err ccsp_vsm_get_access_right(ccsp_vsm_session *s, uint32_t index, const ui
 		return ret;
 	if (index < 1 || index > s->vsm->lim.max_index)
 		return CCSP_ERR_ARG;
+	if (vsm_lockout_check(s->vsm, index) != CCSP_OK) {
+		ccsp_vsm_audit_event(s->vsm, "access.locked", "index=%u", index);
+		return CCSP_ERR_PASSWORD; /* not checked: the index is locked after repeated failures */
+	}
 	ret = ccsp_vsm_keystore_check_password(s->vsm->ks, index, pw, pwlen);
+	if (ret == CCSP_OK || ret == CCSP_ERR_PASSWORD)
+		vsm_lockout_record(s->vsm, index, ret == CCSP_OK);
 	if (ret == CCSP_OK) {
 		s->rights[index / 8] |= (uint8_t)(1u << (index % 8));
 		return CCSP_OK;
@@ -238,8 +245,10 @@ ccsp_err ccsp_vsm_key_destroy(ccsp_vsm_session *s, uint64_t handle)
 
 void vsm_session_end_stream(ccsp_vsm_session *s)
 {
+	vsm_stream_free_held(s);
 	ccsp_memzero(&s->st, sizeof s->st);
 	s->stream = VSM_STREAM_NONE;
+	s->stream_alg = 0;
 }
 
 ccsp_err ccsp_vsm_random(ccsp_vsm_session *s, uint8_t *out, size_t len)

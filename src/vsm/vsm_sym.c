@@ -51,23 +51,31 @@ static ccsp_err block_mode_crypt(const ccsp_sm4_key *k, uint32_t alg, int enc, c
 	}
 }
 
-static ccsp_err sym_crypt(ccsp_vsm_session *s, uint64_t handle, uint32_t alg, int enc, const uint8_t iv[16],
-                          const uint8_t *in, size_t len, uint8_t *out)
+ccsp_err vsm_sm4_crypt(const uint8_t *key, size_t keylen, uint32_t alg, int enc, const uint8_t *iv,
+                       const uint8_t *in, size_t len, uint8_t *out)
 {
-	const vsm_key_slot *slot;
 	ccsp_sm4_key k;
-	ccsp_err ret = session_key(s, handle, is_xts(alg) ? 256 : 128, &slot);
-	if (ret != CCSP_OK)
-		return ret;
 	if (alg != SGD_SM4_ECB && iv == NULL)
 		return CCSP_ERR_IV_LENGTH;
+	if (keylen != (is_xts(alg) ? CCSP_SM4_XTS_KEY_SIZE : CCSP_SM4_KEY_SIZE))
+		return CCSP_ERR_KEY_LENGTH;
 	if (is_xts(alg))
-		return enc ? ccsp_sm4_xts_encrypt(slot->key, iv, in, out, len) : ccsp_sm4_xts_decrypt(slot->key, iv, in, out, len);
-	ret = ccsp_sm4_set_key(&k, slot->key, 16);
+		return enc ? ccsp_sm4_xts_encrypt(key, iv, in, out, len) : ccsp_sm4_xts_decrypt(key, iv, in, out, len);
+	ccsp_err ret = ccsp_sm4_set_key(&k, key, keylen);
 	if (ret == CCSP_OK)
 		ret = block_mode_crypt(&k, alg, enc, iv, in, len, out);
 	ccsp_sm4_key_wipe(&k);
 	return ret;
+}
+
+static ccsp_err sym_crypt(ccsp_vsm_session *s, uint64_t handle, uint32_t alg, int enc, const uint8_t iv[16],
+                          const uint8_t *in, size_t len, uint8_t *out)
+{
+	const vsm_key_slot *slot;
+	ccsp_err ret = session_key(s, handle, is_xts(alg) ? 256 : 128, &slot);
+	if (ret != CCSP_OK)
+		return ret;
+	return vsm_sm4_crypt(slot->key, slot->bits / 8, alg, enc, iv, in, len, out);
 }
 
 ccsp_err ccsp_vsm_encrypt(ccsp_vsm_session *s, uint64_t handle, uint32_t alg, const uint8_t iv[16],

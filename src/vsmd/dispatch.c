@@ -31,6 +31,10 @@ static const op_entry ops[] = {
 	{CCSP_SDF_OP_GENERATE_KEY_WITH_KEK, SESSION, USER, vsmd_op_generate_key_with_kek, 0},
 	{CCSP_SDF_OP_IMPORT_KEY_WITH_KEK, SESSION, USER, vsmd_op_import_key_with_kek, 0},
 	{CCSP_SDF_OP_DESTROY_KEY, SESSION, USER, vsmd_op_destroy_key, 0},
+	{CCSP_SDF_OP_AGREEMENT_DATA, SESSION, USER, vsmd_op_agreement_data, 0},
+	{CCSP_SDF_OP_AGREEMENT_KEY, SESSION, USER, vsmd_op_agreement_key, 0},
+	{CCSP_SDF_OP_AGREEMENT_DATA_AND_KEY, SESSION, USER, vsmd_op_agreement_data_and_key, 0},
+	{CCSP_SDF_OP_EXCHANGE_ENVELOPE_ECC, SESSION, USER, vsmd_op_exchange_envelope, SDR_ENCDATAERR},
 	{CCSP_SDF_OP_EXTERNAL_VERIFY, SESSION, USER, vsmd_op_external_verify, 0},
 	{CCSP_SDF_OP_INTERNAL_SIGN, SESSION, USER, vsmd_op_internal_sign, 0},
 	{CCSP_SDF_OP_INTERNAL_VERIFY, SESSION, USER, vsmd_op_internal_verify, 0},
@@ -45,12 +49,36 @@ static const op_entry ops[] = {
 	{CCSP_SDF_OP_CALCULATE_MAC, SESSION, USER, vsmd_op_calculate_mac, 0},
 	{CCSP_SDF_OP_AUTH_ENC, SESSION, USER, vsmd_op_auth_enc, 0},
 	{CCSP_SDF_OP_AUTH_DEC, SESSION, USER, vsmd_op_auth_dec, 0},
+	{CCSP_SDF_OP_ENCRYPT_INIT, SESSION, USER, vsmd_op_encrypt_init, 0},
+	{CCSP_SDF_OP_ENCRYPT_UPDATE, SESSION, USER, vsmd_op_encrypt_update, 0},
+	{CCSP_SDF_OP_ENCRYPT_FINAL, SESSION, USER, vsmd_op_encrypt_final, 0},
+	{CCSP_SDF_OP_DECRYPT_INIT, SESSION, USER, vsmd_op_decrypt_init, 0},
+	{CCSP_SDF_OP_DECRYPT_UPDATE, SESSION, USER, vsmd_op_decrypt_update, 0},
+	{CCSP_SDF_OP_DECRYPT_FINAL, SESSION, USER, vsmd_op_decrypt_final, 0},
+	{CCSP_SDF_OP_MAC_INIT, SESSION, USER, vsmd_op_mac_init, 0},
+	{CCSP_SDF_OP_MAC_UPDATE, SESSION, USER, vsmd_op_mac_update, 0},
+	{CCSP_SDF_OP_MAC_FINAL, SESSION, USER, vsmd_op_mac_final, 0},
+	{CCSP_SDF_OP_AUTH_ENC_INIT, SESSION, USER, vsmd_op_auth_enc_init, 0},
+	{CCSP_SDF_OP_AUTH_ENC_UPDATE, SESSION, USER, vsmd_op_auth_enc_update, 0},
+	{CCSP_SDF_OP_AUTH_ENC_FINAL, SESSION, USER, vsmd_op_auth_enc_final, 0},
+	{CCSP_SDF_OP_AUTH_DEC_INIT, SESSION, USER, vsmd_op_auth_dec_init, 0},
+	{CCSP_SDF_OP_AUTH_DEC_UPDATE, SESSION, USER, vsmd_op_auth_dec_update, 0},
+	{CCSP_SDF_OP_AUTH_DEC_FINAL, SESSION, USER, vsmd_op_auth_dec_final, 0},
+	{CCSP_SDF_OP_EXTERNAL_KEY_ENCRYPT, SESSION, USER, vsmd_op_external_key_encrypt, 0},
+	{CCSP_SDF_OP_EXTERNAL_KEY_DECRYPT, SESSION, USER, vsmd_op_external_key_decrypt, 0},
+	{CCSP_SDF_OP_EXTERNAL_KEY_ENCRYPT_INIT, SESSION, USER, vsmd_op_external_key_encrypt_init, 0},
+	{CCSP_SDF_OP_EXTERNAL_KEY_DECRYPT_INIT, SESSION, USER, vsmd_op_external_key_decrypt_init, 0},
 	{CCSP_SDF_OP_HASH_INIT, SESSION, USER, vsmd_op_hash_init, 0},
 	{CCSP_SDF_OP_HASH_UPDATE, SESSION, USER, vsmd_op_hash_update, 0},
 	{CCSP_SDF_OP_HASH_FINAL, SESSION, USER, vsmd_op_hash_final, 0},
 	{CCSP_SDF_OP_HMAC_INIT, SESSION, USER, vsmd_op_hmac_init, 0},
 	{CCSP_SDF_OP_HMAC_UPDATE, SESSION, USER, vsmd_op_hmac_update, 0},
 	{CCSP_SDF_OP_HMAC_FINAL, SESSION, USER, vsmd_op_hmac_final, 0},
+	{CCSP_SDF_OP_EXTERNAL_KEY_HMAC_INIT, SESSION, USER, vsmd_op_external_key_hmac_init, 0},
+	{CCSP_SDF_OP_CREATE_FILE, SESSION, USER, vsmd_op_create_file, 0},
+	{CCSP_SDF_OP_READ_FILE, SESSION, USER, vsmd_op_read_file, 0},
+	{CCSP_SDF_OP_WRITE_FILE, SESSION, USER, vsmd_op_write_file, 0},
+	{CCSP_SDF_OP_DELETE_FILE, SESSION, USER, vsmd_op_delete_file, 0},
 	{CCSP_SDF_OP_ADMIN_KEYGEN, NO_SESSION, OFFICER, vsmd_op_admin_keygen, 0},
 	{CCSP_SDF_OP_ADMIN_KEYDEL, NO_SESSION, OFFICER, vsmd_op_admin_keydel, 0},
 	{CCSP_SDF_OP_ADMIN_KEYS, NO_SESSION, OFFICER, vsmd_op_admin_keys, 0},
@@ -86,6 +114,8 @@ uint32_t vsmd_dispatch(void *arg, uint64_t owner, int admin, const ccsp_sdf_head
 	} else {
 		ret = op->fn(&c);
 	}
+	if (ret != CCSP_OK && c.status != 0)
+		return c.status;
 	if (ret == CCSP_ERR_AUTH && op->auth_status != 0)
 		return op->auth_status;
 	return ccsp_sdf_status(ret);

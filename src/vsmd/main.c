@@ -2,15 +2,19 @@
 /*
  * vsmd — one virtual security module serving the SDF protocol.
  *   vsmd --init DIR [--listen ADDR:PORT]   create a standalone (dev-mode) VSM
- *   vsmd --dir DIR                         serve it in the foreground until SIGTERM / SIGINT
+ *   vsmd --dir DIR [--storage-key-fd N]    serve it in the foreground until SIGTERM / SIGINT; with
+ *                                          --storage-key-fd the 16-byte storage key is read from descriptor N
+ *                                          (chsmd's hand-over) instead of DIR's dev-mode key file
  * This file only wires the modules: config (src/common/config.h), the VSM (src/vsm/vsm.h), the request
  * handlers (dispatch.c) and the network layer (vsmd_net.h).
  */
+#include <errno.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <ccsp/mem.h>
 #include <ccsp/selftest.h>
@@ -86,6 +90,30 @@ static int load_limits(const ccsp_config *cfg, ccsp_vsm_limits *lim, vsmd_net_co
 	return 0;
 }
 
+/* The storage key on an inherited descriptor (how chsmd hands it over: never argv, environment or a plaintext
+ * file): exactly 16 bytes, then end of file. The descriptor is closed. */
+static int read_storage_key_fd(int fd, uint8_t key[CCSP_VSM_STORAGE_KEY_SIZE])
+{
+	uint8_t buf[CCSP_VSM_STORAGE_KEY_SIZE + 1];
+	size_t got = 0;
+	ssize_t r = 1;
+	while (got < sizeof buf && r != 0) {
+		r = read(fd, buf + got, sizeof buf - got);
+		if (r < 0 && errno != EINTR)
+			break;
+		if (r > 0)
+			got += (size_t)r;
+	}
+	close(fd);
+	int ok = r >= 0 && got == CCSP_VSM_STORAGE_KEY_SIZE;
+	if (ok)
+		memcpy(key, buf, CCSP_VSM_STORAGE_KEY_SIZE);
+	ccsp_memzero(buf, sizeof buf);
+	if (!ok)
+		fprintf(stderr, "vsmd: --storage-key-fd %d: expected exactly %d bytes\n", fd, CCSP_VSM_STORAGE_KEY_SIZE);
+	return ok ? 0 : -1;
+}
+
 static int read_storage_key(const char *path, uint8_t key[CCSP_VSM_STORAGE_KEY_SIZE])
 {
 	uint8_t *buf = NULL;
@@ -129,7 +157,7 @@ static int serve(ccsp_vsm *vsm, const vsmd_net_config *nc)
 	return ret == CCSP_OK ? 0 : 1;
 }
 
-static int run_dir(const char *dir)
+static int run_dir(const char *dir, int key_fd)
 {
 	char path[PATH_MAX], cert[PATH_MAX], key[PATH_MAX], sock[PATH_MAX], err[256] = "";
 	uint8_t skey[CCSP_VSM_STORAGE_KEY_SIZE];
@@ -156,7 +184,7 @@ static int run_dir(const char *dir)
 		fprintf(stderr, "vsmd: %s/" VSMD_CONF ": listen is required\n", dir);
 		goto out;
 	}
-	if (read_storage_key(path, skey) != 0)
+	if ((key_fd >= 0 ? read_storage_key_fd(key_fd, skey) : read_storage_key(path, skey)) != 0)
 		goto out;
 	ccsp_err ret = ccsp_vsm_open(dir, skey, &lim, &vsm);
 	ccsp_memzero(skey, sizeof skey);
@@ -173,14 +201,21 @@ out:
 
 static int usage(void)
 {
-	fprintf(stderr, "usage: vsmd --init DIR [--listen ADDR:PORT]\n       vsmd --dir DIR\n");
+	fprintf(stderr, "usage: vsmd --init DIR [--listen ADDR:PORT]\n       vsmd --dir DIR [--storage-key-fd N]\n");
 	return 2;
 }
 
 int main(int argc, char **argv)
 {
 	if (argc == 3 && strcmp(argv[1], "--dir") == 0)
-		return run_dir(argv[2]);
+		return run_dir(argv[2], -1);
+	if (argc == 5 && strcmp(argv[1], "--dir") == 0 && strcmp(argv[3], "--storage-key-fd") == 0) {
+		char *end;
+		long fd = strtol(argv[4], &end, 10);
+		if (*argv[4] == '\0' || *end != '\0' || fd < 3 || fd > 1023)
+			return usage();
+		return run_dir(argv[2], (int)fd);
+	}
 	if (argc == 3 && strcmp(argv[1], "--init") == 0)
 		return vsmd_init(argv[2], VSMD_DEFAULT_LISTEN);
 	if (argc == 5 && strcmp(argv[1], "--init") == 0 && strcmp(argv[3], "--listen") == 0)

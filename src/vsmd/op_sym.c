@@ -6,9 +6,6 @@
 
 #include "vsmd/ops.h"
 
-#define GCM_IV_MAX 64
-#define AAD_MAX (1u << 16)
-
 /* handle, alg, iv (16 bytes, or empty for ECB), data. */
 static ccsp_err get_sym_request(vsmd_op_ctx *c, uint64_t *handle, uint32_t *alg, const uint8_t **iv,
                                 const uint8_t **in, size_t *len)

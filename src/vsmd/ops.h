@@ -19,6 +19,7 @@ typedef struct vsmd_op_ctx {
 	ccsp_sdf_reader *r;
 	ccsp_sdf_writer *w;
 	uint64_t *session;     /* the response header's session id */
+	uint32_t status;       /* an SDR code the handler chose for its error over the standard mapping (0: none) */
 } vsmd_op_ctx;
 
 typedef ccsp_err (*vsmd_op_fn)(vsmd_op_ctx *c);
@@ -31,6 +32,10 @@ typedef ccsp_err (*vsmd_op_fn)(vsmd_op_ctx *c);
 	} while (0)
 /* Every field read, nothing left over. */
 #define OP_END(c) OP_GET(ccsp_sdf_reader_end((c)->r))
+
+/* Bounds of the SM4-GCM request fields (op_sym.c, op_stream.c). */
+#define GCM_IV_MAX 64
+#define AAD_MAX (1u << 16)
 
 /* Device and session (op_device.c) */
 ccsp_err vsmd_op_open_session(vsmd_op_ctx *c);
@@ -57,6 +62,11 @@ ccsp_err vsmd_op_import_key_with_isk(vsmd_op_ctx *c);
 ccsp_err vsmd_op_generate_key_with_kek(vsmd_op_ctx *c);
 ccsp_err vsmd_op_import_key_with_kek(vsmd_op_ctx *c);
 ccsp_err vsmd_op_destroy_key(vsmd_op_ctx *c);
+/* SM2 key agreement, digital-envelope exchange (op_kex.c) */
+ccsp_err vsmd_op_agreement_data(vsmd_op_ctx *c);
+ccsp_err vsmd_op_agreement_key(vsmd_op_ctx *c);
+ccsp_err vsmd_op_agreement_data_and_key(vsmd_op_ctx *c);
+ccsp_err vsmd_op_exchange_envelope(vsmd_op_ctx *c);
 /* Symmetric, hash, HMAC (op_sym.c) */
 ccsp_err vsmd_op_encrypt(vsmd_op_ctx *c);
 ccsp_err vsmd_op_decrypt(vsmd_op_ctx *c);
@@ -69,6 +79,32 @@ ccsp_err vsmd_op_hash_final(vsmd_op_ctx *c);
 ccsp_err vsmd_op_hmac_init(vsmd_op_ctx *c);
 ccsp_err vsmd_op_hmac_update(vsmd_op_ctx *c);
 ccsp_err vsmd_op_hmac_final(vsmd_op_ctx *c);
+/* Multi-part symmetric operations and the external-key functions of 6.8 (op_stream.c) */
+ccsp_err vsmd_op_encrypt_init(vsmd_op_ctx *c);
+ccsp_err vsmd_op_encrypt_update(vsmd_op_ctx *c);
+ccsp_err vsmd_op_encrypt_final(vsmd_op_ctx *c);
+ccsp_err vsmd_op_decrypt_init(vsmd_op_ctx *c);
+ccsp_err vsmd_op_decrypt_update(vsmd_op_ctx *c);
+ccsp_err vsmd_op_decrypt_final(vsmd_op_ctx *c);
+ccsp_err vsmd_op_mac_init(vsmd_op_ctx *c);
+ccsp_err vsmd_op_mac_update(vsmd_op_ctx *c);
+ccsp_err vsmd_op_mac_final(vsmd_op_ctx *c);
+ccsp_err vsmd_op_auth_enc_init(vsmd_op_ctx *c);
+ccsp_err vsmd_op_auth_enc_update(vsmd_op_ctx *c);
+ccsp_err vsmd_op_auth_enc_final(vsmd_op_ctx *c);
+ccsp_err vsmd_op_auth_dec_init(vsmd_op_ctx *c);
+ccsp_err vsmd_op_auth_dec_update(vsmd_op_ctx *c);
+ccsp_err vsmd_op_auth_dec_final(vsmd_op_ctx *c);
+ccsp_err vsmd_op_external_key_encrypt(vsmd_op_ctx *c);
+ccsp_err vsmd_op_external_key_decrypt(vsmd_op_ctx *c);
+ccsp_err vsmd_op_external_key_encrypt_init(vsmd_op_ctx *c);
+ccsp_err vsmd_op_external_key_decrypt_init(vsmd_op_ctx *c);
+ccsp_err vsmd_op_external_key_hmac_init(vsmd_op_ctx *c);
+/* Files (op_file.c) */
+ccsp_err vsmd_op_create_file(vsmd_op_ctx *c);
+ccsp_err vsmd_op_read_file(vsmd_op_ctx *c);
+ccsp_err vsmd_op_write_file(vsmd_op_ctx *c);
+ccsp_err vsmd_op_delete_file(vsmd_op_ctx *c);
 /* Crypto officer, admin socket only (op_admin.c) */
 ccsp_err vsmd_op_admin_keygen(vsmd_op_ctx *c);
 ccsp_err vsmd_op_admin_keydel(vsmd_op_ctx *c);

@@ -15,12 +15,17 @@ cleanup() { for p in $PIDS; do kill -9 "$p" 2>/dev/null; done; }
 trap cleanup EXIT
 
 # start_vsmd DIR: start vsmd on DIR (port 0), wait for its listening line, point DIR/sdf.conf at the port.
+# With KEY_FILE set, the storage key is handed over on descriptor 3 (--storage-key-fd), as chsmd does.
 start_vsmd() {
-	"$VSMD" --dir "$1" >"$1/vsmd.out" 2>&1 &
+	if [ -n "${KEY_FILE:-}" ]; then
+		"$VSMD" --dir "$1" --storage-key-fd 3 3<"$KEY_FILE" >"$1/vsmd.out" 2>&1 &
+	else
+		"$VSMD" --dir "$1" >"$1/vsmd.out" 2>&1 &
+	fi
 	VSMD_PID=$!
 	PIDS="$PIDS $VSMD_PID"
 	i=0
-	while [ $i -lt 100 ] && ! grep -q 'listening on port' "$1/vsmd.out"; do
+	while [ $i -lt 600 ] && ! grep -q "listening on port" "$1/vsmd.out" && kill -0 "$VSMD_PID" 2>/dev/null; do
 		sleep 0.1
 		i=$((i + 1))
 	done
@@ -36,7 +41,7 @@ start_vsmd() {
 stop_vsmd() {
 	kill -TERM "$VSMD_PID"
 	i=0
-	while [ $i -lt 100 ] && kill -0 "$VSMD_PID" 2>/dev/null; do
+	while [ $i -lt 300 ] && kill -0 "$VSMD_PID" 2>/dev/null; do
 		sleep 0.1
 		i=$((i + 1))
 	done
@@ -63,6 +68,7 @@ for kind in --sign --enc --kek; do
 		check "keygen $kind" "$CCSP" vsm keygen --dir "$A" --index 1 $kind --password-file "$T/pw"
 	fi
 done
+check "keygen --enc at index 2 (the second party of key agreement)" "$CCSP" vsm keygen --dir "$A" --index 2 --enc --password-file "$T/pw"
 check "keygen on B" "$CCSP" vsm keygen --dir "$B" --index 1 --sign --password-file "$T/pw"
 
 start_vsmd "$A" || finish
@@ -77,8 +83,15 @@ for suite in "$BIN"/sdf_conformance*; do
 	[ $rc -eq 0 ] || cat "$T/$name.out"
 done
 
+# B runs with its storage key handed over on a descriptor; its dev-mode key file is gone.
+mv "$B/storage.key" "$T/b.key"
+"$VSMD" --dir "$B" >"$T/nokey.out" 2>&1
+check "without its storage key B refuses to start" [ $? -ne 0 ] && grep -q 'storage key' "$T/nokey.out"
+head -c 15 "$T/b.key" >"$T/short.key"
+"$VSMD" --dir "$B" --storage-key-fd 3 3<"$T/short.key" >"$T/short.out" 2>&1
+check "a 15-byte key on the descriptor is refused" [ $? -ne 0 ] && grep -q 'exactly 16 bytes' "$T/short.out"
+KEY_FILE=$T/b.key start_vsmd "$B" || finish
 # Isolation: A's client config (A's CA and token) against B: B refuses the token.
-start_vsmd "$B" || finish
 pb=$(sed -n 's/^address = //p' "$B/sdf.conf")
 sed "s/^address = .*/address = $pb/" "$A/sdf.conf" >"$T/a-to-b.conf"
 sed -i "s|^ca_file = .*|ca_file = $B/tls-cert.pem|" "$T/a-to-b.conf"

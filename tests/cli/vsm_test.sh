@@ -195,7 +195,7 @@ check "audit-verify after all this" q "$CCSP" vsm audit-verify --dir "$D"
 "$VSMD" --dir "$D" >"$T/vsmd.log" 2>&1 &
 VSMD_PID=$!
 i=0
-while [ ! -S "$D/admin.sock" ] && [ $i -lt 50 ] && kill -0 "$VSMD_PID" 2>/dev/null; do
+while [ ! -S "$D/admin.sock" ] && [ $i -lt 300 ] && kill -0 "$VSMD_PID" 2>/dev/null; do
 	sleep 0.2
 	i=$((i + 1))
 done
@@ -234,7 +234,7 @@ check "online: only those (no vsm.start: the CLI did not open the VSM itself)" \
 check "online: audit-verify while vsmd runs" q "$CCSP" vsm audit-verify --dir "$D"
 kill -TERM "$VSMD_PID"
 i=0
-while kill -0 "$VSMD_PID" 2>/dev/null && [ $i -lt 50 ]; do
+while kill -0 "$VSMD_PID" 2>/dev/null && [ $i -lt 300 ]; do
 	sleep 0.2
 	i=$((i + 1))
 done

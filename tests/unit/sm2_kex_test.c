@@ -160,6 +160,36 @@ static void test_mismatch(void **state)
 	ccsp_sm2_key_free(b);
 }
 
+/* The peer given after the start (GM/T 0018's sponsor): the standard example's key, with either timing. */
+static void test_deferred_peer(void **state)
+{
+	(void)state;
+	ccsp_sm2_key *a = key_from_hex(EX_DA), *b = key_from_hex(EX_DB), *empty = ccsp_sm2_key_new();
+	uint8_t ra[32], rb[32], pa[65], pb[65], ka[16], kb[16], sa[32], sb[32];
+	hex2bin(EX_RA, ra, 32);
+	hex2bin(EX_RB, rb, 32);
+	const ccsp_sm2_impl *impl = ccsp_sm2_impl_get();
+	ccsp_sm2_kex *xa = ccsp_sm2_kex_new(), *xb = ccsp_sm2_kex_new();
+	assert_ok(ccsp_sm2_kex_start_with_r(impl, xa, 1, a, NULL, 0, NULL, NULL, 0, ra, pa));
+	assert_hex_equal(EX_RA_POINT, pa, 65);
+	assert_ok(ccsp_sm2_kex_start_with_r(impl, xb, 0, b, NULL, 0, a, NULL, 0, rb, pb));
+	assert_ok(ccsp_sm2_kex_compute_impl(impl, xb, pa, 65, kb, 16, sb));
+	assert_ccsp(CCSP_ERR_STATE, ccsp_sm2_kex_compute(xa, pb, 65, ka, 16, sa)); /* no peer yet */
+	assert_ccsp(CCSP_ERR_ARG, ccsp_sm2_kex_set_peer(xa, NULL, NULL, 0));
+	assert_ccsp(CCSP_ERR_KEY, ccsp_sm2_kex_set_peer(xa, empty, NULL, 0));
+	assert_ok(ccsp_sm2_kex_set_peer(xa, b, NULL, 0));
+	assert_ok(ccsp_sm2_kex_compute_impl(impl, xa, pb, 65, ka, 16, sa));
+	assert_hex_equal(EX_K, ka, 16);
+	assert_hex_equal(EX_K, kb, 16);
+	assert_ok(ccsp_sm2_kex_confirm(xa, sb));
+	assert_ok(ccsp_sm2_kex_confirm(xb, sa));
+	ccsp_sm2_kex_free(xa);
+	ccsp_sm2_kex_free(xb);
+	ccsp_sm2_key_free(a);
+	ccsp_sm2_key_free(b);
+	ccsp_sm2_key_free(empty);
+}
+
 static void test_errors(void **state)
 {
 	(void)state;
@@ -174,9 +204,11 @@ static void test_errors(void **state)
 	/* keys: self needs a private key, peer a public key */
 	assert_ccsp(CCSP_ERR_KEY, ccsp_sm2_kex_start(x, 1, b_pub, NULL, 0, a, NULL, 0, r));
 	assert_ccsp(CCSP_ERR_KEY, ccsp_sm2_kex_start(x, 1, a, NULL, 0, empty, NULL, 0, r));
-	assert_ccsp(CCSP_ERR_ARG, ccsp_sm2_kex_start(x, 1, a, NULL, 0, NULL, NULL, 0, r));
+	assert_ccsp(CCSP_ERR_ARG, ccsp_sm2_kex_start(x, 1, NULL, NULL, 0, b_pub, NULL, 0, r));
+	assert_ccsp(CCSP_ERR_STATE, ccsp_sm2_kex_set_peer(x, b_pub, NULL, 0)); /* not started */
 	assert_ok(ccsp_sm2_kex_start(x, 1, a, NULL, 0, b_pub, NULL, 0, r));
 	assert_ccsp(CCSP_ERR_STATE, ccsp_sm2_kex_start(x, 1, a, NULL, 0, b_pub, NULL, 0, r));
+	assert_ccsp(CCSP_ERR_STATE, ccsp_sm2_kex_set_peer(x, b_pub, NULL, 0)); /* the peer is given once */
 	/* bad peer points: off the curve, infinity, bad encoding */
 	uint8_t bad[65];
 	memcpy(bad, pb, 65);
@@ -202,6 +234,7 @@ int main(void)
 	        cmocka_unit_test(test_standard_example),
 	        cmocka_unit_test(test_agreement),
 	        cmocka_unit_test(test_mismatch),
+	        cmocka_unit_test(test_deferred_peer),
 	        cmocka_unit_test(test_errors),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* SM2 key exchange (GB/T 32918.3-2016 clause 6.1), both roles, optional confirmation. */
+/* SM2 key exchange (GB/T 32918.3-2016 clause 6.1), both roles, optional confirmation. The peer may be given
+ * after the ephemeral point (GM/T 0018's sponsor sends RA before it knows the responder). */
 #include <string.h>
 
 #include <ccsp/mem.h>
@@ -13,6 +14,7 @@ enum { KEX_NEW, KEX_STARTED, KEX_DONE };
 struct ccsp_sm2_kex {
 	int state;
 	int initiator;
+	int has_peer;            /* z_peer and peer_xy are set */
 	uint64_t t[4];           /* t = (d + x_bar r) mod n (A5 / B4); r itself is not kept */
 	uint8_t r_self[64];      /* own ephemeral point x || y */
 	uint8_t z_self[32], z_peer[32];
@@ -41,6 +43,16 @@ static void x_bar(uint64_t r[4], const uint8_t x[32])
 	r[3] = 0;
 }
 
+/* Z of the peer and its static key: all the exchange needs of the peer before its ephemeral point. */
+static ccsp_err set_peer(ccsp_sm2_kex *kex, const ccsp_sm2_key *peer, const uint8_t *peer_id, size_t peer_idlen)
+{
+	CCSP_ENSURE(peer->has_public, CCSP_ERR_KEY);
+	CCSP_GUARD(ccsp_sm2_compute_z(peer, peer_id, peer_idlen, kex->z_peer));
+	memcpy(kex->peer_xy, peer->pub_xy, 64);
+	kex->has_peer = 1;
+	return CCSP_OK;
+}
+
 ccsp_err ccsp_sm2_kex_start_with_r(const ccsp_sm2_impl *impl, ccsp_sm2_kex *kex, int initiator,
                                    const ccsp_sm2_key *self, const uint8_t *self_id, size_t self_idlen,
                                    const ccsp_sm2_key *peer, const uint8_t *peer_id, size_t peer_idlen,
@@ -49,9 +61,9 @@ ccsp_err ccsp_sm2_kex_start_with_r(const ccsp_sm2_impl *impl, ccsp_sm2_kex *kex,
 	ccsp_sm2_apoint rp;
 	uint64_t rv[4], xb[4], t[4];
 	ccsp_err ret;
-	CCSP_ENSURE(kex != NULL && self != NULL && peer != NULL && r != NULL && r_self != NULL, CCSP_ERR_ARG);
+	CCSP_ENSURE(kex != NULL && self != NULL && r != NULL && r_self != NULL, CCSP_ERR_ARG);
 	CCSP_ENSURE(kex->state == KEX_NEW, CCSP_ERR_STATE);
-	CCSP_ENSURE(self->has_private && peer->has_public, CCSP_ERR_KEY);
+	CCSP_ENSURE(self->has_private && (peer == NULL || peer->has_public), CCSP_ERR_KEY);
 	ccsp_sm2_limbs_from_bytes(rv, r);
 	uint64_t ok = ~ccsp_sm2_fe_is_zero(rv) & ccsp_sm2_limbs_lt(rv, ccsp_sm2_n);
 	ct_declassify(&ok, sizeof ok);
@@ -60,14 +72,14 @@ ccsp_err ccsp_sm2_kex_start_with_r(const ccsp_sm2_impl *impl, ccsp_sm2_kex *kex,
 		goto out;
 	}
 	CCSP_CHECK(ccsp_sm2_compute_z(self, self_id, self_idlen, kex->z_self));
-	CCSP_CHECK(ccsp_sm2_compute_z(peer, peer_id, peer_idlen, kex->z_peer));
+	if (peer != NULL)
+		CCSP_CHECK(set_peer(kex, peer, peer_id, peer_idlen));
 	impl->mul_base(&rp, rv); /* A2 / B2: R = r G */
 	ccsp_sm2_point_encode(impl, kex->r_self, &rp);
 	x_bar(xb, kex->r_self);
 	ccsp_sm2_sc_to_mont(t, xb);
 	ccsp_sm2_sc_mont_mul(t, t, rv);     /* x_bar r */
 	ccsp_sm2_sc_add(kex->t, t, self->d); /* d + x_bar r */
-	memcpy(kex->peer_xy, peer->pub_xy, 64);
 	kex->initiator = initiator != 0;
 	kex->state = KEX_STARTED;
 	r_self[0] = 0x04;
@@ -96,6 +108,14 @@ out:
 	ccsp_memzero(rv, sizeof rv);
 	ccsp_memzero(r, sizeof r);
 	return ret;
+}
+
+ccsp_err ccsp_sm2_kex_set_peer(ccsp_sm2_kex *kex, const ccsp_sm2_key *peer, const uint8_t *peer_id, size_t peer_idlen)
+{
+	CCSP_GUARD(ccsp_module_ready());
+	CCSP_ENSURE(kex != NULL && peer != NULL, CCSP_ERR_ARG);
+	CCSP_ENSURE(kex->state == KEX_STARTED && !kex->has_peer, CCSP_ERR_STATE);
+	return set_peer(kex, peer, peer_id, peer_idlen);
 }
 
 /* Hash(tag || yU || Hash(xU || ZA || ZB || x1 || y1 || x2 || y2)) (clause 6.1 A9, A10, B8, B10) */
@@ -158,7 +178,7 @@ ccsp_err ccsp_sm2_kex_compute_impl(const ccsp_sm2_impl *impl, ccsp_sm2_kex *kex,
 	uint8_t rpeer_xy[64], uxy[64], kdf_in[128];
 	ccsp_err ret;
 	CCSP_ENSURE(kex != NULL && r_peer != NULL && key_out != NULL && klen >= 1, CCSP_ERR_ARG);
-	CCSP_ENSURE(kex->state == KEX_STARTED, CCSP_ERR_STATE);
+	CCSP_ENSURE(kex->state == KEX_STARTED && kex->has_peer, CCSP_ERR_STATE);
 	/* A6 / B3: the peer's ephemeral point must be on the curve */
 	CCSP_GUARD(ccsp_sm2_point_decode(impl, &rpeer, r_peer, r_peer_len));
 	CCSP_GUARD(ccsp_sm2_point_decode(impl, &ppeer, kex->peer_xy, 64));
