@@ -34,6 +34,13 @@ LONG sdf_call(HANDLE hSession, uint16_t opcode, ccsp_sdf_writer *w, sdf_resp *re
 	return SDR_OK;
 }
 
+LONG sdf_call_empty(HANDLE hSession, uint16_t opcode, ccsp_sdf_writer *w)
+{
+	sdf_resp resp;
+	LONG rv = sdf_call(hSession, opcode, w, &resp);
+	return sdf_resp_done(&resp, rv);
+}
+
 void sdf_resp_free(sdf_resp *resp)
 {
 	if (resp->body != NULL) {

@@ -26,13 +26,6 @@ static LONG file_req(ccsp_sdf_writer *w, const BYTE *name, ULONG namelen)
 	return rv;
 }
 
-static LONG simple_call(HANDLE hS, uint16_t op, ccsp_sdf_writer *w)
-{
-	sdf_resp resp;
-	LONG rv = sdf_call(hS, op, w, &resp);
-	return sdf_resp_done(&resp, rv);
-}
-
 LONG SDF_CreateFile(HANDLE hSessionHandle, BYTE *pucFileName, ULONG uiNameLen, ULONG uiFileSize)
 {
 	ccsp_sdf_writer w;
@@ -42,7 +35,7 @@ LONG SDF_CreateFile(HANDLE hSessionHandle, BYTE *pucFileName, ULONG uiNameLen, U
 	if (rv != SDR_OK)
 		return rv;
 	ccsp_sdf_put_u32(&w, CCSP_SDF_T_LENGTH, uiFileSize);
-	return simple_call(hSessionHandle, CCSP_SDF_OP_CREATE_FILE, &w);
+	return sdf_call_empty(hSessionHandle, CCSP_SDF_OP_CREATE_FILE, &w);
 }
 
 /* One frame: up to want bytes at offset into out; *got bytes read. */
@@ -109,7 +102,7 @@ LONG SDF_WriteFile(HANDLE hSessionHandle, BYTE *pucFileName, ULONG uiNameLen, UL
 			return rv;
 		ccsp_sdf_put_u32(&w, CCSP_SDF_T_OFFSET, (uint32_t)(uiOffset + start));
 		ccsp_sdf_put_bytes(&w, CCSP_SDF_T_DATA, end == 0 ? NULL : pucBuffer + start, end - start);
-		rv = simple_call(hSessionHandle, CCSP_SDF_OP_WRITE_FILE, &w);
+		rv = sdf_call_empty(hSessionHandle, CCSP_SDF_OP_WRITE_FILE, &w);
 		if (rv != SDR_OK || start == 0)
 			return rv;
 		end = start;
@@ -125,5 +118,5 @@ LONG SDF_DeleteFile(HANDLE hSessionHandle, BYTE *pucFileName, ULONG uiNameLen)
 		rv = file_req(&w, pucFileName, uiNameLen);
 	if (rv != SDR_OK)
 		return rv;
-	return simple_call(hSessionHandle, CCSP_SDF_OP_DELETE_FILE, &w);
+	return sdf_call_empty(hSessionHandle, CCSP_SDF_OP_DELETE_FILE, &w);
 }

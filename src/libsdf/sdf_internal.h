@@ -37,6 +37,8 @@ LONG sdf_call(HANDLE hSession, uint16_t opcode, ccsp_sdf_writer *w, sdf_resp *re
  * (wiping it). Use after reading the fields. */
 LONG sdf_resp_done(sdf_resp *resp, LONG status);
 void sdf_resp_free(sdf_resp *resp);
+/* sdf_call for operations whose response has no fields. */
+LONG sdf_call_empty(HANDLE hSession, uint16_t opcode, ccsp_sdf_writer *w);
 /* Read a public-key field (x||y) into pub / a nonzero handle field (CCSP_SDF_T_HANDLE) into *ph (sdf_ecc.c).
  * SDR_OK, else SDR_COMMFAIL. */
 LONG sdf_read_pub(sdf_resp *resp, uint16_t tag, ECCrefPublicKey *pub);

@@ -26,13 +26,6 @@ static LONG read_upto(sdf_resp *resp, uint16_t tag, BYTE *out, size_t cap, size_
 	return SDR_OK;
 }
 
-static LONG simple_call(HANDLE hS, uint16_t op, ccsp_sdf_writer *w)
-{
-	sdf_resp resp;
-	LONG rv = sdf_call(hS, op, w, &resp);
-	return sdf_resp_done(&resp, rv);
-}
-
 /* Init with a session key: handle, alg, iv. */
 static LONG key_init(HANDLE hS, uint16_t op, HANDLE hKey, ULONG alg, const BYTE *iv, ULONG ivlen)
 {
@@ -45,7 +38,7 @@ static LONG key_init(HANDLE hS, uint16_t op, HANDLE hKey, ULONG alg, const BYTE 
 	ccsp_sdf_put_u64(&w, CCSP_SDF_T_HANDLE, SDF_U64_OF(hKey));
 	ccsp_sdf_put_u32(&w, CCSP_SDF_T_ALG, alg);
 	ccsp_sdf_put_bytes(&w, CCSP_SDF_T_IV, iv, ivlen);
-	return simple_call(hS, op, &w);
+	return sdf_call_empty(hS, op, &w);
 }
 
 /* Update in frames of at most CCSP_SDF_MAX_DATA bytes. With out (NULL for the MAC, whose Update answers nothing)
@@ -189,7 +182,7 @@ static LONG auth_init(HANDLE hS, uint16_t op, HANDLE hKey, ULONG alg, const BYTE
 	if (op == CCSP_SDF_OP_AUTH_DEC_INIT)
 		ccsp_sdf_put_bytes(&w, CCSP_SDF_T_TAG, tag, taglen);
 	ccsp_sdf_put_u32(&w, CCSP_SDF_T_LENGTH, total);
-	return simple_call(hS, op, &w);
+	return sdf_call_empty(hS, op, &w);
 }
 
 LONG SDF_AuthEncInit(HANDLE hSessionHandle, HANDLE hKeyHandle, ULONG uiAlgID, BYTE *pucStartVar,
@@ -348,7 +341,7 @@ static LONG ext_init(HANDLE hS, uint16_t op, ULONG alg, const BYTE *key, ULONG k
 	ccsp_sdf_put_u32(&w, CCSP_SDF_T_ALG, alg);
 	ccsp_sdf_put_bytes(&w, CCSP_SDF_T_KEY, key, keylen);
 	ccsp_sdf_put_bytes(&w, CCSP_SDF_T_IV, iv, ivlen);
-	return simple_call(hS, op, &w);
+	return sdf_call_empty(hS, op, &w);
 }
 
 LONG SDF_ExternalKeyEncrypt(HANDLE hSessionHandle, ULONG uiAlgID, BYTE *pucKey, ULONG uiKeyLength, BYTE *pucIV,
@@ -391,5 +384,5 @@ LONG SDF_ExternalKeyHMACInit(HANDLE hSessionHandle, ULONG uiAlgID, BYTE *pucKey,
 		return rv;
 	ccsp_sdf_put_u32(&w, CCSP_SDF_T_ALG, uiAlgID);
 	ccsp_sdf_put_bytes(&w, CCSP_SDF_T_KEY, pucKey, uiKeyLength);
-	return simple_call(hSessionHandle, CCSP_SDF_OP_EXTERNAL_KEY_HMAC_INIT, &w);
+	return sdf_call_empty(hSessionHandle, CCSP_SDF_OP_EXTERNAL_KEY_HMAC_INIT, &w);
 }

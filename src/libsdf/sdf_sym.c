@@ -117,13 +117,6 @@ LONG SDF_AuthDec(HANDLE hSessionHandle, HANDLE hKeyHandle, ULONG uiAlgID, BYTE *
 
 /* ---- hash and HMAC ---- */
 
-static LONG simple_call(HANDLE hS, uint16_t op, ccsp_sdf_writer *w)
-{
-	sdf_resp resp;
-	LONG rv = sdf_call(hS, op, w, &resp);
-	return sdf_resp_done(&resp, rv);
-}
-
 /* Update calls: split into frames of at most CCSP_SDF_MAX_DATA bytes. */
 static LONG update_call(HANDLE hS, uint16_t op, const BYTE *data, ULONG len)
 {
@@ -137,7 +130,7 @@ static LONG update_call(HANDLE hS, uint16_t op, const BYTE *data, ULONG len)
 		if (rv != SDR_OK)
 			return rv;
 		ccsp_sdf_put_bytes(&w, CCSP_SDF_T_DATA, data + off, n);
-		rv = simple_call(hS, op, &w);
+		rv = sdf_call_empty(hS, op, &w);
 		if (rv != SDR_OK)
 			return rv;
 		off += n;
@@ -178,7 +171,7 @@ LONG SDF_HashInit(HANDLE hSessionHandle, ULONG uiAlgID, ECCrefPublicKey *pucPubl
 		ccsp_sdf_put_bytes(&w, CCSP_SDF_T_PUBLIC, pub, sizeof pub);
 		ccsp_sdf_put_bytes(&w, CCSP_SDF_T_ID, pucID, uiIDLength);
 	}
-	return simple_call(hSessionHandle, CCSP_SDF_OP_HASH_INIT, &w);
+	return sdf_call_empty(hSessionHandle, CCSP_SDF_OP_HASH_INIT, &w);
 }
 
 LONG SDF_HashUpdate(HANDLE hSessionHandle, BYTE *pucData, ULONG uiDataLength)
@@ -199,7 +192,7 @@ LONG SDF_HMACInit(HANDLE hSessionHandle, HANDLE hKeyHandle, ULONG uiAlgID)
 		return rv;
 	ccsp_sdf_put_u64(&w, CCSP_SDF_T_HANDLE, SDF_U64_OF(hKeyHandle));
 	ccsp_sdf_put_u32(&w, CCSP_SDF_T_ALG, uiAlgID);
-	return simple_call(hSessionHandle, CCSP_SDF_OP_HMAC_INIT, &w);
+	return sdf_call_empty(hSessionHandle, CCSP_SDF_OP_HMAC_INIT, &w);
 }
 
 LONG SDF_HMACUpdate(HANDLE hSessionHandle, BYTE *pucData, ULONG uiDataLength)

@@ -19,6 +19,8 @@
 
 #include <ccsp/sdf.h>
 
+#include "sdf_oracle.h"
+
 #define IDX_S 1 /* sponsor */
 #define IDX_R 2 /* responder */
 static const char PW[] = "password-1";
@@ -233,50 +235,6 @@ static void test_pending_bound(void **state)
 	assert_true(same_key(ks, kr, 128));
 }
 
-/* DER SM2Cipher (GM/T 0009) from an ECCCipher, for OpenSSL (as in sdf_conformance.c). */
-static size_t der_len(unsigned char *p, size_t n)
-{
-	if (n < 128) {
-		p[0] = (unsigned char)n;
-		return 1;
-	}
-	p[0] = 0x82, p[1] = (unsigned char)(n >> 8), p[2] = (unsigned char)n;
-	return 3;
-}
-
-static size_t der_int(unsigned char *p, const unsigned char *v)
-{
-	size_t i = 0;
-	while (i < 31 && v[i] == 0)
-		i++;
-	size_t n = 32 - i, pad = v[i] & 0x80 ? 1 : 0, o = 0;
-	p[o++] = 2;
-	o += der_len(p + o, n + pad);
-	if (pad)
-		p[o++] = 0;
-	memcpy(p + o, v + i, n);
-	return o + n;
-}
-
-static size_t cipher_der(const ECCCipher *c, unsigned char *out)
-{
-	unsigned char body[4096];
-	size_t o = der_int(body, c->x + 32);
-	o += der_int(body + o, c->y + 32);
-	body[o++] = 4;
-	o += der_len(body + o, 32);
-	memcpy(body + o, c->M, 32);
-	o += 32;
-	body[o++] = 4;
-	o += der_len(body + o, c->L);
-	memcpy(body + o, c->C, c->L);
-	o += c->L;
-	out[0] = 0x30;
-	size_t h = 1 + der_len(out + 1, o);
-	memcpy(out + h, body, o);
-	return h + o;
-}
-
 static void test_envelope_openssl(void **state)
 {
 	(void)state;
@@ -299,7 +257,7 @@ static void test_envelope_openssl(void **state)
 	assert_int_equal(SDF_ExchangeDigitEnvelopeBaseOnECC(sponsor, IDX_S, SGD_SM2_3, &pub, in, env), SDR_OK);
 	assert_int_equal(env->L, n);
 	assert_memory_not_equal(env->C, in->C, n);
-	derlen = cipher_der(env, der);
+	derlen = oracle_cipher_der(env, der);
 	EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new(key, NULL);
 	assert_int_equal(EVP_PKEY_decrypt_init(ctx), 1);
 	assert_int_equal(EVP_PKEY_decrypt(ctx, out, &outlen, der, derlen), 1);
