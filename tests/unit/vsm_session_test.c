@@ -4,7 +4,10 @@
  * password lockout, session keys wiped and unreachable after close, the error state, reset.
  */
 #include <ftw.h>
+#include <signal.h>
 #include <stdio.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -174,6 +177,31 @@ static void test_wrong_storage_key_refused(void **state)
 	assert_null(v);
 }
 
+/* A module that cannot audit stops serving: an audit write that fails (here: the file-size limit) puts the VSM in
+ * the error state, where every service answers CCSP_ERR_MODULE_STATE (SDR_HARDFAIL on the wire). */
+static void test_error_state(void **state)
+{
+	fx *f = *state;
+	uint64_t a, b;
+	ccsp_vsm_session *s;
+	char path[96];
+	struct stat st;
+	struct rlimit old, lim;
+	assert_ok(ccsp_vsm_session_open(f->vsm, 1, &a));
+	snprintf(path, sizeof path, "%s/audit.log", f->dir);
+	assert_int_equal(stat(path, &st), 0);
+	signal(SIGXFSZ, SIG_IGN);
+	assert_int_equal(getrlimit(RLIMIT_FSIZE, &old), 0);
+	lim = old;
+	lim.rlim_cur = (rlim_t)st.st_size;
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
+	ccsp_vsm_audit_event(f->vsm, "test.event", "cannot be written");
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &old), 0);
+	assert_int_equal(ccsp_vsm_get_state(f->vsm), CCSP_VSM_STATE_ERROR);
+	assert_ccsp(CCSP_ERR_MODULE_STATE, ccsp_vsm_session_acquire(f->vsm, 1, a, &s));
+	assert_ccsp(CCSP_ERR_MODULE_STATE, ccsp_vsm_session_open(f->vsm, 1, &b));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -183,6 +211,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_password_lockout, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reset_wipes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_wrong_storage_key_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_error_state, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
