@@ -63,16 +63,17 @@ static ccsp_err make_tls(const char *dir, const char *host)
 	return ccsp_selfcert_create(cert, key, "ccsp vsm", alt, 825);
 }
 
-static ccsp_err make_configs(const char *dir, const char *listen, const char *host)
+/* managed: the storage key comes from chsmd on a descriptor, so vsmd.conf names no key file. */
+static ccsp_err make_configs(const char *dir, const char *listen, const char *host, int managed)
 {
 	char text[3 * PATH_MAX], absdir[PATH_MAX];
 	if (realpath(dir, absdir) == NULL)
 		return CCSP_ERR_IO;
 	snprintf(text, sizeof text,
 	         "# vsmd configuration (docs/operations.md lists every option)\n"
-	         "listen = %s\ncert_file = tls-cert.pem\nkey_file = tls-key.pem\nstorage_key_file = " VSMD_STORAGE_KEY "\n"
+	         "listen = %s\ncert_file = tls-cert.pem\nkey_file = tls-key.pem\n%s"
 	         "workers = 2\nmax_connections = 256\nmax_inflight = 64\n",
-	         listen);
+	         listen, managed ? "" : "storage_key_file = " VSMD_STORAGE_KEY "\n");
 	ccsp_err ret = write_text(dir, VSMD_CONF, text, 0600);
 	if (ret != CCSP_OK)
 		return ret;
@@ -84,13 +85,17 @@ static ccsp_err make_configs(const char *dir, const char *listen, const char *ho
 	return write_text(dir, "sdf.conf", text, 0644);
 }
 
-/* Open the new VSM once (self-tests, empty keystore, audit log) and give it a client token. */
-static ccsp_err make_vsm(const char *dir, const uint8_t skey[CCSP_VSM_STORAGE_KEY_SIZE])
+/* Open the new VSM once (self-tests, empty keystore, audit log) and, unless managed, give it a client token. */
+static ccsp_err make_vsm(const char *dir, const uint8_t skey[CCSP_VSM_STORAGE_KEY_SIZE], int managed)
 {
 	uint8_t token[TOKEN_SIZE];
 	char path[PATH_MAX];
 	ccsp_vsm *vsm = NULL;
 	ccsp_err ret = ccsp_vsm_open(dir, skey, NULL, &vsm);
+	if (ret == CCSP_OK && managed) {
+		ccsp_vsm_free(vsm);
+		return CCSP_OK;
+	}
 	if (ret == CCSP_OK)
 		ret = ccsp_random(token, sizeof token);
 	if (ret == CCSP_OK)
@@ -103,11 +108,12 @@ static ccsp_err make_vsm(const char *dir, const uint8_t skey[CCSP_VSM_STORAGE_KE
 	return ret;
 }
 
-int vsmd_init(const char *dir, const char *listen)
+int vsmd_init(const char *dir, const char *listen, const uint8_t *given_key)
 {
 	uint8_t skey[CCSP_VSM_STORAGE_KEY_SIZE];
 	char host[256], path[PATH_MAX];
-	ccsp_err ret;
+	int managed = given_key != NULL;
+	ccsp_err ret = CCSP_OK;
 	if (split_host(listen, host, sizeof host) != 0) {
 		fprintf(stderr, "vsmd: --listen wants ADDR:PORT, got '%s'\n", listen);
 		return 1;
@@ -122,19 +128,28 @@ int vsmd_init(const char *dir, const char *listen)
 		return 1;
 	}
 	snprintf(path, sizeof path, "%s/" VSMD_STORAGE_KEY, dir);
-	ret = ccsp_random(skey, sizeof skey);
+	if (managed) {
+		memcpy(skey, given_key, sizeof skey);
+	} else {
+		ret = ccsp_random(skey, sizeof skey);
+		if (ret == CCSP_OK)
+			ret = ccsp_atomic_write(path, skey, sizeof skey, 0600);
+	}
 	if (ret == CCSP_OK)
-		ret = ccsp_atomic_write(path, skey, sizeof skey, 0600);
-	if (ret == CCSP_OK)
-		ret = make_vsm(dir, skey);
+		ret = make_vsm(dir, skey, managed);
 	if (ret == CCSP_OK)
 		ret = make_tls(dir, host);
 	if (ret == CCSP_OK)
-		ret = make_configs(dir, listen, host);
+		ret = make_configs(dir, listen, host, managed);
 	ccsp_memzero(skey, sizeof skey);
 	if (ret != CCSP_OK) {
 		fprintf(stderr, "vsmd: --init %s failed: %s\n", dir, ccsp_err_str(ret));
 		return 1;
+	}
+	if (managed) {
+		printf("vsmd: created a VSM in %s under the given storage key (not stored; no client token yet)\n", dir);
+		printf("vsmd: it will listen on %s; start it with: vsmd --dir %s --storage-key-fd N\n", listen, dir);
+		return 0;
 	}
 	printf("vsmd: created a VSM in %s (dev mode: storage key in %s/" VSMD_STORAGE_KEY ", mode 0600)\n", dir, dir);
 	printf("vsmd: it will listen on %s; start it with: vsmd --dir %s\n", listen, dir);

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * vsmd — one virtual security module serving the SDF protocol.
- *   vsmd --init DIR [--listen ADDR:PORT]   create a standalone (dev-mode) VSM
+ *   vsmd --init DIR [--listen ADDR:PORT] [--storage-key-fd N]
+ *                                          create a VSM: standalone (dev mode, a storage key file) or, with
+ *                                          --storage-key-fd, chsmd's (the key read from N, stored nowhere)
  *   vsmd --dir DIR [--storage-key-fd N]    serve it in the foreground until SIGTERM / SIGINT; with
  *                                          --storage-key-fd the 16-byte storage key is read from descriptor N
  *                                          (chsmd's hand-over) instead of DIR's dev-mode key file
@@ -201,8 +203,43 @@ out:
 
 static int usage(void)
 {
-	fprintf(stderr, "usage: vsmd --init DIR [--listen ADDR:PORT]\n       vsmd --dir DIR [--storage-key-fd N]\n");
+	fprintf(stderr, "usage: vsmd --init DIR [--listen ADDR:PORT] [--storage-key-fd N]\n"
+	                "       vsmd --dir DIR [--storage-key-fd N]\n");
 	return 2;
+}
+
+static int parse_fd(const char *s)
+{
+	char *end;
+	long fd = strtol(s, &end, 10);
+	return *s == '\0' || *end != '\0' || fd < 3 || fd > 1023 ? -1 : (int)fd;
+}
+
+/* vsmd --init DIR [--listen ADDR:PORT] [--storage-key-fd N], options in any order, each at most once. */
+static int init_main(int argc, char **argv)
+{
+	const char *listen = NULL;
+	int fd = -1, rc;
+	for (int i = 3; i < argc; i += 2) {
+		if (i + 1 >= argc)
+			return usage();
+		if (strcmp(argv[i], "--listen") == 0 && listen == NULL)
+			listen = argv[i + 1];
+		else if (strcmp(argv[i], "--storage-key-fd") == 0 && fd < 0)
+			fd = parse_fd(argv[i + 1]);
+		else
+			return usage();
+		if (fd == -1 && strcmp(argv[i], "--storage-key-fd") == 0)
+			return usage();
+	}
+	if (fd < 0)
+		return vsmd_init(argv[2], listen != NULL ? listen : VSMD_DEFAULT_LISTEN, NULL);
+	uint8_t skey[CCSP_VSM_STORAGE_KEY_SIZE];
+	if (read_storage_key_fd(fd, skey) != 0)
+		return 1;
+	rc = vsmd_init(argv[2], listen != NULL ? listen : VSMD_DEFAULT_LISTEN, skey);
+	ccsp_memzero(skey, sizeof skey);
+	return rc;
 }
 
 int main(int argc, char **argv)
@@ -210,16 +247,11 @@ int main(int argc, char **argv)
 	if (argc == 3 && strcmp(argv[1], "--dir") == 0)
 		return run_dir(argv[2], -1);
 	if (argc == 5 && strcmp(argv[1], "--dir") == 0 && strcmp(argv[3], "--storage-key-fd") == 0) {
-		char *end;
-		long fd = strtol(argv[4], &end, 10);
-		if (*argv[4] == '\0' || *end != '\0' || fd < 3 || fd > 1023)
-			return usage();
-		return run_dir(argv[2], (int)fd);
+		int fd = parse_fd(argv[4]);
+		return fd < 0 ? usage() : run_dir(argv[2], fd);
 	}
-	if (argc == 3 && strcmp(argv[1], "--init") == 0)
-		return vsmd_init(argv[2], VSMD_DEFAULT_LISTEN);
-	if (argc == 5 && strcmp(argv[1], "--init") == 0 && strcmp(argv[3], "--listen") == 0)
-		return vsmd_init(argv[2], argv[4]);
+	if (argc >= 3 && strcmp(argv[1], "--init") == 0)
+		return init_main(argc, argv);
 	if (argc == 2 && strcmp(argv[1], "--version") == 0) {
 		printf("vsmd %s\n", ccsp_version());
 		return 0;
