@@ -1,0 +1,69 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* chsmd --init DIR [--listen ADDR:PORT]: a CHSM state directory in dev mode. */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "chsmd/chsmd.h"
+#include "common/atomic_file.h"
+#include "common/selfcert.h"
+
+static int host_of(const char *listen, char *host, size_t cap)
+{
+	const char *colon = strrchr(listen, ':');
+	if (colon == NULL || colon == listen || colon[1] == '\0')
+		return -1;
+	size_t n = (size_t)(colon - listen);
+	const char *start = listen;
+	if (listen[0] == '[' && n >= 2) {
+		start++;
+		n -= 2;
+	}
+	if (n >= cap)
+		return -1;
+	memcpy(host, start, n);
+	host[n] = '\0';
+	return 0;
+}
+
+int chsmd_init(const char *dir, const char *listen)
+{
+	char host[128], path[PATH_MAX], cert[PATH_MAX], key[PATH_MAX], alt[300], text[1024];
+	if (host_of(listen, host, sizeof host) != 0) {
+		fprintf(stderr, "chsmd: --listen wants ADDR:PORT, got '%s'\n", listen);
+		return 1;
+	}
+	snprintf(path, sizeof path, "%s/" CHSMD_CONF, dir);
+	if (access(path, F_OK) == 0) {
+		fprintf(stderr, "chsmd: %s already holds a CHSM; refusing to overwrite it\n", dir);
+		return 1;
+	}
+	if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
+		fprintf(stderr, "chsmd: cannot create %s: %s\n", dir, strerror(errno));
+		return 1;
+	}
+	snprintf(cert, sizeof cert, "%s/tls-cert.pem", dir);
+	snprintf(key, sizeof key, "%s/tls-key.pem", dir);
+	snprintf(alt, sizeof alt, "%s:%s,IP:127.0.0.1,DNS:localhost",
+	         strspn(host, "0123456789.") == strlen(host) || strchr(host, ':') ? "IP" : "DNS", host);
+	snprintf(text, sizeof text,
+	         "# chsmd configuration (docs/operations.md lists every option)\n"
+	         "listen = %s\ncert_file = tls-cert.pem\nkey_file = tls-key.pem\n"
+	         "vsm_host = 127.0.0.1\nvsm_port_base = 7500\nworkers = 4\n",
+	         listen);
+	ccsp_err ret = chsm_keys_create(dir);
+	if (ret == CCSP_OK)
+		ret = ccsp_selfcert_create(cert, key, "ccsp chsm", alt, 825);
+	if (ret == CCSP_OK)
+		ret = ccsp_atomic_write(path, text, strlen(text), 0600);
+	if (ret != CCSP_OK) {
+		fprintf(stderr, "chsmd: --init %s failed: %s\n", dir, ccsp_err_str(ret));
+		return 1;
+	}
+	printf("chsmd: created a CHSM in %s (dev mode: master key in %s/master.key, mode 0600)\n", dir, dir);
+	printf("chsmd: management API on https://%s/api/1.0 once started with: chsmd --dir %s\n", listen, dir);
+	return 0;
+}

@@ -1,0 +1,226 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * chsmd — the cloud HSM host (GM/T 0088 management interface).
+ *   chsmd --init DIR [--listen ADDR:PORT]   create a CHSM state directory (dev mode)
+ *   chsmd --dir DIR                         serve it until SIGTERM / SIGINT (VSMs are stopped cleanly)
+ * This file wires the modules: config, keys, platform keys, the VSM supervisor, the task queue, the logger and
+ * the HTTPS layer with the route table below, which reads like the API reference (spec §3.9).
+ */
+#include <libgen.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <curl/curl.h>
+#include <event2/event.h>
+
+#include <ccsp/sm3.h>
+#include <ccsp/sm2.h>
+
+#include "chsm/chsm_b64.h"
+#include "chsmd/chsmd.h"
+#include "common/config.h"
+
+#define API "/api/1.0"
+
+static const ccsp_http_route routes[] = {
+	{"POST", API "/chsm", chsmd_api_chsm, CHSMD_TRUSTED},
+	{"GET", API "/chsm/status", chsmd_api_chsm_status, CHSMD_GUEST},
+	{"GET", API "/chsm/allstatus", chsmd_api_chsm_allstatus, CHSMD_GUEST},
+	{"POST", API "/chsm/network", chsmd_api_chsm_network, CHSMD_TRUSTED},
+	{"POST", API "/chsm/ntp", chsmd_api_chsm_ntp, CHSMD_TRUSTED},
+	{"POST", API "/chsm/imageuploader", chsmd_api_chsm_uploader, CHSMD_TRUSTED},
+	{"POST", API "/chsm/loguploader", chsmd_api_chsm_loguploader, CHSMD_TRUSTED},
+	{"POST", API "/chsm/image", chsmd_api_chsm_image, CHSMD_TRUSTED},
+	{"POST", API "/vsm", chsmd_api_vsm, CHSMD_TRUSTED},
+	{"GET", API "/vsm/status", chsmd_api_vsm_status, CHSMD_GUEST},
+	{"POST", API "/vsm/network", chsmd_api_vsm_network, CHSMD_TRUSTED},
+	{"POST", API "/vsm/token", chsmd_api_vsm_token, CHSMD_TRUSTED},
+	{"POST", API "/vsm/image", chsmd_api_vsm_image, CHSMD_TRUSTED},
+	{"GET", API "/chsm/authpk", chsmd_api_authpk_get, CHSMD_GUEST},
+	{"POST", API "/chsm/authpk", chsmd_api_authpk_post, CHSMD_GUEST_UNTIL_KEY},
+};
+
+static const char *const conf_keys[] = {"listen", "cert_file", "key_file", "vsmd_path", "vsm_host",
+                                        "vsm_port_base", "workers", NULL};
+
+static ccsp_http_server *g_http; /* for the signal handler only */
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	if (g_http != NULL)
+		ccsp_http_server_stop(g_http);
+}
+
+static void on_vsm_event(void *arg, const char *id, const char *event, const char *detail)
+{
+	chsmd *d = arg;
+	ccsp_log_event(d->log, "info", event, "vsmId", id, "detail", detail != NULL ? detail : "", (char *)NULL);
+}
+
+/* The supervisor is driven from the loop: a timer re-armed for when it asks to be polled next. */
+typedef struct poller {
+	chsmd *d;
+	struct event *ev;
+} poller;
+
+static void poll_supervisor(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd, (void)what;
+	poller *p = arg;
+	uint32_t next = 1000;
+	ccsp_chsm_sup_poll(p->d->sup, &next);
+	struct timeval tv = {next / 1000, (next % 1000) * 1000};
+	evtimer_add(p->ev, &tv);
+}
+
+static int device_fingerprint(chsmd *d)
+{
+	uint8_t pub[CCSP_SM2_POINT_SIZE], h[32];
+	if (ccsp_sm2_key_get_public(chsm_keys_device(d->keys), pub) != CCSP_OK || ccsp_sm3(pub + 1, 64, h) != CCSP_OK)
+		return -1;
+	ccsp_chsm_b64_encode(h, sizeof h, d->device_fingerprint);
+	return 0;
+}
+
+static void path_in(char *out, size_t cap, const char *dir, const char *name)
+{
+	if (name[0] == '/')
+		snprintf(out, cap, "%s", name);
+	else
+		snprintf(out, cap, "%s/%s", dir, name);
+}
+
+static const char *conf_str(const ccsp_config *cfg, const char *key, const char *def)
+{
+	const char *v = ccsp_config_get(cfg, key);
+	return v != NULL ? v : def;
+}
+
+/* Open every module; 0 or -1 with the reason printed. */
+static int open_modules(chsmd *d, const ccsp_config *cfg, const char *self, ccsp_http_server **http)
+{
+	char path[PATH_MAX], cert[PATH_MAX], key[PATH_MAX], vsmd[PATH_MAX], err[256] = "", selfdir[PATH_MAX];
+	uint32_t workers, port_base;
+	ccsp_err ret;
+	if (ccsp_config_check_keys(cfg, conf_keys, err, sizeof err) != CCSP_OK ||
+	    ccsp_config_get_u32(cfg, "workers", 1, 64, 4, &workers, err, sizeof err) != CCSP_OK ||
+	    ccsp_config_get_u32(cfg, "vsm_port_base", 0, 65000, 7500, &port_base, err, sizeof err) != CCSP_OK) {
+		fprintf(stderr, "chsmd: %s\n", err);
+		return -1;
+	}
+	d->vsm_port_base = port_base;
+	d->vsm_host = strdup(conf_str(cfg, "vsm_host", "127.0.0.1"));
+	snprintf(selfdir, sizeof selfdir, "%s", self);
+	snprintf(vsmd, sizeof vsmd, "%s/vsmd", dirname(selfdir));
+	if ((ret = chsm_keys_open(d->dir, &d->keys)) != CCSP_OK || device_fingerprint(d) != 0) {
+		fprintf(stderr, "chsmd: cannot open the CHSM keys in %s: %s\n", d->dir, ccsp_err_str(ret));
+		return -1;
+	}
+	path_in(path, sizeof path, d->dir, "platform-keys");
+	if ((ret = ccsp_chsm_pk_store_open(path, &d->pks)) != CCSP_OK || (ret = chsmd_settings_load(d)) != CCSP_OK ||
+	    (ret = ccsp_taskq_new(workers, 256, &d->tasks)) != CCSP_OK) {
+		fprintf(stderr, "chsmd: cannot open the state in %s: %s\n", d->dir, ccsp_err_str(ret));
+		return -1;
+	}
+	ccsp_chsm_sup_config sc = {.state_dir = d->dir, .vsmd_path = conf_str(cfg, "vsmd_path", vsmd),
+	                           .get_storage_key = chsmd_vsm_storage_key, .key_arg = d, .event = on_vsm_event,
+	                           .event_arg = d};
+	if ((ret = ccsp_chsm_sup_new(&sc, &d->sup)) != CCSP_OK) {
+		fprintf(stderr, "chsmd: cannot supervise VSMs with %s: %s\n", sc.vsmd_path, ccsp_err_str(ret));
+		return -1;
+	}
+	path_in(cert, sizeof cert, d->dir, conf_str(cfg, "cert_file", "tls-cert.pem"));
+	path_in(key, sizeof key, d->dir, conf_str(cfg, "key_file", "tls-key.pem"));
+	ccsp_http_config hc = {.listen = conf_str(cfg, "listen", CHSMD_DEFAULT_LISTEN), .cert_file = cert,
+	                       .key_file = key, .log = d->log};
+	ccsp_http_callbacks cb = {.arg = d, .authorize = chsmd_authorize, .render_error = chsmd_render_error};
+	if ((ret = ccsp_http_server_new(&hc, routes, sizeof routes / sizeof routes[0], &cb, http)) != CCSP_OK) {
+		fprintf(stderr, "chsmd: cannot listen on %s: %s\n", hc.listen, ccsp_err_str(ret));
+		return -1;
+	}
+	return 0;
+}
+
+static void close_modules(chsmd *d)
+{
+	if (d->tasks != NULL) {
+		ccsp_taskq_drain(d->tasks);
+		ccsp_taskq_free(d->tasks);
+	}
+	ccsp_chsm_sup_free(d->sup); /* stops every vsmd */
+	ccsp_chsm_pk_store_free(d->pks);
+	chsm_keys_free(d->keys);
+	json_decref(d->settings);
+	free(d->vsm_host);
+}
+
+static int serve(chsmd *d, ccsp_http_server *http)
+{
+	poller p = {.d = d};
+	p.ev = evtimer_new(ccsp_http_server_base(http), poll_supervisor, &p);
+	struct timeval now = {0, 0};
+	evtimer_add(p.ev, &now);
+	g_http = http;
+	struct sigaction sa = {.sa_handler = on_signal};
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	printf("chsmd: listening on port %d, management API https://127.0.0.1:%d/api/1.0, device key %s\n",
+	       ccsp_http_server_port(http), ccsp_http_server_port(http), d->device_fingerprint);
+	fflush(stdout);
+	ccsp_err ret = ccsp_http_server_run(http);
+	g_http = NULL;
+	event_free(p.ev);
+	return ret == CCSP_OK ? 0 : 1;
+}
+
+static int run_dir(const char *dir, const char *self)
+{
+	char path[PATH_MAX], err[256] = "";
+	ccsp_config *cfg = NULL;
+	ccsp_http_server *http = NULL;
+	chsmd d = {.dir = (char *)dir};
+	int rc = 1;
+	pthread_mutex_init(&d.lock, NULL);
+	snprintf(path, sizeof path, "%s/" CHSMD_CONF, dir);
+	if (ccsp_config_load(path, &cfg, err, sizeof err) != CCSP_OK) {
+		fprintf(stderr, "chsmd: %s\n", err);
+		return 1;
+	}
+	if (ccsp_log_new_fd(STDOUT_FILENO, &d.log) != CCSP_OK) {
+		ccsp_config_free(cfg);
+		return 1;
+	}
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	if (open_modules(&d, cfg, self, &http) == 0)
+		rc = serve(&d, http);
+	atomic_store(&d.stopping, 1);
+	ccsp_http_server_free(http);
+	close_modules(&d);
+	curl_global_cleanup();
+	ccsp_log_free(d.log);
+	ccsp_config_free(cfg);
+	pthread_mutex_destroy(&d.lock);
+	printf("chsmd: stopped\n");
+	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	char self[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+	self[n > 0 ? n : 0] = '\0';
+	if (argc == 3 && strcmp(argv[1], "--dir") == 0)
+		return run_dir(argv[2], self);
+	if (argc == 3 && strcmp(argv[1], "--init") == 0)
+		return chsmd_init(argv[2], CHSMD_DEFAULT_LISTEN);
+	if (argc == 5 && strcmp(argv[1], "--init") == 0 && strcmp(argv[3], "--listen") == 0)
+		return chsmd_init(argv[2], argv[4]);
+	fprintf(stderr, "usage: chsmd --init DIR [--listen ADDR:PORT]\n       chsmd --dir DIR\n");
+	return 2;
+}
