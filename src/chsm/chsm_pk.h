@@ -16,8 +16,8 @@
  *   SM2  128 hex (X||Y); 130 hex (04||X||Y); Base64 of the 64 or 65 raw bytes; Base64 DER SPKI
  *        (id-ecPublicKey + sm2p256v1, or the 1.2.156.10197.1.301 algorithm); PEM "PUBLIC KEY".
  *        The point is validated (on the curve, coordinates < p, not infinity).
- *   RSA  Base64 DER SPKI (rsaEncryption) or PEM "PUBLIC KEY"; modulus of 2048..8192 bits, checked with
- *        OpenSSL's public-key check.
+ *   RSA  Base64 DER SPKI (rsaEncryption) or PEM "PUBLIC KEY"; modulus of 2048..8192 bits and odd; public
+ *        exponent odd, 3 <= e < 2^64.
  * Anything else, including private keys of any form (never decrypted, never stored), is refused.
  *
  * Fingerprints (7.4.1, §3.5): SM2 Base64(SM3(X||Y)), RSA Base64(SHA-256(SPKI DER)); the SPKI is the
@@ -80,7 +80,7 @@ const ccsp_chsm_pk *ccsp_chsm_pk_store_get(const ccsp_chsm_pk_store *s, size_t i
  *   CCSP_ERR_LIMIT        more than CCSP_CHSM_PK_MAX keys would be stored, or n > CCSP_CHSM_PK_ADD_MAX -> 400
  *   CCSP_ERR_DECODE       not a key text of an accepted form                       -> 400
  *   CCSP_ERR_UNSUPPORTED  another algorithm or curve, a private key, PEM label other than PUBLIC KEY -> 400
- *   CCSP_ERR_POINT / CCSP_ERR_KEY  SM2 point invalid / RSA key fails its check or size -> 400
+ *   CCSP_ERR_POINT / CCSP_ERR_KEY  SM2 point invalid / RSA modulus size or n, e out of range -> 400
  *   CCSP_ERR_KEY_TYPE     an SM2 key with alg RSA or the reverse                   -> 400
  *   CCSP_ERR_IO, CCSP_ERR_NOMEM, CCSP_ERR_INTERNAL: the store could not be saved   -> 500 */
 CCSP_MUST_CHECK ccsp_err ccsp_chsm_pk_store_add(ccsp_chsm_pk_store *s, ccsp_chsm_pk_alg alg, const char *const *pks,

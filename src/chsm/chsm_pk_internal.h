@@ -28,10 +28,10 @@ struct ccsp_chsm_pk {
 	size_t nalt;
 };
 
-/* A key from its text (the forms of chsm_pk.h; PEM only when allow_pem). text_hash is the hash of the
- * len bytes as given. validate = 0 skips OpenSSL's RSA public-key check (lookups only compare keys). */
+/* A key from its text (the forms of chsm_pk.h; PEM only when allow_pem), validated. Its text hash is the
+ * hash of the len bytes as given. */
 CCSP_MUST_CHECK ccsp_err ccsp_chsm_pk_from_text(const char *text, size_t len, int allow_pem, ccsp_chsm_pk_alg want,
-                                                int validate, ccsp_chsm_pk **out);
+                                                ccsp_chsm_pk **out);
 /* A key from its canonical SPKI (the store file): the DER must be exactly the canonical re-encoding
  * (CCSP_ERR_DECODE otherwise) and of kind want. The key is fully validated. */
 CCSP_MUST_CHECK ccsp_err ccsp_chsm_pk_from_spki(const uint8_t *der, size_t len, ccsp_chsm_pk_alg want,

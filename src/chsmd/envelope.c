@@ -64,10 +64,10 @@ int chsmd_authorize(void *arg, ccsp_http_request *req, int role, const char **me
 	chsmd *d = arg;
 	if (role == CHSMD_GUEST || (role == CHSMD_GUEST_UNTIL_KEY && ccsp_chsm_pk_store_count(d->pks) == 0))
 		return 0;
-	ccsp_chsm_auth_param params[CCSP_CHSM_AUTH_PARAMS_MAX];
+	ccsp_chsm_auth_param params[CCSP_CHSM_AUTH_PARAMS_MAX + 1]; /* one more: the verifier then refuses (400) */
 	ccsp_chsm_auth_request ar = {.method = ccsp_http_req_method(req)};
 	ar.body = ccsp_http_req_body(req, &ar.body_len);
-	ar.nparams = gather_params(req, params, CCSP_CHSM_AUTH_PARAMS_MAX);
+	ar.nparams = gather_params(req, params, CCSP_CHSM_AUTH_PARAMS_MAX + 1);
 	ar.params = params;
 	ar.authpk = ccsp_http_req_header(req, "CHSM-AuthPK");
 	ar.sig_alg = ccsp_http_req_header(req, "CHSM-SignatureAlg");
