@@ -2,8 +2,9 @@
 /*
  * sdf-load: a load generator for a VSM, through libsdf exactly as an application uses it. N threads, each
  * with its own session, issue calls back to back for a fixed time, so N requests are in flight at once
- * (carried pipelined over libsdf's connection pool). Reports ops/s, p50 and p99 latency, and for bulk
- * operations the data rate.
+ * (carried pipelined over libsdf's connection pool). Reports ops/s, p50 and p99 latency, for bulk
+ * operations the data rate, and the client's own CPU time and context switches per call over the measured
+ * window (the transport's overhead: compare them with the server's, which bench-sdf.sh reads from /proc).
  *
  *   sdf-load --op sign|verify|sm3-1m|sm4-cbc-64k|sm4-ctr-64k|sm4-gcm-64k [--concurrency N] [--seconds S]
  *            [--password PW] [--index I] [--json]
@@ -15,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -58,7 +60,8 @@ static unsigned concurrency = 100;
 static double seconds = 3;
 static ULONG key_index = 1;
 static const char *password;
-static atomic_int go, stop;
+static atomic_int stop;
+static pthread_barrier_t start; /* every thread ready, then the clock starts: no polling while threads are made */
 
 static double now(void)
 {
@@ -120,8 +123,7 @@ static LONG one_call(worker *w)
 static void *run(void *arg)
 {
 	worker *w = arg;
-	while (!atomic_load(&go))
-		usleep(100);
+	pthread_barrier_wait(&start);
 	while (!atomic_load(&stop)) {
 		double t0 = now();
 		LONG rv = one_call(w);
@@ -182,7 +184,25 @@ static int parse_args(int argc, char **argv, int *json)
 	return op_index < 0 || concurrency < 1 || concurrency > MAX_THREADS || !(seconds > 0) || password == NULL ? -1 : 0;
 }
 
-static void report(worker *w, double elapsed, int json)
+/* The client's own cost over the measured window: CPU time and context switches of the whole process. */
+typedef struct cost {
+	double cpu_s;
+	long switches;
+} cost;
+
+static cost cost_now(void)
+{
+	struct rusage ru;
+	cost c = {0, 0};
+	if (getrusage(RUSAGE_SELF, &ru) == 0) {
+		c.cpu_s = (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 + (double)ru.ru_stime.tv_sec +
+		          (double)ru.ru_stime.tv_usec / 1e6;
+		c.switches = ru.ru_nvcsw + ru.ru_nivcsw;
+	}
+	return c;
+}
+
+static void report(worker *w, double elapsed, cost used, int json)
 {
 	unsigned long total = 0;
 	size_t nlat = 0;
@@ -200,13 +220,17 @@ static void report(worker *w, double elapsed, int json)
 	double p50 = k ? all[k / 2] * 1e3 : 0, p99 = k ? all[k * 99 / 100] * 1e3 : 0;
 	double rate = (double)total / elapsed;
 	double gbit = (double)ops[op_index].bytes * 8 * rate / 1e9;
+	double n = total > 0 ? (double)total : 1;
+	double cpu_us = used.cpu_s * 1e6 / n, cs = (double)used.switches / n;
 	if (json)
-		printf("{\"op\": \"%s\", \"concurrency\": %u, \"ops_per_s\": %.0f, \"gbit_per_s\": %.3f, "
-		       "\"p50_ms\": %.3f, \"p99_ms\": %.3f}\n",
-		       ops[op_index].name, concurrency, rate, gbit, p50, p99);
+		printf("{\"op\": \"%s\", \"concurrency\": %u, \"ops\": %lu, \"ops_per_s\": %.0f, \"gbit_per_s\": %.3f, "
+		       "\"p50_ms\": %.3f, \"p99_ms\": %.3f, \"client_cpu_us_per_op\": %.1f, "
+		       "\"client_switches_per_op\": %.2f}\n",
+		       ops[op_index].name, concurrency, total, rate, gbit, p50, p99, cpu_us, cs);
 	else
-		printf("%-12s %4u in flight  %9.0f ops/s  %7.2f Gbit/s  p50 %7.3f ms  p99 %7.3f ms\n",
-		       ops[op_index].name, concurrency, rate, gbit, p50, p99);
+		printf("%-12s %4u in flight  %9.0f ops/s  %7.2f Gbit/s  p50 %7.3f ms  p99 %7.3f ms  "
+		       "client %6.1f us CPU %5.2f switches /op\n",
+		       ops[op_index].name, concurrency, rate, gbit, p50, p99, cpu_us, cs);
 	free(all);
 }
 
@@ -223,15 +247,25 @@ int main(int argc, char **argv)
 		fprintf(stderr, "sdf-load: setup failed: 0x%08X\n", (unsigned)rv);
 		goto out;
 	}
+	if (pthread_barrier_init(&start, NULL, concurrency + 1) != 0) {
+		fprintf(stderr, "sdf-load: cannot create a barrier\n");
+		goto out;
+	}
 	for (unsigned i = 0; i < concurrency; i++)
-		pthread_create(&w[i].thread, NULL, run, &w[i]);
+		if (pthread_create(&w[i].thread, NULL, run, &w[i]) != 0) {
+			fprintf(stderr, "sdf-load: cannot create thread %u\n", i);
+			exit(1); /* the others wait at the barrier */
+		}
+	pthread_barrier_wait(&start);
 	double t0 = now();
-	atomic_store(&go, 1);
+	cost c0 = cost_now();
 	usleep((useconds_t)(seconds * 1e6));
 	atomic_store(&stop, 1);
 	for (unsigned i = 0; i < concurrency; i++)
 		pthread_join(w[i].thread, NULL);
 	double elapsed = now() - t0;
+	cost c1 = cost_now(), used = {c1.cpu_s - c0.cpu_s, c1.switches - c0.switches};
+	pthread_barrier_destroy(&start);
 	rc = 0;
 	for (unsigned i = 0; i < concurrency; i++)
 		if (w[i].error != SDR_OK) {
@@ -240,7 +274,7 @@ int main(int argc, char **argv)
 			break;
 		}
 	if (rc == 0)
-		report(w, elapsed, json);
+		report(w, elapsed, used, json);
 out:
 	for (unsigned i = 0; w != NULL && i < concurrency; i++) {
 		if (w[i].session != NULL)

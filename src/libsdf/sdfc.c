@@ -155,8 +155,12 @@ static ccsp_err dev_hello(sdfc_device *d, sdfc_conn *c, int first, const struct 
 		err = sdfc_fail(err, "cannot build the HELLO request: %s", ccsp_err_str(err));
 		goto out;
 	}
-	if ((err = sdfc_conn_roundtrip(c, &h, frame, flen, dl, &p)) != CCSP_OK)
+	err = sdfc_conn_roundtrip(c, &h, frame, flen, dl, &p); /* releases c->mu */
+	pthread_mutex_lock(&c->mu);
+	if (err != CCSP_OK) {
+		sdfc_conn_fail(c, "HELLO failed"); /* when the call could not even start */
 		goto out;
+	}
 	if (p.h.status != 0)
 		err = dev_hello_refused(d, c, first, p.h.status);
 	else if ((err = dev_hello_id(d, c, first, &p)) == CCSP_OK)
@@ -186,7 +190,8 @@ static ccsp_err dev_connect(sdfc_device *d, sdfc_conn *c, int first, const struc
 		pthread_cond_broadcast(&c->cv);
 		return err;
 	}
-	sdfc_conn_install(c, ssl, fd);
+	if ((err = sdfc_conn_install(c, ssl, fd)) != CCSP_OK)
+		return sdfc_fail(err, "out of memory for a connection");
 	return dev_hello(d, c, first, dl); /* on failure c is down again */
 }
 
@@ -236,8 +241,9 @@ static ccsp_err dev_roundtrip(sdfc_device *d, ccsp_sdf_header *h, uint8_t *frame
 	pthread_mutex_lock(&c->mu);
 	ccsp_err err = dev_conn_ready(d, c, dl);
 	if (err == CCSP_OK)
-		err = sdfc_conn_roundtrip(c, h, frame, len, dl, p);
-	pthread_mutex_unlock(&c->mu);
+		err = sdfc_conn_roundtrip(c, h, frame, len, dl, p); /* releases c->mu */
+	else
+		pthread_mutex_unlock(&c->mu);
 	dev_release(d, c);
 	return err;
 }

@@ -3,7 +3,7 @@
  * Internals of libsdf's transport (sdfc.h), shared by its files:
  *   sdfc_conf.c  the config file
  *   sdfc_tls.c   TCP + TLS 1.3 connection set-up (no locking: the connection is private until installed)
- *   sdfc_pipe.c  one pipelined connection: request ids, the writer slot, the reader role, failure
+ *   sdfc_pipe.c  one pipelined connection: request ids, the send queue, the I/O roles, failure
  *   sdfc.c       the device: pool, HELLO, calls, the thread's last error
  * Not installed.
  */
@@ -11,6 +11,7 @@
 #define CCSP_LIBSDF_SDFC_INTERNAL_H
 
 #include <pthread.h>
+#include <semaphore.h>
 #include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -56,12 +57,20 @@ int sdfc_ms_left(const struct timespec *dl);
 int sdfc_wait_fd(int fd, short events, const struct timespec *dl);
 
 /* ---- TCP + TLS (sdfc_tls.c) ---- */
-/* A client context: TLS 1.3 only, peer verification against cf->ca_file. */
+/* A client context: TLS 1.3 only, peer verification against cf->ca_file. Records are read ahead into
+ * OpenSSL's buffer (SDFC_TLS_READ_BUFFER bytes per recv), so one recv carries many responses. */
 CCSP_MUST_CHECK ccsp_err sdfc_tls_ctx_new(const sdfc_conf *cf, SSL_CTX **out);
 /* Connect to cf->host:cf->port (every address getaddrinfo gives, in order), TCP_NODELAY, non-blocking, and
  * complete the TLS handshake checking cf->server_name, all before dl. CCSP_ERR_COMM with the reason. */
 CCSP_MUST_CHECK ccsp_err sdfc_tls_connect(SSL_CTX *ctx, const sdfc_conf *cf, const struct timespec *dl,
                                           SSL **ssl, int *fd);
+/* 1 when the last recv on ssl's socket found it empty or returned less than asked: nothing more is to be read
+ * without waiting, once SSL_has_pending() is 0 too. Written records wait in a buffering BIO until
+ * BIO_flush(SSL_get_wbio(ssl)). */
+int sdfc_tls_drained(SSL *ssl);
+
+#define SDFC_TLS_READ_BUFFER (64u << 10)
+#define SDFC_TLS_WRITE_BUFFER (64u << 10)
 
 /* ---- one pipelined connection (sdfc_pipe.c) ---- */
 enum sdfc_state {
@@ -71,38 +80,59 @@ enum sdfc_state {
 	SDFC_UP,
 };
 
+#define SDFC_TX_SIZE 16384u  /* small requests are copied together into one TLS record of at most this */
+#define SDFC_RX_SIZE 16384u  /* received bytes are parsed from a buffer of this size */
+
 /* One call in flight: lives on the caller's stack, linked into its connection while not done. */
 typedef struct sdfc_pending {
 	uint32_t id;
 	uint16_t opcode;
-	int done;       /* the response arrived, or the connection failed (err) */
-	int waiting;    /* blocked on cv: may be handed the reader role */
+	atomic_int done;   /* the response arrived, or the connection failed (err) */
+	atomic_int posting; /* a thread is about to post sem: p must live until it has */
+	int waiting;       /* blocked on sem: may be handed a role */
+	int handed;        /* woken to take a role: must look at the connection before leaving */
+	int sent;          /* the whole request is on the wire */
 	ccsp_err err;
 	ccsp_sdf_header h; /* the response header */
 	uint8_t *body;     /* malloc'd, h.length bytes (NULL when 0) */
-	pthread_cond_t cv;
-	struct sdfc_pending *next;
+	const uint8_t *frame; /* the request (the caller's); off bytes of len written or copied */
+	size_t len, off;
+	sem_t sem;         /* posted when done or handed a role; waited on without the connection's mutex */
+	struct sdfc_pending *next;    /* c->pending */
+	struct sdfc_pending *sq_next; /* c->sq or c->txq */
 	char why[SDFC_REASON_MAX]; /* failure reason when err != CCSP_OK */
 } sdfc_pending;
 
 typedef struct sdfc_conn {
-	pthread_mutex_t mu;       /* protects everything below but users */
-	pthread_cond_t cv;        /* state change, writer slot free, old link reaped */
-	pthread_condattr_t cattr; /* CLOCK_MONOTONIC, for every condition variable of this connection */
+	pthread_mutex_t mu;       /* protects everything below but users and what the token holder owns */
+	pthread_cond_t cv;        /* state change, old link reaped, token released */
+	pthread_condattr_t cattr; /* CLOCK_MONOTONIC, for the condition variable */
 	int state;                /* enum sdfc_state */
 	uint64_t gen;             /* bumped on failure: a thread that released mu sees whether it still holds
 	                             the same connection */
 	SSL *ssl;
 	int fd;
-	unsigned refs;            /* threads using fd in poll() with mu released: fd is closed only at 0 */
-	int reading;              /* a thread holds the reader role */
-	int writing;              /* a thread holds the writer slot (one frame at a time on the wire) */
+	unsigned refs;            /* threads using fd or ssl with mu released: both are freed only at 0 */
+	/* roles, each held by at most one thread (sdfc_pipe.c explains them) */
+	int tok;                  /* works on ssl with mu released */
+	int rpoll, wpoll;         /* waits in poll() for input / for room to write */
+	int rready;               /* input may be there: read it before anybody polls for it again */
+	int wblocked;             /* the last write could not complete: poll (wev) before writing again */
+	short rev, wev;           /* the events reading / writing waits for */
+	unsigned tok_waiters;     /* threads waiting on cv for the token holder to let go of their frame */
+	const sdfc_pending *tx_busy; /* whose frame the token holder is writing in place */
 	uint32_t next_id;
-	sdfc_pending *pending;
-	/* the frame being received: only the reader touches it */
-	uint8_t rx_hdr[CCSP_SDF_HEADER_SIZE];
-	size_t rx_hgot;
-	ccsp_sdf_header rx_h;
+	sdfc_pending *pending;    /* every call in flight, newest first */
+	unsigned due;             /* of them, those whose request is completely sent: a response is due */
+	sdfc_pending *sq, *sq_tail; /* requests not yet (completely) taken for writing, oldest first */
+	sdfc_pending *txq;        /* requests copied into tx: sent once tx is written */
+	/* owned by the token holder (or by whoever holds mu while nobody holds the token) */
+	uint8_t *tx;              /* SDFC_TX_SIZE: small requests copied together */
+	size_t tx_len, tx_off;    /* bytes in tx, bytes of them written; emptied once also flushed */
+	sdfc_pending *tx_direct;  /* a large request written from the caller's buffer (head of sq), until flushed */
+	uint8_t *rx;              /* SDFC_RX_SIZE: received bytes not yet parsed */
+	size_t rx_len;
+	ccsp_sdf_header rx_h;     /* a response whose body is read straight into rx_body */
 	sdfc_pending *rx_to;
 	uint8_t *rx_body;
 	size_t rx_got;
@@ -114,17 +144,18 @@ typedef struct sdfc_conn {
 CCSP_MUST_CHECK ccsp_err sdfc_conn_init(sdfc_conn *c, uint32_t timeout_ms, atomic_int *nup);
 /* Close (a close_notify is attempted) and free. No thread may be using c. */
 void sdfc_conn_destroy(sdfc_conn *c);
-/* mu held, state SDFC_CONNECTING: install a connected link; state becomes SDFC_HELLO. */
-void sdfc_conn_install(sdfc_conn *c, SSL *ssl, int fd);
+/* mu held, state SDFC_CONNECTING: install a connected link; state becomes SDFC_HELLO. CCSP_ERR_NOMEM (the
+ * link is then freed and the state is SDFC_DOWN). */
+CCSP_MUST_CHECK ccsp_err sdfc_conn_install(sdfc_conn *c, SSL *ssl, int fd);
 /* mu held: mark the connection up (HELLO answered) and wake the threads waiting for it. */
 void sdfc_conn_up(sdfc_conn *c);
 /* mu held: fail the connection. Every pending call completes with CCSP_ERR_COMM and the reason; the socket is
- * shut down (waking pollers) and closed once no thread polls it. No-op when not SDFC_HELLO / SDFC_UP. */
+ * shut down (waking pollers) and closed once no thread uses it. No-op when not SDFC_HELLO / SDFC_UP. */
 void sdfc_conn_fail(sdfc_conn *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* mu held, state SDFC_HELLO or SDFC_UP. Send frame (h is its header: the request id is chosen here and
- * written into frame) and wait for the response until dl; mu is released while waiting. On CCSP_OK p->h and
- * p->body hold the response (the caller frees p->body). CCSP_ERR_COMM: the connection failed or timed out and
- * was closed; the reason is in sdfc_last_error(). */
+/* mu held on entry, released on return; state SDFC_HELLO or SDFC_UP. Send frame (h is its header: the request
+ * id is chosen here and written into frame; frame must stay valid until this returns) and wait for the response
+ * until dl. On CCSP_OK p->h and p->body hold the response (the caller frees p->body). CCSP_ERR_COMM: the
+ * connection failed or timed out and was closed; the reason is in sdfc_last_error(). */
 CCSP_MUST_CHECK ccsp_err sdfc_conn_roundtrip(sdfc_conn *c, ccsp_sdf_header *h, uint8_t *frame, size_t len,
                                              const struct timespec *dl, sdfc_pending *p);
 

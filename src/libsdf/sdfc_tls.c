@@ -9,6 +9,7 @@
 #include <netinet/tcp.h>
 #include <arpa/inet.h>
 #include <poll.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -23,20 +24,26 @@
 /*
  * A socket BIO that sends with MSG_NOSIGNAL: OpenSSL's socket BIO uses write(), and a write to a connection
  * the VSM has closed would raise SIGPIPE and kill the application (a library must not change the process's
- * signal dispositions to avoid that).
+ * signal dispositions to avoid that). It also notes whether the last recv drained the socket, so a reader
+ * stops there instead of paying for a recv that would only say EAGAIN (sdfc_tls_drained).
  */
 static pthread_once_t nbio_once = PTHREAD_ONCE_INIT;
 static BIO_METHOD *nbio_method; /* created once, never freed: BIO type indexes are a finite resource */
 
-static int nbio_fd(BIO *b)
+typedef struct nbio_state {
+	int fd;
+	int drained;
+} nbio_state;
+
+static nbio_state *nbio_st(BIO *b)
 {
-	return (int)(intptr_t)BIO_get_data(b);
+	return BIO_get_data(b);
 }
 
 static int nbio_write(BIO *b, const char *buf, int len)
 {
 	BIO_clear_retry_flags(b);
-	ssize_t n = send(nbio_fd(b), buf, (size_t)len, MSG_NOSIGNAL);
+	ssize_t n = send(nbio_st(b)->fd, buf, (size_t)len, MSG_NOSIGNAL);
 	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
 		BIO_set_retry_write(b);
 	return n < 0 ? -1 : (int)n;
@@ -44,10 +51,13 @@ static int nbio_write(BIO *b, const char *buf, int len)
 
 static int nbio_read(BIO *b, char *buf, int len)
 {
+	nbio_state *st = nbio_st(b);
 	BIO_clear_retry_flags(b);
-	ssize_t n = recv(nbio_fd(b), buf, (size_t)len, 0);
-	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
+	ssize_t n = recv(st->fd, buf, (size_t)len, 0);
+	int again = n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR);
+	if (again)
 		BIO_set_retry_read(b);
+	st->drained = (again && errno != EINTR) || (n > 0 && n < len);
 	return n < 0 ? -1 : (int)n;
 }
 
@@ -58,10 +68,17 @@ static long nbio_ctrl(BIO *b, int cmd, long num, void *ptr)
 		return 1;
 	if (cmd == BIO_C_GET_FD) {
 		if (ptr != NULL)
-			*(int *)ptr = nbio_fd(b);
-		return nbio_fd(b);
+			*(int *)ptr = nbio_st(b)->fd;
+		return nbio_st(b)->fd;
 	}
 	return 0;
+}
+
+static int nbio_destroy(BIO *b)
+{
+	free(BIO_get_data(b));
+	BIO_set_data(b, NULL);
+	return 1;
 }
 
 static void nbio_method_make(void)
@@ -70,7 +87,7 @@ static void nbio_method_make(void)
 	BIO_METHOD *m = idx > 0 ? BIO_meth_new(idx | BIO_TYPE_SOURCE_SINK | BIO_TYPE_DESCRIPTOR, "sdfc socket") : NULL;
 	if (m != NULL &&
 	    (BIO_meth_set_write(m, nbio_write) != 1 || BIO_meth_set_read(m, nbio_read) != 1 ||
-	     BIO_meth_set_ctrl(m, nbio_ctrl) != 1)) {
+	     BIO_meth_set_ctrl(m, nbio_ctrl) != 1 || BIO_meth_set_destroy(m, nbio_destroy) != 1)) {
 		BIO_meth_free(m);
 		m = NULL;
 	}
@@ -81,12 +98,36 @@ static BIO *nbio_new(int fd)
 {
 	if (pthread_once(&nbio_once, nbio_method_make) != 0 || nbio_method == NULL)
 		return NULL;
-	BIO *b = BIO_new(nbio_method);
-	if (b != NULL) {
-		BIO_set_data(b, (void *)(intptr_t)fd);
-		BIO_set_init(b, 1);
+	nbio_state *st = calloc(1, sizeof *st);
+	BIO *b = st != NULL ? BIO_new(nbio_method) : NULL;
+	if (b == NULL) {
+		free(st);
+		return NULL;
 	}
+	st->fd = fd;
+	BIO_set_data(b, st);
+	BIO_set_init(b, 1);
 	return b;
+}
+
+/* The writing end: records gather in a buffer of SDFC_TLS_WRITE_BUFFER bytes and leave in one send when it
+ * is full or flushed (sdfc_pipe.c flushes after each batch), instead of one send per 16 KiB record. */
+static BIO *tls_wbio(int fd)
+{
+	BIO *buf = BIO_new(BIO_f_buffer()), *sock = nbio_new(fd);
+	if (buf == NULL || sock == NULL || BIO_set_write_buffer_size(buf, SDFC_TLS_WRITE_BUFFER) != 1) {
+		BIO_free(buf);
+		BIO_free(sock);
+		return NULL;
+	}
+	return BIO_push(buf, sock);
+}
+
+int sdfc_tls_drained(SSL *ssl)
+{
+	BIO *b = SSL_get_rbio(ssl);
+	nbio_state *st = b != NULL ? BIO_get_data(b) : NULL;
+	return st == NULL || st->drained;
 }
 
 /* ---- TCP ---- */
@@ -162,6 +203,9 @@ ccsp_err sdfc_tls_ctx_new(const sdfc_conf *cf, SSL_CTX **out)
 		goto out;
 	}
 	SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
+	/* read ahead: one recv takes every record that is there (sdfc_pipe.c reads until drained) */
+	SSL_CTX_set_read_ahead(ctx, 1);
+	SSL_CTX_set_default_read_buffer_len(ctx, SDFC_TLS_READ_BUFFER);
 	/* a frame is written in pieces as the socket takes them; a retry may come from a new stack frame */
 	SSL_CTX_set_mode(ctx, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
 	if (SSL_CTX_load_verify_locations(ctx, cf->ca_file, NULL) != 1) {
@@ -227,19 +271,19 @@ static ccsp_err tls_handshake(SSL *ssl, int fd, const sdfc_conf *cf, const struc
 ccsp_err sdfc_tls_connect(SSL_CTX *ctx, const sdfc_conf *cf, const struct timespec *dl, SSL **out, int *fd_out)
 {
 	SSL *ssl = NULL;
-	BIO *bio = NULL;
+	BIO *bio = NULL, *wbio = NULL;
 	int fd = -1;
 	ccsp_err err = tcp_connect(cf, dl, &fd);
 	*out = NULL;
 	*fd_out = -1;
 	if (err != CCSP_OK)
 		goto out;
-	if ((ssl = SSL_new(ctx)) == NULL || (bio = nbio_new(fd)) == NULL) {
+	if ((ssl = SSL_new(ctx)) == NULL || (bio = nbio_new(fd)) == NULL || (wbio = tls_wbio(fd)) == NULL) {
 		err = sdfc_fail(CCSP_ERR_NOMEM, "cannot create a TLS connection");
 		goto out;
 	}
-	SSL_set_bio(ssl, bio, bio); /* ssl owns bio */
-	bio = NULL;
+	SSL_set_bio(ssl, bio, wbio); /* ssl owns both */
+	bio = wbio = NULL;
 	if (!tls_set_peer(ssl, cf->server_name)) {
 		err = sdfc_fail(CCSP_ERR_INTERNAL, "cannot set the expected server name %s", cf->server_name);
 		goto out;
@@ -253,6 +297,7 @@ ccsp_err sdfc_tls_connect(SSL_CTX *ctx, const sdfc_conf *cf, const struct timesp
 out:
 	ERR_clear_error();
 	BIO_free(bio);
+	BIO_free_all(wbio);
 	SSL_free(ssl);
 	if (fd >= 0)
 		(void)close(fd);

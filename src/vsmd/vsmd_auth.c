@@ -238,7 +238,7 @@ static ccsp_err hello_answer(vsmd_conn *c, const ccsp_sdf_header *req, const vsm
 void vsmd_auth_hello_done(vsmd_conn *c, vsmd_job *job)
 {
 	vsmd_net *n = c->net;
-	if (c->bev == NULL || c->closing)
+	if (c->fd < 0 || c->closing)
 		return;
 	if (job->status != SDR_OK) {
 		rate_fail(n);

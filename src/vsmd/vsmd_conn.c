@@ -4,19 +4,19 @@
  *
  * Reading is enabled exactly when the connection may take another frame (conn_can_take); the frames already
  * buffered are consumed by vsmd_conn_process, which every event that may free capacity calls again (an
- * answer completing, the output draining, room in the worker queue). All libevent callbacks are deferred
- * (BEV_OPT_DEFER_CALLBACKS), so none of them runs inside another.
+ * answer completing, the output draining, room in the worker queue). Answers are queued without copying and
+ * written together once the loop iteration's events are handled (vsmd_io.c).
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#include <openssl/err.h>
+#include <unistd.h>
 
 #include <ccsp/mem.h>
 #include <ccsp/sdf.h>
 
 #include <event2/buffer.h>
+#include <event2/event.h>
 
 #include "sdf/sdf_ops.h"
 #include "vsmd_net_internal.h"
@@ -109,7 +109,8 @@ static void conn_destroy(vsmd_conn *c)
 	else
 		n->n_tls--;
 	vsmd_owner_release(n, c);
-	event_free(c->deadline);
+	if (c->deadline != NULL)
+		event_free(c->deadline);
 	free(c);
 	vsmd_net_check_done(n);
 }
@@ -123,33 +124,31 @@ void vsmd_conn_unref(vsmd_conn *c)
 /* Close the socket now; the object lives on while jobs refer to it. Idempotent. */
 void vsmd_conn_close(vsmd_conn *c)
 {
-	if (c->bev == NULL)
+	if (c->fd < 0)
 		return;
 	c->closing = 1;
 	conn_unblock(c);
 	(void)event_del(c->deadline);
-	if (c->ssl != NULL && SSL_is_init_finished(c->ssl))
-		(void)SSL_shutdown(c->ssl); /* close_notify, best effort: the socket is non-blocking */
-	ERR_clear_error();
-	bufferevent_free(c->bev);
-	c->bev = NULL;
-	c->ssl = NULL;
+	if (c->idle != NULL)
+		event_free(c->idle);
+	c->idle = NULL;
+	vsmd_io_close(c);
 	vsmd_conn_unref(c); /* the open reference */
 }
 
 /* Stop reading, flush what is queued for the peer (at most VSMD_LINGER_MS), then close. */
 void vsmd_conn_close_soon(vsmd_conn *c)
 {
-	if (c->bev == NULL || c->closing)
+	if (c->fd < 0 || c->closing)
 		return;
 	c->closing = 1;
 	conn_unblock(c);
-	(void)bufferevent_disable(c->bev, EV_READ);
-	if (evbuffer_get_length(bufferevent_get_output(c->bev)) == 0) {
+	vsmd_io_set_reading(c, 0);
+	if (vsmd_io_unsent(c) == 0) {
 		vsmd_conn_close(c);
 		return;
 	}
-	bufferevent_setwatermark(c->bev, EV_WRITE, 0, 0); /* the write callback fires once all is sent */
+	vsmd_io_flush_soon(c); /* vsmd_conn_on_output closes it once all is sent */
 	struct timeval tv;
 	set_timeout(&tv, VSMD_LINGER_MS);
 	(void)event_add(c->deadline, &tv);
@@ -157,26 +156,30 @@ void vsmd_conn_close_soon(vsmd_conn *c)
 
 void vsmd_conn_drain(vsmd_conn *c)
 {
-	if (c->bev == NULL || c->closing)
+	if (c->fd < 0 || c->closing)
 		return;
 	if (c->inflight == 0 && c->state != VSMD_CONN_HELLO_PENDING)
 		vsmd_conn_close_soon(c);
 	else
-		(void)bufferevent_disable(c->bev, EV_READ); /* the last answer closes it */
+		vsmd_io_set_reading(c, 0); /* the last answer closes it */
 }
 
 /* Queue a frame (malloc'd, ownership taken) without copying it; it is wiped once sent. */
 void vsmd_conn_send(vsmd_conn *c, uint8_t *frame, size_t len)
 {
-	if (c->bev == NULL) {
+	if (c->fd < 0) {
 		wipe_free(frame, len);
 		return;
 	}
 	c->last_ms = vsmd_now_ms();
-	if (evbuffer_add_reference(bufferevent_get_output(c->bev), frame, len, wipe_free_ref, NULL) != 0) {
+	if (vsmd_io_unsent(c) == 0)
+		c->out_ms = c->last_ms;
+	if (evbuffer_add_reference(c->out, frame, len, wipe_free_ref, NULL) != 0) {
 		wipe_free(frame, len);
 		vsmd_conn_close(c); /* an answer cannot be dropped silently: the client would wait forever */
+		return;
 	}
+	vsmd_io_flush_soon(c);
 }
 
 void vsmd_conn_send_status(vsmd_conn *c, const ccsp_sdf_header *req, uint32_t status)
@@ -192,26 +195,43 @@ void vsmd_conn_send_status(vsmd_conn *c, const ccsp_sdf_header *req, uint32_t st
 	vsmd_conn_send(c, frame, CCSP_SDF_HEADER_SIZE);
 }
 
+/* Every idle_timeout_ms: not idle while requests run (a long operation is not the client's silence), nor when
+ * a frame came or an answer went out within the period. So an idle connection goes after idle_timeout_ms to
+ * twice that; one whose peer reads nothing of its answers for idle_timeout_ms goes too. */
+static void idle_cb(evutil_socket_t fd, short what, void *arg)
+{
+	vsmd_conn *c = arg;
+	uint64_t now = vsmd_now_ms(), limit = c->net->cfg.idle_timeout_ms;
+	(void)fd;
+	(void)what;
+	if (c->fd < 0 || c->closing)
+		return;
+	if ((vsmd_io_unsent(c) > 0 && now - c->out_ms >= limit) || (c->inflight == 0 && now - c->last_ms >= limit))
+		vsmd_conn_close(c);
+}
+
 void vsmd_conn_set_ready(vsmd_conn *c, uint64_t owner)
 {
 	c->owner = owner;
 	c->state = VSMD_CONN_READY;
 	(void)event_del(c->deadline);
-	if (c->net->cfg.idle_timeout_ms != 0) {
+	if (c->net->cfg.idle_timeout_ms != 0 && c->idle == NULL) {
 		struct timeval tv;
 		set_timeout(&tv, c->net->cfg.idle_timeout_ms);
-		(void)bufferevent_set_timeouts(c->bev, &tv, &tv);
+		c->idle = event_new(c->net->base, -1, EV_PERSIST, idle_cb, c);
+		if (c->idle == NULL || event_add(c->idle, &tv) != 0)
+			vsmd_conn_close_soon(c); /* no connection without its timeout */
 	}
 }
 
 static int conn_can_take(vsmd_conn *c)
 {
 	vsmd_net *n = c->net;
-	if (c->bev == NULL || c->closing || n->draining || c->state == VSMD_CONN_HELLO_PENDING)
+	if (c->fd < 0 || c->closing || n->draining || c->state == VSMD_CONN_HELLO_PENDING)
 		return 0;
 	if (c->inflight >= n->cfg.max_inflight || c->inflight_bytes >= VSMD_INFLIGHT_BYTES)
 		return 0;
-	if (evbuffer_get_length(bufferevent_get_output(c->bev)) > VSMD_OUT_LIMIT)
+	if (vsmd_io_unsent(c) > VSMD_OUT_LIMIT)
 		return 0;
 	if (n->outstanding >= n->queue_cap) {
 		conn_block(c);
@@ -223,7 +243,7 @@ static int conn_can_take(vsmd_conn *c)
 /* 1: a whole frame was taken (*body malloc'd, NULL when empty); 0: not all there yet; -1: not a request. */
 static int conn_read_frame(vsmd_conn *c, ccsp_sdf_header *h, uint8_t **body)
 {
-	struct evbuffer *in = bufferevent_get_input(c->bev);
+	struct evbuffer *in = c->in;
 	uint8_t hdr[CCSP_SDF_HEADER_SIZE];
 	size_t avail = evbuffer_get_length(in);
 	*body = NULL;
@@ -283,15 +303,6 @@ static void conn_handle_frame(vsmd_conn *c, const ccsp_sdf_header *h, uint8_t *b
 	}
 }
 
-static void conn_set_reading(vsmd_conn *c, int on)
-{
-	int enabled = (bufferevent_get_enabled(c->bev) & EV_READ) != 0;
-	if (on && !enabled)
-		(void)bufferevent_enable(c->bev, EV_READ);
-	else if (!on && enabled)
-		(void)bufferevent_disable(c->bev, EV_READ);
-}
-
 void vsmd_conn_process(vsmd_conn *c)
 {
 	int take;
@@ -306,8 +317,8 @@ void vsmd_conn_process(vsmd_conn *c)
 			break;
 		conn_handle_frame(c, &h, body);
 	}
-	if (c->bev != NULL && !c->closing)
-		conn_set_reading(c, take);
+	if (c->fd >= 0 && !c->closing)
+		vsmd_io_set_reading(c, take);
 	vsmd_conn_unref(c);
 }
 
@@ -329,37 +340,17 @@ void vsmd_conn_request_done(vsmd_conn *c, vsmd_job *job)
 	}
 }
 
-static void read_cb(struct bufferevent *bev, void *arg)
+void vsmd_conn_on_input(vsmd_conn *c)
 {
-	(void)bev;
-	vsmd_conn_process(arg);
+	vsmd_conn_process(c);
 }
 
-static void write_cb(struct bufferevent *bev, void *arg)
+void vsmd_conn_on_output(vsmd_conn *c)
 {
-	vsmd_conn *c = arg;
 	if (!c->closing)
 		vsmd_conn_process(c);
-	else if (evbuffer_get_length(bufferevent_get_output(bev)) == 0)
+	else if (vsmd_io_unsent(c) == 0)
 		vsmd_conn_close(c);
-}
-
-static void event_cb(struct bufferevent *bev, short what, void *arg)
-{
-	vsmd_conn *c = arg;
-	if (what & BEV_EVENT_CONNECTED)
-		return; /* TLS handshake done; HELLO comes next */
-	/* Not idle while requests run (a long operation is not the client's silence), nor when an answer went
-	 * out since the timer was armed: the timeout may have fired just before that answer was queued. The
-	 * timer restarts in full, so an idle connection goes after idle_timeout_ms to twice that. */
-	if ((what & BEV_EVENT_TIMEOUT) && (what & BEV_EVENT_READING) && !c->closing &&
-	    (c->inflight > 0 || vsmd_now_ms() - c->last_ms < c->net->cfg.idle_timeout_ms)) {
-		(void)bufferevent_enable(bev, EV_READ);
-		return;
-	}
-	if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR))
-		c->ssl = NULL; /* no close_notify after a fatal error (SSL_shutdown must not be called then) */
-	vsmd_conn_close(c);
 }
 
 static void deadline_cb(evutil_socket_t fd, short what, void *arg)
@@ -369,19 +360,16 @@ static void deadline_cb(evutil_socket_t fd, short what, void *arg)
 	vsmd_conn_close(arg);
 }
 
-vsmd_conn *vsmd_conn_new(vsmd_net *n, struct bufferevent *bev, SSL *ssl, int admin, const char *peer)
+vsmd_conn *vsmd_conn_new(vsmd_net *n, int fd, SSL *ssl, int admin, const char *peer)
 {
 	vsmd_conn *c = calloc(1, sizeof *c);
-	if (c == NULL)
-		return NULL;
-	c->deadline = evtimer_new(n->base, deadline_cb, c);
-	if (c->deadline == NULL) {
+	if (c == NULL || (c->deadline = evtimer_new(n->base, deadline_cb, c)) == NULL) {
 		free(c);
+		SSL_free(ssl);
+		(void)close(fd);
 		return NULL;
 	}
 	c->net = n;
-	c->bev = bev;
-	c->ssl = ssl;
 	c->admin = admin;
 	c->refs = 1;
 	c->last_ms = vsmd_now_ms();
@@ -395,8 +383,10 @@ vsmd_conn *vsmd_conn_new(vsmd_net *n, struct bufferevent *bev, SSL *ssl, int adm
 		n->n_admin++;
 	else
 		n->n_tls++;
-	bufferevent_setcb(bev, read_cb, write_cb, event_cb, c);
-	bufferevent_setwatermark(bev, EV_WRITE, VSMD_OUT_RESUME, 0);
+	if (vsmd_io_open(c, fd, ssl) != CCSP_OK) {
+		vsmd_conn_close(c); /* frees the link and, with the open reference, c */
+		return NULL;
+	}
 	if (admin) {
 		vsmd_conn_set_ready(c, vsmd_owner_next());
 	} else if (n->cfg.handshake_timeout_ms != 0) {
@@ -404,6 +394,5 @@ vsmd_conn *vsmd_conn_new(vsmd_net *n, struct bufferevent *bev, SSL *ssl, int adm
 		set_timeout(&tv, n->cfg.handshake_timeout_ms);
 		(void)event_add(c->deadline, &tv);
 	}
-	(void)bufferevent_enable(bev, EV_READ | EV_WRITE);
 	return c;
 }

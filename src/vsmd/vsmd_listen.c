@@ -14,8 +14,6 @@
 #include <openssl/err.h>
 #include <openssl/pem.h>
 
-#include <event2/bufferevent_ssl.h>
-
 #include "vsmd_net_internal.h"
 
 #define RETRY_ACCEPT_MS 100
@@ -111,6 +109,9 @@ static ccsp_err tls_context(vsmd_net *n)
 	if (ctx == NULL || SSL_CTX_set_min_proto_version(ctx, TLS1_3_VERSION) != 1)
 		goto out;
 	SSL_CTX_set_default_passwd_cb(ctx, no_password);
+	/* vsmd_io.c writes answers as the socket takes them and retries from the same (referenced) buffer */
+	SSL_CTX_set_mode(ctx, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+	SSL_CTX_set_default_read_buffer_len(ctx, VSMD_TLS_READ_BUFFER); /* reads ahead: vsmd_io.c */
 	SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
 	(void)SSL_CTX_set_num_tickets(ctx, 0); /* no resumption: every connection says HELLO anyway */
 	err = CCSP_ERR_DECODE;
@@ -168,15 +169,7 @@ static void tcp_accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct s
 		(void)close(fd);
 		return;
 	}
-	/* On failure libevent 2.1 has closed fd and freed ssl, except when its first allocation failed: that
-	 * rare leak is preferred to a double close. CLOSE_ON_FREE is required: the SSL must live until libevent
-	 * has finalized the bufferevent's socket events. */
-	struct bufferevent *bev = bufferevent_openssl_socket_new(n->base, fd, ssl, BUFFEREVENT_SSL_ACCEPTING,
-	                                                         BEV_OPT_CLOSE_ON_FREE | BEV_OPT_DEFER_CALLBACKS);
-	if (bev == NULL)
-		return;
-	if (vsmd_conn_new(n, bev, ssl, 0, peer) == NULL)
-		bufferevent_free(bev);
+	(void)vsmd_conn_new(n, fd, ssl, 0, peer); /* on failure fd and ssl are gone with it */
 }
 
 static void unix_accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa, int salen, void *arg)
@@ -203,13 +196,7 @@ static void unix_accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct 
 		return;
 	}
 	(void)snprintf(peer, sizeof peer, "admin uid=%u pid=%d", (unsigned)cred.uid, (int)cred.pid);
-	struct bufferevent *bev = bufferevent_socket_new(n->base, fd, BEV_OPT_CLOSE_ON_FREE | BEV_OPT_DEFER_CALLBACKS);
-	if (bev == NULL) {
-		(void)close(fd);
-		return;
-	}
-	if (vsmd_conn_new(n, bev, NULL, 1, peer) == NULL)
-		bufferevent_free(bev);
+	(void)vsmd_conn_new(n, fd, NULL, 1, peer);
 }
 
 static ccsp_err tcp_open(vsmd_net *n, struct sockaddr_storage *ss, socklen_t sslen)

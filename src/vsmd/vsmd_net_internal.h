@@ -9,8 +9,9 @@
  * job refers to it (refs: 1 while open + 1 per job + 1 while a loop function works on it).
  *
  * Files: vsmd_net.c (object, run, stop, drain), vsmd_listen.c (address, sockets, TLS context, accept),
- * vsmd_conn.c (framing, flow control, close), vsmd_auth.c (HELLO, device contexts, rate limit),
- * vsmd_workers.c (pool, running jobs, completions).
+ * vsmd_io.c (a connection's byte stream: TLS or plain, read and write events), vsmd_conn.c (framing, flow
+ * control, timeouts, close), vsmd_auth.c (HELLO, device contexts, rate limit), vsmd_workers.c (pool, running
+ * jobs, completions).
  */
 #ifndef CCSP_VSMD_NET_INTERNAL_H
 #define CCSP_VSMD_NET_INTERNAL_H
@@ -21,7 +22,6 @@
 
 #include <openssl/ssl.h>
 
-#include <event2/bufferevent.h>
 #include <event2/event.h>
 #include <event2/listener.h>
 
@@ -32,6 +32,7 @@
 #define VSMD_INFLIGHT_BYTES (16u << 20)   /* request bodies in flight per connection */
 #define VSMD_JOBS_PER_WORKER 64u          /* worker queue bound: workers * this */
 #define VSMD_ADMIN_MAX_CONN 16u
+#define VSMD_TLS_READ_BUFFER (64u << 10)  /* OpenSSL reads ahead this much per recv */
 #define VSMD_LINGER_MS 5000u              /* flushing a last answer before close */
 #define VSMD_DRAIN_MS 10000u              /* shutdown: waiting for peers to read their answers */
 #define VSMD_PEER_MAX 64
@@ -48,9 +49,19 @@ enum vsmd_conn_state { VSMD_CONN_HELLO_WAIT, VSMD_CONN_HELLO_PENDING, VSMD_CONN_
 
 struct vsmd_conn {
 	vsmd_net *net;
-	struct bufferevent *bev; /* NULL once closed */
-	SSL *ssl;                /* owned by bev; NULL on the admin socket and once the peer is gone */
+	int fd;                  /* -1 once closed */
+	SSL *ssl;                /* NULL on the admin socket */
+	struct evbuffer *in, *out; /* bytes received, not yet framed / answers not yet written */
+	struct event *rev, *wev; /* socket readable (added while reading) / writable (added while it is full) */
 	struct event *deadline;  /* handshake + HELLO deadline, then the linger bound when closing */
+	struct event *idle;      /* idleness check every idle_timeout_ms once authenticated */
+	int reading;             /* rev is on: frames are taken */
+	int wblocked;            /* wev is on: the socket is full */
+	int rblocked_w;          /* rev is on for a write that waits for input (TLS) */
+	int flush_soon;          /* wev is active: the output is written after this loop iteration */
+	int tls_open;            /* the TLS handshake is done */
+	int peer_failed;         /* EOF or a fatal error: no close_notify */
+	uint64_t out_ms;         /* the output last made progress or stopped being empty (monotonic ms) */
 	vsmd_conn *prev, *next;  /* net->conns */
 	vsmd_conn *blocked_next; /* net->blocked: waiting for room in the worker queue */
 	int blocked;
@@ -126,6 +137,8 @@ struct vsmd_net {
 	pthread_mutex_t work_mu;
 	pthread_cond_t work_cv;
 	vsmd_job *work_head, *work_tail;
+	unsigned work_idle;      /* workers waiting on work_cv */
+	unsigned work_signalled; /* of them, signalled and not awake yet */
 	int work_stop;
 	pthread_mutex_t done_mu;
 	vsmd_job *done_head, *done_tail;
@@ -142,7 +155,8 @@ void vsmd_listen_close(vsmd_net *n);
 void vsmd_listen_unlink_admin(vsmd_net *n);
 
 /* vsmd_conn.c */
-vsmd_conn *vsmd_conn_new(vsmd_net *n, struct bufferevent *bev, SSL *ssl, int admin, const char *peer);
+/* A connection on fd (and ssl, NULL on the admin socket): both are owned by it, also when NULL is returned. */
+vsmd_conn *vsmd_conn_new(vsmd_net *n, int fd, SSL *ssl, int admin, const char *peer);
 void vsmd_conn_ref(vsmd_conn *c);
 void vsmd_conn_unref(vsmd_conn *c);
 void vsmd_conn_process(vsmd_conn *c);
@@ -154,6 +168,15 @@ void vsmd_conn_send_status(vsmd_conn *c, const ccsp_sdf_header *req, uint32_t st
 void vsmd_conn_set_ready(vsmd_conn *c, uint64_t owner);
 void vsmd_conn_request_done(vsmd_conn *c, vsmd_job *job);
 void vsmd_conn_resume_blocked(vsmd_net *n);
+void vsmd_conn_on_input(vsmd_conn *c);  /* vsmd_io.c: bytes came in */
+void vsmd_conn_on_output(vsmd_conn *c); /* vsmd_io.c: the output made progress and is at VSMD_OUT_RESUME or less */
+
+/* vsmd_io.c */
+CCSP_MUST_CHECK ccsp_err vsmd_io_open(vsmd_conn *c, int fd, SSL *ssl);
+void vsmd_io_close(vsmd_conn *c); /* close_notify unless the peer failed; frees the link; idempotent */
+void vsmd_io_set_reading(vsmd_conn *c, int on);
+void vsmd_io_flush_soon(vsmd_conn *c); /* write c->out once the events of this loop iteration are handled */
+size_t vsmd_io_unsent(const vsmd_conn *c);
 
 /* vsmd_auth.c */
 void vsmd_auth_hello(vsmd_conn *c, const ccsp_sdf_header *h, uint8_t *body);
