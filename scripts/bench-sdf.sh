@@ -28,7 +28,7 @@ start() { # start DIR: init, keys at index 1, serve; the config then points at t
 	pids="$pids $!"
 	echo $! >"$1/pid"
 	i=0
-	while [ $i -lt 100 ] && ! grep -q 'listening on port' "$1/out"; do sleep 0.1; i=$((i + 1)); done
+	while [ $i -lt 100 ] && ! grep -q 'listening on port' "$1/out" 2>/dev/null; do sleep 0.1; i=$((i + 1)); done
 	port=$(sed -n 's/.*listening on port \([0-9]*\).*/\1/p' "$1/out")
 	sed -i "s/^address = .*/address = 127.0.0.1:$port/; s/^pool_size = .*/pool_size = 8/" "$1/sdf.conf"
 }

@@ -8,7 +8,12 @@
 
 LONG sdf_req(ccsp_sdf_writer *w)
 {
-	return ccsp_sdf_writer_init(w, 256) == CCSP_OK ? SDR_OK : SDR_NOBUFFER;
+	return sdf_req_data(w, 0);
+}
+
+LONG sdf_req_data(ccsp_sdf_writer *w, size_t data)
+{
+	return ccsp_sdf_writer_init(w, data + 256) == CCSP_OK ? SDR_OK : SDR_NOBUFFER;
 }
 
 LONG sdf_call(HANDLE hSession, uint16_t opcode, ccsp_sdf_writer *w, sdf_resp *resp)

@@ -30,6 +30,8 @@ typedef struct sdf_resp {
 
 /* Start a request body. SDR_OK or SDR_NOBUFFER. */
 LONG sdf_req(ccsp_sdf_writer *w);
+/* The same for a request carrying about data bytes: the buffer is sized once (no regrowth and copies of bulk data). */
+LONG sdf_req_data(ccsp_sdf_writer *w, size_t data);
 /* Send w (consumed) as opcode on the session; on SDR_OK resp holds the response body (free with
  * sdf_resp_free). Any other status: resp is empty. Validates the session handle (SDR_OPENSESSION). */
 LONG sdf_call(HANDLE hSession, uint16_t opcode, ccsp_sdf_writer *w, sdf_resp *resp);

@@ -53,7 +53,7 @@ static LONG update(HANDLE hS, uint16_t op, const BYTE *in, ULONG len, BYTE *out,
 		ccsp_sdf_writer w;
 		sdf_resp resp;
 		size_t n = len - off > CCSP_SDF_MAX_DATA ? CCSP_SDF_MAX_DATA : len - off, m = 0;
-		rv = sdf_req(&w);
+		rv = sdf_req_data(&w, n);
 		if (rv != SDR_OK)
 			break;
 		ccsp_sdf_put_bytes(&w, CCSP_SDF_T_DATA, n > 0 ? in + off : NULL, n);

@@ -26,7 +26,7 @@ static LONG sym_call(HANDLE hS, uint16_t op, HANDLE hKey, ULONG alg, BYTE *iv, B
 		return SDR_INARGERR;
 	if (out == NULL || puiOutLength == NULL)
 		return SDR_OUTARGERR;
-	LONG rv = sdf_req(&w);
+	LONG rv = sdf_req_data(&w, len);
 	if (rv != SDR_OK)
 		return rv;
 	ccsp_sdf_put_u64(&w, CCSP_SDF_T_HANDLE, SDF_U64_OF(hKey));
@@ -71,7 +71,7 @@ LONG SDF_AuthEnc(HANDLE hSessionHandle, HANDLE hKeyHandle, ULONG uiAlgID, BYTE *
 		return SDR_INARGERR;
 	if (pucEncData == NULL || puiEncDataLength == NULL || pucAuthData == NULL || puiAuthDataLength == NULL)
 		return SDR_OUTARGERR;
-	LONG rv = sdf_req(&w);
+	LONG rv = sdf_req_data(&w, uiDataLength + uiAadLength);
 	if (rv != SDR_OK)
 		return rv;
 	ccsp_sdf_put_u64(&w, CCSP_SDF_T_HANDLE, SDF_U64_OF(hKeyHandle));
@@ -100,7 +100,7 @@ LONG SDF_AuthDec(HANDLE hSessionHandle, HANDLE hKeyHandle, ULONG uiAlgID, BYTE *
 		return SDR_INARGERR;
 	if (pucData == NULL || puiDataLength == NULL)
 		return SDR_OUTARGERR;
-	LONG rv = sdf_req(&w);
+	LONG rv = sdf_req_data(&w, uiEncDataLength + uiAadLength);
 	if (rv != SDR_OK)
 		return rv;
 	ccsp_sdf_put_u64(&w, CCSP_SDF_T_HANDLE, SDF_U64_OF(hKeyHandle));
@@ -126,7 +126,7 @@ static LONG update_call(HANDLE hS, uint16_t op, const BYTE *data, ULONG len)
 	do {
 		ccsp_sdf_writer w;
 		size_t n = len - off > CCSP_SDF_MAX_DATA ? CCSP_SDF_MAX_DATA : len - off;
-		LONG rv = sdf_req(&w);
+		LONG rv = sdf_req_data(&w, n);
 		if (rv != SDR_OK)
 			return rv;
 		ccsp_sdf_put_bytes(&w, CCSP_SDF_T_DATA, data + off, n);

@@ -52,7 +52,8 @@ static void run_request(vsmd_net *n, vsmd_job *job)
 	uint64_t session = job->h.session;
 	uint32_t status = SDR_NOBUFFER;
 	ccsp_sdf_reader_init(&r, job->body, job->body_len);
-	if (ccsp_sdf_writer_init(&w, 0) == CCSP_OK)
+	/* answers of bulk operations are about as large as their requests: size the buffer once */
+	if (ccsp_sdf_writer_init(&w, job->body_len + 256) == CCSP_OK)
 		status = n->h.dispatch(n->h.arg, job->owner, job->admin, &job->h, &r, &w, &session);
 	if (status == SDR_OK) {
 		ccsp_sdf_header h = {CCSP_SDF_WIRE_VERSION, CCSP_SDF_RESPONSE, job->h.opcode, job->h.request, session,
