@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include <ccsp/error.h>
+#include <ccsp/sm2.h>
 
 /* Exit statuses: 0 success, CLI_EXIT_FAIL an operation failed (I/O, authentication, padding, ...),
  * CLI_EXIT_USAGE the command line is wrong. */
@@ -25,6 +26,14 @@ int cli_cmd_selftest(int argc, char **argv);
 int cli_cmd_version(int argc, char **argv);
 int cli_cmd_sm2(int argc, char **argv);
 int cli_cmd_vsm(int argc, char **argv);
+int cli_cmd_chsm(int argc, char **argv);
+
+/* ccsp chsm configure / call (cli_chsm_call.c), dispatched by cli_cmd_chsm; argv[0] is the command name. */
+int cli_chsm_configure(int argc, char **argv);
+int cli_chsm_call(int argc, char **argv);
+/* An SM2 key file (PEM or DER, unencrypted); need_private: it must hold the private key. NULL on error
+ * (printed). Free with ccsp_sm2_key_free(). */
+ccsp_sm2_key *cli_chsm_key_load(const char *path, int need_private);
 
 /* "ccsp: <message>\n" on stderr. */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

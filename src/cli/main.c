@@ -29,6 +29,10 @@ static const char usage[] =
 	"                                   a VSM's keys and audit log, for its crypto officer: through\n"
 	"                                   vsmd's admin socket, or directly when no vsmd serves DIR\n"
 	"                                   ('ccsp vsm help')\n"
+	"  chsm keygen|configure|call|callbacks ...\n"
+	"                                   the cloud platform's side of chsmd (GM/T 0088): platform key,\n"
+	"                                   signed calls of every interface, a callback receiver\n"
+	"                                   ('ccsp chsm help')\n"
 	"  rand N [-out FILE]               N random bytes (1..2^30) from the SM3 DRBG: hex on stdout,\n"
 	"                                   or raw bytes into FILE\n"
 	"  selftest                         run every self-test, print each result\n"
@@ -50,6 +54,7 @@ static const cli_command commands[] = {
 	{"sm4", cli_cmd_sm4},
 	{"sm2", cli_cmd_sm2},
 	{"vsm", cli_cmd_vsm},
+	{"chsm", cli_cmd_chsm},
 	{"rand", cli_cmd_rand},
 	{"selftest", cli_cmd_selftest},
 	{"version", cli_cmd_version},
