@@ -14,50 +14,10 @@
 #include <openssl/err.h>
 #include <openssl/pem.h>
 
+#include "common/netaddr.h"
 #include "vsmd_net_internal.h"
 
 #define RETRY_ACCEPT_MS 100
-
-/* "1.2.3.4:443" or "[::1]:443": numeric addresses only (no resolver in the daemon's start path). */
-static ccsp_err parse_listen(const char *s, struct sockaddr_storage *ss, socklen_t *sslen)
-{
-	char host[INET6_ADDRSTRLEN];
-	const char *colon = strrchr(s, ':'), *hs = s, *he;
-	if (colon == NULL)
-		return CCSP_ERR_ARG;
-	int v6 = s[0] == '[';
-	if (v6) {
-		hs = s + 1;
-		he = colon - 1;
-		if (he < hs || *he != ']')
-			return CCSP_ERR_ARG;
-	} else {
-		he = colon;
-		if (memchr(s, ':', (size_t)(colon - s)) != NULL)
-			return CCSP_ERR_ARG; /* an IPv6 address needs brackets */
-	}
-	size_t hl = (size_t)(he - hs), pl = strlen(colon + 1);
-	if (hl == 0 || hl >= sizeof host || pl == 0 || pl > 5 || strspn(colon + 1, "0123456789") != pl)
-		return CCSP_ERR_ARG;
-	unsigned long port = strtoul(colon + 1, NULL, 10);
-	if (port > 65535)
-		return CCSP_ERR_ARG;
-	memcpy(host, hs, hl);
-	host[hl] = '\0';
-	memset(ss, 0, sizeof *ss);
-	if (v6) {
-		struct sockaddr_in6 *a = (struct sockaddr_in6 *)ss;
-		a->sin6_family = AF_INET6;
-		a->sin6_port = htons((uint16_t)port);
-		*sslen = sizeof *a;
-		return inet_pton(AF_INET6, host, &a->sin6_addr) == 1 ? CCSP_OK : CCSP_ERR_ARG;
-	}
-	struct sockaddr_in *a = (struct sockaddr_in *)ss;
-	a->sin_family = AF_INET;
-	a->sin_port = htons((uint16_t)port);
-	*sslen = sizeof *a;
-	return inet_pton(AF_INET, host, &a->sin_addr) == 1 ? CCSP_OK : CCSP_ERR_ARG;
-}
 
 static void format_peer(const struct sockaddr *sa, char out[VSMD_PEER_MAX])
 {
@@ -296,7 +256,7 @@ ccsp_err vsmd_listen_open(vsmd_net *n)
 {
 	struct sockaddr_storage ss;
 	socklen_t sslen;
-	ccsp_err err = parse_listen(n->cfg.listen, &ss, &sslen);
+	ccsp_err err = ccsp_net_parse_listen(n->cfg.listen, &ss, &sslen);
 	if (err == CCSP_OK)
 		err = tls_context(n);
 	if (err != CCSP_OK)
