@@ -1,7 +1,8 @@
 #!/bin/sh
 # SPDX-License-Identifier: Apache-2.0
 # libccsp.so exports exactly the functions the public headers declare with CCSP_API: no test hook
-# (fixed-nonce signing, entropy injection, implementation forcing) and nothing internal leaks out.
+# (fixed-nonce signing, entropy injection, implementation forcing) and nothing internal leaks out. Same for
+# libsdf.so and sdf.h.
 set -u
 root=$(cd "$(dirname "$0")/../.." && pwd)
 lib=$(dirname "$CCSP")/../lib/libccsp.so
@@ -25,5 +26,22 @@ fi
 for hook in with_k for_testing impl_force; do
 	grep -q "$hook" "$TEST_TMP/exported" && fail "test hook *$hook* is exported" || pass
 done
+
+# libsdf.so exports exactly the SDF_* functions sdf.h declares (an application from another SM stack loads it
+# unchanged), and nothing of the crypto core or OpenSSL glue.
+sdf=$(dirname "$CCSP")/../lib/libsdf.so
+if [ -f "$sdf" ]; then
+	nm -D --defined-only "$sdf" | awk '$2 == "T" {print $3}' | sort >"$TEST_TMP/sdf_exported"
+	grep -hv "^#" "$root"/include/ccsp/sdf.h | tr '\n' ' ' | grep -o 'SDF_API[^;(]*(' |
+		sed 's/($//; s/.*[ *]//' | sort -u >"$TEST_TMP/sdf_declared"
+	[ "$(wc -l <"$TEST_TMP/sdf_declared")" -gt 60 ] && pass || fail "could not read sdf.h's declarations"
+	if diff -u "$TEST_TMP/sdf_declared" "$TEST_TMP/sdf_exported" >"$TEST_TMP/sdf_diff"; then
+		pass
+	else
+		fail "libsdf.so exports differ from sdf.h:"; cat "$TEST_TMP/sdf_diff"
+	fi
+	nm -D --defined-only "$sdf" | awk '{print $3}' | grep -v '^SDF_' | grep -v '^$' >"$TEST_TMP/sdf_other"
+	[ ! -s "$TEST_TMP/sdf_other" ] && pass || { fail "libsdf.so exports non-SDF symbols:"; cat "$TEST_TMP/sdf_other"; }
+fi
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
