@@ -55,5 +55,5 @@ CCSP_SDF_CONF="$vsm/sdf.conf" "$build/bin/sdf_demo" 1 demo-password
 
 step "vsmd is serving on 127.0.0.1:8800 (state in $vsm/). Applications: export CCSP_SDF_CONF=$PWD/$vsm/sdf.conf
    and link build/lib/libsdf.so (header include/ccsp/sdf.h). Key management: build/bin/ccsp vsm help.
-   Ctrl-C stops it. (The CHSM and the service platform ccspd arrive in later stages.)"
+   Ctrl-C stops it. The CHSM host chsmd (GM/T 0088) is in docs/operations.md; the service platform comes later."
 wait $pid
