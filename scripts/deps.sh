@@ -17,6 +17,6 @@ if [ "$(id -u)" -eq 0 ]; then
 	apt-get update -qq
 	apt-get install -y -qq --no-install-recommends $missing </dev/null
 else
-	echo "run: sudo apt-get update && sudo apt-get install -y$missing"
+	echo "ccsp: as root, run: apt-get update && apt-get install -y$missing"
 	exit 1
 fi
