@@ -28,6 +28,7 @@
 
 #include "common/http_internal.h"
 #include "common/netaddr.h"
+#include "common/tls_keys.h"
 
 #define RETRY_ACCEPT_MS 100
 #define MAX_BODY_LIMIT (1u << 30)
@@ -294,35 +295,9 @@ static ccsp_err copy_config(ccsp_http_server *srv, const ccsp_http_config *cfg)
 	return CCSP_OK;
 }
 
-/* Never prompt on a terminal for a key passphrase: an encrypted key is refused. */
-static int no_password(char *buf, int size, int rwflag, void *u)
-{
-	(void)buf;
-	(void)size;
-	(void)rwflag;
-	(void)u;
-	return 0;
-}
-
-static ccsp_err check_readable(const char *path)
-{
-	FILE *f = fopen(path, "r");
-	if (f == NULL)
-		return errno == ENOENT ? CCSP_ERR_FILE_NOT_FOUND : CCSP_ERR_IO;
-	(void)fclose(f);
-	return CCSP_OK;
-}
-
 static ccsp_err tls_context(ccsp_http_server *srv)
 {
-	ccsp_err err = check_readable(srv->cert_file);
-	if (err == CCSP_OK)
-		err = check_readable(srv->key_file);
-	if (err != CCSP_OK)
-		return err;
-	err = CCSP_ERR_INTERNAL;
-	BIO *bio = NULL;
-	EVP_PKEY *pkey = NULL;
+	ccsp_err err = CCSP_ERR_INTERNAL;
 	SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
 	srv->ssl_ctx = ctx;
 	if (ctx == NULL || SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION) != 1 ||
@@ -331,20 +306,8 @@ static ccsp_err tls_context(ccsp_http_server *srv)
 	SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE | SSL_OP_NO_COMPRESSION);
 	SSL_CTX_set_mode(ctx, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER |
 	                          SSL_MODE_RELEASE_BUFFERS); /* idle keep-alive connections keep no buffers */
-	SSL_CTX_set_default_passwd_cb(ctx, no_password);
-	err = CCSP_ERR_DECODE;
-	if (SSL_CTX_use_certificate_chain_file(ctx, srv->cert_file) != 1)
-		goto out;
-	/* read the key ourselves: SSL_CTX_use_PrivateKey_file reports a key that does not match the
-	 * certificate like one it cannot parse */
-	bio = BIO_new_file(srv->key_file, "r");
-	pkey = bio != NULL ? PEM_read_bio_PrivateKey(bio, NULL, no_password, NULL) : NULL;
-	if (pkey == NULL)
-		goto out;
-	err = SSL_CTX_use_PrivateKey(ctx, pkey) == 1 && SSL_CTX_check_private_key(ctx) == 1 ? CCSP_OK : CCSP_ERR_KEY;
+	err = ccsp_tls_load_cert_key(ctx, srv->cert_file, srv->key_file);
 out:
-	EVP_PKEY_free(pkey); /* the context holds its own reference */
-	BIO_free(bio);
 	ERR_clear_error();
 	return err;
 }

@@ -15,6 +15,7 @@
 #include <openssl/pem.h>
 
 #include "common/netaddr.h"
+#include "common/tls_keys.h"
 #include "vsmd_net_internal.h"
 
 #define RETRY_ACCEPT_MS 100
@@ -35,58 +36,20 @@ static void format_peer(const struct sockaddr *sa, char out[VSMD_PEER_MAX])
 	}
 }
 
-/* Never prompt on a terminal for a key passphrase: an encrypted key is refused. */
-static int no_password(char *buf, int size, int rwflag, void *u)
-{
-	(void)buf;
-	(void)size;
-	(void)rwflag;
-	(void)u;
-	return 0;
-}
-
-static ccsp_err check_readable(const char *path)
-{
-	FILE *f = fopen(path, "r");
-	if (f == NULL)
-		return errno == ENOENT ? CCSP_ERR_FILE_NOT_FOUND : CCSP_ERR_IO;
-	(void)fclose(f);
-	return CCSP_OK;
-}
-
 static ccsp_err tls_context(vsmd_net *n)
 {
-	ccsp_err err = check_readable(n->cfg.cert_file);
-	if (err == CCSP_OK)
-		err = check_readable(n->cfg.key_file);
-	if (err != CCSP_OK)
-		return err;
-	err = CCSP_ERR_INTERNAL;
-	BIO *bio = NULL;
-	EVP_PKEY *pkey = NULL;
+	ccsp_err err = CCSP_ERR_INTERNAL;
 	SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
 	n->ssl_ctx = ctx;
 	if (ctx == NULL || SSL_CTX_set_min_proto_version(ctx, TLS1_3_VERSION) != 1)
 		goto out;
-	SSL_CTX_set_default_passwd_cb(ctx, no_password);
 	/* vsmd_io.c writes answers as the socket takes them and retries from the same (referenced) buffer */
 	SSL_CTX_set_mode(ctx, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
 	SSL_CTX_set_default_read_buffer_len(ctx, VSMD_TLS_READ_BUFFER); /* reads ahead: vsmd_io.c */
 	SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
 	(void)SSL_CTX_set_num_tickets(ctx, 0); /* no resumption: every connection says HELLO anyway */
-	err = CCSP_ERR_DECODE;
-	if (SSL_CTX_use_certificate_chain_file(ctx, n->cfg.cert_file) != 1)
-		goto out;
-	/* read the key ourselves: SSL_CTX_use_PrivateKey_file reports a key that does not match the
-	 * certificate like one it cannot parse */
-	bio = BIO_new_file(n->cfg.key_file, "r");
-	pkey = bio != NULL ? PEM_read_bio_PrivateKey(bio, NULL, no_password, NULL) : NULL;
-	if (pkey == NULL)
-		goto out;
-	err = SSL_CTX_use_PrivateKey(ctx, pkey) == 1 && SSL_CTX_check_private_key(ctx) == 1 ? CCSP_OK : CCSP_ERR_KEY;
+	err = ccsp_tls_load_cert_key(ctx, n->cfg.cert_file, n->cfg.key_file);
 out:
-	EVP_PKEY_free(pkey); /* the context holds its own reference */
-	BIO_free(bio);
 	ERR_clear_error();
 	return err;
 }
