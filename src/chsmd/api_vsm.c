@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <ccsp/mem.h>
 #include <ccsp/rand.h>
 
 #include "chsmd/chsmd.h"
@@ -250,7 +251,7 @@ static void run_deferred(void *arg)
 		chsmd_ok(w->req, NULL);
 	else
 		ccsp_http_respond_error(w->req, status, msg);
-	memset(w->value, 0, sizeof w->value); /* may be a token */
+	ccsp_memzero(w->value, sizeof w->value); /* may be a token */
 	free(w);
 }
 
@@ -274,6 +275,7 @@ static void defer(chsmd *d, ccsp_http_request *req, const char *id, const char *
 	snprintf(w->value, sizeof w->value, "%s", value);
 	if (ccsp_taskq_submit(d->tasks, run_deferred, w) != CCSP_OK) {
 		ccsp_taskq_release(d->tasks, claim);
+		ccsp_memzero(w->value, sizeof w->value);
 		free(w);
 		ccsp_http_respond_error(req, 503, "服务不可用");
 	}
