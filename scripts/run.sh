@@ -1,8 +1,9 @@
 #!/bin/sh
 # SPDX-License-Identifier: Apache-2.0
 # make run, at this stage: self-test the crypto module, show the CLI at work with openssl as the independent
-# witness, then start a VSM (vsmd) and run the GM/T 0018 example against it; vsmd keeps serving until Ctrl-C.
-# State goes under ./var. Later stages start chsmd and ccspd here.
+# witness, then start the CHSM host chsmd (dev mode) with one VSM, configured through the GM/T 0088 API as a cloud
+# platform would, and run the GM/T 0018 example application against that VSM; chsmd serves until Ctrl-C.
+# State goes under ./var. A later stage starts ccspd here.
 set -eu
 build=${1:-build}
 ccsp="$build/bin/ccsp"
@@ -35,25 +36,59 @@ $ccsp sm2 encrypt -pub "$var/sm2.pub.pem" -in "$var/msg.txt" -out "$var/msg.ct"
 printf 'openssl decrypts: '
 openssl pkeyutl -decrypt -inkey "$var/sm2.key.pem" -in "$var/msg.ct"
 
-step "a VSM: vsmd serving the GM/T 0018 SDF API to an application through libsdf"
-vsm=var/vsm
-if [ ! -f "$vsm/vsmd.conf" ]; then
-	"$build/bin/vsmd" --init "$vsm" --listen 127.0.0.1:8800
-	printf 'demo-password\n' >"$vsm/demo.pw"
-	chmod 600 "$vsm/demo.pw"
-	$ccsp vsm keygen --dir "$vsm" --index 1 --sign --password-file "$vsm/demo.pw"
-	$ccsp vsm keygen --dir "$vsm" --index 1 --enc --password-file "$vsm/demo.pw"
-	$ccsp vsm keygen --dir "$vsm" --index 1 --kek
-fi
-$ccsp vsm keys --dir "$vsm"
-"$build/bin/vsmd" --dir "$vsm" &
+step "the CHSM host: chsmd (GM/T 0088) with one VSM serving the SDF API (GM/T 0018) to an application"
+chsm=var/chsm
+platform_key=var/platform.pem
+tenant=var/tenant
+bin="$build/bin"
+mkdir -p "$tenant"
+[ -f "$chsm/chsmd.conf" ] || "$bin/chsmd" --init "$chsm" --listen 127.0.0.1:7443
+[ -f "$platform_key" ] || $ccsp chsm keygen --out "$platform_key"
+"$bin/chsmd" --dir "$chsm" >"$chsm.log" 2>&1 &
 pid=$!
 trap 'kill -TERM $pid 2>/dev/null; wait $pid' EXIT INT TERM
 i=0
-while [ $i -lt 50 ] && [ ! -S "$vsm/admin.sock" ]; do sleep 0.1; i=$((i + 1)); done
-CCSP_SDF_CONF="$vsm/sdf.conf" "$build/bin/sdf_demo" 1 demo-password
+while [ $i -lt 300 ] && ! grep -q 'listening on port' "$chsm.log"; do
+	kill -0 $pid 2>/dev/null || { cat "$chsm.log"; exit 1; }
+	sleep 0.1
+	i=$((i + 1))
+done
+url=https://$(sed -n 's/^listen = //p' "$chsm/chsmd.conf")
+C="--url $url --key $platform_key --cacert $chsm/tls-cert.pem"
+$ccsp chsm configure $C >/dev/null # the platform key: unsigned the first time, signed (idempotent) after
+vsm=$(ls "$chsm/vsm" 2>/dev/null | grep -v '^\.' | head -1 || true)
+if [ -z "$vsm" ]; then # first run: a VSM (its createVSM callback to a receiver here), a tenant token and keys
+	$ccsp chsm callbacks --listen 127.0.0.1:0 --count 1 --timeout 60 --out "$tenant/create.json" >"$tenant/cb.port" &
+	cbpid=$!
+	i=0
+	while [ $i -lt 50 ] && [ ! -s "$tenant/cb.port" ]; do sleep 0.1; i=$((i + 1)); done
+	$ccsp chsm call $C vsm create --set flavor=1 --callback "http://127.0.0.1:$(head -1 "$tenant/cb.port")/cb" \
+		>"$tenant/create.out"
+	vsm=$(sed -n 's/.*"vsmId":"\([^"]*\)".*/\1/p' "$tenant/create.out")
+	wait $cbpid
+	token=$($ccsp rand 16)
+	$ccsp chsm call $C vsm token --vsm "$vsm" --set token="$token" >/dev/null
+	echo "$token" | $ccsp vsm seal-token --out "$tenant/client.token"
+	printf 'demo-password\n' >"$tenant/demo.pw"
+	chmod 600 "$tenant/demo.pw"
+	$ccsp vsm keygen --dir "$chsm/vsm/$vsm" --index 1 --sign --password-file "$tenant/demo.pw"
+	$ccsp vsm keygen --dir "$chsm/vsm/$vsm" --index 1 --enc --password-file "$tenant/demo.pw"
+	$ccsp vsm keygen --dir "$chsm/vsm/$vsm" --index 1 --kek
+fi
+sed "s|^token_file = .*|token_file = $PWD/$tenant/client.token|" "$chsm/vsm/$vsm/sdf.conf" >"$tenant/sdf.conf"
+i=0
+while [ $i -lt 100 ] && ! $ccsp chsm call $C vsm status --vsm "$vsm" 2>/dev/null | grep -q '"status":"ok"'; do
+	sleep 0.1
+	i=$((i + 1))
+done
+$ccsp vsm keys --dir "$chsm/vsm/$vsm"
+CCSP_SDF_CONF="$tenant/sdf.conf" "$bin/sdf_demo" 1 demo-password
 
-step "vsmd is serving on 127.0.0.1:8800 (state in $vsm/). Applications: export CCSP_SDF_CONF=$PWD/$vsm/sdf.conf
-   and link build/lib/libsdf.so (header include/ccsp/sdf.h). Key management: build/bin/ccsp vsm help.
-   Ctrl-C stops it. The CHSM host chsmd (GM/T 0088) is in docs/operations.md; the service platform comes later."
+step "chsmd is serving (state in $chsm/, log in $chsm.log; Ctrl-C stops it and its VSMs).
+   Management API (GM/T 0088): $url/api/1.0 — the cloud platform's key is $platform_key; try
+     $ccsp chsm call $C chsm info
+     $ccsp chsm call $C vsm info --vsm $vsm
+   VSM $vsm (SDF API, GM/T 0018): applications link build/lib/libsdf.so (include/ccsp/sdf.h) with
+     export CCSP_SDF_CONF=$PWD/$tenant/sdf.conf      (keys at index 1, access password demo-password)
+   More in docs/operations.md (images and drift, trust domains, upgrade). The service platform ccspd comes later."
 wait $pid

@@ -51,6 +51,12 @@ typedef enum ccsp_err {
 	CCSP_ERR_PROTOCOL = 35,      /* malformed or unexpected protocol message */
 	CCSP_ERR_COMM = 36,          /* connection to the crypto module failed or was lost */
 	CCSP_ERR_TAMPERED = 37,      /* stored data failed its integrity check: refused, never half-read */
+	/* secret shares (m-of-n custody of the CHSM's master and domain keys) */
+	CCSP_ERR_SHARE_CHECKSUM = 38,  /* a share's check digits do not match: mistyped or altered */
+	CCSP_ERR_SHARE_MIXED = 39,     /* shares of different splits (purpose, set id or m-of-n differ) */
+	CCSP_ERR_SHARE_DUPLICATE = 40, /* a share with this x was given already */
+	CCSP_ERR_SHARE_TOO_FEW = 41,   /* fewer shares than the threshold */
+	CCSP_ERR_SHARE_WRONG = 42,     /* the shares combine to a secret that fails its check: one is wrong */
 	CCSP_ERR_COUNT_             /* not an error: number of codes */
 } ccsp_err;
 

@@ -5,6 +5,7 @@
  * locking and ownership rules are in chsm_vsm_internal.h.
  */
 #include <dirent.h>
+#include <limits.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -50,7 +51,7 @@ ccsp_err ccsp_chsm_vsm_flavor(uint32_t flavor, uint32_t *workers, uint32_t *max_
 const char *ccsp_chsm_vsm_run_name(ccsp_chsm_vsm_run run)
 {
 	static const char *const names[] = {"stopped",    "starting",  "running",  "stopping", "restarting",
-	                                    "resetting",  "creating",  "deleting", "error"};
+	                                    "resetting",  "creating",  "deleting", "error",    "importing", "upgrading"};
 	return (unsigned)run < sizeof names / sizeof names[0] ? names[run] : "error";
 }
 
@@ -141,9 +142,13 @@ void chsm_describe_exit(char *out, size_t cap, int st)
 ccsp_err chsm_spawn(ccsp_chsm_sup *sup, chsm_entry *e)
 {
 	uint8_t key[CCSP_CHSM_VSM_KEY_SIZE];
-	char fdarg[8];
+	char fdarg[8], own[PATH_MAX];
 	snprintf(fdarg, sizeof fdarg, "%d", CHSM_PROC_KEY_FD);
-	char *argv[] = {sup->vsmd, "--dir", e->dir, "--storage-key-fd", fdarg, NULL};
+	if (e->meta.vsmd[0] == '/') /* upgradeVSM gave it its own vsmd */
+		snprintf(own, sizeof own, "%s", e->meta.vsmd);
+	else if (e->meta.vsmd[0] != '\0')
+		snprintf(own, sizeof own, "%s/%s", sup->state_dir, e->meta.vsmd);
+	char *argv[] = {e->meta.vsmd[0] != '\0' ? own : sup->vsmd, "--dir", e->dir, "--storage-key-fd", fdarg, NULL};
 	ccsp_err ret = sup->cfg.get_storage_key(sup->cfg.key_arg, e->id, key);
 	if (ret == CCSP_OK)
 		ret = chsm_proc_spawn(&e->proc, argv, key);
@@ -237,7 +242,8 @@ ccsp_err ccsp_chsm_vsm_info_get(ccsp_chsm_sup *sup, const char *id, ccsp_chsm_vs
 	if (e != NULL) {
 		memcpy(info->id, e->id, sizeof info->id);
 		memcpy(info->uuid, e->meta.uuid, sizeof info->uuid);
-		memcpy(info->version, sup->version, sizeof info->version);
+		info->own_vsmd = e->meta.vsmd[0] != '\0';
+		memcpy(info->version, info->own_vsmd ? e->meta.version : sup->version, sizeof info->version);
 		memcpy(info->listen, e->listen, sizeof info->listen);
 		info->flavor = e->meta.flavor;
 		info->run = e->run;
@@ -288,6 +294,14 @@ static ccsp_err load(ccsp_chsm_sup *sup)
 	if (d == NULL)
 		return CCSP_ERR_IO;
 	for (struct dirent *de; (de = readdir(d)) != NULL;) {
+		if (strncmp(de->d_name, CHSM_IMPORT_PREFIX, strlen(CHSM_IMPORT_PREFIX)) == 0) {
+			char staged[PATH_MAX];
+			if (snprintf(staged, sizeof staged, "%s/%s", sup->vsm_root, de->d_name) < (int)sizeof staged) {
+				ccsp_err sret = chsm_dir_shred(staged); /* an import a crash interrupted: either side is whole */
+				(void)sret;
+			}
+			continue;
+		}
 		if (!chsm_id_valid(de->d_name))
 			continue;
 		chsm_entry *e = chsm_entry_new(sup, de->d_name);

@@ -75,6 +75,9 @@ typedef struct ccsp_chsm_sup_config {
 	const char *vsmd_path;  /* the vsmd binary */
 	ccsp_chsm_storage_key_fn get_storage_key;
 	void *key_arg;
+	/* importVSM: store key as the storage key of VSM id in the directory vsm_dir (which becomes DIR/vsm/<id>). */
+	ccsp_err (*store_storage_key)(void *arg, const char *vsm_dir, const char *id,
+	                              const uint8_t key[CCSP_CHSM_VSM_KEY_SIZE]);
 	ccsp_chsm_vsm_event_fn event; /* may be NULL */
 	void *event_arg;
 	uint32_t max_vsms;         /* 0: 32 */
@@ -95,6 +98,8 @@ typedef enum ccsp_chsm_vsm_run {
 	CCSP_CHSM_VSM_CREATING,    /* "creating" */
 	CCSP_CHSM_VSM_DELETING,    /* "deleting" */
 	CCSP_CHSM_VSM_ERROR,       /* "error": vsmd exited unexpectedly or failed to start; the supervisor retries */
+	CCSP_CHSM_VSM_IMPORTING,   /* "importing": its data is being replaced by an image's */
+	CCSP_CHSM_VSM_UPGRADING,   /* "upgrading": switched to another vsmd binary (upgradeVSM), service paused */
 } ccsp_chsm_vsm_run;
 
 typedef struct ccsp_chsm_vsm_info {
@@ -111,6 +116,7 @@ typedef struct ccsp_chsm_vsm_info {
 	                     not running */
 	int token_set;    /* a tenant token is set (DIR/vsm/<id>/token.hash exists): token "0" when not */
 	uint32_t restarts; /* restarts by the supervisor since the module was created */
+	int own_vsmd;     /* runs the vsmd an upgradeVSM gave it (version is that one's), not the supervisor's */
 } ccsp_chsm_vsm_info;
 
 /* ---- the supervisor ---- */
@@ -170,6 +176,43 @@ CCSP_MUST_CHECK ccsp_err ccsp_chsm_vsm_token_set(ccsp_chsm_sup *sup, const char 
  * restored, the vsmd restarted on them, and CCSP_ERR_MODULE_STATE returned. The client template sdf.conf follows
  * (best effort). Setting the current address again is a no-op. */
 CCSP_MUST_CHECK ccsp_err ccsp_chsm_vsm_network_set(ccsp_chsm_sup *sup, const char *id, const char *listen);
+/* upgradeVSM (chsm_vsm_upgrade.c): run VSM id on the vsmd binary vsmd (relative paths are taken relative to the
+ * state directory; the caller has staged and checked it: "vsmd --version" says version). The VSM is "upgrading"
+ * meanwhile, its vsmd stopped (service paused); the binary and version are recorded in chsm-vsm.conf, so the
+ * VSM keeps them across restarts of chsmd and of the CHSM's own release. If the VSM should run and the new vsmd
+ * does not become ready, the old record is restored, the old vsmd started again and CCSP_ERR_MODULE_STATE
+ * returned. A VSM that is stopped is switched and stays stopped. Switching to the binary it already runs is a
+ * no-op. CCSP_ERR_ARG bad arguments (nothing changed). */
+CCSP_MUST_CHECK ccsp_err ccsp_chsm_vsm_upgrade(ccsp_chsm_sup *sup, const char *id, const char *vsmd,
+                                               const char *version);
+
+/* ---- images (chsm_vsm_image.c; the container is src/chsm/chsm_image.h) ---- */
+
+struct chsm_image;
+/* exportVSM: add the VSM's data to im, every entry name prefixed with prefix ("" for a VSM image, "vsm/<id>/"
+ * inside a CHSM image):
+ *   vsm.conf      "flavor = N" and "id = ..." lines
+ *   storage.key   the VSM's storage key (its data stays encrypted under it; the image itself is sealed)
+ *   keystore.bin, token.hash, audit.log (its complete records), files/<entry> — each when it exists
+ * The VSM keeps serving (it is marked busy: other operations on it get CCSP_ERR_STATE); each file is read whole
+ * as the VSM last replaced it atomically. CCSP_ERR_LIMIT when the data is too large for one image. */
+CCSP_MUST_CHECK ccsp_err ccsp_chsm_vsm_export(ccsp_chsm_sup *sup, const char *id, struct chsm_image *im,
+                                              const char *prefix);
+/* 1 when im holds a VSM's data under prefix: the checks of ccsp_chsm_vsm_import that need no VSM. */
+int ccsp_chsm_vsm_image_valid(const struct chsm_image *im, const char *prefix);
+/* importVSM (VSM drift): replace the data of VSM id — keys, file area, audit log, token, flavor — by the image's
+ * (entries under prefix). The VSM keeps its id, uuid, address and TLS certificate. Unless replace_in_use (a
+ * restore of the whole CHSM) it must be free (no token set: CCSP_ERR_ACCESS_DENIED — reset it first), so that an
+ * import never overwrites a tenant's keys by mistake. The new directory is
+ * staged in DIR/vsm/.import-<id>, and swapped in (renameat2 RENAME_EXCHANGE) with the vsmd stopped; if it
+ * should run but its vsmd does not become ready on the new data, the old data is swapped back and
+ * CCSP_ERR_MODULE_STATE returned. A crash at any point leaves the old or the new data whole (the supervisor
+ * shreds the leftover staging directory when it starts). CCSP_ERR_DECODE: an entry is missing, malformed or
+ * unexpected (nothing changed). */
+CCSP_MUST_CHECK ccsp_err ccsp_chsm_vsm_import(ccsp_chsm_sup *sup, const char *id, const struct chsm_image *im,
+                                              const char *prefix, int replace_in_use);
+/* 1 when id is a valid vsmId (see above). */
+int ccsp_chsm_vsm_id_valid(const char *id);
 
 /* getVSMInfo / getVSMStatus. Never blocks on a running operation. CCSP_ERR_HANDLE for an unknown id. */
 CCSP_MUST_CHECK ccsp_err ccsp_chsm_vsm_info_get(ccsp_chsm_sup *sup, const char *id, ccsp_chsm_vsm_info *info);

@@ -36,17 +36,19 @@ static int path_in(char *out, size_t cap, const char *dir, const char *name)
 
 ccsp_err chsm_meta_write(const char *dir, const chsm_meta *m)
 {
-	char path[PATH_MAX], text[256];
+	char path[PATH_MAX], text[512];
 	if (path_in(path, sizeof path, dir, CHSM_META_FILE) != 0)
 		return CCSP_ERR_ARG;
 	int n = snprintf(text, sizeof text, "# chsmd's record of this VSM (src/chsm/chsm_vsm.h)\nuuid = %s\nflavor = %u\nrun = %d\n",
 	                 m->uuid, m->flavor, m->run ? 1 : 0);
+	if (m->vsmd[0] != '\0') /* upgradeVSM (chsm_vsm_upgrade.c) */
+		n += snprintf(text + n, sizeof text - (size_t)n, "vsmd = %s\nversion = %s\n", m->vsmd, m->version);
 	return ccsp_atomic_write(path, text, (size_t)n, 0600);
 }
 
 ccsp_err chsm_meta_read(const char *dir, chsm_meta *m)
 {
-	static const char *const keys[] = {"uuid", "flavor", "run", NULL};
+	static const char *const keys[] = {"uuid", "flavor", "run", "vsmd", "version", NULL};
 	char path[PATH_MAX], err[128];
 	ccsp_config *cfg = NULL;
 	uint32_t run = 0;
@@ -63,9 +65,16 @@ ccsp_err chsm_meta_read(const char *dir, chsm_meta *m)
 		ret = ccsp_config_get_u32(cfg, "run", 0, 1, 0, &run, err, sizeof err);
 	if (ret == CCSP_OK && (uuid == NULL || strlen(uuid) != 36))
 		ret = CCSP_ERR_DECODE;
+	const char *vsmd = ccsp_config_get(cfg, "vsmd"), *version = ccsp_config_get(cfg, "version");
+	if (ret == CCSP_OK && ((vsmd == NULL) != (version == NULL) ||
+	                       (vsmd != NULL && (vsmd[0] == '\0' || strlen(vsmd) >= sizeof m->vsmd || version[0] == '\0' ||
+	                                         strlen(version) >= sizeof m->version))))
+		ret = CCSP_ERR_DECODE;
 	if (ret == CCSP_OK) {
 		memcpy(m->uuid, uuid, 37);
 		m->run = (int)run;
+		snprintf(m->vsmd, sizeof m->vsmd, "%s", vsmd != NULL ? vsmd : "");
+		snprintf(m->version, sizeof m->version, "%s", version != NULL ? version : "");
 	}
 	ccsp_config_free(cfg);
 	return ret;
@@ -78,6 +87,11 @@ int chsm_id_valid(const char *id)
 	size_t n = id != NULL ? strlen(id) : 0;
 	static const char ok[] = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_-";
 	return n >= 1 && n <= CCSP_CHSM_VSM_ID_MAX && strspn(id, ok) == n;
+}
+
+int ccsp_chsm_vsm_id_valid(const char *id)
+{
+	return chsm_id_valid(id);
 }
 
 static void hex(char *out, const uint8_t *b, size_t n)

@@ -24,6 +24,7 @@
 #define CHSM_VSMD_CONF "vsmd.conf"
 #define CHSM_SDF_CONF "sdf.conf"
 #define CHSM_TOKEN_FILE "token.hash"
+#define CHSM_IMPORT_PREFIX ".import-" /* DIR/vsm/.import-<id>: an import's staging directory */
 #define CHSM_HOST_MAX 48 /* an IPv6 literal */
 
 /* chsm-vsm.conf: this module's record of a VSM. */
@@ -31,6 +32,8 @@ typedef struct chsm_meta {
 	char uuid[37];
 	uint32_t flavor;
 	int run; /* should run */
+	char vsmd[128];   /* upgradeVSM: its own vsmd binary (relative: to the state directory); "": the supervisor's */
+	char version[32]; /* that binary's version (checked with --version when it was staged) */
 } chsm_meta;
 
 CCSP_MUST_CHECK ccsp_err chsm_meta_write(const char *dir, const chsm_meta *m);
@@ -93,6 +96,20 @@ void chsm_publish_ready(ccsp_chsm_sup *sup, chsm_entry *e);
 void chsm_schedule_retry(ccsp_chsm_sup *sup, chsm_entry *e, uint64_t now);
 /* "signal=9", "status=1" of a waitpid status (-1: unknown). */
 void chsm_describe_exit(char *out, size_t cap, int status);
+
+/* ---- building blocks of the operations (chsm_vsm_ops.c; entry busy, lock not held on entry) ---- */
+
+#define CHSM_RUN_KEEP ((ccsp_chsm_vsm_run)-1) /* chsm_op_begin: "restarting" when a vsmd runs, else unchanged */
+#define CHSM_RUN_SAME ((ccsp_chsm_vsm_run)-2) /* chsm_op_begin: the state stays as it is (export) */
+/* Mark VSM id busy with state trans: CCSP_ERR_HANDLE unknown, CCSP_ERR_STATE busy already. */
+CCSP_MUST_CHECK ccsp_err chsm_op_begin(ccsp_chsm_sup *sup, const char *id, ccsp_chsm_vsm_run trans, chsm_entry **out);
+/* End the operation: the state follows from what runs. */
+void chsm_op_end(ccsp_chsm_sup *sup, chsm_entry *e);
+/* Stop e's vsmd (SIGTERM, then SIGKILL after stop_timeout_ms). */
+void chsm_halt(ccsp_chsm_sup *sup, chsm_entry *e);
+/* Start e's vsmd unless one is up, and wait until it is ready (a failure is the supervisor's to retry: callers
+ * that undo something may ignore it). */
+ccsp_err chsm_start_and_wait(ccsp_chsm_sup *sup, chsm_entry *e);
 
 /* ---- addresses (chsm_vsm_dir.c) ---- */
 

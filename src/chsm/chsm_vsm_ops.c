@@ -16,11 +16,9 @@
 #include "chsm/chsm_vsm_internal.h"
 #include "common/atomic_file.h"
 
-#define RUN_KEEP ((ccsp_chsm_vsm_run)-1) /* op_begin: "restarting" when a vsmd runs, else unchanged */
+/* ---- building blocks (chsm_vsm_internal.h) ---- */
 
-/* ---- building blocks (entry busy; lock not held on entry) ---- */
-
-static ccsp_err op_begin(ccsp_chsm_sup *sup, const char *id, ccsp_chsm_vsm_run trans, chsm_entry **out)
+ccsp_err chsm_op_begin(ccsp_chsm_sup *sup, const char *id, ccsp_chsm_vsm_run trans, chsm_entry **out)
 {
 	ccsp_err ret = CCSP_OK;
 	if (id == NULL)
@@ -33,18 +31,18 @@ static ccsp_err op_begin(ccsp_chsm_sup *sup, const char *id, ccsp_chsm_vsm_run t
 		ret = CCSP_ERR_STATE;
 	if (ret == CCSP_OK) {
 		e->busy = 1;
-		if (trans != RUN_KEEP)
-			e->run = trans;
-		else if (e->pid > 0)
+		if (trans == CHSM_RUN_KEEP && e->pid > 0)
 			e->run = CCSP_CHSM_VSM_RESTARTING;
+		else if (trans != CHSM_RUN_KEEP && trans != CHSM_RUN_SAME)
+			e->run = trans;
 		*out = e;
 	}
 	pthread_mutex_unlock(&sup->lock);
 	return ret;
 }
 
-/* End the operation: the state follows from what runs (a failed start is left to the supervisor's retries). */
-static void op_end(ccsp_chsm_sup *sup, chsm_entry *e)
+/* A failed start is left to the supervisor's retries. */
+void chsm_op_end(ccsp_chsm_sup *sup, chsm_entry *e)
 {
 	pthread_mutex_lock(&sup->lock);
 	if (e->pid > 0 && e->proc.ready)
@@ -80,7 +78,7 @@ static ccsp_err set_should_run(ccsp_chsm_sup *sup, chsm_entry *e, int run)
 	return ret;
 }
 
-static void halt(ccsp_chsm_sup *sup, chsm_entry *e)
+void chsm_halt(ccsp_chsm_sup *sup, chsm_entry *e)
 {
 	chsm_proc_stop(&e->proc, sup->cfg.stop_timeout_ms);
 	pthread_mutex_lock(&sup->lock);
@@ -120,8 +118,7 @@ static ccsp_err wait_ready(ccsp_chsm_sup *sup, chsm_entry *e)
 	}
 }
 
-/* Start e's vsmd unless one is already up, and wait until it is ready. */
-static ccsp_err start_and_wait(ccsp_chsm_sup *sup, chsm_entry *e)
+ccsp_err chsm_start_and_wait(ccsp_chsm_sup *sup, chsm_entry *e)
 {
 	ccsp_err ret = CCSP_OK;
 	pthread_mutex_lock(&sup->lock);
@@ -142,7 +139,7 @@ static ccsp_err start_and_wait(ccsp_chsm_sup *sup, chsm_entry *e)
 static ccsp_err offline(ccsp_chsm_sup *sup, chsm_entry *e, chsm_offline_op op, const char *token)
 {
 	uint8_t key[CCSP_CHSM_VSM_KEY_SIZE];
-	halt(sup, e);
+	chsm_halt(sup, e);
 	pthread_mutex_lock(&sup->lock);
 	ccsp_err ret = sup->cfg.get_storage_key(sup->cfg.key_arg, e->id, key);
 	int run = e->meta.run;
@@ -156,7 +153,7 @@ static ccsp_err offline(ccsp_chsm_sup *sup, chsm_entry *e, chsm_offline_op op, c
 	pthread_mutex_lock(&sup->lock);
 	e->token_set = token_set;
 	pthread_mutex_unlock(&sup->lock);
-	ccsp_err sret = run ? start_and_wait(sup, e) : CCSP_OK;
+	ccsp_err sret = run ? chsm_start_and_wait(sup, e) : CCSP_OK;
 	return ret != CCSP_OK ? ret : sret;
 }
 
@@ -165,50 +162,50 @@ static ccsp_err offline(ccsp_chsm_sup *sup, chsm_entry *e, chsm_offline_op op, c
 ccsp_err ccsp_chsm_vsm_start(ccsp_chsm_sup *sup, const char *id)
 {
 	chsm_entry *e;
-	ccsp_err ret = op_begin(sup, id, CCSP_CHSM_VSM_STARTING, &e);
+	ccsp_err ret = chsm_op_begin(sup, id, CCSP_CHSM_VSM_STARTING, &e);
 	if (ret != CCSP_OK)
 		return ret;
 	ret = set_should_run(sup, e, 1);
 	if (ret == CCSP_OK)
-		ret = start_and_wait(sup, e);
-	op_end(sup, e);
+		ret = chsm_start_and_wait(sup, e);
+	chsm_op_end(sup, e);
 	return ret;
 }
 
 ccsp_err ccsp_chsm_vsm_stop(ccsp_chsm_sup *sup, const char *id)
 {
 	chsm_entry *e;
-	ccsp_err ret = op_begin(sup, id, CCSP_CHSM_VSM_STOPPING, &e);
+	ccsp_err ret = chsm_op_begin(sup, id, CCSP_CHSM_VSM_STOPPING, &e);
 	if (ret != CCSP_OK)
 		return ret;
 	ret = set_should_run(sup, e, 0);
-	halt(sup, e);
-	op_end(sup, e);
+	chsm_halt(sup, e);
+	chsm_op_end(sup, e);
 	return ret;
 }
 
 ccsp_err ccsp_chsm_vsm_restart(ccsp_chsm_sup *sup, const char *id)
 {
 	chsm_entry *e;
-	ccsp_err ret = op_begin(sup, id, CCSP_CHSM_VSM_RESTARTING, &e);
+	ccsp_err ret = chsm_op_begin(sup, id, CCSP_CHSM_VSM_RESTARTING, &e);
 	if (ret != CCSP_OK)
 		return ret;
 	ret = set_should_run(sup, e, 1);
-	halt(sup, e);
+	chsm_halt(sup, e);
 	if (ret == CCSP_OK)
-		ret = start_and_wait(sup, e);
-	op_end(sup, e);
+		ret = chsm_start_and_wait(sup, e);
+	chsm_op_end(sup, e);
 	return ret;
 }
 
 ccsp_err ccsp_chsm_vsm_reset(ccsp_chsm_sup *sup, const char *id)
 {
 	chsm_entry *e;
-	ccsp_err ret = op_begin(sup, id, CCSP_CHSM_VSM_RESETTING, &e);
+	ccsp_err ret = chsm_op_begin(sup, id, CCSP_CHSM_VSM_RESETTING, &e);
 	if (ret != CCSP_OK)
 		return ret;
 	ret = offline(sup, e, CHSM_OFFLINE_RESET, NULL);
-	op_end(sup, e);
+	chsm_op_end(sup, e);
 	return ret;
 }
 
@@ -220,11 +217,11 @@ ccsp_err ccsp_chsm_vsm_token_set(ccsp_chsm_sup *sup, const char *id, const char 
 	int release = strcmp(token, "0") == 0;
 	if (!release && (strlen(token) < 16 || strlen(token) > 64))
 		return CCSP_ERR_ARG;
-	ccsp_err ret = op_begin(sup, id, RUN_KEEP, &e);
+	ccsp_err ret = chsm_op_begin(sup, id, CHSM_RUN_KEEP, &e);
 	if (ret != CCSP_OK)
 		return ret;
 	ret = offline(sup, e, release ? CHSM_OFFLINE_TOKEN_RELEASE : CHSM_OFFLINE_TOKEN_SET, token);
-	op_end(sup, e);
+	chsm_op_end(sup, e);
 	return ret;
 }
 
@@ -336,8 +333,8 @@ ccsp_err ccsp_chsm_vsm_create(ccsp_chsm_sup *sup, const char *id, uint32_t flavo
 	}
 	if (id_out != NULL)
 		memcpy(id_out, newid, sizeof newid);
-	ret = start_and_wait(sup, e);
-	op_end(sup, e);
+	ret = chsm_start_and_wait(sup, e);
+	chsm_op_end(sup, e);
 	return ret;
 }
 
@@ -345,17 +342,17 @@ ccsp_err ccsp_chsm_vsm_destroy(ccsp_chsm_sup *sup, const char *id)
 {
 	chsm_entry *e;
 	char meta[sizeof e->dir + 16];
-	ccsp_err ret = op_begin(sup, id, CCSP_CHSM_VSM_DELETING, &e);
+	ccsp_err ret = chsm_op_begin(sup, id, CCSP_CHSM_VSM_DELETING, &e);
 	if (ret != CCSP_OK)
 		return ret;
-	halt(sup, e);
+	chsm_halt(sup, e);
 	/* first the record: from here on, whatever happens, it is no VSM any more (not loaded again) */
 	snprintf(meta, sizeof meta, "%s/" CHSM_META_FILE, e->dir);
 	if (unlink(meta) != 0 && errno != ENOENT) {
 		pthread_mutex_lock(&sup->lock);
 		e->meta.run = 0;
 		pthread_mutex_unlock(&sup->lock);
-		op_end(sup, e);
+		chsm_op_end(sup, e);
 		return CCSP_ERR_IO;
 	}
 	ret = chsm_dir_shred(e->dir);
@@ -373,12 +370,12 @@ ccsp_err ccsp_chsm_vsm_destroy(ccsp_chsm_sup *sup, const char *id)
 static ccsp_err rollback(ccsp_chsm_sup *sup, chsm_entry *e, const char *conf, const uint8_t *old, size_t oldlen,
                          const chsm_tls_backup *tls, int run)
 {
-	halt(sup, e);
+	chsm_halt(sup, e);
 	ccsp_err ret = ccsp_atomic_write(conf, old, oldlen, 0600);
 	if (ret == CCSP_OK && tls->cert != NULL)
 		ret = chsm_tls_restore(e->dir, tls);
 	if (ret == CCSP_OK && run)
-		(void)start_and_wait(sup, e); /* should the old address fail too, the supervisor keeps trying */
+		(void)chsm_start_and_wait(sup, e); /* should the old address fail too, the supervisor keeps trying */
 	return ret;
 }
 
@@ -399,11 +396,11 @@ static ccsp_err rebind(ccsp_chsm_sup *sup, chsm_entry *e, const char *listen, co
 	if (ret == CCSP_OK && strcmp(oldhost, host) != 0)
 		ret = chsm_tls_reissue(e->dir, host, &tls);
 	if (ret == CCSP_OK) {
-		halt(sup, e);
+		chsm_halt(sup, e);
 		ret = chsm_conf_set(conf, &key, &listen, 1);
 	}
 	if (ret == CCSP_OK && run)
-		ret = start_and_wait(sup, e);
+		ret = chsm_start_and_wait(sup, e);
 	if (ret == CCSP_OK) {
 		const char *keys[] = {"address", "server_name"}, *vals[] = {listen, host};
 		snprintf(conf, sizeof conf, "%s/" CHSM_SDF_CONF, e->dir);
@@ -429,7 +426,7 @@ ccsp_err ccsp_chsm_vsm_network_set(ccsp_chsm_sup *sup, const char *id, const cha
 	chsm_entry *e;
 	if (sup == NULL || chsm_listen_parse(listen, host) != CCSP_OK)
 		return CCSP_ERR_ARG;
-	ccsp_err ret = op_begin(sup, id, RUN_KEEP, &e);
+	ccsp_err ret = chsm_op_begin(sup, id, CHSM_RUN_KEEP, &e);
 	if (ret != CCSP_OK)
 		return ret;
 	pthread_mutex_lock(&sup->lock);
@@ -439,6 +436,6 @@ ccsp_err ccsp_chsm_vsm_network_set(ccsp_chsm_sup *sup, const char *id, const cha
 		ret = CCSP_ERR_ARG;
 	else if (!same)
 		ret = rebind(sup, e, listen, host);
-	op_end(sup, e);
+	chsm_op_end(sup, e);
 	return ret;
 }

@@ -9,6 +9,8 @@
 
 #include "chsm/chsm_b64.h"
 #include "chsmd/chsmd.h"
+#include "common/logfwd.h"
+#include "common/netaddr.h"
 
 #define VSM_LIST_CAP 256
 
@@ -71,6 +73,8 @@ static void get_info(chsmd *d, ccsp_http_request *req)
 	if (s != NULL)
 		json_object_update(r, s); /* ntpAddr, syncPeriod, imageUploadUrl, logServer*, netAddrs, dnsList */
 	json_decref(s);
+	json_object_set_new(r, "ntp", chsmd_ntp_report(d));             /* what the NTP client measured */
+	json_object_set_new(r, "logUpload", chsmd_logupload_report(d)); /* how the log upload fares */
 	chsmd_ok(req, r);
 }
 
@@ -81,21 +85,23 @@ void chsmd_api_chsm(void *arg, ccsp_http_request *req)
 		return;
 	if (strcmp(opr, "getinfo") == 0)
 		get_info(arg, req);
-	else if (strcmp(opr, "upgrade") == 0 || strcmp(opr, "restart") == 0 || strcmp(opr, "backup") == 0 ||
-	         strcmp(opr, "restore") == 0)
-		ccsp_http_respond_error(req, 501, "接口未实现"); /* spec §3.11: optional / not yet built */
+	else if (strcmp(opr, "backup") == 0 || strcmp(opr, "restore") == 0)
+		chsmd_chsm_image_op(arg, req, opr);
+	else if (strcmp(opr, "upgrade") == 0)
+		chsmd_api_chsm_upgrade(arg, req); /* upgrade.c */
+	else if (strcmp(opr, "restart") == 0)
+		chsmd_api_chsm_restart(arg, req);
 	else
 		ccsp_http_respond_error(req, 400, "不支持的操作类型");
 }
 
 void chsmd_api_chsm_image(void *arg, ccsp_http_request *req)
 {
-	(void)arg;
 	char opr[32];
 	if (chsmd_require_request_id(req) != 0 || chsmd_opr_type(req, opr, sizeof opr) == NULL)
 		return;
 	if (strcmp(opr, "export") == 0 || strcmp(opr, "import") == 0)
-		ccsp_http_respond_error(req, 501, "接口未实现");
+		chsmd_chsm_image_op(arg, req, opr);
 	else
 		ccsp_http_respond_error(req, 400, "不支持的操作类型");
 }
@@ -107,19 +113,31 @@ static int is_url(const char *s)
 	return strncmp(s, "http://", 7) == 0 ? s[7] != '\0' : strncmp(s, "https://", 8) == 0 && s[8] != '\0';
 }
 
+/* Persist fields (stolen); 0, or -1 after answering 500. */
+static int persist(chsmd *d, ccsp_http_request *req, json_t *fields)
+{
+	if (chsmd_settings_update(d, fields) == CCSP_OK)
+		return 0;
+	ccsp_http_respond_error(req, 500, "内部错误");
+	return -1;
+}
+
 static void store(chsmd *d, ccsp_http_request *req, json_t *fields)
 {
-	if (chsmd_settings_update(d, fields) != CCSP_OK)
-		ccsp_http_respond_error(req, 500, "内部错误");
-	else
+	if (persist(d, req, fields) == 0)
 		chsmd_ok(req, NULL);
 }
 
 void chsmd_api_chsm_ntp(void *arg, ccsp_http_request *req)
 {
 	const char *addr;
+	char host[CCSP_NET_HOST_MAX + 1], port[6];
 	if (chsmd_require_request_id(req) != 0 || (addr = chsmd_body_str(req, "addr")) == NULL)
 		return;
+	if (ccsp_net_split_host_port(addr, "123", host, port) != CCSP_OK) {
+		ccsp_http_respond_error(req, 400, "参数错误 addr");
+		return;
+	}
 	json_t *p = json_object_get(ccsp_http_req_json(req), "syncPeriod");
 	json_int_t period = json_is_integer(p) ? json_integer_value(p) : 0;
 	if (period <= 0) {
@@ -128,7 +146,10 @@ void chsmd_api_chsm_ntp(void *arg, ccsp_http_request *req)
 	}
 	if (period > 86400)
 		period = 86400; /* spec 7.2.5: clamped, still success */
-	store(arg, req, json_pack("{s:s, s:I}", "ntpAddr", addr, "syncPeriod", period));
+	if (persist(arg, req, json_pack("{s:s, s:I}", "ntpAddr", addr, "syncPeriod", period)) != 0)
+		return;
+	chsmd_ntp_apply(arg, addr, (unsigned)period); /* the NTP thread queries it at once */
+	chsmd_ok(req, NULL);
 }
 
 void chsmd_api_chsm_uploader(void *arg, ccsp_http_request *req)
@@ -146,14 +167,24 @@ void chsmd_api_chsm_uploader(void *arg, ccsp_http_request *req)
 void chsmd_api_chsm_loguploader(void *arg, ccsp_http_request *req)
 {
 	const char *type, *addr;
+	ccsp_logfwd_target t;
 	if (chsmd_require_request_id(req) != 0 || (type = chsmd_body_str(req, "logServerType")) == NULL ||
 	    (addr = chsmd_body_str(req, "logServerAddress")) == NULL)
 		return;
-	if (strcmp(type, "syslog") != 0 && !(strcmp(type, "logserver") == 0 && is_url(addr))) {
+	if (strcmp(type, "syslog") != 0 && strcmp(type, "logserver") != 0) {
 		ccsp_http_respond_error(req, 400, "参数错误 logServerType");
 		return;
 	}
-	store(arg, req, json_pack("{s:s, s:s}", "logServerType", type, "logServerAddress", addr));
+	if (ccsp_logfwd_target_parse(type, addr, &t) != CCSP_OK) {
+		ccsp_http_respond_error(req, 400, "参数错误 logServerAddress");
+		return;
+	}
+	if (persist(arg, req, json_pack("{s:s, s:s}", "logServerType", type, "logServerAddress", addr)) != 0)
+		return;
+	if (chsmd_logupload_apply(arg, type, addr) != CCSP_OK) /* stored: applied at the next start at the latest */
+		ccsp_http_respond_error(req, 500, "内部错误");
+	else
+		chsmd_ok(req, NULL);
 }
 
 /* An IPv4 dotted quad (the configuration is recorded; applying it to the host's interfaces is the platform's). */

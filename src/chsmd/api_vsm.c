@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* The VSM area (spec §3.10, 7.3.x): status and info, network, token, and the long operations with callbacks. */
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,6 +9,7 @@
 #include <ccsp/rand.h>
 
 #include "chsmd/chsmd.h"
+#include "common/atomic_file.h"
 
 /* The VSM named by the request's vsmId, which must exist: 0 and info filled, or -1 after answering 400/404. */
 static int find_vsm(chsmd *d, ccsp_http_request *req, const char **id, ccsp_chsm_vsm_info *info)
@@ -45,15 +47,35 @@ static void split_listen(const char *listen, char *host, size_t cap, unsigned *p
 	*port = colon != NULL ? (unsigned)strtoul(colon + 1, NULL, 10) : 0;
 }
 
+/* getVSMInfo eps: [{algorithm, eps:{max, avg}}] per family, as the VSM measured them (its vsmd writes eps.json
+ * every 5 s; src/vsmd/stats.h); zeros while it does not run. */
+static json_t *vsm_eps(chsmd *d, const char *id, int running)
+{
+	static const char *const families[] = {"SM2", "SM3", "SM4"};
+	char path[PATH_MAX];
+	uint8_t *buf = NULL;
+	size_t len = 0;
+	json_t *measured = NULL, *eps = json_array();
+	snprintf(path, sizeof path, "%s/vsm/%s/eps.json", d->dir, id);
+	if (running && ccsp_file_read_all(path, 4096, &buf, &len) == CCSP_OK)
+		measured = json_loadb((const char *)buf, len, 0, NULL);
+	free(buf);
+	for (size_t i = 0; i < sizeof families / sizeof families[0]; i++) {
+		json_t *f = json_object_get(measured, families[i]);
+		json_int_t max = json_integer_value(json_object_get(f, "max")), avg = json_integer_value(json_object_get(f, "avg"));
+		json_array_append_new(eps, json_pack("{s:s, s:{s:I, s:I}}", "algorithm", families[i], "eps", "max", max, "avg",
+		                                     avg));
+	}
+	json_decref(measured);
+	return eps;
+}
+
 static void vsm_info(chsmd *d, ccsp_http_request *req, const char *id, const ccsp_chsm_vsm_info *info)
 {
-	(void)d;
 	char host[64];
 	unsigned port;
 	split_listen(info->listen, host, sizeof host, &port);
-	json_t *eps = json_pack("[{s:s, s:{s:i, s:i}}, {s:s, s:{s:i, s:i}}, {s:s, s:{s:i, s:i}}]", "algorithm", "SM2",
-	                        "eps", "max", 0, "avg", 0, "algorithm", "SM3", "eps", "max", 0, "avg", 0, "algorithm",
-	                        "SM4", "eps", "max", 0, "avg", 0);
+	json_t *eps = vsm_eps(d, id, info->run == CCSP_CHSM_VSM_RUNNING);
 	chsmd_ok(req, json_pack("{s:s, s:s, s:s, s:s, s:i, s:s, s:s, s:s, s:s, s:i, s:s, s:s, s:s, s:i, s:o}", "id", id,
 	                        "uuid", info->uuid, "version", info->version, "func", "GVSM", "flavor", (int)info->flavor,
 	                        "status", info->ok ? "ok" : "fail", "runStatus", ccsp_chsm_vsm_run_name(info->run), "token",
@@ -110,12 +132,11 @@ static int op_destroy(chsmd *d, const char *id, json_t *p, const char **msg, jso
 {
 	(void)p, (void)result;
 	ccsp_err ret = ccsp_chsm_vsm_destroy(d->sup, id);
-	chsmd_vsm_forget_key(d, id); /* the storage key can never be derived again */
 	return status_of(ret, msg);
 }
 
 /* The address of a new VSM: the configured host, port base + a free offset. */
-static void new_listen(chsmd *d, char *out, size_t cap)
+void chsmd_new_vsm_listen(chsmd *d, char *out, size_t cap)
 {
 	char (*ids)[CCSP_CHSM_VSM_ID_MAX + 1] = calloc(256, sizeof *ids);
 	size_t n = 0;
@@ -144,7 +165,7 @@ static int op_create(chsmd *d, const char *id, json_t *p, const char **msg, json
 {
 	char listen[CCSP_CHSM_VSM_LISTEN_MAX + 1];
 	json_int_t flavor = json_integer_value(json_object_get(p, "flavor"));
-	new_listen(d, listen, sizeof listen);
+	chsmd_new_vsm_listen(d, listen, sizeof listen);
 	ccsp_err ret = ccsp_chsm_vsm_create(d->sup, id, (uint32_t)flavor, listen, NULL);
 	if (ret == CCSP_OK)
 		*result = json_pack("{s:s}", "vsmId", id);
@@ -168,16 +189,17 @@ static void create(chsmd *d, ccsp_http_request *req)
 		ccsp_http_respond_error(req, 400, "参数错误 flavor");
 		return;
 	}
-	if (json_object_get(ccsp_http_req_json(req), "imageUrl") != NULL) {
-		ccsp_http_respond_error(req, 501, "接口未实现: imageUrl");
+	int from_image = json_object_get(ccsp_http_req_json(req), "imageUrl") != NULL;
+	if (from_image && (chsmd_body_str(req, "imageUrl") == NULL || !chsmd_require_domain(d, req) ||
+	                   chsmd_platform_sig_prepare(d, req) != 0))
 		return;
-	}
 	if (ccsp_random(r, sizeof r) != CCSP_OK) {
 		ccsp_http_respond_error(req, 500, "内部错误");
 		return;
 	}
 	snprintf(id, sizeof id, "%02x%02x%02x%02x%02x%02x", r[0], r[1], r[2], r[3], r[4], r[5]);
-	start_op(d, req, "create", id, op_create, json_pack("{s:s, s:s}", "vsmId", id, "taskStatus", "accepted"));
+	start_op(d, req, "create", id, from_image ? chsmd_task_create_from_image : op_create,
+	         json_pack("{s:s, s:s}", "vsmId", id, "taskStatus", "accepted"));
 }
 
 void chsmd_api_vsm(void *arg, ccsp_http_request *req)
@@ -198,7 +220,7 @@ void chsmd_api_vsm(void *arg, ccsp_http_request *req)
 		return;
 	}
 	if (strcmp(opr, "upgrade") == 0) {
-		ccsp_http_respond_error(req, 501, "接口未实现");
+		chsmd_api_vsm_upgrade(d, req); /* upgrade.c */
 		return;
 	}
 	for (size_t i = 0; i < sizeof ops / sizeof ops[0]; i++)
@@ -217,14 +239,16 @@ void chsmd_api_vsm(void *arg, ccsp_http_request *req)
 
 void chsmd_api_vsm_image(void *arg, ccsp_http_request *req)
 {
-	(void)arg;
+	chsmd *d = arg;
 	char opr[32];
+	const char *id;
+	ccsp_chsm_vsm_info info;
 	if (chsmd_require_request_id(req) != 0 || chsmd_opr_type(req, opr, sizeof opr) == NULL)
 		return;
-	if (strcmp(opr, "export") == 0 || strcmp(opr, "import") == 0)
-		ccsp_http_respond_error(req, 501, "接口未实现");
-	else
+	if (strcmp(opr, "export") != 0 && strcmp(opr, "import") != 0)
 		ccsp_http_respond_error(req, 400, "不支持的操作类型");
+	else if (find_vsm(d, req, &id, &info) == 0)
+		chsmd_vsm_image_op(d, req, opr, id, info.token_set);
 }
 
 /* ---- synchronous changes that restart the vsmd: run on the task queue, answered from there ---- */

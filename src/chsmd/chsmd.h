@@ -13,6 +13,7 @@
 
 #include <jansson.h>
 
+#include "chsm/chsm_cbstore.h"
 #include "chsm/chsm_keys.h"
 #include "chsm/chsm_pk.h"
 #include "chsm/chsm_vsm.h"
@@ -22,7 +23,13 @@
 
 #define CHSMD_CONF "chsmd.conf"
 #define CHSMD_DEFAULT_LISTEN "127.0.0.1:7443"
-#define CHSMD_VERSION "0.1.0"
+#define CHSMD_BUILD_VERSION "0.1.0"
+/* The version this binary reports (version.c; a test release overrides it): getCHSMInfo version, --version. */
+const char *chsmd_version(void);
+#define CHSMD_VERSION chsmd_version()
+/* The task-queue claim of the operations on the whole CHSM — upgradeCHSM, restartCHSM, restoreCHSM: one at a
+ * time, the others are refused with 409 (spec 7.2.10). */
+#define CHSMD_CLAIM_CHSM "chsm"
 
 /* Route roles: who may call (spec §3.4). */
 enum { CHSMD_GUEST = 0, CHSMD_TRUSTED = 1, CHSMD_GUEST_UNTIL_KEY = 2 };
@@ -39,8 +46,15 @@ typedef struct chsmd {
 	ccsp_log *log;
 	pthread_mutex_t lock; /* settings */
 	json_t *settings;     /* network, ntp, upload and log addresses (DIR/settings.json) */
-	char device_fingerprint[64];
+	char device_fingerprint[64]; /* Base64 SM3 of the device public key (the CHSM-AuthPK of callbacks) */
+	char device_id[16];          /* its first 6 bytes in hex: names this CHSM in file names */
 	_Atomic int stopping; /* set once the server has drained: callbacks stop retrying */
+	struct chsmd_logntp *logntp; /* log upload and the NTP client (logntp.c) */
+	chsm_cbstore *callbacks;        /* DIR/callbacks: the callbacks not yet acknowledged (callbacks.c) */
+	struct chsmd_admin *admin;      /* production mode: DIR/admin.sock and the sealed state (admin.c) */
+	const char *self;               /* this binary (realpath of /proc/self/exe) */
+	char **argv;                    /* as chsmd was started: what restart and upgrade exec again */
+	char exec_path[4096];           /* set once (under lock) by restartCHSM/upgradeCHSM: exec it after the shutdown */
 } chsmd;
 
 /* envelope.c: the response envelope {status, message, timestamp, requestId, costMillis, result}, the error
@@ -84,6 +98,85 @@ typedef int (*chsmd_task_fn)(chsmd *d, const char *vsm_id, json_t *params, const
  * and queue fn. Returns 0, or -1 after answering the refusal. */
 int chsmd_task_start(chsmd *d, ccsp_http_request *req, const char *claim_key, const char *opr_type,
                      const char *target, const char *vsm_id, chsmd_task_fn fn, json_t *accepted);
+/* The status of a task fn that ends with chsmd's restart (restartCHSM, upgradeCHSM): it has deferred its callback
+ * (chsmd_callback_defer) to the next chsmd, nothing is sent now and its claim stays held until the exec. */
+#define CHSMD_TASK_DEFERRED 0
+/* The Unix time (ms) the task was accepted, as tasks.c records it in the task's params. */
+int64_t chsmd_task_accepted_ms(json_t *params);
+
+/* callbacks.c: every callback is persisted in DIR/callbacks (src/chsm/chsm_cbstore.h) from when its operation ends
+ * until the platform acknowledges it (any 2xx) or its last retry fails; a chsmd that starts resends what it finds
+ * there (spec §3.7: pending callbacks survive a restart). Delivery is at least once. */
+CCSP_MUST_CHECK ccsp_err chsmd_callbacks_open(chsmd *d);
+void chsmd_callbacks_close(chsmd *d);
+/* Deliver env (the callback body, stolen) to url on the calling task thread: persisted, POSTed signed with the
+ * device key, retried up to 5 times (5 s doubling to 80 s), then forgotten. A shutdown ends the retries and leaves
+ * it persisted for the next chsmd. */
+void chsmd_callback_send(chsmd *d, const char *url, json_t *env);
+/* Persist the callback of the task with params (its request body) as deferred: the next chsmd completes it once
+ * it is up and sends it (chsmd_callbacks_resume). what: "restart" or "upgrade" (then version is the packVersion
+ * it should run). id receives the record's id, for chsmd_callback_undefer when the task fails before the exec. */
+CCSP_MUST_CHECK ccsp_err chsmd_callback_defer(chsmd *d, json_t *params, const char *what, const char *version,
+                                              chsm_cbstore_id id);
+void chsmd_callback_undefer(chsmd *d, const char *id);
+/* At start, once the modules are up: complete the deferred callbacks — a restart succeeded; an upgrade succeeded
+ * when this chsmd runs its packVersion, else it failed (upgrade_failure says why, when known) — and queue every
+ * persisted callback for delivery, oldest first. */
+void chsmd_callbacks_resume(chsmd *d, const char *upgrade_failure);
+
+/* upgrade.c: upgradeCHSM and restartCHSM (oprType upgrade, restart of POST /chsm) and upgradeVSM (POST /vsm). */
+void chsmd_api_chsm_upgrade(chsmd *d, ccsp_http_request *req);
+void chsmd_api_chsm_restart(chsmd *d, ccsp_http_request *req);
+void chsmd_api_vsm_upgrade(chsmd *d, ccsp_http_request *req);
+
+/* release.c: chsmd's releases, DIR/releases/<version>/ (chsmd, vsmd and their .hmac), the symbolic link
+ * DIR/releases/current naming the one to run, and DIR/upgrade.json, the state of an upgrade between the switch
+ * and the new chsmd's first successful start (docs/operations.md "Upgrade").
+ * _boot, first thing of chsmd --dir: when self is a switched upgrade's new release, count its start (a second
+ * start before it got up rolls the upgrade back); then exec DIR/releases/current/chsmd (after a rollback to no
+ * release: the chsmd that ran before) with argv unless that is self. Returns when this binary is to run. */
+void chsmd_release_boot(const char *dir, const char *self, char **argv);
+/* The vsmd of the release self belongs to (DIR/releases/<v>/vsmd) into out: 1, or 0 when self is no release. */
+int chsmd_release_vsmd(const char *dir, const char *self, char *out, size_t cap);
+/* chsmd could not open its modules: when self is a switched upgrade's new release, switch current back and
+ * exec the previous chsmd (returns only when that fails or there is nothing to roll back). */
+void chsmd_release_failed(const char *dir, const char *self, char **argv);
+/* The modules are up: end the upgrade state. Returns why the last upgrade was rolled back (malloc'd), or NULL. */
+char *chsmd_release_settle(const char *dir);
+/* A task asks for chsmd to stop (VSMs stopped, tasks drained) and exec path with the same arguments. */
+void chsmd_request_exec(chsmd *d, const char *path);
+/* After the shutdown: exec d->exec_path if a task asked for it (an upgrade whose exec fails is rolled back and
+ * self exec'd). Returns only on failure (printed). */
+void chsmd_exec_requested(chsmd *d);
+
+/* platform_sig.c: the platform's {alg, sign} over a file (spec §7.2.9). _prepare, in the handler, checks them
+ * and copies the configured platform keys into the request body, which becomes the task's params (0, or -1
+ * after answering 400); _check, in the task: CCSP_OK, or CCSP_ERR_SIGNATURE when no configured key of that
+ * algorithm verifies sign over data. */
+int chsmd_platform_sig_prepare(chsmd *d, ccsp_http_request *req);
+CCSP_MUST_CHECK ccsp_err chsmd_platform_sig_check(json_t *params, const uint8_t *data, size_t len);
+
+/* transfer.c: download url (at most max bytes) into *out (malloc'd); upload data as a multipart POST (file,
+ * requestId, info) and learn where the server keeps it (location). CCSP_ERR_COMM with the reason in err. */
+CCSP_MUST_CHECK ccsp_err chsmd_download(const char *url, size_t max, uint8_t **out, size_t *len, char *err,
+                                        size_t errcap);
+CCSP_MUST_CHECK ccsp_err chsmd_upload(const char *url, const char *filename, const uint8_t *data, size_t len,
+                                      const char *request_id, const char *info, char *location, size_t loccap,
+                                      char *err, size_t errcap);
+
+/* image.c: images (export/import of the CHSM and of VSMs, backup/restore, createVSM with imageUrl). The
+ * handlers' part: opr "export"/"import"/"backup"/"restore" (CHSM) and "export"/"import" (VSM id; in_use: a
+ * token is set). */
+void chsmd_chsm_image_op(chsmd *d, ccsp_http_request *req, const char *opr);
+void chsmd_vsm_image_op(chsmd *d, ccsp_http_request *req, const char *opr, const char *id, int in_use);
+int chsmd_task_create_from_image(chsmd *d, const char *vsm_id, json_t *params, const char **message,
+                                 json_t **result);
+/* 1 when this CHSM belongs to a trust domain; else 0 after answering 400. */
+int chsmd_require_domain(chsmd *d, ccsp_http_request *req);
+/* Base64 of the DER SM2 signature of data by the device key (Z with the default ID). */
+CCSP_MUST_CHECK ccsp_err chsmd_device_sign(chsmd *d, const uint8_t *data, size_t len, char *b64, size_t cap);
+/* api_vsm.c: the address of a new VSM (the configured host, the port base + the first free offset). */
+void chsmd_new_vsm_listen(chsmd *d, char *out, size_t cap);
 
 /* settings.c */
 CCSP_MUST_CHECK ccsp_err chsmd_settings_load(chsmd *d);
@@ -92,11 +185,43 @@ CCSP_MUST_CHECK ccsp_err chsmd_settings_update(chsmd *d, json_t *fields);
 /* A new reference to a copy of the settings. */
 json_t *chsmd_settings_get(chsmd *d);
 
+/* logntp.c: log upload (configSyslogAddr) and the NTP client (configCHSMNtp), started from settings.json and
+ * reconfigured by the handlers without a restart; neither ever blocks the event loop on the network. start
+ * fails only when a thread or memory is lacking (a bad stored address is logged and left unconfigured). */
+CCSP_MUST_CHECK ccsp_err chsmd_logntp_start(chsmd *d);
+void chsmd_logntp_stop(chsmd *d); /* flushes queued events for up to 2 s */
+/* Forward the log to the server of type ("syslog", "logserver") at address (validated by the caller with
+ * ccsp_logfwd_target_parse). CCSP_ERR_ARG, CCSP_ERR_NOMEM, CCSP_ERR_INTERNAL. */
+CCSP_MUST_CHECK ccsp_err chsmd_logupload_apply(chsmd *d, const char *type, const char *address);
+/* Query addr ("host[:port]", checked by the caller) every period seconds, the first time at once. */
+void chsmd_ntp_apply(chsmd *d, const char *addr, unsigned period);
+/* getCHSMInfo's "ntp" and "logUpload" objects (new references). */
+json_t *chsmd_ntp_report(chsmd *d);
+json_t *chsmd_logupload_report(chsmd *d);
+
 /* init.c: chsmd --init. Returns 0 or 1 (message printed). */
 int chsmd_init(const char *dir, const char *listen);
-/* The storage key of a VSM (the supervisor's callback): SM3-KDF of the master key, id and the VSM's salt. */
+/* The same with the keys made by make_keys(dir, arg) instead of dev mode's chsm_keys_create (no message printed on
+ * success). */
+typedef ccsp_err (*chsmd_make_keys_fn)(const char *dir, void *arg);
+int chsmd_init_with(const char *dir, const char *listen, chsmd_make_keys_fn make_keys, void *arg);
+
+/* unseal.c, admin.c: production mode — the master key exists only as custodians' m-of-n shares
+ * (src/chsm/chsm_custody.h). chsmd --init DIR --production --shares N --threshold M [--listen A:P]: argv after
+ * "--production"; prints the shares on stdout. Returns 0, 1 (message printed) or 2 (usage). */
+int chsmd_init_production(const char *dir, int argc, char **argv);
+/* Before open_modules. Dev mode (DIR/master.key): returns 0 at once, open_modules opens the key. Production mode
+ * (DIR/production.conf): opens DIR/admin.sock, waits until custodians' shares ("ccsp chsm unseal") open
+ * device.key and sets d->keys; the socket stays for "ccsp chsm domain" until chsmd_admin_stop. 0 to go on, 1 when
+ * SIGTERM/SIGINT came while sealed, -1 on error (printed). */
+int chsmd_keys_obtain(chsmd *d);
+/* Close the admin socket and stop its thread (nothing in dev mode). Before close_modules frees d->keys. */
+void chsmd_admin_stop(chsmd *d);
+/* vsm_keys.c, the supervisor's callbacks: the storage key of VSM id (made at its creation, sealed in
+ * DIR/vsm/<id>/storage.sealed; CCSP_ERR_KEY_NOT_FOUND when an existing VSM has lost it), and storing a key (an
+ * imported VSM's) sealed for id into the directory vsm_dir. */
+#define CHSMD_STORAGE_KEY_FILE "storage.sealed"
 ccsp_err chsmd_vsm_storage_key(void *arg, const char *id, uint8_t key[16]);
-/* Forget a deleted VSM's salt: its storage key can never be derived again. */
-void chsmd_vsm_forget_key(chsmd *d, const char *id);
+ccsp_err chsmd_vsm_store_key(void *arg, const char *vsm_dir, const char *id, const uint8_t key[16]);
 
 #endif

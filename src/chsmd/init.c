@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* chsmd --init DIR [--listen ADDR:PORT]: a CHSM state directory in dev mode. */
+/* chsmd --init DIR [--listen ADDR:PORT]: a CHSM state directory in dev mode (production mode: unseal.c). */
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -29,7 +29,7 @@ static int host_of(const char *listen, char *host, size_t cap)
 	return 0;
 }
 
-int chsmd_init(const char *dir, const char *listen)
+int chsmd_init_with(const char *dir, const char *listen, chsmd_make_keys_fn make_keys, void *arg)
 {
 	char host[128], path[PATH_MAX], cert[PATH_MAX], key[PATH_MAX], alt[300], text[1024];
 	if (host_of(listen, host, sizeof host) != 0) {
@@ -54,7 +54,7 @@ int chsmd_init(const char *dir, const char *listen)
 	         "listen = %s\ncert_file = tls-cert.pem\nkey_file = tls-key.pem\n"
 	         "vsm_host = 127.0.0.1\nvsm_port_base = 7500\nworkers = 4\n",
 	         listen);
-	ccsp_err ret = chsm_keys_create(dir);
+	ccsp_err ret = make_keys != NULL ? make_keys(dir, arg) : chsm_keys_create(dir);
 	if (ret == CCSP_OK)
 		ret = ccsp_selfcert_create(cert, key, "ccsp chsm", alt, 825);
 	if (ret == CCSP_OK)
@@ -63,6 +63,13 @@ int chsmd_init(const char *dir, const char *listen)
 		fprintf(stderr, "chsmd: --init %s failed: %s\n", dir, ccsp_err_str(ret));
 		return 1;
 	}
+	return 0;
+}
+
+int chsmd_init(const char *dir, const char *listen)
+{
+	if (chsmd_init_with(dir, listen, NULL, NULL) != 0)
+		return 1;
 	printf("chsmd: created a CHSM in %s (dev mode: master key in %s/master.key, mode 0600)\n", dir, dir);
 	printf("chsmd: management API on https://%s/api/1.0 once started with: chsmd --dir %s\n", listen, dir);
 	return 0;

@@ -2,7 +2,11 @@
 /*
  * chsmd — the cloud HSM host (GM/T 0088 management interface).
  *   chsmd --init DIR [--listen ADDR:PORT]   create a CHSM state directory (dev mode)
- *   chsmd --dir DIR                         serve it until SIGTERM / SIGINT (VSMs are stopped cleanly)
+ *   chsmd --init DIR --production --shares N --threshold M [--listen ADDR:PORT]
+ *                                           production mode: prints the master key's shares (unseal.c)
+ *   chsmd --dir DIR                         serve it until SIGTERM / SIGINT (VSMs are stopped cleanly); runs
+ *                                           the release DIR/releases/current names when that is another binary
+ *   chsmd --version                         "chsmd VERSION"
  * This file wires the modules: config, keys, platform keys, the VSM supervisor, the task queue, the logger and
  * the HTTPS layer with the route table below, which reads like the API reference (spec §3.9).
  */
@@ -84,6 +88,7 @@ static int device_fingerprint(chsmd *d)
 	if (ccsp_sm2_key_get_public(chsm_keys_device(d->keys), pub) != CCSP_OK || ccsp_sm3(pub + 1, 64, h) != CCSP_OK)
 		return -1;
 	ccsp_chsm_b64_encode(h, sizeof h, d->device_fingerprint);
+	snprintf(d->device_id, sizeof d->device_id, "%02x%02x%02x%02x%02x%02x", h[0], h[1], h[2], h[3], h[4], h[5]);
 	return 0;
 }
 
@@ -117,18 +122,22 @@ static int open_modules(chsmd *d, const ccsp_config *cfg, const char *self, ccsp
 	d->vsm_host = strdup(conf_str(cfg, "vsm_host", "127.0.0.1"));
 	snprintf(selfdir, sizeof selfdir, "%s", self);
 	snprintf(vsmd, sizeof vsmd, "%s/vsmd", dirname(selfdir));
-	if ((ret = chsm_keys_open(d->dir, &d->keys)) != CCSP_OK || device_fingerprint(d) != 0) {
+	ret = d->keys != NULL ? CCSP_OK : chsm_keys_open(d->dir, &d->keys); /* production: unsealed already */
+	if (ret != CCSP_OK || device_fingerprint(d) != 0) {
 		fprintf(stderr, "chsmd: cannot open the CHSM keys in %s: %s\n", d->dir, ccsp_err_str(ret));
 		return -1;
 	}
 	path_in(path, sizeof path, d->dir, "platform-keys");
 	if ((ret = ccsp_chsm_pk_store_open(path, &d->pks)) != CCSP_OK || (ret = chsmd_settings_load(d)) != CCSP_OK ||
-	    (ret = ccsp_taskq_new(workers, 256, &d->tasks)) != CCSP_OK) {
+	    (ret = ccsp_taskq_new(workers, 256, &d->tasks)) != CCSP_OK || (ret = chsmd_callbacks_open(d)) != CCSP_OK) {
 		fprintf(stderr, "chsmd: cannot open the state in %s: %s\n", d->dir, ccsp_err_str(ret));
 		return -1;
 	}
-	ccsp_chsm_sup_config sc = {.state_dir = d->dir, .vsmd_path = conf_str(cfg, "vsmd_path", vsmd),
-	                           .get_storage_key = chsmd_vsm_storage_key, .key_arg = d, .event = on_vsm_event,
+	/* a release's chsmd runs the vsmd of its release (DIR/releases/<v>/vsmd), whatever vsmd_path says */
+	int release = chsmd_release_vsmd(d->dir, self, vsmd, sizeof vsmd);
+	ccsp_chsm_sup_config sc = {.state_dir = d->dir, .vsmd_path = release ? vsmd : conf_str(cfg, "vsmd_path", vsmd),
+	                           .get_storage_key = chsmd_vsm_storage_key, .store_storage_key = chsmd_vsm_store_key,
+	                           .key_arg = d, .event = on_vsm_event,
 	                           .event_arg = d};
 	if ((ret = ccsp_chsm_sup_new(&sc, &d->sup)) != CCSP_OK) {
 		fprintf(stderr, "chsmd: cannot supervise VSMs with %s: %s\n", sc.vsmd_path, ccsp_err_str(ret));
@@ -152,6 +161,7 @@ static void close_modules(chsmd *d)
 		ccsp_taskq_drain(d->tasks);
 		ccsp_taskq_free(d->tasks);
 	}
+	chsmd_callbacks_close(d);
 	ccsp_chsm_sup_free(d->sup); /* stops every vsmd */
 	ccsp_chsm_pk_store_free(d->pks);
 	chsm_keys_free(d->keys);
@@ -173,18 +183,21 @@ static int serve(chsmd *d, ccsp_http_server *http)
 	printf("chsmd: listening on port %d, management API https://127.0.0.1:%d/api/1.0, device key %s\n",
 	       ccsp_http_server_port(http), ccsp_http_server_port(http), d->device_fingerprint);
 	fflush(stdout);
+	char *failure = chsmd_release_settle(d->dir); /* up: an upgrade to this release is confirmed */
+	chsmd_callbacks_resume(d, failure);            /* deferred restart/upgrade callbacks, and those pending */
+	free(failure);
 	ccsp_err ret = ccsp_http_server_run(http);
 	g_http = NULL;
 	event_free(p.ev);
 	return ret == CCSP_OK ? 0 : 1;
 }
 
-static int run_dir(const char *dir, const char *self)
+static int run_dir(const char *dir, const char *self, char **argv)
 {
 	char path[PATH_MAX], err[256] = "";
 	ccsp_config *cfg = NULL;
 	ccsp_http_server *http = NULL;
-	chsmd d = {.dir = (char *)dir};
+	chsmd d = {.dir = (char *)dir, .self = self, .argv = argv};
 	int rc = 1;
 	pthread_mutex_init(&d.lock, NULL);
 	snprintf(path, sizeof path, "%s/" CHSMD_CONF, dir);
@@ -197,16 +210,24 @@ static int run_dir(const char *dir, const char *self)
 		return 1;
 	}
 	curl_global_init(CURL_GLOBAL_DEFAULT);
-	if (open_modules(&d, cfg, self, &http) == 0)
+	int keys = chsmd_keys_obtain(&d); /* dev mode: at once; production: sealed until the custodians' shares */
+	int opened = keys == 0 && open_modules(&d, cfg, self, &http) == 0;
+	d.http = http;
+	if (opened && chsmd_logntp_start(&d) == CCSP_OK)
 		rc = serve(&d, http);
+	else if (keys > 0)
+		rc = 0; /* SIGTERM while sealed */
 	atomic_store(&d.stopping, 1);
 	ccsp_http_server_free(http);
+	chsmd_admin_stop(&d);
 	close_modules(&d);
+	chsmd_logntp_stop(&d); /* after close_modules: the VSMs' stop events are forwarded too */
 	curl_global_cleanup();
 	ccsp_log_free(d.log);
 	ccsp_config_free(cfg);
-	pthread_mutex_destroy(&d.lock);
 	printf("chsmd: stopped\n");
+	chsmd_exec_requested(&d); /* restartCHSM, upgradeCHSM: returns only when the exec failed */
+	pthread_mutex_destroy(&d.lock);
 	return rc;
 }
 
@@ -215,12 +236,25 @@ int main(int argc, char **argv)
 	char self[PATH_MAX];
 	ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
 	self[n > 0 ? n : 0] = '\0';
-	if (argc == 3 && strcmp(argv[1], "--dir") == 0)
-		return run_dir(argv[2], self);
+	if (argc == 2 && strcmp(argv[1], "--version") == 0) {
+		printf("chsmd %s\n", chsmd_version());
+		return 0;
+	}
+	if (argc == 3 && strcmp(argv[1], "--dir") == 0) {
+		chsmd_release_boot(argv[2], self, argv); /* runs DIR/releases/current's chsmd if that is not this one */
+		int rc = run_dir(argv[2], self, argv);
+		if (rc != 0) /* a new release that could not start: back to the previous one (returns if none) */
+			chsmd_release_failed(argv[2], self, argv);
+		return rc;
+	}
+	if (argc >= 4 && strcmp(argv[1], "--init") == 0 && strcmp(argv[3], "--production") == 0)
+		return chsmd_init_production(argv[2], argc - 4, argv + 4);
 	if (argc == 3 && strcmp(argv[1], "--init") == 0)
 		return chsmd_init(argv[2], CHSMD_DEFAULT_LISTEN);
 	if (argc == 5 && strcmp(argv[1], "--init") == 0 && strcmp(argv[3], "--listen") == 0)
 		return chsmd_init(argv[2], argv[4]);
-	fprintf(stderr, "usage: chsmd --init DIR [--listen ADDR:PORT]\n       chsmd --dir DIR\n");
+	fprintf(stderr, "usage: chsmd --init DIR [--listen ADDR:PORT]\n"
+	                "       chsmd --init DIR --production --shares N --threshold M [--listen ADDR:PORT]\n"
+	                "       chsmd --dir DIR\n       chsmd --version\n");
 	return 2;
 }

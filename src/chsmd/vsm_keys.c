@@ -1,12 +1,13 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* VSM storage keys for the supervisor: derived from the master key, the VSM id and a per-VSM salt kept in
- * DIR/vsm-keys/<id>.salt (created at the VSM's first start, removed when it is deleted). */
-#include <errno.h>
+/*
+ * VSM storage keys for the supervisor: 16 random bytes made when the VSM is created, kept sealed under the master
+ * key (label "vsm storage <id>") in the VSM's own directory, DIR/vsm/<id>/storage.sealed. The directory is thus
+ * self-contained: an import swaps it whole, and a delete shreds the key with the data it protects.
+ */
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <ccsp/mem.h>
@@ -15,53 +16,54 @@
 #include "chsmd/chsmd.h"
 #include "common/atomic_file.h"
 
-static int salt_path(const chsmd *d, const char *id, char *out, size_t cap)
+#define SEALED_SIZE (CCSP_CHSM_VSM_KEY_SIZE + CHSM_SEALED_OVERHEAD)
+
+static int label_of(const char *id, char *out, size_t cap)
 {
-	if (strchr(id, '/') != NULL || id[0] == '.' || id[0] == '\0')
-		return -1;
-	int n = snprintf(out, cap, "%s/vsm-keys/%s.salt", d->dir, id);
+	int n = snprintf(out, cap, "vsm storage %s", id);
 	return n > 0 && (size_t)n < cap ? 0 : -1;
 }
 
-static ccsp_err load_or_make_salt(const chsmd *d, const char *path, uint8_t salt[CHSM_VSM_SALT_SIZE])
+static ccsp_err store(chsmd *d, const char *vsm_dir, const char *id, const uint8_t key[16])
 {
-	uint8_t *buf = NULL;
-	size_t len = 0;
-	ccsp_err ret = ccsp_file_read_all(path, 64, &buf, &len);
-	if (ret == CCSP_OK) {
-		ret = len == CHSM_VSM_SALT_SIZE ? CCSP_OK : CCSP_ERR_TAMPERED;
-		if (ret == CCSP_OK)
-			memcpy(salt, buf, len);
-		free(buf);
-		return ret;
-	}
-	if (ret != CCSP_ERR_FILE_NOT_FOUND)
-		return ret;
-	char dir[PATH_MAX];
-	snprintf(dir, sizeof dir, "%s/vsm-keys", d->dir);
-	if (mkdir(dir, 0700) != 0 && errno != EEXIST)
-		return CCSP_ERR_IO;
-	ret = ccsp_random(salt, CHSM_VSM_SALT_SIZE);
-	return ret == CCSP_OK ? ccsp_atomic_write(path, salt, CHSM_VSM_SALT_SIZE, 0600) : ret;
+	char path[PATH_MAX], label[64];
+	uint8_t sealed[SEALED_SIZE];
+	if (label_of(id, label, sizeof label) != 0 ||
+	    snprintf(path, sizeof path, "%s/" CHSMD_STORAGE_KEY_FILE, vsm_dir) >= (int)sizeof path)
+		return CCSP_ERR_ARG;
+	ccsp_err ret = chsm_keys_seal(d->keys, label, key, CCSP_CHSM_VSM_KEY_SIZE, sealed);
+	return ret == CCSP_OK ? ccsp_atomic_write(path, sealed, sizeof sealed, 0600) : ret;
+}
+
+ccsp_err chsmd_vsm_store_key(void *arg, const char *vsm_dir, const char *id, const uint8_t key[16])
+{
+	if (!ccsp_chsm_vsm_id_valid(id))
+		return CCSP_ERR_ARG;
+	return store(arg, vsm_dir, id, key);
 }
 
 ccsp_err chsmd_vsm_storage_key(void *arg, const char *id, uint8_t key[16])
 {
 	chsmd *d = arg;
-	char path[PATH_MAX];
-	uint8_t salt[CHSM_VSM_SALT_SIZE];
-	if (salt_path(d, id, path, sizeof path) != 0)
+	char dir[PATH_MAX - 32], path[PATH_MAX], label[64];
+	uint8_t *file = NULL;
+	size_t len = 0;
+	if (!ccsp_chsm_vsm_id_valid(id) || label_of(id, label, sizeof label) != 0)
 		return CCSP_ERR_ARG;
-	ccsp_err ret = load_or_make_salt(d, path, salt);
+	if (snprintf(dir, sizeof dir, "%s/vsm/%s", d->dir, id) >= (int)sizeof dir - 32)
+		return CCSP_ERR_ARG;
+	snprintf(path, sizeof path, "%s/" CHSMD_STORAGE_KEY_FILE, dir);
+	ccsp_err ret = ccsp_file_read_all(path, 256, &file, &len);
 	if (ret == CCSP_OK)
-		ret = chsm_keys_vsm_storage(d->keys, id, salt, key);
-	ccsp_memzero(salt, sizeof salt);
+		ret = len == SEALED_SIZE ? chsm_keys_unseal(d->keys, label, file, len, key) : CCSP_ERR_TAMPERED;
+	else if (ret == CCSP_ERR_FILE_NOT_FOUND) { /* createVSM: the first request for the key makes it */
+		snprintf(path, sizeof path, "%s/vsmd.conf", dir);
+		ret = access(path, F_OK) == 0 ? CCSP_ERR_KEY_NOT_FOUND : ccsp_random(key, CCSP_CHSM_VSM_KEY_SIZE);
+		if (ret == CCSP_OK)
+			ret = store(d, dir, id, key);
+	}
+	free(file);
+	if (ret != CCSP_OK)
+		ccsp_memzero(key, CCSP_CHSM_VSM_KEY_SIZE);
 	return ret;
-}
-
-void chsmd_vsm_forget_key(chsmd *d, const char *id)
-{
-	char path[PATH_MAX];
-	if (salt_path(d, id, path, sizeof path) == 0)
-		unlink(path);
 }

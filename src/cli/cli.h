@@ -31,6 +31,12 @@ int cli_cmd_chsm(int argc, char **argv);
 /* ccsp chsm configure / call (cli_chsm_call.c), dispatched by cli_cmd_chsm; argv[0] is the command name. */
 int cli_chsm_configure(int argc, char **argv);
 int cli_chsm_call(int argc, char **argv);
+/* ccsp chsm package / sign (cli_chsm_pkg.c): build an upgrade package; sign a file with the platform key. */
+int cli_chsm_package(int argc, char **argv);
+int cli_chsm_sign(int argc, char **argv);
+/* ccsp chsm domain init|join|show and ccsp chsm unseal (cli_chsm_domain.c): the custodians' m-of-n shares. */
+int cli_chsm_domain(int argc, char **argv);
+int cli_chsm_unseal(int argc, char **argv);
 /* An SM2 key file (PEM or DER, unencrypted); need_private: it must hold the private key. NULL on error
  * (printed). Free with ccsp_sm2_key_free(). */
 ccsp_sm2_key *cli_chsm_key_load(const char *path, int need_private);

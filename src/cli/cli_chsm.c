@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * ccsp chsm keygen|configure|call|callbacks: the cloud platform's side of chsmd's GM/T 0088 management
- * interface, for operators, scripts and tests. configure and call are in cli_chsm_call.c; this file has the
+ * ccsp chsm keygen|configure|call|callbacks|package|sign: the cloud platform's side of chsmd's GM/T 0088
+ * management interface, for operators, scripts and tests. configure and call are in cli_chsm_call.c, package and
+ * sign (upgrades) in cli_chsm_pkg.c; this file has the
  * dispatch, the platform key and the callback receiver (spec §3.7: plain HTTP POSTs, signed by the device key).
  */
 #include <errno.h>
@@ -36,6 +37,7 @@ static const char usage[] =
 	"        no platform key, signed by the same key otherwise)\n"
 	"  call --url URL --key KEY.pem [--cacert F | --insecure] AREA OP [--vsm ID] [--callback URL]\n"
 	"       [--set name=value ...] [--set name:=JSON ...] [--body JSON]\n"
+	"       [--pack-url URL --pack-version V --sign SIG [--alg SM2WithSM3]]\n"
 	"        one interface: chsm status|allstatus|info|network|ntp|imageuploader|loguploader|\n"
 	"                             image-export|image-import|upgrade|restart|backup|restore\n"
 	"                       vsm status|info|network|token|image-export|image-import|start|stop|restart|\n"
@@ -48,6 +50,26 @@ static const char usage[] =
 	"        Prints the JSON answer; exit 0 when its status is 200, else 1.\n"
 	"        e.g. ccsp chsm call --url https://127.0.0.1:7443 --key p.pem --cacert tls-cert.pem \\\n"
 	"                 vsm create --set flavor=1 --callback http://127.0.0.1:8000/cb\n"
+	"        --pack-url, --pack-version, --sign and --alg set packUrl, packVersion, sign and alg (upgrade;\n"
+	"        alg defaults to SM2WithSM3 when --sign is given).\n"
+	"  package --version V --out FILE BIN...\n"
+	"        an upgrade package of version V from chsmd and/or vsmd (each BIN named by its base name; the\n"
+	"        BIN.hmac beside a daemon is added too), for chsm upgrade / vsm upgrade\n"
+	"  sign --key KEY.pem FILE [--hex]\n"
+	"        the platform's signature over FILE (SM2WithSM3, default ID, DER) in Base64, or hex\n"
+	"  domain init --dir DIR --shares N --threshold M    (the CHSM's operator, with its custodians)\n"
+	"        a new trust domain: a random domain key installed in DIR, its N shares (any M of which rebuild\n"
+	"        it) printed one per line on stdout; refused when DIR belongs to a domain already\n"
+	"  domain join --dir DIR [--id DOMAIN-ID]\n"
+	"        join the domain whose share lines come on stdin (read until EOF or until enough); prints its id.\n"
+	"        --id: the id \"domain show\" prints on a CHSM of the domain; other shares install nothing\n"
+	"  domain show --dir DIR\n"
+	"        the domain id (16 hex digits), or \"none\"\n"
+	"  unseal --dir DIR [--status | --reset]\n"
+	"        one custodian's master-key share (stdin, not echoed on a terminal) for a sealed production-mode\n"
+	"        chsmd; prints how many more are needed\n"
+	"        DIR in dev mode (master.key) is opened here; in production mode the requests go to the running\n"
+	"        chsmd through DIR/admin.sock. Shares: ccsp-share-v1-<purpose>-<setid>-<m>of<n>-<x>-<y>-<check>\n"
 	"  callbacks --listen ADDR:PORT --count N [--timeout S] [--out FILE] [--device-key PUB]\n"
 	"        receive N callbacks (plain HTTP, each answered 200) and print each body as a JSON line;\n"
 	"        with --device-key (SPKI PEM or DER, e.g. getCHSMInfo's devicePublicKey) each line also\n"
@@ -350,7 +372,11 @@ int cli_cmd_chsm(int argc, char **argv)
 	} cmds[] = {{"keygen", cmd_keygen},
 	            {"configure", cli_chsm_configure},
 	            {"call", cli_chsm_call},
-	            {"callbacks", cmd_callbacks}};
+	            {"callbacks", cmd_callbacks},
+	            {"domain", cli_chsm_domain},
+	            {"unseal", cli_chsm_unseal},
+	            {"package", cli_chsm_package},
+	            {"sign", cli_chsm_sign}};
 	for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
 		if (strcmp(argv[1], cmds[i].name) == 0)
 			return cmds[i].run(argc - 1, argv + 1);

@@ -315,9 +315,26 @@ static int apply_set(json_t *obj, char *set)
 
 typedef struct call_args {
 	char *vsm, *callback, *body;
+	char *pack_url, *pack_version, *sign, *alg; /* upgrade (7.2.10, 7.3.11) */
 	char *sets[SETS_MAX];
 	int nsets;
 } call_args;
+
+/* The upgrade options: each sets one member; alg defaults to SM2WithSM3 when sign is given. */
+static int set_upgrade(json_t *obj, const call_args *ca)
+{
+	const struct {
+		const char *name, *value;
+	} m[] = {{"packUrl", ca->pack_url},
+	         {"packVersion", ca->pack_version},
+	         {"sign", ca->sign},
+	         {"alg", ca->alg != NULL ? ca->alg : ca->sign != NULL ? "SM2WithSM3" : NULL}};
+	int bad = 0;
+	for (size_t i = 0; i < sizeof m / sizeof m[0]; i++)
+		if (m[i].value != NULL)
+			bad |= json_object_set_new(obj, m[i].name, json_string(m[i].value)) != 0;
+	return bad;
+}
 
 /* The request object: --body, then requestId/oprType if absent, then --vsm, --callback and --set. */
 static json_t *build_request(const chsm_op *op, const call_args *ca)
@@ -339,6 +356,7 @@ static json_t *build_request(const chsm_op *op, const call_args *ca)
 		bad |= json_object_set_new(obj, "vsmId", json_string(ca->vsm)) != 0;
 	if (ca->callback != NULL)
 		bad |= json_object_set_new(obj, "callbackUrl", json_string(ca->callback)) != 0;
+	bad |= set_upgrade(obj, ca);
 	for (int i = 0; i < ca->nsets && !bad; i++)
 		bad |= apply_set(obj, ca->sets[i]) != 0;
 	if (!bad && (op->flags & OP_VSM) && json_object_get(obj, "vsmId") == NULL) {
@@ -539,7 +557,8 @@ int cli_chsm_call(int argc, char **argv)
 	const cli_opt opts[] = {
 		{"--url", &c.url, NULL},      {"--key", &c.key_path, NULL},     {"--cacert", &c.cacert, NULL},
 		{"--insecure", NULL, &c.insecure}, {"--vsm", &ca.vsm, NULL}, {"--callback", &ca.callback, NULL},
-		{"--body", &ca.body, NULL},
+		{"--body", &ca.body, NULL},   {"--pack-url", &ca.pack_url, NULL}, {"--pack-version", &ca.pack_version, NULL},
+		{"--sign", &ca.sign, NULL},   {"--alg", &ca.alg, NULL},
 	};
 	int npos, ret;
 	char *pos[2];

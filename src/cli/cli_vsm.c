@@ -30,6 +30,7 @@
 #include "common/atomic_file.h"
 #include "common/config.h"
 #include "sdf/sdf_ops.h"
+#include "sdf/sdf_token.h"
 #include "sdf/sdf_wire.h"
 #include "vsm/vsm.h"
 #include "vsm/vsm_audit.h"
@@ -47,6 +48,8 @@ static const char usage[] =
 	"                      creation time (UTC), SM2 public key 04||x||y in hex\n"
 	"  passwd --dir DIR --index N --password-file F      new access password for index N\n"
 	"  audit-verify --dir DIR                            check the HMAC chain of DIR/audit.log\n"
+	"  seal-token --out FILE   seal the VSM token read from standard input (its first line, 16..64 bytes)\n"
+	"                      into FILE for libsdf (sdf.conf token_file): the tenant's side of configVSMToken\n"
 	"  F: the password is the first line of file F (\"-\": standard input).\n"
 	"  When vsmd runs on DIR, requests go to its admin socket DIR/admin.sock; otherwise DIR is opened\n"
 	"  here with its storage key (DIR/storage.key, dev mode). Every change is audited.\n";
@@ -788,13 +791,40 @@ static int cmd_audit_verify(int argc, char **argv)
 	return CLI_EXIT_FAIL;
 }
 
+/* seal-token --out FILE: the token given to configVSMToken, sealed for this host's libsdf (docs/sdf.md). */
+static int cmd_seal_token(int argc, char **argv)
+{
+	char *out = NULL, line[CCSP_SDF_TOKEN_MAX + 3];
+	const cli_opt opts[] = {{"--out", &out, NULL}};
+	int npos;
+	if (cli_parse_opts(argc, argv, opts, 1, NULL, 0, &npos) != 0 || out == NULL) {
+		if (out == NULL)
+			cli_error("vsm seal-token: --out FILE is required");
+		return CLI_EXIT_USAGE;
+	}
+	size_t len = fgets(line, sizeof line, stdin) != NULL ? strcspn(line, "\r\n") : 0;
+	int rc = CLI_EXIT_FAIL;
+	if (len < CCSP_SDF_TOKEN_MIN || len > CCSP_SDF_TOKEN_MAX) {
+		cli_error("vsm seal-token: the token (first line of standard input) must be %d..%d bytes",
+		          CCSP_SDF_TOKEN_MIN, CCSP_SDF_TOKEN_MAX);
+	} else {
+		ccsp_err ret = ccsp_sdf_token_seal(out, (const uint8_t *)line, len);
+		if (ret == CCSP_OK)
+			rc = 0;
+		else
+			cli_error_ccsp(ret, "cannot seal the token into %s", out);
+	}
+	ccsp_memzero(line, sizeof line);
+	return rc;
+}
+
 int cli_cmd_vsm(int argc, char **argv)
 {
 	static const struct {
 		const char *name;
 		int (*run)(int argc, char **argv);
 	} cmds[] = {{"keygen", cmd_keygen}, {"keydel", cmd_keydel}, {"keys", cmd_keys},
-	            {"passwd", cmd_passwd}, {"audit-verify", cmd_audit_verify}};
+	            {"passwd", cmd_passwd}, {"audit-verify", cmd_audit_verify}, {"seal-token", cmd_seal_token}};
 	if (argc < 2 || strcmp(argv[1], "help") == 0 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0) {
 		fputs(usage, argc < 2 ? stderr : stdout);
 		return argc < 2 ? CLI_EXIT_USAGE : 0;

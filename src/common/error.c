@@ -43,6 +43,11 @@ static const struct {
 	[CCSP_ERR_PROTOCOL] = {"CCSP_ERR_PROTOCOL", "protocol error"},
 	[CCSP_ERR_COMM] = {"CCSP_ERR_COMM", "communication with the crypto module failed"},
 	[CCSP_ERR_TAMPERED] = {"CCSP_ERR_TAMPERED", "stored data failed its integrity check"},
+	[CCSP_ERR_SHARE_CHECKSUM] = {"CCSP_ERR_SHARE_CHECKSUM", "share checksum mismatch (mistyped share?)"},
+	[CCSP_ERR_SHARE_MIXED] = {"CCSP_ERR_SHARE_MIXED", "share belongs to another split"},
+	[CCSP_ERR_SHARE_DUPLICATE] = {"CCSP_ERR_SHARE_DUPLICATE", "share given twice (same x)"},
+	[CCSP_ERR_SHARE_TOO_FEW] = {"CCSP_ERR_SHARE_TOO_FEW", "fewer shares than the threshold"},
+	[CCSP_ERR_SHARE_WRONG] = {"CCSP_ERR_SHARE_WRONG", "the shares do not reassemble the secret (a wrong share)"},
 };
 
 const char *ccsp_err_name(ccsp_err err)

@@ -18,6 +18,8 @@ struct ccsp_log {
 	int own_fd;  /* opened by ccsp_log_open */
 	atomic_int min_level;
 	atomic_uint_fast64_t dropped;
+	ccsp_log_sink_fn sink; /* under mu: see ccsp_log_set_sink */
+	void *sink_arg;
 };
 
 static const char *const level_names[] = {"debug", "info", "warn", "error"};
@@ -30,6 +32,13 @@ static int level_index(const char *name)
 		if (strcmp(name, level_names[i]) == 0)
 			return i;
 	return -1;
+}
+
+/* The written name of a level: an unknown one is written as "error". */
+static const char *level_name(const char *name)
+{
+	int i = level_index(name);
+	return level_names[i < 0 ? N_LEVELS - 1 : i];
 }
 
 static ccsp_err log_new(int fd, FILE *f, ccsp_log **out)
@@ -219,8 +228,18 @@ static int write_all(int fd, const char *p, size_t n)
 	return 0;
 }
 
-/* Dump o as one line and write it whole; takes o. */
-static void emit(ccsp_log *log, json_t *o)
+void ccsp_log_set_sink(ccsp_log *log, ccsp_log_sink_fn fn, void *arg)
+{
+	if (log == NULL)
+		return;
+	pthread_mutex_lock(&log->mu);
+	log->sink = fn;
+	log->sink_arg = fn != NULL ? arg : NULL;
+	pthread_mutex_unlock(&log->mu);
+}
+
+/* Dump o as one line and write it whole; takes o. level is one of level_names. */
+static void emit(ccsp_log *log, const char *level, json_t *o)
 {
 	char *line = json_dumps(o, JSON_COMPACT);
 	json_decref(o);
@@ -234,6 +253,10 @@ static void emit(ccsp_log *log, json_t *o)
 			ok = write_all(log->fd, line, n + 1) == 0;
 		else
 			ok = fwrite(line, 1, n + 1, log->file) == n + 1 && fflush(log->file) == 0;
+		if (log->sink != NULL) { /* under the same lock: set_sink can promise the old sink is done */
+			line[n] = '\0';
+			log->sink(log->sink_arg, level, line, n);
+		}
 		pthread_mutex_unlock(&log->mu);
 		errno = saved;
 		free(line);
@@ -255,7 +278,7 @@ void ccsp_log_eventv(ccsp_log *log, const char *level, const char *event, va_lis
 		if (!reserved(key))
 			(void)json_object_set_new(o, key, value != NULL ? value_string(value) : json_null());
 	}
-	emit(log, o);
+	emit(log, level_name(level), o);
 }
 
 void ccsp_log_event(ccsp_log *log, const char *level, const char *event, ...)
@@ -279,5 +302,5 @@ void ccsp_log_json(ccsp_log *log, const char *level, const char *event, json_t *
 	}
 	json_decref(fields);
 	if (o != NULL)
-		emit(log, o);
+		emit(log, level_name(level), o);
 }

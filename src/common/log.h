@@ -57,4 +57,13 @@ void ccsp_log_json(ccsp_log *log, const char *level, const char *event, json_t *
 /* Lines dropped because they could not be built or written. */
 uint64_t ccsp_log_dropped(const ccsp_log *log);
 
+/* A sink sees every event that is written (after the level filter), as its line without the newline: a compact
+ * JSON object, len bytes, NUL-terminated; level is one of the names above. It runs under the logger's mutex,
+ * on the logging thread, so it must be quick and must not block or log (e.g. copy the line into a queue, as
+ * logfwd.h does); the line is only valid during the call. */
+typedef void (*ccsp_log_sink_fn)(void *arg, const char *level, const char *line, size_t len);
+/* Set (fn non-NULL) or remove (fn NULL) the logger's one sink. Thread-safe; once it returns, the previous sink
+ * is not running and will not be called again, so its arg may be freed. log NULL: nothing. */
+void ccsp_log_set_sink(ccsp_log *log, ccsp_log_sink_fn fn, void *arg);
+
 #endif

@@ -65,6 +65,11 @@ uint32_t ccsp_sdf_status(ccsp_err err)
 		return SDR_OPENDEVICE;
 	case CCSP_ERR_COMM:
 		return SDR_COMMFAIL;
+	case CCSP_ERR_SHARE_CHECKSUM: /* the CHSM's custodian shares: never an SDF answer */
+	case CCSP_ERR_SHARE_MIXED:
+	case CCSP_ERR_SHARE_DUPLICATE:
+	case CCSP_ERR_SHARE_TOO_FEW:
+	case CCSP_ERR_SHARE_WRONG:
 	case CCSP_ERR_IO:
 	case CCSP_ERR_INTERNAL:
 	case CCSP_ERR_COUNT_:

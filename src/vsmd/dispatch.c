@@ -4,6 +4,7 @@
 
 #include "sdf/sdf_status.h"
 #include "vsmd/ops.h"
+#include "vsmd/stats.h"
 
 enum { NO_SESSION = 0, SESSION = 1 };
 enum { USER = 0, OFFICER = 1 };
@@ -114,6 +115,8 @@ uint32_t vsmd_dispatch(void *arg, uint64_t owner, int admin, const ccsp_sdf_head
 	} else {
 		ret = op->fn(&c);
 	}
+	if (ret == CCSP_OK)
+		vsmd_stats_count(h->opcode);
 	if (ret != CCSP_OK && c.status != 0)
 		return c.status;
 	if (ret == CCSP_ERR_AUTH && op->auth_status != 0)

@@ -26,7 +26,9 @@
 #include "sdf/sdf_status.h"
 #include "vsm/vsm.h"
 #include "vsmd/init.h"
+#include "vsmd/stats.h"
 #include "vsmd/ops.h"
+#include "vsmd/version.h"
 #include "vsmd/vsmd_net.h"
 
 static vsmd_net *g_net; /* for the signal handler only */
@@ -194,7 +196,10 @@ static int run_dir(const char *dir, int key_fd)
 		fprintf(stderr, "vsmd: the VSM in %s cannot start: %s\n", dir, ccsp_err_str(ret));
 		goto out;
 	}
+	if (vsmd_stats_start(dir) != CCSP_OK)
+		fprintf(stderr, "vsmd: no throughput statistics (%s/" VSMD_EPS_FILE ")\n", dir);
 	rc = serve(vsm, &nc);
+	vsmd_stats_stop();
 out:
 	ccsp_vsm_free(vsm);
 	ccsp_config_free(cfg);
@@ -253,7 +258,7 @@ int main(int argc, char **argv)
 	if (argc >= 3 && strcmp(argv[1], "--init") == 0)
 		return init_main(argc, argv);
 	if (argc == 2 && strcmp(argv[1], "--version") == 0) {
-		printf("vsmd %s\n", ccsp_version());
+		printf("vsmd %s\n", vsmd_version());
 		return 0;
 	}
 	return usage();

@@ -109,7 +109,7 @@ check "destroyed VSM: 404 printed" grep -q '"status":404' "$T/r"
 check "another key: exit 1" [ $? -eq 1 ]
 check "another key: status 403 printed" grep -q '"status":403' "$T/r"
 "$CCSP" chsm call $K chsm upgrade --callback "$CB" >"$T/r" 2>/dev/null
-check "not built yet: exit 1, 501 printed" [ $? -eq 1 ] && grep -q '"status":501' "$T/r"
+check "upgrade without --pack-url: exit 1, 400 printed" [ $? -eq 1 ] && grep -q '"status":400' "$T/r"
 must_fail "vsm start without --vsm" "$CCSP" chsm call $K vsm start --callback "$CB"
 must_fail "unknown operation" "$CCSP" chsm call $K vsm dance
 must_fail "bad --set" "$CCSP" chsm call $K chsm ntp --set novalue

@@ -166,7 +166,7 @@ check "the VSM's directory is gone" [ ! -d "$D/vsm/$VSM" ]
 get "/vsm/status?requestId=v6&vsmId=$VSM"
 check "deleted VSM: 404" [ "$(code)" = 404 ]
 spost /chsm '{"requestId":"x1","oprType":"upgrade"}'
-check "not built yet: 501, said so" [ "$(code)" = 501 ]
+check "upgrade without packUrl: 400, said so" [ "$(code)" = 400 ] && grep -q packUrl "$T/r"
 
 kill -TERM $CPID
 i=0

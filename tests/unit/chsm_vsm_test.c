@@ -25,6 +25,7 @@
 #include <ccsp/selftest.h>
 #include <ccsp/sm3.h>
 
+#include "chsm/chsm_image.h"
 #include "chsm/chsm_vsm.h"
 #include "common/atomic_file.h"
 #include "test_util.h"
@@ -43,11 +44,32 @@ static pid_t pids[MAX_PIDS]; /* every vsmd seen, killed in the teardown */
 static size_t npids;
 static int exits; /* "vsm.exit" events */
 
+/* Storage keys: SM3 of the id, or the key an import stored in the VSM's directory (as chsmd keeps its sealed
+ * keys there: the key travels with the directory when an import swaps it in or back). */
+#define TEST_KEY_FILE "test-storage.key"
+
+static ccsp_err test_store_key(void *arg, const char *vsm_dir, const char *id, const uint8_t key[CCSP_CHSM_VSM_KEY_SIZE])
+{
+	(void)arg, (void)id;
+	char path[256];
+	snprintf(path, sizeof path, "%s/" TEST_KEY_FILE, vsm_dir);
+	return ccsp_atomic_write(path, key, CCSP_CHSM_VSM_KEY_SIZE, 0600);
+}
+
 static ccsp_err test_key(void *arg, const char *id, uint8_t key[CCSP_CHSM_VSM_KEY_SIZE])
 {
 	(void)arg;
-	uint8_t h[32];
-	ccsp_err ret = ccsp_sm3(id, strlen(id), h); /* a per-VSM test key: chsmd derives real ones */
+	char path[256];
+	uint8_t h[32], *file = NULL;
+	size_t len;
+	snprintf(path, sizeof path, "%s/vsm/%s/" TEST_KEY_FILE, root, id);
+	if (ccsp_file_read_all(path, 64, &file, &len) == CCSP_OK && len == CCSP_CHSM_VSM_KEY_SIZE) {
+		memcpy(key, file, len);
+		free(file);
+		return CCSP_OK;
+	}
+	free(file);
+	ccsp_err ret = ccsp_sm3(id, strlen(id), h); /* a per-VSM test key: chsmd makes random ones */
 	memcpy(key, h, CCSP_CHSM_VSM_KEY_SIZE);
 	return ret;
 }
@@ -64,7 +86,8 @@ static void on_event(void *arg, const char *id, const char *event, const char *d
 static ccsp_err sup_open(void)
 {
 	ccsp_chsm_sup_config cfg = {.state_dir = root, .vsmd_path = VSMD_PATH, .get_storage_key = test_key,
-	                            .event = on_event, .stop_timeout_ms = 10000, .start_timeout_ms = WAIT_MS};
+	                            .store_storage_key = test_store_key, .event = on_event, .stop_timeout_ms = 10000,
+	                            .start_timeout_ms = WAIT_MS};
 	return ccsp_chsm_sup_new(&cfg, &sup);
 }
 
@@ -580,6 +603,108 @@ static void test_config(void **state)
 	assert_string_equal(ccsp_chsm_vsm_run_name(CCSP_CHSM_VSM_ERROR), "error");
 }
 
+/* ---- images: export, import (drift), refusals, rollback, crash leftovers ---- */
+
+/* The public key at sign index 1 of a stopped VSM. */
+static void sign_pub(const char *id, uint8_t pub[65])
+{
+	ccsp_vsm *vsm = open_vsm(id);
+	ccsp_vsm_key_info *infos = NULL;
+	size_t n = 0;
+	assert_ok(ccsp_vsm_keystore_list(ccsp_vsm_get_keystore(vsm), &infos, &n));
+	assert_int_equal(n, 1);
+	memcpy(pub, infos[0].pub, 65);
+	free(infos);
+	ccsp_vsm_free(vsm);
+}
+
+/* A copy of im with one byte of entry name flipped (or the entry dropped when drop). */
+static chsm_image *altered(const chsm_image *im, const char *name, int drop)
+{
+	chsm_image *out;
+	assert_ok(chsm_image_new(&out));
+	for (size_t i = 0; i < chsm_image_count(im); i++) {
+		const uint8_t *data;
+		size_t len;
+		const char *n = chsm_image_entry(im, i, &data, &len);
+		uint8_t *copy = malloc(len + 1);
+		memcpy(copy, data, len);
+		if (strcmp(n, name) == 0 && len > 40)
+			copy[len - 20] ^= 1;
+		if (!(drop && strcmp(n, name) == 0))
+			assert_ok(chsm_image_add(out, n, copy, len));
+		free(copy);
+	}
+	return out;
+}
+
+static void test_image(void **state)
+{
+	(void)state;
+	char a[CCSP_CHSM_VSM_ID_MAX + 1], b[CCSP_CHSM_VSM_ID_MAX + 1], prefix[64], path[256];
+	uint8_t pa[65], pb[65];
+	create_running(a);
+	assert_ok(ccsp_chsm_vsm_token_set(sup, a, "tenant-token-0123456789"));
+	assert_ok(ccsp_chsm_vsm_stop(sup, a));
+	ccsp_vsm *vsm = open_vsm(a);
+	assert_ok(ccsp_vsm_keystore_generate(ccsp_vsm_get_keystore(vsm), CCSP_VSM_KEY_SIGN, 1,
+	                                     (const uint8_t *)"password1", 9));
+	ccsp_vsm_free(vsm);
+	sign_pub(a, pa);
+	assert_ok(ccsp_chsm_vsm_start(sup, a));
+
+	chsm_image *im;
+	assert_ok(chsm_image_new(&im));
+	snprintf(prefix, sizeof prefix, "vsm/%s/", a);
+	assert_ok(ccsp_chsm_vsm_export(sup, a, im, prefix));
+	assert_int_equal(info_of(a).run, CCSP_CHSM_VSM_RUNNING); /* served all along */
+	assert_true(ccsp_chsm_vsm_image_valid(im, prefix));
+	assert_false(ccsp_chsm_vsm_image_valid(im, "vsm/other/"));
+
+	create_running(b);
+	assert_ok(ccsp_chsm_vsm_token_set(sup, b, "another-tenant-0123456"));
+	assert_ccsp(CCSP_ERR_ACCESS_DENIED, ccsp_chsm_vsm_import(sup, b, im, prefix, 0)); /* in use */
+	assert_ccsp(CCSP_ERR_HANDLE, ccsp_chsm_vsm_import(sup, "nosuchvsm", im, prefix, 0));
+	assert_ok(ccsp_chsm_vsm_token_set(sup, b, "0"));
+	/* an image without its storage key, or with a damaged keystore: refused, b unchanged and running */
+	snprintf(path, sizeof path, "%sstorage.key", prefix);
+	chsm_image *bad = altered(im, path, 1);
+	assert_ccsp(CCSP_ERR_DECODE, ccsp_chsm_vsm_import(sup, b, bad, prefix, 0));
+	chsm_image_free(bad);
+	snprintf(path, sizeof path, "%skeystore.bin", prefix);
+	bad = altered(im, path, 0);
+	assert_ccsp(CCSP_ERR_MODULE_STATE, ccsp_chsm_vsm_import(sup, b, bad, prefix, 0)); /* rolled back */
+	chsm_image_free(bad);
+	ccsp_chsm_vsm_info ib = poll_until(b, CCSP_CHSM_VSM_RUNNING);
+	assert_false(ib.token_set);
+	assert_true(tcp_answers(ib.port));
+	snprintf(path, sizeof path, "%s/vsm/" ".import-%s", root, b);
+	assert_int_not_equal(access(path, F_OK), 0);
+
+	/* drift: b gets a's data and key; the same index holds the same key pair */
+	assert_ok(ccsp_chsm_vsm_import(sup, b, im, prefix, 0));
+	ib = info_of(b);
+	assert_int_equal(ib.run, CCSP_CHSM_VSM_RUNNING);
+	assert_true(ib.token_set);
+	assert_true(tcp_answers(ib.port));
+	assert_ok(ccsp_chsm_vsm_stop(sup, b));
+	sign_pub(b, pb);
+	assert_memory_equal(pa, pb, 65);
+	assert_int_not_equal(access(path, F_OK), 0);
+	/* a restore may replace a VSM in use */
+	assert_ok(ccsp_chsm_vsm_import(sup, b, im, prefix, 1));
+	assert_int_equal(info_of(b).run, CCSP_CHSM_VSM_STOPPED); /* it was stopped: it stays stopped */
+	chsm_image_free(im);
+
+	/* a staging directory left by a crash is shredded when the supervisor starts */
+	assert_int_equal(mkdir(path, 0700), 0);
+	ccsp_chsm_sup_free(sup);
+	sup = NULL;
+	assert_ok(sup_open());
+	assert_int_not_equal(access(path, F_OK), 0);
+	assert_int_equal(info_of(b).run, CCSP_CHSM_VSM_STOPPED);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -593,6 +718,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_destroy, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reload, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_busy, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_image, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -280,13 +280,56 @@ static void test_threads(void **state)
 	sink_close(&s);
 }
 
+/* What a sink saw: the lines (without newline) and their levels. */
+typedef struct seen {
+	char text[4096];
+	char levels[64];
+	int calls;
+} seen;
+
+static void record_sink(void *arg, const char *level, const char *line, size_t len)
+{
+	seen *w = arg;
+	assert_int_equal(strlen(line), len); /* NUL-terminated, no newline */
+	strncat(w->text, line, sizeof w->text - strlen(w->text) - 2);
+	strcat(w->text, "\n");
+	strncat(w->levels, level, sizeof w->levels - strlen(w->levels) - 2);
+	strcat(w->levels, ",");
+	w->calls++;
+}
+
+/* The sink sees exactly the lines written, after the level filter; once removed, nothing. */
+static void test_sink(void **state)
+{
+	sink s;
+	seen w = {0};
+	size_t len;
+	(void)state;
+	sink_open(&s);
+	ccsp_log_set_sink(s.log, record_sink, &w);
+	ccsp_log_event(s.log, "info", "one", "k", "v", NULL);
+	ccsp_log_event(s.log, "debug", "filtered", NULL);
+	ccsp_log_json(s.log, "warn", "two", json_pack("{s:i}", "n", 2));
+	ccsp_log_event(s.log, "bogus", "three", NULL);
+	ccsp_log_set_sink(s.log, NULL, &w);
+	ccsp_log_event(s.log, "info", "after", NULL);
+	char *text = sink_text(&s, &len);
+	assert_int_equal(w.calls, 3);
+	assert_string_equal(w.levels, "info,warn,error,");
+	assert_int_equal(strncmp(text, w.text, strlen(w.text)), 0); /* the same bytes as the file, in order */
+	assert_non_null(strstr(text + strlen(w.text), "\"after\""));
+	free(text);
+	ccsp_log_set_sink(NULL, record_sink, &w); /* no logger: nothing */
+	sink_close(&s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_format),         cmocka_unit_test(test_escaping),
 	    cmocka_unit_test(test_truncation),     cmocka_unit_test(test_levels),
 	    cmocka_unit_test(test_typed_and_file), cmocka_unit_test(test_open_and_dropped),
-	    cmocka_unit_test(test_threads),
+	    cmocka_unit_test(test_threads),        cmocka_unit_test(test_sink),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
