@@ -52,16 +52,18 @@ static int64_t now_ms(void)
 
 /* ---- one POST ---- */
 
-/* Base64 of the DER SM2 signature of body by the device key (Z with the default ID). */
-static int sign_body(chsmd *d, const char *body, char *out, size_t cap)
+ccsp_err chsmd_device_sign(chsmd *d, const uint8_t *data, size_t len, char *b64, size_t cap)
 {
 	uint8_t sig[CCSP_SM2_SIGNATURE_SIZE], der[CCSP_SM2_SIGNATURE_DER_MAX];
 	size_t derlen;
-	if (ccsp_sm2_sign(chsm_keys_device(d->keys), NULL, 0, (const uint8_t *)body, strlen(body), sig) != CCSP_OK ||
-	    ccsp_sm2_signature_to_der(sig, der, sizeof der, &derlen) != CCSP_OK || CCSP_CHSM_B64_LEN(derlen) >= cap)
-		return -1;
-	ccsp_chsm_b64_encode(der, derlen, out);
-	return 0;
+	ccsp_err ret = ccsp_sm2_sign(chsm_keys_device(d->keys), NULL, 0, data, len, sig);
+	if (ret == CCSP_OK)
+		ret = ccsp_sm2_signature_to_der(sig, der, sizeof der, &derlen);
+	if (ret == CCSP_OK && CCSP_CHSM_B64_LEN(derlen) >= cap)
+		ret = CCSP_ERR_BUFFER_TOO_SMALL;
+	if (ret == CCSP_OK)
+		ccsp_chsm_b64_encode(der, derlen, b64);
+	return ret;
 }
 
 static size_t discard(void *p, size_t size, size_t n, void *arg)
@@ -74,7 +76,7 @@ static size_t discard(void *p, size_t size, size_t n, void *arg)
 static int post_once(chsmd *d, const char *url, const char *body)
 {
 	char sig[128], h_sig[160], h_pk[128];
-	if (sign_body(d, body, sig, sizeof sig) != 0)
+	if (chsmd_device_sign(d, (const uint8_t *)body, strlen(body), sig, sizeof sig) != CCSP_OK)
 		return 0;
 	snprintf(h_sig, sizeof h_sig, "CHSM-Signature: %s", sig);
 	snprintf(h_pk, sizeof h_pk, "CHSM-AuthPK: %s", d->device_fingerprint);

@@ -8,6 +8,7 @@
 #ifndef CCSP_CHSMD_H
 #define CCSP_CHSMD_H
 
+#include <limits.h>
 #include <pthread.h>
 #include <stdatomic.h>
 
@@ -156,10 +157,19 @@ void chsmd_exec_requested(chsmd *d);
 int chsmd_platform_sig_prepare(chsmd *d, ccsp_http_request *req);
 CCSP_MUST_CHECK ccsp_err chsmd_platform_sig_check(json_t *params, const uint8_t *data, size_t len);
 
-/* transfer.c: download url (at most max bytes) into *out (malloc'd); upload data as a multipart POST (file,
- * requestId, info) and learn where the server keeps it (location). CCSP_ERR_COMM with the reason in err. */
-CCSP_MUST_CHECK ccsp_err chsmd_download(const char *url, size_t max, uint8_t **out, size_t *len, char *err,
-                                        size_t errcap);
+/* transfer.c: downloads and uploads (libcurl, http/https). chsmd_fetch downloads url (at most max bytes) into a
+ * new file dir/.download-XXXXXX and maps it read-only (f->map, f->len; map NULL when empty): CCSP_OK, CCSP_ERR_LIMIT
+ * larger than max, CCSP_ERR_COMM (the reason in err), CCSP_ERR_IO; chsmd_fetched_close unmaps and removes the file
+ * (call it in every case). chsmd_upload POSTs data as multipart (file, requestId, info) and learns where the
+ * server keeps it (location): CCSP_OK or CCSP_ERR_COMM with the reason in err. */
+typedef struct chsmd_fetched {
+	char path[PATH_MAX];
+	uint8_t *map;
+	size_t len;
+} chsmd_fetched;
+CCSP_MUST_CHECK ccsp_err chsmd_fetch(const char *dir, const char *url, size_t max, chsmd_fetched *f, char *err,
+                                     size_t errcap);
+void chsmd_fetched_close(chsmd_fetched *f);
 CCSP_MUST_CHECK ccsp_err chsmd_upload(const char *url, const char *filename, const uint8_t *data, size_t len,
                                       const char *request_id, const char *info, char *location, size_t loccap,
                                       char *err, size_t errcap);
@@ -173,7 +183,8 @@ int chsmd_task_create_from_image(chsmd *d, const char *vsm_id, json_t *params, c
                                  json_t **result);
 /* 1 when this CHSM belongs to a trust domain; else 0 after answering 400. */
 int chsmd_require_domain(chsmd *d, ccsp_http_request *req);
-/* Base64 of the DER SM2 signature of data by the device key (Z with the default ID). */
+/* callbacks.c: Base64 of the DER SM2 signature of data by the device key (Z with the default ID); signs callbacks
+ * and images. */
 CCSP_MUST_CHECK ccsp_err chsmd_device_sign(chsmd *d, const uint8_t *data, size_t len, char *b64, size_t cap);
 /* api_vsm.c: the address of a new VSM (the configured host, the port base + the first free offset). */
 void chsmd_new_vsm_listen(chsmd *d, char *out, size_t cap);

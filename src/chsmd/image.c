@@ -50,20 +50,6 @@ static const char *say(json_t *params, const char *fmt, ...)
 	return m != NULL ? m : "内部错误";
 }
 
-ccsp_err chsmd_device_sign(chsmd *d, const uint8_t *data, size_t len, char *b64, size_t cap)
-{
-	uint8_t sig[CCSP_SM2_SIGNATURE_SIZE], der[CCSP_SM2_SIGNATURE_DER_MAX];
-	size_t derlen;
-	ccsp_err ret = ccsp_sm2_sign(chsm_keys_device(d->keys), NULL, 0, data, len, sig);
-	if (ret == CCSP_OK)
-		ret = ccsp_sm2_signature_to_der(sig, der, sizeof der, &derlen);
-	if (ret == CCSP_OK && CCSP_CHSM_B64_LEN(derlen) >= cap)
-		ret = CCSP_ERR_BUFFER_TOO_SMALL;
-	if (ret == CCSP_OK)
-		ccsp_chsm_b64_encode(der, derlen, b64);
-	return ret;
-}
-
 static void vsm_prefix(char *out, const char *id)
 {
 	snprintf(out, VSM_PREFIX_MAX, "vsm/%s/", id);
@@ -230,24 +216,29 @@ static int task_export_vsm(chsmd *d, const char *vsm_id, json_t *p, const char *
 /* Download params[url_name], verify the platform's signature and open it as an image of type. */
 static int fetch(chsmd *d, json_t *p, const char *url_name, const char *type, chsm_image **im, const char **msg)
 {
-	uint8_t *file = NULL, domain[CHSM_DOMAIN_KEY_SIZE];
-	size_t len = 0, mlen;
+	static const uint8_t empty[1];
+	uint8_t domain[CHSM_DOMAIN_KEY_SIZE];
+	size_t mlen;
 	char err[256] = "";
+	chsmd_fetched f;
 	const char *url = json_string_value(json_object_get(p, url_name));
+	const uint8_t *file;
 	*im = NULL;
-	if (chsmd_download(url, CHSM_IMAGE_MAX, &file, &len, err, sizeof err) != CCSP_OK) {
-		*msg = say(p, "影像下载失败: %s", err);
-		return 500;
-	}
-	int status = 400;
-	ccsp_err ret = chsmd_platform_sig_check(p, file, len);
+	ccsp_err ret = chsmd_fetch(d->dir, url, CHSM_IMAGE_MAX, &f, err, sizeof err);
+	int status = ret == CCSP_ERR_LIMIT ? 400 : 500;
 	if (ret != CCSP_OK) {
+		*msg = say(p, "影像下载失败: %s", err[0] != '\0' ? err : ccsp_err_str(ret));
+		goto out;
+	}
+	status = 400;
+	file = f.map != NULL ? f.map : empty;
+	if (chsmd_platform_sig_check(p, file, f.len) != CCSP_OK) { /* nothing of it is read before this */
 		*msg = say(p, "签名验证失败");
 		goto out;
 	}
 	ret = chsm_keys_domain_get(d->keys, domain);
 	if (ret == CCSP_OK)
-		ret = chsm_image_open(file, len, domain, im, NULL);
+		ret = chsm_image_open(file, f.len, domain, im, NULL);
 	ccsp_memzero(domain, sizeof domain);
 	if (ret != CCSP_OK) {
 		*msg = say(p, "%s", ret == CCSP_ERR_ACCESS_DENIED ? "影像不属于本信任域"
@@ -270,7 +261,7 @@ out:
 		chsm_image_free(*im);
 		*im = NULL;
 	}
-	free(file);
+	chsmd_fetched_close(&f);
 	return status;
 }
 

@@ -1,19 +1,31 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * File transfers with the cloud platform's servers (libcurl, http and https only): downloads of images, backups
- * and packages (bounded), and uploads of images to the image upload address (spec §3.7: a FileServer-style
- * multipart POST with the fields file, requestId and info).
+ * and packages — into a file, never held in memory as a whole, bounded in size, abandoned when stalled — and
+ * uploads of images to the image upload address (spec §3.7: a FileServer-style multipart POST with the fields
+ * file, requestId and info).
  */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <curl/curl.h>
 
 #include "chsmd/chsmd.h"
 
-#define TRANSFER_TIMEOUT_S 600L
+#define TRANSFER_TIMEOUT_S 1800L
 #define UPLOAD_ANSWER_MAX 65536
 
+#define CONNECT_TIMEOUT_S 30L
+#define LOW_SPEED_BYTES 1024L /* a transfer slower than this ... */
+#define LOW_SPEED_S 60L       /* ... for this long is abandoned */
+
+/* The answer of an upload, in memory (bounded). */
 typedef struct sink {
 	uint8_t *buf;
 	size_t len, cap, max;
@@ -29,20 +41,47 @@ static size_t on_data(void *p, size_t size, size_t n, void *arg)
 		return 0; /* aborts the transfer */
 	}
 	if (s->len + add > s->cap) {
-		size_t cap = s->cap ? s->cap : 65536;
-		while (cap < s->len + add)
-			cap *= 2;
-		uint8_t *b = realloc(s->buf, cap < s->max ? cap : s->max);
+		size_t cap = s->max;
+		uint8_t *b = realloc(s->buf, cap);
 		if (b == NULL)
 			return 0;
-		s->buf = b, s->cap = cap < s->max ? cap : s->max;
+		s->buf = b, s->cap = cap;
 	}
 	memcpy(s->buf + s->len, p, add);
 	s->len += add;
 	return add;
 }
 
-static void common_opts(CURL *c, const char *url, sink *s)
+/* A download, into a file. */
+typedef struct file_sink {
+	int fd;
+	size_t len, max;
+	int over, failed;
+} file_sink;
+
+static size_t on_file_data(void *p, size_t size, size_t n, void *arg)
+{
+	file_sink *s = arg;
+	size_t add = size * n, done = 0;
+	if (add > s->max - s->len) {
+		s->over = 1;
+		return 0;
+	}
+	while (done < add) {
+		ssize_t w = write(s->fd, (const uint8_t *)p + done, add - done);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0) {
+			s->failed = 1;
+			return 0;
+		}
+		done += (size_t)w;
+	}
+	s->len += add;
+	return add;
+}
+
+static void common_opts(CURL *c, const char *url, size_t (*fn)(void *, size_t, size_t, void *), void *arg)
 {
 	curl_easy_setopt(c, CURLOPT_URL, url);
 	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
@@ -50,47 +89,86 @@ static void common_opts(CURL *c, const char *url, sink *s)
 	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
 	curl_easy_setopt(c, CURLOPT_MAXREDIRS, 3L);
 	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 30L);
+	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, CONNECT_TIMEOUT_S);
 	curl_easy_setopt(c, CURLOPT_TIMEOUT, TRANSFER_TIMEOUT_S);
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
-	curl_easy_setopt(c, CURLOPT_WRITEDATA, s);
+	curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, LOW_SPEED_BYTES);
+	curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, LOW_SPEED_S);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, fn);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, arg);
 }
 
-/* Run c; 0 on a 2xx answer, else -1 with the reason in err. */
-static int perform(CURL *c, const sink *s, char *err, size_t cap)
+/* Run c: CCSP_OK on a 2xx answer, else CCSP_ERR_COMM with the reason in err (and libcurl's code in *rc). */
+static ccsp_err perform(CURL *c, char *err, size_t cap, CURLcode *rcp)
 {
 	long code = 0;
-	CURLcode rc = curl_easy_perform(c);
+	CURLcode rc = *rcp = curl_easy_perform(c);
 	if (rc == CURLE_OK)
 		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
-	if (s->over)
-		snprintf(err, cap, "larger than %zu bytes", s->max);
-	else if (rc != CURLE_OK)
+	if (rc != CURLE_OK)
 		snprintf(err, cap, "%s", curl_easy_strerror(rc));
 	else if (code < 200 || code > 299)
 		snprintf(err, cap, "HTTP %ld", code);
 	else
-		return 0;
-	return -1;
+		return CCSP_OK;
+	return CCSP_ERR_COMM;
 }
 
-ccsp_err chsmd_download(const char *url, size_t max, uint8_t **out, size_t *len, char *err, size_t errcap)
+static ccsp_err download(const char *url, int fd, size_t max, char *err, size_t cap)
 {
-	sink s = {.max = max};
+	file_sink s = {.fd = fd, .max = max};
 	CURL *c = curl_easy_init();
-	*out = NULL;
 	if (c == NULL)
 		return CCSP_ERR_NOMEM;
-	common_opts(c, url, &s);
-	int ok = perform(c, &s, err, errcap) == 0;
+	common_opts(c, url, on_file_data, &s);
+	curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)max);
+	CURLcode rc;
+	ccsp_err ret = perform(c, err, cap, &rc);
 	curl_easy_cleanup(c);
-	if (!ok) {
-		free(s.buf);
-		return CCSP_ERR_COMM;
+	if (s.over || rc == CURLE_FILESIZE_EXCEEDED) {
+		snprintf(err, cap, "larger than %zu bytes", max);
+		return CCSP_ERR_LIMIT;
 	}
-	*out = s.buf != NULL ? s.buf : malloc(1);
-	*len = s.len;
-	return *out != NULL ? CCSP_OK : CCSP_ERR_NOMEM;
+	if (s.failed) {
+		snprintf(err, cap, "cannot write the file");
+		return CCSP_ERR_IO;
+	}
+	return ret == CCSP_OK && fsync(fd) != 0 ? CCSP_ERR_IO : ret;
+}
+
+ccsp_err chsmd_fetch(const char *dir, const char *url, size_t max, chsmd_fetched *f, char *err, size_t cap)
+{
+	struct stat st;
+	memset(f, 0, sizeof *f);
+	err[0] = '\0';
+	if (snprintf(f->path, sizeof f->path, "%s/.download-XXXXXX", dir) >= (int)sizeof f->path)
+		return CCSP_ERR_ARG;
+	int fd = mkostemp(f->path, O_CLOEXEC);
+	if (fd < 0) {
+		f->path[0] = '\0';
+		snprintf(err, cap, "cannot create a file in %s", dir);
+		return CCSP_ERR_IO;
+	}
+	ccsp_err ret = download(url, fd, max, err, cap);
+	if (ret == CCSP_OK && (fstat(fd, &st) != 0 || st.st_size < 0 || (uint64_t)st.st_size > max))
+		ret = CCSP_ERR_IO;
+	if (ret == CCSP_OK && (f->len = (size_t)st.st_size) > 0) {
+		void *m = mmap(NULL, f->len, PROT_READ, MAP_PRIVATE, fd, 0);
+		if (m == MAP_FAILED)
+			ret = CCSP_ERR_IO;
+		else
+			f->map = m;
+	}
+	(void)close(fd);
+	return ret;
+}
+
+void chsmd_fetched_close(chsmd_fetched *f)
+{
+	if (f->map != NULL)
+		(void)munmap(f->map, f->len);
+	if (f->path[0] != '\0')
+		(void)unlink(f->path);
+	memset(f, 0, sizeof *f);
 }
 
 /* The location the upload server reports: "url", "imageUrl", "fileUrl", or one of those inside "data"/"result". */
@@ -130,9 +208,10 @@ ccsp_err chsmd_upload(const char *url, const char *filename, const uint8_t *data
 	curl_mime_name(p, "info");
 	curl_mime_type(p, "application/json");
 	curl_mime_data(p, info, CURL_ZERO_TERMINATED);
-	common_opts(c, url, &s);
+	common_opts(c, url, on_data, &s);
 	curl_easy_setopt(c, CURLOPT_MIMEPOST, mime);
-	int ok = perform(c, &s, err, errcap) == 0;
+	CURLcode rc;
+	int ok = perform(c, err, errcap, &rc) == CCSP_OK;
 	curl_easy_cleanup(c);
 	curl_mime_free(mime);
 	if (ok) {

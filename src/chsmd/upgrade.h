@@ -16,9 +16,7 @@
 
 /* A downloaded package: the file (DIR/releases/.download-XXXXXX, removed by _close), mapped read-only, parsed. */
 typedef struct chsmd_pkgfile {
-	char path[PATH_MAX];
-	uint8_t *map;
-	size_t len;
+	chsmd_fetched file; /* the downloaded package (transfer.c) */
 	chsm_pkg pkg;
 } chsmd_pkgfile;
 

@@ -14,107 +14,14 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <curl/curl.h>
-
 #include "chsm/chsm_proc.h"
 #include "chsmd/upgrade.h"
 
-#define DOWNLOAD_TIMEOUT_S 1800L
-#define LOW_SPEED_BYTES 1024L /* a transfer slower than this ... */
-#define LOW_SPEED_S 60L       /* ... for this long is abandoned */
 #define VERSION_RUN_MS 10000
-
-/* ---- download into a file ---- */
-
-typedef struct file_sink {
-	int fd;
-	size_t len, max;
-	int over, failed;
-} file_sink;
-
-static size_t on_data(void *p, size_t size, size_t n, void *arg)
-{
-	file_sink *s = arg;
-	size_t add = size * n, done = 0;
-	if (add > s->max - s->len) {
-		s->over = 1;
-		return 0; /* aborts the transfer */
-	}
-	while (done < add) {
-		ssize_t w = write(s->fd, (const uint8_t *)p + done, add - done);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0) {
-			s->failed = 1;
-			return 0;
-		}
-		done += (size_t)w;
-	}
-	s->len += add;
-	return add;
-}
-
-/* Download url into fd: CCSP_OK on a 2xx answer of at most max bytes; CCSP_ERR_LIMIT larger; CCSP_ERR_COMM with the
- * reason in err otherwise. */
-static ccsp_err download(const char *url, int fd, size_t max, char *err, size_t cap)
-{
-	file_sink s = {.fd = fd, .max = max};
-	long code = 0;
-	CURL *c = curl_easy_init();
-	if (c == NULL)
-		return CCSP_ERR_NOMEM;
-	curl_easy_setopt(c, CURLOPT_URL, url);
-	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
-	curl_easy_setopt(c, CURLOPT_MAXREDIRS, 3L);
-	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 30L);
-	curl_easy_setopt(c, CURLOPT_TIMEOUT, DOWNLOAD_TIMEOUT_S);
-	curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, LOW_SPEED_BYTES);
-	curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, LOW_SPEED_S);
-	curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)max);
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
-	curl_easy_setopt(c, CURLOPT_WRITEDATA, &s);
-	CURLcode rc = curl_easy_perform(c);
-	if (rc == CURLE_OK)
-		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
-	curl_easy_cleanup(c);
-	if (s.over || rc == CURLE_FILESIZE_EXCEEDED)
-		return CCSP_ERR_LIMIT;
-	if (s.failed)
-		snprintf(err, cap, "cannot write the file");
-	else if (rc != CURLE_OK)
-		snprintf(err, cap, "%s", curl_easy_strerror(rc));
-	else if (code < 200 || code > 299)
-		snprintf(err, cap, "HTTP %ld", code);
-	else
-		return fsync(fd) == 0 ? CCSP_OK : CCSP_ERR_IO;
-	return CCSP_ERR_COMM;
-}
-
-/* Map f's file read-only (an empty file maps to nothing). */
-static ccsp_err map_file(chsmd_pkgfile *f, int fd)
-{
-	struct stat st;
-	if (fstat(fd, &st) != 0 || st.st_size < 0 || (uint64_t)st.st_size > CHSM_PKG_MAX)
-		return CCSP_ERR_IO;
-	f->len = (size_t)st.st_size;
-	if (f->len == 0)
-		return CCSP_OK;
-	void *m = mmap(NULL, f->len, PROT_READ, MAP_PRIVATE, fd, 0);
-	if (m == MAP_FAILED)
-		return CCSP_ERR_IO;
-	f->map = m;
-	return CCSP_OK;
-}
 
 void chsmd_pkgfile_close(chsmd_pkgfile *f)
 {
-	if (f->map != NULL)
-		(void)munmap(f->map, f->len);
-	if (f->path[0] != '\0')
-		(void)unlink(f->path);
+	chsmd_fetched_close(&f->file);
 	memset(f, 0, sizeof *f);
 }
 
@@ -124,7 +31,7 @@ void chsmd_pkgfile_close(chsmd_pkgfile *f)
 static int verify(json_t *params, const chsmd_pkgfile *f, char *msg, size_t cap)
 {
 	static const uint8_t empty[1];
-	ccsp_err ret = chsmd_platform_sig_check(params, f->map != NULL ? f->map : empty, f->len);
+	ccsp_err ret = chsmd_platform_sig_check(params, f->file.map != NULL ? f->file.map : empty, f->file.len);
 	if (ret == CCSP_OK)
 		return 200;
 	snprintf(msg, cap, ret == CCSP_ERR_SIGNATURE ? "签名验证失败" : "签名验证出错: %s", ccsp_err_str(ret));
@@ -155,24 +62,16 @@ int chsmd_pkgfile_fetch(chsmd *d, json_t *params, const char *const *need, chsmd
 {
 	const char *url = json_string_value(json_object_get(params, "packUrl"));
 	const char *version = json_string_value(json_object_get(params, "packVersion"));
-	char err[160] = "";
-	int status = 500, fd = -1;
+	char err[160] = "", root[PATH_MAX];
+	int status = 500;
 	memset(f, 0, sizeof *f);
 	snprintf(msg, cap, "内部错误");
 	if (url == NULL || version == NULL)
 		return 400;
-	snprintf(f->path, sizeof f->path, "%s/" CHSMD_RELEASES, d->dir);
-	if (make_dir(f->path) != 0)
+	snprintf(root, sizeof root, "%s/" CHSMD_RELEASES, d->dir);
+	if (make_dir(root) != 0)
 		return 500;
-	snprintf(f->path, sizeof f->path, "%s/" CHSMD_RELEASES "/.download-XXXXXX", d->dir);
-	if ((fd = mkostemp(f->path, O_CLOEXEC)) < 0) {
-		f->path[0] = '\0';
-		return 500;
-	}
-	ccsp_err ret = download(url, fd, CHSM_PKG_MAX, err, sizeof err);
-	if (ret == CCSP_OK)
-		ret = map_file(f, fd);
-	(void)close(fd);
+	ccsp_err ret = chsmd_fetch(root, url, CHSM_PKG_MAX, &f->file, err, sizeof err);
 	if (ret == CCSP_ERR_LIMIT) {
 		snprintf(msg, cap, "升级包超过 %zu MiB", CHSM_PKG_MAX >> 20);
 		return 400;
@@ -183,7 +82,7 @@ int chsmd_pkgfile_fetch(chsmd *d, json_t *params, const char *const *need, chsmd
 	}
 	if ((status = verify(params, f, msg, cap)) != 200) /* nothing of it is parsed before this */
 		return status;
-	ret = chsm_pkg_parse(f->map, f->len, &f->pkg);
+	ret = chsm_pkg_parse(f->file.map, f->file.len, &f->pkg);
 	if (ret != CCSP_OK) {
 		snprintf(msg, cap, ret == CCSP_ERR_UNSUPPORTED ? "升级包含不允许的文件" : "升级包格式错误");
 		return 400;
