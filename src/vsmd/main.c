@@ -12,7 +12,9 @@
  */
 #include <errno.h>
 #include <limits.h>
+#include <pthread.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -247,12 +249,42 @@ static int init_main(int argc, char **argv)
 	return rc;
 }
 
+/* A vsmd handed its key by chsmd lives no longer than chsmd: when chsmd is gone (kill -9 included), it must not keep
+ * the VSM's port and keys while a new chsmd starts the VSM again. A thread checks once a second whether vsmd was
+ * re-parented (getppid is per process, unlike PR_SET_PDEATHSIG, which follows the thread that spawned it) and
+ * then stops vsmd as SIGTERM does. */
+static void *watch_parent(void *arg)
+{
+	pid_t parent = (pid_t)(intptr_t)arg;
+	while (getppid() == parent)
+		sleep(1);
+	fprintf(stderr, "vsmd: the chsmd that started it is gone: stopping\n");
+	for (;;) { /* again each second: the server may not have been listening yet */
+		on_signal(SIGTERM);
+		sleep(1);
+	}
+	return NULL;
+}
+
+static int follow_parent(void)
+{
+	pthread_t t;
+	pid_t parent = getppid();
+	if (parent == 1 || pthread_create(&t, NULL, watch_parent, (void *)(intptr_t)parent) != 0)
+		return -1;
+	return pthread_detach(t) == 0 ? 0 : -1;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc == 3 && strcmp(argv[1], "--dir") == 0)
 		return run_dir(argv[2], -1);
 	if (argc == 5 && strcmp(argv[1], "--dir") == 0 && strcmp(argv[3], "--storage-key-fd") == 0) {
 		int fd = parse_fd(argv[4]);
+		if (fd >= 0 && follow_parent() != 0) {
+			fprintf(stderr, "vsmd: the process that started it is gone\n");
+			return 1;
+		}
 		return fd < 0 ? usage() : run_dir(argv[2], fd);
 	}
 	if (argc >= 3 && strcmp(argv[1], "--init") == 0)

@@ -226,7 +226,9 @@ i=0
 while [ $i -lt 100 ] && [ ! -d "$T/B/vsm/.import-$VB" ]; do sleep 0.01; i=$((i + 1)); done
 kill -9 "$PID_B"
 wait "$PID_B" 2>/dev/null
-pkill -9 -f "vsmd --dir $T/B/" 2>/dev/null
+i=0 # its vsmds notice that chsmd is gone and stop by themselves (within about a second)
+while [ $i -lt 100 ] && pgrep -f "vsmd --dir $T/B/" >/dev/null; do sleep 0.1; i=$((i + 1)); done
+check "after kill -9 of chsmd: its vsmds stop by themselves" [ $i -lt 100 ]
 start_chsm B
 check "after kill -9: no staging directory left" [ ! -d "$T/B/vsm/.import-$VB" ]
 i=0
