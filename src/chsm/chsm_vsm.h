@@ -165,7 +165,7 @@ CCSP_MUST_CHECK ccsp_err ccsp_chsm_vsm_restart(ccsp_chsm_sup *sup, const char *i
  * vsmd again if it should run. The VSM keeps its id, flavor, address and certificate. */
 CCSP_MUST_CHECK ccsp_err ccsp_chsm_vsm_reset(ccsp_chsm_sup *sup, const char *id);
 /* configVSMToken: token "0" releases the VSM (token.hash removed, "token.release" audited); any other token of
- * 16..64 bytes (the SDF client's limits) is stored as its SM3 hash with ccsp_vsm_token_set. A running vsmd reads
+ * CCSP_VSM_TOKEN_MIN..MAX (8..64) bytes is stored as its SM3 hash with ccsp_vsm_token_set. A running vsmd reads
  * the token only when it starts, so it is stopped around the change and started again. CCSP_ERR_ARG (empty,
  * shorter than 16 or longer than 64 bytes; nothing changed). */
 CCSP_MUST_CHECK ccsp_err ccsp_chsm_vsm_token_set(ccsp_chsm_sup *sup, const char *id, const char *token);

@@ -15,6 +15,7 @@
 
 #include "chsm/chsm_vsm_internal.h"
 #include "common/atomic_file.h"
+#include "vsm/vsm.h"
 
 /* ---- building blocks (chsm_vsm_internal.h) ---- */
 
@@ -215,7 +216,7 @@ ccsp_err ccsp_chsm_vsm_token_set(ccsp_chsm_sup *sup, const char *id, const char 
 	if (token == NULL)
 		return CCSP_ERR_ARG;
 	int release = strcmp(token, "0") == 0;
-	if (!release && (strlen(token) < 16 || strlen(token) > 64))
+	if (!release && (strlen(token) < CCSP_VSM_TOKEN_MIN || strlen(token) > CCSP_VSM_TOKEN_MAX))
 		return CCSP_ERR_ARG;
 	ccsp_err ret = chsm_op_begin(sup, id, CHSM_RUN_KEEP, &e);
 	if (ret != CCSP_OK)

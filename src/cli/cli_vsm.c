@@ -48,7 +48,7 @@ static const char usage[] =
 	"                      creation time (UTC), SM2 public key 04||x||y in hex\n"
 	"  passwd --dir DIR --index N --password-file F      new access password for index N\n"
 	"  audit-verify --dir DIR                            check the HMAC chain of DIR/audit.log\n"
-	"  seal-token --out FILE   seal the VSM token read from standard input (its first line, 16..64 bytes)\n"
+	"  seal-token --out FILE   seal the VSM token read from standard input (its first line, 8..64 bytes)\n"
 	"                      into FILE for libsdf (sdf.conf token_file): the tenant's side of configVSMToken\n"
 	"  F: the password is the first line of file F (\"-\": standard input).\n"
 	"  When vsmd runs on DIR, requests go to its admin socket DIR/admin.sock; otherwise DIR is opened\n"

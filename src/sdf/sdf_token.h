@@ -19,10 +19,10 @@
 
 #include <ccsp/error.h>
 
-#define CCSP_SDF_TOKEN_MIN 16
+#define CCSP_SDF_TOKEN_MIN 8 /* = CCSP_VSM_TOKEN_MIN (src/vsm/vsm.h; checked in vsmd_auth.c) */
 #define CCSP_SDF_TOKEN_MAX 64
 
-/* Seal token (16..64 bytes) into path (mode 0600 whatever the umask, atomic: ccsp_atomic_write). CCSP_ERR_ARG
+/* Seal token (8..64 bytes) into path (mode 0600 whatever the umask, atomic: ccsp_atomic_write). CCSP_ERR_ARG
  * (NULL, length out of range), CCSP_ERR_RNG, CCSP_ERR_IO (writing; or no CCSP_SDF_PIN and no readable machine
  * id), CCSP_ERR_INTERNAL (OpenSSL without SM3/SM4). Thread-safe. */
 CCSP_MUST_CHECK ccsp_err ccsp_sdf_token_seal(const char *path, const uint8_t *token, size_t len);

@@ -245,7 +245,7 @@ void ccsp_vsm_audit_key(const ccsp_vsm *vsm, uint8_t key[32])
 ccsp_err ccsp_vsm_token_set(ccsp_vsm *vsm, const uint8_t *token, size_t len)
 {
 	uint8_t h[32];
-	if (token == NULL || len < 16 || len > 64)
+	if (token == NULL || len < CCSP_VSM_TOKEN_MIN || len > CCSP_VSM_TOKEN_MAX)
 		return CCSP_ERR_ARG;
 	char *path = path_join(vsm->dir, TOKEN_FILE);
 	if (path == NULL)
@@ -269,7 +269,7 @@ ccsp_err ccsp_vsm_token_set(ccsp_vsm *vsm, const uint8_t *token, size_t len)
 ccsp_err ccsp_vsm_token_check(ccsp_vsm *vsm, const uint8_t *token, size_t len)
 {
 	uint8_t h[32];
-	if (token == NULL || len < 16 || len > 64)
+	if (token == NULL || len < CCSP_VSM_TOKEN_MIN || len > CCSP_VSM_TOKEN_MAX)
 		return CCSP_ERR_TOKEN;
 	if (ccsp_sm3(token, len, h) != CCSP_OK)
 		return CCSP_ERR_TOKEN;

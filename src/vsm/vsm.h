@@ -78,6 +78,11 @@ const char *ccsp_vsm_audit_path(const ccsp_vsm *vsm);
 void ccsp_vsm_audit_key(const ccsp_vsm *vsm, uint8_t key[32]);
 
 /* ---- client token (stored as SM3 hash) ---- */
+/* Token bounds, the same at every layer (configVSMToken, the sealed client token, HELLO): 8 bytes at least, so
+ * that the GM/T 0088 example "user-token-001" (14) is taken; a token is checked in constant time, every refusal is
+ * audited and rate-limited (docs/security-policy.md §8). */
+#define CCSP_VSM_TOKEN_MIN 8
+#define CCSP_VSM_TOKEN_MAX 64
 CCSP_MUST_CHECK ccsp_err ccsp_vsm_token_set(ccsp_vsm *vsm, const uint8_t *token, size_t len);
 /* CCSP_OK or CCSP_ERR_TOKEN (also when no token is set). Constant time in the token. */
 CCSP_MUST_CHECK ccsp_err ccsp_vsm_token_check(ccsp_vsm *vsm, const uint8_t *token, size_t len);

@@ -16,10 +16,14 @@
 #include <ccsp/sdf.h>
 
 #include "sdf/sdf_ops.h"
+#include "sdf/sdf_token.h"
+#include "vsm/vsm.h"
 #include "vsmd_net_internal.h"
 
-#define TOKEN_MIN 16
-#define TOKEN_MAX 64
+#define TOKEN_MIN CCSP_SDF_TOKEN_MIN
+_Static_assert(CCSP_SDF_TOKEN_MIN == CCSP_VSM_TOKEN_MIN && CCSP_SDF_TOKEN_MAX == CCSP_VSM_TOKEN_MAX,
+               "one token bound for libsdf, vsmd and the VSM");
+#define TOKEN_MAX CCSP_SDF_TOKEN_MAX
 
 static _Atomic uint64_t next_owner = 1;
 

@@ -9,7 +9,7 @@
  * the handlers. Handlers are called concurrently, from several workers at once, also for the same owner.
  *
  * What the layer does on its own:
- *   - the first frame of a TLS connection must be HELLO: token (CCSP_SDF_T_TOKEN, 16..64 bytes) and device id
+ *   - the first frame of a TLS connection must be HELLO: token (CCSP_SDF_T_TOKEN, 8..64 bytes) and device id
  *     (CCSP_SDF_T_DEVICE_ID, 16 bytes; all zero = create a device context). The token is checked with
  *     authenticate() before the device id is looked at. Answer: the device id. Any other first frame gets
  *     SDR_OPENDEVICE, a malformed HELLO SDR_INARGERR, an unknown device id SDR_OPENDEVICE, a wrong token

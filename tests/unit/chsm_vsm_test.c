@@ -376,13 +376,15 @@ static void test_token(void **state)
 {
 	(void)state;
 	char id[CCSP_CHSM_VSM_ID_MAX + 1], p[256];
-	const char *token = "tenant-token-0123456789";
+	const char *token = "user-token-001"; /* the GM/T 0088 example (14 bytes) */
 	uint8_t h[32], *stored = NULL;
 	size_t len;
 	create_running(id);
 	pid_t pid = info_of(id).pid;
 	assert_ccsp(CCSP_ERR_ARG, ccsp_chsm_vsm_token_set(sup, id, ""));
-	assert_ccsp(CCSP_ERR_ARG, ccsp_chsm_vsm_token_set(sup, id, "user-token-001")); /* < 16 bytes */
+	assert_ccsp(CCSP_ERR_ARG, ccsp_chsm_vsm_token_set(sup, id, "7-bytes")); /* < 8 bytes */
+	assert_ccsp(CCSP_ERR_ARG, ccsp_chsm_vsm_token_set(sup, id,
+	                                                  "65-bytes-65-bytes-65-bytes-65-bytes-65-bytes-65-bytes-65-bytes-65"));
 	assert_ccsp(CCSP_ERR_ARG, ccsp_chsm_vsm_token_set(sup, id, NULL));
 	assert_int_equal(info_of(id).pid, pid); /* nothing happened */
 	assert_false(vsm_has(id, "token.hash"));
