@@ -70,6 +70,7 @@ static void get_info(chsmd *d, ccsp_http_request *req)
 	                      "devicePublicKey", device_public_key(d));
 	json_object_set_new(r, "vsmStatusMap", vsm_status_map(d, ids));
 	json_object_set_new(r, "vsmIds", ids);
+	json_object_set_new(r, "tasks", chsmd_recent_get(d)); /* spec §3.7: the last 100 results */
 	if (s != NULL)
 		json_object_update(r, s); /* ntpAddr, syncPeriod, imageUploadUrl, logServer*, netAddrs, dnsList */
 	json_decref(s);

@@ -149,6 +149,36 @@ static int backoff(chsmd *d, json_int_t n)
 	return !atomic_load(&d->stopping);
 }
 
+/* Remember the outcome of a delivered (or given up) callback for getCHSMInfo result.tasks. */
+static void remember(chsmd *d, json_t *body, const char *delivered)
+{
+	static const char *const keep[] = {"requestId", "oprType", "target", "vsmId", "status", "message", "timestamp"};
+	json_t *t = json_object();
+	for (size_t i = 0; t != NULL && i < sizeof keep / sizeof keep[0]; i++) {
+		json_t *v = json_object_get(body, keep[i]);
+		if (v != NULL)
+			json_object_set(t, keep[i], v);
+	}
+	if (t == NULL)
+		return;
+	json_object_set_new(t, "delivered", json_string(delivered));
+	pthread_mutex_lock(&d->lock);
+	if (d->recent == NULL)
+		d->recent = json_array();
+	json_array_append_new(d->recent, t);
+	while (json_array_size(d->recent) > CHSMD_RECENT_MAX)
+		json_array_remove(d->recent, 0);
+	pthread_mutex_unlock(&d->lock);
+}
+
+json_t *chsmd_recent_get(chsmd *d)
+{
+	pthread_mutex_lock(&d->lock);
+	json_t *copy = d->recent != NULL ? json_deep_copy(d->recent) : json_array();
+	pthread_mutex_unlock(&d->lock);
+	return copy;
+}
+
 /* Attempt rec until acknowledged, given up or shut down; id "" when it is not persisted. A resumed record is
  * tried at once, whatever its earlier attempts. */
 static void deliver(chsmd *d, const char *id, json_t *rec, int resumed)
@@ -174,6 +204,8 @@ static void deliver(chsmd *d, const char *id, json_t *rec, int resumed)
 	if (strcmp(outcome, "pending") != 0 && id[0] != '\0' && chsm_cbstore_remove(d->callbacks, id) != CCSP_OK)
 		ccsp_log_event(d->log, "warn", "chsm.callback.store", "id", id, "detail", "cannot remove", (char *)NULL);
 	json_int_t status = json_integer_value(json_object_get(body, "status"));
+	if (strcmp(outcome, "pending") != 0)
+		remember(d, body, outcome);
 	ccsp_log_event(d->log, strcmp(outcome, "yes") == 0 ? "info" : "warn", "chsm.callback", "requestId",
 	               json_string_value(json_object_get(body, "requestId")), "oprType",
 	               json_string_value(json_object_get(body, "oprType")), "status", status == 200 ? "200" : "error",

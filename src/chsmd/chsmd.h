@@ -47,6 +47,7 @@ typedef struct chsmd {
 	ccsp_log *log;
 	pthread_mutex_t lock; /* settings */
 	json_t *settings;     /* network, ntp, upload and log addresses (DIR/settings.json) */
+	json_t *recent;       /* the results of the last CHSMD_RECENT_MAX long operations, oldest first (spec §3.7) */
 	char device_fingerprint[64]; /* Base64 SM3 of the device public key (the CHSM-AuthPK of callbacks) */
 	char device_id[16];          /* its first 6 bytes in hex: names this CHSM in file names */
 	_Atomic int stopping; /* set once the server has drained: callbacks stop retrying */
@@ -188,6 +189,12 @@ int chsmd_require_domain(chsmd *d, ccsp_http_request *req);
 CCSP_MUST_CHECK ccsp_err chsmd_device_sign(chsmd *d, const uint8_t *data, size_t len, char *b64, size_t cap);
 /* api_vsm.c: the address of a new VSM (the configured host, the port base + the first free offset). */
 void chsmd_new_vsm_listen(chsmd *d, char *out, size_t cap);
+
+/* callbacks.c: the results of the last CHSMD_RECENT_MAX long operations (spec §3.7: getCHSMInfo result.tasks),
+ * each {requestId, oprType, target, vsmId, status, message, timestamp, delivered}; kept in memory. _get returns a
+ * new reference to a copy. */
+#define CHSMD_RECENT_MAX 100
+json_t *chsmd_recent_get(chsmd *d);
 
 /* settings.c */
 CCSP_MUST_CHECK ccsp_err chsmd_settings_load(chsmd *d);

@@ -166,6 +166,7 @@ static void close_modules(chsmd *d)
 	ccsp_chsm_pk_store_free(d->pks);
 	chsm_keys_free(d->keys);
 	json_decref(d->settings);
+	json_decref(d->recent);
 	free(d->vsm_host);
 }
 

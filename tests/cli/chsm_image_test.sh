@@ -154,6 +154,10 @@ CB=$(new_cb cbi 1)
 check "importVSM accepted" "$CCSP" chsm call $K_B vsm image-import --vsm "$VB" --set imageUrl="$IMG" \
 	--set alg=SM2WithSM3 --set sign="$(sign "$T/files/${IMG##*/}")" --callback "$CB" >"$T/r"
 check "importVSM callback: 200" wait_for "$T/cbi" '"status":200'
+RID=$(field requestId "$T/cbi")
+"$CCSP" chsm call $K_B chsm info >"$T/r"
+check "getCHSMInfo result.tasks: the import's result, delivered" \
+	grep -q "\"tasks\":\[.*{[^}]*\"requestId\":\"$RID\"[^}]*}" "$T/r" && grep -q '"delivered":"yes"' "$T/r"
 "$CCSP" vsm keys --dir "$T/B/vsm/$VB" | sed 's/ created=[^ ]*//' >"$T/keysB"
 same "$T/keysA" "$T/keysB" "drift: B's VSM holds A's key pairs (same public keys, same indices)"
 "$CCSP" chsm call $K_B vsm info --vsm "$VB" >"$T/r"
