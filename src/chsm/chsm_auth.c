@@ -3,7 +3,7 @@
 #include <string.h>
 
 #include "chsm/chsm_auth.h"
-#include "chsm/chsm_b64.h"
+#include "common/b64.h"
 #include "crypto/module.h" /* CCSP_ENSURE */
 
 static const struct verdict_info {
@@ -180,7 +180,7 @@ static ccsp_chsm_auth_verdict check_signature(const ccsp_chsm_pk *key, const ccs
 	size_t n, mlen;
 	char *query = NULL;
 	const uint8_t *m;
-	ccsp_err err = ccsp_chsm_b64_decode(sigtext, siglen, sig, sizeof sig, &n);
+	ccsp_err err = ccsp_b64_decode(sigtext, siglen, sig, sizeof sig, &n);
 	if (err == CCSP_ERR_DECODE || err == CCSP_ERR_BUFFER_TOO_SMALL)
 		return CCSP_CHSM_AUTH_BAD_SIGNATURE_FORMAT;
 	if (err != CCSP_OK)

@@ -16,7 +16,7 @@
  *      SEQUENCE{r,s}; RSA: at most the modulus size)  -> 400 签名值格式错误 (Appendix A, §3.11)
  *      the signature does not verify over M            -> 403 签名验证失败
  *   6. the requestId check (400) is the caller's: it owns the JSON.
- * Header values may carry surrounding spaces or tabs (HTTP OWS); the Base64 rules are chsm_b64.h's.
+ * Header values may carry surrounding spaces or tabs (HTTP OWS); the Base64 rules are b64.h's.
  *
  * String to sign M (§3.5):
  *   GET and HEAD: the decoded query parameters sorted by name in byte order (equal names: by value), each

@@ -15,7 +15,7 @@
 #include <ccsp/sm2_asn1.h>
 #include <ccsp/sm3.h>
 
-#include "chsm/chsm_b64.h"
+#include "common/b64.h"
 #include "chsm/chsm_pk_internal.h"
 #include "crypto/der/der.h"
 #include "crypto/der/pem.h"
@@ -101,7 +101,7 @@ static ccsp_err key_hash(ccsp_chsm_pk_alg alg, const void *data, size_t len, uin
 static ccsp_err finish_key(ccsp_chsm_pk *k, const uint8_t text_hash[CHSM_PK_HASH_SIZE])
 {
 	uint8_t point[CCSP_SM2_POINT_SIZE];
-	char b64[CCSP_CHSM_B64_LEN(CHSM_PK_SPKI_MAX) + 1];
+	char b64[CCSP_B64_LEN(CHSM_PK_SPKI_MAX) + 1];
 	memcpy(k->text_hash, text_hash, CHSM_PK_HASH_SIZE);
 	if (k->alg == CCSP_CHSM_PK_SM2) {
 		CCSP_GUARD(ccsp_sm2_key_get_public(k->sm2, point));
@@ -113,13 +113,13 @@ static ccsp_err finish_key(ccsp_chsm_pk *k, const uint8_t text_hash[CHSM_PK_HASH
 		memcpy(k->alt[2], text_hash, CHSM_PK_HASH_SIZE);
 		k->nalt = 3;
 	} else {
-		size_t n = ccsp_chsm_b64_encode(k->spki, k->spki_len, b64);
+		size_t n = ccsp_b64_encode(k->spki, k->spki_len, b64);
 		CCSP_GUARD(key_hash(CCSP_CHSM_PK_RSA, k->spki, k->spki_len, k->fp));
 		CCSP_GUARD(key_hash(CCSP_CHSM_PK_RSA, b64, n, k->alt[0]));
 		memcpy(k->alt[1], text_hash, CHSM_PK_HASH_SIZE);
 		k->nalt = 2;
 	}
-	ccsp_chsm_b64_encode(k->fp, sizeof k->fp, k->fp_b64);
+	ccsp_b64_encode(k->fp, sizeof k->fp, k->fp_b64);
 	return CCSP_OK;
 }
 
@@ -229,14 +229,14 @@ static ccsp_err parse_text(ccsp_chsm_pk *k, const char *t, size_t len, int allow
 		CCSP_ENSURE(strcmp(label, "PUBLIC KEY") == 0, CCSP_ERR_UNSUPPORTED);
 		return key_from_der(k, buf, n, want);
 	}
-	if ((len == 2 * SM2_XY_SIZE || len == 2 * CCSP_SM2_POINT_SIZE) && ccsp_chsm_is_hex(t, len)) {
+	if ((len == 2 * SM2_XY_SIZE || len == 2 * CCSP_SM2_POINT_SIZE) && ccsp_is_hex(t, len)) {
 		buf[0] = 0x04;
-		CCSP_GUARD(ccsp_chsm_hex_decode(t, len, len == 2 * SM2_XY_SIZE ? buf + 1 : buf, CCSP_SM2_POINT_SIZE));
+		CCSP_GUARD(ccsp_hex_decode(t, len, len == 2 * SM2_XY_SIZE ? buf + 1 : buf, CCSP_SM2_POINT_SIZE));
 		CCSP_ENSURE(buf[0] == 0x04, CCSP_ERR_DECODE);
 		CCSP_ENSURE(want != CCSP_CHSM_PK_RSA, CCSP_ERR_KEY_TYPE);
 		return sm2_from_point(k, buf, CCSP_SM2_POINT_SIZE);
 	}
-	ret = ccsp_chsm_b64_decode(t, len, buf, sizeof buf, &n);
+	ret = ccsp_b64_decode(t, len, buf, sizeof buf, &n);
 	CCSP_ENSURE(ret != CCSP_ERR_BUFFER_TOO_SMALL, CCSP_ERR_DECODE);
 	CCSP_GUARD(ret);
 	if (n == SM2_XY_SIZE || (n == CCSP_SM2_POINT_SIZE && buf[0] == 0x04)) {
@@ -540,7 +540,7 @@ const ccsp_chsm_pk *ccsp_chsm_pk_store_find(const ccsp_chsm_pk_store *s, const c
 	if (s == NULL || authpk == NULL || len > CCSP_CHSM_PK_TEXT_MAX || s->n == 0)
 		return NULL;
 	trim(&authpk, &len);
-	if (ccsp_chsm_b64_decode(authpk, len, h, sizeof h, &n) == CCSP_OK && n == sizeof h) {
+	if (ccsp_b64_decode(authpk, len, h, sizeof h, &n) == CCSP_OK && n == sizeof h) {
 		for (size_t i = 0; i < s->n && found == NULL; i++)
 			if (has_hash(s->keys[i], h))
 				found = s->keys[i];

@@ -18,7 +18,7 @@
 
 #include <ccsp/sm3.h>
 
-#include "chsm/chsm_b64.h"
+#include "common/b64.h"
 #include "chsm/chsm_pk_internal.h"
 #include "common/atomic_file.h"
 #include "crypto/module.h" /* CCSP_CHECK, CCSP_ENSURE */
@@ -26,7 +26,7 @@
 #define FILE_HEADER "CCSP-CHSM-AUTHPK 1"
 #define SUM_PREFIX "SM3 "
 #define SUM_LINE_LEN (sizeof SUM_PREFIX - 1 + 2 * CCSP_SM3_DIGEST_SIZE + 1) /* with its LF */
-#define HASH_B64_LEN CCSP_CHSM_B64_LEN(CHSM_PK_HASH_SIZE)
+#define HASH_B64_LEN CCSP_B64_LEN(CHSM_PK_HASH_SIZE)
 
 static void sum_hex(const uint8_t d[CCSP_SM3_DIGEST_SIZE], char out[2 * CCSP_SM3_DIGEST_SIZE])
 {
@@ -51,15 +51,15 @@ ccsp_err ccsp_chsm_pk_file_save(const char *path, ccsp_chsm_pk *const *keys, siz
 	/* each SPKI is at most CHSM_PK_SPKI_MAX bytes: the sizes below cannot overflow */
 	size_t cap = sizeof FILE_HEADER + SUM_LINE_LEN, len = 0;
 	for (size_t i = 0; i < n; i++)
-		cap += 4 + CCSP_CHSM_B64_LEN(keys[i]->spki_len) + 1 + HASH_B64_LEN + 1;
+		cap += 4 + CCSP_B64_LEN(keys[i]->spki_len) + 1 + HASH_B64_LEN + 1;
 	char *buf = malloc(cap + 1); /* + 1: the encoder's NUL */
 	CCSP_ENSURE(buf != NULL, CCSP_ERR_NOMEM);
 	put(buf, &len, FILE_HEADER "\n", sizeof FILE_HEADER);
 	for (size_t i = 0; i < n; i++) {
 		put(buf, &len, keys[i]->alg == CCSP_CHSM_PK_SM2 ? "sm2 " : "rsa ", 4);
-		len += ccsp_chsm_b64_encode(keys[i]->spki, keys[i]->spki_len, buf + len);
+		len += ccsp_b64_encode(keys[i]->spki, keys[i]->spki_len, buf + len);
 		buf[len++] = ' ';
-		len += ccsp_chsm_b64_encode(keys[i]->text_hash, CHSM_PK_HASH_SIZE, buf + len);
+		len += ccsp_b64_encode(keys[i]->text_hash, CHSM_PK_HASH_SIZE, buf + len);
 		buf[len++] = '\n';
 	}
 	ccsp_err ret = ccsp_sm3(buf, len, sum);
@@ -91,10 +91,10 @@ static int next_line(const char *buf, size_t len, size_t *pos, const char **line
 /* A field that must be the canonical Base64 of exactly its decoding. */
 static ccsp_err canonical_b64(const char *f, size_t flen, uint8_t *out, size_t outcap, size_t *outlen)
 {
-	char again[CCSP_CHSM_B64_LEN(CHSM_PK_SPKI_MAX) + 1];
+	char again[CCSP_B64_LEN(CHSM_PK_SPKI_MAX) + 1];
 	CCSP_ENSURE(flen < sizeof again, CCSP_ERR_DECODE);
-	CCSP_GUARD(ccsp_chsm_b64_decode(f, flen, out, outcap, outlen));
-	CCSP_ENSURE(ccsp_chsm_b64_encode(out, *outlen, again) == flen && memcmp(again, f, flen) == 0, CCSP_ERR_DECODE);
+	CCSP_GUARD(ccsp_b64_decode(f, flen, out, outcap, outlen));
+	CCSP_ENSURE(ccsp_b64_encode(out, *outlen, again) == flen && memcmp(again, f, flen) == 0, CCSP_ERR_DECODE);
 	return CCSP_OK;
 }
 

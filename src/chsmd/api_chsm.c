@@ -7,7 +7,7 @@
 #include <ccsp/sm2.h>
 #include <ccsp/sm2_asn1.h>
 
-#include "chsm/chsm_b64.h"
+#include "common/b64.h"
 #include "chsmd/chsmd.h"
 #include "common/logfwd.h"
 #include "common/netaddr.h"
@@ -51,12 +51,12 @@ void chsmd_api_chsm_allstatus(void *arg, ccsp_http_request *req)
 static json_t *device_public_key(chsmd *d)
 {
 	uint8_t der[256];
-	char b64[CCSP_CHSM_B64_LEN(sizeof der) + 1];
+	char b64[CCSP_B64_LEN(sizeof der) + 1];
 	size_t len = 0;
 	if (ccsp_sm2_key_encode(chsm_keys_device(d->keys), CCSP_SM2_KEY_SPKI, 0, NULL, 0, der, sizeof der, &len) !=
 	    CCSP_OK)
 		return json_string("");
-	ccsp_chsm_b64_encode(der, len, b64);
+	ccsp_b64_encode(der, len, b64);
 	return json_string(b64);
 }
 

@@ -22,7 +22,7 @@
 #include <ccsp/sm2.h>
 #include <ccsp/sm2_asn1.h>
 
-#include "chsm/chsm_b64.h"
+#include "common/b64.h"
 #include "chsmd/chsmd.h"
 
 #define CALLBACK_TRIES 6 /* the first attempt and 5 retries */
@@ -59,10 +59,10 @@ ccsp_err chsmd_device_sign(chsmd *d, const uint8_t *data, size_t len, char *b64,
 	ccsp_err ret = ccsp_sm2_sign(chsm_keys_device(d->keys), NULL, 0, data, len, sig);
 	if (ret == CCSP_OK)
 		ret = ccsp_sm2_signature_to_der(sig, der, sizeof der, &derlen);
-	if (ret == CCSP_OK && CCSP_CHSM_B64_LEN(derlen) >= cap)
+	if (ret == CCSP_OK && CCSP_B64_LEN(derlen) >= cap)
 		ret = CCSP_ERR_BUFFER_TOO_SMALL;
 	if (ret == CCSP_OK)
-		ccsp_chsm_b64_encode(der, derlen, b64);
+		ccsp_b64_encode(der, derlen, b64);
 	return ret;
 }
 

@@ -24,9 +24,12 @@
 #include <ccsp/sm2_asn1.h>
 #include <ccsp/sm3.h>
 
-#include "chsm/chsm_b64.h"
+#include "common/b64.h"
 #include "chsm/chsm_image.h"
 #include "chsmd/chsmd.h"
+#include "common/logfwd.h"
+#include "common/netaddr.h"
+#include "common/sntp.h"
 
 #define VSM_LIST_CAP 256
 #define MANIFEST "manifest.json"
@@ -137,7 +140,7 @@ static int send_image(chsmd *d, json_t *params, const chsm_image *im, const char
 		*msg = say(params, "影像生成失败: %s", ccsp_err_str(ret));
 		goto out;
 	}
-	ccsp_chsm_b64_encode(digest, sizeof digest, dig);
+	ccsp_b64_encode(digest, sizeof digest, dig);
 	time_t now = time(NULL);
 	strftime(ts, sizeof ts, "%Y%m%d%H%M%S", gmtime(&now));
 	snprintf(filename, sizeof filename, "%s-%s-%s.img", kind, name, ts);
@@ -370,6 +373,25 @@ static ccsp_err ensure_vsm(chsmd *d, const char *id)
 	return ret == CCSP_ERR_MODULE_STATE ? CCSP_OK : ret; /* created; the import replaces its data anyway */
 }
 
+/* Log upload and NTP follow the imported settings at once, as after configSyslogAddr / configCHSMNtp. */
+static void apply_services(chsmd *d)
+{
+	ccsp_logfwd_target t;
+	json_t *s = chsmd_settings_get(d);
+	const char *type = json_string_value(json_object_get(s, "logServerType"));
+	const char *addr = json_string_value(json_object_get(s, "logServerAddress"));
+	const char *ntp = json_string_value(json_object_get(s, "ntpAddr"));
+	json_int_t period = json_integer_value(json_object_get(s, "syncPeriod"));
+	if (type != NULL && addr != NULL && ccsp_logfwd_target_parse(type, addr, &t) == CCSP_OK &&
+	    chsmd_logupload_apply(d, type, addr) != CCSP_OK)
+		ccsp_log_event(d->log, "warn", "chsm.import", "detail", "log upload not applied", (char *)NULL);
+	char host[CCSP_NET_HOST_MAX + 1], port[6];
+	if (ntp != NULL && period > 0 && period <= 86400 &&
+	    ccsp_net_split_host_port(ntp, CCSP_SNTP_PORT, host, port) == CCSP_OK)
+		chsmd_ntp_apply(d, ntp, (unsigned)period);
+	json_decref(s);
+}
+
 static void apply_settings(chsmd *d, const chsm_image *im)
 {
 	size_t len;
@@ -381,10 +403,15 @@ static void apply_settings(chsmd *d, const chsm_image *im)
 			json_object_set(fields, carried_settings[i], v);
 	}
 	json_decref(j);
-	if (fields != NULL && json_object_size(fields) > 0 && chsmd_settings_update(d, fields) != CCSP_OK)
-		ccsp_log_event(d->log, "warn", "chsm.import", "detail", "settings not applied", (char *)NULL);
-	else if (fields != NULL && json_object_size(fields) == 0)
+	if (fields == NULL || json_object_size(fields) == 0) {
 		json_decref(fields);
+		return;
+	}
+	if (chsmd_settings_update(d, fields) != CCSP_OK) { /* fields stolen either way */
+		ccsp_log_event(d->log, "warn", "chsm.import", "detail", "settings not applied", (char *)NULL);
+		return;
+	}
+	apply_services(d);
 }
 
 static int task_import_chsm(chsmd *d, const char *vsm_id, json_t *p, const char **msg, json_t **result)

@@ -24,7 +24,7 @@
 #include <ccsp/sm3.h>
 #include <ccsp/sm2.h>
 
-#include "chsm/chsm_b64.h"
+#include "common/b64.h"
 #include "chsmd/chsmd.h"
 #include "common/config.h"
 
@@ -87,7 +87,7 @@ static int device_fingerprint(chsmd *d)
 	uint8_t pub[CCSP_SM2_POINT_SIZE], h[32];
 	if (ccsp_sm2_key_get_public(chsm_keys_device(d->keys), pub) != CCSP_OK || ccsp_sm3(pub + 1, 64, h) != CCSP_OK)
 		return -1;
-	ccsp_chsm_b64_encode(h, sizeof h, d->device_fingerprint);
+	ccsp_b64_encode(h, sizeof h, d->device_fingerprint);
 	snprintf(d->device_id, sizeof d->device_id, "%02x%02x%02x%02x%02x%02x", h[0], h[1], h[2], h[3], h[4], h[5]);
 	return 0;
 }

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "chsm/chsm_b64.h"
+#include "common/b64.h"
 #include "chsm/chsm_pk_internal.h"
 #include "chsmd/chsmd.h"
 
@@ -18,12 +18,12 @@
 static ccsp_err decode_sign(const char *text, uint8_t *out, size_t cap, size_t *len)
 {
 	size_t n = strlen(text);
-	if (n > 0 && n % 2 == 0 && ccsp_chsm_is_hex(text, n)) { /* hex; the Base64 of a signature is practically
+	if (n > 0 && n % 2 == 0 && ccsp_is_hex(text, n)) { /* hex; the Base64 of a signature is practically
 	                                                            never all hex digits */
 		*len = n / 2;
-		return n / 2 <= cap ? ccsp_chsm_hex_decode(text, n, out, cap) : CCSP_ERR_DECODE;
+		return n / 2 <= cap ? ccsp_hex_decode(text, n, out, cap) : CCSP_ERR_DECODE;
 	}
-	ccsp_err ret = ccsp_chsm_b64_decode(text, n, out, cap, len);
+	ccsp_err ret = ccsp_b64_decode(text, n, out, cap, len);
 	return ret != CCSP_OK || *len == 0 ? CCSP_ERR_DECODE : CCSP_OK;
 }
 
@@ -48,10 +48,10 @@ int chsmd_platform_sig_prepare(chsmd *d, ccsp_http_request *req)
 		const ccsp_chsm_pk *k = ccsp_chsm_pk_store_get(d->pks, i);
 		size_t len;
 		const uint8_t *spki = ccsp_chsm_pk_spki(k, &len);
-		char b64[CCSP_CHSM_B64_LEN(CHSM_PK_SPKI_MAX) + 1];
+		char b64[CCSP_B64_LEN(CHSM_PK_SPKI_MAX) + 1];
 		if (ccsp_chsm_pk_get_alg(k) != alg)
 			continue;
-		ccsp_chsm_b64_encode(spki, len, b64);
+		ccsp_b64_encode(spki, len, b64);
 		json_array_append_new(keys, json_string(b64));
 	}
 	if (keys == NULL || json_object_set_new(ccsp_http_req_json(req), KEYS_MEMBER, keys) != 0) {
@@ -69,7 +69,7 @@ static ccsp_err verify_with(const char *b64, ccsp_chsm_pk_alg alg, const uint8_t
 	uint8_t der[CHSM_PK_SPKI_MAX];
 	size_t derlen;
 	ccsp_chsm_pk *k = NULL;
-	ccsp_err ret = ccsp_chsm_b64_decode(b64, strlen(b64), der, sizeof der, &derlen);
+	ccsp_err ret = ccsp_b64_decode(b64, strlen(b64), der, sizeof der, &derlen);
 	if (ret == CCSP_OK)
 		ret = ccsp_chsm_pk_from_spki(der, derlen, alg, no_text, &k);
 	if (ret == CCSP_OK)

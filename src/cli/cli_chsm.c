@@ -21,7 +21,7 @@
 #include <ccsp/mem.h>
 #include <ccsp/sm2_asn1.h>
 
-#include "chsm/chsm_b64.h"
+#include "common/b64.h"
 #include "cli.h"
 
 #define CB_HEADER_MAX 16384      /* request line and headers */
@@ -212,7 +212,7 @@ static int cb_verify(const ccsp_sm2_key *device, const char *hdr, size_t hlen, c
 	uint8_t raw[128], sig[CCSP_SM2_SIGNATURE_SIZE];
 	size_t n;
 	if (header_value(hdr, hlen, "CHSM-Signature", sig64, sizeof sig64) != 0 ||
-	    ccsp_chsm_b64_decode(sig64, strlen(sig64), raw, sizeof raw, &n) != CCSP_OK)
+	    ccsp_b64_decode(sig64, strlen(sig64), raw, sizeof raw, &n) != CCSP_OK)
 		return 0;
 	if (n == sizeof sig)
 		memcpy(sig, raw, sizeof sig);

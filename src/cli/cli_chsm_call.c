@@ -18,7 +18,7 @@
 #include <ccsp/sm2_asn1.h>
 #include <ccsp/sm3.h>
 
-#include "chsm/chsm_b64.h"
+#include "common/b64.h"
 #include "cli.h"
 
 #define API_PREFIX "/api/1.0"
@@ -124,7 +124,7 @@ static int sign_headers(const ccsp_sm2_key *key, const char *msg, size_t len, st
 {
 	uint8_t pub[CCSP_SM2_POINT_SIZE], fp[CCSP_SM3_DIGEST_SIZE], sig[CCSP_SM2_SIGNATURE_SIZE];
 	uint8_t der[CCSP_SM2_SIGNATURE_DER_MAX];
-	char fp64[CCSP_CHSM_B64_LEN(sizeof fp) + 1], sig64[CCSP_CHSM_B64_LEN(sizeof der) + 1];
+	char fp64[CCSP_B64_LEN(sizeof fp) + 1], sig64[CCSP_B64_LEN(sizeof der) + 1];
 	size_t derlen;
 	ccsp_err e;
 	if ((e = ccsp_sm2_key_get_public(key, pub)) != CCSP_OK || (e = ccsp_sm3(pub + 1, 64, fp)) != CCSP_OK ||
@@ -134,8 +134,8 @@ static int sign_headers(const ccsp_sm2_key *key, const char *msg, size_t len, st
 		cli_error_ccsp(e, "chsm: cannot sign the request");
 		return -1;
 	}
-	ccsp_chsm_b64_encode(fp, sizeof fp, fp64);
-	ccsp_chsm_b64_encode(der, derlen, sig64);
+	ccsp_b64_encode(fp, sizeof fp, fp64);
+	ccsp_b64_encode(der, derlen, sig64);
 	if (add_header(h, "CHSM-AuthPK", fp64) != 0 || add_header(h, "CHSM-SignatureAlg", "SM2WithSM3") != 0 ||
 	    add_header(h, "CHSM-Signature", sig64) != 0)
 		return -1;
@@ -496,7 +496,7 @@ int cli_chsm_configure(int argc, char **argv)
 		return ret;
 	}
 	uint8_t spki[CCSP_SM2_KEY_FILE_MAX];
-	char spki64[CCSP_CHSM_B64_LEN(sizeof spki) + 1], rid[37];
+	char spki64[CCSP_B64_LEN(sizeof spki) + 1], rid[37];
 	size_t len;
 	ccsp_err e = ccsp_sm2_key_encode(c.key, CCSP_SM2_KEY_SPKI, 0, NULL, 0, spki, sizeof spki, &len);
 	json_t *obj = NULL;
@@ -504,7 +504,7 @@ int cli_chsm_configure(int argc, char **argv)
 	if (e != CCSP_OK) {
 		cli_error_ccsp(e, "chsm configure: cannot encode the public key");
 	} else if (new_request_id(rid) == 0) {
-		ccsp_chsm_b64_encode(spki, len, spki64);
+		ccsp_b64_encode(spki, len, spki64);
 		/* Signed: chsmd ignores the headers while it has no platform key (guest, spec §3.4) and needs
 		 * them once it has one, so the same request works both ways. */
 		obj = json_pack("{s:s, s:s, s:[s]}", "requestId", rid, "algorithm", "sm2", "pks", spki64);

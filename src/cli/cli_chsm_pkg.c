@@ -14,7 +14,7 @@
 #include <ccsp/sm2_asn1.h>
 #include <ccsp/sm3.h>
 
-#include "chsm/chsm_b64.h"
+#include "common/b64.h"
 #include "chsm/chsm_pkg.h"
 #include "cli.h"
 
@@ -165,7 +165,7 @@ int cli_chsm_sign(int argc, char **argv)
 	int hex = 0, npos, ret = CLI_EXIT_FAIL;
 	const cli_opt opts[] = {{"--key", &key_path, NULL}, {"--hex", NULL, &hex}};
 	uint8_t e[CCSP_SM3_DIGEST_SIZE], sig[CCSP_SM2_SIGNATURE_SIZE], der[CCSP_SM2_SIGNATURE_DER_MAX];
-	char b64[CCSP_CHSM_B64_LEN(sizeof der) + 1];
+	char b64[CCSP_B64_LEN(sizeof der) + 1];
 	size_t derlen;
 	if (cli_parse_opts(argc, argv, opts, 2, pos, 1, &npos) != 0)
 		return CLI_EXIT_USAGE;
@@ -186,7 +186,7 @@ int cli_chsm_sign(int argc, char **argv)
 			if (hex)
 				print_hex(der, derlen);
 			else
-				printf("%.*s\n", (int)ccsp_chsm_b64_encode(der, derlen, b64), b64);
+				printf("%.*s\n", (int)ccsp_b64_encode(der, derlen, b64), b64);
 			ret = fflush(stdout) == 0 ? 0 : CLI_EXIT_FAIL;
 		}
 	}

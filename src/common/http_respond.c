@@ -67,6 +67,8 @@ static void send_now(ccsp_http_request *req)
 		evhttp_request_set_on_complete_cb(ev, on_complete, c);
 	}
 	access_log(srv, req);
+	if (srv->cb.answered != NULL)
+		srv->cb.answered(srv->cb.arg, req, req->status, req->route != NULL);
 	evhttp_send_reply(ev, req->status, NULL, req->resp); /* may free ev, even the connection */
 	srv->awaiting--;
 	http_request_free(req);

@@ -103,6 +103,9 @@ typedef struct ccsp_http_callbacks {
 	 * may be missing when the refusal came before they were parsed. Runs on the thread that answers (the loop
 	 * for the layer's refusals): thread-safe. NULL, or a NULL result, gives {"status":N,"message":"..."}. */
 	json_t *(*render_error)(void *arg, const ccsp_http_request *req, int status, const char *message);
+	/* Loop thread, once per answer as it is written (also the layer's own refusals; not what libevent answers
+	 * itself): for metrics. route_known: the path is one of the route table's. Must be quick. May be NULL. */
+	void (*answered)(void *arg, const ccsp_http_request *req, int status, int route_known);
 } ccsp_http_callbacks;
 
 /* Create the server: check the route table, load the certificate and key (TLS 1.2 and 1.3 only, ECDHE AEAD

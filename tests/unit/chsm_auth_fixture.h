@@ -18,7 +18,7 @@
 #include <openssl/x509.h>
 
 #include "chsm/chsm_auth.h"
-#include "chsm/chsm_b64.h"
+#include "common/b64.h"
 #include "chsm/chsm_pk.h"
 #include "test_util.h"
 

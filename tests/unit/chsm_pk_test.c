@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * GM/T 0088 platform public keys (src/chsm/chsm_pk.c, chsm_pk_file.c, chsm_b64.c), against
+ * GM/T 0088 platform public keys (src/chsm/chsm_pk.c, chsm_pk_file.c, src/common/b64.c), against
  * spec/gmt0088-api.md: the §3.12 fingerprint vectors; every 7.4.2 key form and the invalid ones; the 7.4.2
  * store rules (append, de-duplicate, at most 2, all or nothing, idempotent); persistence and refusal of
  * every kind of damaged store file. OpenSSL makes the keys and computes the expected fingerprints.
@@ -20,27 +20,27 @@ static void test_b64_codec(void **state)
 	uint8_t dec[64];
 	size_t n;
 	for (size_t i = 0; i < sizeof vec / sizeof vec[0]; i++) {
-		assert_int_equal(ccsp_chsm_b64_encode((const uint8_t *)vec[i][0], strlen(vec[i][0]), enc), strlen(vec[i][1]));
+		assert_int_equal(ccsp_b64_encode((const uint8_t *)vec[i][0], strlen(vec[i][0]), enc), strlen(vec[i][1]));
 		assert_string_equal(enc, vec[i][1]);
-		assert_ok(ccsp_chsm_b64_decode(vec[i][1], strlen(vec[i][1]), dec, sizeof dec, &n));
+		assert_ok(ccsp_b64_decode(vec[i][1], strlen(vec[i][1]), dec, sizeof dec, &n));
 		assert_int_equal(n, strlen(vec[i][0]));
 		assert_memory_equal(dec, vec[i][0], n);
 	}
 	/* tolerated: missing padding, whitespace anywhere, the URL-safe alphabet */
 	static const char *const ok[] = {"Zm9vYg", "Zm9vYmE", " Zm9v\r\nYg==\t", "Zm9vY g = =", "-_-_", "+/+/"};
 	for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++)
-		assert_ok(ccsp_chsm_b64_decode(ok[i], strlen(ok[i]), dec, sizeof dec, &n));
-	assert_ok(ccsp_chsm_b64_decode("-_-_", 4, dec, sizeof dec, &n));
+		assert_ok(ccsp_b64_decode(ok[i], strlen(ok[i]), dec, sizeof dec, &n));
+	assert_ok(ccsp_b64_decode("-_-_", 4, dec, sizeof dec, &n));
 	assert_hex_equal("fbffbf", dec, n);
 	/* refused */
 	static const char *const bad[] = {"Zg=",  "Z",     "Zh==",     "Zm9=", "Zg==Zg==", "Zm9v=", "Zg===",
 	                                  "====", "Zm9v!", "Zm9v\x01", "Z===", "Zm=9",     "=Zm9"};
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
-		assert_ccsp(CCSP_ERR_DECODE, ccsp_chsm_b64_decode(bad[i], strlen(bad[i]), dec, sizeof dec, &n));
-	assert_ccsp(CCSP_ERR_DECODE, ccsp_chsm_b64_decode("Zg\0=", 4, dec, sizeof dec, &n)); /* a NUL is not skipped */
-	assert_ccsp(CCSP_ERR_BUFFER_TOO_SMALL, ccsp_chsm_b64_decode("Zm9vYmFy", 8, dec, 5, &n));
-	assert_ccsp(CCSP_ERR_BUFFER_TOO_SMALL, ccsp_chsm_b64_decode("Zm9vYg==", 8, dec, 3, &n));
-	assert_ok(ccsp_chsm_b64_decode("Zm9vYg==", 8, dec, 4, &n));
+		assert_ccsp(CCSP_ERR_DECODE, ccsp_b64_decode(bad[i], strlen(bad[i]), dec, sizeof dec, &n));
+	assert_ccsp(CCSP_ERR_DECODE, ccsp_b64_decode("Zg\0=", 4, dec, sizeof dec, &n)); /* a NUL is not skipped */
+	assert_ccsp(CCSP_ERR_BUFFER_TOO_SMALL, ccsp_b64_decode("Zm9vYmFy", 8, dec, 5, &n));
+	assert_ccsp(CCSP_ERR_BUFFER_TOO_SMALL, ccsp_b64_decode("Zm9vYg==", 8, dec, 3, &n));
+	assert_ok(ccsp_b64_decode("Zm9vYg==", 8, dec, 4, &n));
 	/* random round trips against OpenSSL's encoder */
 	test_rand_seed(1);
 	for (int i = 0; i < 200; i++) {
@@ -49,19 +49,19 @@ static void test_b64_codec(void **state)
 		size_t len = test_rand_below(sizeof in + 1);
 		test_rand(in, len);
 		char *theirs = b64(in, len);
-		ccsp_chsm_b64_encode(in, len, mine);
+		ccsp_b64_encode(in, len, mine);
 		assert_string_equal(mine, theirs);
-		assert_ok(ccsp_chsm_b64_decode(theirs, strlen(theirs), out, sizeof out, &n));
+		assert_ok(ccsp_b64_decode(theirs, strlen(theirs), out, sizeof out, &n));
 		assert_int_equal(n, len);
 		assert_memory_equal(out, in, len);
 		free(theirs);
 	}
 	/* hex */
-	assert_ok(ccsp_chsm_hex_decode("00aBcD", 6, dec, 3));
+	assert_ok(ccsp_hex_decode("00aBcD", 6, dec, 3));
 	assert_hex_equal("00abcd", dec, 3);
-	assert_ccsp(CCSP_ERR_DECODE, ccsp_chsm_hex_decode("abc", 3, dec, 3));
-	assert_ccsp(CCSP_ERR_DECODE, ccsp_chsm_hex_decode("0g", 2, dec, 3));
-	assert_ccsp(CCSP_ERR_DECODE, ccsp_chsm_hex_decode("00112233", 8, dec, 3));
+	assert_ccsp(CCSP_ERR_DECODE, ccsp_hex_decode("abc", 3, dec, 3));
+	assert_ccsp(CCSP_ERR_DECODE, ccsp_hex_decode("0g", 2, dec, 3));
+	assert_ccsp(CCSP_ERR_DECODE, ccsp_hex_decode("00112233", 8, dec, 3));
 }
 
 /* ---- §3.12 vectors and key forms ---- */

@@ -212,7 +212,7 @@ static int srv_setup(void **state)
 	assert_ok(ccsp_log_new_fd(fileno(s->logf), &s->log));
 	assert_ok(ccsp_taskq_new(2, 16, &s->q));
 	ccsp_http_config cfg = make_config(*state, s->log);
-	ccsp_http_callbacks cb = {s, t_authorize, t_render};
+	ccsp_http_callbacks cb = {.arg = s, .authorize = t_authorize, .render_error = t_render};
 	assert_ok(ccsp_http_server_new(&cfg, routes, N_ROUTES, &cb, &s->http));
 	s->port = ccsp_http_server_port(s->http);
 	assert_true(s->port > 0);
@@ -824,7 +824,7 @@ static void test_idle_timeout(void **state)
 static void test_new_errors(void **state)
 {
 	ccsp_http_server *h = NULL, *h2 = NULL;
-	ccsp_http_callbacks cb = {NULL, NULL, NULL};
+	ccsp_http_callbacks cb = {.arg = NULL};
 	ccsp_http_config cfg = make_config(NULL, NULL);
 	char missing[128], port[32];
 	(void)state;

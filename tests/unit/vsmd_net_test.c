@@ -4,6 +4,7 @@
  * contexts, every refusal, pipelining and flow control, the admin socket, timeouts and the drain on stop.
  * Every wait is bounded; nothing asserts on timing.
  */
+#include "sdf/sdf_token.h"
 #include "vsmd_net_fixture.h"
 
 static int wait_gone(srv *s, uint64_t owner)
@@ -313,7 +314,7 @@ static void test_hello_refusals(void **state)
 	assert_int_equal(auth_calls(s), 1);
 
 	/* malformed: never reaches authenticate */
-	static const size_t toklen[] = {15, 65};
+	static const size_t toklen[] = {CCSP_SDF_TOKEN_MIN - 1, CCSP_SDF_TOKEN_MAX + 1};
 	for (size_t i = 0; i < 2; i++) {
 		assert_ok(ccsp_sdf_writer_init(&w, 128));
 		ccsp_sdf_put_bytes(&w, CCSP_SDF_T_TOKEN, tok, toklen[i]);

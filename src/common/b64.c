@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-#include "chsm/chsm_b64.h"
+#include "common/b64.h"
 
 static const char B64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
-size_t ccsp_chsm_b64_encode(const uint8_t *in, size_t n, char *out)
+size_t ccsp_b64_encode(const uint8_t *in, size_t n, char *out)
 {
 	size_t o = 0, i = 0;
 	for (; i + 3 <= n; i += 3) {
@@ -51,7 +51,7 @@ static int is_space(unsigned char c)
 	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
 }
 
-ccsp_err ccsp_chsm_b64_decode(const char *in, size_t len, uint8_t *out, size_t outcap, size_t *outlen)
+ccsp_err ccsp_b64_decode(const char *in, size_t len, uint8_t *out, size_t outcap, size_t *outlen)
 {
 	uint32_t acc = 0;
 	size_t chars = 0, pad = 0, o = 0;
@@ -111,7 +111,7 @@ static int hex_value(unsigned char c)
 	return -1;
 }
 
-int ccsp_chsm_is_hex(const char *in, size_t len)
+int ccsp_is_hex(const char *in, size_t len)
 {
 	for (size_t i = 0; i < len; i++)
 		if (hex_value((unsigned char)in[i]) < 0)
@@ -119,11 +119,11 @@ int ccsp_chsm_is_hex(const char *in, size_t len)
 	return 1;
 }
 
-ccsp_err ccsp_chsm_hex_decode(const char *in, size_t len, uint8_t *out, size_t outcap)
+ccsp_err ccsp_hex_decode(const char *in, size_t len, uint8_t *out, size_t outcap)
 {
 	if ((in == NULL && len != 0) || (out == NULL && outcap != 0))
 		return CCSP_ERR_ARG;
-	if (len % 2 != 0 || len / 2 > outcap || !ccsp_chsm_is_hex(in, len))
+	if (len % 2 != 0 || len / 2 > outcap || !ccsp_is_hex(in, len))
 		return CCSP_ERR_DECODE;
 	for (size_t i = 0; i < len; i += 2)
 		out[i / 2] = (uint8_t)(hex_value((unsigned char)in[i]) << 4 | hex_value((unsigned char)in[i + 1]));

@@ -1,0 +1,66 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Operations endpoints: liveness, readiness, Prometheus metrics. */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "ccspd/ccspd.h"
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Alive: the process answers. */
+void ccspd_api_healthz(void *arg, ccsp_http_request *req)
+{
+	(void)arg;
+	ccspd_ok(req, json_pack("{s:s}", "status", "ok"));
+}
+
+typedef struct ready_job {
+	ccspd *d;
+	ccsp_http_request *req;
+} ready_job;
+
+/* Ready: the platform VSM answers (checked on the task queue: it is a network round trip). */
+static void readyz_task(void *arg)
+{
+	ready_job *j = arg;
+	ccsp_http_request *req = j->req;
+	ccspd *d = j->d;
+	free(j);
+	int vsm = d->pvsm != NULL && ccsp_pvsm_ready(d->pvsm);
+	json_t *body = json_pack("{s:s, s:{s:s}, s:s}", "status", vsm ? "ready" : "not ready", "checks", "vsm",
+	                         vsm ? "ok" : "unavailable", "requestId", ccsp_http_req_id(req));
+	ccsp_http_respond_json(req, vsm ? 200 : 503, body);
+	json_decref(body);
+}
+
+void ccspd_api_readyz(void *arg, ccsp_http_request *req)
+{
+	ccspd *d = arg;
+	ready_job *j = calloc(1, sizeof *j);
+	if (j != NULL)
+		*j = (ready_job){.d = d, .req = req};
+	if (j == NULL || ccsp_taskq_submit(d->tasks, readyz_task, j) != CCSP_OK) {
+		free(j);
+		ccspd_fail(d, req, CCSP_APIERR_UNAVAILABLE, NULL);
+	}
+}
+
+void ccspd_api_metrics(void *arg, ccsp_http_request *req)
+{
+	ccspd *d = arg;
+	static const char *const names[] = {"ccsp_up", "ccsp_uptime_seconds"};
+	double values[] = {1, (double)(now_ms() - d->started_ms) / 1000.0};
+	char *text = ccsp_metrics_render(d->metrics, names, values, 2);
+	if (text == NULL) {
+		ccspd_fail(d, req, CCSP_APIERR_INTERNAL, NULL);
+		return;
+	}
+	ccsp_http_respond_raw(req, 200, "text/plain; version=0.0.4; charset=utf-8", text, strlen(text));
+	free(text);
+}

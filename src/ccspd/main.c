@@ -1,0 +1,179 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * ccspd — the cloud crypto service platform.
+ *   ccspd --init DIR [--listen ADDR:PORT] [--store URL] [--vsm-conf PATH]   create a state directory
+ *   ccspd --dir DIR                                                         serve until SIGTERM (graceful drain)
+ * This file wires the modules: config, logger, metrics, the platform VSM, the task queue and the HTTPS layer with
+ * the route table below, which reads like the API reference.
+ */
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "ccspd/ccspd.h"
+
+static const ccsp_http_route routes[] = {
+	{"GET", "/healthz", ccspd_api_healthz, CCSPD_PUBLIC},
+	{"GET", "/readyz", ccspd_api_readyz, CCSPD_PUBLIC},
+	{"GET", "/metrics", ccspd_api_metrics, CCSPD_PUBLIC},
+	{"POST", API "/crypto/hash", ccspd_api_crypto_hash, CCSPD_APP},
+	{"POST", API "/crypto/random", ccspd_api_crypto_random, CCSPD_APP},
+};
+#define N_ROUTES (sizeof routes / sizeof routes[0])
+
+static const char *route_paths[N_ROUTES]; /* the metrics' route labels, from the table */
+
+static const char *const conf_keys[] = {"listen",  "cert_file",       "key_file",    "store",      "vsm_conf",
+                                        "workers", "vsm_sessions",    "max_body",    "timeout_ms", "max_connections",
+                                        NULL};
+
+static ccsp_http_server *g_http; /* for the signal handler only */
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	if (g_http != NULL)
+		ccsp_http_server_stop(g_http);
+}
+
+static void path_in(char *out, size_t cap, const char *dir, const char *name)
+{
+	if (name[0] == '/')
+		snprintf(out, cap, "%s", name);
+	else
+		snprintf(out, cap, "%s/%s", dir, name);
+}
+
+static const char *conf_str(const ccsp_config *cfg, const char *key, const char *def)
+{
+	const char *v = ccsp_config_get(cfg, key);
+	return v != NULL ? v : def;
+}
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* The platform VSM; ccspd serves without it (readyz says "not ready", VSM-backed actions answer CCSP-9002). */
+static void open_vsm(ccspd *d, const ccsp_config *cfg, uint32_t sessions)
+{
+	char path[PATH_MAX];
+	const char *conf = ccsp_config_get(cfg, "vsm_conf");
+	if (conf == NULL) {
+		ccsp_log_event(d->log, "warn", "ccspd.vsm", "detail", "no vsm_conf: no platform VSM", (char *)NULL);
+		return;
+	}
+	path_in(path, sizeof path, d->dir, conf);
+	ccsp_err ret = ccsp_pvsm_open(path, sessions, &d->pvsm);
+	if (ret != CCSP_OK)
+		ccsp_log_event(d->log, "error", "ccspd.vsm", "conf", path, "detail", ccsp_err_str(ret), (char *)NULL);
+}
+
+static int open_modules(ccspd *d, const ccsp_config *cfg)
+{
+	char cert[PATH_MAX], key[PATH_MAX], err[256] = "";
+	uint32_t workers, sessions, max_body, timeout, conns;
+	ccsp_err ret;
+	if (ccsp_config_check_keys(cfg, conf_keys, err, sizeof err) != CCSP_OK ||
+	    ccsp_config_get_u32(cfg, "workers", 1, 256, 8, &workers, err, sizeof err) != CCSP_OK ||
+	    ccsp_config_get_u32(cfg, "vsm_sessions", 1, 64, 8, &sessions, err, sizeof err) != CCSP_OK ||
+	    ccsp_config_get_u32(cfg, "max_body", 1024, 16u << 20, 1u << 20, &max_body, err, sizeof err) != CCSP_OK ||
+	    ccsp_config_get_u32(cfg, "timeout_ms", 100, 600000, 30000, &timeout, err, sizeof err) != CCSP_OK ||
+	    ccsp_config_get_u32(cfg, "max_connections", 1, 65536, 4096, &conns, err, sizeof err) != CCSP_OK) {
+		fprintf(stderr, "ccspd: %s\n", err);
+		return -1;
+	}
+	for (size_t i = 0; i < N_ROUTES; i++)
+		route_paths[i] = routes[i].path;
+	if ((ret = ccsp_metrics_new(route_paths, N_ROUTES, &d->metrics)) != CCSP_OK ||
+	    (ret = ccsp_taskq_new(workers, 4096, &d->tasks)) != CCSP_OK) {
+		fprintf(stderr, "ccspd: %s\n", ccsp_err_str(ret));
+		return -1;
+	}
+	open_vsm(d, cfg, sessions);
+	path_in(cert, sizeof cert, d->dir, conf_str(cfg, "cert_file", "tls-cert.pem"));
+	path_in(key, sizeof key, d->dir, conf_str(cfg, "key_file", "tls-key.pem"));
+	ccsp_http_config hc = {.listen = conf_str(cfg, "listen", CCSPD_DEFAULT_LISTEN), .cert_file = cert,
+	                       .key_file = key, .log = d->log, .max_body = max_body, .timeout_ms = timeout,
+	                       .max_connections = conns};
+	ccsp_http_callbacks cb = {.arg = d, .authorize = ccspd_authorize, .render_error = ccspd_render_error,
+	                          .answered = ccspd_answered};
+	if ((ret = ccsp_http_server_new(&hc, routes, N_ROUTES, &cb, &d->http)) != CCSP_OK) {
+		fprintf(stderr, "ccspd: cannot listen on %s: %s\n", hc.listen, ccsp_err_str(ret));
+		return -1;
+	}
+	return 0;
+}
+
+static void close_modules(ccspd *d)
+{
+	ccsp_http_server_free(d->http);
+	if (d->tasks != NULL) {
+		ccsp_taskq_drain(d->tasks);
+		ccsp_taskq_free(d->tasks);
+	}
+	ccsp_pvsm_close(d->pvsm);
+	ccsp_metrics_free(d->metrics);
+}
+
+static int serve(ccspd *d)
+{
+	g_http = d->http;
+	struct sigaction sa = {.sa_handler = on_signal};
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	printf("ccspd: listening on port %d, API https://127.0.0.1:%d" API ", platform VSM %s\n",
+	       ccsp_http_server_port(d->http), ccsp_http_server_port(d->http), d->pvsm != NULL ? "ready" : "unavailable");
+	fflush(stdout);
+	ccsp_err ret = ccsp_http_server_run(d->http);
+	g_http = NULL;
+	return ret == CCSP_OK ? 0 : 1;
+}
+
+static int run_dir(const char *dir)
+{
+	char path[PATH_MAX], err[256] = "";
+	ccsp_config *cfg = NULL;
+	ccspd d = {.dir = dir, .started_ms = now_ms()};
+	int rc = 1;
+	snprintf(path, sizeof path, "%s/" CCSPD_CONF, dir);
+	if (ccsp_config_load(path, &cfg, err, sizeof err) != CCSP_OK) {
+		fprintf(stderr, "ccspd: %s\n", err);
+		return 1;
+	}
+	if (ccsp_log_new_fd(STDOUT_FILENO, &d.log) != CCSP_OK) {
+		ccsp_config_free(cfg);
+		return 1;
+	}
+	if (open_modules(&d, cfg) == 0)
+		rc = serve(&d);
+	atomic_store(&d.stopping, 1);
+	close_modules(&d);
+	ccsp_log_free(d.log);
+	ccsp_config_free(cfg);
+	printf("ccspd: stopped\n");
+	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc == 3 && strcmp(argv[1], "--dir") == 0)
+		return run_dir(argv[2]);
+	if (argc >= 3 && strcmp(argv[1], "--init") == 0)
+		return ccspd_init(argv[2], argc - 3, argv + 3);
+	if (argc == 2 && strcmp(argv[1], "--version") == 0) {
+		printf("ccspd %s\n", CCSPD_VERSION);
+		return 0;
+	}
+	fprintf(stderr, "usage: ccspd --init DIR [--listen ADDR:PORT] [--store URL] [--vsm-conf PATH]\n"
+	                "       ccspd --dir DIR\n       ccspd --version\n");
+	return 2;
+}

@@ -1,0 +1,103 @@
+#!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
+# ccspd, the foundation's first slice, over HTTPS with curl: --init, the error body and codes of every refusal
+# of the HTTP layer (docs/errors.md), /healthz, /readyz without and with the platform VSM (a real vsmd), /metrics
+# in the Prometheus text format, protected actions refused while no authentication is configured (fail closed),
+# SIGTERM. Every wait is bounded; nothing is left running.
+. "$(dirname "$0")/common.sh"
+BIN=$(dirname "$CCSP")
+CCSPD=$BIN/ccspd
+if [ ! -x "$CCSPD" ] || [ ! -x "$BIN/vsmd" ] || ! command -v curl >/dev/null; then
+	echo "skip: ccspd, vsmd or curl not available"
+	finish
+fi
+PIDS=""
+cleanup() { for p in $PIDS; do kill -9 "$p" 2>/dev/null; done; }
+trap cleanup EXIT
+
+wait_for() {
+	i=0
+	while [ $i -lt 300 ] && ! grep -q "$2" "$1" 2>/dev/null; do sleep 0.1; i=$((i + 1)); done
+	grep -q "$2" "$1" 2>/dev/null
+}
+# start DIR: ccspd --dir DIR; sets CPID and U (the base URL)
+start() {
+	"$CCSPD" --dir "$1" >"$1.out" 2>&1 &
+	CPID=$!
+	PIDS="$PIDS $CPID"
+	wait_for "$1.out" 'listening on port' || { fail "ccspd did not start: $(cat "$1.out")"; finish; }
+	U=https://127.0.0.1:$(sed -n 's/^ccspd: listening on port \([0-9]*\).*/\1/p' "$1.out")
+}
+stop() {
+	kill -TERM "$CPID"
+	i=0
+	while [ $i -lt 300 ] && kill -0 "$CPID" 2>/dev/null; do sleep 0.1; i=$((i + 1)); done
+	wait "$CPID"
+}
+# req METHOD PATH [BODY [CONTENT-TYPE]] -> $T/r, $T/code
+req() {
+	if [ $# -ge 3 ]; then
+		curl -sk -o "$T/r" -w '%{http_code}' -X "$1" -H "Content-Type: ${4:-application/json}" --data-binary "$3" \
+			"$U$2" >"$T/code"
+	else
+		curl -sk -o "$T/r" -w '%{http_code}' -X "$1" "$U$2" >"$T/code"
+	fi
+}
+code() { cat "$T/code"; }
+has_error() { grep -q "^{\"error\":{\"code\":\"$1\",\"message\":\"[^\"]*\"},\"requestId\":\"[0-9a-f-]*\"}$" "$T/r"; }
+
+# ---- init ----
+check "ccspd --init" "$CCSPD" --init "$T/p" --listen 127.0.0.1:0 >/dev/null
+check "config and TLS key 0600" [ "$(stat -c %a "$T/p/ccspd.conf")" = 600 ] && [ "$(stat -c %a "$T/p/tls-key.pem")" = 600 ]
+check "--init twice refused" sh -c "! '$CCSPD' --init '$T/p' 2>/dev/null"
+check "--init with an unknown option refused" sh -c "! '$CCSPD' --init '$T/q' --bogus x 2>/dev/null"
+check "--init with a bad listen refused" sh -c "! '$CCSPD' --init '$T/q' --listen nowhere 2>/dev/null"
+
+# ---- without a platform VSM ----
+start "$T/p"
+req GET /healthz
+check "healthz: 200" [ "$(code)" = 200 ] && grep -q '"status":"ok"' "$T/r"
+req GET /readyz
+check "readyz without a VSM: 503, says why" [ "$(code)" = 503 ] && grep -q '"vsm":"unavailable"' "$T/r"
+req POST /api/v1/crypto/hash '{"data":"YWJj"}'
+check "protected action, no credentials: 401 CCSP-2000" [ "$(code)" = 401 ] && has_error CCSP-2000
+req GET /api/v1/crypto/hash
+check "GET on an action: 405 CCSP-1003" [ "$(code)" = 405 ] && has_error CCSP-1003
+req POST /api/v1/no/such '{}'
+check "unknown action: 404 CCSP-1002" [ "$(code)" = 404 ] && has_error CCSP-1002
+req POST /api/v1/crypto/hash 'data=abc' text/plain
+check "not JSON: 415 CCSP-1005" [ "$(code)" = 415 ] && has_error CCSP-1005
+req POST /api/v1/crypto/hash '{"data":'
+check "malformed JSON: 400 CCSP-1000" [ "$(code)" = 400 ] && has_error CCSP-1000
+req POST /api/v1/crypto/hash '{"a":1,"a":2}'
+check "duplicate members: 400 CCSP-1000" [ "$(code)" = 400 ] && has_error CCSP-1000
+head -c 1100000 /dev/zero | tr '\0' 'a' >"$T/big"
+curl -sk -o "$T/r" -w '%{http_code}' -X POST -H 'Content-Type: application/json' --data-binary @"$T/big" \
+	"$U/api/v1/crypto/hash" >"$T/code"
+check "body over 1 MiB: 413" [ "$(code)" = 413 ]
+req GET /metrics
+check "metrics: Prometheus text" [ "$(code)" = 200 ] && grep -q '^# TYPE ccsp_http_requests_total counter$' "$T/r"
+check "metrics: requests by route and status" grep -q '^ccsp_http_requests_total{route="/api/v1/crypto/hash",status="401"} 1$' "$T/r"
+check "metrics: an unknown path is route=other" grep -q '^ccsp_http_requests_total{route="other",status="404"} 1$' "$T/r"
+check "metrics: latency histogram" grep -q '^ccsp_http_request_duration_seconds_bucket{route="/healthz",le="+Inf"} 1$' "$T/r"
+check "metrics: errors by code" grep -q '^ccsp_errors_total{code="CCSP-2000"} 1$' "$T/r"
+check "log lines carry the requestId" grep -q '"event":"http.request","requestId":"[0-9a-f-]*"' "$T/p.out"
+stop
+check "SIGTERM: exit 0" [ $? -eq 0 ]
+
+# ---- with the platform's VSM ----
+"$BIN/vsmd" --init "$T/vsm" --listen 127.0.0.1:0 >/dev/null
+"$BIN/vsmd" --dir "$T/vsm" >"$T/vsm.out" 2>&1 &
+PIDS="$PIDS $!"
+wait_for "$T/vsm.out" 'listening on port'
+vport=$(sed -n 's/^vsmd: listening on port \([0-9]*\).*/\1/p' "$T/vsm.out")
+sed -i "s/^address = .*/address = 127.0.0.1:$vport/" "$T/vsm/sdf.conf"
+echo "vsm_conf = $T/vsm/sdf.conf" >>"$T/p/ccspd.conf"
+start "$T/p"
+check "started with its VSM" grep -q 'platform VSM ready' "$T/p.out"
+req GET /readyz
+check "readyz with the VSM: 200" [ "$(code)" = 200 ] && grep -q '"vsm":"ok"' "$T/r"
+stop
+echo "bogus_option = 1" >>"$T/p/ccspd.conf"
+check "an unknown config option: refused at start" sh -c "! '$CCSPD' --dir '$T/p' >/dev/null 2>&1"
+finish
