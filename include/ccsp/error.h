@@ -57,6 +57,10 @@ typedef enum ccsp_err {
 	CCSP_ERR_SHARE_DUPLICATE = 40, /* a share with this x was given already */
 	CCSP_ERR_SHARE_TOO_FEW = 41,   /* fewer shares than the threshold */
 	CCSP_ERR_SHARE_WRONG = 42,     /* the shares combine to a secret that fails its check: one is wrong */
+	/* the service platform's store */
+	CCSP_ERR_NOT_FOUND = 43,       /* no such object (or not in the caller's tenant) */
+	CCSP_ERR_EXISTS = 44,          /* the object exists already (a unique name, id or nonce is taken) */
+	CCSP_ERR_BUSY = 45,            /* conflict with a concurrent transaction: nothing was done, retry */
 	CCSP_ERR_COUNT_             /* not an error: number of codes */
 } ccsp_err;
 

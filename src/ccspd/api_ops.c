@@ -33,9 +33,14 @@ static void readyz_task(void *arg)
 	ccspd *d = j->d;
 	free(j);
 	int vsm = d->pvsm != NULL && ccsp_pvsm_ready(d->pvsm);
-	json_t *body = json_pack("{s:s, s:{s:s}, s:s}", "status", vsm ? "ready" : "not ready", "checks", "vsm",
-	                         vsm ? "ok" : "unavailable", "requestId", ccsp_http_req_id(req));
-	ccsp_http_respond_json(req, vsm ? 200 : 503, body);
+	ccsp_store_tx *tx = NULL;
+	int store = ccsp_store_begin_ro(d->store, &tx) == CCSP_OK;
+	if (tx != NULL)
+		ccsp_store_rollback(tx);
+	json_t *body = json_pack("{s:s, s:{s:s, s:s}, s:s}", "status", vsm && store ? "ready" : "not ready", "checks",
+	                         "vsm", vsm ? "ok" : "unavailable", "store", store ? "ok" : "unavailable", "requestId",
+	                         ccsp_http_req_id(req));
+	ccsp_http_respond_json(req, vsm && store ? 200 : 503, body);
 	json_decref(body);
 }
 

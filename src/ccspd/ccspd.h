@@ -19,6 +19,7 @@
 #include "platform/apierr.h"
 #include "platform/metrics.h"
 #include "platform/pvsm.h"
+#include "platform/store/store.h"
 
 #define CCSPD_CONF "ccspd.conf"
 #define CCSPD_DEFAULT_LISTEN "127.0.0.1:8443"
@@ -35,6 +36,7 @@ typedef struct ccspd {
 	ccsp_metrics *metrics;
 	ccsp_taskq *tasks;
 	ccsp_pvsm *pvsm; /* NULL until the platform VSM answered (readyz) */
+	ccsp_store *store;
 	int64_t started_ms;
 	_Atomic int stopping;
 } ccspd;
@@ -56,5 +58,9 @@ void ccspd_api_crypto_random(void *arg, ccsp_http_request *req);
 
 /* init.c: ccspd --init DIR [--listen ADDR:PORT] [--store URL] [--vsm-conf PATH]. 0 or 1 (message printed). */
 int ccspd_init(const char *dir, int argc, char **argv);
+/* The store URL of ccspd.conf's store with a relative SQLite path taken relative to dir. -1 when too long. */
+int ccspd_store_url(const char *dir, const char *store, char *out, size_t cap);
+#define CCSPD_ADMIN_LOGIN "admin"
+#define CCSPD_ADMIN_PASSWORD_FILE "initial-admin-password"
 
 #endif

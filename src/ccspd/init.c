@@ -11,6 +11,10 @@
 #include "common/atomic_file.h"
 #include "common/netaddr.h"
 #include "common/selfcert.h"
+#include "platform/password.h"
+#include "platform/store/store_identity.h"
+
+#include <ccsp/mem.h>
 
 typedef struct init_opts {
 	const char *listen, *store, *vsm_conf;
@@ -52,6 +56,54 @@ static int alt_names(const char *listen, char *out, size_t cap)
 	return 0;
 }
 
+int ccspd_store_url(const char *dir, const char *store, char *out, size_t cap)
+{
+	int n = strncmp(store, "sqlite:", 7) == 0 && store[7] != '/' ? snprintf(out, cap, "sqlite:%s/%s", dir, store + 7)
+	                                                             : snprintf(out, cap, "%s", store);
+	return n > 0 && (size_t)n < cap ? 0 : -1;
+}
+
+/* The first system administrator: login "admin", a one-time password that must be changed at the first login,
+ * written to DIR/initial-admin-password (0600) and printed once. */
+static ccsp_err create_admin(const char *dir, const char *store_conf, char otp[CCSP_PASSWORD_OTP_LEN + 1])
+{
+	char url[PATH_MAX + 16], path[PATH_MAX], err[256] = "";
+	ccsp_store *s = NULL;
+	ccsp_store_tx *tx = NULL;
+	ccsp_password_hash h;
+	ccsp_store_principal p = {.role = CCSP_ROLE_SYSADMIN, .must_change = 1, .status = CCSP_STORE_ACTIVE};
+	ccsp_err ret = ccspd_store_url(dir, store_conf, url, sizeof url) == 0 ? CCSP_OK : CCSP_ERR_ARG;
+	if (ret == CCSP_OK)
+		ret = ccsp_password_otp(otp);
+	if (ret == CCSP_OK)
+		ret = ccsp_password_hash_new(otp, strlen(otp), &h);
+	if (ret == CCSP_OK && (ret = ccsp_store_open(url, NULL, &s, err, sizeof err)) != CCSP_OK)
+		fprintf(stderr, "ccspd: cannot open the store %s: %s\n", store_conf, err);
+	if (ret == CCSP_OK)
+		ret = ccsp_store_begin(s, &tx);
+	if (ret == CCSP_OK) {
+		snprintf(p.login, sizeof p.login, CCSPD_ADMIN_LOGIN);
+		memcpy(p.pw_hash, h.hash, sizeof h.hash);
+		p.pw_hash_len = sizeof h.hash;
+		memcpy(p.pw_salt, h.salt, sizeof h.salt);
+		p.pw_salt_len = sizeof h.salt;
+		p.pw_iter = h.iterations;
+		ret = ccsp_store_principal_create(tx, &p);
+	}
+	if (ret == CCSP_OK) {
+		ret = ccsp_store_commit(tx);
+		tx = NULL;
+	}
+	snprintf(path, sizeof path, "%s/" CCSPD_ADMIN_PASSWORD_FILE, dir);
+	if (ret == CCSP_OK)
+		ret = ccsp_atomic_write(path, otp, strlen(otp), 0600);
+	if (tx != NULL)
+		ccsp_store_rollback(tx);
+	ccsp_store_free(s);
+	ccsp_memzero(&h, sizeof h);
+	return ret;
+}
+
 int ccspd_init(const char *dir, int argc, char **argv)
 {
 	char path[PATH_MAX], cert[PATH_MAX], key[PATH_MAX], alt[300], text[2048];
@@ -80,14 +132,22 @@ int ccspd_init(const char *dir, int argc, char **argv)
 	         "workers = 8\nvsm_sessions = 8\n",
 	         listen, o.store != NULL ? o.store : "sqlite:ccspd.db", o.vsm_conf != NULL ? "vsm_conf = " : "",
 	         o.vsm_conf != NULL ? o.vsm_conf : "", o.vsm_conf != NULL ? "\n" : "");
+	char otp[CCSP_PASSWORD_OTP_LEN + 1] = "";
 	ccsp_err ret = ccsp_selfcert_create(cert, key, "ccsp platform", alt, 825);
 	if (ret == CCSP_OK)
+		ret = create_admin(dir, o.store != NULL ? o.store : "sqlite:ccspd.db", otp);
+	if (ret == CCSP_OK) /* the config last: a directory without it is an unfinished init */
 		ret = ccsp_atomic_write(path, text, strlen(text), 0600);
 	if (ret != CCSP_OK) {
+		ccsp_memzero(otp, sizeof otp);
 		fprintf(stderr, "ccspd: --init %s failed: %s\n", dir, ccsp_err_str(ret));
 		return 1;
 	}
 	printf("ccspd: created a platform in %s\n", dir);
+	printf("ccspd: first system administrator: %s, one-time password %s (also in %s/" CCSPD_ADMIN_PASSWORD_FILE
+	       ", 0600); it must be changed at the first login\n",
+	       CCSPD_ADMIN_LOGIN, otp, dir);
+	ccsp_memzero(otp, sizeof otp);
 	printf("ccspd: the API on https://%s" API " once started with: ccspd --dir %s\n", listen, dir);
 	return 0;
 }

@@ -97,6 +97,12 @@ static int open_modules(ccspd *d, const ccsp_config *cfg)
 		fprintf(stderr, "ccspd: %s\n", ccsp_err_str(ret));
 		return -1;
 	}
+	char url[PATH_MAX + 16];
+	if (ccspd_store_url(d->dir, conf_str(cfg, "store", "sqlite:ccspd.db"), url, sizeof url) != 0 ||
+	    (ret = ccsp_store_open(url, NULL, &d->store, err, sizeof err)) != CCSP_OK) {
+		fprintf(stderr, "ccspd: cannot open the store: %s\n", err[0] != '\0' ? err : "bad store option");
+		return -1;
+	}
 	open_vsm(d, cfg, sessions);
 	path_in(cert, sizeof cert, d->dir, conf_str(cfg, "cert_file", "tls-cert.pem"));
 	path_in(key, sizeof key, d->dir, conf_str(cfg, "key_file", "tls-key.pem"));
@@ -120,6 +126,7 @@ static void close_modules(ccspd *d)
 		ccsp_taskq_free(d->tasks);
 	}
 	ccsp_pvsm_close(d->pvsm);
+	ccsp_store_free(d->store);
 	ccsp_metrics_free(d->metrics);
 }
 

@@ -20,11 +20,10 @@
 
 #include "common/b64.h"
 #include "cli.h"
+#include "cli_http.h"
 
 #define API_PREFIX "/api/1.0"
-#define ANSWER_MAX ((size_t)16 << 20) /* the largest answer read; chsmd's are a few KiB */
 #define SETS_MAX 32
-#define HTTP_TIMEOUT_S 60L
 
 /* What an operation takes from the command line (spec §3.9). */
 enum { OP_GET = 1, OP_VSM = 2, OP_CALLBACK = 4 };
@@ -75,12 +74,6 @@ typedef struct chsm_client {
 	ccsp_sm2_key *key;
 } chsm_client;
 
-typedef struct answer {
-	char *buf;
-	size_t len, cap;
-	int too_big;
-} answer;
-
 ccsp_sm2_key *cli_chsm_key_load(const char *path, int need_private)
 {
 	uint8_t *buf = NULL;
@@ -106,19 +99,6 @@ ccsp_sm2_key *cli_chsm_key_load(const char *path, int need_private)
 
 /* ---- signing (spec §3.5) ---- */
 
-static int add_header(struct curl_slist **h, const char *name, const char *value)
-{
-	char line[512];
-	snprintf(line, sizeof line, "%s: %s", name, value);
-	struct curl_slist *n = curl_slist_append(*h, line);
-	if (n == NULL) {
-		cli_error("out of memory");
-		return -1;
-	}
-	*h = n;
-	return 0;
-}
-
 /* Append CHSM-AuthPK, CHSM-SignatureAlg and CHSM-Signature for the string to sign msg[0..len). */
 static int sign_headers(const ccsp_sm2_key *key, const char *msg, size_t len, struct curl_slist **h)
 {
@@ -136,87 +116,37 @@ static int sign_headers(const ccsp_sm2_key *key, const char *msg, size_t len, st
 	}
 	ccsp_b64_encode(fp, sizeof fp, fp64);
 	ccsp_b64_encode(der, derlen, sig64);
-	if (add_header(h, "CHSM-AuthPK", fp64) != 0 || add_header(h, "CHSM-SignatureAlg", "SM2WithSM3") != 0 ||
-	    add_header(h, "CHSM-Signature", sig64) != 0)
+	if (cli_http_add_header(h, "CHSM-AuthPK", fp64) != 0 ||
+	    cli_http_add_header(h, "CHSM-SignatureAlg", "SM2WithSM3") != 0 ||
+	    cli_http_add_header(h, "CHSM-Signature", sig64) != 0)
 		return -1;
 	return 0;
 }
 
 /* ---- HTTP ---- */
 
-static size_t on_data(char *p, size_t size, size_t n, void *arg)
-{
-	answer *a = arg;
-	size_t len = size * n;
-	if (len > ANSWER_MAX - a->len) {
-		a->too_big = 1;
-		return 0;
-	}
-	if (a->len + len + 1 > a->cap) {
-		size_t cap = (a->len + len + 1) * 2;
-		char *b = realloc(a->buf, cap);
-		if (b == NULL)
-			return 0;
-		a->buf = b;
-		a->cap = cap;
-	}
-	memcpy(a->buf + a->len, p, len);
-	a->len += len;
-	a->buf[a->len] = '\0';
-	return len;
-}
-
 /* Send one request (body == NULL: GET) to c->url + path; print the answer; exit status. */
 static int http_exchange(const chsm_client *c, const char *path, const char *body, struct curl_slist *h)
 {
-	char *url = NULL;
-	answer a = {0};
+	const cli_http_target t = {c->cacert, c->insecure};
 	long code = 0;
-	int ret = CLI_EXIT_FAIL;
 	size_t ulen = strlen(c->url) + strlen(API_PREFIX) + strlen(path) + 1;
-	CURL *curl = curl_easy_init();
-	if (curl == NULL || (url = malloc(ulen)) == NULL) {
+	char *url = malloc(ulen);
+	if (url == NULL) {
 		cli_error("out of memory");
-		goto out;
+		return CLI_EXIT_FAIL;
 	}
 	const char *base_end = c->url + strlen(c->url);
 	while (base_end > c->url && base_end[-1] == '/')
 		base_end--;
 	snprintf(url, ulen, "%.*s%s%s", (int)(base_end - c->url), c->url, API_PREFIX, path);
-	curl_easy_setopt(curl, CURLOPT_URL, url);
-	curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(curl, CURLOPT_TIMEOUT, HTTP_TIMEOUT_S);
-	curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_data);
-	curl_easy_setopt(curl, CURLOPT_WRITEDATA, &a);
-	curl_easy_setopt(curl, CURLOPT_HTTPHEADER, h);
-	if (c->cacert != NULL)
-		curl_easy_setopt(curl, CURLOPT_CAINFO, c->cacert);
-	if (c->insecure) {
-		curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 0L);
-		curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 0L);
+	int ret = CLI_EXIT_FAIL;
+	if (cli_http_send(&t, "chsm", url, body, body != NULL ? strlen(body) : 0, h, &code) == 0) {
+		if (code != 200)
+			cli_error("chsm: %s: HTTP status %ld", path, code);
+		ret = code == 200 ? 0 : CLI_EXIT_FAIL;
 	}
-	if (body != NULL) {
-		curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body);
-		curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE, (long)strlen(body));
-	}
-	CURLcode cc = curl_easy_perform(curl);
-	if (cc != CURLE_OK) {
-		cli_error("chsm: %s: %s", url, a.too_big ? "answer over 16 MiB" : curl_easy_strerror(cc));
-		goto out;
-	}
-	curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &code);
-	if ((a.len > 0 && fwrite(a.buf, 1, a.len, stdout) != a.len) ||
-	    ((a.len == 0 || a.buf[a.len - 1] != '\n') && putchar('\n') == EOF) || fflush(stdout) != 0) {
-		cli_error("cannot write to standard output");
-		goto out;
-	}
-	if (code != 200)
-		cli_error("chsm: %s: HTTP status %ld", path, code);
-	ret = code == 200 ? 0 : CLI_EXIT_FAIL;
-out:
-	free(a.buf);
 	free(url);
-	curl_easy_cleanup(curl);
 	return ret;
 }
 
@@ -230,7 +160,7 @@ static int post_json(const chsm_client *c, const char *path, json_t *obj, int si
 		cli_error("out of memory");
 		return CLI_EXIT_FAIL;
 	}
-	if (add_header(&h, "Content-Type", "application/json") == 0 &&
+	if (cli_http_add_header(&h, "Content-Type", "application/json") == 0 &&
 	    (!sign || sign_headers(c->key, body, strlen(body), &h) == 0))
 		ret = http_exchange(c, path, body, h);
 	curl_slist_free_all(h);
@@ -252,64 +182,6 @@ static int new_request_id(char out[37])
 	r[8] = (uint8_t)((r[8] & 0x3f) | 0x80);
 	snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", r[0], r[1], r[2], r[3],
 	         r[4], r[5], r[6], r[7], r[8], r[9], r[10], r[11], r[12], r[13], r[14], r[15]);
-	return 0;
-}
-
-static int looks_integer(const char *s)
-{
-	const char *p = s + (*s == '-');
-	if (*p == '\0' || strlen(p) > 15 || (p[0] == '0' && p[1] != '\0'))
-		return 0;
-	for (; *p != '\0'; p++)
-		if (*p < '0' || *p > '9')
-			return 0;
-	return 1;
-}
-
-static int is_string_field(const char *name)
-{
-	for (const char *const *f = string_fields; *f != NULL; f++)
-		if (strcmp(*f, name) == 0)
-			return 1;
-	return 0;
-}
-
-/* One --set: name=value (an integer when it looks like one and the field is not a text field), or
- * name:=JSON (any JSON value: arrays for dnsList, netAddrs). */
-static int apply_set(json_t *obj, char *set)
-{
-	char *eq = strchr(set, '=');
-	if (eq == NULL || eq == set || (eq == set + 1 && set[0] == ':')) {
-		cli_error("chsm call: --set %s: expected name=value or name:=JSON", set);
-		return -1;
-	}
-	int raw = eq[-1] == ':';
-	char name[128];
-	size_t nlen = (size_t)(eq - set) - (size_t)raw;
-	if (nlen >= sizeof name) {
-		cli_error("chsm call: --set: name too long");
-		return -1;
-	}
-	memcpy(name, set, nlen);
-	name[nlen] = '\0';
-	const char *v = eq + 1;
-	json_t *val;
-	if (raw) {
-		json_error_t err;
-		val = json_loads(v, JSON_DECODE_ANY, &err);
-		if (val == NULL) {
-			cli_error("chsm call: --set %s: not JSON: %s", name, err.text);
-			return -1;
-		}
-	} else if (looks_integer(v) && !is_string_field(name)) {
-		val = json_integer(strtoll(v, NULL, 10));
-	} else {
-		val = json_string(v);
-	}
-	if (val == NULL || json_object_set_new(obj, name, val) != 0) {
-		cli_error("chsm call: --set %s: not a valid value (UTF-8 text expected)", name);
-		return -1;
-	}
 	return 0;
 }
 
@@ -358,7 +230,7 @@ static json_t *build_request(const chsm_op *op, const call_args *ca)
 		bad |= json_object_set_new(obj, "callbackUrl", json_string(ca->callback)) != 0;
 	bad |= set_upgrade(obj, ca);
 	for (int i = 0; i < ca->nsets && !bad; i++)
-		bad |= apply_set(obj, ca->sets[i]) != 0;
+		bad |= cli_json_set(obj, ca->sets[i], 1, string_fields, "chsm call") != 0;
 	if (!bad && (op->flags & OP_VSM) && json_object_get(obj, "vsmId") == NULL) {
 		cli_error("chsm call: %s %s needs --vsm ID", op->area, op->name);
 		bad = 1;
@@ -515,30 +387,6 @@ int cli_chsm_configure(int argc, char **argv)
 	return ret;
 }
 
-/* Take every "--set VALUE" out of argv (cli_parse_opts refuses repeated options); argc is updated. */
-static int take_sets(int *argc, char **argv, call_args *ca)
-{
-	int j = 1;
-	for (int i = 1; i < *argc; i++) {
-		if (strcmp(argv[i], "--") == 0) {
-			while (i < *argc)
-				argv[j++] = argv[i++];
-			break;
-		}
-		if (strcmp(argv[i], "--set") != 0) {
-			argv[j++] = argv[i];
-			continue;
-		}
-		if (i + 1 == *argc || ca->nsets == SETS_MAX) {
-			cli_error("chsm call: --set needs name=value (at most %d)", SETS_MAX);
-			return -1;
-		}
-		ca->sets[ca->nsets++] = argv[++i];
-	}
-	*argc = j;
-	return 0;
-}
-
 static const chsm_op *find_op(const char *area, const char *name)
 {
 	for (size_t i = 0; i < sizeof ops / sizeof ops[0]; i++)
@@ -552,7 +400,7 @@ int cli_chsm_call(int argc, char **argv)
 {
 	chsm_client c = {0};
 	call_args ca = {0};
-	if (take_sets(&argc, argv, &ca) != 0)
+	if (cli_take_sets(&argc, argv, ca.sets, SETS_MAX, &ca.nsets, "chsm call") != 0)
 		return CLI_EXIT_USAGE;
 	const cli_opt opts[] = {
 		{"--url", &c.url, NULL},      {"--key", &c.key_path, NULL},     {"--cacert", &c.cacert, NULL},

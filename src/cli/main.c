@@ -33,6 +33,11 @@ static const char usage[] =
 	"                                   the cloud platform's side of chsmd (GM/T 0088): platform key,\n"
 	"                                   signed calls of every interface, a callback receiver; the\n"
 	"                                   custodians' shares: trust domain, unsealing ('ccsp chsm help')\n"
+	"  audit verify FILE --pubkey PEM   check an audit export of the service platform offline with its\n"
+	"                                   public key: names the first record altered, removed, reordered or\n"
+	"                                   not covered by a signed checkpoint ('ccsp audit help')\n"
+	"  api call|sign ...                an application's signed calls of ccspd's platform API (HMAC-SM3 or\n"
+	"                                   SM2 request signatures, session tokens; 'ccsp api help')\n"
 	"  rand N [-out FILE]               N random bytes (1..2^30) from the SM3 DRBG: hex on stdout,\n"
 	"                                   or raw bytes into FILE\n"
 	"  selftest                         run every self-test, print each result\n"
@@ -55,6 +60,8 @@ static const cli_command commands[] = {
 	{"sm2", cli_cmd_sm2},
 	{"vsm", cli_cmd_vsm},
 	{"chsm", cli_cmd_chsm},
+	{"api", cli_cmd_api},
+	{"audit", cli_cmd_audit},
 	{"rand", cli_cmd_rand},
 	{"selftest", cli_cmd_selftest},
 	{"version", cli_cmd_version},

@@ -48,6 +48,9 @@ static const struct {
 	[CCSP_ERR_SHARE_DUPLICATE] = {"CCSP_ERR_SHARE_DUPLICATE", "share given twice (same x)"},
 	[CCSP_ERR_SHARE_TOO_FEW] = {"CCSP_ERR_SHARE_TOO_FEW", "fewer shares than the threshold"},
 	[CCSP_ERR_SHARE_WRONG] = {"CCSP_ERR_SHARE_WRONG", "the shares do not reassemble the secret (a wrong share)"},
+	[CCSP_ERR_NOT_FOUND] = {"CCSP_ERR_NOT_FOUND", "no such object"},
+	[CCSP_ERR_EXISTS] = {"CCSP_ERR_EXISTS", "object already exists"},
+	[CCSP_ERR_BUSY] = {"CCSP_ERR_BUSY", "conflict with a concurrent transaction, retry"},
 };
 
 const char *ccsp_err_name(ccsp_err err)

@@ -70,6 +70,9 @@ uint32_t ccsp_sdf_status(ccsp_err err)
 	case CCSP_ERR_SHARE_DUPLICATE:
 	case CCSP_ERR_SHARE_TOO_FEW:
 	case CCSP_ERR_SHARE_WRONG:
+	case CCSP_ERR_NOT_FOUND: /* the service platform's store: never an SDF answer */
+	case CCSP_ERR_EXISTS:
+	case CCSP_ERR_BUSY:
 	case CCSP_ERR_IO:
 	case CCSP_ERR_INTERNAL:
 	case CCSP_ERR_COUNT_:

@@ -47,8 +47,14 @@ code() { cat "$T/code"; }
 has_error() { grep -q "^{\"error\":{\"code\":\"$1\",\"message\":\"[^\"]*\"},\"requestId\":\"[0-9a-f-]*\"}$" "$T/r"; }
 
 # ---- init ----
-check "ccspd --init" "$CCSPD" --init "$T/p" --listen 127.0.0.1:0 >/dev/null
+check "ccspd --init" "$CCSPD" --init "$T/p" --listen 127.0.0.1:0 >"$T/init.out"
 check "config and TLS key 0600" [ "$(stat -c %a "$T/p/ccspd.conf")" = 600 ] && [ "$(stat -c %a "$T/p/tls-key.pem")" = 600 ]
+otp=$(sed -n 's/.*first system administrator: admin, one-time password \([^ ]*\) .*/\1/p' "$T/init.out")
+check "--init prints the first admin's one-time password" [ ${#otp} -eq 20 ]
+check "... and writes it once to a 0600 file" [ "$(cat "$T/p/initial-admin-password")" = "$otp" ] &&
+	[ "$(stat -c %a "$T/p/initial-admin-password")" = 600 ]
+check "the store holds the admin, never the password" sh -c "! grep -q '$otp' '$T/p/ccspd.db'"
+check "the store file is 0600" [ "$(stat -c %a "$T/p/ccspd.db")" = 600 ]
 check "--init twice refused" sh -c "! '$CCSPD' --init '$T/p' 2>/dev/null"
 check "--init with an unknown option refused" sh -c "! '$CCSPD' --init '$T/q' --bogus x 2>/dev/null"
 check "--init with a bad listen refused" sh -c "! '$CCSPD' --init '$T/q' --listen nowhere 2>/dev/null"
@@ -58,7 +64,8 @@ start "$T/p"
 req GET /healthz
 check "healthz: 200" [ "$(code)" = 200 ] && grep -q '"status":"ok"' "$T/r"
 req GET /readyz
-check "readyz without a VSM: 503, says why" [ "$(code)" = 503 ] && grep -q '"vsm":"unavailable"' "$T/r"
+check "readyz without a VSM: 503, says why" [ "$(code)" = 503 ] && grep -q '"vsm":"unavailable"' "$T/r" &&
+	grep -q '"store":"ok"' "$T/r"
 req POST /api/v1/crypto/hash '{"data":"YWJj"}'
 check "protected action, no credentials: 401 CCSP-2000" [ "$(code)" = 401 ] && has_error CCSP-2000
 req GET /api/v1/crypto/hash
@@ -96,7 +103,7 @@ echo "vsm_conf = $T/vsm/sdf.conf" >>"$T/p/ccspd.conf"
 start "$T/p"
 check "started with its VSM" grep -q 'platform VSM ready' "$T/p.out"
 req GET /readyz
-check "readyz with the VSM: 200" [ "$(code)" = 200 ] && grep -q '"vsm":"ok"' "$T/r"
+check "readyz with the VSM: 200" [ "$(code)" = 200 ] && grep -q '"vsm":"ok"' "$T/r" && grep -q '"store":"ok"' "$T/r"
 stop
 echo "bogus_option = 1" >>"$T/p/ccspd.conf"
 check "an unknown config option: refused at start" sh -c "! '$CCSPD' --dir '$T/p' >/dev/null 2>&1"

@@ -1,0 +1,199 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The store's schema and its versioned migrations, applied at open.
+ *
+ * schema_version holds one row per applied migration. At open, in one transaction (which on PostgreSQL first
+ * takes an advisory lock, so that nodes starting together migrate one after the other; on SQLite BEGIN IMMEDIATE
+ * holds the write lock): read the highest version; refuse a database newer than the code (CCSP_ERR_UNSUPPORTED:
+ * an older ccspd must not write a schema it does not know); apply each missing migration in order and record it;
+ * commit. A migration is the same SQL for both engines, with @BLOB@ replaced by the engine's byte-string type,
+ * plus optional engine-specific text (triggers). Never edit a released migration: append a new one.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "platform/store/store_db.h"
+
+typedef struct st_migration {
+	int64_t version;
+	const char *sql;    /* both engines */
+	const char *sqlite; /* SQLite only (may be NULL) */
+	const char *pg;     /* PostgreSQL only (may be NULL) */
+} st_migration;
+
+/* Version 1: the platform's identity, audit and settings. Ids are 32 hex digits, times Unix ms, flags 0/1. */
+static const char V1_SQL[] =
+	"CREATE TABLE tenants ("
+	" id TEXT PRIMARY KEY,"
+	" parent_id TEXT REFERENCES tenants(id),"
+	" name TEXT NOT NULL,"
+	" status TEXT NOT NULL CHECK (status IN ('active', 'disabled')),"
+	" created BIGINT NOT NULL);"
+	"CREATE UNIQUE INDEX tenants_sibling_name ON tenants (COALESCE(parent_id, ''), name);"
+	"CREATE INDEX tenants_parent ON tenants (parent_id);"
+
+	"CREATE TABLE principals ("
+	" id TEXT PRIMARY KEY,"
+	" tenant_id TEXT REFERENCES tenants(id),"
+	" login TEXT NOT NULL,"
+	" role TEXT NOT NULL CHECK (role IN ('sysadmin', 'secadmin', 'auditor', 'tenant_admin', 'user')),"
+	" pw_hash @BLOB@, pw_salt @BLOB@, pw_iter BIGINT NOT NULL DEFAULT 0,"
+	" must_change BIGINT NOT NULL DEFAULT 1,"
+	" pw_changed_at BIGINT NOT NULL DEFAULT 0,"
+	" failed_logins BIGINT NOT NULL DEFAULT 0,"
+	" locked_until BIGINT NOT NULL DEFAULT 0,"
+	" sm2_pub @BLOB@,"
+	" status TEXT NOT NULL CHECK (status IN ('active', 'disabled')),"
+	" created BIGINT NOT NULL,"
+	" CHECK ((tenant_id IS NULL) = (role IN ('sysadmin', 'secadmin', 'auditor'))));"
+	"CREATE UNIQUE INDEX principals_login ON principals (COALESCE(tenant_id, ''), login);"
+
+	"CREATE TABLE apps ("
+	" id TEXT PRIMARY KEY,"
+	" tenant_id TEXT NOT NULL REFERENCES tenants(id),"
+	" name TEXT NOT NULL,"
+	" access_key TEXT NOT NULL UNIQUE,"
+	" secret_ct @BLOB@ NOT NULL,"
+	" sm2_pub @BLOB@,"
+	" status TEXT NOT NULL CHECK (status IN ('active', 'disabled')),"
+	" created BIGINT NOT NULL,"
+	" UNIQUE (tenant_id, name));"
+
+	"CREATE TABLE sessions ("
+	" token_hash @BLOB@ PRIMARY KEY,"
+	" principal_id TEXT REFERENCES principals(id) ON DELETE CASCADE,"
+	" app_id TEXT REFERENCES apps(id) ON DELETE CASCADE,"
+	" tenant_id TEXT REFERENCES tenants(id),"
+	" created BIGINT NOT NULL, last_seen BIGINT NOT NULL, expires BIGINT NOT NULL,"
+	" CHECK ((principal_id IS NULL) <> (app_id IS NULL)));"
+	"CREATE INDEX sessions_principal ON sessions (principal_id);"
+	"CREATE INDEX sessions_app ON sessions (app_id);"
+	"CREATE INDEX sessions_expires ON sessions (expires);"
+
+	"CREATE TABLE nonces ("
+	" access_key TEXT NOT NULL, nonce TEXT NOT NULL, ts BIGINT NOT NULL,"
+	" PRIMARY KEY (access_key, nonce));"
+	"CREATE INDEX nonces_ts ON nonces (ts);"
+
+	/* tenant_id without a foreign key: the trail outlives the tenants it mentions */
+	"CREATE TABLE audit ("
+	" seq BIGINT PRIMARY KEY CHECK (seq > 0), ts BIGINT NOT NULL,"
+	" actor TEXT NOT NULL, actor_role TEXT NOT NULL, tenant_id TEXT,"
+	" action TEXT NOT NULL, target TEXT NOT NULL, outcome TEXT NOT NULL, detail TEXT NOT NULL,"
+	" chain @BLOB@ NOT NULL, mac @BLOB@ NOT NULL);"
+	"CREATE INDEX audit_ts ON audit (ts);"
+	"CREATE INDEX audit_tenant ON audit (tenant_id, seq);"
+	"CREATE INDEX audit_actor ON audit (actor, seq);"
+	"CREATE TABLE audit_head (id BIGINT PRIMARY KEY CHECK (id = 1), seq BIGINT NOT NULL, chain @BLOB@);"
+	"INSERT INTO audit_head (id, seq, chain) VALUES (1, 0, NULL);"
+	"CREATE TABLE audit_checkpoints ("
+	" seq BIGINT PRIMARY KEY REFERENCES audit(seq), chain @BLOB@ NOT NULL, signature @BLOB@ NOT NULL,"
+	" ts BIGINT NOT NULL);"
+
+	"CREATE TABLE config (key TEXT PRIMARY KEY, value TEXT NOT NULL);";
+
+static const char V1_SQLITE[] =
+	"CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit BEGIN SELECT RAISE(ABORT, 'audit is append-only'); END;"
+	"CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit BEGIN SELECT RAISE(ABORT, 'audit is append-only'); END;";
+
+static const char V1_PG[] =
+	"CREATE FUNCTION ccsp_audit_append_only() RETURNS trigger LANGUAGE plpgsql AS"
+	" $$BEGIN RAISE EXCEPTION 'audit is append-only'; END$$;"
+	"CREATE TRIGGER audit_no_change BEFORE UPDATE OR DELETE ON audit"
+	" FOR EACH ROW EXECUTE FUNCTION ccsp_audit_append_only();"
+	"CREATE TRIGGER audit_no_truncate BEFORE TRUNCATE ON audit"
+	" FOR EACH STATEMENT EXECUTE FUNCTION ccsp_audit_append_only();";
+
+static const st_migration MIGRATIONS[] = {
+	{1, V1_SQL, V1_SQLITE, V1_PG},
+};
+#define N_MIGRATIONS (sizeof MIGRATIONS / sizeof MIGRATIONS[0])
+
+_Static_assert(sizeof MIGRATIONS / sizeof MIGRATIONS[0] == CCSP_STORE_SCHEMA_VERSION,
+               "CCSP_STORE_SCHEMA_VERSION is the last migration");
+
+/* sql with every @BLOB@ replaced by the engine's type, malloc'd. */
+static char *migrate_text(const char *sql, const char *blob)
+{
+	static const char tok[] = "@BLOB@";
+	size_t len = strlen(sql), blen = strlen(blob);
+	char *out = malloc(len * (blen > 6 ? blen : 6) / 6 + len + 1), *o = out;
+	if (out == NULL)
+		return NULL;
+	while (*sql) {
+		if (strncmp(sql, tok, sizeof tok - 1) == 0) {
+			memcpy(o, blob, blen);
+			o += blen;
+			sql += sizeof tok - 1;
+		} else {
+			*o++ = *sql++;
+		}
+	}
+	*o = 0;
+	return out;
+}
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static ccsp_err migrate_one(st_conn *c, const st_migration *m)
+{
+	char *sql = migrate_text(m->sql, c->ops->blob_type);
+	ccsp_err ret = sql ? c->ops->script(c, sql) : CCSP_ERR_NOMEM;
+	free(sql);
+	const char *extra = c->ops == &st_sqlite_ops ? m->sqlite : m->pg;
+	if (ret == CCSP_OK && extra != NULL)
+		ret = c->ops->script(c, extra);
+	st_val v[] = {ST_I(m->version), ST_I(now_ms())};
+	if (ret == CCSP_OK)
+		ret = c->ops->query(c, "INSERT INTO schema_version (version, applied) VALUES (?, ?)", v, 2, NULL, NULL);
+	return ret;
+}
+
+static ccsp_err migrate_in_tx(st_conn *c, char *err, size_t errlen)
+{
+	st_res *r = NULL;
+	ccsp_err ret = CCSP_OK;
+	CCSP_CHECK(c->ops->migrate_lock(c));
+	CCSP_CHECK(c->ops->script(c, "CREATE TABLE IF NOT EXISTS schema_version ("
+	                             " version BIGINT PRIMARY KEY, applied BIGINT NOT NULL)"));
+	CCSP_CHECK(c->ops->query(c, "SELECT COALESCE(MAX(version), 0) FROM schema_version", NULL, 0, &r, NULL));
+	int64_t have = st_res_int(r, 0, 0);
+	if (have > CCSP_STORE_SCHEMA_VERSION) {
+		if (err != NULL)
+			snprintf(err, errlen, "store: the database has schema version %lld, newer than this ccspd knows "
+			         "(%d): run a newer ccspd", (long long)have, CCSP_STORE_SCHEMA_VERSION);
+		ret = CCSP_ERR_UNSUPPORTED;
+		goto out;
+	}
+	for (size_t i = 0; i < N_MIGRATIONS; i++)
+		if (MIGRATIONS[i].version > have)
+			CCSP_CHECK(migrate_one(c, &MIGRATIONS[i]));
+out:
+	if (ret != CCSP_OK && ret != CCSP_ERR_UNSUPPORTED && err != NULL)
+		snprintf(err, errlen, "store: migration failed: %s", c->msg);
+	st_res_free(r);
+	return ret;
+}
+
+ccsp_err st_migrate(st_conn *c, char *err, size_t errlen)
+{
+	ccsp_err ret = c->ops->script(c, c->ops->begin_rw);
+	if (ret != CCSP_OK) {
+		if (err != NULL)
+			snprintf(err, errlen, "store: cannot begin the migration: %s", c->msg);
+		return ret;
+	}
+	ret = migrate_in_tx(c, err, errlen);
+	if (ret == CCSP_OK)
+		ret = c->ops->script(c, "COMMIT");
+	if (ret != CCSP_OK)
+		(void)c->ops->script(c, "ROLLBACK");
+	return ret;
+}
