@@ -97,10 +97,10 @@ static int digest(ccspd *d, ccsp_http_request *req, const uint8_t *data, size_t 
 	return ret == CCSP_OK ? 0 : -1;
 }
 
-/* Hashing at most a body's worth (1 MiB) is quick: done on the loop thread. */
-void ccspd_api_crypto_hash(void *arg, ccsp_http_request *req)
+void ccspd_act_crypto_hash(ccspd_call *c)
 {
-	ccspd *d = arg;
+	ccspd *d = c->d;
+	ccsp_http_request *req = c->req;
 	uint8_t *data, h[32];
 	size_t len;
 	char b64[CCSP_B64_LEN(32) + 1];
@@ -114,46 +114,22 @@ void ccspd_api_crypto_hash(void *arg, ccsp_http_request *req)
 	ccspd_ok(req, json_pack("{s:s, s:s}", "algorithm", "SM3", "digest", b64));
 }
 
-typedef struct random_job {
-	ccspd *d;
-	ccsp_http_request *req;
-	size_t n;
-} random_job;
-
-static void random_task(void *arg)
+void ccspd_act_crypto_random(ccspd_call *c)
 {
-	random_job *j = arg;
 	uint8_t buf[CCSP_PVSM_RANDOM_MAX];
 	char b64[CCSP_B64_LEN(CCSP_PVSM_RANDOM_MAX) + 1];
-	if (j->d->pvsm == NULL || ccsp_pvsm_random(j->d->pvsm, buf, j->n) != CCSP_OK) {
-		ccspd_fail(j->d, j->req, CCSP_APIERR_CRYPTO_MODULE, NULL);
-	} else {
-		ccsp_b64_encode(buf, j->n, b64);
-		ccspd_ok(j->req, json_pack("{s:s}", "random", b64));
-		ccsp_memzero(b64, sizeof b64);
-	}
-	ccsp_memzero(buf, sizeof buf);
-	free(j);
-}
-
-/* The VSM is a network round trip away: on the task queue. */
-void ccspd_api_crypto_random(void *arg, ccsp_http_request *req)
-{
-	ccspd *d = arg;
-	json_t *v = json_object_get(ccsp_http_req_json(req), "length");
+	json_t *v = json_object_get(c->body, "length");
 	json_int_t n = json_is_integer(v) ? json_integer_value(v) : 0;
 	if (n < 1 || n > CCSP_PVSM_RANDOM_MAX) {
-		ccspd_fail(d, req, CCSP_APIERR_INVALID_PARAM, "length must be 1..4096");
+		ccspd_fail(c->d, c->req, CCSP_APIERR_INVALID_PARAM, "length must be 1..4096");
 		return;
 	}
-	random_job *j = calloc(1, sizeof *j);
-	if (j == NULL) {
-		ccspd_fail(d, req, CCSP_APIERR_INTERNAL, NULL);
+	if (c->d->pvsm == NULL || ccsp_pvsm_random(c->d->pvsm, buf, (size_t)n) != CCSP_OK) {
+		ccspd_fail(c->d, c->req, CCSP_APIERR_CRYPTO_MODULE, NULL);
 		return;
 	}
-	*j = (random_job){.d = d, .req = req, .n = (size_t)n};
-	if (ccsp_taskq_submit(d->tasks, random_task, j) != CCSP_OK) {
-		free(j);
-		ccspd_fail(d, req, CCSP_APIERR_UNAVAILABLE, NULL);
-	}
+	ccsp_b64_encode(buf, (size_t)n, b64);
+	ccspd_ok(c->req, json_pack("{s:s}", "random", b64));
+	ccsp_memzero(buf, sizeof buf);
+	ccsp_memzero(b64, sizeof b64);
 }

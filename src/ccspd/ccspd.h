@@ -20,16 +20,77 @@
 #include "platform/metrics.h"
 #include "platform/pvsm.h"
 #include "platform/store/store.h"
+#include "platform/store/store_identity.h"
 
 #define CCSPD_CONF "ccspd.conf"
 #define CCSPD_DEFAULT_LISTEN "127.0.0.1:8443"
 #define CCSPD_VERSION "0.1.0"
 #define API "/api/v1"
 
-/* Route roles (who may call; checked in one place, ccspd_authorize). */
-enum { CCSPD_PUBLIC = 0, CCSPD_APP = 1 };
+typedef struct ccspd ccspd;
+typedef struct ccspd_appauth ccspd_appauth;
 
-typedef struct ccspd {
+/* Route roles of the HTTP layer: the public GETs, and the actions, which go through the gateway (gateway.c). */
+enum { CCSPD_PUBLIC = 0, CCSPD_ACTION = 1 };
+
+/* ---- the gateway (gateway.c): every action is authenticated, checked against its permission set and run on the
+ * task queue, in one place ---- */
+
+/* Who may call an action: a set of these bits (the caller's kind and role). */
+enum {
+	CCSPD_MAY_ANONYMOUS = 1u << 0,    /* no credentials (login) */
+	CCSPD_MAY_APP = 1u << 1,          /* an application: signed request or app session token */
+	CCSPD_MAY_SYSADMIN = 1u << 2,     /* operators */
+	CCSPD_MAY_SECADMIN = 1u << 3,
+	CCSPD_MAY_AUDITOR = 1u << 4,
+	CCSPD_MAY_TENANT_ADMIN = 1u << 5, /* tenant members */
+	CCSPD_MAY_USER = 1u << 6,
+	CCSPD_MAY_PENDING = 1u << 7,      /* also a person whose password must be changed first (else CCSP-3001) */
+};
+#define CCSPD_MAY_PEOPLE                                                                                       \
+	(CCSPD_MAY_SYSADMIN | CCSPD_MAY_SECADMIN | CCSPD_MAY_AUDITOR | CCSPD_MAY_TENANT_ADMIN | CCSPD_MAY_USER)
+
+typedef enum ccspd_caller_kind { CCSPD_ANONYMOUS = 0, CCSPD_CALLER_APP = 1, CCSPD_CALLER_PERSON = 2 } ccspd_caller_kind;
+
+/* The authenticated caller of one action. */
+typedef struct ccspd_caller {
+	ccspd_caller_kind kind;
+	char id[CCSP_STORE_ID_LEN + 1];        /* the app's or the principal's id */
+	char tenant_id[CCSP_STORE_ID_LEN + 1]; /* "" for operators */
+	char name[CCSP_STORE_NAME_MAX + 1];    /* login or app name (logs, audit) */
+	ccsp_store_role role;                  /* people */
+	int must_change;                       /* people: the password must be changed first */
+	int by_session;                        /* authenticated by a bearer token: session holds its SM3 hash */
+	uint8_t session[CCSP_STORE_TOKEN_HASH_SIZE];
+} ccspd_caller;
+
+/* One call of an action, on a task-queue thread. The action answers exactly once, with ccspd_ok or ccspd_fail;
+ * body is the request's JSON object. */
+typedef struct ccspd_call {
+	ccspd *d;
+	ccsp_http_request *req;
+	const ccspd_caller *who;
+	json_t *body;
+} ccspd_call;
+typedef void (*ccspd_action_fn)(ccspd_call *c);
+
+typedef struct ccspd_action {
+	const char *path; /* API "/<area>/<action>", POST */
+	unsigned may;     /* CCSPD_MAY_* */
+	ccspd_action_fn fn;
+} ccspd_action;
+
+/* The action table (main.c): the API reference in one place. */
+extern const ccspd_action ccspd_actions[];
+extern const size_t ccspd_n_actions;
+/* The HTTP handler of every action: hands the request to the task queue, where it is authenticated, checked
+ * and run. */
+void ccspd_gateway(void *arg, ccsp_http_request *req);
+/* The platform's clock in Unix ms (session limits, audit, replay window). Tests may shift it: ccspd reads an
+ * offset in seconds from DIR/test-clock-offset when started with CCSPD_TEST_CLOCK=1 in its environment. */
+int64_t ccspd_now_ms(const ccspd *d);
+
+struct ccspd {
 	const char *dir;
 	ccsp_log *log;
 	ccsp_http_server *http;
@@ -38,8 +99,12 @@ typedef struct ccspd {
 	ccsp_pvsm *pvsm; /* NULL until the platform VSM answered (readyz) */
 	ccsp_store *store;
 	int64_t started_ms;
+	int64_t clock_offset_ms; /* tests only (ccspd_now_ms) */
+	uint32_t session_idle_s, session_absolute_s, session_max; /* ccspd.conf */
+	uint32_t vsm_kek_index; /* the platform VSM's KEK that wraps the data-protection key (ccspd.conf) */
+	ccspd_appauth *appauth; /* signed-request verification: secrets cache, nonces (appauth.c) */
 	_Atomic int stopping;
-} ccspd;
+};
 
 /* envelope.c: answers, the error body, the HTTP layer's callbacks. */
 void ccspd_ok(ccsp_http_request *req, json_t *result); /* 200 with result (stolen) */
@@ -52,9 +117,28 @@ void ccspd_answered(void *arg, const ccsp_http_request *req, int status, int rou
 void ccspd_api_healthz(void *arg, ccsp_http_request *req);
 void ccspd_api_readyz(void *arg, ccsp_http_request *req);
 void ccspd_api_metrics(void *arg, ccsp_http_request *req);
-/* api_crypto.c: POST /api/v1/crypto/hash, /api/v1/crypto/random. */
-void ccspd_api_crypto_hash(void *arg, ccsp_http_request *req);
-void ccspd_api_crypto_random(void *arg, ccsp_http_request *req);
+/* api_crypto.c: the keyless crypto actions. */
+void ccspd_act_crypto_hash(ccspd_call *c);
+void ccspd_act_crypto_random(ccspd_call *c);
+
+/* appauth.c: applications' credentials. An app's secret is 32 random bytes given to its creator once as 43
+ * Base64url characters (the HMAC-SM3 key is that text, docs/api-auth.md); the store keeps it sealed with SM4-GCM
+ * by the data-protection key, which lives in the platform VSM (generated there under its KEK; outside, only
+ * wrapped). Verification (signed requests) caches opened secrets in secure memory for a short time. */
+#define CCSPD_APP_SECRET_LEN 43
+#define CCSPD_ACCESS_KEY_LEN 24
+#define CCSPD_SEALED_SECRET_MAX 128
+CCSP_MUST_CHECK ccsp_err ccspd_appauth_open(ccspd *d);
+void ccspd_appauth_close(ccspd *d);
+/* A new access key ("AK" + 22 characters of [A-Z2-7]) and secret, the secret sealed for the store (bound to the
+ * access key). CCSP_ERR_MODULE_STATE when the platform VSM is unavailable. */
+CCSP_MUST_CHECK ccsp_err ccspd_app_credentials_new(ccspd *d, char access_key[CCSPD_ACCESS_KEY_LEN + 1],
+                                                   char secret[CCSPD_APP_SECRET_LEN + 1], uint8_t *sealed,
+                                                   size_t *sealed_len);
+/* Forget the cached secret of access_key (its app was disabled, deleted or given a new secret). */
+void ccspd_appauth_forget(ccspd *d, const char *access_key);
+/* Authenticate a request carrying X-Ccsp-* signature headers: 0 with who filled, or -1 with *err set. */
+int ccspd_appauth_verify(ccspd *d, ccsp_http_request *req, ccspd_caller *who, ccsp_apierr *err);
 
 /* init.c: ccspd --init DIR [--listen ADDR:PORT] [--store URL] [--vsm-conf PATH]. 0 or 1 (message printed). */
 int ccspd_init(const char *dir, int argc, char **argv);

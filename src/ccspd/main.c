@@ -16,20 +16,41 @@
 
 #include "ccspd/ccspd.h"
 
-static const ccsp_http_route routes[] = {
+/* The actions: path, who may call (gateway.c checks it), function. Every one is POST with a JSON body. */
+const ccspd_action ccspd_actions[] = {
+	{API "/crypto/hash", CCSPD_MAY_APP, ccspd_act_crypto_hash},
+	{API "/crypto/random", CCSPD_MAY_APP, ccspd_act_crypto_random},
+};
+const size_t ccspd_n_actions = sizeof ccspd_actions / sizeof ccspd_actions[0];
+
+/* The public GETs; the HTTP route table is these and then one POST route per action. */
+static const ccsp_http_route public_routes[] = {
 	{"GET", "/healthz", ccspd_api_healthz, CCSPD_PUBLIC},
 	{"GET", "/readyz", ccspd_api_readyz, CCSPD_PUBLIC},
 	{"GET", "/metrics", ccspd_api_metrics, CCSPD_PUBLIC},
-	{"POST", API "/crypto/hash", ccspd_api_crypto_hash, CCSPD_APP},
-	{"POST", API "/crypto/random", ccspd_api_crypto_random, CCSPD_APP},
 };
-#define N_ROUTES (sizeof routes / sizeof routes[0])
+#define N_PUBLIC (sizeof public_routes / sizeof public_routes[0])
+#define N_ROUTES_MAX 256
 
-static const char *route_paths[N_ROUTES]; /* the metrics' route labels, from the table */
+static ccsp_http_route routes[N_ROUTES_MAX];
+static const char *route_paths[N_ROUTES_MAX]; /* the metrics' route labels, from the table */
 
-static const char *const conf_keys[] = {"listen",  "cert_file",       "key_file",    "store",      "vsm_conf",
-                                        "workers", "vsm_sessions",    "max_body",    "timeout_ms", "max_connections",
-                                        NULL};
+static size_t build_routes(void)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < N_PUBLIC; i++)
+		routes[n++] = public_routes[i];
+	for (size_t i = 0; i < ccspd_n_actions && n < N_ROUTES_MAX; i++)
+		routes[n++] = (ccsp_http_route){"POST", ccspd_actions[i].path, ccspd_gateway, CCSPD_ACTION};
+	for (size_t i = 0; i < n; i++)
+		route_paths[i] = routes[i].path;
+	return n;
+}
+
+static const char *const conf_keys[] = {"listen",         "cert_file",          "key_file",    "store",
+                                        "vsm_conf",       "workers",            "vsm_sessions", "max_body",
+                                        "timeout_ms",     "max_connections",    "vsm_kek_index", "session_idle_s",
+                                        "session_absolute_s", "session_max",    NULL};
 
 static ccsp_http_server *g_http; /* for the signal handler only */
 
@@ -86,13 +107,17 @@ static int open_modules(ccspd *d, const ccsp_config *cfg)
 	    ccsp_config_get_u32(cfg, "vsm_sessions", 1, 64, 8, &sessions, err, sizeof err) != CCSP_OK ||
 	    ccsp_config_get_u32(cfg, "max_body", 1024, 16u << 20, 1u << 20, &max_body, err, sizeof err) != CCSP_OK ||
 	    ccsp_config_get_u32(cfg, "timeout_ms", 100, 600000, 30000, &timeout, err, sizeof err) != CCSP_OK ||
-	    ccsp_config_get_u32(cfg, "max_connections", 1, 65536, 4096, &conns, err, sizeof err) != CCSP_OK) {
+	    ccsp_config_get_u32(cfg, "max_connections", 1, 65536, 4096, &conns, err, sizeof err) != CCSP_OK ||
+	    ccsp_config_get_u32(cfg, "vsm_kek_index", 1, 65535, 1, &d->vsm_kek_index, err, sizeof err) != CCSP_OK ||
+	    ccsp_config_get_u32(cfg, "session_idle_s", 60, 7200, 1800, &d->session_idle_s, err, sizeof err) != CCSP_OK ||
+	    ccsp_config_get_u32(cfg, "session_absolute_s", 300, 28800, 28800, &d->session_absolute_s, err, sizeof err) !=
+	        CCSP_OK ||
+	    ccsp_config_get_u32(cfg, "session_max", 1, 1000, 8, &d->session_max, err, sizeof err) != CCSP_OK) {
 		fprintf(stderr, "ccspd: %s\n", err);
 		return -1;
 	}
-	for (size_t i = 0; i < N_ROUTES; i++)
-		route_paths[i] = routes[i].path;
-	if ((ret = ccsp_metrics_new(route_paths, N_ROUTES, &d->metrics)) != CCSP_OK ||
+	size_t n_routes = build_routes();
+	if ((ret = ccsp_metrics_new(route_paths, n_routes, &d->metrics)) != CCSP_OK ||
 	    (ret = ccsp_taskq_new(workers, 4096, &d->tasks)) != CCSP_OK) {
 		fprintf(stderr, "ccspd: %s\n", ccsp_err_str(ret));
 		return -1;
@@ -104,6 +129,9 @@ static int open_modules(ccspd *d, const ccsp_config *cfg)
 		return -1;
 	}
 	open_vsm(d, cfg, sessions);
+	if ((ret = ccspd_appauth_open(d)) != CCSP_OK) /* serves on: signed requests answer CCSP-9002 */
+		ccsp_log_event(d->log, "error", "ccspd.dpk", "detail", ccsp_err_str(ret), "kekIndex",
+		               d->vsm_kek_index == 1 ? "1" : "(see vsm_kek_index)", (char *)NULL);
 	path_in(cert, sizeof cert, d->dir, conf_str(cfg, "cert_file", "tls-cert.pem"));
 	path_in(key, sizeof key, d->dir, conf_str(cfg, "key_file", "tls-key.pem"));
 	ccsp_http_config hc = {.listen = conf_str(cfg, "listen", CCSPD_DEFAULT_LISTEN), .cert_file = cert,
@@ -111,7 +139,7 @@ static int open_modules(ccspd *d, const ccsp_config *cfg)
 	                       .max_connections = conns};
 	ccsp_http_callbacks cb = {.arg = d, .authorize = ccspd_authorize, .render_error = ccspd_render_error,
 	                          .answered = ccspd_answered};
-	if ((ret = ccsp_http_server_new(&hc, routes, N_ROUTES, &cb, &d->http)) != CCSP_OK) {
+	if ((ret = ccsp_http_server_new(&hc, routes, n_routes, &cb, &d->http)) != CCSP_OK) {
 		fprintf(stderr, "ccspd: cannot listen on %s: %s\n", hc.listen, ccsp_err_str(ret));
 		return -1;
 	}
@@ -125,6 +153,7 @@ static void close_modules(ccspd *d)
 		ccsp_taskq_drain(d->tasks);
 		ccsp_taskq_free(d->tasks);
 	}
+	ccspd_appauth_close(d);
 	ccsp_pvsm_close(d->pvsm);
 	ccsp_store_free(d->store);
 	ccsp_metrics_free(d->metrics);
@@ -145,11 +174,31 @@ static int serve(ccspd *d)
 	return ret == CCSP_OK ? 0 : 1;
 }
 
+/* Tests of session expiry move the platform's clock: with CCSPD_TEST_CLOCK=1 in the environment, ccspd adds the
+ * seconds in DIR/test-clock-offset (read at start). Never set in production; logged when used. */
+static int64_t test_clock_offset(const char *dir)
+{
+	char path[PATH_MAX];
+	long long s = 0;
+	const char *on = getenv("CCSPD_TEST_CLOCK");
+	if (on == NULL || strcmp(on, "1") != 0)
+		return 0;
+	snprintf(path, sizeof path, "%s/test-clock-offset", dir);
+	FILE *f = fopen(path, "r");
+	if (f != NULL) {
+		if (fscanf(f, "%lld", &s) != 1)
+			s = 0;
+		fclose(f);
+	}
+	fprintf(stderr, "ccspd: TEST CLOCK: the platform's clock is shifted by %lld s\n", s);
+	return (int64_t)s * 1000;
+}
+
 static int run_dir(const char *dir)
 {
 	char path[PATH_MAX], err[256] = "";
 	ccsp_config *cfg = NULL;
-	ccspd d = {.dir = dir, .started_ms = now_ms()};
+	ccspd d = {.dir = dir, .started_ms = now_ms(), .clock_offset_ms = test_clock_offset(dir)};
 	int rc = 1;
 	snprintf(path, sizeof path, "%s/" CCSPD_CONF, dir);
 	if (ccsp_config_load(path, &cfg, err, sizeof err) != CCSP_OK) {

@@ -327,6 +327,14 @@ const char *ccsp_http_req_header(const ccsp_http_request *req, const char *name)
 	return find_param(req->headers, req->n_headers, name, 1);
 }
 
+size_t ccsp_http_req_header_count(const ccsp_http_request *req, const char *name)
+{
+	size_t n = 0;
+	for (size_t i = 0; name != NULL && i < req->n_headers; i++)
+		n += strcasecmp(req->headers[i].name, name) == 0;
+	return n;
+}
+
 const uint8_t *ccsp_http_req_body(const ccsp_http_request *req, size_t *len)
 {
 	if (len != NULL)

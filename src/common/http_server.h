@@ -149,6 +149,9 @@ size_t ccsp_http_req_query_count(const ccsp_http_request *req);
 CCSP_MUST_CHECK ccsp_err ccsp_http_req_query_at(const ccsp_http_request *req, size_t i, const char **name,
                                                 const char **value);
 /* The first header field of that name (case-insensitive), or NULL. */
+/* How many header fields of this name (any case) the request carries: a caller whose header must be unique
+ * (a signature header) refuses a request with two. */
+size_t ccsp_http_req_header_count(const ccsp_http_request *req, const char *name);
 const char *ccsp_http_req_header(const ccsp_http_request *req, const char *name);
 /* The body bytes exactly as received (what signatures cover); *len may be 0. The buffer has a NUL after the
  * last byte, but the body itself may contain NUL bytes. Never NULL. */

@@ -14,6 +14,7 @@
 typedef struct pvsm_session {
 	pthread_mutex_t mu;
 	HANDLE h;
+	HANDLE dpk; /* the data-protection key in this session, NULL before ccsp_pvsm_dpk_load */
 } pvsm_session;
 
 struct ccsp_pvsm {
@@ -28,6 +29,8 @@ void ccsp_pvsm_close(ccsp_pvsm *p)
 	if (p == NULL)
 		return;
 	for (unsigned i = 0; i < p->n; i++) {
+		if (p->s[i].dpk != NULL)
+			(void)SDF_DestroyKey(p->s[i].h, p->s[i].dpk);
 		if (p->s[i].h != NULL)
 			(void)SDF_CloseSession(p->s[i].h);
 		pthread_mutex_destroy(&p->s[i].mu);
@@ -90,6 +93,81 @@ ccsp_err ccsp_pvsm_random(ccsp_pvsm *p, uint8_t *out, size_t n)
 	LONG rv = SDF_GenerateRandom(s->h, (ULONG)n, out);
 	give_back(s);
 	return rv == SDR_OK ? CCSP_OK : CCSP_ERR_COMM;
+}
+
+ccsp_err ccsp_pvsm_dpk_create(ccsp_pvsm *p, unsigned kek_index, uint8_t wrapped[CCSP_PVSM_WRAPPED_MAX], size_t *len)
+{
+	ULONG n = CCSP_PVSM_WRAPPED_MAX;
+	HANDLE k = NULL;
+	if (p == NULL || wrapped == NULL || len == NULL)
+		return CCSP_ERR_ARG;
+	pvsm_session *s = take(p);
+	LONG rv = SDF_GenerateKeyWithKEK(s->h, 128, SGD_SM4_ECB, (ULONG)kek_index, wrapped, &n, &k);
+	if (rv == SDR_OK)
+		(void)SDF_DestroyKey(s->h, k); /* loaded again, in every session, by ccsp_pvsm_dpk_load */
+	give_back(s);
+	*len = n;
+	return rv == SDR_OK ? CCSP_OK : CCSP_ERR_COMM;
+}
+
+ccsp_err ccsp_pvsm_dpk_load(ccsp_pvsm *p, unsigned kek_index, const uint8_t *wrapped, size_t len)
+{
+	uint8_t copy[CCSP_PVSM_WRAPPED_MAX];
+	if (p == NULL || wrapped == NULL || len == 0 || len > sizeof copy)
+		return CCSP_ERR_ARG;
+	ccsp_err ret = CCSP_OK;
+	for (unsigned i = 0; i < p->n && ret == CCSP_OK; i++) {
+		pvsm_session *s = &p->s[i];
+		memcpy(copy, wrapped, len);
+		pthread_mutex_lock(&s->mu);
+		if (s->dpk == NULL && SDF_ImportKeyWithKEK(s->h, SGD_SM4_ECB, (ULONG)kek_index, copy, (ULONG)len,
+		                                           &s->dpk) != SDR_OK) {
+			s->dpk = NULL;
+			ret = CCSP_ERR_COMM;
+		}
+		pthread_mutex_unlock(&s->mu);
+	}
+	return ret;
+}
+
+ccsp_err ccsp_pvsm_seal(ccsp_pvsm *p, const uint8_t *aad, size_t aadlen, const uint8_t *in, size_t len, uint8_t *out)
+{
+	ULONG ctlen = (ULONG)len, taglen = 16;
+	if (p == NULL || in == NULL || out == NULL || len > CCSP_PVSM_SEAL_MAX || aadlen > CCSP_PVSM_SEAL_MAX)
+		return CCSP_ERR_ARG;
+	pvsm_session *s = take(p);
+	LONG rv = s->dpk == NULL ? SDR_KEYNOTEXIST : SDF_GenerateRandom(s->h, 12, out);
+	if (rv == SDR_OK)
+		rv = SDF_AuthEnc(s->h, s->dpk, SGD_SM4_GCM, out, 12, (BYTE *)aad, (ULONG)aadlen, (BYTE *)in, (ULONG)len,
+		                 out + 12, &ctlen, out + 12 + len, &taglen);
+	int loaded = s->dpk != NULL;
+	give_back(s);
+	if (!loaded)
+		return CCSP_ERR_STATE;
+	return rv == SDR_OK && ctlen == len && taglen == 16 ? CCSP_OK : CCSP_ERR_COMM;
+}
+
+ccsp_err ccsp_pvsm_unseal(ccsp_pvsm *p, const uint8_t *aad, size_t aadlen, const uint8_t *in, size_t len,
+                          uint8_t *out)
+{
+	uint8_t tag[16];
+	if (p == NULL || in == NULL || out == NULL || len < CCSP_PVSM_SEAL_OVERHEAD ||
+	    len > CCSP_PVSM_SEAL_MAX + CCSP_PVSM_SEAL_OVERHEAD || aadlen > CCSP_PVSM_SEAL_MAX)
+		return CCSP_ERR_ARG;
+	size_t n = len - CCSP_PVSM_SEAL_OVERHEAD;
+	ULONG taglen = 16, outlen = (ULONG)n;
+	memcpy(tag, in + 12 + n, 16);
+	pvsm_session *s = take(p);
+	LONG rv = s->dpk == NULL ? SDR_KEYNOTEXIST
+	                         : SDF_AuthDec(s->h, s->dpk, SGD_SM4_GCM, (BYTE *)in, 12, (BYTE *)aad, (ULONG)aadlen, tag,
+	                                       &taglen, (BYTE *)in + 12, (ULONG)n, out, &outlen);
+	int loaded = s->dpk != NULL;
+	give_back(s);
+	if (!loaded)
+		return CCSP_ERR_STATE;
+	if (rv == SDR_MACERR)
+		return CCSP_ERR_AUTH;
+	return rv == SDR_OK && outlen == n ? CCSP_OK : CCSP_ERR_COMM;
 }
 
 int ccsp_pvsm_ready(ccsp_pvsm *p)

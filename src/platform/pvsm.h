@@ -27,4 +27,22 @@ CCSP_MUST_CHECK ccsp_err ccsp_pvsm_random(ccsp_pvsm *p, uint8_t *out, size_t n);
 /* 1 when the VSM answers (device information), else 0: /readyz. */
 int ccsp_pvsm_ready(ccsp_pvsm *p);
 
+/* ---- the data-protection key (DPK): ccspd's secrets at rest are sealed with it ----
+ * An SM4 key generated inside the VSM under its KEK at kek_index (SDF_GenerateKeyWithKEK); outside the VSM it
+ * exists only wrapped by that KEK (the caller stores the wrapped bytes), and each SDF session imports it at load.
+ * Sealing is SM4-GCM inside the VSM (SDF_AuthEnc): out = iv (12) || ciphertext || tag (16). */
+#define CCSP_PVSM_WRAPPED_MAX 64
+#define CCSP_PVSM_SEAL_OVERHEAD 28
+#define CCSP_PVSM_SEAL_MAX 1024 /* bytes one seal may carry */
+CCSP_MUST_CHECK ccsp_err ccsp_pvsm_dpk_create(ccsp_pvsm *p, unsigned kek_index, uint8_t wrapped[CCSP_PVSM_WRAPPED_MAX],
+                                              size_t *len);
+/* Import the wrapped DPK into every session. CCSP_ERR_COMM when the VSM refuses it (another VSM, another KEK). */
+CCSP_MUST_CHECK ccsp_err ccsp_pvsm_dpk_load(ccsp_pvsm *p, unsigned kek_index, const uint8_t *wrapped, size_t len);
+/* Seal / open with the DPK, aad bound. out holds len + CCSP_PVSM_SEAL_OVERHEAD / len - that. CCSP_ERR_STATE without a
+ * loaded DPK, CCSP_ERR_AUTH when the sealed bytes or aad were altered, CCSP_ERR_COMM when the VSM fails. */
+CCSP_MUST_CHECK ccsp_err ccsp_pvsm_seal(ccsp_pvsm *p, const uint8_t *aad, size_t aadlen, const uint8_t *in, size_t len,
+                                        uint8_t *out);
+CCSP_MUST_CHECK ccsp_err ccsp_pvsm_unseal(ccsp_pvsm *p, const uint8_t *aad, size_t aadlen, const uint8_t *in,
+                                          size_t len, uint8_t *out);
+
 #endif

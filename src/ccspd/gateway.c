@@ -1,0 +1,174 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The gateway (ccspd.h): every action goes through here, on the task queue (the store and the VSM are waited
+ * for, never on the event loop). In one place and in this order: who is calling (a bearer session token, or a
+ * signed application request, or nobody), whether the action allows that caller (its `may` bits; a person whose
+ * password must be changed first is held to the actions marked CCSPD_MAY_PENDING), then the action itself.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <ccsp/mem.h>
+
+#include "ccspd/ccspd.h"
+#include "platform/reqauth.h"
+
+typedef struct job {
+	ccspd *d;
+	ccsp_http_request *req;
+	const ccspd_action *action;
+} job;
+
+int64_t ccspd_now_ms(const ccspd *d)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000 + d->clock_offset_ms;
+}
+
+/* The person of a session: active, of the session's tenant. */
+static ccsp_err session_person(ccsp_store_tx *tx, const ccsp_store_session *s, ccspd_caller *who)
+{
+	ccsp_store_principal p;
+	ccsp_err ret = ccsp_store_principal_get(tx, s->tenant_id[0] != '\0' ? s->tenant_id : NULL, s->principal_id, &p);
+	if (ret != CCSP_OK || p.status != CCSP_STORE_ACTIVE)
+		return ret == CCSP_OK ? CCSP_ERR_NOT_FOUND : ret;
+	who->kind = CCSPD_CALLER_PERSON;
+	who->role = p.role;
+	who->must_change = p.must_change;
+	snprintf(who->id, sizeof who->id, "%s", p.id);
+	snprintf(who->name, sizeof who->name, "%s", p.login);
+	ccsp_memzero(&p, sizeof p);
+	return CCSP_OK;
+}
+
+static ccsp_err session_app(ccsp_store_tx *tx, const ccsp_store_session *s, ccspd_caller *who)
+{
+	ccsp_store_app a;
+	ccsp_err ret = ccsp_store_app_get(tx, s->tenant_id, s->app_id, &a);
+	if (ret != CCSP_OK || a.status != CCSP_STORE_ACTIVE)
+		return ret == CCSP_OK ? CCSP_ERR_NOT_FOUND : ret;
+	who->kind = CCSPD_CALLER_APP;
+	snprintf(who->id, sizeof who->id, "%s", a.id);
+	snprintf(who->name, sizeof who->name, "%s", a.name);
+	ccsp_memzero(&a, sizeof a);
+	return CCSP_OK;
+}
+
+/* Authorization: Bearer <token>. Idle sessions are revoked when found idle. */
+static int bearer(ccspd *d, const char *authorization, ccspd_caller *who, ccsp_apierr *err)
+{
+	ccsp_store_session s;
+	ccsp_store_tx *tx = NULL;
+	int64_t now = ccspd_now_ms(d);
+	*err = CCSP_APIERR_TOKEN_EXPIRED;
+	if (ccsp_reqauth_bearer_hash(authorization, who->session) != CCSP_OK) {
+		*err = CCSP_APIERR_UNAUTHENTICATED;
+		return -1;
+	}
+	ccsp_err ret = ccsp_store_begin(d->store, &tx);
+	if (ret == CCSP_OK)
+		ret = ccsp_store_session_get(tx, who->session, now, &s);
+	if (ret == CCSP_OK && s.last_seen + (int64_t)d->session_idle_s * 1000 < now) {
+		ret = ccsp_store_session_revoke(tx, who->session);
+		if (ret == CCSP_OK)
+			ret = ccsp_store_commit(tx), tx = NULL;
+		ret = ret == CCSP_OK ? CCSP_ERR_NOT_FOUND : ret;
+	}
+	if (ret == CCSP_OK)
+		ret = ccsp_store_session_touch(tx, who->session, now);
+	if (ret == CCSP_OK) {
+		snprintf(who->tenant_id, sizeof who->tenant_id, "%s", s.tenant_id);
+		ret = s.principal_id[0] != '\0' ? session_person(tx, &s, who) : session_app(tx, &s, who);
+	}
+	if (ret == CCSP_OK)
+		ret = ccsp_store_commit(tx), tx = NULL;
+	if (tx != NULL)
+		ccsp_store_rollback(tx);
+	if (ret == CCSP_OK) {
+		who->by_session = 1;
+		return 0;
+	}
+	if (ret != CCSP_ERR_NOT_FOUND)
+		*err = ret == CCSP_ERR_BUSY ? CCSP_APIERR_UNAVAILABLE : CCSP_APIERR_INTERNAL;
+	return -1;
+}
+
+static int authenticate(ccspd *d, ccsp_http_request *req, ccspd_caller *who, ccsp_apierr *err)
+{
+	*who = (ccspd_caller){.kind = CCSPD_ANONYMOUS};
+	size_t n_auth = ccsp_http_req_header_count(req, "Authorization");
+	if (n_auth > 1) {
+		*err = CCSP_APIERR_UNAUTHENTICATED;
+		return -1;
+	}
+	if (n_auth == 1)
+		return bearer(d, ccsp_http_req_header(req, "Authorization"), who, err);
+	if (ccsp_http_req_header_count(req, CCSP_REQAUTH_HEADER_ACCESS_KEY) > 0 ||
+	    ccsp_http_req_header_count(req, CCSP_REQAUTH_HEADER_SIGNATURE) > 0)
+		return ccspd_appauth_verify(d, req, who, err);
+	return 0;
+}
+
+static unsigned caller_bit(const ccspd_caller *who)
+{
+	static const unsigned roles[] = {[CCSP_ROLE_SYSADMIN] = CCSPD_MAY_SYSADMIN, [CCSP_ROLE_SECADMIN] = CCSPD_MAY_SECADMIN,
+	                                 [CCSP_ROLE_AUDITOR] = CCSPD_MAY_AUDITOR,
+	                                 [CCSP_ROLE_TENANT_ADMIN] = CCSPD_MAY_TENANT_ADMIN, [CCSP_ROLE_USER] = CCSPD_MAY_USER};
+	if (who->kind == CCSPD_ANONYMOUS)
+		return CCSPD_MAY_ANONYMOUS;
+	if (who->kind == CCSPD_CALLER_APP)
+		return CCSPD_MAY_APP;
+	return (unsigned)who->role < sizeof roles / sizeof roles[0] ? roles[who->role] : 0;
+}
+
+/* 0 when the action allows who; else -1 with the refusal. */
+static int permitted(const ccspd_action *a, const ccspd_caller *who, ccsp_apierr *err)
+{
+	if ((a->may & caller_bit(who)) == 0) {
+		*err = who->kind == CCSPD_ANONYMOUS ? CCSP_APIERR_UNAUTHENTICATED : CCSP_APIERR_FORBIDDEN;
+		return -1;
+	}
+	if (who->kind == CCSPD_CALLER_PERSON && who->must_change && (a->may & CCSPD_MAY_PENDING) == 0) {
+		*err = CCSP_APIERR_PASSWORD_CHANGE;
+		return -1;
+	}
+	return 0;
+}
+
+static void run(void *arg)
+{
+	job *j = arg;
+	ccspd_caller who;
+	ccsp_apierr err;
+	if (authenticate(j->d, j->req, &who, &err) != 0 || permitted(j->action, &who, &err) != 0) {
+		ccspd_fail(j->d, j->req, err, NULL);
+	} else {
+		ccspd_call c = {.d = j->d, .req = j->req, .who = &who, .body = ccsp_http_req_json(j->req)};
+		j->action->fn(&c);
+	}
+	ccsp_memzero(&who, sizeof who);
+	free(j);
+}
+
+void ccspd_gateway(void *arg, ccsp_http_request *req)
+{
+	ccspd *d = arg;
+	const char *path = ccsp_http_req_path(req);
+	const ccspd_action *a = NULL;
+	for (size_t i = 0; i < ccspd_n_actions && a == NULL; i++)
+		if (strcmp(ccspd_actions[i].path, path) == 0)
+			a = &ccspd_actions[i];
+	job *j = a != NULL ? calloc(1, sizeof *j) : NULL;
+	if (j == NULL) {
+		ccspd_fail(d, req, a == NULL ? CCSP_APIERR_NOT_FOUND : CCSP_APIERR_INTERNAL, NULL);
+		return;
+	}
+	*j = (job){.d = d, .req = req, .action = a};
+	if (ccsp_taskq_submit(d->tasks, run, j) != CCSP_OK) {
+		free(j);
+		ccspd_fail(d, req, CCSP_APIERR_UNAVAILABLE, NULL);
+	}
+}
