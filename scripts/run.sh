@@ -2,8 +2,8 @@
 # SPDX-License-Identifier: Apache-2.0
 # make run, at this stage: self-test the crypto module, show the CLI at work with openssl as the independent
 # witness, then start the CHSM host chsmd (dev mode) with one VSM, configured through the GM/T 0088 API as a cloud
-# platform would, and run the GM/T 0018 example application against that VSM; chsmd serves until Ctrl-C.
-# State goes under ./var. A later stage starts ccspd here.
+# platform would, and run the GM/T 0018 example application against that VSM; then the service platform ccspd
+# on SQLite with its own VSM (a second VSM of the CHSM). Both serve until Ctrl-C. State goes under ./var.
 set -eu
 build=${1:-build}
 ccsp="$build/bin/ccsp"
@@ -46,7 +46,7 @@ mkdir -p "$tenant"
 [ -f "$platform_key" ] || $ccsp chsm keygen --out "$platform_key"
 "$bin/chsmd" --dir "$chsm" >"$chsm.log" 2>&1 &
 pid=$!
-trap 'kill -TERM $pid 2>/dev/null; wait $pid' EXIT INT TERM
+trap 'kill -TERM $pid 2>/dev/null; wait $pid' EXIT INT TERM # ccspd's start below extends it
 i=0
 while [ $i -lt 300 ] && ! grep -q 'listening on port' "$chsm.log"; do
 	kill -0 $pid 2>/dev/null || { cat "$chsm.log"; exit 1; }
@@ -76,6 +76,26 @@ if [ -z "$vsm" ]; then # first run: a VSM (its createVSM callback to a receiver 
 	$ccsp vsm keygen --dir "$chsm/vsm/$vsm" --index 1 --kek
 fi
 sed "s|^token_file = .*|token_file = $PWD/$tenant/client.token|" "$chsm/vsm/$vsm/sdf.conf" >"$tenant/sdf.conf"
+
+# The service platform's own VSM: a second VSM of the CHSM, with the KEK that wraps ccspd's data-protection key.
+pvsm_dir=var/platform-vsm
+mkdir -p "$pvsm_dir"
+if [ ! -s "$pvsm_dir/vsm-id" ]; then
+	$ccsp chsm callbacks --listen 127.0.0.1:0 --count 1 --timeout 60 --out "$pvsm_dir/create.json" >"$pvsm_dir/cb.port" &
+	cbpid=$!
+	i=0
+	while [ $i -lt 50 ] && [ ! -s "$pvsm_dir/cb.port" ]; do sleep 0.1; i=$((i + 1)); done
+	$ccsp chsm call $C vsm create --set flavor=1 --callback "http://127.0.0.1:$(head -1 "$pvsm_dir/cb.port")/cb" \
+		>"$pvsm_dir/create.out"
+	sed -n 's/.*"vsmId":"\([^"]*\)".*/\1/p' "$pvsm_dir/create.out" >"$pvsm_dir/vsm-id"
+	wait $cbpid
+	ptoken=$($ccsp rand 16)
+	$ccsp chsm call $C vsm token --vsm "$(cat "$pvsm_dir/vsm-id")" --set token="$ptoken" >/dev/null
+	echo "$ptoken" | $ccsp vsm seal-token --out "$pvsm_dir/client.token"
+	$ccsp vsm keygen --dir "$chsm/vsm/$(cat "$pvsm_dir/vsm-id")" --index 1 --kek >/dev/null
+fi
+pvsm=$(cat "$pvsm_dir/vsm-id")
+sed "s|^token_file = .*|token_file = $PWD/$pvsm_dir/client.token|" "$chsm/vsm/$pvsm/sdf.conf" >"$pvsm_dir/sdf.conf"
 i=0
 while [ $i -lt 100 ] && ! $ccsp chsm call $C vsm status --vsm "$vsm" 2>/dev/null | grep -q '"status":"ok"'; do
 	sleep 0.1
@@ -84,11 +104,31 @@ done
 $ccsp vsm keys --dir "$chsm/vsm/$vsm"
 CCSP_SDF_CONF="$tenant/sdf.conf" "$bin/sdf_demo" 1 demo-password
 
+step "the service platform: ccspd on SQLite, its keys in the platform VSM $pvsm"
+platform=var/platform
+[ -f "$platform/ccspd.conf" ] || "$bin/ccspd" --init "$platform" --listen 127.0.0.1:8443 \
+	--vsm-conf "$PWD/$pvsm_dir/sdf.conf" >"$platform.init" || { cat "$platform.init"; exit 1; }
+"$bin/ccspd" --dir "$platform" >"$platform.log" 2>&1 &
+ppid=$!
+trap 'kill -TERM $ppid $pid 2>/dev/null; wait $ppid $pid' EXIT INT TERM
+i=0
+while [ $i -lt 300 ] && ! grep -q 'listening on port' "$platform.log"; do
+	kill -0 $ppid 2>/dev/null || { cat "$platform.log"; exit 1; }
+	sleep 0.1
+	i=$((i + 1))
+done
+api=https://$(sed -n 's/^listen = //p' "$platform/ccspd.conf")
+curl -sk "$api/readyz"
+echo
+
 step "chsmd is serving (state in $chsm/, log in $chsm.log; Ctrl-C stops it and its VSMs).
    Management API (GM/T 0088): $url/api/1.0 — the cloud platform's key is $platform_key; try
      $ccsp chsm call $C chsm info
      $ccsp chsm call $C vsm info --vsm $vsm
    VSM $vsm (SDF API, GM/T 0018): applications link build/lib/libsdf.so (include/ccsp/sdf.h) with
      export CCSP_SDF_CONF=$PWD/$tenant/sdf.conf      (keys at index 1, access password demo-password)
-   More in docs/operations.md (images and drift, trust domains, upgrade). The service platform ccspd comes later."
+   More in docs/operations.md (images and drift, trust domains, upgrade).
+   ccspd (the service platform) is serving on $api/api/v1 (state in $platform/, log in $platform.log):
+     first login: user admin, one-time password in $platform/initial-admin-password (change it at the first login)
+     docs/api-auth.md shows how applications sign their requests."
 wait $pid
