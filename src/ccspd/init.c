@@ -36,26 +36,6 @@ static int parse(int argc, char **argv, init_opts *o)
 	return 0;
 }
 
-/* The certificate's subjectAltName for the listen address. */
-static int alt_names(const char *listen, char *out, size_t cap)
-{
-	char host[128];
-	unsigned port;
-	const char *colon = strrchr(listen, ':');
-	if (colon == NULL || colon == listen || sscanf(colon + 1, "%u", &port) != 1 || port > 65535)
-		return -1;
-	size_t n = (size_t)(colon - listen);
-	const char *start = listen[0] == '[' ? listen + 1 : listen;
-	n -= listen[0] == '[' ? 2 : 0;
-	if (n == 0 || n >= sizeof host)
-		return -1;
-	memcpy(host, start, n);
-	host[n] = '\0';
-	int ip = strspn(host, "0123456789.") == n || strchr(host, ':') != NULL;
-	snprintf(out, cap, "%s:%s,IP:127.0.0.1,DNS:localhost", ip ? "IP" : "DNS", host);
-	return 0;
-}
-
 int ccspd_store_url(const char *dir, const char *store, char *out, size_t cap)
 {
 	int n = strncmp(store, "sqlite:", 7) == 0 && store[7] != '/' ? snprintf(out, cap, "sqlite:%s/%s", dir, store + 7)
@@ -111,7 +91,7 @@ int ccspd_init(const char *dir, int argc, char **argv)
 	if (parse(argc, argv, &o) != 0)
 		return 1;
 	const char *listen = o.listen != NULL ? o.listen : CCSPD_DEFAULT_LISTEN;
-	if (alt_names(listen, alt, sizeof alt) != 0) {
+	if (ccsp_selfcert_alt_names(listen, alt, sizeof alt) != CCSP_OK) {
 		fprintf(stderr, "ccspd: --listen wants ADDR:PORT, got '%s'\n", listen);
 		return 1;
 	}

@@ -11,28 +11,10 @@
 #include "common/atomic_file.h"
 #include "common/selfcert.h"
 
-static int host_of(const char *listen, char *host, size_t cap)
-{
-	const char *colon = strrchr(listen, ':');
-	if (colon == NULL || colon == listen || colon[1] == '\0')
-		return -1;
-	size_t n = (size_t)(colon - listen);
-	const char *start = listen;
-	if (listen[0] == '[' && n >= 2) {
-		start++;
-		n -= 2;
-	}
-	if (n >= cap)
-		return -1;
-	memcpy(host, start, n);
-	host[n] = '\0';
-	return 0;
-}
-
 int chsmd_init_with(const char *dir, const char *listen, chsmd_make_keys_fn make_keys, void *arg)
 {
-	char host[128], path[PATH_MAX], cert[PATH_MAX], key[PATH_MAX], alt[300], text[1024];
-	if (host_of(listen, host, sizeof host) != 0) {
+	char path[PATH_MAX], cert[PATH_MAX], key[PATH_MAX], alt[300], text[1024];
+	if (ccsp_selfcert_alt_names(listen, alt, sizeof alt) != CCSP_OK) {
 		fprintf(stderr, "chsmd: --listen wants ADDR:PORT, got '%s'\n", listen);
 		return 1;
 	}
@@ -47,8 +29,6 @@ int chsmd_init_with(const char *dir, const char *listen, chsmd_make_keys_fn make
 	}
 	snprintf(cert, sizeof cert, "%s/tls-cert.pem", dir);
 	snprintf(key, sizeof key, "%s/tls-key.pem", dir);
-	snprintf(alt, sizeof alt, "%s:%s,IP:127.0.0.1,DNS:localhost",
-	         strspn(host, "0123456789.") == strlen(host) || strchr(host, ':') ? "IP" : "DNS", host);
 	snprintf(text, sizeof text,
 	         "# chsmd configuration (docs/operations.md lists every option)\n"
 	         "listen = %s\ncert_file = tls-cert.pem\nkey_file = tls-key.pem\n"

@@ -92,20 +92,6 @@ static int device_fingerprint(chsmd *d)
 	return 0;
 }
 
-static void path_in(char *out, size_t cap, const char *dir, const char *name)
-{
-	if (name[0] == '/')
-		snprintf(out, cap, "%s", name);
-	else
-		snprintf(out, cap, "%s/%s", dir, name);
-}
-
-static const char *conf_str(const ccsp_config *cfg, const char *key, const char *def)
-{
-	const char *v = ccsp_config_get(cfg, key);
-	return v != NULL ? v : def;
-}
-
 /* Open every module; 0 or -1 with the reason printed. */
 static int open_modules(chsmd *d, const ccsp_config *cfg, const char *self, ccsp_http_server **http)
 {
@@ -119,7 +105,7 @@ static int open_modules(chsmd *d, const ccsp_config *cfg, const char *self, ccsp
 		return -1;
 	}
 	d->vsm_port_base = port_base;
-	d->vsm_host = strdup(conf_str(cfg, "vsm_host", "127.0.0.1"));
+	d->vsm_host = strdup(ccsp_config_get_or(cfg, "vsm_host", "127.0.0.1"));
 	snprintf(selfdir, sizeof selfdir, "%s", self);
 	snprintf(vsmd, sizeof vsmd, "%s/vsmd", dirname(selfdir));
 	ret = d->keys != NULL ? CCSP_OK : chsm_keys_open(d->dir, &d->keys); /* production: unsealed already */
@@ -127,7 +113,7 @@ static int open_modules(chsmd *d, const ccsp_config *cfg, const char *self, ccsp
 		fprintf(stderr, "chsmd: cannot open the CHSM keys in %s: %s\n", d->dir, ccsp_err_str(ret));
 		return -1;
 	}
-	path_in(path, sizeof path, d->dir, "platform-keys");
+	ccsp_config_path(path, sizeof path, d->dir, "platform-keys");
 	if ((ret = ccsp_chsm_pk_store_open(path, &d->pks)) != CCSP_OK || (ret = chsmd_settings_load(d)) != CCSP_OK ||
 	    (ret = ccsp_taskq_new(workers, 256, &d->tasks)) != CCSP_OK || (ret = chsmd_callbacks_open(d)) != CCSP_OK) {
 		fprintf(stderr, "chsmd: cannot open the state in %s: %s\n", d->dir, ccsp_err_str(ret));
@@ -135,7 +121,7 @@ static int open_modules(chsmd *d, const ccsp_config *cfg, const char *self, ccsp
 	}
 	/* a release's chsmd runs the vsmd of its release (DIR/releases/<v>/vsmd), whatever vsmd_path says */
 	int release = chsmd_release_vsmd(d->dir, self, vsmd, sizeof vsmd);
-	ccsp_chsm_sup_config sc = {.state_dir = d->dir, .vsmd_path = release ? vsmd : conf_str(cfg, "vsmd_path", vsmd),
+	ccsp_chsm_sup_config sc = {.state_dir = d->dir, .vsmd_path = release ? vsmd : ccsp_config_get_or(cfg, "vsmd_path", vsmd),
 	                           .get_storage_key = chsmd_vsm_storage_key, .store_storage_key = chsmd_vsm_store_key,
 	                           .key_arg = d, .event = on_vsm_event,
 	                           .event_arg = d};
@@ -143,9 +129,9 @@ static int open_modules(chsmd *d, const ccsp_config *cfg, const char *self, ccsp
 		fprintf(stderr, "chsmd: cannot supervise VSMs with %s: %s\n", sc.vsmd_path, ccsp_err_str(ret));
 		return -1;
 	}
-	path_in(cert, sizeof cert, d->dir, conf_str(cfg, "cert_file", "tls-cert.pem"));
-	path_in(key, sizeof key, d->dir, conf_str(cfg, "key_file", "tls-key.pem"));
-	ccsp_http_config hc = {.listen = conf_str(cfg, "listen", CHSMD_DEFAULT_LISTEN), .cert_file = cert,
+	ccsp_config_path(cert, sizeof cert, d->dir, ccsp_config_get_or(cfg, "cert_file", "tls-cert.pem"));
+	ccsp_config_path(key, sizeof key, d->dir, ccsp_config_get_or(cfg, "key_file", "tls-key.pem"));
+	ccsp_http_config hc = {.listen = ccsp_config_get_or(cfg, "listen", CHSMD_DEFAULT_LISTEN), .cert_file = cert,
 	                       .key_file = key, .log = d->log};
 	ccsp_http_callbacks cb = {.arg = d, .authorize = chsmd_authorize, .render_error = chsmd_render_error};
 	if ((ret = ccsp_http_server_new(&hc, routes, sizeof routes / sizeof routes[0], &cb, http)) != CCSP_OK) {

@@ -342,3 +342,17 @@ ccsp_err ccsp_config_check_keys(const ccsp_config *cfg, const char *const *known
 	}
 	return CCSP_OK;
 }
+
+const char *ccsp_config_get_or(const ccsp_config *cfg, const char *key, const char *def)
+{
+	const char *v = ccsp_config_get(cfg, key);
+	return v != NULL ? v : def;
+}
+
+void ccsp_config_path(char *out, size_t cap, const char *dir, const char *name)
+{
+	if (name[0] == '/')
+		snprintf(out, cap, "%s", name);
+	else
+		snprintf(out, cap, "%s/%s", dir, name);
+}

@@ -25,6 +25,10 @@ void ccsp_config_free(ccsp_config *cfg);
 
 /* The value of key, or NULL when absent. Valid until ccsp_config_free. */
 const char *ccsp_config_get(const ccsp_config *cfg, const char *key);
+/* The value of key, or def when the config has none. */
+const char *ccsp_config_get_or(const ccsp_config *cfg, const char *key, const char *def);
+/* A path option's file: name as it is when absolute, else dir/name, into out (cap bytes, truncated to fit). */
+void ccsp_config_path(char *out, size_t cap, const char *dir, const char *name);
 /* Unsigned decimal value in min..max, or def when absent. CCSP_ERR_DECODE (not a number, out of range:
  * errmsg names the key and the range). */
 CCSP_MUST_CHECK ccsp_err ccsp_config_get_u32(const ccsp_config *cfg, const char *key, uint32_t min, uint32_t max,

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <openssl/bio.h>
@@ -87,4 +88,24 @@ out:
 	X509_free(cert);
 	EVP_PKEY_free(key);
 	return ret;
+}
+
+ccsp_err ccsp_selfcert_alt_names(const char *listen, char *out, size_t cap)
+{
+	char host[128];
+	unsigned port;
+	const char *colon = listen != NULL ? strrchr(listen, ':') : NULL;
+	if (colon == NULL || colon == listen || sscanf(colon + 1, "%u", &port) != 1 || port > 65535)
+		return CCSP_ERR_ARG;
+	size_t n = (size_t)(colon - listen);
+	int bracket = listen[0] == '[' && n >= 2 && listen[n - 1] == ']';
+	const char *start = bracket ? listen + 1 : listen;
+	n -= bracket ? 2 : 0;
+	if (n == 0 || n >= sizeof host)
+		return CCSP_ERR_ARG;
+	memcpy(host, start, n);
+	host[n] = '\0';
+	int ip = strspn(host, "0123456789.") == n || strchr(host, ':') != NULL;
+	int w = snprintf(out, cap, "%s:%s,IP:127.0.0.1,DNS:localhost", ip ? "IP" : "DNS", host);
+	return w > 0 && (size_t)w < cap ? CCSP_OK : CCSP_ERR_ARG;
 }
