@@ -3,7 +3,7 @@
 # Installs the Debian packages ccsp needs to build, test and run. As root: apt-get. Otherwise: prints
 # the exact command and fails.
 set -eu
-PKGS="gcc g++ make cmake pkg-config libssl-dev openssl libcmocka-dev valgrind clang libclang-rt-14-dev libevent-dev libjansson-dev libcurl4-openssl-dev curl procps libsqlite3-dev libpq-dev postgresql wrk"
+PKGS="gcc g++ make cmake pkg-config libssl-dev openssl libcmocka-dev valgrind clang libclang-rt-14-dev libevent-dev libjansson-dev libcurl4-openssl-dev curl procps libsqlite3-dev sqlite3 libpq-dev postgresql wrk"
 missing=""
 for p in $PKGS; do
 	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then

@@ -190,9 +190,10 @@ static ccsp_err app_secret(ccspd *d, const ccsp_store_app *a, uint8_t out[CCSPD_
 	pthread_mutex_lock(&aa->mu);
 	if (c->secret == NULL)
 		c->secret = ccsp_secure_alloc(CCSPD_APP_SECRET_LEN);
-	if (c->secret != NULL) {
+	size_t klen = strlen(a->access_key);
+	if (c->secret != NULL && klen < sizeof c->access_key) {
 		memcpy(c->secret, out, CCSPD_APP_SECRET_LEN);
-		snprintf(c->access_key, sizeof c->access_key, "%s", a->access_key);
+		memcpy(c->access_key, a->access_key, klen + 1);
 		c->expires_ms = now + CACHE_TTL_MS;
 	}
 	pthread_mutex_unlock(&aa->mu);
@@ -257,19 +258,22 @@ static int unique_headers(ccsp_http_request *req)
 	return 1;
 }
 
-/* The app of the access key, active; found 0 when there is none. */
+/* The app of the access key, active in an active tenant; found 0 when there is none. */
 static ccsp_err find_app(ccspd *d, const char *access_key, ccsp_store_app *a, int *found)
 {
 	ccsp_store_tx *tx;
+	ccsp_store_tenant t;
 	*found = 0;
 	ccsp_err ret = ccsp_store_begin_ro(d->store, &tx);
 	if (ret != CCSP_OK)
 		return ret;
 	ret = ccsp_store_app_find_key(tx, access_key, a);
+	if (ret == CCSP_OK)
+		ret = ccsp_store_tenant_get(tx, a->tenant_id, &t);
 	ccsp_store_rollback(tx);
 	if (ret == CCSP_ERR_NOT_FOUND)
 		return CCSP_OK;
-	*found = ret == CCSP_OK && a->status == CCSP_STORE_ACTIVE;
+	*found = ret == CCSP_OK && a->status == CCSP_STORE_ACTIVE && t.status == CCSP_STORE_ACTIVE;
 	return ret;
 }
 

@@ -140,6 +140,41 @@ void ccspd_appauth_forget(ccspd *d, const char *access_key);
 /* Authenticate a request carrying X-Ccsp-* signature headers: 0 with who filled, or -1 with *err set. */
 int ccspd_appauth_verify(ccspd *d, ccsp_http_request *req, ccspd_caller *who, ccsp_apierr *err);
 
+/* audit_log.c: the audit trail (src/platform/audit.h). Append one event in tx, the store transaction of the change
+ * it records (tx NULL: in a transaction of its own, for events that change nothing, such as refusals). The actor,
+ * role and tenant are c's caller; detail (a JSON object or NULL; stolen) gets the requestId and peer added; it
+ * never holds a secret. CCSP_OK, or the store's error (then tx can only be rolled back). */
+CCSP_MUST_CHECK ccsp_err ccspd_audit(ccspd_call *c, ccsp_store_tx *tx, const char *action, const char *target,
+                                     const char *outcome, json_t *detail);
+/* The same with an explicit actor (login: the caller is anonymous until the password checked). */
+CCSP_MUST_CHECK ccsp_err ccspd_audit_as(ccspd *d, ccsp_store_tx *tx, const char *actor, const char *role,
+                                        const char *tenant, const char *action, const char *target,
+                                        const char *outcome, json_t *detail);
+void ccspd_act_audit_query(ccspd_call *c);
+void ccspd_act_audit_count(ccspd_call *c);
+/* act_auth.c: people's logins (password, operators' SM2 second factor), sessions, password changes. */
+void ccspd_act_auth_login(ccspd_call *c);
+void ccspd_act_auth_login2(ccspd_call *c);
+void ccspd_act_auth_register_key(ccspd_call *c);
+void ccspd_act_auth_logout(ccspd_call *c);
+void ccspd_act_auth_password(ccspd_call *c);
+void ccspd_act_auth_app_token(ccspd_call *c);
+/* act_admin.c: operators, tenants, tenant members (separation of duties, docs/api-ccspd.md). */
+void ccspd_act_admin_operator_create(ccspd_call *c);
+void ccspd_act_admin_tenant_create(ccspd_call *c);
+void ccspd_act_admin_tenant_list(ccspd_call *c);
+void ccspd_act_admin_tenant_disable(ccspd_call *c);
+void ccspd_act_admin_tenant_enable(ccspd_call *c);
+void ccspd_act_admin_member_create(ccspd_call *c);
+void ccspd_act_admin_principal_list(ccspd_call *c);
+void ccspd_act_admin_principal_disable(ccspd_call *c);
+void ccspd_act_admin_principal_enable(ccspd_call *c);
+/* act_app.c: a tenant's applications. */
+void ccspd_act_app_create(ccspd_call *c);
+void ccspd_act_app_list(ccspd_call *c);
+void ccspd_act_app_disable(ccspd_call *c);
+void ccspd_act_app_enable(ccspd_call *c);
+
 /* init.c: ccspd --init DIR [--listen ADDR:PORT] [--store URL] [--vsm-conf PATH]. 0 or 1 (message printed). */
 int ccspd_init(const char *dir, int argc, char **argv);
 /* The store URL of ccspd.conf's store with a relative SQLite path taken relative to dir. -1 when too long. */

@@ -44,11 +44,15 @@ static ccsp_err session_person(ccsp_store_tx *tx, const ccsp_store_session *s, c
 	return CCSP_OK;
 }
 
+/* The app of a session: active, in an active tenant. */
 static ccsp_err session_app(ccsp_store_tx *tx, const ccsp_store_session *s, ccspd_caller *who)
 {
 	ccsp_store_app a;
+	ccsp_store_tenant t;
 	ccsp_err ret = ccsp_store_app_get(tx, s->tenant_id, s->app_id, &a);
-	if (ret != CCSP_OK || a.status != CCSP_STORE_ACTIVE)
+	if (ret == CCSP_OK)
+		ret = ccsp_store_tenant_get(tx, s->tenant_id, &t);
+	if (ret != CCSP_OK || a.status != CCSP_STORE_ACTIVE || t.status != CCSP_STORE_ACTIVE)
 		return ret == CCSP_OK ? CCSP_ERR_NOT_FOUND : ret;
 	who->kind = CCSPD_CALLER_APP;
 	snprintf(who->id, sizeof who->id, "%s", a.id);
@@ -143,10 +147,16 @@ static void run(void *arg)
 	job *j = arg;
 	ccspd_caller who;
 	ccsp_apierr err;
-	if (authenticate(j->d, j->req, &who, &err) != 0 || permitted(j->action, &who, &err) != 0) {
+	ccspd_call c = {.d = j->d, .req = j->req, .who = &who, .body = ccsp_http_req_json(j->req)};
+	if (authenticate(j->d, j->req, &who, &err) != 0) {
+		ccspd_fail(j->d, j->req, err, NULL); /* logged; not audited: a flood of bad signatures must not grow it */
+	} else if (permitted(j->action, &who, &err) != 0) {
+		if (who.kind != CCSPD_ANONYMOUS) { /* an authenticated caller refused: a security event */
+			ccsp_err aret = ccspd_audit(&c, NULL, "auth.denied", j->action->path, "denied", NULL);
+			(void)aret; /* the refusal stands whether or not its record could be written */
+		}
 		ccspd_fail(j->d, j->req, err, NULL);
 	} else {
-		ccspd_call c = {.d = j->d, .req = j->req, .who = &who, .body = ccsp_http_req_json(j->req)};
 		j->action->fn(&c);
 	}
 	ccsp_memzero(&who, sizeof who);

@@ -20,6 +20,28 @@
 const ccspd_action ccspd_actions[] = {
 	{API "/crypto/hash", CCSPD_MAY_APP, ccspd_act_crypto_hash},
 	{API "/crypto/random", CCSPD_MAY_APP, ccspd_act_crypto_random},
+	/* people and objects (act_auth.c, act_auth2.c, act_admin.c, act_app.c, audit_log.c; docs/api-ccspd.md) */
+	{API "/auth/login", CCSPD_MAY_ANONYMOUS, ccspd_act_auth_login},
+	{API "/auth/login2", CCSPD_MAY_ANONYMOUS, ccspd_act_auth_login2},
+	{API "/auth/register-key", CCSPD_MAY_ANONYMOUS, ccspd_act_auth_register_key},
+	{API "/auth/logout", CCSPD_MAY_PEOPLE | CCSPD_MAY_APP | CCSPD_MAY_PENDING, ccspd_act_auth_logout},
+	{API "/auth/password", CCSPD_MAY_PEOPLE | CCSPD_MAY_PENDING, ccspd_act_auth_password},
+	{API "/auth/app-token", CCSPD_MAY_APP, ccspd_act_auth_app_token},
+	{API "/admin/operator-create", CCSPD_MAY_SYSADMIN, ccspd_act_admin_operator_create},
+	{API "/admin/tenant-create", CCSPD_MAY_SYSADMIN, ccspd_act_admin_tenant_create},
+	{API "/admin/tenant-list", CCSPD_MAY_SYSADMIN, ccspd_act_admin_tenant_list},
+	{API "/admin/tenant-disable", CCSPD_MAY_SYSADMIN, ccspd_act_admin_tenant_disable},
+	{API "/admin/tenant-enable", CCSPD_MAY_SYSADMIN, ccspd_act_admin_tenant_enable},
+	{API "/admin/member-create", CCSPD_MAY_SYSADMIN | CCSPD_MAY_TENANT_ADMIN, ccspd_act_admin_member_create},
+	{API "/admin/principal-list", CCSPD_MAY_SYSADMIN | CCSPD_MAY_TENANT_ADMIN, ccspd_act_admin_principal_list},
+	{API "/admin/principal-disable", CCSPD_MAY_SYSADMIN | CCSPD_MAY_TENANT_ADMIN, ccspd_act_admin_principal_disable},
+	{API "/admin/principal-enable", CCSPD_MAY_SYSADMIN | CCSPD_MAY_TENANT_ADMIN, ccspd_act_admin_principal_enable},
+	{API "/app/create", CCSPD_MAY_TENANT_ADMIN, ccspd_act_app_create},
+	{API "/app/list", CCSPD_MAY_TENANT_ADMIN, ccspd_act_app_list},
+	{API "/app/disable", CCSPD_MAY_TENANT_ADMIN, ccspd_act_app_disable},
+	{API "/app/enable", CCSPD_MAY_TENANT_ADMIN, ccspd_act_app_enable},
+	{API "/audit/query", CCSPD_MAY_AUDITOR, ccspd_act_audit_query},
+	{API "/audit/count", CCSPD_MAY_AUDITOR, ccspd_act_audit_count},
 };
 const size_t ccspd_n_actions = sizeof ccspd_actions / sizeof ccspd_actions[0];
 
@@ -61,20 +83,6 @@ static void on_signal(int sig)
 		ccsp_http_server_stop(g_http);
 }
 
-static void path_in(char *out, size_t cap, const char *dir, const char *name)
-{
-	if (name[0] == '/')
-		snprintf(out, cap, "%s", name);
-	else
-		snprintf(out, cap, "%s/%s", dir, name);
-}
-
-static const char *conf_str(const ccsp_config *cfg, const char *key, const char *def)
-{
-	const char *v = ccsp_config_get(cfg, key);
-	return v != NULL ? v : def;
-}
-
 static int64_t now_ms(void)
 {
 	struct timespec ts;
@@ -91,7 +99,7 @@ static void open_vsm(ccspd *d, const ccsp_config *cfg, uint32_t sessions)
 		ccsp_log_event(d->log, "warn", "ccspd.vsm", "detail", "no vsm_conf: no platform VSM", (char *)NULL);
 		return;
 	}
-	path_in(path, sizeof path, d->dir, conf);
+	ccsp_config_path(path, sizeof path, d->dir, conf);
 	ccsp_err ret = ccsp_pvsm_open(path, sessions, &d->pvsm);
 	if (ret != CCSP_OK)
 		ccsp_log_event(d->log, "error", "ccspd.vsm", "conf", path, "detail", ccsp_err_str(ret), (char *)NULL);
@@ -123,7 +131,7 @@ static int open_modules(ccspd *d, const ccsp_config *cfg)
 		return -1;
 	}
 	char url[PATH_MAX + 16];
-	if (ccspd_store_url(d->dir, conf_str(cfg, "store", "sqlite:ccspd.db"), url, sizeof url) != 0 ||
+	if (ccspd_store_url(d->dir, ccsp_config_get_or(cfg, "store", "sqlite:ccspd.db"), url, sizeof url) != 0 ||
 	    (ret = ccsp_store_open(url, NULL, &d->store, err, sizeof err)) != CCSP_OK) {
 		fprintf(stderr, "ccspd: cannot open the store: %s\n", err[0] != '\0' ? err : "bad store option");
 		return -1;
@@ -132,9 +140,9 @@ static int open_modules(ccspd *d, const ccsp_config *cfg)
 	if ((ret = ccspd_appauth_open(d)) != CCSP_OK) /* serves on: signed requests answer CCSP-9002 */
 		ccsp_log_event(d->log, "error", "ccspd.dpk", "detail", ccsp_err_str(ret), "kekIndex",
 		               d->vsm_kek_index == 1 ? "1" : "(see vsm_kek_index)", (char *)NULL);
-	path_in(cert, sizeof cert, d->dir, conf_str(cfg, "cert_file", "tls-cert.pem"));
-	path_in(key, sizeof key, d->dir, conf_str(cfg, "key_file", "tls-key.pem"));
-	ccsp_http_config hc = {.listen = conf_str(cfg, "listen", CCSPD_DEFAULT_LISTEN), .cert_file = cert,
+	ccsp_config_path(cert, sizeof cert, d->dir, ccsp_config_get_or(cfg, "cert_file", "tls-cert.pem"));
+	ccsp_config_path(key, sizeof key, d->dir, ccsp_config_get_or(cfg, "key_file", "tls-key.pem"));
+	ccsp_http_config hc = {.listen = ccsp_config_get_or(cfg, "listen", CCSPD_DEFAULT_LISTEN), .cert_file = cert,
 	                       .key_file = key, .log = d->log, .max_body = max_body, .timeout_ms = timeout,
 	                       .max_connections = conns};
 	ccsp_http_callbacks cb = {.arg = d, .authorize = ccspd_authorize, .render_error = ccspd_render_error,

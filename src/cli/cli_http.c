@@ -58,6 +58,12 @@ static size_t on_data(char *p, size_t size, size_t n, void *arg)
 int cli_http_send(const cli_http_target *t, const char *who, const char *url, const char *body, size_t len,
                   struct curl_slist *h, long *status)
 {
+	return cli_http_exchange(t, who, url, body, len, h, status, NULL);
+}
+
+int cli_http_exchange(const cli_http_target *t, const char *who, const char *url, const char *body, size_t len,
+                      struct curl_slist *h, long *status, char **out)
+{
 	answer a = {0};
 	int ret = -1;
 	CURL *curl = curl_easy_init();
@@ -87,6 +93,12 @@ int cli_http_send(const cli_http_target *t, const char *who, const char *url, co
 		goto out;
 	}
 	curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, status);
+	if (out != NULL) { /* the caller's, NUL-terminated */
+		*out = a.buf != NULL ? a.buf : calloc(1, 1);
+		a.buf = NULL;
+		ret = *out != NULL ? 0 : -1;
+		goto out;
+	}
 	if ((a.len > 0 && fwrite(a.buf, 1, a.len, stdout) != a.len) ||
 	    ((a.len == 0 || a.buf[a.len - 1] != '\n') && putchar('\n') == EOF) || fflush(stdout) != 0) {
 		cli_error("cannot write to standard output");

@@ -25,6 +25,11 @@ int cli_http_add_header(struct curl_slist **h, const char *name, const char *val
 int cli_http_send(const cli_http_target *t, const char *who, const char *url, const char *body, size_t len,
                   struct curl_slist *h, long *status);
 
+/* The same, but the answer is not printed: *out receives it (malloc'd, NUL-terminated; the caller wipes it if it
+ * holds a secret, and frees it). */
+int cli_http_exchange(const cli_http_target *t, const char *who, const char *url, const char *body, size_t len,
+                      struct curl_slist *h, long *status, char **out);
+
 /* Take every "--set VALUE" out of argv into sets[0..max) (cli_parse_opts refuses repeated options); *argc is
  * updated. -1 (printed) when one has no value or there are more than max. */
 int cli_take_sets(int *argc, char **argv, char **sets, int max, int *nsets, const char *who);

@@ -36,6 +36,8 @@ static const char usage[] =
 	"  audit verify FILE --pubkey PEM   check an audit export of the service platform offline with its\n"
 	"                                   public key: names the first record altered, removed, reordered or\n"
 	"                                   not covered by a signed checkpoint ('ccsp audit help')\n"
+	"  admin login|logout|password|call a person's session with ccspd (operators: SM2 second factor;\n"
+	"                                   'ccsp admin help')\n"
 	"  api call|sign ...                an application's signed calls of ccspd's platform API (HMAC-SM3 or\n"
 	"                                   SM2 request signatures, session tokens; 'ccsp api help')\n"
 	"  rand N [-out FILE]               N random bytes (1..2^30) from the SM3 DRBG: hex on stdout,\n"
@@ -61,6 +63,7 @@ static const cli_command commands[] = {
 	{"vsm", cli_cmd_vsm},
 	{"chsm", cli_cmd_chsm},
 	{"api", cli_cmd_api},
+	{"admin", cli_cmd_admin},
 	{"audit", cli_cmd_audit},
 	{"rand", cli_cmd_rand},
 	{"selftest", cli_cmd_selftest},

@@ -1,0 +1,86 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Internal to ccspd: what the identity and audit actions share (act_auth.c, act_admin.c, act_app.c, audit_log.c):
+ * reading the fields of a request body, mapping store results to the error table, issuing session tokens, and the
+ * decisions of policy.c (pure: what the unit tests call). Not installed; ccspd.h is the daemon's header.
+ */
+#ifndef CCSP_CCSPD_ACT_H
+#define CCSP_CCSPD_ACT_H
+
+#include "ccspd/ccspd.h"
+#include "platform/password.h"
+#include "platform/reqauth.h"
+
+/* ---- policy.c: pure decisions (no store, no clock, no I/O) ---- */
+
+#define CCSPD_LOCKOUT_FAILURES 5                          /* consecutive failures that lock an account */
+#define CCSPD_LOCKOUT_MS (15 * 60 * 1000LL)               /* for this long */
+#define CCSPD_PASSWORD_MAX_AGE_MS (90 * 86400 * 1000LL)   /* then the password must be changed */
+#define CCSPD_CHALLENGE_TTL_MS (120 * 1000LL)             /* an operator's second-factor challenge lives this long */
+#define CCSPD_LIST_DEFAULT 100
+#define CCSPD_LIST_MAX 500
+
+/* 1 when a caller of role `caller` may create, disable or enable a principal of role `target` (separation of
+ * duties: the sysadmin manages operators and tenant administrators, a tenant administrator its users). */
+int ccspd_policy_may_manage(ccsp_store_role caller, ccsp_store_role target);
+/* 1 when the password of p must be changed at now: must_change set, or older than 90 days. */
+int ccspd_policy_password_expired(const ccsp_store_principal *p, int64_t now_ms);
+/* 1 while p is locked at now. */
+int ccspd_policy_locked(const ccsp_store_principal *p, int64_t now_ms);
+/* After a failed login took p's count of consecutive failures to `failed`: 1 when this failure locks it (the
+ * caller then sets locked_until = now + CCSPD_LOCKOUT_MS and failed_logins = 0). */
+int ccspd_policy_lock_now(int64_t failed);
+
+/* ---- act_util.c ---- */
+
+/* The string member `name` of the body: 0 with *out (NULL when absent and !required), or -1 after answering
+ * CCSP-1001 (absent when required, not a string, empty, over max bytes, or holding a control character). */
+int act_str(ccspd_call *c, const char *name, int required, size_t max, const char **out);
+/* The integer member `name` in lo..hi (def when absent): 0, or -1 after answering CCSP-1001. */
+int act_int(ccspd_call *c, const char *name, int64_t lo, int64_t hi, int64_t def, int64_t *out);
+/* A 32-hex-digit id member (tenant, principal, app): as act_str, checked for the id shape. */
+int act_id(ccspd_call *c, const char *name, int required, const char **out);
+/* Overwrite the string member `name` of the body in place (a password once it was used). */
+void act_wipe(ccspd_call *c, const char *name);
+/* The error table's entry for a store or module result: NOT_FOUND -> 1002, EXISTS -> 4000,
+ * BUSY -> 9001, LIMIT -> 5000, MODULE_STATE/COMM -> 9002, anything else -> 9000. */
+ccsp_apierr act_apierr(ccsp_err e);
+/* Answer the failure e (logged with the requestId when it is an internal one). */
+void act_fail(ccspd_call *c, ccsp_err e, const char *message);
+/* The principal row of the calling person (read in tx). CCSP_ERR_NOT_FOUND when it is gone. */
+CCSP_MUST_CHECK ccsp_err act_me(ccspd_call *c, ccsp_store_tx *tx, ccsp_store_principal *me);
+/* The public fields of p / t / a as a JSON object. */
+json_t *act_principal_json(const ccsp_store_principal *p);
+json_t *act_tenant_json(const ccsp_store_tenant *t);
+json_t *act_app_json(const ccsp_store_app *a);
+/* An SM2 public key from Base64 text of a point (65 or 64 bytes) or a DER SubjectPublicKeyInfo; the 65-byte
+ * point into point. CCSP_ERR_KEY when it is none of these. */
+CCSP_MUST_CHECK ccsp_err act_sm2_public(const char *b64, uint8_t point[65], ccsp_sm2_key **key);
+/* The password hash fields of p from h. */
+void act_set_password(ccsp_store_principal *p, const ccsp_password_hash *h);
+
+/* ---- act_auth.c: sessions ---- */
+
+/* Create a session for the principal or app (exactly one of principal_id, app_id) of tenant ("" for operators)
+ * in tx, within d->session_max unexpired sessions (else CCSP_ERR_LIMIT: the new login is refused; see
+ * docs/api-ccspd.md), absolute expiry now + d->session_absolute_s. token receives the token (a secret: the
+ * caller wipes it once answered), *expires the expiry. */
+CCSP_MUST_CHECK ccsp_err ccspd_session_issue(ccspd *d, ccsp_store_tx *tx, const char *principal_id,
+                                             const char *app_id, const char *tenant,
+                                             char token[CCSP_REQAUTH_TOKEN_LEN + 1], int64_t *expires);
+
+/* A failed login (password or second factor) of p, counted in tx; the CCSPD_LOCKOUT_FAILURES-th in a row locks p
+ * (audited as auth.lockout). */
+CCSP_MUST_CHECK ccsp_err act_login_failed(ccspd *d, ccsp_store_tx *tx, ccsp_store_principal *p,
+                                          const char *request_id);
+/* Wipe the secret members of an answer (token, secret, oneTimePassword) and release it. NULL is ignored. */
+void act_result_free(json_t *result);
+
+/* ---- act_auth2.c: the operators' second factor ---- */
+
+/* A new challenge for operator p, stored in tx (single use, CCSPD_CHALLENGE_TTL_MS) and the login answer
+ * {"challenge", "secondFactor": "sm2" | "register"} into *result. */
+CCSP_MUST_CHECK ccsp_err act_challenge_new(ccspd_call *c, ccsp_store_tx *tx, const ccsp_store_principal *p,
+                                           json_t **result);
+
+#endif

@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The identity actions' pure decisions (act.h): separation of duties, lockout, password expiry. */
+#include "ccspd/act.h"
+
+int ccspd_policy_may_manage(ccsp_store_role caller, ccsp_store_role target)
+{
+	switch (caller) {
+	case CCSP_ROLE_SYSADMIN: /* the other operators, more sysadmins, and the tenants' administrators */
+		return target == CCSP_ROLE_SYSADMIN || target == CCSP_ROLE_SECADMIN || target == CCSP_ROLE_AUDITOR ||
+		       target == CCSP_ROLE_TENANT_ADMIN;
+	case CCSP_ROLE_TENANT_ADMIN: /* the users of its tenant */
+		return target == CCSP_ROLE_USER;
+	default:
+		return 0;
+	}
+}
+
+int ccspd_policy_password_expired(const ccsp_store_principal *p, int64_t now_ms)
+{
+	return p->must_change || now_ms - p->pw_changed_at > CCSPD_PASSWORD_MAX_AGE_MS;
+}
+
+int ccspd_policy_locked(const ccsp_store_principal *p, int64_t now_ms)
+{
+	return p->locked_until > now_ms;
+}
+
+int ccspd_policy_lock_now(int64_t failed)
+{
+	return failed >= CCSPD_LOCKOUT_FAILURES;
+}

@@ -1,0 +1,251 @@
+#!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
+# ccspd's people and objects over HTTPS (docs/api-ccspd.md): the first admin's login with the one-time password
+# (must change: CCSP-3001 elsewhere), the operator's SM2 second factor (registration, login2, a bad signature),
+# the roles' allowed and refused actions, tenant A's administrator blind to tenant B (CCSP-1002), applications
+# (secret once, signed app-token, disable), lockout and its expiry, logout, and the audit records of each change
+# read by the auditor. Uses `ccsp admin` and `ccsp api`, curl and openssl. Every wait is bounded.
+. "$(dirname "$0")/common.sh"
+BIN=$(dirname "$CCSP")
+CCSPD=$BIN/ccspd
+OPENSSL=${OPENSSL:-openssl}
+if [ ! -x "$CCSPD" ] || [ ! -x "$BIN/vsmd" ] || ! command -v curl >/dev/null; then
+	echo "skip: ccspd, vsmd or curl not available"
+	finish
+fi
+PIDS=""
+cleanup() { for p in $PIDS; do kill -9 "$p" 2>/dev/null; done; }
+trap cleanup EXIT
+
+wait_for() {
+	i=0
+	while [ $i -lt 300 ] && ! grep -q "$2" "$1" 2>/dev/null; do sleep 0.1; i=$((i + 1)); done
+	grep -q "$2" "$1" 2>/dev/null
+}
+start() {
+	: >"$T/p.out"
+	CCSPD_TEST_CLOCK=1 "$CCSPD" --dir "$T/p" >"$T/p.out" 2>&1 &
+	CPID=$!
+	PIDS="$PIDS $CPID"
+	wait_for "$T/p.out" 'listening on port' || { fail "ccspd did not start: $(cat "$T/p.out")"; finish; }
+	U=https://127.0.0.1:$(sed -n 's/^ccspd: listening on port \([0-9]*\).*/\1/p' "$T/p.out")
+}
+stop() {
+	kill -TERM "$CPID"
+	i=0
+	while [ $i -lt 300 ] && kill -0 "$CPID" 2>/dev/null; do sleep 0.1; i=$((i + 1)); done
+	wait "$CPID"
+}
+# api TOKENFILE|- PATH BODY -> $T/r (answer), $T/code (HTTP status)
+api() {
+	if [ "$1" = - ]; then
+		curl -sk -o "$T/r" -w '%{http_code}' -X POST -H 'Content-Type: application/json' --data-binary "$3" \
+			"$U/api/v1/$2" >"$T/code"
+	else
+		curl -sk -o "$T/r" -w '%{http_code}' -X POST -H 'Content-Type: application/json' \
+			-H "Authorization: Bearer $(cat "$1")" --data-binary "$3" "$U/api/v1/$2" >"$T/code"
+	fi
+}
+code() { cat "$T/code"; }
+is_err() { [ "$(code)" = "$1" ] && grep -q "\"code\":\"$2\"" "$T/r"; }
+field() { sed -n "s/.*\"$1\":\"\\([^\"]*\\)\".*/\\1/p" "$T/r"; }
+pwfile() { printf '%s\n' "$2" >"$T/$1.pw"; chmod 600 "$T/$1.pw"; }
+# member_login NAME TENANT PASSWORD -> $T/NAME.tok
+member_login() {
+	pwfile "$1" "$3"
+	"$CCSP" admin login --url "$U" --insecure --login "$1" --tenant "$2" --password-file "$T/$1.pw" \
+		--token-file "$T/$1.tok" >"$T/login.out" 2>&1
+}
+# first_login NAME TENANT OTP NEWPASSWORD: one-time password, then change it; $T/NAME.tok
+first_login() {
+	member_login "$1" "$2" "$3" && pwfile "$1.new" "$4" &&
+		"$CCSP" admin password --url "$U" --insecure --token-file "$T/$1.tok" --old-file "$T/$1.pw" \
+			--new-file "$T/$1.new.pw" >/dev/null 2>&1
+}
+
+# ---- a platform with its VSM (a KEK at index 1 wraps the data-protection key) ----
+"$BIN/vsmd" --init "$T/vsm" --listen 127.0.0.1:0 >/dev/null
+"$CCSP" vsm keygen --dir "$T/vsm" --index 1 --kek >/dev/null
+"$BIN/vsmd" --dir "$T/vsm" >"$T/vsm.out" 2>&1 &
+PIDS="$PIDS $!"
+wait_for "$T/vsm.out" 'listening on port' || { fail "vsmd did not start"; finish; }
+vport=$(sed -n 's/^vsmd: listening on port \([0-9]*\).*/\1/p' "$T/vsm.out")
+sed -i "s/^address = .*/address = 127.0.0.1:$vport/" "$T/vsm/sdf.conf"
+"$CCSPD" --init "$T/p" --listen 127.0.0.1:0 --vsm-conf "$T/vsm/sdf.conf" >/dev/null
+echo "vsm_kek_index = 1" >>"$T/p/ccspd.conf"
+echo "session_max = 3" >>"$T/p/ccspd.conf"
+start
+
+# ---- the first admin: one-time password, second-factor registration, must change, change, login2 ----
+pwfile admin "$(cat "$T/p/initial-admin-password")"
+"$OPENSSL" genpkey -algorithm SM2 -out "$T/admin-key.pem" 2>/dev/null
+check "operator login without --key refused by the CLI" sh -c "! '$CCSP' admin login --url '$U' --insecure \
+	--login admin --password-file '$T/admin.pw' --token-file '$T/admin.tok' 2>/dev/null"
+check "first login: one-time password + registering the SM2 key" "$CCSP" admin login --url "$U" --insecure \
+	--login admin --password-file "$T/admin.pw" --key "$T/admin-key.pem" --token-file "$T/admin.tok"
+check "the token file is 0600" [ "$(stat -c %a "$T/admin.tok")" = 600 ]
+api "$T/admin.tok" admin/tenant-list '{}'
+check "must change first: CCSP-3001 on other actions" is_err 403 CCSP-3001
+pwfile admin.new 'Admin-Passw0rd-2026'
+check "password change (allowed while pending)" "$CCSP" admin password --url "$U" --insecure \
+	--token-file "$T/admin.tok" --old-file "$T/admin.pw" --new-file "$T/admin.new.pw"
+check "after the change: actions allowed" "$CCSP" admin call --url "$U" --insecure --token-file "$T/admin.tok" \
+	admin tenant-list
+check "login again: password + login2 (SM2 signature over the challenge)" "$CCSP" admin login --url "$U" \
+	--insecure --login admin --password-file "$T/admin.new.pw" --key "$T/admin-key.pem" --token-file "$T/admin.tok"
+"$OPENSSL" genpkey -algorithm SM2 -out "$T/other-key.pem" 2>/dev/null
+check "login2 with another key: refused" sh -c "! '$CCSP' admin login --url '$U' --insecure --login admin \
+	--password-file '$T/admin.new.pw' --key '$T/other-key.pem' --token-file '$T/x.tok' 2>/dev/null"
+api - auth/login "{\"login\":\"admin\",\"password\":\"$(cat "$T/admin.new.pw")\"}"
+ch=$(field challenge)
+sig=$(printf %s "$ch" | "$OPENSSL" pkeyutl -sign -rawin -digest sm3 -pkeyopt distid:1234567812345678 \
+	-inkey "$T/admin-key.pem" | "$OPENSSL" base64 -A)
+api - auth/register-key "{\"login\":\"admin\",\"challenge\":\"$ch\",\"publicKey\":\"$("$OPENSSL" pkey -in \
+	"$T/other-key.pem" -pubout -outform DER | "$OPENSSL" base64 -A)\",\"signature\":\"$sig\"}"
+check "register-key once a key exists: refused (CCSP-2005)" is_err 401 CCSP-2005
+api - auth/login2 "{\"login\":\"admin\",\"challenge\":\"$ch\",\"signature\":\"$sig\"}"
+check "a challenge is single use" is_err 401 CCSP-2005
+
+# ---- operators, tenants, tenant administrators ----
+api "$T/admin.tok" admin/operator-create '{"login":"aud","role":"auditor"}'
+check "sysadmin creates an auditor (one-time password once)" [ "$(code)" = 200 ]
+aud_otp=$(field oneTimePassword)
+api "$T/admin.tok" admin/operator-create '{"login":"x","role":"tenant_admin"}'
+check "operator-create with a member role: CCSP-1001" is_err 400 CCSP-1001
+api "$T/admin.tok" admin/tenant-create '{"name":"A"}'
+ta=$(field id)
+api "$T/admin.tok" admin/tenant-create '{"name":"B"}'
+tb=$(field id)
+api "$T/admin.tok" admin/tenant-create "{\"name\":\"A1\",\"parent\":\"$ta\"}"
+check "tenants and a sub-tenant" [ "$(code)" = 200 ] && [ ${#ta} -eq 32 ] && [ ${#tb} -eq 32 ]
+api "$T/admin.tok" admin/member-create "{\"tenant\":\"$ta\",\"login\":\"alice\",\"role\":\"tenant_admin\"}"
+alice_otp=$(field oneTimePassword)
+api "$T/admin.tok" admin/member-create "{\"tenant\":\"$tb\",\"login\":\"bob\",\"role\":\"tenant_admin\"}"
+bob_otp=$(field oneTimePassword)
+check "tenant administrators created" [ ${#alice_otp} -eq 20 ] && [ ${#bob_otp} -eq 20 ]
+api "$T/admin.tok" admin/member-create "{\"tenant\":\"$ta\",\"login\":\"u0\",\"role\":\"user\"}"
+check "sysadmin may not create a tenant's user: CCSP-3000" is_err 403 CCSP-3000
+
+check "tenant admin A: first login and password change" first_login alice "$ta" "$alice_otp" 'Alice-Passw0rd-2026'
+check "tenant admin B: first login and password change" first_login bob "$tb" "$bob_otp" 'Bob-Passw0rd-2026!'
+api "$T/alice.tok" admin/member-create '{"login":"carol"}'
+check "tenant admin creates a user of its tenant" [ "$(code)" = 200 ] && grep -q '"role":"user"' "$T/r"
+carol_otp=$(field oneTimePassword)
+carol=$(field id)
+api "$T/bob.tok" admin/member-create '{"login":"dave"}'
+dave=$(field id)
+api "$T/alice.tok" admin/member-create '{"login":"eve","role":"tenant_admin"}'
+check "tenant admin may not create a tenant admin: CCSP-3000" is_err 403 CCSP-3000
+api "$T/alice.tok" admin/operator-create '{"login":"op","role":"sysadmin"}'
+check "tenant admin may not create operators: CCSP-3000" is_err 403 CCSP-3000
+
+# ---- tenant A cannot see or touch tenant B ----
+api "$T/alice.tok" admin/member-create "{\"tenant\":\"$tb\",\"login\":\"mallory\"}"
+check "A's admin creating in B: CCSP-1002" is_err 404 CCSP-1002
+api "$T/alice.tok" admin/principal-list "{\"tenant\":\"$tb\"}"
+check "A's admin listing B: CCSP-1002" is_err 404 CCSP-1002
+api "$T/alice.tok" admin/principal-disable "{\"id\":\"$dave\"}"
+check "A's admin disabling B's user: CCSP-1002 (as for a missing one)" is_err 404 CCSP-1002
+api "$T/alice.tok" admin/principal-disable "{\"id\":\"$dave\",\"tenant\":\"$tb\"}"
+check "... also naming B: CCSP-1002" is_err 404 CCSP-1002
+api "$T/alice.tok" admin/principal-list '{}'
+check "A's admin lists A only" [ "$(code)" = 200 ] && grep -q '"login":"carol"' "$T/r" && ! grep -q dave "$T/r"
+
+# ---- applications ----
+api "$T/alice.tok" app/create '{"name":"billing"}'
+check "app created: access key and secret once" [ "$(code)" = 200 ] && [ "$(field secret | wc -c)" -eq 44 ]
+ak=$(field accessKey)
+field secret >"$T/app.secret"
+app_a=$(field id)
+api "$T/bob.tok" app/create '{"name":"billing"}'
+app_b=$(field id)
+api "$T/alice.tok" app/list '{}'
+check "app list: A's app, no secret" [ "$(code)" = 200 ] && grep -q billing "$T/r" && ! grep -q secret "$T/r" &&
+	! grep -q "$app_b" "$T/r"
+api "$T/alice.tok" app/disable "{\"id\":\"$app_b\"}"
+check "A's admin disabling B's app: CCSP-1002" is_err 404 CCSP-1002
+check "signed app-token" sh -c "'$CCSP' api call --url '$U' --insecure --access-key '$ak' \
+	--secret-file '$T/app.secret' auth app-token >'$T/apptok.json'"
+sed -n 's/.*"token":"\([^"]*\)".*/\1/p' "$T/apptok.json" >"$T/app.tok"
+api "$T/app.tok" crypto/hash '{"data":"YWJj"}'
+check "the app's session token works" [ "$(code)" = 200 ]
+api "$T/alice.tok" app/disable "{\"id\":\"$app_a\"}"
+check "A's admin disables A's app" [ "$(code)" = 200 ]
+check "a disabled app's signed request: refused" sh -c "! '$CCSP' api call --url '$U' --insecure \
+	--access-key '$ak' --secret-file '$T/app.secret' auth app-token >/dev/null 2>&1"
+api "$T/app.tok" crypto/hash '{"data":"YWJj"}'
+check "a disabled app's session: refused" [ "$(code)" = 401 ]
+
+# ---- roles ----
+check "a user: first login" first_login carol "$ta" "$carol_otp" 'Carol-Passw0rd-2026'
+api "$T/carol.tok" admin/member-create '{"login":"zed"}'
+check "user may not create people: CCSP-3000" is_err 403 CCSP-3000
+api "$T/carol.tok" app/list '{}'
+check "user may not manage apps: CCSP-3000" is_err 403 CCSP-3000
+api "$T/admin.tok" audit/query '{}'
+check "sysadmin may not read the audit trail: CCSP-3000" is_err 403 CCSP-3000
+"$OPENSSL" genpkey -algorithm SM2 -out "$T/aud-key.pem" 2>/dev/null
+pwfile aud "$aud_otp"
+check "auditor: first login with key registration" "$CCSP" admin login --url "$U" --insecure --login aud \
+	--password-file "$T/aud.pw" --key "$T/aud-key.pem" --token-file "$T/aud.tok"
+pwfile aud.new 'Auditor-Passw0rd-2026'
+"$CCSP" admin password --url "$U" --insecure --token-file "$T/aud.tok" --old-file "$T/aud.pw" \
+	--new-file "$T/aud.new.pw" >/dev/null
+api "$T/aud.tok" admin/tenant-list '{}'
+check "auditor may not manage tenants: CCSP-3000" is_err 403 CCSP-3000
+
+# ---- lockout, unknown logins, session limit, logout ----
+for i in 1 2 3 4 5; do api - auth/login "{\"login\":\"carol\",\"tenant\":\"$ta\",\"password\":\"Wrong-Passw0rd-$i\"}"; done
+check "5th wrong password: CCSP-2005" is_err 401 CCSP-2005
+api - auth/login "{\"login\":\"carol\",\"tenant\":\"$ta\",\"password\":\"Carol-Passw0rd-2026\"}"
+check "locked: even the right password gets CCSP-2005 (no oracle for a guesser)" is_err 401 CCSP-2005
+api - auth/login "{\"login\":\"carol\",\"tenant\":\"$ta\",\"password\":\"Wrong-Passw0rd-9\"}"
+check "locked: a wrong one gets CCSP-2005 (the lock tells nothing)" is_err 401 CCSP-2005
+api - auth/login "{\"login\":\"nobody\",\"tenant\":\"$ta\",\"password\":\"Wrong-Passw0rd-9\"}"
+check "unknown login: CCSP-2005" is_err 401 CCSP-2005
+api "$T/carol.tok" admin/principal-list '{}'
+api "$T/alice.tok" admin/principal-list '{}'
+check "the list shows the lock" grep -q '"lockedUntil":[1-9]' "$T/r"
+stop
+echo 960 >"$T/p/test-clock-offset" # 16 minutes later
+start
+check "16 minutes later: unlocked" member_login carol "$ta" 'Carol-Passw0rd-2026' # carol's 2nd session
+cp "$T/carol.tok" "$T/carol2.tok"
+member_login carol "$ta" 'Carol-Passw0rd-2026' # the 3rd
+api - auth/login "{\"login\":\"carol\",\"tenant\":\"$ta\",\"password\":\"Carol-Passw0rd-2026\"}"
+check "session_max = 3: a fourth session is refused (CCSP-5000)" is_err 429 CCSP-5000
+check "logout" "$CCSP" admin logout --url "$U" --insecure --token-file "$T/carol.tok"
+api "$T/carol.tok" auth/logout '{}'
+check "a revoked token: CCSP-2004" is_err 401 CCSP-2004
+api "$T/carol2.tok" auth/logout '{}'
+check "another session of the same person still works" [ "$(code)" = 200 ]
+
+# ---- disable a person: its sessions end ----
+member_login alice "$ta" 'Alice-Passw0rd-2026'
+api "$T/admin.tok" admin/principal-disable "{\"id\":\"$carol\",\"tenant\":\"$ta\"}"
+check "sysadmin may not disable a tenant's user: CCSP-3000" is_err 403 CCSP-3000
+api "$T/alice.tok" admin/principal-disable "{\"id\":\"$carol\"}"
+check "tenant admin disables its user" [ "$(code)" = 200 ] && grep -q '"status":"disabled"' "$T/r"
+api - auth/login "{\"login\":\"carol\",\"tenant\":\"$ta\",\"password\":\"Carol-Passw0rd-2026\"}"
+check "a disabled user cannot log in (CCSP-2005)" is_err 401 CCSP-2005
+
+# ---- the audit trail, read by the auditor ----
+pwfile aud.new 'Auditor-Passw0rd-2026'
+"$CCSP" admin login --url "$U" --insecure --login aud --password-file "$T/aud.new.pw" --key "$T/aud-key.pem" \
+	--token-file "$T/aud.tok" >/dev/null
+for a in principal.create tenant.create app.create app.disable auth.password auth.register-key auth.lockout \
+	auth.logout principal.disable auth.app-token auth.denied; do
+	api "$T/aud.tok" audit/count "{\"action\":\"$a\"}"
+	check "audited: $a" [ "$(code)" = 200 ] && ! grep -q '"count":0' "$T/r"
+done
+api "$T/aud.tok" audit/query '{"action":"auth.login","outcome":"denied","limit":2}'
+check "audit/query: filters, bounded, cursor" [ "$(code)" = 200 ] && grep -q '"next":[0-9]' "$T/r" &&
+	[ "$(grep -o '"seq"' "$T/r" | wc -l)" -eq 2 ]
+api "$T/aud.tok" audit/query "{\"tenant\":\"$ta\",\"action\":\"principal.create\"}"
+check "audit/query by tenant: A's admin created carol" grep -q '"target":"carol"' "$T/r" && grep -q '"actor":"alice"' "$T/r"
+check "the audit trail holds no password" sh -c "! grep -q 'Carol-Passw0rd-2026' '$T/p/ccspd.db'"
+check "the MAC seed is sealed by the platform VSM" sh -c "sqlite3 '$T/p/ccspd.db' \
+	\"SELECT value FROM config WHERE key = 'audit.mac_seed'\" | grep -q '^vsm:'" # sqlite3: scripts/deps.sh
+stop
+check "SIGTERM: exit 0" [ $? -eq 0 ]
+finish
