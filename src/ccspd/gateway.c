@@ -61,7 +61,32 @@ static ccsp_err session_app(ccsp_store_tx *tx, const ccsp_store_session *s, ccsp
 	return CCSP_OK;
 }
 
-/* Authorization: Bearer <token>. Idle sessions are revoked when found idle. */
+#define TOUCH_EVERY_MS 30000 /* last_seen is written at most this often: reads stay reads under load */
+
+/* Revoke an idle session (best effort: an expired one is refused either way). */
+static void revoke(ccspd *d, const uint8_t hash[CCSP_STORE_TOKEN_HASH_SIZE])
+{
+	ccsp_store_tx *tx;
+	if (ccsp_store_begin(d->store, &tx) != CCSP_OK)
+		return;
+	if (ccsp_store_session_revoke(tx, hash) == CCSP_OK && ccsp_store_commit(tx) == CCSP_OK)
+		return;
+	ccsp_store_rollback(tx);
+}
+
+static void touch(ccspd *d, const uint8_t hash[CCSP_STORE_TOKEN_HASH_SIZE], int64_t now)
+{
+	ccsp_store_tx *tx;
+	if (ccsp_store_begin(d->store, &tx) != CCSP_OK)
+		return;
+	if (ccsp_store_session_touch(tx, hash, now) == CCSP_OK && ccsp_store_commit(tx) == CCSP_OK)
+		return;
+	ccsp_store_rollback(tx);
+}
+
+/* Authorization: Bearer <token>. The session is read in a read-only transaction; an idle one is revoked, and
+ * last_seen is moved on only when it is TOUCH_EVERY_MS old (the idle limit thus counts from a use at most that
+ * much earlier than the last one). */
 static int bearer(ccspd *d, const char *authorization, ccspd_caller *who, ccsp_apierr *err)
 {
 	ccsp_store_session s;
@@ -72,30 +97,25 @@ static int bearer(ccspd *d, const char *authorization, ccspd_caller *who, ccsp_a
 		*err = CCSP_APIERR_UNAUTHENTICATED;
 		return -1;
 	}
-	ccsp_err ret = ccsp_store_begin(d->store, &tx);
+	ccsp_err ret = ccsp_store_begin_ro(d->store, &tx);
 	if (ret == CCSP_OK)
 		ret = ccsp_store_session_get(tx, who->session, now, &s);
-	if (ret == CCSP_OK && s.last_seen + (int64_t)d->session_idle_s * 1000 < now) {
-		ret = ccsp_store_session_revoke(tx, who->session);
-		if (ret == CCSP_OK)
-			ret = ccsp_store_commit(tx), tx = NULL;
-		ret = ret == CCSP_OK ? CCSP_ERR_NOT_FOUND : ret;
-	}
-	if (ret == CCSP_OK)
-		ret = ccsp_store_session_touch(tx, who->session, now);
-	if (ret == CCSP_OK) {
+	int idle = ret == CCSP_OK && s.last_seen + (int64_t)d->session_idle_s * 1000 < now;
+	if (ret == CCSP_OK && !idle) {
 		snprintf(who->tenant_id, sizeof who->tenant_id, "%s", s.tenant_id);
 		ret = s.principal_id[0] != '\0' ? session_person(tx, &s, who) : session_app(tx, &s, who);
 	}
-	if (ret == CCSP_OK)
-		ret = ccsp_store_commit(tx), tx = NULL;
 	if (tx != NULL)
 		ccsp_store_rollback(tx);
-	if (ret == CCSP_OK) {
+	if (idle)
+		revoke(d, who->session);
+	if (ret == CCSP_OK && !idle) {
+		if (now - s.last_seen >= TOUCH_EVERY_MS)
+			touch(d, who->session, now);
 		who->by_session = 1;
 		return 0;
 	}
-	if (ret != CCSP_ERR_NOT_FOUND)
+	if (ret != CCSP_OK && ret != CCSP_ERR_NOT_FOUND)
 		*err = ret == CCSP_ERR_BUSY ? CCSP_APIERR_UNAVAILABLE : CCSP_APIERR_INTERNAL;
 	return -1;
 }

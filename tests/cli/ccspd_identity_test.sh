@@ -246,6 +246,31 @@ check "audit/query by tenant: A's admin created carol" grep -q '"target":"carol"
 check "the audit trail holds no password" sh -c "! grep -q 'Carol-Passw0rd-2026' '$T/p/ccspd.db'"
 check "the MAC seed is sealed by the platform VSM" sh -c "sqlite3 '$T/p/ccspd.db' \
 	\"SELECT value FROM config WHERE key = 'audit.mac_seed'\" | grep -q '^vsm:'" # sqlite3: scripts/deps.sh
+
+# ---- session limits, on the test clock: absolute (900 s) and idle (600 s) ----
+stop
+printf 'session_idle_s = 600\nsession_absolute_s = 900\n' >>"$T/p/ccspd.conf"
+echo 3000 >"$T/p/test-clock-offset"
+start
+check "limits: a fresh login" member_login alice "$ta" 'Alice-Passw0rd-2026'
+cp "$T/alice.tok" "$T/alice-a.tok"
+stop
+echo 3500 >"$T/p/test-clock-offset" # 500 s later: within both limits, and the use moves last_seen on
+start
+api "$T/alice-a.tok" admin/principal-list '{}'
+check "500 s later: the session works" [ "$(code)" = 200 ]
+member_login alice "$ta" 'Alice-Passw0rd-2026'
+cp "$T/alice.tok" "$T/alice-b.tok"
+stop
+echo 3950 >"$T/p/test-clock-offset" # 950 s after the first login, 450 s after its last use
+start
+api "$T/alice-a.tok" admin/principal-list '{}'
+check "past the absolute limit (though not idle): CCSP-2004" is_err 401 CCSP-2004
+stop
+echo 4200 >"$T/p/test-clock-offset" # 700 s after the second session's only use
+start
+api "$T/alice-b.tok" admin/principal-list '{}'
+check "past the idle limit: CCSP-2004" is_err 401 CCSP-2004
 stop
 check "SIGTERM: exit 0" [ $? -eq 0 ]
 finish
