@@ -254,6 +254,7 @@ static void principal_status(ccspd_call *c, ccsp_store_status st)
 	if (act_id(c, "id", 1, &j.id) != 0 || act_id(c, "tenant", 0, &j.tenant) != 0)
 		return;
 	run_job(&j, principal_status_fn);
+	ccspd_sessions_forget(c->d); /* the sessions it ended must not live on in the gateway's cache */
 }
 
 void ccspd_act_admin_principal_disable(ccspd_call *c)
@@ -370,6 +371,7 @@ static void tenant_status(ccspd_call *c, ccsp_store_status st)
 	if (act_id(c, "id", 1, &j.id) != 0)
 		return;
 	run_job(&j, tenant_status_fn);
+	ccspd_sessions_forget(c->d);
 }
 
 void ccspd_act_admin_tenant_disable(ccspd_call *c)

@@ -149,6 +149,7 @@ static void app_status(ccspd_call *c, ccsp_store_status st)
 	ccsp_err ret = ccsp_store_run(c->d->store, status_fn, &j);
 	if (ret == CCSP_OK && j.err == CCSP_APIERR_COUNT_ && st == CCSP_STORE_DISABLED)
 		ccspd_appauth_forget(c->d, j.a.access_key);
+	ccspd_sessions_forget(c->d); /* the app's sessions */
 	answer(&j, ret);
 }
 

@@ -213,6 +213,7 @@ void ccspd_act_auth_logout(ccspd_call *c)
 	if (ret == CCSP_OK)
 		ret = ccsp_store_commit(tx), tx = NULL;
 	ccsp_store_rollback(tx);
+	ccspd_sessions_forget(c->d);
 	if (ret != CCSP_OK)
 		act_fail(c, ret, NULL);
 	else
@@ -306,6 +307,7 @@ void ccspd_act_auth_password(ccspd_call *c)
 	                                                              CCSP_OK) {
 		j.h = &h;
 		ret = ccsp_store_run(c->d->store, password_fn, &j);
+		ccspd_sessions_forget(c->d); /* the other sessions were revoked */
 	}
 	if (ret != CCSP_OK)
 		act_fail(c, ret, NULL);

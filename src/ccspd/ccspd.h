@@ -86,6 +86,14 @@ extern const size_t ccspd_n_actions;
 /* The HTTP handler of every action: hands the request to the task queue, where it is authenticated, checked
  * and run. */
 void ccspd_gateway(void *arg, ccsp_http_request *req);
+/* The gateway keeps authenticated sessions in memory for CCSPD_SESSION_CACHE_MS, so that a busy session costs no
+ * store read per request. Whatever ends or disables sessions (logout, password change, disabling a person, an app
+ * or a tenant) calls ccspd_sessions_forget; another ccspd node sees such a change within CCSPD_SESSION_CACHE_MS. */
+#define CCSPD_SESSION_CACHE_MS 2000
+CCSP_MUST_CHECK ccsp_err ccspd_sessions_open(ccspd *d);
+void ccspd_sessions_close(ccspd *d);
+void ccspd_sessions_forget(ccspd *d);
+
 /* The platform's clock in Unix ms (session limits, audit, replay window). Tests may shift it: ccspd reads an
  * offset in seconds from DIR/test-clock-offset when started with CCSPD_TEST_CLOCK=1 in its environment. */
 int64_t ccspd_now_ms(const ccspd *d);
@@ -102,7 +110,8 @@ struct ccspd {
 	int64_t clock_offset_ms; /* tests only (ccspd_now_ms) */
 	uint32_t session_idle_s, session_absolute_s, session_max; /* ccspd.conf */
 	uint32_t vsm_kek_index; /* the platform VSM's KEK that wraps the data-protection key (ccspd.conf) */
-	ccspd_appauth *appauth; /* signed-request verification: secrets cache, nonces (appauth.c) */
+	ccspd_appauth *appauth;
+	struct ccspd_sessions *sessions; /* the gateway's session cache (gateway.c) */ /* signed-request verification: secrets cache, nonces (appauth.c) */
 	_Atomic int stopping;
 };
 

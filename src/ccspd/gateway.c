@@ -5,6 +5,7 @@
  * signed application request, or nobody), whether the action allows that caller (its `may` bits; a person whose
  * password must be changed first is held to the actions marked CCSPD_MAY_PENDING), then the action itself.
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +15,92 @@
 
 #include "ccspd/ccspd.h"
 #include "platform/reqauth.h"
+
+/* ---- the session cache ---- */
+
+#define CACHE_SLOTS 4096
+
+typedef struct cached {
+	uint8_t hash[CCSP_STORE_TOKEN_HASH_SIZE];
+	ccspd_caller who;
+	int64_t until_ms;      /* cache entry valid until then (never past the session's own limits) */
+	uint64_t generation;   /* entries of an older generation were forgotten */
+} cached;
+
+struct ccspd_sessions {
+	pthread_mutex_t mu;
+	uint64_t generation;
+	cached slot[CACHE_SLOTS];
+};
+
+ccsp_err ccspd_sessions_open(ccspd *d)
+{
+	d->sessions = calloc(1, sizeof *d->sessions);
+	if (d->sessions == NULL)
+		return CCSP_ERR_NOMEM;
+	pthread_mutex_init(&d->sessions->mu, NULL);
+	d->sessions->generation = 1;
+	return CCSP_OK;
+}
+
+void ccspd_sessions_close(ccspd *d)
+{
+	if (d->sessions == NULL)
+		return;
+	pthread_mutex_destroy(&d->sessions->mu);
+	ccsp_memzero(d->sessions, sizeof *d->sessions);
+	free(d->sessions);
+	d->sessions = NULL;
+}
+
+void ccspd_sessions_forget(ccspd *d)
+{
+	if (d->sessions == NULL)
+		return;
+	pthread_mutex_lock(&d->sessions->mu);
+	d->sessions->generation++;
+	pthread_mutex_unlock(&d->sessions->mu);
+}
+
+static cached *slot_for(struct ccspd_sessions *c, const uint8_t hash[CCSP_STORE_TOKEN_HASH_SIZE])
+{
+	uint32_t i = (uint32_t)hash[0] | (uint32_t)hash[1] << 8 | (uint32_t)hash[2] << 16; /* an SM3 value: spread */
+	return &c->slot[i % CACHE_SLOTS];
+}
+
+static int cache_get(ccspd *d, const uint8_t hash[CCSP_STORE_TOKEN_HASH_SIZE], int64_t now, ccspd_caller *who)
+{
+	struct ccspd_sessions *c = d->sessions;
+	int hit = 0;
+	if (c == NULL)
+		return 0;
+	pthread_mutex_lock(&c->mu);
+	cached *e = slot_for(c, hash);
+	if (e->generation == c->generation && e->until_ms > now && memcmp(e->hash, hash, sizeof e->hash) == 0) {
+		*who = e->who;
+		hit = 1;
+	}
+	pthread_mutex_unlock(&c->mu);
+	return hit;
+}
+
+static void cache_put(ccspd *d, const ccsp_store_session *s, const ccspd_caller *who, int64_t now)
+{
+	struct ccspd_sessions *c = d->sessions;
+	int64_t until = now + CCSPD_SESSION_CACHE_MS;
+	int64_t idle_end = s->last_seen + (int64_t)d->session_idle_s * 1000;
+	if (c == NULL)
+		return;
+	until = until < s->expires ? until : s->expires;
+	until = until < idle_end ? until : idle_end;
+	pthread_mutex_lock(&c->mu);
+	cached *e = slot_for(c, who->session);
+	memcpy(e->hash, who->session, sizeof e->hash);
+	e->who = *who;
+	e->until_ms = until;
+	e->generation = c->generation;
+	pthread_mutex_unlock(&c->mu);
+}
 
 typedef struct job {
 	ccspd *d;
@@ -97,6 +184,8 @@ static int bearer(ccspd *d, const char *authorization, ccspd_caller *who, ccsp_a
 		*err = CCSP_APIERR_UNAUTHENTICATED;
 		return -1;
 	}
+	if (cache_get(d, who->session, now, who))
+		return 0;
 	ccsp_err ret = ccsp_store_begin_ro(d->store, &tx);
 	if (ret == CCSP_OK)
 		ret = ccsp_store_session_get(tx, who->session, now, &s);
@@ -113,6 +202,7 @@ static int bearer(ccspd *d, const char *authorization, ccspd_caller *who, ccsp_a
 		if (now - s.last_seen >= TOUCH_EVERY_MS)
 			touch(d, who->session, now);
 		who->by_session = 1;
+		cache_put(d, &s, who, now);
 		return 0;
 	}
 	if (ret != CCSP_OK && ret != CCSP_ERR_NOT_FOUND)

@@ -137,6 +137,10 @@ static int open_modules(ccspd *d, const ccsp_config *cfg)
 		return -1;
 	}
 	open_vsm(d, cfg, sessions);
+	if ((ret = ccspd_sessions_open(d)) != CCSP_OK) {
+		fprintf(stderr, "ccspd: %s\n", ccsp_err_str(ret));
+		return -1;
+	}
 	if ((ret = ccspd_appauth_open(d)) != CCSP_OK) /* serves on: signed requests answer CCSP-9002 */
 		ccsp_log_event(d->log, "error", "ccspd.dpk", "detail", ccsp_err_str(ret), "kekIndex",
 		               d->vsm_kek_index == 1 ? "1" : "(see vsm_kek_index)", (char *)NULL);
@@ -162,6 +166,7 @@ static void close_modules(ccspd *d)
 		ccsp_taskq_free(d->tasks);
 	}
 	ccspd_appauth_close(d);
+	ccspd_sessions_close(d);
 	ccsp_pvsm_close(d->pvsm);
 	ccsp_store_free(d->store);
 	ccsp_metrics_free(d->metrics);
