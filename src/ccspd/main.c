@@ -7,12 +7,15 @@
  * the route table below, which reads like the API reference.
  */
 #include <limits.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+
+#include <ccsp/mem.h>
 
 #include "ccspd/ccspd.h"
 
@@ -232,8 +235,18 @@ static int run_dir(const char *dir)
 	return rc;
 }
 
+/* Every JSON value ccspd frees is wiped first: request bodies carry passwords, one-time passwords and secrets, and
+ * jansson copies strings into its own allocations. */
+static void json_free_wiped(void *p)
+{
+	if (p != NULL)
+		ccsp_memzero(p, malloc_usable_size(p));
+	free(p);
+}
+
 int main(int argc, char **argv)
 {
+	json_set_alloc_funcs(malloc, json_free_wiped);
 	if (argc == 3 && strcmp(argv[1], "--dir") == 0)
 		return run_dir(argv[2]);
 	if (argc >= 3 && strcmp(argv[1], "--init") == 0)

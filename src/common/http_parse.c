@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <ccsp/mem.h>
+
 #include "common/http_server.h"
 
 static int is_blank(char c)
@@ -179,6 +181,8 @@ void ccsp_http_params_free(ccsp_http_param *params, size_t count)
 {
 	for (size_t i = 0; params != NULL && i < count; i++) {
 		free(params[i].name);
+		if (params[i].value != NULL) /* header values carry tokens and signatures */
+			ccsp_memzero(params[i].value, strlen(params[i].value));
 		free(params[i].value);
 	}
 	free(params);

@@ -9,6 +9,8 @@
 #include <string.h>
 #include <time.h>
 
+#include <ccsp/mem.h>
+
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
 #include <event2/bufferevent_ssl.h>
@@ -57,6 +59,8 @@ void http_request_free(ccsp_http_request *req)
 	free(req->path);
 	ccsp_http_params_free(req->params, req->n_params);
 	ccsp_http_params_free(req->headers, req->n_headers);
+	if (req->body != NULL) /* a body may carry a password or a secret */
+		ccsp_memzero(req->body, req->body_len);
 	free(req->body);
 	json_decref(req->json);
 	free(req->client_id);
