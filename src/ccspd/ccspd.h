@@ -161,6 +161,7 @@ CCSP_MUST_CHECK ccsp_err ccspd_audit_as(ccspd *d, ccsp_store_tx *tx, const char 
                                         const char *outcome, json_t *detail);
 void ccspd_act_audit_query(ccspd_call *c);
 void ccspd_act_audit_count(ccspd_call *c);
+void ccspd_act_audit_verify(ccspd_call *c);
 /* act_auth.c: people's logins (password, operators' SM2 second factor), sessions, password changes. */
 void ccspd_act_auth_login(ccspd_call *c);
 void ccspd_act_auth_login2(ccspd_call *c);

@@ -45,6 +45,7 @@ const ccspd_action ccspd_actions[] = {
 	{API "/app/enable", CCSPD_MAY_TENANT_ADMIN, ccspd_act_app_enable},
 	{API "/audit/query", CCSPD_MAY_AUDITOR, ccspd_act_audit_query},
 	{API "/audit/count", CCSPD_MAY_AUDITOR, ccspd_act_audit_count},
+	{API "/audit/verify", CCSPD_MAY_AUDITOR, ccspd_act_audit_verify},
 };
 const size_t ccspd_n_actions = sizeof ccspd_actions / sizeof ccspd_actions[0];
 

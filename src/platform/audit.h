@@ -192,7 +192,8 @@ typedef struct ccsp_audit_verifier ccsp_audit_verifier;
 
 /* A verifier of the chain that starts with record first_seq after prev_h (zeros when first_seq is 1),
  * checking checkpoints with pub (borrowed; must outlive the verifier) and, when key is not NULL, every MAC
- * (online; key copied, wiped by _free). CCSP_ERR_ARG, CCSP_ERR_NOMEM. */
+ * (online; key copied, wiped by _free). pub may be NULL for an online check (key given) of a chain without
+ * checkpoints: a checkpoint then fails as a bad signature. CCSP_ERR_ARG, CCSP_ERR_NOMEM. */
 CCSP_MUST_CHECK ccsp_err ccsp_audit_verifier_new(const ccsp_sm2_key *pub, const uint8_t *key, size_t keylen,
                                                  uint64_t first_seq, const uint8_t prev_h[CCSP_AUDIT_HASH_SIZE],
                                                  ccsp_audit_verifier **out);

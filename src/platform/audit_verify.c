@@ -53,7 +53,8 @@ ccsp_err ccsp_audit_verifier_new(const ccsp_sm2_key *pub, const uint8_t *key, si
 {
 	CCSP_ENSURE(out != NULL, CCSP_ERR_ARG);
 	*out = NULL;
-	CCSP_ENSURE(pub != NULL && prev_h != NULL && first_seq >= 1 && first_seq <= CCSP_AUDIT_SEQ_MAX, CCSP_ERR_ARG);
+	CCSP_ENSURE((pub != NULL || key != NULL) && prev_h != NULL && first_seq >= 1 && first_seq <= CCSP_AUDIT_SEQ_MAX,
+	            CCSP_ERR_ARG);
 	CCSP_ENSURE(key == NULL || (keylen >= 16 && keylen <= KEY_MAX), CCSP_ERR_ARG);
 	ccsp_audit_verifier *v = calloc(1, sizeof *v);
 	CCSP_ENSURE(v != NULL, CCSP_ERR_NOMEM);

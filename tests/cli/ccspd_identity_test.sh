@@ -244,6 +244,23 @@ check "audit/query: filters, bounded, cursor" [ "$(code)" = 200 ] && grep -q '"n
 api "$T/aud.tok" audit/query "{\"tenant\":\"$ta\",\"action\":\"principal.create\"}"
 check "audit/query by tenant: A's admin created carol" grep -q '"target":"carol"' "$T/r" && grep -q '"actor":"alice"' "$T/r"
 check "the audit trail holds no password" sh -c "! grep -q 'Carol-Passw0rd-2026' '$T/p/ccspd.db'"
+api "$T/aud.tok" audit/verify '{}'
+check "audit/verify: the whole stored chain verifies (linkage and MACs)" grep -q '"verified":true' "$T/r"
+# an editor of the database (who drops the append-only triggers) is caught: altered, then removed
+db() { sqlite3 "$T/p/ccspd.db" "$1"; }
+db "DROP TRIGGER audit_no_update; DROP TRIGGER audit_no_delete;"
+orig=$(db "SELECT target FROM audit WHERE seq = 3")
+db "UPDATE audit SET target = 'someone-else' WHERE seq = 3"
+api "$T/aud.tok" audit/verify '{}'
+check "a record edited in the database: found (seq 3, altered)" grep -q '"verified":false' "$T/r" &&
+	grep -q '"seq":3' "$T/r" && grep -q '"fault":"altered"' "$T/r"
+db "UPDATE audit SET target = '$orig' WHERE seq = 3"
+api "$T/aud.tok" audit/verify '{}'
+check "the edit undone: verifies again" grep -q '"verified":true' "$T/r"
+db "DELETE FROM audit WHERE seq = 5"
+api "$T/aud.tok" audit/verify '{}'
+check "a record deleted in the database: found (seq 5, removed)" grep -q '"verified":false' "$T/r" &&
+	grep -q '"fault":"removed"' "$T/r"
 check "the MAC seed is sealed by the platform VSM" sh -c "sqlite3 '$T/p/ccspd.db' \
 	\"SELECT value FROM config WHERE key = 'audit.mac_seed'\" | grep -q '^vsm:'" # sqlite3: scripts/deps.sh
 
