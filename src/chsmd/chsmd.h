@@ -171,6 +171,8 @@ typedef struct chsmd_fetched {
 CCSP_MUST_CHECK ccsp_err chsmd_fetch(const char *dir, const char *url, size_t max, chsmd_fetched *f, char *err,
                                      size_t errcap);
 void chsmd_fetched_close(chsmd_fetched *f);
+/* Remove dir/.download-* files a crash left behind (at start, before any download). */
+void chsmd_fetch_sweep(const char *dir);
 CCSP_MUST_CHECK ccsp_err chsmd_upload(const char *url, const char *filename, const uint8_t *data, size_t len,
                                       const char *request_id, const char *info, char *location, size_t loccap,
                                       char *err, size_t errcap);

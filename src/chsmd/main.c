@@ -114,6 +114,7 @@ static int open_modules(chsmd *d, const ccsp_config *cfg, const char *self, ccsp
 		return -1;
 	}
 	ccsp_config_path(path, sizeof path, d->dir, "platform-keys");
+	chsmd_fetch_sweep(d->dir); /* an image download a crash interrupted */
 	if ((ret = ccsp_chsm_pk_store_open(path, &d->pks)) != CCSP_OK || (ret = chsmd_settings_load(d)) != CCSP_OK ||
 	    (ret = ccsp_taskq_new(workers, 256, &d->tasks)) != CCSP_OK || (ret = chsmd_callbacks_open(d)) != CCSP_OK) {
 		fprintf(stderr, "chsmd: cannot open the state in %s: %s\n", d->dir, ccsp_err_str(ret));

@@ -5,8 +5,10 @@
  * uploads of images to the image upload address (spec §3.7: a FileServer-style multipart POST with the fields
  * file, requestId and info).
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -160,6 +162,19 @@ ccsp_err chsmd_fetch(const char *dir, const char *url, size_t max, chsmd_fetched
 	}
 	(void)close(fd);
 	return ret;
+}
+
+void chsmd_fetch_sweep(const char *dir)
+{
+	char path[PATH_MAX];
+	DIR *d = opendir(dir);
+	if (d == NULL)
+		return;
+	for (struct dirent *de; (de = readdir(d)) != NULL;)
+		if (strncmp(de->d_name, ".download-", 10) == 0 &&
+		    snprintf(path, sizeof path, "%s/%s", dir, de->d_name) < (int)sizeof path)
+			(void)unlink(path);
+	(void)closedir(d);
 }
 
 void chsmd_fetched_close(chsmd_fetched *f)

@@ -230,11 +230,13 @@ i=0
 while [ $i -lt 100 ] && [ ! -d "$T/B/vsm/.import-$VB" ]; do sleep 0.01; i=$((i + 1)); done
 kill -9 "$PID_B"
 wait "$PID_B" 2>/dev/null
+: >"$T/B/.download-left-by-a-crash" # as a kill -9 during a download would leave it
 i=0 # its vsmds notice that chsmd is gone and stop by themselves (within about a second)
 while [ $i -lt 100 ] && pgrep -f "vsmd --dir $T/B/" >/dev/null; do sleep 0.1; i=$((i + 1)); done
 check "after kill -9 of chsmd: its vsmds stop by themselves" [ $i -lt 100 ]
 start_chsm B
 check "after kill -9: no staging directory left" [ ! -d "$T/B/vsm/.import-$VB" ]
+check "after kill -9: no download left" [ ! -e "$T/B/.download-left-by-a-crash" ]
 i=0
 while [ $i -lt 300 ] && ! "$CCSP" chsm call $K_B vsm status --vsm "$VB" 2>/dev/null | grep -q '"status":"ok"'; do
 	sleep 0.1
