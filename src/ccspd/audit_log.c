@@ -284,18 +284,26 @@ void ccspd_act_audit_count(ccspd_call *c)
 
 #define VERIFY_PAGE 200
 
+/* src into dst (cap bytes), cut to fit: a stored field longer than the chain allows cannot verify anyway. */
+static void copy_field(char *dst, size_t cap, const char *src)
+{
+	size_t n = strnlen(src, cap - 1);
+	memcpy(dst, src, n);
+	dst[n] = '\0';
+}
+
 static void rec_from_store(const ccsp_store_audit_rec *s, ccsp_audit_record *r)
 {
 	memset(r, 0, sizeof *r);
 	r->seq = (uint64_t)s->seq;
 	r->ts_ms = (uint64_t)s->ts;
-	snprintf(r->actor, sizeof r->actor, "%s", s->actor);
-	snprintf(r->role, sizeof r->role, "%s", s->actor_role);
-	snprintf(r->tenant, sizeof r->tenant, "%s", s->tenant_id);
-	snprintf(r->action, sizeof r->action, "%s", s->action);
-	snprintf(r->target, sizeof r->target, "%s", s->target);
-	snprintf(r->outcome, sizeof r->outcome, "%s", s->outcome);
-	snprintf(r->detail, sizeof r->detail, "%s", s->detail != NULL ? s->detail : "");
+	copy_field(r->actor, sizeof r->actor, s->actor);
+	copy_field(r->role, sizeof r->role, s->actor_role);
+	copy_field(r->tenant, sizeof r->tenant, s->tenant_id);
+	copy_field(r->action, sizeof r->action, s->action);
+	copy_field(r->target, sizeof r->target, s->target);
+	copy_field(r->outcome, sizeof r->outcome, s->outcome);
+	copy_field(r->detail, sizeof r->detail, s->detail != NULL ? s->detail : "");
 	if (s->chain_len == sizeof r->h)
 		memcpy(r->h, s->chain, sizeof r->h);
 	if (s->mac_len == sizeof r->m)
