@@ -105,9 +105,18 @@ $ccsp vsm keys --dir "$chsm/vsm/$vsm"
 CCSP_SDF_CONF="$tenant/sdf.conf" "$bin/sdf_demo" 1 demo-password
 
 step "the service platform: ccspd on SQLite, its keys in the platform VSM $pvsm"
+# The audit signing key: an SM2 key pair at index 2 of the platform VSM, unlocked by ccspd with its password.
+if ! $ccsp vsm keys --dir "$chsm/vsm/$pvsm" | grep -q '^kind=sign index=2 '; then
+	(umask 077 && $ccsp rand 16 >"$pvsm_dir/audit-sign-password")
+	$ccsp vsm keygen --dir "$chsm/vsm/$pvsm" --index 2 --sign --password-file "$pvsm_dir/audit-sign-password" \
+		>/dev/null
+fi
 platform=var/platform
 [ -f "$platform/ccspd.conf" ] || "$bin/ccspd" --init "$platform" --listen 127.0.0.1:8443 \
 	--vsm-conf "$PWD/$pvsm_dir/sdf.conf" >"$platform.init" || { cat "$platform.init"; exit 1; }
+grep -q '^audit_sign_index' "$platform/ccspd.conf" ||
+	printf 'audit_sign_index = 2\naudit_sign_password_file = %s\n' "$PWD/$pvsm_dir/audit-sign-password" \
+		>>"$platform/ccspd.conf"
 "$bin/ccspd" --dir "$platform" >"$platform.log" 2>&1 &
 ppid=$!
 trap 'kill -TERM $ppid $pid 2>/dev/null; wait $ppid $pid' EXIT INT TERM

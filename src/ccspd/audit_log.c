@@ -5,6 +5,7 @@
  *   POST /api/v1/audit/query  {from?, to?, actor?, tenant?, action?, outcome?, after?, limit?}
  *                             -> {"records":[...], "next": seq | null}
  *   POST /api/v1/audit/count  {same filters} -> {"count": n}
+ * (audit/verify, audit/export and audit/pubkey are in audit_read.c, checkpoints in audit_sign.c.)
  *
  * The MAC key K of the chain (m_i = HMAC-SM3(K, h_i)) is SM3-KDF("CCSP-AUDIT-MAC-1" || seed, 32), seed 32 random
  * bytes made by the first append and kept in the store's config as "audit.mac_seed": "vsm:" + Base64 of the seed
@@ -20,9 +21,8 @@
 #include <ccsp/sm3.h>
 
 #include "ccspd/act.h"
+#include "ccspd/audit_int.h"
 #include "common/b64.h"
-#include "platform/audit.h"
-#include "platform/store/store_audit.h"
 
 #define SEED_KEY "audit.mac_seed"
 #define SEED_SIZE 32
@@ -63,13 +63,12 @@ static ccsp_err seed_open(ccspd *d, const char *v, uint8_t seed[SEED_SIZE])
 	return ret;
 }
 
-/* K for the chain, in tx (whose audit head is locked already). */
-static ccsp_err mac_key(ccspd *d, ccsp_store_tx *tx, uint8_t key[32])
+ccsp_err ccspd_audit_mac_key(ccspd *d, ccsp_store_tx *tx, int create, uint8_t key[32])
 {
 	uint8_t z[sizeof MAC_LABEL - 1 + SEED_SIZE];
 	char *v = NULL;
 	ccsp_err ret = ccsp_store_config_get(tx, SEED_KEY, &v);
-	if (ret == CCSP_ERR_NOT_FOUND) {
+	if (ret == CCSP_ERR_NOT_FOUND && create) {
 		ret = ccsp_random(z + sizeof MAC_LABEL - 1, SEED_SIZE);
 		if (ret == CCSP_OK)
 			ret = seed_store(d, tx, z + sizeof MAC_LABEL - 1);
@@ -128,7 +127,7 @@ static ccsp_err append(ccspd *d, ccsp_store_tx *tx, const audit_event *e)
 		memcpy(prev, chain, sizeof prev);
 	else if (clen != 0 || seq != 0)
 		return CCSP_ERR_TAMPERED;
-	if ((ret = mac_key(d, tx, key)) == CCSP_OK)
+	if ((ret = ccspd_audit_mac_key(d, tx, 1, key)) == CCSP_OK)
 		ret = ccsp_audit_record_seal(&r, (uint64_t)seq, prev, key, sizeof key);
 	ccsp_memzero(key, sizeof key);
 	if (ret != CCSP_OK)
@@ -278,97 +277,4 @@ void ccspd_act_audit_count(ccspd_call *c)
 		act_fail(c, ret, NULL);
 	else
 		ccspd_ok(c->req, json_pack("{s:I}", "count", (json_int_t)n));
-}
-
-/* ---- audit/verify: the platform's online check of the whole stored chain ---- */
-
-#define VERIFY_PAGE 200
-
-/* src into dst (cap bytes), cut to fit: a stored field longer than the chain allows cannot verify anyway. */
-static void copy_field(char *dst, size_t cap, const char *src)
-{
-	size_t n = strnlen(src, cap - 1);
-	memcpy(dst, src, n);
-	dst[n] = '\0';
-}
-
-static void rec_from_store(const ccsp_store_audit_rec *s, ccsp_audit_record *r)
-{
-	memset(r, 0, sizeof *r);
-	r->seq = (uint64_t)s->seq;
-	r->ts_ms = (uint64_t)s->ts;
-	copy_field(r->actor, sizeof r->actor, s->actor);
-	copy_field(r->role, sizeof r->role, s->actor_role);
-	copy_field(r->tenant, sizeof r->tenant, s->tenant_id);
-	copy_field(r->action, sizeof r->action, s->action);
-	copy_field(r->target, sizeof r->target, s->target);
-	copy_field(r->outcome, sizeof r->outcome, s->outcome);
-	copy_field(r->detail, sizeof r->detail, s->detail != NULL ? s->detail : "");
-	if (s->chain_len == sizeof r->h)
-		memcpy(r->h, s->chain, sizeof r->h);
-	if (s->mac_len == sizeof r->m)
-		memcpy(r->m, s->mac, sizeof r->m);
-}
-
-/* Feed every stored record to v, a page per read-only transaction; *n = how many. */
-static ccsp_err feed_all(ccspd *d, ccsp_audit_verifier *v, uint64_t *n)
-{
-	ccsp_store_audit_rec *page = calloc(VERIFY_PAGE, sizeof *page);
-	ccsp_audit_record *r = malloc(sizeof *r);
-	ccsp_err ret = page != NULL && r != NULL ? CCSP_OK : CCSP_ERR_NOMEM;
-	int64_t after = 0;
-	size_t got = VERIFY_PAGE;
-	*n = 0;
-	while (ret == CCSP_OK && got == VERIFY_PAGE) {
-		ccsp_store_tx *tx = NULL;
-		ret = ccsp_store_begin_ro(d->store, &tx);
-		if (ret == CCSP_OK)
-			ret = ccsp_store_audit_list(tx, NULL, after, VERIFY_PAGE, page, &got);
-		ccsp_store_rollback(tx);
-		for (size_t i = 0; ret == CCSP_OK && i < got; i++) {
-			rec_from_store(&page[i], r);
-			ccsp_err vr = ccsp_audit_verifier_record(v, r, ++*n);
-			ret = vr == CCSP_ERR_TAMPERED ? CCSP_OK : vr; /* the verifier keeps the first fault */
-			after = page[i].seq;
-		}
-		if (got > 0)
-			ccsp_store_audit_rec_clear(page, got);
-	}
-	free(page);
-	free(r);
-	return ret;
-}
-
-/* {} (auditor) -> {"verified": true, "records": n} or {"verified": false, "records": n, "fault": "...", "seq": s}:
- * every record's linkage (SM3 chain) and MAC (HMAC-SM3 under the platform's key), from the first on. */
-void ccspd_act_audit_verify(ccspd_call *c)
-{
-	static const uint8_t zeros[CCSP_AUDIT_HASH_SIZE];
-	uint8_t key[32];
-	ccsp_audit_verifier *v = NULL;
-	ccsp_audit_report rep;
-	uint64_t n = 0;
-	ccsp_store_tx *tx = NULL;
-	ccsp_err ret = ccsp_store_begin(c->d->store, &tx); /* mac_key may make the seed: read-write */
-	if (ret == CCSP_OK)
-		ret = mac_key(c->d, tx, key);
-	if (ret == CCSP_OK)
-		ret = ccsp_store_commit(tx), tx = NULL;
-	ccsp_store_rollback(tx);
-	if (ret == CCSP_OK)
-		ret = ccsp_audit_verifier_new(NULL, key, sizeof key, 1, zeros, &v);
-	ccsp_memzero(key, sizeof key);
-	if (ret == CCSP_OK)
-		ret = feed_all(c->d, v, &n);
-	ccsp_err fin = ret == CCSP_OK ? ccsp_audit_verifier_finish(v, 0, &rep) : ret;
-	ccsp_audit_verifier_free(v);
-	if (ret != CCSP_OK) {
-		act_fail(c, ret, NULL);
-		return;
-	}
-	if (fin == CCSP_OK)
-		ccspd_ok(c->req, json_pack("{s:b, s:I}", "verified", 1, "records", (json_int_t)n));
-	else
-		ccspd_ok(c->req, json_pack("{s:b, s:I, s:s, s:I}", "verified", 0, "records", (json_int_t)n, "fault",
-		                           ccsp_audit_fault_str(rep.fault), "seq", (json_int_t)rep.seq));
 }

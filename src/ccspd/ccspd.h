@@ -29,6 +29,7 @@
 
 typedef struct ccspd ccspd;
 typedef struct ccspd_appauth ccspd_appauth;
+typedef struct ccspd_auditor ccspd_auditor;
 
 /* Route roles of the HTTP layer: the public GETs, and the actions, which go through the gateway (gateway.c). */
 enum { CCSPD_PUBLIC = 0, CCSPD_ACTION = 1 };
@@ -111,6 +112,7 @@ struct ccspd {
 	uint32_t session_idle_s, session_absolute_s, session_max; /* ccspd.conf */
 	uint32_t vsm_kek_index; /* the platform VSM's KEK that wraps the data-protection key (ccspd.conf) */
 	ccspd_appauth *appauth;
+	ccspd_auditor *auditor; /* the audit signing key and the checkpointer (audit_sign.c) */
 	struct ccspd_sessions *sessions; /* the gateway's session cache (gateway.c) */ /* signed-request verification: secrets cache, nonces (appauth.c) */
 	_Atomic int stopping;
 };
@@ -162,6 +164,14 @@ CCSP_MUST_CHECK ccsp_err ccspd_audit_as(ccspd *d, ccsp_store_tx *tx, const char 
 void ccspd_act_audit_query(ccspd_call *c);
 void ccspd_act_audit_count(ccspd_call *c);
 void ccspd_act_audit_verify(ccspd_call *c);
+void ccspd_act_audit_export(ccspd_call *c);
+void ccspd_act_audit_pubkey(ccspd_call *c);
+/* audit_sign.c: load the audit signing key of ccspd.conf (audit_sign_index, audit_sign_password_file) from the
+ * platform VSM and start the checkpointer (audit_checkpoint_records, audit_checkpoint_interval_s). A key that cannot
+ * be loaded is logged and ccspd serves on without checkpoints or exports. CCSP_ERR_ARG (err set) for a bad
+ * option, CCSP_ERR_NOMEM. Close stops the checkpointer. */
+CCSP_MUST_CHECK ccsp_err ccspd_audit_open(ccspd *d, const ccsp_config *cfg, char *err, size_t errlen);
+void ccspd_audit_close(ccspd *d);
 /* act_auth.c: people's logins (password, operators' SM2 second factor), sessions, password changes. */
 void ccspd_act_auth_login(ccspd_call *c);
 void ccspd_act_auth_login2(ccspd_call *c);

@@ -109,7 +109,8 @@ int ccspd_init(const char *dir, int argc, char **argv)
 	snprintf(text, sizeof text,
 	         "# ccspd configuration (docs/operations.md lists every option)\n"
 	         "listen = %s\ncert_file = tls-cert.pem\nkey_file = tls-key.pem\nstore = %s\n%s%s%s"
-	         "workers = 8\nvsm_sessions = 8\n",
+	         "workers = 8\nvsm_sessions = 8\n"
+	         "# audit_sign_index = 2   the platform VSM's SM2 key that signs audit checkpoints and exports\n",
 	         listen, o.store != NULL ? o.store : "sqlite:ccspd.db", o.vsm_conf != NULL ? "vsm_conf = " : "",
 	         o.vsm_conf != NULL ? o.vsm_conf : "", o.vsm_conf != NULL ? "\n" : "");
 	char otp[CCSP_PASSWORD_OTP_LEN + 1] = "";

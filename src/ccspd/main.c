@@ -46,6 +46,8 @@ const ccspd_action ccspd_actions[] = {
 	{API "/audit/query", CCSPD_MAY_AUDITOR, ccspd_act_audit_query},
 	{API "/audit/count", CCSPD_MAY_AUDITOR, ccspd_act_audit_count},
 	{API "/audit/verify", CCSPD_MAY_AUDITOR, ccspd_act_audit_verify},
+	{API "/audit/export", CCSPD_MAY_AUDITOR, ccspd_act_audit_export},
+	{API "/audit/pubkey", CCSPD_MAY_AUDITOR, ccspd_act_audit_pubkey},
 };
 const size_t ccspd_n_actions = sizeof ccspd_actions / sizeof ccspd_actions[0];
 
@@ -76,7 +78,9 @@ static size_t build_routes(void)
 static const char *const conf_keys[] = {"listen",         "cert_file",          "key_file",    "store",
                                         "vsm_conf",       "workers",            "vsm_sessions", "max_body",
                                         "timeout_ms",     "max_connections",    "vsm_kek_index", "session_idle_s",
-                                        "session_absolute_s", "session_max",    NULL};
+                                        "session_absolute_s", "session_max",    "audit_sign_index",
+                                        "audit_sign_password_file", "audit_checkpoint_records",
+                                        "audit_checkpoint_interval_s", NULL};
 
 static ccsp_http_server *g_http; /* for the signal handler only */
 
@@ -148,6 +152,10 @@ static int open_modules(ccspd *d, const ccsp_config *cfg)
 	if ((ret = ccspd_appauth_open(d)) != CCSP_OK) /* serves on: signed requests answer CCSP-9002 */
 		ccsp_log_event(d->log, "error", "ccspd.dpk", "detail", ccsp_err_str(ret), "kekIndex",
 		               d->vsm_kek_index == 1 ? "1" : "(see vsm_kek_index)", (char *)NULL);
+	if ((ret = ccspd_audit_open(d, cfg, err, sizeof err)) != CCSP_OK) {
+		fprintf(stderr, "ccspd: %s\n", err[0] != '\0' ? err : ccsp_err_str(ret));
+		return -1;
+	}
 	ccsp_config_path(cert, sizeof cert, d->dir, ccsp_config_get_or(cfg, "cert_file", "tls-cert.pem"));
 	ccsp_config_path(key, sizeof key, d->dir, ccsp_config_get_or(cfg, "key_file", "tls-key.pem"));
 	ccsp_http_config hc = {.listen = ccsp_config_get_or(cfg, "listen", CCSPD_DEFAULT_LISTEN), .cert_file = cert,
@@ -169,6 +177,7 @@ static void close_modules(ccspd *d)
 		ccsp_taskq_drain(d->tasks);
 		ccsp_taskq_free(d->tasks);
 	}
+	ccspd_audit_close(d);
 	ccspd_appauth_close(d);
 	ccspd_sessions_close(d);
 	ccsp_pvsm_close(d->pvsm);

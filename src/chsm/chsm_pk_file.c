@@ -28,14 +28,6 @@
 #define SUM_LINE_LEN (sizeof SUM_PREFIX - 1 + 2 * CCSP_SM3_DIGEST_SIZE + 1) /* with its LF */
 #define HASH_B64_LEN CCSP_B64_LEN(CHSM_PK_HASH_SIZE)
 
-static void sum_hex(const uint8_t d[CCSP_SM3_DIGEST_SIZE], char out[2 * CCSP_SM3_DIGEST_SIZE])
-{
-	static const char hex[] = "0123456789abcdef";
-	for (size_t i = 0; i < CCSP_SM3_DIGEST_SIZE; i++) {
-		out[2 * i] = hex[d[i] >> 4];
-		out[2 * i + 1] = hex[d[i] & 15];
-	}
-}
 
 static void put(char *buf, size_t *len, const char *s, size_t n)
 {
@@ -46,7 +38,7 @@ static void put(char *buf, size_t *len, const char *s, size_t n)
 ccsp_err ccsp_chsm_pk_file_save(const char *path, ccsp_chsm_pk *const *keys, size_t n)
 {
 	uint8_t sum[CCSP_SM3_DIGEST_SIZE];
-	char hex[2 * CCSP_SM3_DIGEST_SIZE];
+	char hex[2 * CCSP_SM3_DIGEST_SIZE + 1];
 	CCSP_ENSURE(path != NULL && (keys != NULL || n == 0) && n <= CCSP_CHSM_PK_MAX, CCSP_ERR_ARG);
 	/* each SPKI is at most CHSM_PK_SPKI_MAX bytes: the sizes below cannot overflow */
 	size_t cap = sizeof FILE_HEADER + SUM_LINE_LEN, len = 0;
@@ -64,9 +56,9 @@ ccsp_err ccsp_chsm_pk_file_save(const char *path, ccsp_chsm_pk *const *keys, siz
 	}
 	ccsp_err ret = ccsp_sm3(buf, len, sum);
 	if (ret == CCSP_OK) {
-		sum_hex(sum, hex);
+		ccsp_hex_encode(sum, sizeof sum, hex);
 		put(buf, &len, SUM_PREFIX, sizeof SUM_PREFIX - 1);
-		put(buf, &len, hex, sizeof hex);
+		put(buf, &len, hex, sizeof hex - 1);
 		buf[len++] = '\n';
 		ret = ccsp_atomic_write(path, buf, len, 0600);
 	}
@@ -121,7 +113,7 @@ static ccsp_err parse_key_line(const char *line, size_t len, ccsp_chsm_pk **out)
 static size_t checked_body(const uint8_t *buf, size_t len)
 {
 	uint8_t sum[CCSP_SM3_DIGEST_SIZE];
-	char hex[2 * CCSP_SM3_DIGEST_SIZE];
+	char hex[2 * CCSP_SM3_DIGEST_SIZE + 1];
 	if (len < sizeof FILE_HEADER + SUM_LINE_LEN || buf[len - 1] != '\n')
 		return 0;
 	size_t body = len - SUM_LINE_LEN;
@@ -129,8 +121,8 @@ static size_t checked_body(const uint8_t *buf, size_t len)
 		return 0;
 	if (ccsp_sm3(buf, body, sum) != CCSP_OK)
 		return 0;
-	sum_hex(sum, hex);
-	return memcmp(buf + body + sizeof SUM_PREFIX - 1, hex, sizeof hex) == 0 ? body : 0;
+	ccsp_hex_encode(sum, sizeof sum, hex);
+	return memcmp(buf + body + sizeof SUM_PREFIX - 1, hex, sizeof hex - 1) == 0 ? body : 0;
 }
 
 static ccsp_err parse_file(const char *buf, size_t body, ccsp_chsm_pk *keys[CCSP_CHSM_PK_MAX], size_t *n)

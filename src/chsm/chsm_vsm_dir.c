@@ -19,6 +19,7 @@
 
 #include "chsm/chsm_vsm_internal.h"
 #include "common/atomic_file.h"
+#include "common/b64.h"
 #include "common/config.h"
 #include "common/selfcert.h"
 #include "vsm/vsm.h"
@@ -94,22 +95,13 @@ int ccsp_chsm_vsm_id_valid(const char *id)
 	return chsm_id_valid(id);
 }
 
-static void hex(char *out, const uint8_t *b, size_t n)
-{
-	static const char digits[] = "0123456789abcdef";
-	for (size_t i = 0; i < n; i++) {
-		out[2 * i] = digits[b[i] >> 4];
-		out[2 * i + 1] = digits[b[i] & 15];
-	}
-	out[2 * n] = '\0';
-}
 
 ccsp_err chsm_id_new(char id[CCSP_CHSM_VSM_ID_MAX + 1])
 {
 	uint8_t b[6];
 	ccsp_err ret = ccsp_random(b, sizeof b);
 	if (ret == CCSP_OK)
-		hex(id, b, sizeof b);
+		ccsp_hex_encode(b, sizeof b, id);
 	return ret;
 }
 
@@ -122,7 +114,7 @@ ccsp_err chsm_uuid_new(char uuid[37])
 		return ret;
 	b[6] = (uint8_t)((b[6] & 0x0f) | 0x40); /* RFC 4122 4.4: version 4 */
 	b[8] = (uint8_t)((b[8] & 0x3f) | 0x80); /* variant 10 */
-	hex(h, b, sizeof b);
+	ccsp_hex_encode(b, sizeof b, h);
 	snprintf(uuid, 37, "%.8s-%.4s-%.4s-%.4s-%.12s", h, h + 8, h + 12, h + 16, h + 20);
 	return CCSP_OK;
 }

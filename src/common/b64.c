@@ -111,6 +111,16 @@ static int hex_value(unsigned char c)
 	return -1;
 }
 
+void ccsp_hex_encode(const uint8_t *in, size_t n, char *out)
+{
+	static const char digits[] = "0123456789abcdef";
+	for (size_t i = 0; i < n; i++) {
+		out[2 * i] = digits[in[i] >> 4];
+		out[2 * i + 1] = digits[in[i] & 15];
+	}
+	out[2 * n] = '\0';
+}
+
 int ccsp_is_hex(const char *in, size_t len)
 {
 	for (size_t i = 0; i < len; i++)

@@ -39,6 +39,9 @@ CCSP_MUST_CHECK ccsp_err ccsp_b64_decode(const char *in, size_t len, uint8_t *ou
  * CCSP_ERR_DECODE otherwise. */
 CCSP_MUST_CHECK ccsp_err ccsp_hex_decode(const char *in, size_t len, uint8_t *out, size_t outcap);
 
+/* Lowercase hex of n bytes into out (2n characters and a NUL). */
+void ccsp_hex_encode(const uint8_t *in, size_t n, char *out);
+
 /* 1 when every one of the len characters is a hex digit (len may be 0). */
 int ccsp_is_hex(const char *in, size_t len);
 

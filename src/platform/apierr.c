@@ -27,6 +27,7 @@ static const struct {
 	[CCSP_APIERR_INTERNAL] = {"CCSP-9000", 500, "internal error"},
 	[CCSP_APIERR_UNAVAILABLE] = {"CCSP-9001", 503, "service unavailable"},
 	[CCSP_APIERR_CRYPTO_MODULE] = {"CCSP-9002", 503, "crypto module unavailable"},
+	[CCSP_APIERR_AUDIT_TAMPERED] = {"CCSP-9003", 500, "the stored audit chain does not verify"},
 };
 
 static ccsp_apierr valid(ccsp_apierr e)

@@ -34,6 +34,7 @@ typedef enum ccsp_apierr {
 	CCSP_APIERR_INTERNAL,          /* CCSP-9000 500 an internal error (logged with the requestId) */
 	CCSP_APIERR_UNAVAILABLE,       /* CCSP-9001 503 shutting down, or a dependency is not ready */
 	CCSP_APIERR_CRYPTO_MODULE,     /* CCSP-9002 503 the platform's crypto module (VSM) does not answer */
+	CCSP_APIERR_AUDIT_TAMPERED,    /* CCSP-9003 500 the stored audit chain does not verify: nothing signed */
 	CCSP_APIERR_COUNT_
 } ccsp_apierr;
 

@@ -13,21 +13,13 @@
 #include <ccsp/mem.h>
 #include <ccsp/sm2_asn1.h>
 
+#include "common/b64.h"
 #include "crypto/module.h"
 
 #define FORMAT_NAME "ccsp-audit-export"
 #define FORMAT_VERSION 1
 #define HEX_MAX (2 * CCSP_SM2_SIGNATURE_DER_MAX)
 
-static void hex_put(const uint8_t *in, size_t n, char *out)
-{
-	static const char digits[] = "0123456789abcdef";
-	for (size_t i = 0; i < n; i++) {
-		out[2 * i] = digits[in[i] >> 4];
-		out[2 * i + 1] = digits[in[i] & 15];
-	}
-	out[2 * n] = '\0';
-}
 
 static int hex_val(char c)
 {
@@ -54,7 +46,7 @@ static int hex_get(const char *s, size_t len, uint8_t *out, size_t cap, size_t *
 static int set_hex(json_t *o, const char *key, const uint8_t *b, size_t n)
 {
 	char hex[HEX_MAX + 1];
-	hex_put(b, n, hex);
+	ccsp_hex_encode(b, n, hex);
 	return json_object_set_new(o, key, json_string(hex)) == 0;
 }
 

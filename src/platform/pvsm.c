@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <ccsp/mem.h>
 #include <ccsp/sdf.h>
 
 #include "platform/pvsm.h"
@@ -20,6 +21,7 @@ typedef struct pvsm_session {
 struct ccsp_pvsm {
 	HANDLE dev;
 	unsigned n;
+	_Atomic unsigned sign_index; /* 0 until ccsp_pvsm_sign_key_load */
 	_Atomic unsigned next;
 	pvsm_session s[SESSIONS_MAX];
 };
@@ -179,4 +181,55 @@ int ccsp_pvsm_ready(ccsp_pvsm *p)
 	LONG rv = SDF_GetDeviceInfo(s->h, &info);
 	give_back(s);
 	return rv == SDR_OK;
+}
+
+ccsp_err ccsp_pvsm_sign_key_load(ccsp_pvsm *p, unsigned index, const uint8_t *password, size_t pwlen,
+                                 uint8_t point[65])
+{
+	uint8_t pw[CCSP_PVSM_PASSWORD_MAX];
+	ECCrefPublicKey pub;
+	if (p == NULL || index == 0 || password == NULL || pwlen == 0 || pwlen > sizeof pw || point == NULL)
+		return CCSP_ERR_ARG;
+	LONG rv = SDR_OK;
+	for (unsigned i = 0; i < p->n && rv == SDR_OK; i++) {
+		pvsm_session *s = &p->s[i];
+		memcpy(pw, password, pwlen); /* the SDF prototype takes a non-const buffer */
+		pthread_mutex_lock(&s->mu);
+		if (i == 0)
+			rv = SDF_ExportSignPublicKey_ECC(s->h, (ULONG)index, &pub);
+		if (rv == SDR_OK)
+			rv = SDF_GetPrivateKeyAccessRight(s->h, (ULONG)index, pw, (ULONG)pwlen);
+		pthread_mutex_unlock(&s->mu);
+	}
+	ccsp_memzero(pw, sizeof pw);
+	if (rv == SDR_OK) {
+		point[0] = 0x04;
+		memcpy(point + 1, pub.x + 32, 32);
+		memcpy(point + 33, pub.y + 32, 32);
+		atomic_store(&p->sign_index, index);
+		return CCSP_OK;
+	}
+	if (rv == SDR_KEYNOTEXIST)
+		return CCSP_ERR_NOT_FOUND;
+	return rv == SDR_PARDENY || rv == SDR_PRKRERR ? CCSP_ERR_AUTH : CCSP_ERR_COMM;
+}
+
+ccsp_err ccsp_pvsm_sign(ccsp_pvsm *p, const uint8_t e[32], uint8_t sig[64])
+{
+	ECCSignature es;
+	if (p == NULL || e == NULL || sig == NULL)
+		return CCSP_ERR_ARG;
+	unsigned index = atomic_load(&p->sign_index);
+	if (index == 0)
+		return CCSP_ERR_STATE;
+	uint8_t digest[32];
+	memcpy(digest, e, 32);
+	pvsm_session *s = take(p);
+	LONG rv = SDF_InternalSign_ECC(s->h, (ULONG)index, digest, 32, &es);
+	give_back(s);
+	if (rv != SDR_OK)
+		return CCSP_ERR_COMM;
+	memcpy(sig, es.r + 32, 32);
+	memcpy(sig + 32, es.s + 32, 32);
+	return CCSP_OK;
 }

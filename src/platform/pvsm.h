@@ -45,4 +45,17 @@ CCSP_MUST_CHECK ccsp_err ccsp_pvsm_seal(ccsp_pvsm *p, const uint8_t *aad, size_t
 CCSP_MUST_CHECK ccsp_err ccsp_pvsm_unseal(ccsp_pvsm *p, const uint8_t *aad, size_t aadlen, const uint8_t *in,
                                           size_t len, uint8_t *out);
 
+/* ---- the platform's SM2 signing key (audit checkpoints) ----
+ * An SM2 signing key pair at index sign_index of the VSM, made there by its operator (`ccsp vsm keygen --sign`);
+ * ccspd holds its access password only to unlock it in its sessions, and the public key. */
+#define CCSP_PVSM_PASSWORD_MAX 128
+/* Export the public key of index into point (04 || x || y) and unlock the private key in every session with
+ * password. CCSP_ERR_NOT_FOUND when the index holds no signing key, CCSP_ERR_AUTH for a wrong password (the VSM
+ * counts it towards its lockout), CCSP_ERR_COMM when the VSM fails. */
+CCSP_MUST_CHECK ccsp_err ccsp_pvsm_sign_key_load(ccsp_pvsm *p, unsigned index, const uint8_t *password, size_t pwlen,
+                                                 uint8_t point[65]);
+/* SM2 signature r || s of the digest e (SM3(Z || message), computed by the caller) with the loaded key.
+ * CCSP_ERR_STATE before ccsp_pvsm_sign_key_load, CCSP_ERR_COMM when the VSM fails. */
+CCSP_MUST_CHECK ccsp_err ccsp_pvsm_sign(ccsp_pvsm *p, const uint8_t e[32], uint8_t sig[64]);
+
 #endif

@@ -11,9 +11,10 @@
 #include <ccsp/rand.h>
 #include <ccsp/sm2_asn1.h>
 
+#include "common/b64.h"
+
 static const char B64_STD[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 static const char B64_URL[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-static const char HEX[] = "0123456789abcdef";
 
 static const char *const result_names[CCSP_REQAUTH_RESULT_COUNT_] = {
 	[CCSP_REQAUTH_OK] = "OK",
@@ -178,11 +179,7 @@ static ccsp_err body_hex(const uint8_t *body, size_t len, char hex[65])
 	uint8_t d[CCSP_SM3_DIGEST_SIZE];
 	ccsp_err e = ccsp_sm3(body, len, d);
 	if (e == CCSP_OK) {
-		for (size_t i = 0; i < sizeof d; i++) {
-			hex[2 * i] = HEX[d[i] >> 4];
-			hex[2 * i + 1] = HEX[d[i] & 15];
-		}
-		hex[64] = '\0';
+		ccsp_hex_encode(d, sizeof d, hex);
 	}
 	return e;
 }
@@ -356,11 +353,7 @@ static ccsp_err fresh_nonce(char out[33])
 	ccsp_err e = ccsp_random(r, sizeof r);
 	if (e != CCSP_OK)
 		return e;
-	for (size_t i = 0; i < sizeof r; i++) {
-		out[2 * i] = HEX[r[i] >> 4];
-		out[2 * i + 1] = HEX[r[i] & 15];
-	}
-	out[32] = '\0';
+	ccsp_hex_encode(r, sizeof r, out);
 	return CCSP_OK;
 }
 

@@ -53,6 +53,16 @@ ccsp_err ccsp_store_audit_head(ccsp_store_tx *tx, int64_t *seq, uint8_t *chain, 
 	return ret;
 }
 
+ccsp_err ccsp_store_audit_newest(ccsp_store_tx *tx, int64_t *seq)
+{
+	st_res *r = NULL;
+	CCSP_ENSURE(seq != NULL, CCSP_ERR_ARG);
+	CCSP_GUARD(st_tx_query_one(tx, "SELECT seq FROM audit_head WHERE id = 1", NULL, 0, &r));
+	*seq = st_res_int(r, 0, 0);
+	st_res_free(r);
+	return CCSP_OK;
+}
+
 static int audit_rec_ok(const ccsp_store_audit_rec *a)
 {
 	return a->seq > 0 && st_text_ok(a->actor, CCSP_STORE_TEXT_MAX) &&

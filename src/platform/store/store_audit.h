@@ -46,6 +46,8 @@ void ccsp_store_audit_rec_clear(ccsp_store_audit_rec *recs, size_t n);
 /* The last record's seq (0 when none) and chain value (*chain_len 0 when none), locking the head until the
  * transaction ends. chain holds CCSP_STORE_CHAIN_MAX bytes. Read-write transactions only (CCSP_ERR_STATE). */
 CCSP_MUST_CHECK ccsp_err ccsp_store_audit_head(ccsp_store_tx *tx, int64_t *seq, uint8_t *chain, size_t *chain_len);
+/* The last record's seq (0 when none), without locking: any transaction (what the checkpointer polls). */
+CCSP_MUST_CHECK ccsp_err ccsp_store_audit_newest(ccsp_store_tx *tx, int64_t *seq);
 /* Append rec, whose seq must follow the head (else CCSP_ERR_STATE: the head was not read in this transaction). */
 CCSP_MUST_CHECK ccsp_err ccsp_store_audit_append(ccsp_store_tx *tx, const ccsp_store_audit_rec *rec);
 /* The record seq (out->detail malloc'd). CCSP_ERR_NOT_FOUND. */

@@ -4,21 +4,17 @@
 
 #include <ccsp/rand.h>
 
+#include "common/b64.h"
 #include "platform/store/store_db.h"
 #include "platform/store/store_identity.h"
 
 ccsp_err st_new_id(char id[CCSP_STORE_ID_LEN + 1])
 {
-	static const char hex[] = "0123456789abcdef";
 	uint8_t b[CCSP_STORE_ID_LEN / 2];
 	ccsp_err ret = ccsp_random(b, sizeof b);
 	if (ret != CCSP_OK)
 		return ret;
-	for (size_t i = 0; i < sizeof b; i++) {
-		id[2 * i] = hex[b[i] >> 4];
-		id[2 * i + 1] = hex[b[i] & 15];
-	}
-	id[CCSP_STORE_ID_LEN] = 0;
+	ccsp_hex_encode(b, sizeof b, id);
 	return CCSP_OK;
 }
 
