@@ -6,71 +6,11 @@
 # (secret once, signed app-token, disable), lockout and its expiry, logout, and the audit records of each change
 # read by the auditor. Uses `ccsp admin` and `ccsp api`, curl and openssl. Every wait is bounded.
 . "$(dirname "$0")/common.sh"
-BIN=$(dirname "$CCSP")
-CCSPD=$BIN/ccspd
-OPENSSL=${OPENSSL:-openssl}
-if [ ! -x "$CCSPD" ] || [ ! -x "$BIN/vsmd" ] || ! command -v curl >/dev/null; then
-	echo "skip: ccspd, vsmd or curl not available"
-	finish
-fi
-PIDS=""
-cleanup() { for p in $PIDS; do kill -9 "$p" 2>/dev/null; done; }
-trap cleanup EXIT
+. "$(dirname "$0")/ccspd_lib.sh"
 
-wait_for() {
-	i=0
-	while [ $i -lt 300 ] && ! grep -q "$2" "$1" 2>/dev/null; do sleep 0.1; i=$((i + 1)); done
-	grep -q "$2" "$1" 2>/dev/null
-}
-start() {
-	: >"$T/p.out"
-	CCSPD_TEST_CLOCK=1 "$CCSPD" --dir "$T/p" >"$T/p.out" 2>&1 &
-	CPID=$!
-	PIDS="$PIDS $CPID"
-	wait_for "$T/p.out" 'listening on port' || { fail "ccspd did not start: $(cat "$T/p.out")"; finish; }
-	U=https://127.0.0.1:$(sed -n 's/^ccspd: listening on port \([0-9]*\).*/\1/p' "$T/p.out")
-}
-stop() {
-	kill -TERM "$CPID"
-	i=0
-	while [ $i -lt 300 ] && kill -0 "$CPID" 2>/dev/null; do sleep 0.1; i=$((i + 1)); done
-	wait "$CPID"
-}
-# api TOKENFILE|- PATH BODY -> $T/r (answer), $T/code (HTTP status)
-api() {
-	if [ "$1" = - ]; then
-		curl -sk -o "$T/r" -w '%{http_code}' -X POST -H 'Content-Type: application/json' --data-binary "$3" \
-			"$U/api/v1/$2" >"$T/code"
-	else
-		curl -sk -o "$T/r" -w '%{http_code}' -X POST -H 'Content-Type: application/json' \
-			-H "Authorization: Bearer $(cat "$1")" --data-binary "$3" "$U/api/v1/$2" >"$T/code"
-	fi
-}
-code() { cat "$T/code"; }
-is_err() { [ "$(code)" = "$1" ] && grep -q "\"code\":\"$2\"" "$T/r"; }
-field() { sed -n "s/.*\"$1\":\"\\([^\"]*\\)\".*/\\1/p" "$T/r"; }
-pwfile() { printf '%s\n' "$2" >"$T/$1.pw"; chmod 600 "$T/$1.pw"; }
-# member_login NAME TENANT PASSWORD -> $T/NAME.tok
-member_login() {
-	pwfile "$1" "$3"
-	"$CCSP" admin login --url "$U" --insecure --login "$1" --tenant "$2" --password-file "$T/$1.pw" \
-		--token-file "$T/$1.tok" >"$T/login.out" 2>&1
-}
-# first_login NAME TENANT OTP NEWPASSWORD: one-time password, then change it; $T/NAME.tok
-first_login() {
-	member_login "$1" "$2" "$3" && pwfile "$1.new" "$4" &&
-		"$CCSP" admin password --url "$U" --insecure --token-file "$T/$1.tok" --old-file "$T/$1.pw" \
-			--new-file "$T/$1.new.pw" >/dev/null 2>&1
-}
 
 # ---- a platform with its VSM (a KEK at index 1 wraps the data-protection key) ----
-"$BIN/vsmd" --init "$T/vsm" --listen 127.0.0.1:0 >/dev/null
-"$CCSP" vsm keygen --dir "$T/vsm" --index 1 --kek >/dev/null
-"$BIN/vsmd" --dir "$T/vsm" >"$T/vsm.out" 2>&1 &
-PIDS="$PIDS $!"
-wait_for "$T/vsm.out" 'listening on port' || { fail "vsmd did not start"; finish; }
-vport=$(sed -n 's/^vsmd: listening on port \([0-9]*\).*/\1/p' "$T/vsm.out")
-sed -i "s/^address = .*/address = 127.0.0.1:$vport/" "$T/vsm/sdf.conf"
+vsm_start "$T/vsm"
 "$CCSPD" --init "$T/p" --listen 127.0.0.1:0 --vsm-conf "$T/vsm/sdf.conf" >/dev/null
 echo "vsm_kek_index = 1" >>"$T/p/ccspd.conf"
 echo "session_max = 3" >>"$T/p/ccspd.conf"

@@ -57,6 +57,18 @@ code() { cat "$T/code"; }
 is_err() { [ "$(code)" = "$1" ] && grep -q "\"code\":\"$2\"" "$T/r"; }
 field() { sed -n "s/.*\"$1\":\"\\([^\"]*\\)\".*/\\1/p" "$T/r"; }
 pwfile() { printf '%s\n' "$2" >"$T/$1.pw"; chmod 600 "$T/$1.pw"; }
+# member_login NAME TENANT PASSWORD -> $T/NAME.tok
+member_login() {
+	pwfile "$1" "$3"
+	"$CCSP" admin login --url "$U" --insecure --login "$1" --tenant "$2" --password-file "$T/$1.pw" \
+		--token-file "$T/$1.tok" >"$T/login.out" 2>&1
+}
+# first_login NAME TENANT OTP NEWPASSWORD: one-time password, then change it; $T/NAME.tok
+first_login() {
+	member_login "$1" "$2" "$3" && pwfile "$1.new" "$4" &&
+		"$CCSP" admin password --url "$U" --insecure --token-file "$T/$1.tok" --old-file "$T/$1.pw" \
+			--new-file "$T/$1.new.pw" >/dev/null 2>&1
+}
 # operator_first_login NAME ONE-TIME-PASSWORD NEW-PASSWORD: registers $T/NAME-key.pem (made here) as the second
 # factor and changes the password; $T/NAME.tok is a session of the operator.
 operator_first_login() {
