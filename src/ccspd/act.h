@@ -23,6 +23,10 @@
 /* 1 when a caller of role `caller` may create, disable or enable a principal of role `target` (separation of
  * duties: the sysadmin manages operators and tenant administrators, a tenant administrator its users). */
 int ccspd_policy_may_manage(ccsp_store_role caller, ccsp_store_role target);
+/* The same for a member of a tenant the caller sees (ccsp_store_tenant_scoped): below is 1 when that tenant is
+ * strictly below the caller's own (a sub-tenant, any depth). A tenant administrator also manages the tenant
+ * administrators of its sub-tenants — never those of its own tenant, nor anyone above it. */
+int ccspd_policy_may_manage_in(ccsp_store_role caller, ccsp_store_role target, int below);
 /* 1 when the password of p must be changed at now: must_change set, or older than 90 days. */
 int ccspd_policy_password_expired(const ccsp_store_principal *p, int64_t now_ms);
 /* 1 while p is locked at now. */
@@ -62,9 +66,9 @@ void act_set_password(ccsp_store_principal *p, const ccsp_password_hash *h);
 /* ---- act_auth.c: sessions ---- */
 
 /* Create a session for the principal or app (exactly one of principal_id, app_id) of tenant ("" for operators)
- * in tx, within d->session_max unexpired sessions (else CCSP_ERR_LIMIT: the new login is refused; see
- * docs/api-ccspd.md), absolute expiry now + d->session_absolute_s. token receives the token (a secret: the
- * caller wipes it once answered), *expires the expiry. */
+ * in tx, within d->session_max unexpired sessions of that principal or app (else CCSP_ERR_LIMIT: the new login
+ * or app token is refused; see docs/api-ccspd.md), absolute expiry now + d->session_absolute_s. token receives
+ * the token (a secret: the caller wipes it once answered), *expires the expiry. */
 CCSP_MUST_CHECK ccsp_err ccspd_session_issue(ccspd *d, ccsp_store_tx *tx, const char *principal_id,
                                              const char *app_id, const char *tenant,
                                              char token[CCSP_REQAUTH_TOKEN_LEN + 1], int64_t *expires);

@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The people and tenants of the platform (docs/api-ccspd.md, area "admin"), with separation of duties
- * (ccspd_policy_may_manage): the sysadmin creates the other operators (secadmin, auditor, more sysadmins),
+ * (ccspd_policy_may_manage_in): the sysadmin creates the other operators (secadmin, auditor, more sysadmins),
  * tenants with their sub-tenants, and tenant administrators; a tenant administrator creates the users of its
- * tenant (and of its sub-tenants). Every new person gets a one-time password, answered once, to be changed at the
+ * tenant, and sub-tenants below it (at most CCSP_STORE_TENANT_DEPTH_MAX levels) with their administrators and
+ * users, and disables or enables those sub-tenants. What a tenant administrator sees is its tenant's subtree
+ * (ccsp_store_tenant_scoped). Every new person gets a one-time password, answered once, to be changed at the
  * first login. An object the caller may not see is CCSP-1002, exactly as a missing one; one it sees but may not
  * manage is CCSP-3000. Every change is audited in its own transaction.
  */
@@ -19,6 +21,7 @@ typedef struct admin_job {
 	const char *id, *tenant, *name, *role, *parent, *cursor;
 	int64_t limit;
 	ccsp_store_status status;
+	int below; /* scope_of: the tenant named is strictly below the caller's own */
 	ccsp_apierr err; /* CCSP_APIERR_COUNT_: success */
 	const char *msg;
 	json_t *result;
@@ -36,29 +39,36 @@ static int is_operator(const ccspd_caller *w)
 	return w->tenant_id[0] == '\0';
 }
 
-/* The tenant scope j->tenant names for the caller, in *scope (NULL: the operators). A tenant administrator sees
- * its tenant and the sub-tenants below it; anything else is CCSP_ERR_NOT_FOUND. */
+/* The tenant scope j->tenant names for the caller, in *scope (NULL: the operators), and in j->below whether it is
+ * strictly below the caller's own tenant. A tenant administrator sees its tenant and the sub-tenants below it;
+ * anything else (an ancestor, a sibling) is CCSP_ERR_NOT_FOUND, as a tenant that does not exist. */
 static ccsp_err scope_of(admin_job *j, ccsp_store_tx *tx, const char **scope)
 {
 	const ccspd_caller *w = j->c->who;
-	int yes = 0;
+	ccsp_store_tenant t;
 	*scope = j->tenant;
+	j->below = 0;
 	if (is_operator(w))
 		return CCSP_OK;
 	if (j->tenant == NULL) {
 		*scope = w->tenant_id;
 		return CCSP_OK;
 	}
-	ccsp_err ret = ccsp_store_tenant_within(tx, w->tenant_id, j->tenant, &yes);
-	return ret != CCSP_OK ? ret : yes ? CCSP_OK : CCSP_ERR_NOT_FOUND;
+	ccsp_err ret = ccsp_store_tenant_scoped(tx, w->tenant_id, j->tenant, &t);
+	if (ret == CCSP_OK)
+		j->below = strcmp(t.id, w->tenant_id) != 0;
+	return ret;
 }
 
-/* Run fn in a transaction and answer: a refusal, a store error or j->result. */
+/* Run fn in a transaction and answer: a refusal, a store error or j->result. A refusal stands whatever the commit
+ * said: one that follows a refused statement (a name taken) commits nothing, and its commit fails (CCSP_ERR_STATE). */
 static void run_job(admin_job *j, ccsp_store_fn fn)
 {
 	j->err = CCSP_APIERR_INTERNAL;
 	ccsp_err ret = ccsp_store_run(j->c->d->store, fn, j);
-	if (ret != CCSP_OK)
+	if (j->err != CCSP_APIERR_INTERNAL && j->err != CCSP_APIERR_COUNT_)
+		ccspd_fail(j->c->d, j->c->req, j->err, j->msg);
+	else if (ret != CCSP_OK)
 		act_fail(j->c, ret, NULL);
 	else if (j->err != CCSP_APIERR_COUNT_)
 		ccspd_fail(j->c->d, j->c->req, j->err, j->msg);
@@ -119,7 +129,7 @@ static int role_for(admin_job *j, int operator, ccsp_store_role *r)
 		                                              : "role must be tenant_admin or user");
 		return -1;
 	}
-	if (!ccspd_policy_may_manage(j->c->who->role, *r)) {
+	if (!ccspd_policy_may_manage_in(j->c->who->role, *r, j->below)) {
 		refuse(j, CCSP_APIERR_FORBIDDEN, NULL);
 		return -1;
 	}
@@ -227,7 +237,7 @@ static ccsp_err principal_status_fn(ccsp_store_tx *tx, void *arg)
 		return refuse(j, CCSP_APIERR_NOT_FOUND, NULL);
 	if (ret != CCSP_OK)
 		return ret;
-	if (!ccspd_policy_may_manage(j->c->who->role, p.role))
+	if (!ccspd_policy_may_manage_in(j->c->who->role, p.role, j->below))
 		ret = refuse(j, CCSP_APIERR_FORBIDDEN, NULL);
 	else if (strcmp(p.id, j->c->who->id) == 0)
 		ret = refuse(j, CCSP_APIERR_INVALID_PARAM, "a person cannot disable or enable itself");
@@ -267,15 +277,43 @@ void ccspd_act_admin_principal_enable(ccspd_call *c)
 	principal_status(c, CCSP_STORE_ACTIVE);
 }
 
-/* ---- tenants (the sysadmin) ---- */
+/* ---- tenants: the sysadmin, and tenant administrators below their own tenant ---- */
+
+#define DEPTH_TEXT_(n) #n
+#define DEPTH_TEXT(n) DEPTH_TEXT_(n)
+
+/* The parent a tenant administrator names (default: its own tenant), seen from its tenant, into *p; -1 after
+ * refusing (CCSP-1002 outside its subtree), or the store's error in *ret. The sysadmin names any tenant or none. */
+static int parent_of(admin_job *j, ccsp_store_tx *tx, ccsp_store_tenant *p, const char **parent, ccsp_err *ret)
+{
+	const ccspd_caller *w = j->c->who;
+	*parent = j->parent;
+	*ret = CCSP_OK;
+	if (is_operator(w))
+		return 0;
+	*ret = ccsp_store_tenant_scoped(tx, w->tenant_id, j->parent != NULL ? j->parent : w->tenant_id, p);
+	if (*ret == CCSP_ERR_NOT_FOUND)
+		*ret = refuse(j, CCSP_APIERR_NOT_FOUND, NULL);
+	else if (*ret == CCSP_OK)
+		*parent = p->id;
+	return *ret == CCSP_OK && j->err == CCSP_APIERR_INTERNAL ? 0 : -1;
+}
 
 static ccsp_err tenant_create_fn(ccsp_store_tx *tx, void *arg)
 {
 	admin_job *j = arg;
-	ccsp_store_tenant t = {.status = CCSP_STORE_ACTIVE, .created = ccspd_now_ms(j->c->d)};
+	ccsp_store_tenant t = {.status = CCSP_STORE_ACTIVE, .created = ccspd_now_ms(j->c->d)}, p;
+	const char *parent = NULL;
+	ccsp_err ret = CCSP_OK;
+	j->err = CCSP_APIERR_INTERNAL;
+	if (parent_of(j, tx, &p, &parent, &ret) != 0)
+		return ret;
 	snprintf(t.name, sizeof t.name, "%s", j->name);
-	snprintf(t.parent_id, sizeof t.parent_id, "%s", j->parent != NULL ? j->parent : "");
-	ccsp_err ret = ccsp_store_tenant_create(tx, &t);
+	snprintf(t.parent_id, sizeof t.parent_id, "%s", parent != NULL ? parent : "");
+	ret = ccsp_store_tenant_create(tx, &t);
+	if (ret == CCSP_ERR_LIMIT)
+		return refuse(j, CCSP_APIERR_INVALID_PARAM,
+		              "parent: tenants nest at most " DEPTH_TEXT(CCSP_STORE_TENANT_DEPTH_MAX) " levels deep");
 	if (ret == CCSP_ERR_EXISTS || ret == CCSP_ERR_NOT_FOUND)
 		return refuse(j, act_apierr(ret), ret == CCSP_ERR_EXISTS ? "name taken" : NULL);
 	if (ret == CCSP_OK)
@@ -297,10 +335,15 @@ void ccspd_act_admin_tenant_create(ccspd_call *c)
 static ccsp_err tenant_list_fn(ccsp_store_tx *tx, void *arg)
 {
 	admin_job *j = arg;
+	ccsp_store_tenant p;
+	const char *parent = NULL;
 	size_t n = 0;
+	ccsp_err ret = CCSP_OK;
+	j->err = CCSP_APIERR_INTERNAL;
+	if (parent_of(j, tx, &p, &parent, &ret) != 0)
+		return ret;
 	ccsp_store_tenant *ts = calloc((size_t)j->limit, sizeof *ts);
-	ccsp_err ret = ts != NULL ? ccsp_store_tenant_list(tx, j->parent, j->cursor, (size_t)j->limit, ts, &n)
-	                          : CCSP_ERR_NOMEM;
+	ret = ts != NULL ? ccsp_store_tenant_list(tx, parent, j->cursor, (size_t)j->limit, ts, &n) : CCSP_ERR_NOMEM;
 	if (ret == CCSP_OK) {
 		json_t *list = json_array();
 		for (size_t i = 0; i < n; i++)
@@ -321,41 +364,24 @@ void ccspd_act_admin_tenant_list(ccspd_call *c)
 	run_job(&j, tenant_list_fn);
 }
 
-/* The sessions of every member of tenant end (its apps' sessions end by the gateway's status check). */
-static ccsp_err end_member_sessions(ccsp_store_tx *tx, const char *tenant, int64_t *ended)
-{
-	ccsp_store_principal *ps = calloc(CCSP_STORE_LIST_MAX, sizeof *ps);
-	char cursor[CCSP_STORE_ID_LEN + 1] = "";
-	size_t n = CCSP_STORE_LIST_MAX;
-	ccsp_err ret = ps != NULL ? CCSP_OK : CCSP_ERR_NOMEM;
-	while (ret == CCSP_OK && n == CCSP_STORE_LIST_MAX) {
-		ret = ccsp_store_principal_list(tx, tenant, cursor, CCSP_STORE_LIST_MAX, ps, &n);
-		for (size_t i = 0; ret == CCSP_OK && i < n; i++) {
-			int64_t k = 0;
-			ret = ccsp_store_session_revoke_principal(tx, tenant, ps[i].id, &k);
-			*ended += k;
-		}
-		if (ret == CCSP_OK && n > 0)
-			snprintf(cursor, sizeof cursor, "%s", ps[n - 1].id);
-	}
-	if (ps != NULL)
-		ccsp_memzero(ps, CCSP_STORE_LIST_MAX * sizeof *ps);
-	free(ps);
-	return ret;
-}
-
+/* Disable (ending every session of its subtree, people's and apps') or enable a tenant: the sysadmin any, a tenant
+ * administrator a sub-tenant below its own (its own tenant is CCSP-3000, anything outside CCSP-1002). While a
+ * tenant is disabled its whole subtree is refused at authentication (ccsp_store_tenant_active). */
 static ccsp_err tenant_status_fn(ccsp_store_tx *tx, void *arg)
 {
 	admin_job *j = arg;
 	ccsp_store_tenant t;
+	const char *scope = is_operator(j->c->who) ? NULL : j->c->who->tenant_id;
 	int64_t ended = 0;
-	ccsp_err ret = ccsp_store_tenant_get(tx, j->id, &t);
+	ccsp_err ret = ccsp_store_tenant_scoped(tx, scope, j->id, &t);
 	if (ret == CCSP_ERR_NOT_FOUND)
 		return refuse(j, CCSP_APIERR_NOT_FOUND, NULL);
+	if (ret == CCSP_OK && scope != NULL && strcmp(t.id, scope) == 0)
+		return refuse(j, CCSP_APIERR_FORBIDDEN, "a tenant administrator cannot disable or enable its own tenant");
 	if (ret == CCSP_OK)
 		ret = ccsp_store_tenant_set_status(tx, j->id, j->status);
 	if (ret == CCSP_OK && j->status == CCSP_STORE_DISABLED)
-		ret = end_member_sessions(tx, j->id, &ended);
+		ret = ccsp_store_session_revoke_tenant(tx, j->id, &ended);
 	if (ret == CCSP_OK)
 		ret = ccspd_audit(j->c, tx, j->status == CCSP_STORE_ACTIVE ? "tenant.enable" : "tenant.disable", t.name,
 		                  "ok", json_pack("{s:s, s:I}", "id", t.id, "sessionsEnded", (json_int_t)ended));

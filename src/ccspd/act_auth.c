@@ -5,7 +5,8 @@
  *                                            challenge for the second factor (act_auth2.c)
  *   logout       {}                          revokes the caller's session
  *   password     {old, new}                  changes the caller's password; the other sessions are revoked
- *   app-token    {}                          (a signed application request) a session token for the app
+ *   app-token    {}                          (a signed application request) a session token for the app, within
+ *                                            session_max live sessions of that app like a person's (else CCSP-5000)
  * Lockout: CCSPD_LOCKOUT_FAILURES consecutive failures lock the account for CCSPD_LOCKOUT_MS. While locked, every
  * attempt answers CCSP-2005, the right password too: an answer that told the right password apart would let a
  * guesser go on through the lock. An unknown login costs the same PBKDF2 and answers CCSP-2005 as well; the lock
@@ -25,10 +26,10 @@ ccsp_err ccspd_session_issue(ccspd *d, ccsp_store_tx *tx, const char *principal_
 {
 	ccsp_store_session s = {0};
 	int64_t now = ccspd_now_ms(d), n = 0;
-	ccsp_err ret = CCSP_OK;
-	if (principal_id != NULL) /* apps have no per-app count in the store: their sessions are not limited */
-		ret = ccsp_store_session_count(tx, tenant[0] != '\0' ? tenant : NULL, principal_id, now, &n);
-	if (ret == CCSP_OK && principal_id != NULL && n >= (int64_t)d->session_max)
+	ccsp_err ret = principal_id != NULL
+	                   ? ccsp_store_session_count(tx, tenant[0] != '\0' ? tenant : NULL, principal_id, now, &n)
+	                   : ccsp_store_session_count_app(tx, tenant, app_id, now, &n);
+	if (ret == CCSP_OK && n >= (int64_t)d->session_max) /* people and apps alike: the new one is refused */
 		ret = CCSP_ERR_LIMIT;
 	if (ret == CCSP_OK)
 		ret = ccsp_reqauth_token_new(token, s.token_hash);
@@ -53,6 +54,7 @@ typedef struct login_job {
 	const char *login, *tenant; /* tenant NULL: an operator */
 	char checked_id[CCSP_STORE_ID_LEN + 1]; /* the principal whose hash was checked ("" none) */
 	int pw_ok;
+	int tenant_exists; /* the metrics name only tenants that exist: a guesser cannot fill their table */
 	/* the answer */
 	ccsp_apierr err; /* CCSP_APIERR_COUNT_: success */
 	json_t *result;
@@ -60,7 +62,14 @@ typedef struct login_job {
 
 static ccsp_err deny(login_job *j, ccsp_store_tx *tx, ccsp_apierr err, const char *reason)
 {
+	ccsp_store_tenant t;
 	j->err = err;
+	if (j->tenant != NULL && !j->tenant_exists) {
+		ccsp_err ret = ccsp_store_tenant_get(tx, j->tenant, &t);
+		if (ret != CCSP_OK && ret != CCSP_ERR_NOT_FOUND)
+			return ret;
+		j->tenant_exists = ret == CCSP_OK;
+	}
 	return ccspd_audit_as(j->c->d, tx, j->login, "anonymous", j->tenant, "auth.login", j->login, "denied",
 	                      json_pack("{s:s, s:s}", "reason", reason, "requestId", ccsp_http_req_id(j->c->req)));
 }
@@ -120,13 +129,15 @@ static ccsp_err login_fn(ccsp_store_tx *tx, void *arg)
 {
 	login_job *j = arg;
 	ccsp_store_principal p;
-	ccsp_store_tenant t;
+	int active = 1;
 	ccspd *d = j->c->d;
+	j->tenant_exists = 0; /* this run's (ccsp_store_run may run it again) */
 	ccsp_err ret = ccsp_store_principal_find(tx, j->tenant, j->login, &p);
 	if (ret == CCSP_ERR_NOT_FOUND || (ret == CCSP_OK && strcmp(p.id, j->checked_id) != 0))
 		return deny(j, tx, CCSP_APIERR_LOGIN_FAILED, "unknown login");
-	if (ret == CCSP_OK && j->tenant != NULL && (ret = ccsp_store_tenant_get(tx, j->tenant, &t)) == CCSP_OK &&
-	    t.status != CCSP_STORE_ACTIVE)
+	j->tenant_exists = ret == CCSP_OK;
+	if (ret == CCSP_OK && j->tenant != NULL && (ret = ccsp_store_tenant_active(tx, j->tenant, &active)) == CCSP_OK &&
+	    !active) /* the tenant or one of its ancestors is disabled */
 		ret = deny(j, tx, CCSP_APIERR_LOGIN_FAILED, "tenant disabled");
 	else if (ret == CCSP_OK && p.status != CCSP_STORE_ACTIVE)
 		ret = deny(j, tx, CCSP_APIERR_LOGIN_FAILED, "disabled");
@@ -187,6 +198,9 @@ void ccspd_act_auth_login(ccspd_call *c)
 	ccsp_memzero(&h, sizeof h);
 	if (ret == CCSP_OK)
 		ret = ccsp_store_run(c->d->store, login_fn, &j);
+	if (ret == CCSP_OK && (j.tenant != NULL || j.err != CCSP_APIERR_COUNT_)) /* operators count at login2 */
+		ccsp_metrics_login(c->d->metrics, j.tenant_exists ? ccsp_metrics_tenant_of(c->d->metrics, j.tenant) : NULL,
+		                   j.err == CCSP_APIERR_COUNT_);
 	if (ret != CCSP_OK)
 		act_fail(c, ret, NULL);
 	else if (j.err != CCSP_APIERR_COUNT_)
@@ -323,20 +337,30 @@ out:
 
 /* ---- applications ---- */
 
+/* Beyond session_max live sessions of the app the new one is refused, as a person's login is (docs/api-ccspd.md):
+ * audited as denied, CCSP-5000; the app's signed requests go on working meanwhile. */
 void ccspd_act_auth_app_token(ccspd_call *c)
 {
 	char token[CCSP_REQAUTH_TOKEN_LEN + 1] = "";
 	int64_t expires = 0;
+	int limited = 0;
 	ccsp_store_tx *tx = NULL;
 	ccsp_err ret = c->who->kind == CCSPD_CALLER_APP ? ccsp_store_begin(c->d->store, &tx) : CCSP_ERR_ARG;
 	if (ret == CCSP_OK)
 		ret = ccspd_session_issue(c->d, tx, NULL, c->who->id, c->who->tenant_id, token, &expires);
-	if (ret == CCSP_OK)
+	if (ret == CCSP_ERR_LIMIT) {
+		limited = 1;
+		ret = ccspd_audit(c, tx, "auth.app-token", c->who->name, "denied",
+		                  json_pack("{s:s, s:I}", "reason", "session limit", "sessionMax",
+		                            (json_int_t)c->d->session_max));
+	} else if (ret == CCSP_OK)
 		ret = ccspd_audit(c, tx, "auth.app-token", c->who->name, "ok", NULL);
 	if (ret == CCSP_OK)
 		ret = ccsp_store_commit(tx), tx = NULL;
 	ccsp_store_rollback(tx);
-	if (ret != CCSP_OK)
+	if (ret == CCSP_OK && limited)
+		ccspd_fail(c->d, c->req, CCSP_APIERR_RATE_LIMITED, "the app holds session_max live sessions already");
+	else if (ret != CCSP_OK)
 		act_fail(c, ret, NULL);
 	else
 		ccspd_ok(c->req, json_pack("{s:s, s:I, s:I}", "token", token, "expires", (json_int_t)expires,

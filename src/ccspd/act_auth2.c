@@ -212,6 +212,8 @@ static void second_factor(ccspd_call *c, int reg)
 		return;
 	}
 	ccsp_err ret = ccsp_store_run(c->d->store, f2_fn, &j);
+	if (ret == CCSP_OK) /* an operator's login ends here: counted platform-wide (operators have no tenant) */
+		ccsp_metrics_login(c->d->metrics, NULL, j.err == CCSP_APIERR_COUNT_);
 	if (ret != CCSP_OK)
 		act_fail(c, ret, NULL);
 	else if (j.err != CCSP_APIERR_COUNT_)

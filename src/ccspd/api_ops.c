@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* Operations endpoints: liveness, readiness, Prometheus metrics. */
+/* Operations endpoints: liveness, readiness, Prometheus metrics (the last two read the store: on the task queue). */
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -56,11 +56,41 @@ void ccspd_api_readyz(void *arg, ccsp_http_request *req)
 	}
 }
 
-void ccspd_api_metrics(void *arg, ccsp_http_request *req)
+/* The live sessions per tenant (unexpired, used within the idle limit), counted in the store once per scrape —
+ * never per request — into the metrics' gauge; left as last counted when the store does not answer. */
+static void count_sessions(ccspd *d)
 {
-	ccspd *d = arg;
+	ccsp_store_tenant_count *rows = calloc(CCSP_STORE_LIST_MAX, sizeof *rows);
+	const char **ids = calloc(CCSP_STORE_LIST_MAX, sizeof *ids);
+	int64_t *counts = calloc(CCSP_STORE_LIST_MAX, sizeof *counts), total = 0, now = ccspd_now_ms(d);
+	size_t n = 0;
+	ccsp_store_tx *tx = NULL;
+	ccsp_err ret = rows != NULL && ids != NULL && counts != NULL ? ccsp_store_begin_ro(d->store, &tx) : CCSP_ERR_NOMEM;
+	if (ret == CCSP_OK)
+		ret = ccsp_store_session_count_tenants(tx, now, now - (int64_t)d->session_idle_s * 1000, CCSP_STORE_LIST_MAX,
+		                                       rows, &n, &total);
+	ccsp_store_rollback(tx);
+	for (size_t i = 0; ret == CCSP_OK && i < n; i++) {
+		ids[i] = rows[i].tenant_id;
+		counts[i] = rows[i].n;
+	}
+	if (ret == CCSP_OK)
+		ccsp_metrics_tenant_sessions(d->metrics, ids, counts, n, total);
+	free(rows);
+	free(ids);
+	free(counts);
+}
+
+/* On the task queue: the session count is a store read. */
+static void metrics_task(void *arg)
+{
+	ready_job *j = arg;
+	ccsp_http_request *req = j->req;
+	ccspd *d = j->d;
+	free(j);
 	static const char *const names[] = {"ccsp_up", "ccsp_uptime_seconds"};
 	double values[] = {1, (double)(now_ms() - d->started_ms) / 1000.0};
+	count_sessions(d);
 	char *text = ccsp_metrics_render(d->metrics, names, values, 2);
 	if (text == NULL) {
 		ccspd_fail(d, req, CCSP_APIERR_INTERNAL, NULL);
@@ -68,4 +98,16 @@ void ccspd_api_metrics(void *arg, ccsp_http_request *req)
 	}
 	ccsp_http_respond_raw(req, 200, "text/plain; version=0.0.4; charset=utf-8", text, strlen(text));
 	free(text);
+}
+
+void ccspd_api_metrics(void *arg, ccsp_http_request *req)
+{
+	ccspd *d = arg;
+	ready_job *j = calloc(1, sizeof *j);
+	if (j != NULL)
+		*j = (ready_job){.d = d, .req = req};
+	if (j == NULL || ccsp_taskq_submit(d->tasks, metrics_task, j) != CCSP_OK) {
+		free(j);
+		ccspd_fail(d, req, CCSP_APIERR_UNAVAILABLE, NULL);
+	}
 }

@@ -258,22 +258,23 @@ static int unique_headers(ccsp_http_request *req)
 	return 1;
 }
 
-/* The app of the access key, active in an active tenant; found 0 when there is none. */
+/* The app of the access key, active in a tenant active with all its ancestors (a disabled tenant disables its
+ * subtree); found 0 when there is none. */
 static ccsp_err find_app(ccspd *d, const char *access_key, ccsp_store_app *a, int *found)
 {
 	ccsp_store_tx *tx;
-	ccsp_store_tenant t;
+	int active = 0;
 	*found = 0;
 	ccsp_err ret = ccsp_store_begin_ro(d->store, &tx);
 	if (ret != CCSP_OK)
 		return ret;
 	ret = ccsp_store_app_find_key(tx, access_key, a);
 	if (ret == CCSP_OK)
-		ret = ccsp_store_tenant_get(tx, a->tenant_id, &t);
+		ret = ccsp_store_tenant_active(tx, a->tenant_id, &active);
 	ccsp_store_rollback(tx);
 	if (ret == CCSP_ERR_NOT_FOUND)
 		return CCSP_OK;
-	*found = ret == CCSP_OK && a->status == CCSP_STORE_ACTIVE && t.status == CCSP_STORE_ACTIVE;
+	*found = ret == CCSP_OK && a->status == CCSP_STORE_ACTIVE && active;
 	return ret;
 }
 

@@ -111,9 +111,9 @@ struct ccspd {
 	int64_t clock_offset_ms; /* tests only (ccspd_now_ms) */
 	uint32_t session_idle_s, session_absolute_s, session_max; /* ccspd.conf */
 	uint32_t vsm_kek_index; /* the platform VSM's KEK that wraps the data-protection key (ccspd.conf) */
-	ccspd_appauth *appauth;
+	ccspd_appauth *appauth; /* signed-request verification: secrets cache, nonces (appauth.c) */
 	ccspd_auditor *auditor; /* the audit signing key and the checkpointer (audit_sign.c) */
-	struct ccspd_sessions *sessions; /* the gateway's session cache (gateway.c) */ /* signed-request verification: secrets cache, nonces (appauth.c) */
+	struct ccspd_sessions *sessions; /* the gateway's session cache (gateway.c) */
 	_Atomic int stopping;
 };
 
@@ -189,6 +189,17 @@ void ccspd_act_admin_member_create(ccspd_call *c);
 void ccspd_act_admin_principal_list(ccspd_call *c);
 void ccspd_act_admin_principal_disable(ccspd_call *c);
 void ccspd_act_admin_principal_enable(ccspd_call *c);
+/* act_secadmin.c: the security administrator's key policy and key custodians. */
+void ccspd_act_secadmin_policy_get(ccspd_call *c);
+void ccspd_act_secadmin_policy_set(ccspd_call *c);
+void ccspd_act_secadmin_custodian_add(ccspd_call *c);
+void ccspd_act_secadmin_custodian_list(ccspd_call *c);
+void ccspd_act_secadmin_custodian_remove(ccspd_call *c);
+/* act_approval.c: the two-person rule (requests a security administrator approves), operators' key resets. */
+void ccspd_act_admin_operator_key_reset(ccspd_call *c);
+void ccspd_act_approval_list(ccspd_call *c);
+void ccspd_act_approval_approve(ccspd_call *c);
+void ccspd_act_approval_reject(ccspd_call *c);
 /* act_app.c: a tenant's applications. */
 void ccspd_act_app_create(ccspd_call *c);
 void ccspd_act_app_list(ccspd_call *c);

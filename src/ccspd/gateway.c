@@ -115,13 +115,19 @@ int64_t ccspd_now_ms(const ccspd *d)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000 + d->clock_offset_ms;
 }
 
-/* The person of a session: active, of the session's tenant. */
+/* The person of a session: active, of the session's tenant, which is active with all its ancestors (a disabled
+ * tenant disables its whole subtree: one statement, only when the session is not cached). */
 static ccsp_err session_person(ccsp_store_tx *tx, const ccsp_store_session *s, ccspd_caller *who)
 {
 	ccsp_store_principal p;
+	int active = 1;
 	ccsp_err ret = ccsp_store_principal_get(tx, s->tenant_id[0] != '\0' ? s->tenant_id : NULL, s->principal_id, &p);
-	if (ret != CCSP_OK || p.status != CCSP_STORE_ACTIVE)
+	if (ret == CCSP_OK && s->tenant_id[0] != '\0')
+		ret = ccsp_store_tenant_active(tx, s->tenant_id, &active);
+	if (ret != CCSP_OK || p.status != CCSP_STORE_ACTIVE || !active) {
+		ccsp_memzero(&p, sizeof p);
 		return ret == CCSP_OK ? CCSP_ERR_NOT_FOUND : ret;
+	}
 	who->kind = CCSPD_CALLER_PERSON;
 	who->role = p.role;
 	who->must_change = p.must_change;
@@ -131,15 +137,15 @@ static ccsp_err session_person(ccsp_store_tx *tx, const ccsp_store_session *s, c
 	return CCSP_OK;
 }
 
-/* The app of a session: active, in an active tenant. */
+/* The app of a session: active, in a tenant active with all its ancestors. */
 static ccsp_err session_app(ccsp_store_tx *tx, const ccsp_store_session *s, ccspd_caller *who)
 {
 	ccsp_store_app a;
-	ccsp_store_tenant t;
+	int active = 0;
 	ccsp_err ret = ccsp_store_app_get(tx, s->tenant_id, s->app_id, &a);
 	if (ret == CCSP_OK)
-		ret = ccsp_store_tenant_get(tx, s->tenant_id, &t);
-	if (ret != CCSP_OK || a.status != CCSP_STORE_ACTIVE || t.status != CCSP_STORE_ACTIVE)
+		ret = ccsp_store_tenant_active(tx, s->tenant_id, &active);
+	if (ret != CCSP_OK || a.status != CCSP_STORE_ACTIVE || !active)
 		return ret == CCSP_OK ? CCSP_ERR_NOT_FOUND : ret;
 	who->kind = CCSPD_CALLER_APP;
 	snprintf(who->id, sizeof who->id, "%s", a.id);
@@ -258,7 +264,10 @@ static void run(void *arg)
 	ccspd_caller who;
 	ccsp_apierr err;
 	ccspd_call c = {.d = j->d, .req = j->req, .who = &who, .body = ccsp_http_req_json(j->req)};
-	if (authenticate(j->d, j->req, &who, &err) != 0) {
+	int authenticated = authenticate(j->d, j->req, &who, &err) == 0;
+	if (authenticated && who.tenant_id[0] != '\0') /* the answer is counted for the tenant (ccspd_answered) */
+		ccsp_http_req_set_user(j->req, ccsp_metrics_tenant_of(j->d->metrics, who.tenant_id), NULL);
+	if (!authenticated) {
 		ccspd_fail(j->d, j->req, err, NULL); /* logged; not audited: a flood of bad signatures must not grow it */
 	} else if (permitted(j->action, &who, &err) != 0) {
 		if (who.kind != CCSPD_ANONYMOUS) { /* an authenticated caller refused: a security event */

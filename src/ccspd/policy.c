@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* The identity actions' pure decisions (act.h): separation of duties, lockout, password expiry. */
+/* The identity actions' pure decisions (act.h): separation of duties (with sub-tenants), lockout, password expiry. */
 #include "ccspd/act.h"
 
 int ccspd_policy_may_manage(ccsp_store_role caller, ccsp_store_role target)
@@ -13,6 +13,13 @@ int ccspd_policy_may_manage(ccsp_store_role caller, ccsp_store_role target)
 	default:
 		return 0;
 	}
+}
+
+int ccspd_policy_may_manage_in(ccsp_store_role caller, ccsp_store_role target, int below)
+{
+	if (caller == CCSP_ROLE_TENANT_ADMIN && target == CCSP_ROLE_TENANT_ADMIN)
+		return below != 0;
+	return ccspd_policy_may_manage(caller, target);
 }
 
 int ccspd_policy_password_expired(const ccsp_store_principal *p, int64_t now_ms)

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Prometheus text exposition of ccspd's counters (metrics.h). */
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -21,12 +22,29 @@ typedef struct route_stats {
 	_Atomic uint64_t count, sum_us;
 } route_stats;
 
+#define N_CLASS 6 /* status classes 1xx..5xx, and "other" */
+#define TENANT_BUCKETS 256 /* open addressing, more than twice CCSP_METRICS_TENANTS_MAX: probes stay short */
+_Static_assert(TENANT_BUCKETS > CCSP_METRICS_TENANTS_MAX, "a free bucket for every tracked tenant");
+
+struct ccsp_metrics_tenant {
+	char id[CCSP_METRICS_TENANT_ID_MAX + 1]; /* written once, before the tenant is published */
+	_Atomic uint64_t requests[N_CLASS];
+	_Atomic uint64_t logins[2]; /* failed, ok */
+	int64_t sessions;           /* the last count of the store (under mu) */
+};
+
 struct ccsp_metrics {
 	const char *const *routes;
 	size_t n; /* routes; stats has n + 1 entries, the last for "other" */
 	route_stats *stats;
 	_Atomic uint64_t errors[CCSP_APIERR_COUNT_];
 	_Atomic uint64_t counters[CCSP_METRICS_COUNTERS_];
+	/* tenants: registered under mu, in order, published to the lock-free lookup by a release store */
+	pthread_mutex_t mu;
+	ccsp_metrics_tenant tenant[CCSP_METRICS_TENANTS_MAX + 1]; /* the last: "other" */
+	_Atomic size_t n_tenants;
+	_Atomic(ccsp_metrics_tenant *) bucket[TENANT_BUCKETS];
+	int sessions_known; /* under mu */
 };
 
 static const char *const counter_names[CCSP_METRICS_COUNTERS_] = {
@@ -44,14 +62,18 @@ ccsp_err ccsp_metrics_new(const char *const *routes, size_t n, ccsp_metrics **ou
 	}
 	m->routes = routes;
 	m->n = n;
+	pthread_mutex_init(&m->mu, NULL);
+	memcpy(m->tenant[CCSP_METRICS_TENANTS_MAX].id, "other", sizeof "other");
 	*out = m;
 	return CCSP_OK;
 }
 
 void ccsp_metrics_free(ccsp_metrics *m)
 {
-	if (m != NULL)
-		free(m->stats);
+	if (m == NULL)
+		return;
+	pthread_mutex_destroy(&m->mu);
+	free(m->stats);
 	free(m);
 }
 
@@ -96,6 +118,91 @@ void ccsp_metrics_count(ccsp_metrics *m, ccsp_metrics_counter c)
 		atomic_fetch_add_explicit(&m->counters[c], 1, memory_order_relaxed);
 }
 
+/* ---- per tenant ---- */
+
+static size_t tenant_hash(const char *id)
+{
+	uint32_t h = 2166136261u; /* FNV-1a: spreading only (ids are random already) */
+	for (const char *c = id; *c != '\0'; c++)
+		h = (h ^ (uint8_t)*c) * 16777619u;
+	return h % TENANT_BUCKETS;
+}
+
+/* The published tenant id, or NULL; *free_at = the first empty bucket of its probe sequence. */
+static ccsp_metrics_tenant *tenant_find(ccsp_metrics *m, const char *id, size_t *free_at)
+{
+	size_t i = tenant_hash(id);
+	for (size_t probe = 0; probe < TENANT_BUCKETS; probe++, i = (i + 1) % TENANT_BUCKETS) {
+		ccsp_metrics_tenant *t = atomic_load_explicit(&m->bucket[i], memory_order_acquire);
+		if (t == NULL) {
+			*free_at = i;
+			return NULL;
+		}
+		if (strcmp(t->id, id) == 0)
+			return t;
+	}
+	*free_at = TENANT_BUCKETS;
+	return NULL;
+}
+
+ccsp_metrics_tenant *ccsp_metrics_tenant_of(ccsp_metrics *m, const char *tenant_id)
+{
+	ccsp_metrics_tenant *other = &m->tenant[CCSP_METRICS_TENANTS_MAX];
+	size_t at = 0;
+	if (tenant_id == NULL || tenant_id[0] == '\0' || strlen(tenant_id) > CCSP_METRICS_TENANT_ID_MAX)
+		return other;
+	ccsp_metrics_tenant *t = tenant_find(m, tenant_id, &at);
+	if (t != NULL)
+		return t;
+	pthread_mutex_lock(&m->mu); /* the first sight of this tenant: register it (once) */
+	size_t n = atomic_load_explicit(&m->n_tenants, memory_order_relaxed);
+	t = tenant_find(m, tenant_id, &at);
+	if (t == NULL && n < CCSP_METRICS_TENANTS_MAX && at < TENANT_BUCKETS) {
+		t = &m->tenant[n];
+		memcpy(t->id, tenant_id, strlen(tenant_id) + 1);
+		atomic_store_explicit(&m->n_tenants, n + 1, memory_order_release);
+		atomic_store_explicit(&m->bucket[at], t, memory_order_release);
+	}
+	pthread_mutex_unlock(&m->mu);
+	return t != NULL ? t : other;
+}
+
+void ccsp_metrics_tenant_request(ccsp_metrics_tenant *t, int status)
+{
+	int c = status / 100;
+	if (t != NULL)
+		atomic_fetch_add_explicit(&t->requests[c >= 1 && c <= 5 ? c - 1 : N_CLASS - 1], 1, memory_order_relaxed);
+}
+
+void ccsp_metrics_login(ccsp_metrics *m, ccsp_metrics_tenant *t, int ok)
+{
+	ccsp_metrics_count(m, ok ? CCSP_METRICS_LOGIN_OK : CCSP_METRICS_LOGIN_FAILED);
+	if (t != NULL)
+		atomic_fetch_add_explicit(&t->logins[ok != 0], 1, memory_order_relaxed);
+}
+
+void ccsp_metrics_tenant_sessions(ccsp_metrics *m, const char *const *ids, const int64_t *counts, size_t n,
+                                  int64_t total)
+{
+	ccsp_metrics_tenant *t[CCSP_METRICS_TENANTS_MAX];
+	size_t k = 0;
+	for (size_t i = 0; i < n && k < CCSP_METRICS_TENANTS_MAX; i++) /* registered before the lock is taken */
+		if ((t[k] = ccsp_metrics_tenant_of(m, ids[i])) != &m->tenant[CCSP_METRICS_TENANTS_MAX])
+			k++;
+	pthread_mutex_lock(&m->mu);
+	for (size_t i = 0; i <= CCSP_METRICS_TENANTS_MAX; i++)
+		m->tenant[i].sessions = 0;
+	int64_t tracked = 0;
+	for (size_t i = 0, j = 0; i < n && j < k; i++)
+		if (strcmp(ids[i], t[j]->id) == 0) {
+			t[j++]->sessions = counts[i];
+			tracked += counts[i];
+		}
+	m->tenant[CCSP_METRICS_TENANTS_MAX].sessions = total > tracked ? total - tracked : 0;
+	m->sessions_known = 1;
+	pthread_mutex_unlock(&m->mu);
+}
+
 /* ---- rendering ---- */
 
 typedef struct text {
@@ -133,6 +240,21 @@ static uint64_t get(_Atomic uint64_t *v)
 	return atomic_load_explicit(v, memory_order_relaxed);
 }
 
+/* A label value as the text format wants it: backslash, double quote and line feed escaped. */
+static void put_label(text *t, const char *v)
+{
+	for (const char *c = v; *c != '\0' && !t->failed; c++) {
+		const char *run = c;
+		while (*c != '\0' && *c != '\\' && *c != '"' && *c != '\n')
+			c++;
+		if (c > run)
+			put(t, "%.*s", (int)(c - run), run);
+		if (*c == '\0')
+			break;
+		put(t, "%s", *c == '\\' ? "\\\\" : *c == '"' ? "\\\"" : "\\n");
+	}
+}
+
 static void render_requests(ccsp_metrics *m, text *t)
 {
 	put(t, "# HELP ccsp_http_requests_total Answered API requests by route and status.\n"
@@ -144,8 +266,9 @@ static void render_requests(ccsp_metrics *m, text *t)
 				continue;
 			char status[8];
 			snprintf(status, sizeof status, s < N_STATUS - 1 ? "%d" : "other", s < N_STATUS - 1 ? statuses[s] : 0);
-			put(t, "ccsp_http_requests_total{route=\"%s\",status=\"%s\"} %llu\n", r < m->n ? m->routes[r] : "other",
-			    status, (unsigned long long)v);
+			put(t, "ccsp_http_requests_total{route=\"");
+			put_label(t, r < m->n ? m->routes[r] : "other");
+			put(t, "\",status=\"%s\"} %llu\n", status, (unsigned long long)v);
 		}
 }
 
@@ -160,15 +283,64 @@ static void render_latency(ccsp_metrics *m, text *t)
 		const char *route = r < m->n ? m->routes[r] : "other";
 		for (size_t b = 0; b < N_BUCKET; b++) {
 			cum += get(&m->stats[r].bucket[b]);
-			put(t, "ccsp_http_request_duration_seconds_bucket{route=\"%s\",le=\"%g\"} %llu\n", route,
-			    (double)buckets[b] / 1e6, (unsigned long long)cum);
+			put(t, "ccsp_http_request_duration_seconds_bucket{route=\"");
+			put_label(t, route);
+			put(t, "\",le=\"%g\"} %llu\n", (double)buckets[b] / 1e6, (unsigned long long)cum);
 		}
-		put(t, "ccsp_http_request_duration_seconds_bucket{route=\"%s\",le=\"+Inf\"} %llu\n", route,
-		    (unsigned long long)count);
-		put(t, "ccsp_http_request_duration_seconds_sum{route=\"%s\"} %.6f\n", route,
-		    (double)get(&m->stats[r].sum_us) / 1e6);
-		put(t, "ccsp_http_request_duration_seconds_count{route=\"%s\"} %llu\n", route, (unsigned long long)count);
+		put(t, "ccsp_http_request_duration_seconds_bucket{route=\"");
+		put_label(t, route);
+		put(t, "\",le=\"+Inf\"} %llu\n", (unsigned long long)count);
+		put(t, "ccsp_http_request_duration_seconds_sum{route=\"");
+		put_label(t, route);
+		put(t, "\"} %.6f\n", (double)get(&m->stats[r].sum_us) / 1e6);
+		put(t, "ccsp_http_request_duration_seconds_count{route=\"");
+		put_label(t, route);
+		put(t, "\"} %llu\n", (unsigned long long)count);
 	}
+}
+
+/* One series line: name{tenant="id"<rest>} value. */
+static void put_tenant(text *t, const char *name, const ccsp_metrics_tenant *mt, const char *rest, uint64_t v)
+{
+	put(t, "%s{tenant=\"", name);
+	put_label(t, mt->id);
+	put(t, "\"%s} %llu\n", rest, (unsigned long long)v);
+}
+
+static void render_tenants(ccsp_metrics *m, text *t)
+{
+	static const char *const classes[N_CLASS] = {",class=\"1xx\"", ",class=\"2xx\"", ",class=\"3xx\"",
+	                                             ",class=\"4xx\"", ",class=\"5xx\"", ",class=\"other\""};
+	size_t n = atomic_load_explicit(&m->n_tenants, memory_order_acquire);
+	put(t, "# HELP ccsp_tenant_requests_total Answered API requests of a tenant's people and applications, by status"
+	       " class.\n# TYPE ccsp_tenant_requests_total counter\n");
+	for (size_t i = 0; i <= n; i++) { /* the tracked tenants, then "other" */
+		ccsp_metrics_tenant *mt = &m->tenant[i < n ? i : CCSP_METRICS_TENANTS_MAX];
+		for (size_t c = 0; c < N_CLASS; c++)
+			if (get(&mt->requests[c]) != 0)
+				put_tenant(t, "ccsp_tenant_requests_total", mt, classes[c], get(&mt->requests[c]));
+	}
+	put(t, "# HELP ccsp_tenant_logins_total Logins of a tenant's members by outcome.\n"
+	       "# TYPE ccsp_tenant_logins_total counter\n");
+	for (size_t i = 0; i <= n; i++) {
+		ccsp_metrics_tenant *mt = &m->tenant[i < n ? i : CCSP_METRICS_TENANTS_MAX];
+		uint64_t ok = get(&mt->logins[1]), failed = get(&mt->logins[0]);
+		if (ok + failed == 0)
+			continue;
+		put_tenant(t, "ccsp_tenant_logins_total", mt, ",outcome=\"ok\"", ok);
+		put_tenant(t, "ccsp_tenant_logins_total", mt, ",outcome=\"failed\"", failed);
+	}
+	pthread_mutex_lock(&m->mu);
+	if (m->sessions_known) {
+		put(t, "# HELP ccsp_tenant_sessions Live sessions (people and applications) of a tenant, platform-wide.\n"
+		       "# TYPE ccsp_tenant_sessions gauge\n");
+		n = atomic_load_explicit(&m->n_tenants, memory_order_acquire);
+		for (size_t i = 0; i <= n; i++) {
+			ccsp_metrics_tenant *mt = &m->tenant[i < n ? i : CCSP_METRICS_TENANTS_MAX];
+			put_tenant(t, "ccsp_tenant_sessions", mt, "", (uint64_t)mt->sessions);
+		}
+	}
+	pthread_mutex_unlock(&m->mu);
 }
 
 char *ccsp_metrics_render(ccsp_metrics *m, const char *const *gauge_names, const double *gauge_values, size_t n)
@@ -183,6 +355,7 @@ char *ccsp_metrics_render(ccsp_metrics *m, const char *const *gauge_names, const
 	put(&t, "# HELP ccsp_logins_total Logins of people by outcome.\n# TYPE ccsp_logins_total counter\n");
 	for (int c = 0; c < CCSP_METRICS_COUNTERS_; c++)
 		put(&t, "%s %llu\n", counter_names[c], (unsigned long long)get(&m->counters[c]));
+	render_tenants(m, &t);
 	for (size_t i = 0; i < n; i++)
 		put(&t, "# TYPE %s gauge\n%s %g\n", gauge_names[i], gauge_names[i], gauge_values[i]);
 	if (t.failed || t.buf == NULL) {

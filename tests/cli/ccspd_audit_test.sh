@@ -21,7 +21,6 @@ audit_sign_password_file = audit.pw
 audit_checkpoint_records = 5
 audit_checkpoint_interval_s = 0
 EOF
-db() { sqlite3 "$T/p/ccspd.db" "$1"; } # sqlite3: scripts/deps.sh
 checkpoints() { db "SELECT count(*) FROM audit_checkpoints"; }
 newest_checkpoint() { db "SELECT coalesce(max(seq), 0) FROM audit_checkpoints"; }
 # wait_checkpoint SEQ: up to 10 s for a checkpoint at or after SEQ
@@ -63,7 +62,7 @@ chmod 600 "$T/p/audit.pw"
 start
 api "$T/aud.tok" audit/pubkey '{}'
 fp=$(field fingerprint)
-check "audit/pubkey: a PEM public key and its fingerprint" [ "$(code)" = 200 ] && [ ${#fp} -eq 64 ]
+{ [ "$(code)" = 200 ] && [ ${#fp} -eq 64 ]; }; expect "audit/pubkey: a PEM public key and its fingerprint"
 sed -n 's/.*"publicKey":"\([^"]*\)".*/\1/p' "$T/r" | sed 's/\\n/\n/g' >"$T/pub.pem"
 check "openssl reads it as an SM2 key" sh -c "'$OPENSSL' pkey -pubin -in '$T/pub.pem' -noout -text | grep -q SM2"
 check "the pinned fingerprint is the key's" [ "$(db "SELECT value FROM config WHERE key = 'audit.sign_key'")" = "$fp" ]
@@ -74,7 +73,7 @@ check "a checkpoint is signed after every 5 records" wait_checkpoint "$(($(newes
 
 # ---- exports ----
 export_to "$T/e1.jsonl" '{}'
-check "audit/export: 200, JSON lines" [ "$(code)" = 200 ] && grep -qi '^content-type: application/x-ndjson' "$T/h"
+{ [ "$(code)" = 200 ] && grep -qi '^content-type: application/x-ndjson' "$T/h"; }; expect "audit/export: 200, JSON lines"
 check "... periodic checkpoints among the records" grep -q '"kind":"periodic"' "$T/e1.jsonl"
 check "... ending with the export checkpoint" sh -c "tail -1 '$T/e1.jsonl' | grep -q '\"kind\":\"export\"'"
 check "... no X-Ccsp-Audit-Next: it is complete" sh -c "! grep -qi '^x-ccsp-audit-next' '$T/h'"
@@ -91,7 +90,7 @@ check "openssl verifies the export checkpoint (SM2, SM3, default ID)" "$OPENSSL"
 	-inkey "$T/pub.pem" -rawin -digest sm3 -pkeyopt distid:1234567812345678 -in "$T/tbs.bin" -sigfile "$T/sig.der"
 export_to "$T/e2.jsonl" '{"limit":3}'
 next=$(sed -n 's/^[Xx]-[Cc]csp-[Aa]udit-[Nn]ext: *\([0-9]*\).*/\1/p' "$T/h")
-check "a partial export names where the next starts" [ "$next" = 4 ] && [ "$(grep -c '"type":"record"' "$T/e2.jsonl")" = 3 ]
+{ [ "$next" = 4 ] && [ "$(grep -c '"type":"record"' "$T/e2.jsonl")" = 3 ]; }; expect "a partial export names where the next starts"
 check "... and verifies" "$CCSP" audit verify "$T/e2.jsonl" --pubkey "$T/pub.pem"
 export_to "$T/e3.jsonl" "{\"from\":$next}"
 check "the next export from there verifies" "$CCSP" audit verify "$T/e3.jsonl" --pubkey "$T/pub.pem"
@@ -101,16 +100,16 @@ check "from past the newest record: CCSP-1001" is_err 400 CCSP-1001
 api "$T/aud.tok" audit/query '{"action":"audit.export"}'
 check "every export is audited" [ "$(grep -o '"action":"audit.export"' "$T/r" | wc -l)" -ge 3 ]
 api "$T/aud.tok" audit/verify '{}'
-check "audit/verify: records and signed checkpoints" [ "$(code)" = 200 ] && grep -q '"verified":true' "$T/r" &&
-	grep -q '"signatures":"checked"' "$T/r" && ! grep -q '"checkpoints":0' "$T/r"
+{ [ "$(code)" = 200 ] && grep -q '"verified":true' "$T/r" &&
+	grep -q '"signatures":"checked"' "$T/r" && ! grep -q '"checkpoints":0' "$T/r"; }; expect "audit/verify: records and signed checkpoints"
 
 # ---- a row edited in the database ----
 db "DROP TRIGGER audit_no_update; DROP TRIGGER audit_no_delete;"
 orig=$(db "SELECT target FROM audit WHERE seq = 3")
 db "UPDATE audit SET target = 'someone-else' WHERE seq = 3"
 api "$T/aud.tok" audit/export '{}'
-check "export of an edited chain: refused, CCSP-9003 naming the record" is_err 500 CCSP-9003 &&
-	grep -q 'altered at seq 3' "$T/r"
+{ is_err 500 CCSP-9003 &&
+	grep -q 'altered at seq 3' "$T/r"; }; expect "export of an edited chain: refused, CCSP-9003 naming the record"
 check "... logged" grep -q 'the stored audit chain does not verify' "$T/p.out"
 check "the earlier export still verifies offline" "$CCSP" audit verify "$T/e1.jsonl" --pubkey "$T/pub.pem"
 db "UPDATE audit SET target = '$orig' WHERE seq = 3"

@@ -57,19 +57,19 @@ ta=$(field id)
 api "$T/admin.tok" admin/tenant-create '{"name":"B"}'
 tb=$(field id)
 api "$T/admin.tok" admin/tenant-create "{\"name\":\"A1\",\"parent\":\"$ta\"}"
-check "tenants and a sub-tenant" [ "$(code)" = 200 ] && [ ${#ta} -eq 32 ] && [ ${#tb} -eq 32 ]
+{ [ "$(code)" = 200 ] && [ ${#ta} -eq 32 ] && [ ${#tb} -eq 32 ]; }; expect "tenants and a sub-tenant"
 api "$T/admin.tok" admin/member-create "{\"tenant\":\"$ta\",\"login\":\"alice\",\"role\":\"tenant_admin\"}"
 alice_otp=$(field oneTimePassword)
 api "$T/admin.tok" admin/member-create "{\"tenant\":\"$tb\",\"login\":\"bob\",\"role\":\"tenant_admin\"}"
 bob_otp=$(field oneTimePassword)
-check "tenant administrators created" [ ${#alice_otp} -eq 20 ] && [ ${#bob_otp} -eq 20 ]
+{ [ ${#alice_otp} -eq 20 ] && [ ${#bob_otp} -eq 20 ]; }; expect "tenant administrators created"
 api "$T/admin.tok" admin/member-create "{\"tenant\":\"$ta\",\"login\":\"u0\",\"role\":\"user\"}"
 check "sysadmin may not create a tenant's user: CCSP-3000" is_err 403 CCSP-3000
 
 check "tenant admin A: first login and password change" first_login alice "$ta" "$alice_otp" 'Alice-Passw0rd-2026'
 check "tenant admin B: first login and password change" first_login bob "$tb" "$bob_otp" 'Bob-Passw0rd-2026!'
 api "$T/alice.tok" admin/member-create '{"login":"carol"}'
-check "tenant admin creates a user of its tenant" [ "$(code)" = 200 ] && grep -q '"role":"user"' "$T/r"
+{ [ "$(code)" = 200 ] && grep -q '"role":"user"' "$T/r"; }; expect "tenant admin creates a user of its tenant"
 carol_otp=$(field oneTimePassword)
 carol=$(field id)
 api "$T/bob.tok" admin/member-create '{"login":"dave"}'
@@ -89,19 +89,19 @@ check "A's admin disabling B's user: CCSP-1002 (as for a missing one)" is_err 40
 api "$T/alice.tok" admin/principal-disable "{\"id\":\"$dave\",\"tenant\":\"$tb\"}"
 check "... also naming B: CCSP-1002" is_err 404 CCSP-1002
 api "$T/alice.tok" admin/principal-list '{}'
-check "A's admin lists A only" [ "$(code)" = 200 ] && grep -q '"login":"carol"' "$T/r" && ! grep -q dave "$T/r"
+{ [ "$(code)" = 200 ] && grep -q '"login":"carol"' "$T/r" && ! grep -q dave "$T/r"; }; expect "A's admin lists A only"
 
 # ---- applications ----
 api "$T/alice.tok" app/create '{"name":"billing"}'
-check "app created: access key and secret once" [ "$(code)" = 200 ] && [ "$(field secret | wc -c)" -eq 44 ]
+{ [ "$(code)" = 200 ] && [ "$(field secret | wc -c)" -eq 43 ]; }; expect "app created: access key and secret once"
 ak=$(field accessKey)
 field secret >"$T/app.secret"
 app_a=$(field id)
 api "$T/bob.tok" app/create '{"name":"billing"}'
 app_b=$(field id)
 api "$T/alice.tok" app/list '{}'
-check "app list: A's app, no secret" [ "$(code)" = 200 ] && grep -q billing "$T/r" && ! grep -q secret "$T/r" &&
-	! grep -q "$app_b" "$T/r"
+{ [ "$(code)" = 200 ] && grep -q billing "$T/r" && ! grep -q secret "$T/r" &&
+	! grep -q "$app_b" "$T/r"; }; expect "app list: A's app, no secret"
 api "$T/alice.tok" app/disable "{\"id\":\"$app_b\"}"
 check "A's admin disabling B's app: CCSP-1002" is_err 404 CCSP-1002
 check "signed app-token" sh -c "'$CCSP' api call --url '$U' --insecure --access-key '$ak' \
@@ -165,7 +165,7 @@ member_login alice "$ta" 'Alice-Passw0rd-2026'
 api "$T/admin.tok" admin/principal-disable "{\"id\":\"$carol\",\"tenant\":\"$ta\"}"
 check "sysadmin may not disable a tenant's user: CCSP-3000" is_err 403 CCSP-3000
 api "$T/alice.tok" admin/principal-disable "{\"id\":\"$carol\"}"
-check "tenant admin disables its user" [ "$(code)" = 200 ] && grep -q '"status":"disabled"' "$T/r"
+{ [ "$(code)" = 200 ] && grep -q '"status":"disabled"' "$T/r"; }; expect "tenant admin disables its user"
 api - auth/login "{\"login\":\"carol\",\"tenant\":\"$ta\",\"password\":\"Carol-Passw0rd-2026\"}"
 check "a disabled user cannot log in (CCSP-2005)" is_err 401 CCSP-2005
 
@@ -176,32 +176,31 @@ pwfile aud.new 'Auditor-Passw0rd-2026'
 for a in principal.create tenant.create app.create app.disable auth.password auth.register-key auth.lockout \
 	auth.logout principal.disable auth.app-token auth.denied; do
 	api "$T/aud.tok" audit/count "{\"action\":\"$a\"}"
-	check "audited: $a" [ "$(code)" = 200 ] && ! grep -q '"count":0' "$T/r"
+	{ [ "$(code)" = 200 ] && ! grep -q '"count":0' "$T/r"; }; expect "audited: $a"
 done
 api "$T/aud.tok" audit/query '{"action":"auth.login","outcome":"denied","limit":2}'
-check "audit/query: filters, bounded, cursor" [ "$(code)" = 200 ] && grep -q '"next":[0-9]' "$T/r" &&
-	[ "$(grep -o '"seq"' "$T/r" | wc -l)" -eq 2 ]
+{ [ "$(code)" = 200 ] && grep -q '"next":[0-9]' "$T/r" &&
+	[ "$(grep -o '"seq"' "$T/r" | wc -l)" -eq 2 ]; }; expect "audit/query: filters, bounded, cursor"
 api "$T/aud.tok" audit/query "{\"tenant\":\"$ta\",\"action\":\"principal.create\"}"
-check "audit/query by tenant: A's admin created carol" grep -q '"target":"carol"' "$T/r" && grep -q '"actor":"alice"' "$T/r"
+{ grep -q '"target":"carol"' "$T/r" && grep -q '"actor":"alice"' "$T/r"; }; expect "audit/query by tenant: A's admin created carol"
 check "the audit trail holds no password" sh -c "! grep -q 'Carol-Passw0rd-2026' '$T/p/ccspd.db'"
 api "$T/aud.tok" audit/verify '{}'
 check "audit/verify: the whole stored chain verifies (linkage and MACs)" grep -q '"verified":true' "$T/r"
 # an editor of the database (who drops the append-only triggers) is caught: altered, then removed
-db() { sqlite3 "$T/p/ccspd.db" "$1"; }
 db "DROP TRIGGER audit_no_update; DROP TRIGGER audit_no_delete;"
 orig=$(db "SELECT target FROM audit WHERE seq = 3")
 db "UPDATE audit SET target = 'someone-else' WHERE seq = 3"
 api "$T/aud.tok" audit/verify '{}'
-check "a record edited in the database: found (seq 3, altered)" grep -q '"verified":false' "$T/r" &&
-	grep -q '"seq":3' "$T/r" && grep -q '"fault":"altered"' "$T/r"
+{ grep -q '"verified":false' "$T/r" &&
+	grep -q '"seq":3' "$T/r" && grep -q '"fault":"altered"' "$T/r"; }; expect "a record edited in the database: found (seq 3, altered)"
 db "UPDATE audit SET target = '$orig' WHERE seq = 3"
 api "$T/aud.tok" audit/verify '{}'
 check "the edit undone: verifies again" grep -q '"verified":true' "$T/r"
 db "DELETE FROM audit WHERE seq = 5"
 api "$T/aud.tok" audit/verify '{}'
-check "a record deleted in the database: found (seq 5, removed)" grep -q '"verified":false' "$T/r" &&
-	grep -q '"fault":"removed"' "$T/r"
-check "the MAC seed is sealed by the platform VSM" sh -c "sqlite3 '$T/p/ccspd.db' \
+{ grep -q '"verified":false' "$T/r" &&
+	grep -q '"fault":"removed"' "$T/r"; }; expect "a record deleted in the database: found (seq 5, removed)"
+check "the MAC seed is sealed by the platform VSM" sh -c "sqlite3 -cmd '.timeout 10000' '$T/p/ccspd.db' \
 	\"SELECT value FROM config WHERE key = 'audit.mac_seed'\" | grep -q '^vsm:'" # sqlite3: scripts/deps.sh
 
 # ---- session limits, on the test clock: absolute (900 s) and idle (600 s) ----

@@ -37,18 +37,18 @@ field() { sed -n "s/.*\"$1\":\"\\([^\"]*\\)\".*/\\1/p" "$T/r"; }
 
 # ---- keygen, configure ----
 check "keygen" "$CCSP" chsm keygen --out "$T/p.pem"
-check "keygen: PKCS#8 PEM, 0600" [ "$(stat -c %a "$T/p.pem")" = 600 ] && grep -q 'BEGIN PRIVATE KEY' "$T/p.pem"
+{ [ "$(stat -c %a "$T/p.pem")" = 600 ] && grep -q 'BEGIN PRIVATE KEY' "$T/p.pem"; }; expect "keygen: PKCS#8 PEM, 0600"
 check "keygen: openssl reads an SM2 key" "$OPENSSL" pkey -in "$T/p.pem" -noout
 "$CCSP" chsm keygen --out "$T/x.pem"
 check "configure (no key yet: guest)" "$CCSP" chsm configure $K >"$T/r"
-check "configure: 200, one key" grep -q '"status":200' "$T/r" && grep -q '"count":1' "$T/r"
+{ grep -q '"status":200' "$T/r" && grep -q '"count":1' "$T/r"; }; expect "configure: 200, one key"
 check "configure again (now signed), idempotent" "$CCSP" chsm configure $K >"$T/r"
 check "configure again: still one key" grep -q '"count":1' "$T/r"
 
 # ---- guest and trusted CHSM calls ----
 check "chsm status" "$CCSP" chsm call $K chsm status >"$T/r"
-check "chsm status: ok, with a UUID requestId" grep -q '"status":"ok"' "$T/r" &&
-	grep -q '"requestId":"[0-9a-f]\{8\}-[0-9a-f]\{4\}-4[0-9a-f]\{3\}-[89ab][0-9a-f]\{3\}-[0-9a-f]\{12\}"' "$T/r"
+{ grep -q '"status":"ok"' "$T/r" &&
+	grep -q '"requestId":"[0-9a-f]\{8\}-[0-9a-f]\{4\}-4[0-9a-f]\{3\}-[89ab][0-9a-f]\{3\}-[0-9a-f]\{12\}"' "$T/r"; }; expect "chsm status: ok, with a UUID requestId"
 check "chsm allstatus" "$CCSP" chsm call $K chsm allstatus >"$T/r"
 check "chsm allstatus: no VSM" grep -q '"vsmStatusMap":{}' "$T/r"
 check "chsm info (signed)" "$CCSP" chsm call $K chsm info >"$T/r"
@@ -61,7 +61,7 @@ check "chsm ntp with --set (integer)" "$CCSP" chsm call $K chsm ntp --set addr=1
 check "chsm network with name:=JSON" "$CCSP" chsm call $K chsm network \
 	--set 'netAddrs:=[{"name":"eth0","ip":"192.168.8.120","mask":"255.255.255.0","gateway":"192.168.8.1"}]' >"$T/r"
 "$CCSP" chsm call $K chsm info >"$T/r"
-check "info shows the settings" grep -q '"ntpAddr":"10.1.1.1"' "$T/r" && grep -q '"syncPeriod":60' "$T/r"
+{ grep -q '"ntpAddr":"10.1.1.1"' "$T/r" && grep -q '"syncPeriod":60' "$T/r"; }; expect "info shows the settings"
 check "--body with a fixed requestId" "$CCSP" chsm call $K chsm info --body '{"requestId":"fixed-1"}' >"$T/r"
 check "--body: requestId kept" grep -q '"requestId":"fixed-1"' "$T/r"
 
@@ -80,7 +80,7 @@ check "create callback: 200, this VSM, device signature verified" \
 	grep -q "\"oprType\":\"create\".*\"vsmId\":\"$VSM\".*\"status\":200.*\"verified\":true" "$T/cb"
 check "vsm status" "$CCSP" chsm call $K vsm status --vsm "$VSM" >"$T/r"
 check "vsm info" "$CCSP" chsm call $K vsm info --vsm "$VSM" >"$T/r"
-check "vsm info: flavor 1, token free" grep -q '"flavor":1' "$T/r" && grep -q '"token":"0"' "$T/r"
+{ grep -q '"flavor":1' "$T/r" && grep -q '"token":"0"' "$T/r"; }; expect "vsm info: flavor 1, token free"
 check "vsm token (text even if numeric-looking)" "$CCSP" chsm call $K vsm token --vsm "$VSM" --set token=12345678901234567 >"$T/r"
 check "vsm stop" "$CCSP" chsm call $K vsm stop --vsm "$VSM" --callback "$CB" >"$T/r"
 check "stop callback received" wait_for "$T/cb" '"oprType":"stop"'
@@ -109,7 +109,7 @@ check "destroyed VSM: 404 printed" grep -q '"status":404' "$T/r"
 check "another key: exit 1" [ $? -eq 1 ]
 check "another key: status 403 printed" grep -q '"status":403' "$T/r"
 "$CCSP" chsm call $K chsm upgrade --callback "$CB" >"$T/r" 2>/dev/null
-check "upgrade without --pack-url: exit 1, 400 printed" [ $? -eq 1 ] && grep -q '"status":400' "$T/r"
+{ [ $? -eq 1 ] && grep -q '"status":400' "$T/r"; }; expect "upgrade without --pack-url: exit 1, 400 printed"
 must_fail "vsm start without --vsm" "$CCSP" chsm call $K vsm start --callback "$CB"
 must_fail "unknown operation" "$CCSP" chsm call $K vsm dance
 must_fail "bad --set" "$CCSP" chsm call $K chsm ntp --set novalue

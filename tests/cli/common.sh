@@ -24,6 +24,12 @@ check() {
 	if "$@"; then pass; else fail "$desc"; fi
 }
 
+# CMD1 && CMD2 ...; expect DESC: the list before must have succeeded (check DESC CMD1 && CMD2 would count only
+# CMD1: the shell runs CMD2 after check returned).
+expect() {
+	if [ $? -eq 0 ]; then pass; else fail "$1"; fi
+}
+
 # same A B DESC: files A and B must be byte-identical.
 same() {
 	if cmp -s "$1" "$2"; then pass; else fail "$3"; fi

@@ -25,6 +25,20 @@ static void test_may_manage(void **state)
 		assert_int_equal(ccspd_policy_may_manage(t[i].caller, t[i].target), t[i].may);
 }
 
+/* Sub-tenants: a tenant administrator manages the tenant administrators strictly below its tenant only. */
+static void test_may_manage_in(void **state)
+{
+	(void)state;
+	assert_true(ccspd_policy_may_manage_in(CCSP_ROLE_TENANT_ADMIN, CCSP_ROLE_TENANT_ADMIN, 1));
+	assert_false(ccspd_policy_may_manage_in(CCSP_ROLE_TENANT_ADMIN, CCSP_ROLE_TENANT_ADMIN, 0)); /* its own */
+	assert_true(ccspd_policy_may_manage_in(CCSP_ROLE_TENANT_ADMIN, CCSP_ROLE_USER, 0));
+	assert_true(ccspd_policy_may_manage_in(CCSP_ROLE_TENANT_ADMIN, CCSP_ROLE_USER, 1));
+	assert_false(ccspd_policy_may_manage_in(CCSP_ROLE_TENANT_ADMIN, CCSP_ROLE_SYSADMIN, 1));
+	assert_true(ccspd_policy_may_manage_in(CCSP_ROLE_SYSADMIN, CCSP_ROLE_TENANT_ADMIN, 1));
+	assert_false(ccspd_policy_may_manage_in(CCSP_ROLE_SYSADMIN, CCSP_ROLE_USER, 1)); /* still not users */
+	assert_false(ccspd_policy_may_manage_in(CCSP_ROLE_USER, CCSP_ROLE_USER, 1));
+}
+
 static void test_lockout(void **state)
 {
 	(void)state;
@@ -52,6 +66,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_may_manage),
+		cmocka_unit_test(test_may_manage_in),
 		cmocka_unit_test(test_lockout),
 		cmocka_unit_test(test_expiry),
 	};

@@ -167,6 +167,104 @@ static void test_tenants(void **state)
 	ccsp_store_free(s);
 }
 
+/* Sub-tenants: a tenant sees itself and its descendants, never an ancestor, a sibling or a cousin (CCSP_ERR_NOT_FOUND
+ * as for a missing one); a disabled tenant disables its subtree; the tree is at most CCSP_STORE_TENANT_DEPTH_MAX
+ * levels deep; a subtree's sessions end in one call. */
+static void test_subtenants(void **state)
+{
+	(void)state;
+	ccsp_store *s = fx_open();
+	ccsp_store_tx *tx = tx_begin(s);
+	ccsp_store_tenant root, a, a1, a11, b, got;
+	ccsp_store_principal pa11, pb;
+	ccsp_store_app app11;
+	int active = -1;
+	int64_t n = 0;
+	mk_tenant(tx, NULL, "root", &root);    /* level 1 */
+	mk_tenant(tx, root.id, "a", &a);       /* 2 */
+	mk_tenant(tx, a.id, "a1", &a1);        /* 3 */
+	mk_tenant(tx, a1.id, "a11", &a11);     /* 4: the deepest level */
+	mk_tenant(tx, root.id, "b", &b);       /* a's sibling */
+	ccsp_store_tenant deep = {0};
+	snprintf(deep.name, sizeof deep.name, "too-deep");
+	memcpy(deep.parent_id, a11.id, sizeof deep.parent_id);
+	assert_ccsp(CCSP_ERR_LIMIT, ccsp_store_tenant_create(tx, &deep));
+
+	assert_ok(ccsp_store_tenant_scoped(tx, a.id, a11.id, &got)); /* a descendant, any depth */
+	assert_string_equal(got.id, a11.id);
+	assert_string_equal(got.parent_id, a1.id);
+	assert_ok(ccsp_store_tenant_scoped(tx, a.id, a.id, &got)); /* itself */
+	assert_ok(ccsp_store_tenant_scoped(tx, NULL, a11.id, &got)); /* the operators see every tenant */
+	assert_ok(ccsp_store_tenant_scoped(tx, root.id, b.id, &got));
+	assert_ccsp(CCSP_ERR_NOT_FOUND, ccsp_store_tenant_scoped(tx, a.id, root.id, &got)); /* an ancestor */
+	assert_ccsp(CCSP_ERR_NOT_FOUND, ccsp_store_tenant_scoped(tx, a.id, b.id, &got));    /* a sibling */
+	assert_ccsp(CCSP_ERR_NOT_FOUND, ccsp_store_tenant_scoped(tx, a1.id, a.id, &got));   /* the parent */
+	assert_ccsp(CCSP_ERR_NOT_FOUND, ccsp_store_tenant_scoped(tx, b.id, a11.id, &got));  /* a cousin */
+	assert_ccsp(CCSP_ERR_NOT_FOUND,
+	            ccsp_store_tenant_scoped(tx, a.id, "0123456789abcdef0123456789abcdef", &got)); /* missing: same */
+	assert_ccsp(CCSP_ERR_NOT_FOUND, ccsp_store_tenant_scoped(tx, a.id, "", &got));
+	assert_ccsp(CCSP_ERR_ARG, ccsp_store_tenant_scoped(tx, "", a.id, &got)); /* "" never means "the operators" */
+
+	mk_principal(tx, a11.id, "deep", CCSP_ROLE_USER, &pa11);
+	mk_principal(tx, b.id, "bee", CCSP_ROLE_USER, &pb);
+	mk_app(tx, a11.id, "deep-app", "AK-DEEP", &app11);
+	uint8_t fill = 1;
+	const char *owners[][3] = {
+		{pa11.id, "", a11.id}, {"", app11.id, a11.id}, {"", app11.id, a11.id}, {pb.id, "", b.id}};
+	for (size_t i = 0; i < sizeof owners / sizeof owners[0]; i++) {
+		ccsp_store_session ses = {.created = NOW, .last_seen = NOW, .expires = NOW + 1000};
+		memset(ses.token_hash, fill++, sizeof ses.token_hash);
+		snprintf(ses.principal_id, sizeof ses.principal_id, "%s", owners[i][0]);
+		snprintf(ses.app_id, sizeof ses.app_id, "%s", owners[i][1]);
+		snprintf(ses.tenant_id, sizeof ses.tenant_id, "%s", owners[i][2]);
+		assert_ok(ccsp_store_session_create(tx, &ses));
+	}
+	assert_ok(ccsp_store_session_count_app(tx, a11.id, app11.id, NOW, &n));
+	assert_int_equal(n, 2);
+	assert_ok(ccsp_store_session_count_app(tx, b.id, app11.id, NOW, &n)); /* scoped: another tenant's app */
+	assert_int_equal(n, 0);
+	assert_ok(ccsp_store_session_count_app(tx, a11.id, app11.id, NOW + 1000, &n)); /* expired */
+	assert_int_equal(n, 0);
+	ccsp_store_tenant_count counts[2];
+	size_t rows = 0;
+	assert_ok(ccsp_store_session_count_tenants(tx, NOW, NOW - 1, 1, counts, &rows, &n));
+	assert_int_equal(rows, 1); /* the most numerous first; the rest only in the total */
+	assert_string_equal(counts[0].tenant_id, a11.id);
+	assert_int_equal(counts[0].n, 3);
+	assert_int_equal(n, 4);
+	assert_ok(ccsp_store_session_count_tenants(tx, NOW, NOW, 2, counts, &rows, &n)); /* none used since */
+	assert_int_equal(rows, 0);
+	assert_int_equal(n, 0);
+
+	assert_ok(ccsp_store_tenant_active(tx, a11.id, &active));
+	assert_true(active);
+	assert_ok(ccsp_store_tenant_set_status(tx, a.id, CCSP_STORE_DISABLED)); /* a's whole subtree */
+	assert_ok(ccsp_store_tenant_active(tx, a11.id, &active));
+	assert_false(active);
+	assert_ok(ccsp_store_tenant_active(tx, a.id, &active));
+	assert_false(active);
+	assert_ok(ccsp_store_tenant_active(tx, b.id, &active)); /* not the sibling, not the parent */
+	assert_true(active);
+	assert_ok(ccsp_store_tenant_active(tx, root.id, &active));
+	assert_true(active);
+	assert_ok(ccsp_store_tenant_get(tx, a11.id, &got)); /* its own status is untouched */
+	assert_int_equal(got.status, CCSP_STORE_ACTIVE);
+	assert_ccsp(CCSP_ERR_NOT_FOUND, ccsp_store_tenant_active(tx, "0123456789abcdef0123456789abcdef", &active));
+
+	assert_ok(ccsp_store_session_revoke_tenant(tx, a.id, &n)); /* a's subtree: people's and apps' */
+	assert_int_equal(n, 3);
+	assert_ok(ccsp_store_session_count(tx, b.id, pb.id, NOW, &n)); /* the sibling's stay */
+	assert_int_equal(n, 1);
+	assert_ok(ccsp_store_commit(tx));
+
+	assert_ok(ccsp_store_begin_ro(s, &tx)); /* reads only: also in a read-only transaction */
+	assert_ok(ccsp_store_tenant_scoped(tx, root.id, a11.id, &got));
+	assert_ok(ccsp_store_tenant_active(tx, b.id, &active));
+	assert_true(active);
+	ccsp_store_rollback(tx);
+	ccsp_store_free(s);
+}
+
 static void test_principals(void **state)
 {
 	(void)state;
@@ -489,6 +587,7 @@ static void test_audit(void **state)
 }
 
 #include "store_conc.h"
+#include "store_sec.h"
 
 int main(int argc, char **argv)
 {
@@ -498,6 +597,7 @@ int main(int argc, char **argv)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_migrations, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_tenants, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_subtenants, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_principals, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_sessions, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_apps_nonces_config, fx_setup, fx_teardown),
@@ -508,6 +608,9 @@ int main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(test_audit_concurrent, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_busy, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_kill9, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_custodians, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_approvals, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_keypolicy_store, fx_setup, fx_teardown),
 	};
 	return cmocka_run_group_tests_name(fx_pg ? "store/postgresql" : "store/sqlite", tests, NULL, NULL);
 }

@@ -16,6 +16,8 @@
 #define CCSP_STORE_HASH_MAX 64   /* password hash, password salt */
 #define CCSP_STORE_PUBKEY_MAX 128 /* an SM2 public key: 65-byte point or 91-byte SubjectPublicKeyInfo */
 #define CCSP_STORE_TOKEN_HASH_SIZE 32 /* SM3 of a session token */
+/* Levels of the tenant tree: a top-level tenant is level 1, its sub-tenants level 2, ... down to this one. */
+#define CCSP_STORE_TENANT_DEPTH_MAX 4
 
 typedef enum ccsp_store_status {
 	CCSP_STORE_ACTIVE = 0,
@@ -48,7 +50,7 @@ typedef struct ccsp_store_tenant {
 } ccsp_store_tenant;
 
 /* Create t (t->id is set to a fresh id). CCSP_ERR_NOT_FOUND (no such parent), CCSP_ERR_EXISTS (name taken among
- * the siblings), CCSP_ERR_ARG. */
+ * the siblings), CCSP_ERR_LIMIT (the parent is at level CCSP_STORE_TENANT_DEPTH_MAX already), CCSP_ERR_ARG. */
 CCSP_MUST_CHECK ccsp_err ccsp_store_tenant_create(ccsp_store_tx *tx, ccsp_store_tenant *t);
 CCSP_MUST_CHECK ccsp_err ccsp_store_tenant_get(ccsp_store_tx *tx, const char *id, ccsp_store_tenant *out);
 /* The children of parent (NULL or "": the top-level tenants), by id. */
@@ -56,6 +58,14 @@ CCSP_MUST_CHECK ccsp_err ccsp_store_tenant_list(ccsp_store_tx *tx, const char *p
                                                 ccsp_store_tenant *out, size_t *n);
 /* 1 in *yes when id is ancestor or one of its descendants (sub-tenants, any depth; at most 32 levels). */
 CCSP_MUST_CHECK ccsp_err ccsp_store_tenant_within(ccsp_store_tx *tx, const char *ancestor, const char *id, int *yes);
+/* Sub-tenant scoping: the tenant id as seen from the tenant scope, into out. scope NULL (the operators) sees every
+ * tenant; a tenant sees itself and its descendants. A tenant outside scope's subtree (an ancestor, a sibling, a
+ * cousin) is CCSP_ERR_NOT_FOUND, exactly as one that does not exist. One statement (its ancestors, recursively). */
+CCSP_MUST_CHECK ccsp_err ccsp_store_tenant_scoped(ccsp_store_tx *tx, const char *scope, const char *id,
+                                                  ccsp_store_tenant *out);
+/* 1 in *active when the tenant and every one of its ancestors are active: a disabled tenant disables its whole
+ * subtree (the check of every authentication). One statement. CCSP_ERR_NOT_FOUND when there is no such tenant. */
+CCSP_MUST_CHECK ccsp_err ccsp_store_tenant_active(ccsp_store_tx *tx, const char *id, int *active);
 CCSP_MUST_CHECK ccsp_err ccsp_store_tenant_set_status(ccsp_store_tx *tx, const char *id, ccsp_store_status st);
 /* Delete the tenant. CCSP_ERR_STATE while it still has sub-tenants, principals or apps. */
 CCSP_MUST_CHECK ccsp_err ccsp_store_tenant_delete(ccsp_store_tx *tx, const char *id);
@@ -131,6 +141,22 @@ CCSP_MUST_CHECK ccsp_err ccsp_store_session_revoke_principal(ccsp_store_tx *tx, 
 /* The unexpired sessions of a principal of tenant (NULL: an operator). */
 CCSP_MUST_CHECK ccsp_err ccsp_store_session_count(ccsp_store_tx *tx, const char *tenant, const char *principal_id,
                                                   int64_t now, int64_t *n);
+/* The unexpired sessions of an app of tenant. */
+CCSP_MUST_CHECK ccsp_err ccsp_store_session_count_app(ccsp_store_tx *tx, const char *tenant, const char *app_id,
+                                                      int64_t now, int64_t *n);
+/* Revoke every session, people's and apps', of tenant and of all its sub-tenants; *n (may be NULL) = how many. */
+CCSP_MUST_CHECK ccsp_err ccsp_store_session_revoke_tenant(ccsp_store_tx *tx, const char *tenant, int64_t *n);
+/* Sessions per tenant (operators' sessions are in no tenant and not counted). */
+typedef struct ccsp_store_tenant_count {
+	char tenant_id[CCSP_STORE_ID_LEN + 1];
+	int64_t n;
+} ccsp_store_tenant_count;
+/* The live sessions (expires > now, last_seen > seen_after) per tenant, the most numerous first, at most limit
+ * (1..CCSP_STORE_LIST_MAX) rows into out, *n of them; *total = the live sessions of all tenants (those of the
+ * tenants beyond limit included). */
+CCSP_MUST_CHECK ccsp_err ccsp_store_session_count_tenants(ccsp_store_tx *tx, int64_t now, int64_t seen_after,
+                                                          size_t limit, ccsp_store_tenant_count *out, size_t *n,
+                                                          int64_t *total);
 /* Delete every session expired at now; *n (may be NULL) = how many. */
 CCSP_MUST_CHECK ccsp_err ccsp_store_session_purge(ccsp_store_tx *tx, int64_t now, int64_t *n);
 

@@ -106,8 +106,35 @@ static const char V1_PG[] =
 	"CREATE TRIGGER audit_no_truncate BEFORE TRUNCATE ON audit"
 	" FOR EACH STATEMENT EXECUTE FUNCTION ccsp_audit_append_only();";
 
+/* Version 2: the security administrator's objects. Custodians hold key-backup shares under their SM2 public keys
+ * (platform-wide, no tenant; a name or a key registered twice is refused: one person, one share). Approvals are the
+ * two-person rule's requests: kind and target are the caller's (checked in code, so a new kind needs no
+ * migration), detail a JSON object; at most one pending request per (kind, target). Principal ids without
+ * foreign keys: a request outlives the people it names, as the audit trail does. */
+static const char V2_SQL[] =
+	"CREATE TABLE custodians ("
+	" id TEXT PRIMARY KEY,"
+	" name TEXT NOT NULL UNIQUE,"
+	" public_key @BLOB@ NOT NULL UNIQUE,"
+	" created_by TEXT NOT NULL,"
+	" created BIGINT NOT NULL);"
+
+	"CREATE TABLE approvals ("
+	" id TEXT PRIMARY KEY,"
+	" kind TEXT NOT NULL,"
+	" target TEXT NOT NULL,"
+	" detail TEXT NOT NULL,"
+	" state TEXT NOT NULL CHECK (state IN ('pending', 'approved', 'rejected', 'expired', 'executed')),"
+	" requested_by TEXT NOT NULL,"
+	" decided_by TEXT,"
+	" created BIGINT NOT NULL, expires BIGINT NOT NULL,"
+	" decided_at BIGINT NOT NULL DEFAULT 0, executed_at BIGINT NOT NULL DEFAULT 0);"
+	"CREATE UNIQUE INDEX approvals_pending ON approvals (kind, target) WHERE state = 'pending';"
+	"CREATE INDEX approvals_state ON approvals (state, expires);";
+
 static const st_migration MIGRATIONS[] = {
 	{1, V1_SQL, V1_SQLITE, V1_PG},
+	{2, V2_SQL, NULL, NULL},
 };
 #define N_MIGRATIONS (sizeof MIGRATIONS / sizeof MIGRATIONS[0])
 

@@ -109,6 +109,65 @@ ccsp_err ccsp_store_session_count(ccsp_store_tx *tx, const char *tenant, const c
 	return CCSP_OK;
 }
 
+ccsp_err ccsp_store_session_count_app(ccsp_store_tx *tx, const char *tenant, const char *app_id, int64_t now,
+                                      int64_t *n)
+{
+	st_res *r = NULL;
+	CCSP_ENSURE(n != NULL && st_text_ok(tenant, CCSP_STORE_ID_LEN) && st_text_ok(app_id, CCSP_STORE_ID_LEN),
+	            CCSP_ERR_ARG);
+	st_val v[] = {ST_T(app_id), ST_T(tenant), ST_I(now)};
+	CCSP_GUARD(st_tx_query_one(tx, "SELECT COUNT(*) FROM sessions WHERE app_id = ? AND tenant_id = ? AND expires > ?",
+	                           v, 3, &r));
+	*n = st_res_int(r, 0, 0);
+	st_res_free(r);
+	return CCSP_OK;
+}
+
+/* The tenant ? and its descendants (at most 32 levels), for "tenant_id IN (...)": one recursive statement. */
+#define TENANT_DOWN                                                                                                \
+	"WITH RECURSIVE sub (id, lvl) AS (SELECT id, 0 FROM tenants WHERE id = ? UNION ALL"                          \
+	" SELECT t.id, sub.lvl + 1 FROM tenants t JOIN sub ON t.parent_id = sub.id WHERE sub.lvl < 31) "
+
+ccsp_err ccsp_store_session_revoke_tenant(ccsp_store_tx *tx, const char *tenant, int64_t *n)
+{
+	int64_t changes = 0;
+	CCSP_ENSURE(st_tx_writable(tx), CCSP_ERR_STATE);
+	CCSP_ENSURE(st_text_ok(tenant, CCSP_STORE_ID_LEN), CCSP_ERR_ARG);
+	st_val v[] = {ST_T(tenant)};
+	CCSP_GUARD(st_tx_query(tx, TENANT_DOWN "DELETE FROM sessions WHERE tenant_id IN (SELECT id FROM sub)", v, 1,
+	                       NULL, &changes));
+	if (n != NULL)
+		*n = changes;
+	return CCSP_OK;
+}
+
+ccsp_err ccsp_store_session_count_tenants(ccsp_store_tx *tx, int64_t now, int64_t seen_after, size_t limit,
+                                          ccsp_store_tenant_count *out, size_t *n, int64_t *total)
+{
+	st_res *r = NULL;
+	ccsp_err ret = CCSP_OK;
+	CCSP_ENSURE(out != NULL && n != NULL && total != NULL && st_limit(limit), CCSP_ERR_ARG);
+	*n = 0;
+	*total = 0;
+	st_val v[] = {ST_I(now), ST_I(seen_after)};
+	CCSP_GUARD(st_tx_query_one(tx, "SELECT COUNT(*) FROM sessions WHERE tenant_id IS NOT NULL AND expires > ?"
+	                               " AND last_seen > ?", v, 2, &r));
+	*total = st_res_int(r, 0, 0);
+	st_res_free(r);
+	r = NULL;
+	st_val w[] = {ST_I(now), ST_I(seen_after), ST_I(limit)};
+	CCSP_GUARD(st_tx_query(tx, "SELECT tenant_id, COUNT(*) FROM sessions WHERE tenant_id IS NOT NULL AND expires > ?"
+	                           " AND last_seen > ? GROUP BY tenant_id ORDER BY 2 DESC, 1 LIMIT ?", w, 3, &r, NULL));
+	for (size_t i = 0; i < r->rows && i < limit; i++) {
+		CCSP_CHECK(st_res_copy_text(r, i, 0, out[i].tenant_id, sizeof out[i].tenant_id));
+		out[i].n = st_res_int(r, i, 1);
+		*n = i + 1;
+	}
+out:
+	st_res_free(r);
+	return ret;
+}
+
 ccsp_err ccsp_store_session_purge(ccsp_store_tx *tx, int64_t now, int64_t *n)
 {
 	int64_t changes = 0;

@@ -7,7 +7,13 @@
 #include "platform/store/store_identity.h"
 
 #define TENANT_COLS "id, parent_id, name, status, created"
-#define TENANT_MAX_DEPTH 32
+#define TENANT_MAX_DEPTH 32 /* how far up a walk goes: trees made before CCSP_STORE_TENANT_DEPTH_MAX still resolve */
+/* The tenant ? and its ancestors, nearest first (the tenant itself is row 0), at most ? + 1 rows: one recursive
+ * statement, the same on both engines. */
+#define TENANT_UP                                                                                                  \
+	"WITH RECURSIVE up (" TENANT_COLS ", lvl) AS (SELECT " TENANT_COLS ", 0 FROM tenants WHERE id = ?"          \
+	" UNION ALL SELECT t.id, t.parent_id, t.name, t.status, t.created, up.lvl + 1 FROM tenants t"                \
+	" JOIN up ON t.id = up.parent_id WHERE up.lvl < ?) SELECT " TENANT_COLS " FROM up ORDER BY lvl"
 
 static ccsp_err tenant_row(const st_res *r, size_t i, ccsp_store_tenant *t)
 {
@@ -26,6 +32,14 @@ static int id_ok(const char *id)
 	return st_text_ok(id, CCSP_STORE_ID_LEN);
 }
 
+/* The chain of id (itself first, then its ancestors) in *r, at least one row: else CCSP_ERR_NOT_FOUND. */
+static ccsp_err tenant_up(ccsp_store_tx *tx, const char *id, st_res **r)
+{
+	CCSP_ENSURE(id_ok(id), CCSP_ERR_NOT_FOUND);
+	st_val v[] = {ST_T(id), ST_I(TENANT_MAX_DEPTH - 1)};
+	return st_tx_query_one(tx, TENANT_UP, v, 2, r);
+}
+
 ccsp_err ccsp_store_tenant_create(ccsp_store_tx *tx, ccsp_store_tenant *t)
 {
 	CCSP_ENSURE(st_tx_writable(tx), CCSP_ERR_STATE);
@@ -33,9 +47,12 @@ ccsp_err ccsp_store_tenant_create(ccsp_store_tx *tx, ccsp_store_tenant *t)
 	CCSP_ENSURE(st_status_name(t->status) != NULL, CCSP_ERR_ARG);
 	const char *parent = t->parent_id[0] ? t->parent_id : NULL;
 	CCSP_ENSURE(parent == NULL || id_ok(parent), CCSP_ERR_ARG);
-	if (parent != NULL) {
-		ccsp_store_tenant p;
-		CCSP_GUARD(ccsp_store_tenant_get(tx, parent, &p));
+	if (parent != NULL) { /* the parent's chain is its level: a child one deeper must fit the bound */
+		st_res *r = NULL;
+		CCSP_GUARD(tenant_up(tx, parent, &r));
+		size_t level = r->rows;
+		st_res_free(r);
+		CCSP_ENSURE(level < CCSP_STORE_TENANT_DEPTH_MAX, CCSP_ERR_LIMIT);
 	}
 	CCSP_GUARD(st_new_id(t->id));
 	st_val v[] = {ST_T(t->id), ST_T(parent), ST_T(t->name), ST_T(st_status_name(t->status)), ST_I(t->created)};
@@ -89,6 +106,37 @@ ccsp_err ccsp_store_tenant_within(ccsp_store_tx *tx, const char *ancestor, const
 		CCSP_GUARD(ccsp_store_tenant_get(tx, cur, &t));
 		memcpy(cur, t.parent_id, sizeof cur);
 	}
+	return CCSP_OK;
+}
+
+ccsp_err ccsp_store_tenant_scoped(ccsp_store_tx *tx, const char *scope, const char *id, ccsp_store_tenant *out)
+{
+	st_res *r = NULL;
+	ccsp_err ret = CCSP_ERR_NOT_FOUND;
+	CCSP_ENSURE(out != NULL && (scope == NULL || id_ok(scope)), CCSP_ERR_ARG);
+	CCSP_GUARD(tenant_up(tx, id, &r));
+	for (size_t i = 0; i < r->rows && ret == CCSP_ERR_NOT_FOUND; i++) /* scope is id or one of its ancestors */
+		if (scope == NULL || strcmp(st_res_text(r, i, 0), scope) == 0)
+			ret = CCSP_OK;
+	if (ret == CCSP_OK)
+		ret = tenant_row(r, 0, out);
+	st_res_free(r);
+	return ret;
+}
+
+ccsp_err ccsp_store_tenant_active(ccsp_store_tx *tx, const char *id, int *active)
+{
+	st_res *r = NULL;
+	CCSP_ENSURE(active != NULL, CCSP_ERR_ARG);
+	*active = 0;
+	CCSP_GUARD(tenant_up(tx, id, &r));
+	int st = CCSP_STORE_ACTIVE;
+	for (size_t i = 0; i < r->rows && st == CCSP_STORE_ACTIVE; i++)
+		st = st_status_parse(st_res_text(r, i, 3));
+	/* a chain cut short (a parent that is gone) or too long counts as disabled: fail closed */
+	const char *top = st_res_text(r, r->rows - 1, 1);
+	*active = st == CCSP_STORE_ACTIVE && (top == NULL || top[0] == 0);
+	st_res_free(r);
 	return CCSP_OK;
 }
 
