@@ -47,6 +47,8 @@ enum {
 	CCSPD_MAY_TENANT_ADMIN = 1u << 5, /* tenant members */
 	CCSPD_MAY_USER = 1u << 6,
 	CCSPD_MAY_PENDING = 1u << 7,      /* also a person whose password must be changed first (else CCSP-3001) */
+	CCSPD_RUN_INLINE = 1u << 8,       /* not a caller: the action never waits (no store, no VSM), so a call with a
+	                                     cached session may run on the event loop (gateway.c, run_inline) */
 };
 #define CCSPD_MAY_PEOPLE                                                                                       \
 	(CCSPD_MAY_SYSADMIN | CCSPD_MAY_SECADMIN | CCSPD_MAY_AUDITOR | CCSPD_MAY_TENANT_ADMIN | CCSPD_MAY_USER)

@@ -282,6 +282,36 @@ static void run(void *arg)
 	free(j);
 }
 
+/* The fast path, on the event loop: an action marked CCSPD_RUN_INLINE (it never waits) called with a bearer session
+ * the cache holds, allowed for that caller, with a small body, runs here without the two thread hand-overs of the
+ * task queue. Anything else (a cache miss, a refusal, which is audited, a signed request) returns 0 and takes the
+ * queue. */
+#define INLINE_BODY_MAX 65536
+
+static int run_inline(ccspd *d, ccsp_http_request *req, const ccspd_action *a)
+{
+	ccspd_caller who;
+	ccsp_apierr err;
+	size_t len = 0;
+	int done = 0;
+	if ((a->may & CCSPD_RUN_INLINE) == 0 || ccsp_http_req_body(req, &len) == NULL || len > INLINE_BODY_MAX ||
+	    ccsp_http_req_header_count(req, "Authorization") != 1 ||
+	    ccsp_http_req_header_count(req, CCSP_REQAUTH_HEADER_ACCESS_KEY) != 0 ||
+	    ccsp_http_req_header_count(req, CCSP_REQAUTH_HEADER_SIGNATURE) != 0)
+		return 0;
+	who = (ccspd_caller){.kind = CCSPD_ANONYMOUS};
+	if (ccsp_reqauth_bearer_hash(ccsp_http_req_header(req, "Authorization"), who.session) == CCSP_OK &&
+	    cache_get(d, who.session, ccspd_now_ms(d), &who) && permitted(a, &who, &err) == 0) {
+		ccspd_call c = {.d = d, .req = req, .who = &who, .body = ccsp_http_req_json(req)};
+		if (who.tenant_id[0] != '\0')
+			ccsp_http_req_set_user(req, ccsp_metrics_tenant_of(d->metrics, who.tenant_id), NULL);
+		a->fn(&c);
+		done = 1;
+	}
+	ccsp_memzero(&who, sizeof who);
+	return done;
+}
+
 void ccspd_gateway(void *arg, ccsp_http_request *req)
 {
 	ccspd *d = arg;
@@ -290,6 +320,8 @@ void ccspd_gateway(void *arg, ccsp_http_request *req)
 	for (size_t i = 0; i < ccspd_n_actions && a == NULL; i++)
 		if (strcmp(ccspd_actions[i].path, path) == 0)
 			a = &ccspd_actions[i];
+	if (a != NULL && run_inline(d, req, a))
+		return;
 	job *j = a != NULL ? calloc(1, sizeof *j) : NULL;
 	if (j == NULL) {
 		ccspd_fail(d, req, a == NULL ? CCSP_APIERR_NOT_FOUND : CCSP_APIERR_INTERNAL, NULL);

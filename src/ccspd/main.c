@@ -21,7 +21,7 @@
 
 /* The actions: path, who may call (gateway.c checks it), function. Every one is POST with a JSON body. */
 const ccspd_action ccspd_actions[] = {
-	{API "/crypto/hash", CCSPD_MAY_APP, ccspd_act_crypto_hash},
+	{API "/crypto/hash", CCSPD_MAY_APP | CCSPD_RUN_INLINE, ccspd_act_crypto_hash},
 	{API "/crypto/random", CCSPD_MAY_APP, ccspd_act_crypto_random},
 	/* people and objects (act_auth.c, act_auth2.c, act_admin.c, act_app.c, audit_log.c; docs/api-ccspd.md) */
 	{API "/auth/login", CCSPD_MAY_ANONYMOUS, ccspd_act_auth_login},

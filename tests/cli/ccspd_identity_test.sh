@@ -109,6 +109,12 @@ check "signed app-token" sh -c "'$CCSP' api call --url '$U' --insecure --access-
 sed -n 's/.*"token":"\([^"]*\)".*/\1/p' "$T/apptok.json" >"$T/app.tok"
 api "$T/app.tok" crypto/hash '{"data":"YWJj"}'
 check "the app's session token works" [ "$(code)" = 200 ]
+# again within the session cache's 2 s: crypto/hash then runs on the event loop (gateway.c, run_inline)
+api "$T/app.tok" crypto/hash '{"data":"YWJj"}'
+digest=$(printf abc | "$OPENSSL" dgst -sm3 -binary | "$OPENSSL" base64 -A)
+check "... again, from the session cache: SM3(abc) as openssl computes it" [ "$(field digest)" = "$digest" ]
+for i in 1 2; do api "$T/alice.tok" crypto/hash '{"data":"YWJj"}'; done
+check "a tenant admin's cached session on an app action: still refused (CCSP-3000)" is_err 403 CCSP-3000
 api "$T/alice.tok" app/disable "{\"id\":\"$app_a\"}"
 check "A's admin disables A's app" [ "$(code)" = 200 ]
 check "a disabled app's signed request: refused" sh -c "! '$CCSP' api call --url '$U' --insecure \
