@@ -25,10 +25,11 @@ ccsp_err ccspd_session_issue(ccspd *d, ccsp_store_tx *tx, const char *principal_
                              const char *tenant, char token[CCSP_REQAUTH_TOKEN_LEN + 1], int64_t *expires)
 {
 	ccsp_store_session s = {0};
-	int64_t now = ccspd_now_ms(d), n = 0;
+	int64_t now = ccspd_now_ms(d), n = 0, seen_after = now - (int64_t)d->session_idle_s * 1000; /* idle: dead */
 	ccsp_err ret = principal_id != NULL
-	                   ? ccsp_store_session_count(tx, tenant[0] != '\0' ? tenant : NULL, principal_id, now, &n)
-	                   : ccsp_store_session_count_app(tx, tenant, app_id, now, &n);
+	                   ? ccsp_store_session_count(tx, tenant[0] != '\0' ? tenant : NULL, principal_id, now, seen_after,
+	                                              &n)
+	                   : ccsp_store_session_count_app(tx, tenant, app_id, now, seen_after, &n);
 	if (ret == CCSP_OK && n >= (int64_t)d->session_max) /* people and apps alike: the new one is refused */
 		ret = CCSP_ERR_LIMIT;
 	if (ret == CCSP_OK)

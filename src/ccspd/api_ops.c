@@ -56,10 +56,16 @@ void ccspd_api_readyz(void *arg, ccsp_http_request *req)
 	}
 }
 
-/* The live sessions per tenant (unexpired, used within the idle limit), counted in the store once per scrape —
- * never per request — into the metrics' gauge; left as last counted when the store does not answer. */
+/* The live sessions per tenant (unexpired, used within the idle limit), counted in the store at most once per
+ * SESSIONS_EVERY_MS whatever the scrape rate — never per request — into the metrics' gauge; left as last counted
+ * when the store does not answer. */
+#define SESSIONS_EVERY_MS 5000
+
 static void count_sessions(ccspd *d)
 {
+	int64_t t = now_ms(), last = atomic_load(&d->sessions_counted_ms);
+	if (t - last < SESSIONS_EVERY_MS || !atomic_compare_exchange_strong(&d->sessions_counted_ms, &last, t))
+		return; /* counted lately, or another scrape is counting now */
 	ccsp_store_tenant_count *rows = calloc(CCSP_STORE_LIST_MAX, sizeof *rows);
 	const char **ids = calloc(CCSP_STORE_LIST_MAX, sizeof *ids);
 	int64_t *counts = calloc(CCSP_STORE_LIST_MAX, sizeof *counts), total = 0, now = ccspd_now_ms(d);

@@ -117,6 +117,7 @@ struct ccspd {
 	ccspd_auditor *auditor; /* the audit signing key and the checkpointer (audit_sign.c) */
 	struct ccspd_sessions *sessions; /* the gateway's session cache (gateway.c) */
 	_Atomic int stopping;
+	_Atomic int64_t sessions_counted_ms; /* when /metrics last counted the sessions in the store (api_ops.c) */
 };
 
 /* envelope.c: answers, the error body, the HTTP layer's callbacks. */

@@ -57,7 +57,7 @@ static void test_isolation(void **state)
 	assert_ccsp(CCSP_ERR_NOT_FOUND, ccsp_store_app_delete(tx, ta.id, ab.id));
 	assert_ok(ccsp_store_app_list(tx, ta.id, NULL, 4, list, &n));
 	assert_int_equal(n, 0);
-	assert_ok(ccsp_store_session_count(tx, ta.id, pb.id, NOW, &cnt));
+	assert_ok(ccsp_store_session_count(tx, ta.id, pb.id, NOW, 0, &cnt));
 	assert_int_equal(cnt, 0);
 	assert_ok(ccsp_store_session_revoke_principal(tx, ta.id, pb.id, &cnt));
 	assert_int_equal(cnt, 0);
@@ -66,7 +66,7 @@ static void test_isolation(void **state)
 	assert_int_equal(got.status, CCSP_STORE_ACTIVE);
 	assert_int_equal(got.failed_logins, 0);
 	assert_ok(ccsp_store_app_get(tx, tb.id, ab.id, &gota));
-	assert_ok(ccsp_store_session_count(tx, tb.id, pb.id, NOW, &cnt));
+	assert_ok(ccsp_store_session_count(tx, tb.id, pb.id, NOW, 0, &cnt));
 	assert_int_equal(cnt, 1);
 	assert_ok(ccsp_store_commit(tx));
 	ccsp_store_free(s);

@@ -219,11 +219,11 @@ static void test_subtenants(void **state)
 		snprintf(ses.tenant_id, sizeof ses.tenant_id, "%s", owners[i][2]);
 		assert_ok(ccsp_store_session_create(tx, &ses));
 	}
-	assert_ok(ccsp_store_session_count_app(tx, a11.id, app11.id, NOW, &n));
+	assert_ok(ccsp_store_session_count_app(tx, a11.id, app11.id, NOW, 0, &n));
 	assert_int_equal(n, 2);
-	assert_ok(ccsp_store_session_count_app(tx, b.id, app11.id, NOW, &n)); /* scoped: another tenant's app */
+	assert_ok(ccsp_store_session_count_app(tx, b.id, app11.id, NOW, 0, &n)); /* scoped: another tenant's app */
 	assert_int_equal(n, 0);
-	assert_ok(ccsp_store_session_count_app(tx, a11.id, app11.id, NOW + 1000, &n)); /* expired */
+	assert_ok(ccsp_store_session_count_app(tx, a11.id, app11.id, NOW + 1000, 0, &n)); /* expired */
 	assert_int_equal(n, 0);
 	ccsp_store_tenant_count counts[2];
 	size_t rows = 0;
@@ -253,7 +253,7 @@ static void test_subtenants(void **state)
 
 	assert_ok(ccsp_store_session_revoke_tenant(tx, a.id, &n)); /* a's subtree: people's and apps' */
 	assert_int_equal(n, 3);
-	assert_ok(ccsp_store_session_count(tx, b.id, pb.id, NOW, &n)); /* the sibling's stay */
+	assert_ok(ccsp_store_session_count(tx, b.id, pb.id, NOW, 0, &n)); /* the sibling's stay */
 	assert_int_equal(n, 1);
 	assert_ok(ccsp_store_commit(tx));
 
@@ -400,8 +400,10 @@ static void test_sessions(void **state)
 	assert_int_equal(got.last_seen, NOW + 100);
 	memset(h, 3, sizeof h); /* expired at NOW + 10 */
 	assert_ccsp(CCSP_ERR_NOT_FOUND, ccsp_store_session_get(tx, h, NOW + 10, &got));
-	assert_ok(ccsp_store_session_count(tx, t.id, m.id, NOW + 10, &n));
+	assert_ok(ccsp_store_session_count(tx, t.id, m.id, NOW + 10, 0, &n));
 	assert_int_equal(n, 2);
+	assert_ok(ccsp_store_session_count(tx, t.id, m.id, NOW + 10, NOW, &n)); /* unused since NOW: idle, not counted */
+	assert_int_equal(n, 1);
 	assert_ok(ccsp_store_session_purge(tx, NOW + 10, &n));
 	assert_int_equal(n, 1);
 	memset(h, 0x88, sizeof h);
@@ -411,7 +413,7 @@ static void test_sessions(void **state)
 	assert_ccsp(CCSP_ERR_NOT_FOUND, ccsp_store_session_revoke(tx, h));
 	assert_ok(ccsp_store_session_revoke_principal(tx, t.id, m.id, &n));
 	assert_int_equal(n, 2);
-	assert_ok(ccsp_store_session_count(tx, NULL, op.id, NOW, &n));
+	assert_ok(ccsp_store_session_count(tx, NULL, op.id, NOW, -1, &n));
 	assert_int_equal(n, 1);
 	assert_ok(ccsp_store_principal_delete(tx, NULL, op.id)); /* its sessions go with it */
 	memset(h, 0x77, sizeof h);

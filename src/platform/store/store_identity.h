@@ -138,12 +138,13 @@ CCSP_MUST_CHECK ccsp_err ccsp_store_session_revoke(ccsp_store_tx *tx,
 /* Revoke every session of a principal of tenant (NULL: an operator); *n (may be NULL) = how many. */
 CCSP_MUST_CHECK ccsp_err ccsp_store_session_revoke_principal(ccsp_store_tx *tx, const char *tenant,
                                                              const char *principal_id, int64_t *n);
-/* The unexpired sessions of a principal of tenant (NULL: an operator). */
+/* The live sessions (expires > now, last_seen > seen_after: not idle) of a principal of tenant (NULL: an
+ * operator). */
 CCSP_MUST_CHECK ccsp_err ccsp_store_session_count(ccsp_store_tx *tx, const char *tenant, const char *principal_id,
-                                                  int64_t now, int64_t *n);
-/* The unexpired sessions of an app of tenant. */
+                                                  int64_t now, int64_t seen_after, int64_t *n);
+/* The live sessions of an app of tenant (as above). */
 CCSP_MUST_CHECK ccsp_err ccsp_store_session_count_app(ccsp_store_tx *tx, const char *tenant, const char *app_id,
-                                                      int64_t now, int64_t *n);
+                                                      int64_t now, int64_t seen_after, int64_t *n);
 /* Revoke every session, people's and apps', of tenant and of all its sub-tenants; *n (may be NULL) = how many. */
 CCSP_MUST_CHECK ccsp_err ccsp_store_session_revoke_tenant(ccsp_store_tx *tx, const char *tenant, int64_t *n);
 /* Sessions per tenant (operators' sessions are in no tenant and not counted). */

@@ -96,28 +96,28 @@ ccsp_err ccsp_store_session_revoke_principal(ccsp_store_tx *tx, const char *tena
 }
 
 ccsp_err ccsp_store_session_count(ccsp_store_tx *tx, const char *tenant, const char *principal_id, int64_t now,
-                                  int64_t *n)
+                                  int64_t seen_after, int64_t *n)
 {
 	st_res *r = NULL;
 	const char *scope = st_scope(tenant);
 	CCSP_ENSURE(n != NULL && scope != NULL && st_text_ok(principal_id, CCSP_STORE_ID_LEN), CCSP_ERR_ARG);
-	st_val v[] = {ST_T(principal_id), ST_T(scope), ST_I(now)};
+	st_val v[] = {ST_T(principal_id), ST_T(scope), ST_I(now), ST_I(seen_after)};
 	CCSP_GUARD(st_tx_query_one(tx, "SELECT COUNT(*) FROM sessions WHERE principal_id = ?"
-	                               " AND COALESCE(tenant_id, '') = ? AND expires > ?", v, 3, &r));
+	                               " AND COALESCE(tenant_id, '') = ? AND expires > ? AND last_seen > ?", v, 4, &r));
 	*n = st_res_int(r, 0, 0);
 	st_res_free(r);
 	return CCSP_OK;
 }
 
 ccsp_err ccsp_store_session_count_app(ccsp_store_tx *tx, const char *tenant, const char *app_id, int64_t now,
-                                      int64_t *n)
+                                      int64_t seen_after, int64_t *n)
 {
 	st_res *r = NULL;
 	CCSP_ENSURE(n != NULL && st_text_ok(tenant, CCSP_STORE_ID_LEN) && st_text_ok(app_id, CCSP_STORE_ID_LEN),
 	            CCSP_ERR_ARG);
-	st_val v[] = {ST_T(app_id), ST_T(tenant), ST_I(now)};
-	CCSP_GUARD(st_tx_query_one(tx, "SELECT COUNT(*) FROM sessions WHERE app_id = ? AND tenant_id = ? AND expires > ?",
-	                           v, 3, &r));
+	st_val v[] = {ST_T(app_id), ST_T(tenant), ST_I(now), ST_I(seen_after)};
+	CCSP_GUARD(st_tx_query_one(tx, "SELECT COUNT(*) FROM sessions WHERE app_id = ? AND tenant_id = ? AND expires > ?"
+	                               " AND last_seen > ?", v, 4, &r));
 	*n = st_res_int(r, 0, 0);
 	st_res_free(r);
 	return CCSP_OK;
