@@ -70,6 +70,8 @@ api "$T/admin.tok" audit/pubkey '{}'
 check "sysadmin may not read it: CCSP-3000" is_err 403 CCSP-3000
 tenants 1 12
 check "a checkpoint is signed after every 5 records" wait_checkpoint "$(($(newest_record) - 5))"
+check "... and logged, outside the database (seq and stored bytes)" grep -q \
+	"\"event\":\"ccspd.audit.checkpoint\",\"seq\":\"$(newest_checkpoint)\",\"checkpoint\":\"[0-9a-f]\{260\}\"" "$T/p.out"
 
 # ---- exports ----
 export_to "$T/e1.jsonl" '{}'
