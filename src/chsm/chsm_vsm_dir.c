@@ -21,6 +21,7 @@
 #include "common/atomic_file.h"
 #include "common/b64.h"
 #include "common/config.h"
+#include "common/netaddr.h"
 #include "common/selfcert.h"
 #include "vsm/vsm.h"
 
@@ -121,42 +122,17 @@ ccsp_err chsm_uuid_new(char uuid[37])
 
 /* ---- addresses ---- */
 
+/* The one listen parser (src/common/netaddr.c); host gets the address in its canonical text form. */
 static ccsp_err listen_sockaddr(const char *listen, char host[CHSM_HOST_MAX], struct sockaddr_storage *ss,
                                 socklen_t *sslen)
 {
-	const char *colon = listen != NULL ? strrchr(listen, ':') : NULL, *hs = listen, *he = colon;
-	if (colon == NULL || strlen(listen) > CCSP_CHSM_VSM_LISTEN_MAX)
+	_Static_assert(CHSM_HOST_MAX >= INET6_ADDRSTRLEN, "an IPv6 literal fits");
+	if (listen == NULL || strlen(listen) > CCSP_CHSM_VSM_LISTEN_MAX ||
+	    ccsp_net_parse_listen(listen, ss, sslen) != CCSP_OK)
 		return CCSP_ERR_ARG;
-	int v6 = listen[0] == '[';
-	if (v6) {
-		hs = listen + 1;
-		he = colon - 1;
-		if (he < hs || *he != ']')
-			return CCSP_ERR_ARG;
-	} else if (memchr(listen, ':', (size_t)(colon - listen)) != NULL) {
-		return CCSP_ERR_ARG; /* an IPv6 address needs brackets */
-	}
-	size_t hl = (size_t)(he - hs), pl = strlen(colon + 1);
-	if (hl == 0 || hl >= CHSM_HOST_MAX || pl == 0 || pl > 5 || strspn(colon + 1, "0123456789") != pl)
-		return CCSP_ERR_ARG;
-	unsigned long port = strtoul(colon + 1, NULL, 10);
-	if (port > 65535)
-		return CCSP_ERR_ARG;
-	memcpy(host, hs, hl);
-	host[hl] = '\0';
-	memset(ss, 0, sizeof *ss);
-	if (v6) {
-		struct sockaddr_in6 *a = (struct sockaddr_in6 *)ss;
-		a->sin6_family = AF_INET6;
-		a->sin6_port = htons((uint16_t)port);
-		*sslen = sizeof *a;
-		return inet_pton(AF_INET6, host, &a->sin6_addr) == 1 ? CCSP_OK : CCSP_ERR_ARG;
-	}
-	struct sockaddr_in *a = (struct sockaddr_in *)ss;
-	a->sin_family = AF_INET;
-	a->sin_port = htons((uint16_t)port);
-	*sslen = sizeof *a;
-	return inet_pton(AF_INET, host, &a->sin_addr) == 1 ? CCSP_OK : CCSP_ERR_ARG;
+	const void *addr = ss->ss_family == AF_INET6 ? (const void *)&((struct sockaddr_in6 *)ss)->sin6_addr
+	                                             : (const void *)&((struct sockaddr_in *)ss)->sin_addr;
+	return inet_ntop(ss->ss_family, addr, host, CHSM_HOST_MAX) != NULL ? CCSP_OK : CCSP_ERR_ARG;
 }
 
 ccsp_err chsm_listen_parse(const char *listen, char host[CHSM_HOST_MAX])
