@@ -30,6 +30,9 @@ CCSP_API CCSP_MUST_CHECK ccsp_err ccsp_sm3_init(ccsp_sm3_ctx *ctx);
 CCSP_API CCSP_MUST_CHECK ccsp_err ccsp_sm3_update(ccsp_sm3_ctx *ctx, const void *data, size_t len);
 CCSP_API CCSP_MUST_CHECK ccsp_err ccsp_sm3_final(ccsp_sm3_ctx *ctx, uint8_t digest[CCSP_SM3_DIGEST_SIZE]);
 CCSP_API CCSP_MUST_CHECK ccsp_err ccsp_sm3(const void *data, size_t len, uint8_t digest[CCSP_SM3_DIGEST_SIZE]);
+/* The compression function this process uses: "portable" or "avx2-bmi2" (x86-64), the faster on this CPU as
+ * timed once at first use among those it supports. */
+CCSP_API const char *ccsp_sm3_impl_name(void);
 
 typedef struct ccsp_hmac_sm3_ctx {
 	ccsp_sm3_ctx inner;

@@ -3,6 +3,7 @@
 #include <stdio.h>
 
 #include <ccsp/selftest.h>
+#include <ccsp/sm3.h>
 
 #include "cli.h"
 
@@ -46,5 +47,6 @@ int cli_cmd_version(int argc, char **argv)
 	if (cli_parse_opts(argc, argv, NULL, 0, argv + 1, 0, &npos) != 0)
 		return CLI_EXIT_USAGE;
 	printf("ccsp %s\n", ccsp_version());
+	printf("sm3: %s (the faster of those this CPU supports, timed at start)\n", ccsp_sm3_impl_name());
 	return 0;
 }

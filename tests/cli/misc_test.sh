@@ -68,6 +68,8 @@ check "selftest reports operational" grep -q 'module state: operational' "$T/st"
 check "selftest reports no failure" [ -z "$(grep FAILED "$T/st")" ]
 must_fail "selftest with an argument" "$CCSP" selftest now
 check "version" sh -c '"$1" version | grep -Eq "^ccsp [0-9]+\.[0-9]+\.[0-9]+$"' sh "$CCSP"
+check "version names the SM3 implementation in use" sh -c '"$1" version | grep -Eq "^sm3: (portable|avx2-bmi2) "' \
+	sh "$CCSP"
 check "help exits 0" "$CCSP" help >"$T/help"
 check "help lists sm4" grep -q 'sm4 enc|dec' "$T/help"
 check "--help" "$CCSP" --help >/dev/null

@@ -111,7 +111,11 @@ static void test_impl_list(void **state)
 	assert_string_equal(impls[0]->name, "portable");
 	while (impls[n] != NULL)
 		n++;
-	assert_ptr_equal(ccsp_sm3_impl_best(), impls[n - 1]);
+	int listed = 0; /* the one in use is one of those the CPU supports, chosen by timing */
+	for (size_t i = 0; i < n; i++)
+		listed |= ccsp_sm3_impl_best() == impls[i];
+	assert_true(listed);
+	assert_string_equal(ccsp_sm3_impl_name(), ccsp_sm3_impl_best()->name);
 #if defined(__x86_64__)
 	__builtin_cpu_init();
 	int want = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("bmi2");

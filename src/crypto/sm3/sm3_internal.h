@@ -24,7 +24,7 @@ extern const ccsp_sm3_impl ccsp_sm3_impl_avx2_bmi2;
 int ccsp_sm3_avx2_bmi2_supported(void);
 #endif
 
-/* Best implementation this CPU supports (decided once from CPUID). */
+/* The implementation in use: the fastest this CPU supports, timed once at first use (sm3_dispatch.c). */
 const ccsp_sm3_impl *ccsp_sm3_impl_best(void);
 /* All implementations this CPU supports, portable first, NULL-terminated; for tests and bench. */
 const ccsp_sm3_impl *const *ccsp_sm3_impl_list(void);
