@@ -4,7 +4,8 @@
  *     S_SM4(x) = post(S_AES(pre(x)))   for all bytes x,
  * and prints them as 16-entry nibble tables for PSHUFB; then the constants of the one-block kernel
  * src/crypto/sm4/sm4_aesni_serial.c (G = A L B split into bytewise maps, B, B^-1, L^-1), and checks
- * that kernel's round recurrence (in the AES-output domain) against the GB/T 32907 example. Build and run: cc -O2 scripts/sm4_aesni_derive.c -o /tmp/d && /tmp/d
+ * that kernel's round recurrence (in the AES-output domain) against the GB/T 32907 example; and the two GFNI
+ * affine transforms of src/crypto/sm4/sm4_gfni_avx512.c. Build and run: cc -O2 scripts/sm4_aesni_derive.c -o /tmp/d && /tmp/d
  *
  * Facts used:
  *  - S_AES(w) = A_aes * inv_aes(w) + 0x63, inversion in GF(2)[x]/(x^8+x^4+x^3+x+1) (FIPS 197 5.1.1).
@@ -240,6 +241,47 @@ static int serial_constants(const uint8_t pre[256], const uint8_t post[256])
 	return 1;
 }
 
+/* ---- sm4_gfni_avx512.c: the S-box as GF2P8AFFINEQB then GF2P8AFFINEINVQB ----
+ * GF2P8AFFINEQB(x, M, c): bit i of each result byte = parity(byte 7-i of the qword M AND x) XOR bit i of c;
+ * GF2P8AFFINEINVQB does the same to the AES-field inverse of x (Intel SDM vol. 2A). So with pre(x) = M1 x + c1
+ * and q(u) = S_SM4(pre^-1(inv_aes(u))) = M2 u + c2 (affine, checked), S_SM4(x) = affineinv(affine(x, M1, c1),
+ * M2, c2). */
+static uint64_t gfni_matrix(const uint8_t f[256]) /* f affine: its linear part as the instruction's qword */
+{
+	uint64_t m = 0;
+	for (int i = 0; i < 8; i++)     /* output bit i: row byte 7 - i */
+		for (int j = 0; j < 8; j++) /* input bit j */
+			if ((f[1 << j] ^ f[0]) >> i & 1)
+				m |= (uint64_t)1 << (8 * (7 - i) + j);
+	return m;
+}
+
+static uint8_t gfni_affine(uint8_t x, uint64_t m, uint8_t c)
+{
+	uint8_t y = 0;
+	for (int i = 0; i < 8; i++)
+		y |= (uint8_t)((__builtin_popcount((unsigned)(m >> (8 * (7 - i)) & 0xff) & x) & 1) << i);
+	return y ^ c;
+}
+
+static int gfni_constants(const uint8_t pre[256], const uint8_t pre_inv[256])
+{
+	uint8_t q[256];
+	for (int u = 0; u < 256; u++)
+		q[u] = s_sm4(pre_inv[gf_inv((uint8_t)u, 0x11b)]);
+	uint64_t m1 = gfni_matrix(pre), m2 = gfni_matrix(q);
+	for (int x = 0; x < 256; x++) {
+		uint8_t y = gfni_affine((uint8_t)x, m1, pre[0]);
+		if (y != pre[x] || gfni_affine(gf_inv(y, 0x11b), m2, q[0]) != s_sm4((uint8_t)x)) {
+			printf("GFNI form fails at %02x\n", x);
+			return 0;
+		}
+	}
+	printf("gfni: pre matrix 0x%016llx constant 0x%02x, post matrix 0x%016llx constant 0x%02x\n",
+	       (unsigned long long)m1, pre[0], (unsigned long long)m2, q[0]);
+	return 1;
+}
+
 int main(void)
 {
 	uint8_t beta = 0, pre[256], pre_inv[256], aes_inv[256], post[256];
@@ -287,5 +329,5 @@ int main(void)
 	print_table("pre_hi", t[1]);
 	print_table("post_lo (constant folded in)", t[2]);
 	print_table("post_hi", t[3]);
-	return serial_constants(pre, post) ? 0 : 1;
+	return serial_constants(pre, post) && gfni_constants(pre, pre_inv) ? 0 : 1;
 }

@@ -45,6 +45,9 @@ static int cpu_has(const char *feature)
 		return avx2_aes;
 	if (strcmp(feature, "vaes-avx2") == 0)
 		return avx2_aes && cpuid7_ecx(9);
+	if (strcmp(feature, "gfni-avx512") == 0) /* the builtins check the OS's zmm state too */
+		return __builtin_cpu_supports("aes") && __builtin_cpu_supports("avx512f") &&
+		       __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("gfni");
 	if (strcmp(feature, "clmul") == 0)
 		return clmul;
 	if (strcmp(feature, "vpclmul-avx2") == 0)
@@ -237,6 +240,18 @@ static void test_vaes_avx2_ctr(void **state)
 	test_ctr("vaes-avx2");
 }
 
+static void test_gfni_avx512_ecb(void **state)
+{
+	(void)state;
+	test_ecb("gfni-avx512");
+}
+
+static void test_gfni_avx512_ctr(void **state)
+{
+	(void)state;
+	test_ctr("gfni-avx512");
+}
+
 /* NIST SP 800-38D 6.3 Algorithm 1 (multiplication in GF(2^128)), bit by bit. */
 static void gf128_mul_ref(uint8_t z[16], const uint8_t x[16], const uint8_t y[16])
 {
@@ -337,7 +352,7 @@ static void test_lists(void **state)
 	assert_ptr_equal(ccsp_sm4_impl_best(), l[n - 1]);
 	assert_ptr_equal(ccsp_ghash_impl_best(), g[m - 1]);
 	assert_ptr_equal(ccsp_sm4_impl_list(), l); /* decided once */
-	assert_int_equal(n, 1 + cpu_has("aesni-avx2") + cpu_has("vaes-avx2"));
+	assert_int_equal(n, 1 + cpu_has("aesni-avx2") + cpu_has("vaes-avx2") + cpu_has("gfni-avx512"));
 	assert_int_equal(m, 1 + cpu_has("clmul") + cpu_has("vpclmul-avx2"));
 }
 
@@ -349,6 +364,8 @@ int main(void)
 		cmocka_unit_test(test_aesni_avx2_ctr),
 		cmocka_unit_test(test_vaes_avx2_ecb),
 		cmocka_unit_test(test_vaes_avx2_ctr),
+		cmocka_unit_test(test_gfni_avx512_ecb),
+		cmocka_unit_test(test_gfni_avx512_ctr),
 		cmocka_unit_test(test_clmul_ghash),
 		cmocka_unit_test(test_vpclmul_avx2_ghash),
 	};

@@ -10,27 +10,28 @@
 
 extern const ccsp_sm4_impl ccsp_sm4_impl_aesni_avx2;
 extern const ccsp_sm4_impl ccsp_sm4_impl_vaes_avx2;
+extern const ccsp_sm4_impl ccsp_sm4_impl_gfni_avx512;
 extern const ccsp_ghash_impl ccsp_ghash_impl_clmul;
 extern const ccsp_ghash_impl ccsp_ghash_impl_vpclmul_avx2;
 #endif
 
 /* Fastest last: each entry is offered only when the CPU supports it. */
-static const ccsp_sm4_impl *sm4_impls[4] = {&ccsp_sm4_impl_portable};
+static const ccsp_sm4_impl *sm4_impls[5] = {&ccsp_sm4_impl_portable};
 static const ccsp_ghash_impl *ghash_impls[4] = {&ccsp_ghash_impl_portable};
 static pthread_once_t impls_once = PTHREAD_ONCE_INIT;
 
 #if defined(__x86_64__)
 typedef struct cpu_features {
-	int ssse3, pclmul, aes, avx2, vaes, vpclmul;
+	int ssse3, pclmul, aes, avx2, vaes, vpclmul, avx512, gfni;
 } cpu_features;
 
 /* Intel SDM vol. 2A, CPUID leaves 1 and 7; AVX state must also be enabled by the OS (XCR0 bits 1
- * and 2, read with XGETBV when OSXSAVE is set). */
+ * and 2, read with XGETBV when OSXSAVE is set), and for AVX-512 the opmask and zmm states (bits 5..7). */
 static cpu_features cpu_detect(void)
 {
 	cpu_features f = {0};
 	unsigned a, b, c, d;
-	int ymm_os = 0;
+	int ymm_os = 0, zmm_os = 0;
 
 	if (!__get_cpuid(1, &a, &b, &c, &d))
 		return f;
@@ -41,11 +42,14 @@ static cpu_features cpu_detect(void)
 		unsigned lo, hi;
 		__asm__("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
 		ymm_os = (lo & 6) == 6;
+		zmm_os = (lo & 0xe6) == 0xe6;
 	}
 	if (ymm_os && __get_cpuid_count(7, 0, &a, &b, &c, &d)) {
 		f.avx2 = (b >> 5) & 1;
 		f.vaes = (c >> 9) & 1;
 		f.vpclmul = (c >> 10) & 1;
+		f.avx512 = zmm_os && (b >> 16 & 1) && (b >> 30 & 1); /* AVX512F and AVX512BW */
+		f.gfni = (c >> 8) & 1;
 	}
 	return f;
 }
@@ -61,6 +65,8 @@ static void impls_init(void)
 		sm4_impls[n++] = &ccsp_sm4_impl_aesni_avx2;
 	if (f.avx2 && f.aes && f.vaes)
 		sm4_impls[n++] = &ccsp_sm4_impl_vaes_avx2;
+	if (f.avx512 && f.gfni && f.aes) /* aes: the serial modes use the AES-NI one-block kernel */
+		sm4_impls[n++] = &ccsp_sm4_impl_gfni_avx512;
 	n = 1;
 	if (f.pclmul && f.ssse3)
 		ghash_impls[n++] = &ccsp_ghash_impl_clmul;
