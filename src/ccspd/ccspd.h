@@ -134,6 +134,19 @@ void ccspd_api_metrics(void *arg, ccsp_http_request *req);
 /* api_crypto.c: the keyless crypto actions. */
 void ccspd_act_crypto_hash(ccspd_call *c);
 void ccspd_act_crypto_random(ccspd_call *c);
+/* act_crypto_kms.c: encrypt/decrypt with the tenant's KMS keys (SM4-GCM in the VSM). */
+void ccspd_act_crypto_encrypt(ccspd_call *c);
+void ccspd_act_crypto_decrypt(ccspd_call *c);
+/* act_kms.c: the KMS key lifecycle, for tenant administrators (act_kms.h). */
+void ccspd_act_kms_key_create(ccspd_call *c);
+void ccspd_act_kms_key_describe(ccspd_call *c);
+void ccspd_act_kms_key_list(ccspd_call *c);
+void ccspd_act_kms_key_enable(ccspd_call *c);
+void ccspd_act_kms_key_disable(ccspd_call *c);
+void ccspd_act_kms_key_schedule_deletion(ccspd_call *c);
+void ccspd_act_kms_key_cancel_deletion(ccspd_call *c);
+void ccspd_act_kms_key_rotate(ccspd_call *c);
+void ccspd_act_kms_key_archive(ccspd_call *c);
 
 /* appauth.c: applications' credentials. An app's secret is 32 random bytes given to its creator once as 43
  * Base64url characters (the HMAC-SM3 key is that text, docs/api-auth.md); the store keeps it sealed with SM4-GCM

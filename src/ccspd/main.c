@@ -23,6 +23,8 @@
 const ccspd_action ccspd_actions[] = {
 	{API "/crypto/hash", CCSPD_MAY_APP | CCSPD_RUN_INLINE, ccspd_act_crypto_hash},
 	{API "/crypto/random", CCSPD_MAY_APP, ccspd_act_crypto_random},
+	{API "/crypto/encrypt", CCSPD_MAY_APP, ccspd_act_crypto_encrypt}, /* KMS keys (act_crypto_kms.c) */
+	{API "/crypto/decrypt", CCSPD_MAY_APP, ccspd_act_crypto_decrypt},
 	/* people and objects (act_auth.c, act_auth2.c, act_admin.c, act_app.c, audit_log.c; docs/api-ccspd.md) */
 	{API "/auth/login", CCSPD_MAY_ANONYMOUS, ccspd_act_auth_login},
 	{API "/auth/login2", CCSPD_MAY_ANONYMOUS, ccspd_act_auth_login2},
@@ -54,6 +56,16 @@ const ccspd_action ccspd_actions[] = {
 	{API "/app/list", CCSPD_MAY_TENANT_ADMIN, ccspd_act_app_list},
 	{API "/app/disable", CCSPD_MAY_TENANT_ADMIN, ccspd_act_app_disable},
 	{API "/app/enable", CCSPD_MAY_TENANT_ADMIN, ccspd_act_app_enable},
+	/* the KMS: a tenant's keys, managed by its administrators (act_kms.c) */
+	{API "/kms/key-create", CCSPD_MAY_TENANT_ADMIN, ccspd_act_kms_key_create},
+	{API "/kms/key-describe", CCSPD_MAY_TENANT_ADMIN, ccspd_act_kms_key_describe},
+	{API "/kms/key-list", CCSPD_MAY_TENANT_ADMIN, ccspd_act_kms_key_list},
+	{API "/kms/key-enable", CCSPD_MAY_TENANT_ADMIN, ccspd_act_kms_key_enable},
+	{API "/kms/key-disable", CCSPD_MAY_TENANT_ADMIN, ccspd_act_kms_key_disable},
+	{API "/kms/key-schedule-deletion", CCSPD_MAY_TENANT_ADMIN, ccspd_act_kms_key_schedule_deletion},
+	{API "/kms/key-cancel-deletion", CCSPD_MAY_TENANT_ADMIN, ccspd_act_kms_key_cancel_deletion},
+	{API "/kms/key-rotate", CCSPD_MAY_TENANT_ADMIN, ccspd_act_kms_key_rotate},
+	{API "/kms/key-archive", CCSPD_MAY_TENANT_ADMIN, ccspd_act_kms_key_archive},
 	{API "/audit/query", CCSPD_MAY_AUDITOR, ccspd_act_audit_query},
 	{API "/audit/count", CCSPD_MAY_AUDITOR, ccspd_act_audit_count},
 	{API "/audit/verify", CCSPD_MAY_AUDITOR, ccspd_act_audit_verify},

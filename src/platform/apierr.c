@@ -28,6 +28,8 @@ static const struct {
 	[CCSP_APIERR_UNAVAILABLE] = {"CCSP-9001", 503, "service unavailable"},
 	[CCSP_APIERR_CRYPTO_MODULE] = {"CCSP-9002", 503, "crypto module unavailable"},
 	[CCSP_APIERR_AUDIT_TAMPERED] = {"CCSP-9003", 500, "the stored audit chain does not verify"},
+	[CCSP_APIERR_KEY_STATE] = {"CCSP-4002", 409, "the key's state does not allow this"},
+	[CCSP_APIERR_CIPHERTEXT] = {"CCSP-1006", 400, "the ciphertext does not verify"},
 };
 
 static ccsp_apierr valid(ccsp_apierr e)

@@ -35,6 +35,8 @@ typedef enum ccsp_apierr {
 	CCSP_APIERR_UNAVAILABLE,       /* CCSP-9001 503 shutting down, or a dependency is not ready */
 	CCSP_APIERR_CRYPTO_MODULE,     /* CCSP-9002 503 the platform's crypto module (VSM) does not answer */
 	CCSP_APIERR_AUDIT_TAMPERED,    /* CCSP-9003 500 the stored audit chain does not verify: nothing signed */
+	CCSP_APIERR_KEY_STATE,         /* CCSP-4002 409 the key's state does not allow this (kms_state.h) */
+	CCSP_APIERR_CIPHERTEXT,        /* CCSP-1006 400 the ciphertext does not verify (altered, another tenant/context) */
 	CCSP_APIERR_COUNT_
 } ccsp_apierr;
 

@@ -99,6 +99,11 @@ ccsp_err ccsp_pvsm_random(ccsp_pvsm *p, uint8_t *out, size_t n)
 
 ccsp_err ccsp_pvsm_dpk_create(ccsp_pvsm *p, unsigned kek_index, uint8_t wrapped[CCSP_PVSM_WRAPPED_MAX], size_t *len)
 {
+	return ccsp_pvsm_key_generate(p, kek_index, wrapped, len);
+}
+
+ccsp_err ccsp_pvsm_key_generate(ccsp_pvsm *p, unsigned kek_index, uint8_t wrapped[CCSP_PVSM_WRAPPED_MAX], size_t *len)
+{
 	ULONG n = CCSP_PVSM_WRAPPED_MAX;
 	HANDLE k = NULL;
 	if (p == NULL || wrapped == NULL || len == NULL)
@@ -170,6 +175,68 @@ ccsp_err ccsp_pvsm_unseal(ccsp_pvsm *p, const uint8_t *aad, size_t aadlen, const
 	if (rv == SDR_MACERR)
 		return CCSP_ERR_AUTH;
 	return rv == SDR_OK && outlen == n ? CCSP_OK : CCSP_ERR_COMM;
+}
+
+/* ---- tenants' keys: imported for one operation, destroyed after it ---- */
+
+/* The wrapped key imported into s: its handle, or NULL when the VSM refuses it. */
+static HANDLE import_key(pvsm_session *s, unsigned kek_index, const uint8_t *wrapped, size_t wlen)
+{
+	uint8_t copy[CCSP_PVSM_WRAPPED_MAX]; /* the SDF prototype takes a non-const buffer */
+	HANDLE k = NULL;
+	memcpy(copy, wrapped, wlen);
+	if (SDF_ImportKeyWithKEK(s->h, SGD_SM4_ECB, (ULONG)kek_index, copy, (ULONG)wlen, &k) != SDR_OK)
+		k = NULL;
+	return k;
+}
+
+static int key_args_ok(ccsp_pvsm *p, const uint8_t *wrapped, size_t wlen, const uint8_t *aad, size_t aadlen,
+                       const uint8_t *in, const uint8_t *out, size_t len)
+{
+	return p != NULL && wrapped != NULL && wlen > 0 && wlen <= CCSP_PVSM_WRAPPED_MAX && aadlen <= CCSP_PVSM_AAD_MAX &&
+	       (aad != NULL || aadlen == 0) && (in != NULL || len == 0) && out != NULL && len <= CCSP_PVSM_GCM_MAX;
+}
+
+ccsp_err ccsp_pvsm_key_encrypt(ccsp_pvsm *p, unsigned kek_index, const uint8_t *wrapped, size_t wlen,
+                               const uint8_t *aad, size_t aadlen, const uint8_t *in, size_t len,
+                               uint8_t iv[CCSP_PVSM_GCM_IV_SIZE], uint8_t *out, uint8_t tag[CCSP_PVSM_GCM_TAG_SIZE])
+{
+	ULONG ctlen = (ULONG)len, taglen = CCSP_PVSM_GCM_TAG_SIZE;
+	if (!key_args_ok(p, wrapped, wlen, aad, aadlen, in, out, len) || iv == NULL || tag == NULL)
+		return CCSP_ERR_ARG;
+	pvsm_session *s = take(p);
+	HANDLE k = import_key(s, kek_index, wrapped, wlen);
+	LONG rv = k == NULL ? SDR_KEYERR : SDF_GenerateRandom(s->h, CCSP_PVSM_GCM_IV_SIZE, iv);
+	if (rv == SDR_OK)
+		rv = SDF_AuthEnc(s->h, k, SGD_SM4_GCM, iv, CCSP_PVSM_GCM_IV_SIZE, (BYTE *)aad, (ULONG)aadlen, (BYTE *)in,
+		                 (ULONG)len, out, &ctlen, tag, &taglen);
+	if (k != NULL)
+		(void)SDF_DestroyKey(s->h, k);
+	give_back(s);
+	return rv == SDR_OK && ctlen == len && taglen == CCSP_PVSM_GCM_TAG_SIZE ? CCSP_OK : CCSP_ERR_COMM;
+}
+
+ccsp_err ccsp_pvsm_key_decrypt(ccsp_pvsm *p, unsigned kek_index, const uint8_t *wrapped, size_t wlen,
+                               const uint8_t *aad, size_t aadlen, const uint8_t iv[CCSP_PVSM_GCM_IV_SIZE],
+                               const uint8_t *in, size_t len, const uint8_t tag[CCSP_PVSM_GCM_TAG_SIZE], uint8_t *out)
+{
+	uint8_t t[CCSP_PVSM_GCM_TAG_SIZE], v[CCSP_PVSM_GCM_IV_SIZE];
+	ULONG taglen = CCSP_PVSM_GCM_TAG_SIZE, outlen = (ULONG)len;
+	if (!key_args_ok(p, wrapped, wlen, aad, aadlen, in, out, len) || iv == NULL || tag == NULL)
+		return CCSP_ERR_ARG;
+	memcpy(t, tag, sizeof t);
+	memcpy(v, iv, sizeof v);
+	pvsm_session *s = take(p);
+	HANDLE k = import_key(s, kek_index, wrapped, wlen);
+	LONG rv = k == NULL ? SDR_KEYERR
+	                    : SDF_AuthDec(s->h, k, SGD_SM4_GCM, v, sizeof v, (BYTE *)aad, (ULONG)aadlen, t, &taglen,
+	                                  (BYTE *)in, (ULONG)len, out, &outlen);
+	if (k != NULL)
+		(void)SDF_DestroyKey(s->h, k);
+	give_back(s);
+	if (rv == SDR_MACERR)
+		return CCSP_ERR_AUTH;
+	return rv == SDR_OK && outlen == len ? CCSP_OK : CCSP_ERR_COMM;
 }
 
 int ccsp_pvsm_ready(ccsp_pvsm *p)

@@ -45,6 +45,32 @@ CCSP_MUST_CHECK ccsp_err ccsp_pvsm_seal(ccsp_pvsm *p, const uint8_t *aad, size_t
 CCSP_MUST_CHECK ccsp_err ccsp_pvsm_unseal(ccsp_pvsm *p, const uint8_t *aad, size_t aadlen, const uint8_t *in,
                                           size_t len, uint8_t *out);
 
+/* ---- tenants' keys (the KMS's first slice serves them from the platform VSM; src/platform/kms_vsm.h) ----
+ * An SM4 key generated inside the VSM under its KEK at kek_index, handed out only wrapped (as the DPK above); each
+ * use imports the wrapped key into one session (SDF_ImportKeyWithKEK), runs SM4-GCM there (SDF_AuthEnc/AuthDec)
+ * and destroys the handle: no tenant key stays in a session, and ccspd never holds one in plaintext. */
+#define CCSP_PVSM_GCM_IV_SIZE 12
+#define CCSP_PVSM_GCM_TAG_SIZE 16
+#define CCSP_PVSM_GCM_MAX (1u << 20) /* bytes one encryption may carry */
+#define CCSP_PVSM_AAD_MAX 8192
+/* A new SM4 key wrapped by the KEK at kek_index into wrapped (*len bytes). CCSP_ERR_COMM when the VSM fails (no
+ * KEK there among them). */
+CCSP_MUST_CHECK ccsp_err ccsp_pvsm_key_generate(ccsp_pvsm *p, unsigned kek_index,
+                                                uint8_t wrapped[CCSP_PVSM_WRAPPED_MAX], size_t *len);
+/* SM4-GCM with the wrapped key: a fresh IV from the VSM's generator into iv, len bytes of ciphertext into out
+ * (which may not overlap in), the tag into tag; aad bound. CCSP_ERR_ARG (bounds), CCSP_ERR_COMM (the VSM fails
+ * or refuses the wrapped key). */
+CCSP_MUST_CHECK ccsp_err ccsp_pvsm_key_encrypt(ccsp_pvsm *p, unsigned kek_index, const uint8_t *wrapped,
+                                               size_t wlen, const uint8_t *aad, size_t aadlen, const uint8_t *in,
+                                               size_t len, uint8_t iv[CCSP_PVSM_GCM_IV_SIZE], uint8_t *out,
+                                               uint8_t tag[CCSP_PVSM_GCM_TAG_SIZE]);
+/* The reverse: len bytes of plaintext into out when the tag verifies over iv, aad and in; CCSP_ERR_AUTH when it
+ * does not (altered bytes, another key, another aad: nothing is written to out), CCSP_ERR_COMM. */
+CCSP_MUST_CHECK ccsp_err ccsp_pvsm_key_decrypt(ccsp_pvsm *p, unsigned kek_index, const uint8_t *wrapped,
+                                               size_t wlen, const uint8_t *aad, size_t aadlen,
+                                               const uint8_t iv[CCSP_PVSM_GCM_IV_SIZE], const uint8_t *in,
+                                               size_t len, const uint8_t tag[CCSP_PVSM_GCM_TAG_SIZE], uint8_t *out);
+
 /* ---- the platform's SM2 signing key (audit checkpoints) ----
  * An SM2 signing key pair at index sign_index of the VSM, made there by its operator (`ccsp vsm keygen --sign`);
  * ccspd holds its access password only to unlock it in its sessions, and the public key. */

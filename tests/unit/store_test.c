@@ -590,6 +590,7 @@ static void test_audit(void **state)
 
 #include "store_conc.h"
 #include "store_sec.h"
+#include "store_kms.h"
 
 int main(int argc, char **argv)
 {
@@ -613,6 +614,9 @@ int main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(test_custodians, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_approvals, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_keypolicy_store, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_kms_keys, fx_setup, fx_teardown),
 	};
+	if (getenv("STORE_TEST_FILTER") != NULL) /* e.g. STORE_TEST_FILTER='test_kms*' */
+		cmocka_set_test_filter(getenv("STORE_TEST_FILTER"));
 	return cmocka_run_group_tests_name(fx_pg ? "store/postgresql" : "store/sqlite", tests, NULL, NULL);
 }

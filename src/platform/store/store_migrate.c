@@ -132,9 +132,45 @@ static const char V2_SQL[] =
 	"CREATE UNIQUE INDEX approvals_pending ON approvals (kind, target) WHERE state = 'pending';"
 	"CREATE INDEX approvals_state ON approvals (state, expires);";
 
+/* Version 3: the KMS (store_kms.h). Keys belong to a tenant; a key's versions hold its material only wrapped by a
+ * VSM's KEK (kek_index; wrapped becomes NULL when the key is destroyed, the row stays: the version numbers of old
+ * ciphertexts still name something); aliases are unique per tenant and name one key. State names are those of
+ * src/platform/kms_state.h. deletion_due is 0 unless the key is pending deletion. */
+static const char V3_SQL[] =
+	"CREATE TABLE kms_keys ("
+	" id TEXT PRIMARY KEY,"
+	" tenant_id TEXT NOT NULL REFERENCES tenants(id),"
+	" spec TEXT NOT NULL,"
+	" description TEXT NOT NULL,"
+	" state TEXT NOT NULL CHECK (state IN ('enabled', 'disabled', 'pending_deletion', 'archived', 'compromised',"
+	" 'destroyed')),"
+	" primary_version BIGINT NOT NULL CHECK (primary_version > 0),"
+	" deletion_due BIGINT NOT NULL DEFAULT 0,"
+	" created BIGINT NOT NULL, updated BIGINT NOT NULL);"
+	"CREATE INDEX kms_keys_tenant ON kms_keys (tenant_id, id);"
+	"CREATE INDEX kms_keys_due ON kms_keys (state, deletion_due);"
+
+	"CREATE TABLE kms_key_versions ("
+	" key_id TEXT NOT NULL REFERENCES kms_keys(id),"
+	" version BIGINT NOT NULL CHECK (version > 0),"
+	" wrapped @BLOB@,"
+	" kek_index BIGINT NOT NULL,"
+	" compromised BIGINT NOT NULL DEFAULT 0,"
+	" created BIGINT NOT NULL,"
+	" PRIMARY KEY (key_id, version));"
+
+	"CREATE TABLE kms_aliases ("
+	" tenant_id TEXT NOT NULL REFERENCES tenants(id),"
+	" alias TEXT NOT NULL,"
+	" key_id TEXT NOT NULL REFERENCES kms_keys(id),"
+	" created BIGINT NOT NULL,"
+	" PRIMARY KEY (tenant_id, alias));"
+	"CREATE INDEX kms_aliases_key ON kms_aliases (key_id);";
+
 static const st_migration MIGRATIONS[] = {
 	{1, V1_SQL, V1_SQLITE, V1_PG},
 	{2, V2_SQL, NULL, NULL},
+	{3, V3_SQL, NULL, NULL},
 };
 #define N_MIGRATIONS (sizeof MIGRATIONS / sizeof MIGRATIONS[0])
 

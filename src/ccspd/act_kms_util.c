@@ -1,0 +1,84 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* What the KMS's actions share (act_kms.h): the key selector, lazy destruction, the key's JSON view. */
+#include <string.h>
+
+#include "ccspd/act_kms.h"
+
+int kms_sel_parse(ccspd_call *c, kms_sel *sel)
+{
+	*sel = (kms_sel){0};
+	if (act_id(c, "keyId", 0, &sel->key_id) != 0 ||
+	    act_str(c, "alias", 0, CCSP_STORE_KMS_ALIAS_MAX, &sel->alias) != 0)
+		return -1;
+	if ((sel->key_id == NULL) == (sel->alias == NULL)) {
+		ccspd_fail(c->d, c->req, CCSP_APIERR_INVALID_PARAM, "give exactly one of keyId, alias");
+		return -1;
+	}
+	return 0;
+}
+
+ccsp_err kms_key_find(ccspd_call *c, ccsp_store_tx *tx, const kms_sel *sel, ccsp_store_kms_key *k)
+{
+	const char *tenant = c->who->tenant_id;
+	char id[CCSP_STORE_ID_LEN + 1];
+	if (tenant[0] == '\0')
+		return CCSP_ERR_NOT_FOUND;
+	if (sel->key_id != NULL)
+		return ccsp_store_kms_key_get(tx, tenant, sel->key_id, k);
+	CCSP_GUARD(ccsp_store_kms_alias_find(tx, tenant, sel->alias, id));
+	return ccsp_store_kms_key_get(tx, tenant, id, k);
+}
+
+ccsp_err kms_destroy_if_due(ccspd_call *c, ccsp_store_tx *tx, ccsp_store_kms_key *k, int64_t now)
+{
+	ccsp_kms_state to;
+	int64_t erased = 0, aliases = 0, due = k->deletion_due;
+	if (!ccsp_kms_deletion_due(k->state, k->deletion_due, now) ||
+	    ccsp_kms_transition(k->state, CCSP_KMS_DESTROY_DUE, &to) != CCSP_OK)
+		return CCSP_OK;
+	CCSP_GUARD(ccsp_store_kms_versions_erase(tx, k->tenant_id, k->id, &erased));
+	CCSP_GUARD(ccsp_store_kms_alias_delete_key(tx, k->tenant_id, k->id, &aliases));
+	ccsp_store_kms_key n = *k;
+	n.state = to;
+	n.deletion_due = 0;
+	n.updated = now;
+	CCSP_GUARD(ccsp_store_kms_key_update(tx, &n));
+	CCSP_GUARD(ccspd_audit(c, tx, "kms.key-destroy", k->id, "ok",
+	                       json_pack("{s:s, s:I, s:I, s:I}", "reason", "waiting period elapsed", "deletionDue",
+	                                 (json_int_t)due, "versionsErased", (json_int_t)erased, "aliasesRemoved",
+	                                 (json_int_t)aliases)));
+	*k = n;
+	return CCSP_OK;
+}
+
+ccsp_err kms_destroy_due_all(ccspd_call *c, ccsp_store_tx *tx, int64_t now)
+{
+	char ids[64][CCSP_STORE_ID_LEN + 1];
+	size_t n = 0;
+	ccsp_store_kms_key k;
+	if (c->who->tenant_id[0] == '\0')
+		return CCSP_OK;
+	CCSP_GUARD(ccsp_store_kms_key_due(tx, c->who->tenant_id, now, ids, sizeof ids / sizeof ids[0], &n));
+	for (size_t i = 0; i < n; i++) { /* more than 64 due at once: the rest on the next read */
+		CCSP_GUARD(ccsp_store_kms_key_get(tx, c->who->tenant_id, ids[i], &k));
+		CCSP_GUARD(kms_destroy_if_due(c, tx, &k, now));
+	}
+	return CCSP_OK;
+}
+
+json_t *kms_key_json(const ccsp_store_kms_key *k, const char *alias)
+{
+	json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:I, s:o, s:I, s:I}", "keyId", k->id, "spec", k->spec,
+	                      "description", k->description, "state", ccsp_kms_state_name(k->state), "primaryVersion",
+	                      (json_int_t)k->primary_version, "deletionDue",
+	                      k->deletion_due > 0 ? json_integer(k->deletion_due) : json_null(), "created",
+	                      (json_int_t)k->created, "updated", (json_int_t)k->updated);
+	if (o != NULL && alias != NULL && alias[0] != '\0')
+		json_object_set_new(o, "alias", json_string(alias));
+	return o;
+}
+
+void kms_vsm_of(ccspd *d, ccsp_kms_vsm *v)
+{
+	ccsp_kms_vsm_platform(v, d->pvsm, d->vsm_kek_index);
+}

@@ -1,0 +1,82 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The store's KMS entities (store_kms.c, schema version 3): tenants' keys, their versions and their aliases.
+ * Conventions of store.h (transactions, tenant scoping, bounds) and the list paging of store_identity.h apply:
+ * every call takes the tenant and filters by it, so a key of another tenant is CCSP_ERR_NOT_FOUND exactly as a
+ * missing one.
+ *
+ * Key material is stored only as the VSM made it: an SM4 key wrapped by a VSM KEK (SDF_GenerateKeyWithKEK), with
+ * the KEK's index. The store never sees plaintext key material; destroying a key erases the wrapped bytes of every
+ * version (the rows stay, without material).
+ */
+#ifndef CCSP_PLATFORM_STORE_KMS_H
+#define CCSP_PLATFORM_STORE_KMS_H
+
+#include "platform/kms_state.h"
+#include "platform/store/store.h"
+
+#define CCSP_STORE_KMS_SPEC_MAX 16
+#define CCSP_STORE_KMS_DESC_MAX 255
+#define CCSP_STORE_KMS_ALIAS_MAX 128
+#define CCSP_STORE_KMS_WRAPPED_MAX 64 /* the wrapped bytes of one key (CCSP_PVSM_WRAPPED_MAX) */
+
+typedef struct ccsp_store_kms_key {
+	char id[CCSP_STORE_ID_LEN + 1];        /* set by create */
+	char tenant_id[CCSP_STORE_ID_LEN + 1];
+	char spec[CCSP_STORE_KMS_SPEC_MAX + 1]; /* "SM4" */
+	char description[CCSP_STORE_KMS_DESC_MAX + 1]; /* may be "" */
+	ccsp_kms_state state;                  /* never CCSP_KMS_NONE */
+	int64_t primary_version;               /* the version that encrypts; also the number of versions */
+	int64_t deletion_due;                  /* pending deletion: destroyed from then on; else 0 */
+	int64_t created, updated;
+} ccsp_store_kms_key;
+
+typedef struct ccsp_store_kms_version {
+	char key_id[CCSP_STORE_ID_LEN + 1];
+	int64_t version;                                 /* 1, 2, ... */
+	uint8_t wrapped[CCSP_STORE_KMS_WRAPPED_MAX];     /* wrapped_len 0: erased (the key was destroyed) */
+	size_t wrapped_len;
+	uint32_t kek_index;                              /* the VSM KEK that wraps it */
+	int compromised;
+	int64_t created;
+} ccsp_store_kms_version;
+
+/* Create k (k->id set) in k->tenant_id. CCSP_ERR_NOT_FOUND (no such tenant), CCSP_ERR_ARG (a field out of bounds).
+ * Its first version is added with ccsp_store_kms_version_add in the same transaction. */
+CCSP_MUST_CHECK ccsp_err ccsp_store_kms_key_create(ccsp_store_tx *tx, ccsp_store_kms_key *k);
+CCSP_MUST_CHECK ccsp_err ccsp_store_kms_key_get(ccsp_store_tx *tx, const char *tenant, const char *id,
+                                                ccsp_store_kms_key *out);
+CCSP_MUST_CHECK ccsp_err ccsp_store_kms_key_list(ccsp_store_tx *tx, const char *tenant, const char *cursor,
+                                                 size_t limit, ccsp_store_kms_key *out, size_t *n);
+/* Write k's mutable fields (description, state, primary_version, deletion_due, updated) to the key k->id of
+ * k->tenant_id. */
+CCSP_MUST_CHECK ccsp_err ccsp_store_kms_key_update(ccsp_store_tx *tx, const ccsp_store_kms_key *k);
+/* The ids of tenant's keys pending deletion with deletion_due <= now, at most max into ids, *n of them. */
+CCSP_MUST_CHECK ccsp_err ccsp_store_kms_key_due(ccsp_store_tx *tx, const char *tenant, int64_t now,
+                                                char (*ids)[CCSP_STORE_ID_LEN + 1], size_t max, size_t *n);
+
+/* Add version v->version of the key v->key_id of tenant. CCSP_ERR_NOT_FOUND (no such key in tenant),
+ * CCSP_ERR_EXISTS (that version exists), CCSP_ERR_ARG (no wrapped material, bounds). */
+CCSP_MUST_CHECK ccsp_err ccsp_store_kms_version_add(ccsp_store_tx *tx, const char *tenant,
+                                                    const ccsp_store_kms_version *v);
+CCSP_MUST_CHECK ccsp_err ccsp_store_kms_version_get(ccsp_store_tx *tx, const char *tenant, const char *key_id,
+                                                    int64_t version, ccsp_store_kms_version *out);
+/* Erase the wrapped material of every version of the key (destruction); *n (may be NULL) = versions erased. */
+CCSP_MUST_CHECK ccsp_err ccsp_store_kms_versions_erase(ccsp_store_tx *tx, const char *tenant, const char *key_id,
+                                                       int64_t *n);
+
+/* Name key_id (of tenant) alias. CCSP_ERR_EXISTS when the tenant uses that alias already, CCSP_ERR_NOT_FOUND (no
+ * such key in tenant). */
+CCSP_MUST_CHECK ccsp_err ccsp_store_kms_alias_set(ccsp_store_tx *tx, const char *tenant, const char *alias,
+                                                  const char *key_id, int64_t created);
+/* The key id the alias names in tenant. CCSP_ERR_NOT_FOUND. */
+CCSP_MUST_CHECK ccsp_err ccsp_store_kms_alias_find(ccsp_store_tx *tx, const char *tenant, const char *alias,
+                                                   char key_id[CCSP_STORE_ID_LEN + 1]);
+/* The first alias (by name) of key_id into alias ("" and CCSP_OK when it has none). */
+CCSP_MUST_CHECK ccsp_err ccsp_store_kms_alias_of(ccsp_store_tx *tx, const char *tenant, const char *key_id,
+                                                 char alias[CCSP_STORE_KMS_ALIAS_MAX + 1]);
+/* Remove every alias of key_id (its destruction frees its names); *n (may be NULL) = how many. */
+CCSP_MUST_CHECK ccsp_err ccsp_store_kms_alias_delete_key(ccsp_store_tx *tx, const char *tenant, const char *key_id,
+                                                         int64_t *n);
+
+#endif

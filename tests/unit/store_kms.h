@@ -1,0 +1,126 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * store_test's part for the KMS tables (schema version 3): keys, versions with their wrapped material, aliases;
+ * tenant scoping of every call; destruction erasing the material. On both engines. Included by store_test.c (its
+ * helpers and NOW).
+ */
+#include "platform/store/store_kms.h"
+
+static void mk_kms_key(ccsp_store_tx *tx, const char *tenant, ccsp_store_kms_key *k)
+{
+	memset(k, 0, sizeof *k);
+	snprintf(k->tenant_id, sizeof k->tenant_id, "%s", tenant);
+	snprintf(k->spec, sizeof k->spec, "SM4");
+	k->state = CCSP_KMS_ENABLED;
+	k->primary_version = 1;
+	k->created = k->updated = NOW;
+	assert_ok(ccsp_store_kms_key_create(tx, k));
+	assert_int_equal(strlen(k->id), CCSP_STORE_ID_LEN);
+	ccsp_store_kms_version v = {.version = 1, .wrapped_len = 16, .kek_index = 1, .created = NOW};
+	memcpy(v.key_id, k->id, sizeof v.key_id);
+	memset(v.wrapped, 0x5c, 16);
+	assert_ok(ccsp_store_kms_version_add(tx, tenant, &v));
+}
+
+static void test_kms_keys(void **state)
+{
+	(void)state;
+	ccsp_store *s = fx_open();
+	ccsp_store_tx *tx = tx_begin(s);
+	ccsp_store_tenant ta, tb;
+	ccsp_store_kms_key a, b, got, list[3];
+	ccsp_store_kms_version v;
+	char id[CCSP_STORE_ID_LEN + 1], alias[CCSP_STORE_KMS_ALIAS_MAX + 1], due[2][CCSP_STORE_ID_LEN + 1];
+	size_t n = 0;
+	int64_t k = 0;
+	mk_tenant(tx, NULL, "A", &ta);
+	mk_tenant(tx, NULL, "B", &tb);
+	mk_kms_key(tx, ta.id, &a);
+	mk_kms_key(tx, tb.id, &b);
+	assert_ok(ccsp_store_kms_key_get(tx, ta.id, a.id, &got));
+	assert_string_equal(got.spec, "SM4");
+	assert_int_equal(got.state, CCSP_KMS_ENABLED);
+	assert_int_equal(got.primary_version, 1);
+	assert_ccsp(CCSP_ERR_NOT_FOUND, ccsp_store_kms_key_get(tx, tb.id, a.id, &got)); /* another tenant's */
+	assert_ccsp(CCSP_ERR_NOT_FOUND, ccsp_store_kms_key_get(tx, ta.id, "nope", &got));
+	assert_ok(ccsp_store_kms_key_list(tx, ta.id, NULL, 3, list, &n));
+	assert_int_equal(n, 1);
+	assert_string_equal(list[0].id, a.id);
+
+	/* versions: the wrapped bytes as given; scoped by the key's tenant */
+	assert_ok(ccsp_store_kms_version_get(tx, ta.id, a.id, 1, &v));
+	assert_int_equal(v.wrapped_len, 16);
+	assert_int_equal(v.wrapped[15], 0x5c);
+	assert_int_equal(v.kek_index, 1);
+	assert_ccsp(CCSP_ERR_NOT_FOUND, ccsp_store_kms_version_get(tx, tb.id, a.id, 1, &v));
+	assert_ccsp(CCSP_ERR_NOT_FOUND, ccsp_store_kms_version_get(tx, ta.id, a.id, 2, &v));
+	assert_ok(ccsp_store_kms_version_get(tx, ta.id, a.id, 1, &v));
+	v.version = 2;
+	assert_ccsp(CCSP_ERR_NOT_FOUND, ccsp_store_kms_version_add(tx, tb.id, &v));
+	assert_ok(ccsp_store_kms_version_add(tx, ta.id, &v));
+	v.wrapped_len = 0; /* no material: refused */
+	v.version = 3;
+	assert_ccsp(CCSP_ERR_ARG, ccsp_store_kms_version_add(tx, ta.id, &v));
+
+	/* aliases: unique per tenant; another tenant may use the same name */
+	assert_ok(ccsp_store_kms_alias_set(tx, ta.id, "orders", a.id, NOW));
+	assert_ok(ccsp_store_kms_alias_set(tx, tb.id, "orders", b.id, NOW));
+	assert_ccsp(CCSP_ERR_NOT_FOUND, ccsp_store_kms_alias_set(tx, tb.id, "other", a.id, NOW));
+	assert_ok(ccsp_store_kms_alias_find(tx, ta.id, "orders", id));
+	assert_string_equal(id, a.id);
+	assert_ok(ccsp_store_kms_alias_find(tx, tb.id, "orders", id));
+	assert_string_equal(id, b.id);
+	assert_ccsp(CCSP_ERR_NOT_FOUND, ccsp_store_kms_alias_find(tx, ta.id, "missing", id));
+	assert_ok(ccsp_store_kms_alias_of(tx, ta.id, a.id, alias));
+	assert_string_equal(alias, "orders");
+	assert_ok(ccsp_store_kms_alias_of(tx, tb.id, a.id, alias));
+	assert_string_equal(alias, "");
+
+	/* update, due deletions, destruction */
+	got = a;
+	got.state = CCSP_KMS_PENDING_DELETION;
+	got.deletion_due = NOW + 100;
+	got.primary_version = 2;
+	assert_ok(ccsp_store_kms_key_update(tx, &got));
+	snprintf(got.tenant_id, sizeof got.tenant_id, "%s", tb.id);
+	assert_ccsp(CCSP_ERR_NOT_FOUND, ccsp_store_kms_key_update(tx, &got));
+	assert_ok(ccsp_store_kms_key_due(tx, ta.id, NOW + 99, due, 2, &n));
+	assert_int_equal(n, 0);
+	assert_ok(ccsp_store_kms_key_due(tx, ta.id, NOW + 100, due, 2, &n));
+	assert_int_equal(n, 1);
+	assert_string_equal(due[0], a.id);
+	assert_ok(ccsp_store_kms_key_due(tx, tb.id, NOW + 100, due, 2, &n));
+	assert_int_equal(n, 0);
+	assert_ccsp(CCSP_ERR_NOT_FOUND, ccsp_store_kms_versions_erase(tx, tb.id, a.id, &k));
+	assert_ok(ccsp_store_kms_versions_erase(tx, ta.id, a.id, &k));
+	assert_int_equal(k, 2);
+	assert_ok(ccsp_store_kms_version_get(tx, ta.id, a.id, 2, &v));
+	assert_int_equal(v.wrapped_len, 0);
+	assert_ok(ccsp_store_kms_version_get(tx, tb.id, b.id, 1, &v)); /* B's untouched */
+	assert_int_equal(v.wrapped_len, 16);
+	assert_ok(ccsp_store_kms_alias_delete_key(tx, ta.id, a.id, &k));
+	assert_int_equal(k, 1);
+	assert_ccsp(CCSP_ERR_NOT_FOUND, ccsp_store_kms_alias_find(tx, ta.id, "orders", id));
+	assert_ok(ccsp_store_kms_alias_find(tx, tb.id, "orders", id));
+	assert_ok(ccsp_store_kms_key_get(tx, ta.id, a.id, &got));
+	assert_int_equal(got.state, CCSP_KMS_PENDING_DELETION);
+	assert_int_equal(got.deletion_due, NOW + 100);
+	assert_ok(ccsp_store_commit(tx));
+
+	tx = tx_begin(s); /* an alias twice in a tenant: refused */
+	assert_ccsp(CCSP_ERR_EXISTS, ccsp_store_kms_alias_set(tx, tb.id, "orders", b.id, NOW));
+	ccsp_store_rollback(tx);
+	tx = tx_begin(s); /* a version twice: refused */
+	v.version = 1;
+	v.wrapped_len = 16;
+	memcpy(v.key_id, b.id, sizeof v.key_id);
+	assert_ccsp(CCSP_ERR_EXISTS, ccsp_store_kms_version_add(tx, tb.id, &v));
+	ccsp_store_rollback(tx);
+	tx = tx_begin(s); /* an unknown state: refused */
+	got = b;
+	got.state = CCSP_KMS_NONE;
+	assert_ccsp(CCSP_ERR_ARG, ccsp_store_kms_key_update(tx, &got));
+	assert_ccsp(CCSP_ERR_STATE, ccsp_store_tenant_delete(tx, tb.id)); /* a tenant with keys stays */
+	ccsp_store_rollback(tx);
+	ccsp_store_free(s);
+}
