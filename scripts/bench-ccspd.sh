@@ -49,6 +49,7 @@ wait_line "$work/vsm.out" 'listening on port'
 sed -i "s/^address = .*/address = 127.0.0.1:$(sed -n 's/^vsmd: listening on port \([0-9]*\).*/\1/p' "$work/vsm.out")/" \
 	"$work/vsm/sdf.conf"
 "$bin/ccspd" --init "$work/p" --listen 127.0.0.1:0 --vsm-conf "$work/vsm/sdf.conf" >/dev/null
+echo "rate_per_client = 0" >>"$work/p/ccspd.conf" # the load generator is one client address
 "$bin/ccspd" --dir "$work/p" >"$work/p.out" 2>&1 &
 pids="$pids $!"
 wait_line "$work/p.out" 'listening on port'

@@ -103,7 +103,7 @@ static const char *const conf_keys[] = {"listen",         "cert_file",          
                                         "timeout_ms",     "max_connections",    "vsm_kek_index", "session_idle_s",
                                         "session_absolute_s", "session_max",    "audit_sign_index",
                                         "audit_sign_password_file", "audit_checkpoint_records",
-                                        "audit_checkpoint_interval_s", NULL};
+                                        "audit_checkpoint_interval_s", "rate_per_client", "rate_burst", NULL};
 
 static ccsp_http_server *g_http; /* for the signal handler only */
 
@@ -139,7 +139,7 @@ static void open_vsm(ccspd *d, const ccsp_config *cfg, uint32_t sessions)
 static int open_modules(ccspd *d, const ccsp_config *cfg)
 {
 	char cert[PATH_MAX], key[PATH_MAX], err[256] = "";
-	uint32_t workers, sessions, max_body, timeout, conns;
+	uint32_t workers, sessions, max_body, timeout, conns, rate, burst;
 	ccsp_err ret;
 	if (ccsp_config_check_keys(cfg, conf_keys, err, sizeof err) != CCSP_OK ||
 	    ccsp_config_get_u32(cfg, "workers", 1, 256, 8, &workers, err, sizeof err) != CCSP_OK ||
@@ -151,7 +151,9 @@ static int open_modules(ccspd *d, const ccsp_config *cfg)
 	    ccsp_config_get_u32(cfg, "session_idle_s", 60, 7200, 1800, &d->session_idle_s, err, sizeof err) != CCSP_OK ||
 	    ccsp_config_get_u32(cfg, "session_absolute_s", 300, 28800, 28800, &d->session_absolute_s, err, sizeof err) !=
 	        CCSP_OK ||
-	    ccsp_config_get_u32(cfg, "session_max", 1, 1000, 8, &d->session_max, err, sizeof err) != CCSP_OK) {
+	    ccsp_config_get_u32(cfg, "session_max", 1, 1000, 8, &d->session_max, err, sizeof err) != CCSP_OK ||
+	    ccsp_config_get_u32(cfg, "rate_per_client", 0, 1000000, 2000, &rate, err, sizeof err) != CCSP_OK ||
+	    ccsp_config_get_u32(cfg, "rate_burst", 0, 1000000, 0, &burst, err, sizeof err) != CCSP_OK) {
 		fprintf(stderr, "ccspd: %s\n", err);
 		return -1;
 	}
@@ -183,7 +185,7 @@ static int open_modules(ccspd *d, const ccsp_config *cfg)
 	ccsp_config_path(key, sizeof key, d->dir, ccsp_config_get_or(cfg, "key_file", "tls-key.pem"));
 	ccsp_http_config hc = {.listen = ccsp_config_get_or(cfg, "listen", CCSPD_DEFAULT_LISTEN), .cert_file = cert,
 	                       .key_file = key, .log = d->log, .max_body = max_body, .timeout_ms = timeout,
-	                       .max_connections = conns};
+	                       .max_connections = conns, .rate_per_client = rate, .rate_burst = burst};
 	ccsp_http_callbacks cb = {.arg = d, .authorize = ccspd_authorize, .render_error = ccspd_render_error,
 	                          .answered = ccspd_answered};
 	if ((ret = ccsp_http_server_new(&hc, routes, n_routes, &cb, &d->http)) != CCSP_OK) {

@@ -12,6 +12,7 @@
 #include <openssl/ssl.h>
 
 #include "common/http_server.h"
+#include "common/ratelimit.h"
 
 /* One TLS connection, attached to its SSL object (ex_data): freed with the SSL, i.e. with the connection. */
 typedef struct http_conn {
@@ -70,6 +71,7 @@ struct ccsp_http_server {
 	unsigned n_conns;
 	size_t awaiting;  /* requests built and not yet answered */
 	size_t unflushed; /* answers not yet written out */
+	ccsp_ratelimit *ratelimit; /* NULL: no per-client limit */
 	uint8_t id_base[16];
 	uint64_t id_counter;
 };

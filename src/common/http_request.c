@@ -225,6 +225,35 @@ static int check_request(ccsp_http_server *srv, ccsp_http_request *req, ccsp_err
 	return status;
 }
 
+/* The client's address without the port (req->peer is "a.b.c.d:port" or "[v6]:port"). */
+static void peer_address(const ccsp_http_request *req, char out[64])
+{
+	const char *p = req->peer, *colon = strrchr(p, ':');
+	size_t n = colon != NULL ? (size_t)(colon - p) : strlen(p);
+	if (n >= 2 && p[0] == '[' && p[n - 1] == ']') {
+		p++;
+		n -= 2;
+	}
+	n = n < 63 ? n : 63;
+	memcpy(out, p, n);
+	out[n] = '\0';
+}
+
+/* 0, or -1 after answering 429: the client's bucket is empty. */
+static int rate_check(ccsp_http_server *srv, ccsp_http_request *req)
+{
+	char addr[64];
+	if (srv->ratelimit == NULL)
+		return 0;
+	peer_address(req, addr);
+	if (ccsp_ratelimit_allow(srv->ratelimit, addr, (int64_t)http_now_ms()))
+		return 0;
+	ccsp_err r = ccsp_http_response_header(req, "Retry-After", "1");
+	(void)r; /* the refusal stands without the hint */
+	ccsp_http_respond_error(req, 429, "too many requests from this client");
+	return -1;
+}
+
 static void dispatch(ccsp_http_server *srv, ccsp_http_request *req)
 {
 	if (srv->draining) {
@@ -232,6 +261,8 @@ static void dispatch(ccsp_http_server *srv, ccsp_http_request *req)
 		ccsp_http_respond_error(req, 503, "shutting down");
 		return;
 	}
+	if (rate_check(srv, req) != 0)
+		return;
 	const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req->ev);
 	const char *q = uri != NULL ? evhttp_uri_get_query(uri) : NULL;
 	ccsp_err query_err = ccsp_http_query_parse(q, q != NULL ? strlen(q) : 0, &req->params, &req->n_params);

@@ -293,7 +293,10 @@ static ccsp_err copy_config(ccsp_http_server *srv, const ccsp_http_config *cfg)
 	c->listen = srv->listen;
 	c->cert_file = srv->cert_file;
 	c->key_file = srv->key_file;
-	return CCSP_OK;
+	if (c->rate_per_client == 0)
+		return CCSP_OK;
+	c->rate_burst = or_default(cfg->rate_burst, 2 * c->rate_per_client);
+	return ccsp_ratelimit_new(c->rate_per_client, c->rate_burst, &srv->ratelimit);
 }
 
 static ccsp_err tls_context(ccsp_http_server *srv)
@@ -460,5 +463,6 @@ void ccsp_http_server_free(ccsp_http_server *srv)
 	free(srv->listen);
 	free(srv->cert_file);
 	free(srv->key_file);
+	ccsp_ratelimit_free(srv->ratelimit);
 	free(srv);
 }

@@ -30,7 +30,9 @@
  * Bounds: max_connections open TLS connections (beyond, the listener pauses: new clients wait in the kernel
  * backlog until one closes); per connection one request at a time (pipelined requests wait); every read or
  * write stalls at most timeout_ms (also the keep-alive idle limit); header and body sizes as above; at most
- * CCSP_HTTP_MAX_QUERY_PARAMS query parameters in a query of at most CCSP_HTTP_MAX_QUERY bytes.
+ * CCSP_HTTP_MAX_QUERY_PARAMS query parameters in a query of at most CCSP_HTTP_MAX_QUERY bytes; with
+ * rate_per_client, each client address's requests per second (a token bucket: beyond, 429 with Retry-After: 1,
+ * before the request is routed, authenticated or logged further).
  *
  * The process must ignore SIGPIPE. libevent's own diagnostics are silenced: this layer prints nothing; it logs
  * one "http.request" line per answered request to cfg.log when one is given (log.h).
@@ -75,6 +77,8 @@ typedef struct ccsp_http_config {
 	unsigned max_json_depth;   /* nesting of arrays and objects; {} is depth 1 */
 	unsigned timeout_ms;       /* a read or write stalled this long closes the connection; keep-alive idle */
 	unsigned drain_timeout_ms; /* after stop: how long answered-but-unsent responses may wait for slow peers */
+	unsigned rate_per_client;  /* requests per second one client address may make (0: no limit); beyond, 429 */
+	unsigned rate_burst;       /* ... in bursts of up to this many (0: 2 x rate_per_client); common/ratelimit.h */
 	ccsp_log *log;             /* access log, or NULL; not owned, must outlive the server */
 } ccsp_http_config;
 

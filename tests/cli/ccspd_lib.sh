@@ -56,8 +56,6 @@ api() {
 # db SQL: the SQLite store of $T/p, waiting up to 10 s for ccspd's write lock (sqlite3: scripts/deps.sh)
 db() { sqlite3 -cmd '.timeout 10000' "$T/p/ccspd.db" "$1"; }
 code() { cat "$T/code"; }
-# ok 'CONDITION': a whole condition as one check: check DESC ok '[ X ] && grep ...'
-ok() { eval "$1"; }
 is_err() { [ "$(code)" = "$1" ] && grep -q "\"code\":\"$2\"" "$T/r"; }
 field() { sed -n "s/.*\"$1\":\"\\([^\"]*\\)\".*/\\1/p" "$T/r"; }
 pwfile() { printf '%s\n' "$2" >"$T/$1.pw"; chmod 600 "$T/$1.pw"; }

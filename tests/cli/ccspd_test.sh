@@ -110,6 +110,25 @@ check "started with its VSM" grep -q 'platform VSM ready' "$T/p.out"
 req GET /readyz
 { [ "$(code)" = 200 ] && grep -q '"vsm":"ok"' "$T/r" && grep -q '"store":"ok"' "$T/r"; }; expect "readyz with the VSM: 200"
 stop
+
+# ---- the per-client rate limit: 1 request per second in bursts of 3, per client address ----
+printf 'rate_per_client = 1\nrate_burst = 3\n' >>"$T/p/ccspd.conf"
+start "$T/p"
+urls=""
+for i in $(seq 20); do urls="$urls -o /dev/null $U/healthz"; done
+# shellcheck disable=SC2086 # one curl, one keep-alive connection, 20 requests within well under a second
+curl -sk -D "$T/h429" -w '%{http_code}\n' $urls >"$T/codes"
+served=$(grep -c '^200$' "$T/codes")
+refused=$(grep -c '^429$' "$T/codes")
+check "20 quick requests from one address: the burst of 3 served (and a refill), the rest 429" \
+	ok '[ "$served" -ge 3 ] && [ "$served" -le 5 ] && [ $((served + refused)) -eq 20 ]'
+check "... with Retry-After" grep -qi '^retry-after: 1' "$T/h429"
+curl -sk -o "$T/r429" "$U/healthz"
+check "... and the error body CCSP-5000" grep -q '"code":"CCSP-5000"' "$T/r429"
+curl -sk --interface 127.0.0.2 -o "$T/r" -w '%{http_code}' "$U/healthz" >"$T/code" 2>/dev/null
+check "another client address is served meanwhile" [ "$(code)" = 200 ]
+stop
+sed -i '/^rate_per_client/d; /^rate_burst/d' "$T/p/ccspd.conf"
 echo "bogus_option = 1" >>"$T/p/ccspd.conf"
 check "an unknown config option: refused at start" sh -c "! '$CCSPD' --dir '$T/p' >/dev/null 2>&1"
 finish

@@ -29,6 +29,8 @@ check() {
 expect() {
 	if [ $? -eq 0 ]; then pass; else fail "$1"; fi
 }
+# ok 'CONDITION': a whole condition as one command, for check DESC ok '[ X ] && grep ...'
+ok() { eval "$1"; }
 
 # same A B DESC: files A and B must be byte-identical.
 same() {
