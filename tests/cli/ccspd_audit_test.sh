@@ -117,6 +117,16 @@ check "the earlier export still verifies offline" "$CCSP" audit verify "$T/e1.js
 db "UPDATE audit SET target = '$orig' WHERE seq = 3"
 export_to "$T/e4.jsonl" '{}'
 check "row restored: the export verifies again" "$CCSP" audit verify "$T/e4.jsonl" --pubkey "$T/pub.pem"
+swap() { db "UPDATE audit SET seq = 1000000 WHERE seq = 7; UPDATE audit SET seq = 7 WHERE seq = 8;
+	UPDATE audit SET seq = 8 WHERE seq = 1000000"; }
+swap
+api "$T/aud.tok" audit/export '{}'
+check "two rows swapped in the database: export refused (CCSP-9003)" is_err 500 CCSP-9003
+api "$T/aud.tok" audit/verify '{}'
+check "... and audit/verify names seq 7" ok 'grep -q "\"verified\":false" "$T/r" && grep -q "\"seq\":7" "$T/r"'
+swap
+api "$T/aud.tok" audit/verify '{}'
+check "swapped back: verified" grep -q '"verified":true' "$T/r"
 
 # the checkpointer signs nothing over an edited row after the last checkpoint
 tenants 13 13
