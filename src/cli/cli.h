@@ -14,8 +14,15 @@
 #define CLI_EXIT_FAIL 1
 #define CLI_EXIT_USAGE 2
 
-/* Largest file cli_read_file() accepts. */
-#define CLI_MAX_FILE_SIZE ((size_t)1 << 30)
+/* Bounds of cli_read_file() and cli_read_line(), by what the input can legitimately be. A larger input
+ * is refused without reading past the bound (/dev/zero as a -sig costs nothing). */
+#define CLI_MAX_FILE_SIZE ((size_t)1 << 30) /* data: messages, ciphertexts, request bodies */
+/* An SM2 key file: the library reads PEM of at most 512 bytes of DER after up to CCSP_PEM_PREAMBLE_MAX
+ * bytes of text lines (openssl's "Bag Attributes"); room is left for text after the block, such as
+ * the certificate `openssl pkcs12 -nodes` writes after the key. */
+#define CLI_MAX_KEY_FILE ((size_t)16384)
+/* A password, secret or token line: openssl's -pass file: reads at most 1024 bytes (PEM_BUFSIZE). */
+#define CLI_MAX_LINE ((size_t)1024)
 
 /* Subcommands: argv[0] is the subcommand name. Return the process exit status. */
 int cli_cmd_sm3(int argc, char **argv);
@@ -51,8 +58,15 @@ void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Same, followed by ": <ccsp_err_str(err)>". */
 void cli_error_ccsp(ccsp_err err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-/* Read a whole file ("-" = stdin) into a malloc'd buffer; 0 on success (error already printed). */
-int cli_read_file(const char *path, uint8_t **buf, size_t *len);
+/* Read a whole file ("-" = stdin) of at most max bytes into a malloc'd buffer; 0 on success (error already
+ * printed). A larger input is refused after reading at most max + 1 bytes of it, the message naming what
+ * ("an SM2 signature") and the bound. */
+int cli_read_file(const char *path, const char *what, size_t max, uint8_t **buf, size_t *len);
+/* The first line of a file ("-" = stdin), without its LF or CRLF, at most max bytes: reads no more than
+ * max + 2 bytes, so a longer line is refused ("<path>: the <what> is longer than <max> bytes") without
+ * reading the rest; lines after the first are ignored. A malloc'd NUL-terminated copy in *buf (a secret:
+ * wipe and free it; cli_read_file's buffers too when they hold one), *len its length. 0 on success. */
+int cli_read_line(const char *path, const char *what, size_t max, uint8_t **buf, size_t *len);
 /* Write path as a user means it. "-", /dev/stdout, /dev/fd/1: standard output. Symbolic links are followed
  * (the file they name is written, the link stays). An existing character device or FIFO is written
  * through (never replaced). A regular file, or a new path, is replaced atomically (temporary file in the

@@ -44,25 +44,16 @@ typedef struct admin_args {
 /* The first line of path, without its newline (a secret: the caller wipes and frees it). */
 static char *read_line(const char *path, const char *what)
 {
-	uint8_t *raw = NULL;
-	size_t n = 0;
-	char *s = NULL;
-	if (cli_read_file(path, &raw, &n) != 0)
-		return NULL;
+	uint8_t *line = NULL;
 	size_t l = 0;
-	while (l < n && raw[l] != '\n' && raw[l] != '\r' && raw[l] != '\0')
-		l++;
-	if (l == 0)
-		cli_error("%s: the %s must be one non-empty line", path, what);
-	else if ((s = malloc(l + 1)) == NULL)
-		cli_error("out of memory");
-	if (s != NULL) {
-		memcpy(s, raw, l);
-		s[l] = '\0';
-	}
-	ccsp_memzero(raw, n);
-	free(raw);
-	return s;
+	if (cli_read_line(path, what, CLI_MAX_LINE, &line, &l) != 0)
+		return NULL;
+	if (l > 0 && memchr(line, '\0', l) == NULL && memchr(line, '\r', l) == NULL)
+		return (char *)line;
+	cli_error("%s: the %s must be one non-empty line", path, what);
+	ccsp_memzero(line, l);
+	free(line);
+	return NULL;
 }
 
 static void free_secret(char *s)

@@ -77,7 +77,7 @@ static int read_line_file(const char *path, const char *what, uint8_t **out, siz
 	uint8_t *raw = NULL;
 	size_t n = 0;
 	*out = NULL;
-	if (cli_read_file(path, &raw, &n) != 0)
+	if (cli_read_file(path, what, CLI_MAX_LINE + 2, &raw, &n) != 0)
 		return -1;
 	size_t all = n;
 	if (n > 0 && raw[n - 1] == '\n')
@@ -193,7 +193,7 @@ static int api_sign(int argc, char **argv)
 	uint8_t *body = NULL;
 	size_t len = 0;
 	api_cred k;
-	if (a.body_file != NULL && cli_read_file(a.body_file, &body, &len) != 0)
+	if (a.body_file != NULL && cli_read_file(a.body_file, "a request body", CLI_MAX_FILE_SIZE, &body, &len) != 0)
 		return CLI_EXIT_FAIL;
 	if ((ret = cred_open(&a, &k)) == 0) {
 		ccsp_reqauth_headers h;

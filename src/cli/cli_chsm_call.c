@@ -78,7 +78,7 @@ ccsp_sm2_key *cli_chsm_key_load(const char *path, int need_private)
 {
 	uint8_t *buf = NULL;
 	size_t len = 0;
-	if (cli_read_file(path, &buf, &len) != 0)
+	if (cli_read_file(path, "an SM2 key file", CLI_MAX_KEY_FILE, &buf, &len) != 0)
 		return NULL;
 	ccsp_sm2_key *key = ccsp_sm2_key_new();
 	ccsp_err e = key == NULL ? CCSP_ERR_NOMEM : ccsp_sm2_key_decode(key, buf, len, NULL, 0, NULL);

@@ -60,7 +60,7 @@ static int add_file(pkg_files *f, const char *path)
 		return -1;
 	}
 	chsm_pkg_entry *e = &f->e[f->n];
-	if (cli_read_file(path, &f->data[f->n], &e->len) != 0)
+	if (cli_read_file(path, "a package entry", CLI_MAX_FILE_SIZE, &f->data[f->n], &e->len) != 0)
 		return -1;
 	snprintf(e->name, sizeof e->name, "%s", name);
 	e->mode = (uint32_t)(st.st_mode & 0777);

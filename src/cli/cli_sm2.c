@@ -35,8 +35,10 @@ static const char usage[] =
 	"        (the peer's -rout). With -sout/-sin the confirmation hashes are exchanged the same way\n"
 	"        and checked before any key is written. The ephemeral key never leaves memory.\n"
 	"        -len: key bytes (default 16); the key is written as hex.\n"
-	"  KEY and PUB files: PEM or DER, any of PKCS#8, encrypted PKCS#8, SEC1, SubjectPublicKeyInfo.\n"
-	"  P: pass:TEXT, env:VAR, file:PATH (first line) or TEXT. ID: the signer's distinguishing\n"
+	"  KEY and PUB files: PEM or DER, any of PKCS#8, encrypted PKCS#8, SEC1, SubjectPublicKeyInfo;\n"
+	"  at most 16 KiB; text lines before a PEM block (openssl's \"Bag Attributes\") are skipped.\n"
+	"  SIG.der: at most 72 bytes. P: pass:TEXT, env:VAR, file:PATH (first line, at most 1024 bytes)\n"
+	"  or TEXT, not empty. ID: the signer's distinguishing\n"
 	"  ID as text (default 1234567812345678, as openssl's -pkeyopt distid:ID).\n";
 
 typedef struct sm2_args {
@@ -60,17 +62,7 @@ static int pass_get(const char *spec, uint8_t **pass, size_t *len)
 			return -1;
 		}
 	} else if (strncmp(spec, "file:", 5) == 0) {
-		uint8_t *buf;
-		size_t n;
-		if (cli_read_file(spec + 5, &buf, &n) != 0)
-			return -1;
-		size_t line = 0;
-		while (line < n && buf[line] != '\n' && buf[line] != '\r')
-			line++;
-		ccsp_memzero(buf + line, n - line);
-		*pass = buf;
-		*len = line;
-		return 0;
+		return cli_read_line(spec + 5, "password", CLI_MAX_LINE, pass, len);
 	}
 	*len = strlen(text);
 	*pass = malloc(*len + 1);
@@ -102,7 +94,7 @@ static ccsp_sm2_key *load_key(const char *path, const char *passspec, int need_p
 	uint8_t *buf = NULL, *pass = NULL;
 	size_t len = 0, passlen = 0;
 	ccsp_sm2_key *key = NULL;
-	if (cli_read_file(path, &buf, &len) != 0)
+	if (cli_read_file(path, "an SM2 key file", CLI_MAX_KEY_FILE, &buf, &len) != 0)
 		goto out;
 	if (passspec != NULL && pass_get(passspec, &pass, &passlen) != 0)
 		goto out;
@@ -250,7 +242,7 @@ static int cmd_sign(sm2_args *a)
 	uint8_t *msg = NULL, sig[CCSP_SM2_SIGNATURE_SIZE], der[CCSP_SM2_SIGNATURE_DER_MAX];
 	int ret = CLI_EXIT_FAIL;
 	ccsp_sm2_key *key = load_key(a->key, a->pass, 1);
-	if (key == NULL || cli_read_file(a->in, &msg, &msglen) != 0)
+	if (key == NULL || cli_read_file(a->in, "input", CLI_MAX_FILE_SIZE, &msg, &msglen) != 0)
 		goto out;
 	ccsp_err e = ccsp_sm2_sign(key, id, idlen, msg, msglen, sig);
 	if (e == CCSP_OK)
@@ -276,7 +268,7 @@ static int cmd_verify(sm2_args *a)
 	uint8_t *msg = NULL, *der = NULL, sig[CCSP_SM2_SIGNATURE_SIZE];
 	int ret = CLI_EXIT_FAIL;
 	ccsp_sm2_key *key = load_key(a->pub, NULL, 0);
-	if (key == NULL || cli_read_file(a->in, &msg, &msglen) != 0 || cli_read_file(a->sig, &der, &siglen) != 0)
+	if (key == NULL || cli_read_file(a->in, "input", CLI_MAX_FILE_SIZE, &msg, &msglen) != 0 || cli_read_file(a->sig, "an SM2 signature (DER)", CCSP_SM2_SIGNATURE_DER_MAX, &der, &siglen) != 0)
 		goto out;
 	ccsp_err e = ccsp_sm2_signature_from_der(der, siglen, sig);
 	if (e == CCSP_OK)
@@ -306,7 +298,7 @@ static int cmd_encrypt(sm2_args *a)
 	size_t msglen = 0, ctlen = 0, cap = 0;
 	int ret = CLI_EXIT_FAIL;
 	ccsp_sm2_key *key = load_key(a->pub, NULL, 0);
-	if (key == NULL || cli_read_file(a->in, &msg, &msglen) != 0)
+	if (key == NULL || cli_read_file(a->in, "input", CLI_MAX_FILE_SIZE, &msg, &msglen) != 0)
 		goto out;
 	if (msglen == 0) {
 		cli_error("%s: SM2 cannot encrypt an empty message", a->in);
@@ -342,7 +334,7 @@ static int cmd_decrypt(sm2_args *a)
 	size_t ctlen = 0, msglen = 0, cap = 0;
 	int ret = CLI_EXIT_FAIL;
 	ccsp_sm2_key *key = load_key(a->key, a->pass, 1);
-	if (key == NULL || cli_read_file(a->in, &ct, &ctlen) != 0)
+	if (key == NULL || cli_read_file(a->in, "input", CLI_MAX_FILE_SIZE, &ct, &ctlen) != 0)
 		goto out;
 	cap = ctlen;
 	if ((msg = malloc(cap + 1)) == NULL) {
@@ -378,7 +370,7 @@ static int wait_for(const char *path, uint8_t *out, size_t len, unsigned long se
 		if (access(path, F_OK) == 0) {
 			uint8_t *buf;
 			size_t n;
-			if (cli_read_file(path, &buf, &n) != 0)
+			if (cli_read_file(path, "the peer's value", len, &buf, &n) != 0)
 				return -1;
 			int ok = n == len;
 			if (ok)
@@ -498,6 +490,10 @@ int cli_cmd_sm2(int argc, char **argv)
 	char *pos[1];
 	if (cli_parse_opts(argc - 1, argv + 1, opts, sizeof opts / sizeof opts[0], pos, 0, &npos) != 0)
 		return CLI_EXIT_USAGE;
+	if (a.pass != NULL && (strcmp(a.pass, "") == 0 || strcmp(a.pass, "pass:") == 0)) {
+		cli_error("sm2: -pass is empty (an encrypted key needs a password of at least one byte)");
+		return CLI_EXIT_USAGE;
+	}
 	for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++) {
 		if (strcmp(argv[1], cmds[i].name) == 0) {
 			int ret = cmds[i].run(&a);

@@ -254,6 +254,16 @@ static int parse_job(const sm4_args *a, sm4_job *j)
 	}
 	if (cli_parse_hex_exact(j->m->mode == MODE_XTS ? "XTS key" : "key", a->keyhex, j->key, j->m->keylen) != 0)
 		return -1;
+	/* The data key and the tweak key must differ (GB/T 17964-2021 12.1, as IEEE 1619 5.1): a key from
+	 * the command line, so a usage error rather than the library's CCSP_ERR_KEY. No early exit on the
+	 * key bytes; only the verdict is public. */
+	uint8_t diff = 0;
+	for (size_t i = 0; j->m->mode == MODE_XTS && i < CCSP_SM4_KEY_SIZE; i++)
+		diff |= (uint8_t)(j->key[i] ^ j->key[CCSP_SM4_KEY_SIZE + i]);
+	if (j->m->mode == MODE_XTS && diff == 0) {
+		cli_error("sm4: the XTS key's two halves (data key || tweak key) must differ");
+		return -1;
+	}
 	return parse_iv(a, j) != 0 || parse_aad(a, j) != 0 ? -1 : 0;
 }
 
@@ -286,7 +296,7 @@ static int execute(sm4_job *j, const char *inpath, const char *outpath)
 {
 	uint8_t *in = NULL;
 	int status = CLI_EXIT_FAIL;
-	if (cli_read_file(inpath, &in, &j->inlen) != 0)
+	if (cli_read_file(inpath, "input", CLI_MAX_FILE_SIZE, &in, &j->inlen) != 0)
 		return CLI_EXIT_FAIL;
 	j->in = in;
 	if (check_length(j) != 0)

@@ -125,46 +125,51 @@ static int open_input(const char *path)
 	return fd;
 }
 
-/* Read fd to the end into a buffer grown as needed, refusing more than CLI_MAX_FILE_SIZE. */
-static int read_all(int fd, const char *path, size_t hint, uint8_t **buf, size_t *len)
+/* Read fd into a buffer grown as needed until the end of the input or cap bytes, whichever comes first:
+ * never more than cap bytes are read, so an endless or huge input costs no more than cap. */
+static int read_upto(int fd, const char *path, size_t hint, size_t cap, uint8_t **buf, size_t *len)
 {
-	size_t cap = hint + 1, n = 0; /* one spare byte: reaching it means the file grew */
-	uint8_t *p = malloc(cap);
-	while (p != NULL) {
-		if (n == cap) {
-			size_t ncap = cap * 2 > CLI_MAX_FILE_SIZE + 1 ? CLI_MAX_FILE_SIZE + 1 : cap * 2;
-			if (ncap == cap) {
-				cli_error("%s: larger than the limit of %zu bytes", path, CLI_MAX_FILE_SIZE);
+	size_t size = hint < cap ? hint + 1 : cap, n = 0; /* one spare byte: reaching it means the file grew */
+	uint8_t *p = malloc(size);
+	while (p != NULL && n < cap) {
+		if (n == size) {
+			size_t nsize = size > cap / 2 ? cap : size * 2;
+			uint8_t *q = realloc(p, nsize);
+			if (q == NULL) {
+				ccsp_memzero(p, n);
 				free(p);
-				return -1;
-			}
-			uint8_t *q = realloc(p, ncap);
-			if (q == NULL)
+				p = NULL;
 				break;
+			}
 			p = q;
-			cap = ncap;
+			size = nsize;
 		}
-		ssize_t r = read(fd, p + n, cap - n);
-		if (r == 0) {
-			*buf = p;
-			*len = n;
-			return 0;
-		}
+		ssize_t r = read(fd, p + n, size - n);
+		if (r == 0)
+			break;
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r < 0) {
 			cli_error("cannot read %s: %s", path, strerror(errno));
+			ccsp_memzero(p, n);
 			free(p);
 			return -1;
 		}
 		n += (size_t)r;
 	}
-	cli_error("%s: out of memory", path);
-	free(p);
-	return -1;
+	if (p == NULL) {
+		cli_error("%s: out of memory", path);
+		return -1;
+	}
+	*buf = p;
+	*len = n;
+	return 0;
 }
 
-int cli_read_file(const char *path, uint8_t **buf, size_t *len)
+/* Open path ("-": stdin) and read at most cap bytes of it. A directory is refused, and so is a regular
+ * file whose size already exceeds max when the whole file is wanted (whole), without reading it. */
+static int read_bounded(const char *path, const char *what, size_t max, size_t cap, int whole, uint8_t **buf,
+                        size_t *len)
 {
 	int fd = open_input(path);
 	if (fd < 0)
@@ -175,15 +180,64 @@ int cli_read_file(const char *path, uint8_t **buf, size_t *len)
 		cli_error("cannot stat %s: %s", path, strerror(errno));
 	} else if (S_ISDIR(st.st_mode)) {
 		cli_error("%s: is a directory", path);
-	} else if (S_ISREG(st.st_mode) && (uint64_t)st.st_size > CLI_MAX_FILE_SIZE) {
-		cli_error("%s: larger than the limit of %zu bytes", path, CLI_MAX_FILE_SIZE);
+	} else if (whole && S_ISREG(st.st_mode) && (uint64_t)st.st_size > max) {
+		cli_error("%s: larger than the limit of %zu bytes for %s", path, max, what);
 	} else {
 		size_t hint = S_ISREG(st.st_mode) ? (size_t)st.st_size : 65536;
-		ret = read_all(fd, path, hint, buf, len);
+		ret = read_upto(fd, path, hint, cap, buf, len);
 	}
 	if (fd != STDIN_FILENO)
 		close(fd);
 	return ret;
+}
+
+int cli_read_file(const char *path, const char *what, size_t max, uint8_t **buf, size_t *len)
+{
+	if (read_bounded(path, what, max, max + 1, 1, buf, len) != 0)
+		return -1;
+	if (*len <= max)
+		return 0;
+	cli_error("%s: larger than the limit of %zu bytes for %s", path, max, what);
+	ccsp_memzero(*buf, *len);
+	free(*buf);
+	*buf = NULL;
+	*len = 0;
+	return -1;
+}
+
+int cli_read_line(const char *path, const char *what, size_t max, uint8_t **buf, size_t *len)
+{
+	uint8_t *p;
+	size_t n;
+	if (read_bounded(path, what, max, max + 2, 0, &p, &n) != 0)
+		return -1;
+	const uint8_t *nl = memchr(p, '\n', n);
+	size_t l = nl != NULL ? (size_t)(nl - p) : n;
+	if (nl != NULL && l > 0 && p[l - 1] == '\r')
+		l--;
+	if (l > max || (nl == NULL && n == max + 2)) {
+		cli_error("%s: the %s is longer than %zu bytes", path, what, max);
+		ccsp_memzero(p, n);
+		free(p);
+		return -1;
+	}
+	if (l == n) { /* no line end in the buffer: make room for the NUL */
+		uint8_t *q = malloc(l + 1);
+		if (q != NULL)
+			memcpy(q, p, l);
+		ccsp_memzero(p, n);
+		free(p);
+		if ((p = q) == NULL) {
+			cli_error("%s: out of memory", path);
+			return -1;
+		}
+	} else {
+		ccsp_memzero(p + l, n - l);
+	}
+	p[l] = '\0';
+	*buf = p;
+	*len = l;
+	return 0;
 }
 
 static int write_all(int fd, const uint8_t *buf, size_t len)

@@ -47,8 +47,10 @@ static const char usage[] =
 	"  help                             print this text\n"
 	"\n"
 	"An output file is written only when the whole operation succeeded (temporary file, fsync,\n"
-	"rename). Input files are limited to 1 GiB. Exit status: 0 success, 1 failure (I/O,\n"
-	"authentication, padding, self-test), 2 bad command line.\n";
+	"rename). Input files are limited to 1 GiB; key files to 16 KiB, signatures to 72 bytes,\n"
+	"password lines to 1024 bytes. Exit status: 0 success, 1 failure (I/O, authentication,\n"
+	"padding, self-test, a file that is not what it should be), 2 bad command line (an empty\n"
+	"-pass or XTS key halves that are equal included).\n";
 
 typedef struct cli_command {
 	const char *name;

@@ -61,6 +61,16 @@ must_fail() {
 	return 0
 }
 
+# must_fail_with DESC STATUS TEXT CMD...: as must_fail, and CMD exits with STATUS and says TEXT (a fixed
+# string) on stderr: three checks.
+must_fail_with() {
+	desc=$1 want=$2 text=$3
+	shift 3
+	must_fail "$desc" "$@"
+	if [ "$status" -eq "$want" ]; then pass; else fail "$desc: exit status $status, not $want"; fi
+	if grep -qF -- "$text" "$T/stderr"; then pass; else fail "$desc: no '$text' on stderr"; fi
+}
+
 # randfile FILE N: N random bytes.
 randfile() { head -c "$2" /dev/urandom >"$1"; }
 

@@ -50,16 +50,24 @@ echo old >"$T/d/target"
 ln -s target "$T/d/link"
 ln -s d/link "$T/link2"
 check "-out through two relative symlinks" "$CCSP" rand 16 -out "$T/link2"
-check "-out through symlinks: the links stay links" [ -L "$T/link2" ] && [ -L "$T/d/link" ]
+check "-out through symlinks: the links stay links" ok '[ -L "$T/link2" ] && [ -L "$T/d/link" ]'
 check "-out through symlinks: the target is replaced" [ "$(wc -c <"$T/d/target")" -eq 16 ]
 ln -s "$T/d/new" "$T/dangling"
 check "-out to a dangling symlink creates its target" "$CCSP" rand 16 -out "$T/dangling"
-check "-out to a dangling symlink: link kept, target written" [ -L "$T/dangling" ] && [ "$(wc -c <"$T/d/new")" -eq 16 ]
+check "-out to a dangling symlink: link kept, target written" ok '[ -L "$T/dangling" ] && [ "$(wc -c <"$T/d/new")" -eq 16 ]'
 ln -s loop1 "$OUT/loop2" && ln -s loop2 "$OUT/loop1"
 "$CCSP" rand 16 -out "$OUT/loop1" 2>"$T/e"
-check "-out to a symlink loop fails" [ $? -eq 1 ] && grep -q 'symbolic links' "$T/e"
+check "-out to a symlink loop fails" ok "[ $? -eq 1 ] && grep -q 'symbolic links' \"\$T/e\""
 rm -f "$OUT/loop1" "$OUT/loop2"
 must_fail "-out to a directory" "$CCSP" rand 16 -out "$OUT"
+
+# ---- key files of the other commands are bounded like sm2's (cli_chsm_key_load) ---------------------
+truncate -s 2G "$T/sparse" 2>/dev/null || dd if=/dev/zero of="$T/sparse" bs=1 count=0 seek=2G 2>/dev/null
+: >"$T/export"
+for big in /dev/zero "$T/sparse"; do
+	must_fail_with "audit verify --pubkey $big" 1 "larger than the limit of 16384 bytes for an SM2 key file" \
+		"$CCSP" audit verify "$T/export" --pubkey "$big"
+done
 
 # ---- selftest, version, help --------------------------------------------------------------------
 "$CCSP" selftest >"$T/st" 2>&1

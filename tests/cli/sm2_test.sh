@@ -170,6 +170,60 @@ must_fail "-sec1 with -pass" "$CCSP" sm2 keygen -sec1 -pass pass:x -out "$OUT/k"
 must_fail "bad -prf" "$CCSP" sm2 keygen -pass pass:x -prf md5 -out "$OUT/k"
 "$OPENSSL" genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$T/p256.pem" 2>/dev/null
 must_fail "P-256 key" "$CCSP" sm2 sign -key "$T/p256.pem" -in "$T/m_abc" -out "$OUT/s"
+must_fail_with "-pass \"\"" 2 "-pass is empty" "$CCSP" sm2 keygen -pass "" -out "$OUT/k"
+must_fail_with "-pass pass:" 2 "-pass is empty" "$CCSP" sm2 sign -key "$T/encsm3.pem" -pass pass: -in "$T/m_abc" \
+	-out "$OUT/s"
+
+# ---- small inputs are read no further than they can legitimately be ----------------------------
+# /dev/zero (endless), a pipe of 100 MB and a sparse 2 GiB file are refused at once, naming the limit.
+truncate -s 2G "$T/sparse" 2>/dev/null || dd if=/dev/zero of="$T/sparse" bs=1 count=0 seek=2G 2>/dev/null
+for big in /dev/zero "$T/sparse"; do
+	must_fail_with "$big as -sig" 1 "larger than the limit of 72 bytes for an SM2 signature" \
+		"$CCSP" sm2 verify -pub "$T/ours.pub" -in "$T/m_abc" -sig "$big"
+	must_fail_with "$big as -key" 1 "larger than the limit of 16384 bytes for an SM2 key file" \
+		"$CCSP" sm2 sign -key "$big" -in "$T/m_abc" -out "$OUT/s"
+	must_fail_with "$big as -pub" 1 "larger than the limit of 16384 bytes for an SM2 key file" \
+		"$CCSP" sm2 encrypt -pub "$big" -in "$T/m_abc" -out "$OUT/c"
+	must_fail_with "$big as -in KEY" 1 "larger than the limit of 16384 bytes for an SM2 key file" \
+		"$CCSP" sm2 pub -in "$big" -out "$OUT/p"
+	must_fail_with "$big as -pass file:" 1 "the password is longer than 1024 bytes" \
+		"$CCSP" sm2 pub -in "$T/encsm3.pem" -pass "file:$big" -out "$OUT/p"
+	must_fail_with "$big as -rin" 1 "larger than the limit of 65 bytes" "$CCSP" sm2 exchange \
+		-key "$T/ours.pem" -peer "$T/theirs.pub" -initiator -rout "$T/r_big" -rin "$big" -wait 0 -out "$OUT/k"
+done
+must_fail_with "100 MB pipe as -sig -" 1 "larger than the limit of 72 bytes" \
+	sh -c 'head -c 100000000 /dev/zero | "$1" sm2 verify -pub "$2" -in "$3" -sig -' sh "$CCSP" "$T/ours.pub" "$T/m_abc"
+# exactly at the bounds: a 72-byte file is read (and refused as a signature only for what it holds);
+# a 1024-byte password line is read, 1025 bytes are too long; the first line of a longer file counts
+head -c 72 /dev/zero >"$T/sig72"
+verify_fails "72-byte -sig is read" "$CCSP" sm2 verify -pub "$T/ours.pub" -in "$T/m_abc" -sig "$T/sig72"
+grep -q "larger than" "$T/stderr" && fail "72-byte -sig: refused for its size" || pass
+pw1024=$(head -c 1024 /dev/zero | tr '\0' 'p')
+check "1024-byte password" "$CCSP" sm2 keygen -pass "pass:$pw1024" -prf sm3 -iter 1 -out "$T/pw1024.pem"
+printf '%s\r\nsecond line\n' "$pw1024" >"$T/pw1024.txt"
+check "1024-byte password line (CRLF) from file:" "$CCSP" sm2 pub -in "$T/pw1024.pem" -pass "file:$T/pw1024.txt" \
+	-out "$T/pw1024.pub"
+printf '%sp\n' "$pw1024" >"$T/pw1025.txt"
+must_fail_with "1025-byte password line" 1 "the password is longer than 1024 bytes" \
+	"$CCSP" sm2 pub -in "$T/pw1024.pem" -pass "file:$T/pw1025.txt" -out "$OUT/p"
+
+# ---- PEM after text lines (openssl pkcs12's "Bag Attributes"), as openssl reads it ----------------
+{ printf 'Bag Attributes\n    localKeyID: 01 00 00 00 \n    friendlyName: signer\n'
+  printf 'Key Attributes: <No Attributes>\n'; cat "$T/ours.pem"; } >"$T/bag.pem"
+check "PEM key after Bag Attributes" "$CCSP" sm2 pub -in "$T/bag.pem" -out "$T/bag.pub"
+same "$T/ours.pub" "$T/bag.pub" "PEM after Bag Attributes: public key differs"
+check "openssl reads the same file" "$OPENSSL" pkey -in "$T/bag.pem" -noout
+if "$OPENSSL" pkcs12 -export -nocerts -inkey "$T/ours.pem" -passout pass:x -out "$T/ours.p12" 2>/dev/null &&
+	"$OPENSSL" pkcs12 -in "$T/ours.p12" -nodes -passin pass:x -out "$T/p12.pem" 2>/dev/null; then
+	check "openssl pkcs12 -nodes output signs" "$CCSP" sm2 sign -key "$T/p12.pem" -in "$T/m_abc" -out "$T/s_p12"
+	check "... and verifies" "$CCSP" sm2 verify -pub "$T/ours.pub" -in "$T/m_abc" -sig "$T/s_p12" >/dev/null
+fi
+{ printf 'Bag\001Attributes\n'; cat "$T/ours.pem"; } >"$T/binary-before.pem"
+must_fail_with "a binary byte before BEGIN" 1 "cannot load SM2 key" \
+	"$CCSP" sm2 pub -in "$T/binary-before.pem" -out "$OUT/p"
+{ head -c 5000 /dev/zero | tr '\0' 'x' | fold -w 70; cat "$T/ours.pem"; } >"$T/long-before.pem"
+must_fail_with "5000 bytes of text before BEGIN" 1 "cannot load SM2 key" \
+	"$CCSP" sm2 pub -in "$T/long-before.pem" -out "$OUT/p"
 check "help" "$CCSP" sm2 help >/dev/null
 
 finish

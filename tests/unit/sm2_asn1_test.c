@@ -277,8 +277,52 @@ static void test_pem_strict(void **state)
 	assert_ccsp(CCSP_ERR_BUFFER_TOO_SMALL,
 	            ccsp_pem_decode((const uint8_t *)ok, strlen(ok), label, sizeof label, out, 2, &len));
 	assert_int_equal(len, 3);
-	assert_true(ccsp_pem_detect((const uint8_t *)"\n  -----BEGIN X-----", 20));
+	assert_true(ccsp_pem_detect((const uint8_t *)"\n\n-----BEGIN X-----", 19));
+	assert_false(ccsp_pem_detect((const uint8_t *)"\n  -----BEGIN X-----", 20)); /* openssl: line start */
 	assert_false(ccsp_pem_detect((const uint8_t *)"0\x82", 2));
+}
+
+/* Text before the block (RFC 7468 clause 2; openssl pkcs12's "Bag Attributes"): whole lines of text, at
+ * most CCSP_PEM_PREAMBLE_MAX bytes; binary bytes or a longer preamble is not PEM. */
+static void test_pem_preamble(void **state)
+{
+	(void)state;
+	static const char block[] = "-----BEGIN X-----\nAAEC\n-----END X-----\n";
+	static const char bag[] = "Bag Attributes\n"
+	                          "    localKeyID: 01 00 00 00 \r\n"
+	                          "    friendlyName: caf\xc3\xa9\t\n"
+	                          "Key Attributes: <No Attributes>\n";
+	char text[CCSP_PEM_PREAMBLE_MAX + sizeof block + 2];
+	uint8_t out[64];
+	size_t len;
+	snprintf(text, sizeof text, "%s%s", bag, block);
+	assert_true(ccsp_pem_detect((const uint8_t *)text, strlen(text)));
+	assert_ok(pem_dec(text, out, &len));
+	assert_hex_equal("000102", out, 3);
+	/* Exactly CCSP_PEM_PREAMBLE_MAX bytes of lines before BEGIN, then one more. */
+	for (size_t extra = 0; extra <= 1; extra++) {
+		size_t pre = CCSP_PEM_PREAMBLE_MAX + extra;
+		memset(text, 'a', pre);
+		for (size_t i = 79; i < pre; i += 80)
+			text[i] = '\n';
+		text[pre - 1] = '\n';
+		memcpy(text + pre, block, sizeof block);
+		assert_int_equal(ccsp_pem_detect((const uint8_t *)text, strlen(text)), extra == 0);
+		assert_ccsp(extra == 0 ? CCSP_OK : CCSP_ERR_DECODE, pem_dec(text, out, &len));
+	}
+	/* Not whole lines of text: binary bytes, a control character, DER, BEGIN inside a line. */
+	static const char *const refused[] = {
+		"Bag\x01Attributes\n-----BEGIN X-----\nAAEC\n-----END X-----\n",
+		"\x7f\n-----BEGIN X-----\nAAEC\n-----END X-----\n",
+		"0\x82\x01\n-----BEGIN X-----\nAAEC\n-----END X-----\n",
+		"text -----BEGIN X-----\nAAEC\n-----END X-----\n",
+		"Bag Attributes\n",
+		"Bag Attributes",
+	};
+	for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++) {
+		assert_false(ccsp_pem_detect((const uint8_t *)refused[i], strlen(refused[i])));
+		assert_ccsp(CCSP_ERR_DECODE, pem_dec(refused[i], out, &len));
+	}
 }
 
 /* ---- SM2Signature ---- */
@@ -583,6 +627,7 @@ int main(void)
 		cmocka_unit_test(test_der_writer_vs_openssl),
 		cmocka_unit_test(test_pem_vs_openssl),
 		cmocka_unit_test(test_pem_strict),
+		cmocka_unit_test(test_pem_preamble),
 		cmocka_unit_test(test_signature_der_vs_openssl),
 		cmocka_unit_test(test_signature_der_rejects),
 		cmocka_unit_test(test_ciphertext_der_vs_openssl),

@@ -384,6 +384,29 @@ static void test_truncated_and_trailing(void **state)
 	ccsp_sm2_key_free(key);
 }
 
+/* A PEM key after openssl pkcs12's attribute lines is read (as openssl does); binary before it is not. */
+static void test_pem_key_after_text(void **state)
+{
+	(void)state;
+	static const char bag[] = "Bag Attributes\n    localKeyID: 2F 9A 41 07 \n    friendlyName: signer\n"
+	                          "Key Attributes: <No Attributes>\n";
+	uint8_t buf[sizeof bag + CCSP_SM2_KEY_FILE_MAX];
+	ccsp_sm2_key *key = ccsp_sm2_key_new(), *back = ccsp_sm2_key_new();
+	ccsp_sm2_key_format fmt;
+	assert_ok(ccsp_sm2_key_generate(key));
+	memcpy(buf, bag, sizeof bag - 1);
+	size_t len = sizeof bag - 1 + encode(key, CCSP_SM2_KEY_PKCS8, 1, buf + sizeof bag - 1);
+	assert_ok(ccsp_sm2_key_decode(back, buf, len, NULL, 0, &fmt));
+	assert_int_equal(fmt, CCSP_SM2_KEY_PKCS8);
+	EVP_PKEY *pk = ossl_from_ours(key);
+	check_same_key(back, pk, 1);
+	EVP_PKEY_free(pk);
+	buf[3] = 0x01; /* "Bag\x01Attributes": not text, so neither PEM nor DER */
+	assert_ccsp(CCSP_ERR_DECODE, decode(buf, len));
+	ccsp_sm2_key_free(key);
+	ccsp_sm2_key_free(back);
+}
+
 /* SEC1 DER for a chosen d and public point (ours, patched). */
 static size_t sec1_with(const uint8_t d[32], const uint8_t pub[65], uint8_t *out)
 {
@@ -474,6 +497,7 @@ int main(void)
 		cmocka_unit_test(test_our_key_files_in_openssl),
 		cmocka_unit_test(test_openssl_key_files_in_ours),
 		cmocka_unit_test(test_truncated_and_trailing),
+		cmocka_unit_test(test_pem_key_after_text),
 		cmocka_unit_test(test_key_refusals),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

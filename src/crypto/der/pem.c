@@ -105,23 +105,32 @@ static int starts_with(const uint8_t *p, size_t avail, const char *s)
 	return avail >= n && memcmp(p, s, n) == 0;
 }
 
-int ccsp_pem_detect(const uint8_t *in, size_t len)
+/* A byte of explanatory text: printable, tab, CR, or from 0x80 (UTF-8); LF ends the line. */
+static int is_text(uint8_t c)
 {
-	size_t i = 0;
-	if (in == NULL)
-		return 0;
-	while (i < len && is_blank(in[i]))
-		i++;
-	return starts_with(in + i, len - i, pem_begin);
+	return c >= 0x20 ? c != 0x7f : c == '\t' || c == '\r';
 }
 
-/* Position just after "-----BEGIN " at the start of a line, or len. */
+/* Position just after "-----BEGIN " at the start of a line that only whole lines of text, at most
+ * CCSP_PEM_PREAMBLE_MAX bytes, precede; or len when there is none. */
 static size_t find_begin(const uint8_t *in, size_t len)
 {
-	for (size_t i = 0; i < len; i++)
-		if ((i == 0 || in[i - 1] == '\n') && starts_with(in + i, len - i, pem_begin))
+	size_t i = 0;
+	while (i <= CCSP_PEM_PREAMBLE_MAX && i < len) {
+		if (starts_with(in + i, len - i, pem_begin))
 			return i + sizeof pem_begin - 1;
+		while (i < len && i <= CCSP_PEM_PREAMBLE_MAX && is_text(in[i]))
+			i++;
+		if (i == len || in[i] != '\n')
+			return len; /* binary, or a last line without BEGIN */
+		i++;
+	}
 	return len;
+}
+
+int ccsp_pem_detect(const uint8_t *in, size_t len)
+{
+	return in != NULL && find_begin(in, len) < len;
 }
 
 /* Reads "label-----" then blanks to the end of the line; returns the position after it. */
