@@ -11,15 +11,17 @@
  *   approval/list {state?, cursor?, limit?} (secadmin, sysadmin)
  *   approval/approve {id}, approval/reject {id} (secadmin) neither by the requester nor by the person the request
  *                                          is about.
- * Kinds: "operator-key-reset" (target: the operator's principal id).
+ * Kinds: "operator-key-reset" (target: the operator's principal id); the KMS's emergency actions
+ * "key-compromise" and "key-emergency-destroy" (target: "<tenant id>/<key id>"; filed by kms/key-mark-compromised
+ * and kms/key-emergency-destroy, checked and carried out inside that tenant by act_kms_emergency.c).
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include <ccsp/mem.h>
 
-#include "ccspd/act.h"
-#include "platform/store/store_approval.h"
+#include "ccspd/act_kms.h"
+#include "ccspd/approval.h"
 
 #define CCSPD_APPROVAL_TTL_MS (24 * 3600 * 1000LL)
 #define KIND_KEY_RESET "operator-key-reset"
@@ -33,6 +35,8 @@ typedef struct appr_job {
 	int64_t limit;
 	ccsp_apierr err; /* CCSP_APIERR_COUNT_: success */
 	const char *msg;
+	char msgbuf[96];
+	ccsp_store_kms_key key; /* a KMS emergency request's key, once checked */
 	json_t *result;
 } appr_job;
 
@@ -234,6 +238,12 @@ static ccsp_err decide_check(appr_job *j, ccsp_store_tx *tx, const ccsp_store_ap
 		return deny(j, tx, a, "target", "a request about oneself is decided by another person");
 	if (j->decision == CCSP_APPROVAL_REJECTED)
 		return CCSP_OK;
+	if (kms_emergency_kind(a->kind)) {
+		ccsp_err r = kms_emergency_check(tx, a, &j->key, j->msgbuf, sizeof j->msgbuf);
+		if (r == CCSP_ERR_NOT_FOUND)
+			return refuse(j, CCSP_APIERR_CONFLICT, "the key no longer exists");
+		return r == CCSP_ERR_STATE ? refuse(j, CCSP_APIERR_CONFLICT, j->msgbuf) : r;
+	}
 	if (strcmp(a->kind, KIND_KEY_RESET) != 0)
 		return refuse(j, CCSP_APIERR_CONFLICT, "unknown kind of request");
 	ccsp_err ret = ccsp_store_principal_get(tx, NULL, a->target, p);
@@ -264,7 +274,9 @@ static ccsp_err decide_fn(ccsp_store_tx *tx, void *arg)
 		ret = ccspd_audit(j->c, tx, approve ? "approval.approve" : "approval.reject", a.id, "ok",
 		                  json_pack("{s:s, s:s, s:s}", "kind", a.kind, "target", a.target, "requestedBy",
 		                            a.requested_by));
-	if (ret == CCSP_OK && approve)
+	if (ret == CCSP_OK && approve && kms_emergency_kind(a.kind))
+		ret = kms_emergency_execute(j->c, tx, &a, &j->key, now);
+	else if (ret == CCSP_OK && approve)
 		ret = key_reset_execute(j, tx, &a, &p);
 	if (ret == CCSP_OK)
 		ret = ccsp_store_approval_get(tx, a.id, now, &a);
@@ -292,4 +304,40 @@ void ccspd_act_approval_approve(ccspd_call *c)
 void ccspd_act_approval_reject(ccspd_call *c)
 {
 	decide(c, CCSP_APPROVAL_REJECTED);
+}
+
+/* ---- requests filed by other areas (approval.h) ---- */
+
+json_t *ccspd_approval_json(const ccsp_store_approval *a)
+{
+	return approval_json(a);
+}
+
+ccsp_err ccspd_approval_request(ccspd_call *c, ccsp_store_tx *tx, const char *kind, const char *target,
+                                json_t *detail, const char *audit_target, ccsp_store_approval *out)
+{
+	appr_job j = {.c = c};
+	ccsp_store_approval a = {.created = ccspd_now_ms(c->d)};
+	char *text = detail != NULL ? json_dumps(detail, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+	ccsp_err ret = CCSP_ERR_NOMEM;
+	json_decref(detail);
+	if (text == NULL || strlen(text) >= sizeof a.detail || strlen(kind) >= sizeof a.kind ||
+	    strlen(target) >= sizeof a.target)
+		goto out; /* the callers' details are bounded: it fits */
+	a.expires = a.created + CCSPD_APPROVAL_TTL_MS;
+	memcpy(a.kind, kind, strlen(kind) + 1);
+	memcpy(a.target, target, strlen(target) + 1);
+	memcpy(a.requested_by, c->who->id, sizeof c->who->id);
+	memcpy(a.detail, text, strlen(text) + 1);
+	if ((ret = expire_stale(&j, tx, a.created)) == CCSP_OK)
+		ret = ccsp_store_approval_create(tx, &a);
+	if (ret == CCSP_OK)
+		ret = ccspd_audit(c, tx, "approval.request", audit_target, "ok",
+		                  json_pack("{s:s, s:s, s:s, s:I}", "id", a.id, "kind", a.kind, "target", a.target, "expires",
+		                            (json_int_t)a.expires));
+	if (ret == CCSP_OK)
+		*out = a;
+out:
+	free(text);
+	return ret;
 }

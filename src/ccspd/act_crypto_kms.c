@@ -6,6 +6,8 @@
  *   POST /api/v1/crypto/decrypt {ciphertext, context?} -> {"plaintext", "keyId", "version"}
  * SM4-GCM inside the VSM with the key's primary version (decrypt: the blob's version); the blob and the AAD are
  * src/platform/kms_blob.h's. The key is looked up in the calling app's tenant only. Plaintext is wiped after use.
+ * The key is read in a read-only store transaction, so that encryptions never queue on SQLite's write lock; only a
+ * key past its deletion due date is read again in a read-write one, which destroys it first (lazy destruction).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +24,8 @@ typedef struct crypt_job {
 	int encrypt;
 	int64_t version; /* decrypt: the blob's; encrypt: the primary, once read */
 	int64_t now;
+	int ro;  /* load_fn in a read-only transaction: it writes nothing */
+	int due; /* ... and found the key due for destruction: the read-write path must run */
 	char key_id[CCSP_STORE_ID_LEN + 1]; /* the key's id, once read (also when named by alias) */
 	ccsp_kms_wrapped w;
 	ccsp_apierr err; /* CCSP_APIERR_COUNT_: the key may be used */
@@ -46,7 +50,11 @@ static ccsp_err load_fn(ccsp_store_tx *tx, void *arg)
 	if (ret == CCSP_ERR_NOT_FOUND)
 		return refuse(j, CCSP_APIERR_NOT_FOUND, NULL);
 	CCSP_GUARD(ret);
-	CCSP_GUARD(kms_destroy_if_due(j->c, tx, &k, j->now));
+	if (j->ro && ccsp_kms_deletion_due(k.state, k.deletion_due, j->now)) {
+		j->due = 1;
+		return CCSP_OK;
+	}
+	CCSP_GUARD(kms_destroy_if_due(j->c, tx, &k, j->now)); /* read-write only: due keys never reach it read-only */
 	if (!(j->encrypt ? ccsp_kms_may_encrypt(k.state) : ccsp_kms_may_decrypt(k.state))) {
 		snprintf(j->msgbuf, sizeof j->msgbuf, "the key is %s: %s refused", ccsp_kms_state_name(k.state),
 		         j->encrypt ? "encrypt" : "decrypt");
@@ -72,12 +80,24 @@ static ccsp_err load_fn(ccsp_store_tx *tx, void *arg)
 	return ret;
 }
 
-/* Load the key: 0, or -1 after answering. */
+/* Load the key: 0, or -1 after answering. Read-only first; read-write when the key is due for destruction (or the
+ * read-only transaction met a conflict). */
 static int load(crypt_job *j)
 {
+	ccsp_store_tx *tx = NULL;
 	j->err = CCSP_APIERR_INTERNAL;
 	j->now = ccspd_now_ms(j->c->d);
-	ccsp_err ret = ccsp_store_run(j->c->d->store, load_fn, j);
+	j->ro = 1;
+	j->due = 0;
+	ccsp_err ret = ccsp_store_begin_ro(j->c->d->store, &tx);
+	if (ret == CCSP_OK)
+		ret = load_fn(tx, j);
+	ccsp_store_rollback(tx);
+	if (ret == CCSP_ERR_BUSY || (ret == CCSP_OK && j->due)) {
+		j->ro = 0;
+		j->err = CCSP_APIERR_INTERNAL;
+		ret = ccsp_store_run(j->c->d->store, load_fn, j);
+	}
 	if (ret != CCSP_OK)
 		act_fail(j->c, ret, NULL);
 	else if (j->err != CCSP_APIERR_COUNT_)

@@ -7,7 +7,8 @@
  * Destruction is lazy: a key pending deletion whose waiting period elapsed (on ccspd_now_ms) is destroyed — its
  * wrapped material erased, its aliases freed, audited as kms.key-destroy — by the first action that reads it
  * (any kms action naming it, kms/key-list for every due key of the tenant, crypto/encrypt and crypto/decrypt),
- * in that action's transaction, before anything else is decided.
+ * in that action's transaction, before anything else is decided. Keys nobody reads are destroyed by the sweep
+ * (kms_sweep.c), every kms_sweep_interval_s, as "system".
  */
 #ifndef CCSP_CCSPD_ACT_KMS_H
 #define CCSP_CCSPD_ACT_KMS_H
@@ -16,6 +17,7 @@
 #include "crypto/module.h" /* CCSP_GUARD */
 #include "platform/kms_state.h"
 #include "platform/kms_vsm.h"
+#include "platform/store/store_approval.h"
 #include "platform/store/store_kms.h"
 
 #define CCSPD_KMS_PLAINTEXT_MAX 65536 /* bytes one crypto/encrypt may carry */
@@ -35,6 +37,32 @@ CCSP_MUST_CHECK ccsp_err kms_key_find(ccspd_call *c, ccsp_store_tx *tx, const km
 CCSP_MUST_CHECK ccsp_err kms_destroy_if_due(ccspd_call *c, ccsp_store_tx *tx, ccsp_store_kms_key *k, int64_t now);
 /* The same for every due key of the caller's tenant (kms/key-list). */
 CCSP_MUST_CHECK ccsp_err kms_destroy_due_all(ccspd_call *c, ccsp_store_tx *tx, int64_t now);
+/* Destroy k in tx by event (CCSP_KMS_DESTROY_DUE: audited kms.key-destroy; CCSP_KMS_EMERGENCY_DESTROY:
+ * kms.key-emergency-destroy): the state written first, only if the stored key is still in k->state (so that two
+ * nodes never destroy a key twice), then every version's material erased and the aliases removed, then the audit
+ * record with detail (a JSON object, stolen) plus from, versionsErased, aliasesRemoved. The actor is c's caller, or
+ * "system" (role "system", the key's tenant) when c is NULL. k updated. CCSP_ERR_STATE (the lifecycle refuses the
+ * event; nothing written), CCSP_ERR_NOT_FOUND (the key changed meanwhile; nothing written), the store's error. */
+CCSP_MUST_CHECK ccsp_err kms_destroy(ccspd *d, ccspd_call *c, ccsp_store_tx *tx, ccsp_store_kms_key *k,
+                                     ccsp_kms_event event, int64_t now, json_t *detail);
+
+/* ---- emergency actions behind the two-person rule (act_kms_emergency.c; KM-7, KM-11) ----
+ * kms/key-mark-compromised and kms/key-emergency-destroy file an approval request (kinds below, target
+ * "<tenant id>/<key id>"); a security administrator's approval/approve checks and executes it in its transaction. */
+#define KMS_KIND_COMPROMISE "key-compromise"
+#define KMS_KIND_EMERGENCY_DESTROY "key-emergency-destroy"
+/* 1 when kind is one of the two. */
+int kms_emergency_kind(const char *kind);
+/* The key request a names, read in a's tenant only, into *k, with the lifecycle's answer to a's event: CCSP_OK,
+ * CCSP_ERR_NOT_FOUND (the key is gone, or the target is malformed), CCSP_ERR_STATE (the key's state refuses the
+ * event now: why in msg), the store's error. */
+CCSP_MUST_CHECK ccsp_err kms_emergency_check(ccsp_store_tx *tx, const ccsp_store_approval *a, ccsp_store_kms_key *k,
+                                             char *msg, size_t msglen);
+/* Carry out the approved request a on k (kms_emergency_check's) in tx at now: mark-compromised (state
+ * compromised, its primary version flagged: no more encryption, decryption only) or emergency-destroy (material
+ * erased now, no waiting period); audited, and a marked executed. */
+CCSP_MUST_CHECK ccsp_err kms_emergency_execute(ccspd_call *c, ccsp_store_tx *tx, const ccsp_store_approval *a,
+                                               ccsp_store_kms_key *k, int64_t now);
 /* The public view of k (never material): {"keyId", "alias"?, "spec", "description", "state", "primaryVersion",
  * "deletionDue" (ms or null), "created", "updated"}. */
 json_t *kms_key_json(const ccsp_store_kms_key *k, const char *alias);

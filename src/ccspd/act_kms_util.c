@@ -29,26 +29,47 @@ ccsp_err kms_key_find(ccspd_call *c, ccsp_store_tx *tx, const kms_sel *sel, ccsp
 	return ccsp_store_kms_key_get(tx, tenant, id, k);
 }
 
-ccsp_err kms_destroy_if_due(ccspd_call *c, ccsp_store_tx *tx, ccsp_store_kms_key *k, int64_t now)
+ccsp_err kms_destroy(ccspd *d, ccspd_call *c, ccsp_store_tx *tx, ccsp_store_kms_key *k, ccsp_kms_event event,
+                     int64_t now, json_t *detail)
 {
 	ccsp_kms_state to;
-	int64_t erased = 0, aliases = 0, due = k->deletion_due;
-	if (!ccsp_kms_deletion_due(k->state, k->deletion_due, now) ||
-	    ccsp_kms_transition(k->state, CCSP_KMS_DESTROY_DUE, &to) != CCSP_OK)
-		return CCSP_OK;
-	CCSP_GUARD(ccsp_store_kms_versions_erase(tx, k->tenant_id, k->id, &erased));
-	CCSP_GUARD(ccsp_store_kms_alias_delete_key(tx, k->tenant_id, k->id, &aliases));
+	int64_t erased = 0, aliases = 0;
 	ccsp_store_kms_key n = *k;
+	ccsp_err ret = ccsp_kms_transition(k->state, event, &to);
 	n.state = to;
 	n.deletion_due = 0;
 	n.updated = now;
-	CCSP_GUARD(ccsp_store_kms_key_update(tx, &n));
-	CCSP_GUARD(ccspd_audit(c, tx, "kms.key-destroy", k->id, "ok",
-	                       json_pack("{s:s, s:I, s:I, s:I}", "reason", "waiting period elapsed", "deletionDue",
-	                                 (json_int_t)due, "versionsErased", (json_int_t)erased, "aliasesRemoved",
-	                                 (json_int_t)aliases)));
-	*k = n;
-	return CCSP_OK;
+	if (ret == CCSP_OK) /* first: claims the key (0 rows when another transaction changed it) */
+		ret = ccsp_store_kms_key_update_from(tx, &n, k->state);
+	if (ret == CCSP_OK)
+		ret = ccsp_store_kms_versions_erase(tx, k->tenant_id, k->id, &erased);
+	if (ret == CCSP_OK)
+		ret = ccsp_store_kms_alias_delete_key(tx, k->tenant_id, k->id, &aliases);
+	if (ret != CCSP_OK) {
+		json_decref(detail);
+		return ret;
+	}
+	json_object_set_new(detail, "from", json_string(ccsp_kms_state_name(k->state)));
+	json_object_set_new(detail, "versionsErased", json_integer(erased));
+	json_object_set_new(detail, "aliasesRemoved", json_integer(aliases));
+	const char *action = event == CCSP_KMS_DESTROY_DUE ? "kms.key-destroy" : "kms.key-emergency-destroy";
+	ret = c != NULL ? ccspd_audit(c, tx, action, k->id, "ok", detail)
+	                : ccspd_audit_as(d, tx, "system", "system", k->tenant_id, action, k->id, "ok", detail);
+	if (ret == CCSP_OK)
+		*k = n;
+	return ret;
+}
+
+ccsp_err kms_destroy_if_due(ccspd_call *c, ccsp_store_tx *tx, ccsp_store_kms_key *k, int64_t now)
+{
+	if (!ccsp_kms_deletion_due(k->state, k->deletion_due, now))
+		return CCSP_OK;
+	ccsp_err ret = kms_destroy(c->d, c, tx, k, CCSP_KMS_DESTROY_DUE, now,
+	                           json_pack("{s:s, s:I}", "reason", "waiting period elapsed", "deletionDue",
+	                                     (json_int_t)k->deletion_due));
+	if (ret == CCSP_ERR_NOT_FOUND) /* destroyed meanwhile by another node's sweep: read it as it is now */
+		ret = ccsp_store_kms_key_get(tx, k->tenant_id, k->id, k);
+	return ret;
 }
 
 ccsp_err kms_destroy_due_all(ccspd_call *c, ccsp_store_tx *tx, int64_t now)

@@ -30,6 +30,7 @@
 typedef struct ccspd ccspd;
 typedef struct ccspd_appauth ccspd_appauth;
 typedef struct ccspd_auditor ccspd_auditor;
+typedef struct ccspd_kms_sweeper ccspd_kms_sweeper;
 
 /* Route roles of the HTTP layer: the public GETs, and the actions, which go through the gateway (gateway.c). */
 enum { CCSPD_PUBLIC = 0, CCSPD_ACTION = 1 };
@@ -115,6 +116,7 @@ struct ccspd {
 	uint32_t vsm_kek_index; /* the platform VSM's KEK that wraps the data-protection key (ccspd.conf) */
 	ccspd_appauth *appauth; /* signed-request verification: secrets cache, nonces (appauth.c) */
 	ccspd_auditor *auditor; /* the audit signing key and the checkpointer (audit_sign.c) */
+	ccspd_kms_sweeper *kms_sweeper; /* the sweep of due key deletions (kms_sweep.c); NULL when off */
 	struct ccspd_sessions *sessions; /* the gateway's session cache (gateway.c) */
 	_Atomic int stopping;
 	_Atomic int64_t sessions_counted_ms; /* when /metrics last counted the sessions in the store (api_ops.c) */
@@ -147,6 +149,14 @@ void ccspd_act_kms_key_schedule_deletion(ccspd_call *c);
 void ccspd_act_kms_key_cancel_deletion(ccspd_call *c);
 void ccspd_act_kms_key_rotate(ccspd_call *c);
 void ccspd_act_kms_key_archive(ccspd_call *c);
+/* act_kms_emergency.c: mark-compromised and emergency-destroy, requests a secadmin approves (two-person rule). */
+void ccspd_act_kms_key_mark_compromised(ccspd_call *c);
+void ccspd_act_kms_key_emergency_destroy(ccspd_call *c);
+/* kms_sweep.c: start the sweep of due key deletions (kms_sweep_interval_s of ccspd.conf, default 60, 0: off), a
+ * thread destroying every tenant's keys past their waiting period as "system". CCSP_ERR_ARG (err set) for a bad
+ * option, CCSP_ERR_NOMEM. Close stops the thread; call it before the store is freed. */
+CCSP_MUST_CHECK ccsp_err ccspd_kms_sweep_open(ccspd *d, const ccsp_config *cfg, char *err, size_t errlen);
+void ccspd_kms_sweep_close(ccspd *d);
 
 /* appauth.c: applications' credentials. An app's secret is 32 random bytes given to its creator once as 43
  * Base64url characters (the HMAC-SM3 key is that text, docs/api-auth.md); the store keeps it sealed with SM4-GCM

@@ -66,6 +66,9 @@ const ccspd_action ccspd_actions[] = {
 	{API "/kms/key-cancel-deletion", CCSPD_MAY_TENANT_ADMIN, ccspd_act_kms_key_cancel_deletion},
 	{API "/kms/key-rotate", CCSPD_MAY_TENANT_ADMIN, ccspd_act_kms_key_rotate},
 	{API "/kms/key-archive", CCSPD_MAY_TENANT_ADMIN, ccspd_act_kms_key_archive},
+	/* emergencies: requests a secadmin approves with approval/approve (act_kms_emergency.c) */
+	{API "/kms/key-mark-compromised", CCSPD_MAY_TENANT_ADMIN, ccspd_act_kms_key_mark_compromised},
+	{API "/kms/key-emergency-destroy", CCSPD_MAY_TENANT_ADMIN, ccspd_act_kms_key_emergency_destroy},
 	{API "/audit/query", CCSPD_MAY_AUDITOR, ccspd_act_audit_query},
 	{API "/audit/count", CCSPD_MAY_AUDITOR, ccspd_act_audit_count},
 	{API "/audit/verify", CCSPD_MAY_AUDITOR, ccspd_act_audit_verify},
@@ -103,7 +106,8 @@ static const char *const conf_keys[] = {"listen",         "cert_file",          
                                         "timeout_ms",     "max_connections",    "vsm_kek_index", "session_idle_s",
                                         "session_absolute_s", "session_max",    "audit_sign_index",
                                         "audit_sign_password_file", "audit_checkpoint_records",
-                                        "audit_checkpoint_interval_s", "rate_per_client", "rate_burst", NULL};
+                                        "audit_checkpoint_interval_s", "rate_per_client", "rate_burst",
+                                        "kms_sweep_interval_s", NULL};
 
 static ccsp_http_server *g_http; /* for the signal handler only */
 
@@ -181,6 +185,10 @@ static int open_modules(ccspd *d, const ccsp_config *cfg)
 		fprintf(stderr, "ccspd: %s\n", err[0] != '\0' ? err : ccsp_err_str(ret));
 		return -1;
 	}
+	if ((ret = ccspd_kms_sweep_open(d, cfg, err, sizeof err)) != CCSP_OK) {
+		fprintf(stderr, "ccspd: %s\n", err[0] != '\0' ? err : ccsp_err_str(ret));
+		return -1;
+	}
 	ccsp_config_path(cert, sizeof cert, d->dir, ccsp_config_get_or(cfg, "cert_file", "tls-cert.pem"));
 	ccsp_config_path(key, sizeof key, d->dir, ccsp_config_get_or(cfg, "key_file", "tls-key.pem"));
 	ccsp_http_config hc = {.listen = ccsp_config_get_or(cfg, "listen", CCSPD_DEFAULT_LISTEN), .cert_file = cert,
@@ -202,6 +210,7 @@ static void close_modules(ccspd *d)
 		ccsp_taskq_drain(d->tasks);
 		ccsp_taskq_free(d->tasks);
 	}
+	ccspd_kms_sweep_close(d);
 	ccspd_audit_close(d);
 	ccspd_appauth_close(d);
 	ccspd_sessions_close(d);

@@ -4,8 +4,10 @@
 # keys through their lifecycle, every refused transition answered CCSP-4002 with nothing changed; applications'
 # signed encrypt/decrypt (round trip, context bound, a one-byte change refused, rotation keeps old ciphertexts
 # readable, disable, archive); scheduled deletion destroyed once the test clock passed the waiting period, and
-# cancelled; tenant isolation (B's app and admin see nothing of A's keys); the store holds only wrapped material;
-# every change audited. Uses curl, openssl, sqlite3 and `ccsp api sign`. Every wait is bounded.
+# cancelled; the emergencies behind the two-person rule (mark-compromised, emergency-destroy: nothing changes until a
+# secadmin approves, a rejected request neither; a compromised key only decrypts, an emergency-destroyed key's
+# ciphertexts no longer decrypt); the sweep destroying a due key nobody reads, as "system"; tenant isolation (B's app
+# and admin see nothing of A's keys); the store holds only wrapped material; every change audited. Uses curl, openssl, sqlite3 and `ccsp api sign`. Every wait is bounded.
 . "$(dirname "$0")/common.sh"
 . "$(dirname "$0")/ccspd_lib.sh"
 SHIFT=0 # seconds the platform's clock is ahead (test-clock-offset): signed requests follow it
@@ -27,6 +29,7 @@ audits() { db "SELECT COUNT(*) FROM audit WHERE action = '$1' AND target = '$2' 
 vsm_start "$T/vsm"
 "$CCSPD" --init "$T/p" --listen 127.0.0.1:0 --vsm-conf "$T/vsm/sdf.conf" >/dev/null
 echo "vsm_kek_index = 1" >>"$T/p/ccspd.conf"
+echo "kms_sweep_interval_s = 0" >>"$T/p/ccspd.conf" # lazy destruction first; the sweep is switched on at the end
 start
 pwfile admin "$(cat "$T/p/initial-admin-password")"
 "$OPENSSL" genpkey -algorithm SM2 -out "$T/admin-key.pem" 2>/dev/null
@@ -209,6 +212,95 @@ for a in key-enable key-disable key-rotate key-archive; do
 	check "$a of an archived key: CCSP-4002" is_err 409 CCSP-4002
 done
 
+# ---- emergencies behind the two-person rule (KM-7, KM-11): mark-compromised, emergency-destroy ----
+check "a security administrator" operator_create "$T/admin.tok" sec secadmin 'Sec-Passw0rd-2026!'
+api "$T/alice.tok" kms/key-create '{"spec":"SM4","alias":"leaky"}'
+K4=$(field keyId)
+sapp "$akA" "$T/a.secret" crypto/encrypt "{\"keyId\":\"$K4\",\"plaintext\":\"$(b64 before)\"}"
+C4=$(field ciphertext)
+api "$T/alice.tok" kms/key-mark-compromised '{"alias":"leaky"}'
+R1=$(field id)
+check "alice requests mark-compromised: a pending request naming her tenant and the key" ok '[ "$(code)" = 200 ] &&
+	[ "$(field kind)" = key-compromise ] && [ "$(field state)" = pending ] && [ "$(field target)" = "$A/$K4" ]'
+sapp "$akA" "$T/a.secret" crypto/encrypt "{\"keyId\":\"$K4\",\"plaintext\":\"$(b64 x)\"}"
+check "... not approved, it changes nothing: the key still encrypts" ok '[ "$(code)" = 200 ] &&
+	[ "$(state_of "$K4")" = enabled ]'
+api "$T/alice.tok" kms/key-mark-compromised "{\"keyId\":\"$K4\"}"
+check "a second request while one is pending: CCSP-4000" is_err 409 CCSP-4000
+api "$T/bob.tok" kms/key-mark-compromised "{\"keyId\":\"$K4\"}"
+check "B's administrator cannot request it for A's key: CCSP-1002" is_err 404 CCSP-1002
+sapp "$akA" "$T/a.secret" kms/key-emergency-destroy "{\"keyId\":\"$K4\"}"
+check "an app cannot request it: CCSP-3000" is_err 403 CCSP-3000
+api "$T/alice.tok" approval/approve "{\"id\":\"$R1\"}"
+check "the requester cannot approve (not a secadmin): CCSP-3000" is_err 403 CCSP-3000
+api "$T/admin.tok" approval/approve "{\"id\":\"$R1\"}"
+check "nor the sysadmin: CCSP-3000" is_err 403 CCSP-3000
+api "$T/sec.tok" approval/reject "{\"id\":\"$R1\"}"
+check "the secadmin rejects it" ok '[ "$(code)" = 200 ] && [ "$(field state)" = rejected ]'
+sapp "$akA" "$T/a.secret" crypto/encrypt "{\"keyId\":\"$K4\",\"plaintext\":\"$(b64 x)\"}"
+check "... a rejected request changes nothing: the key still encrypts" ok '[ "$(code)" = 200 ] &&
+	[ "$(state_of "$K4")" = enabled ]'
+api "$T/alice.tok" kms/key-mark-compromised '{"alias":"leaky"}'
+R2=$(field id)
+api "$T/sec.tok" approval/approve "{\"id\":\"$R2\"}"
+check "requested again and approved: executed" ok '[ "$(code)" = 200 ] && [ "$(field state)" = executed ]'
+check "the key is compromised, its version 1 flagged in the store" ok '[ "$(state_of "$K4")" = compromised ] &&
+	[ "$(db "SELECT compromised FROM kms_key_versions WHERE key_id = '"'$K4'"' AND version = 1")" = 1 ]'
+sapp "$akA" "$T/a.secret" crypto/encrypt "{\"keyId\":\"$K4\",\"plaintext\":\"$(b64 x)\"}"
+check "a compromised key refuses to encrypt: CCSP-4002" ok 'is_err 409 CCSP-4002 && grep -q compromised "$T/r"'
+sapp "$akA" "$T/a.secret" crypto/decrypt "{\"ciphertext\":\"$C4\"}"
+check "... and still decrypts" ok '[ "$(code)" = 200 ] && [ "$(unb64 "$(field plaintext)")" = before ]'
+api "$T/sec.tok" approval/approve "{\"id\":\"$R2\"}"
+check "approving it twice: CCSP-4000" is_err 409 CCSP-4000
+api "$T/alice.tok" kms/key-mark-compromised "{\"keyId\":\"$K4\"}"
+check "mark-compromised of a compromised key: CCSP-4002, nothing filed" ok 'is_err 409 CCSP-4002 &&
+	[ "$(db "SELECT COUNT(*) FROM approvals WHERE target = '"'$A/$K4'"' AND state = '"'pending'"'")" = 0 ]'
+api "$T/alice.tok" kms/key-rotate "{\"keyId\":\"$K4\"}"
+check "emergency re-key: enabled again with version 2" ok '[ "$(code)" = 200 ] && [ "$(field state)" = enabled ] &&
+	[ "$(num primaryVersion)" = 2 ]'
+sapp "$akA" "$T/a.secret" crypto/encrypt "{\"keyId\":\"$K4\",\"plaintext\":\"$(b64 after)\"}"
+C5=$(field ciphertext)
+check "... encrypts under version 2" ok '[ "$(code)" = 200 ] && [ "$(num version)" = 2 ]'
+api "$T/alice.tok" kms/key-emergency-destroy '{"alias":"leaky"}'
+R3=$(field id)
+api "$T/alice.tok" kms/key-mark-compromised '{"alias":"leaky"}'
+R4=$(field id)
+check "alice requests emergency-destroy (and, too, mark-compromised): both pending" ok '[ "$(code)" = 200 ] &&
+	[ "$(db "SELECT group_concat(kind) FROM (SELECT kind FROM approvals WHERE target = '"'$A/$K4'"'
+	 AND state = '"'pending'"' ORDER BY kind)")" = key-compromise,key-emergency-destroy ]'
+sapp "$akA" "$T/a.secret" crypto/decrypt "{\"ciphertext\":\"$C4\"}"
+check "... not approved, nothing changed: the old ciphertext still decrypts" [ "$(code)" = 200 ]
+api "$T/sec.tok" approval/approve "{\"id\":\"$R3\"}"
+check "the secadmin approves the emergency destroy: executed" ok '[ "$(code)" = 200 ] && [ "$(field state)" = executed ]'
+check "the key is destroyed at once, every version's material erased, its alias freed" ok '
+	[ "$(state_of "$K4")" = destroyed ] && grep -q "\"deletionDue\":null" "$T/r" &&
+	[ "$(db "SELECT COUNT(*) FROM kms_key_versions WHERE key_id = '"'$K4'"' AND wrapped IS NOT NULL")" = 0 ] &&
+	[ "$(db "SELECT COUNT(*) FROM kms_aliases WHERE key_id = '"'$K4'"'")" = 0 ]'
+for c in "$C4" "$C5"; do
+	sapp "$akA" "$T/a.secret" crypto/decrypt "{\"ciphertext\":\"$c\"}"
+	check "an emergency-destroyed key's ciphertexts no longer decrypt: CCSP-4002" ok 'is_err 409 CCSP-4002 &&
+		grep -q destroyed "$T/r"'
+done
+api "$T/sec.tok" approval/approve "{\"id\":\"$R4\"}"
+check "the pending mark-compromised, approved after the destruction: CCSP-4000, the lifecycle refuses" ok '
+	is_err 409 CCSP-4000 && grep -q "the key is destroyed: mark-compromised refused" "$T/r"'
+api "$T/alice.tok" kms/key-emergency-destroy "{\"keyId\":\"$K4\"}"
+check "emergency-destroy of a destroyed key: CCSP-4002" is_err 409 CCSP-4002
+check "audit: 4 requests by alice, one rejection, 2 approvals by sec (and a refusal, unrecorded as a change)" ok '
+	[ "$(db "SELECT COUNT(*) FROM audit WHERE action = '"'approval.request'"' AND target = '"'$K4'"'
+	 AND actor = '"'alice'"'")" = 4 ] &&
+	[ "$(db "SELECT COUNT(*) FROM audit WHERE action = '"'approval.reject'"' AND target = '"'$R1'"' AND outcome = '"'ok'"'
+	 AND actor = '"'sec'"'")" = 1 ] &&
+	[ "$(db "SELECT COUNT(*) FROM audit WHERE action = '"'approval.approve'"' AND target IN ('"'$R2'"', '"'$R3'"')
+	 AND outcome = '"'ok'"' AND actor = '"'sec'"'")" = 2 ]'
+check "audit: the executions, by sec, naming the approval and the requester" ok '
+	[ "$(audits kms.key-mark-compromised "$K4")" = 1 ] && [ "$(audits kms.key-emergency-destroy "$K4")" = 1 ] &&
+	[ "$(db "SELECT actor FROM audit WHERE action = '"'kms.key-emergency-destroy'"' AND target = '"'$K4'"'")" = sec ] &&
+	db "SELECT detail FROM audit WHERE action = '"'kms.key-mark-compromised'"' AND target = '"'$K4'"'" |
+	grep -q "\"approval\":\"$R2\""'
+check "... and no other change of that key was audited" [ "$(db "SELECT COUNT(*) FROM audit WHERE \
+	action LIKE 'kms.%' AND target = '$K4'")" = 4 ]
+
 # ---- a second key, scheduled for deletion, destroyed once the waiting period is over ----
 api "$T/alice.tok" kms/key-create '{"spec":"SM4","alias":"scratch"}'
 K2=$(field keyId)
@@ -232,6 +324,8 @@ sapp "$akA" "$T/a.secret" crypto/decrypt "{\"ciphertext\":\"$C3\"}"
 check "past the due date: its ciphertexts no longer decrypt (CCSP-4002)" ok 'is_err 409 CCSP-4002 &&
 	grep -q "destroyed" "$T/r"'
 check "K2 is destroyed" [ "$(state_of "$K2")" = destroyed ]
+check "... lazily, by the app that read it (the sweep is off)" [ "$(db "SELECT actor FROM audit WHERE \
+	action = 'kms.key-destroy' AND target = '$K2'")" = svc ]
 check "... its wrapped material erased" [ "$(db "SELECT COUNT(*) FROM kms_key_versions WHERE key_id = '$K2' AND wrapped IS NOT NULL")" = 0 ]
 check "... its alias freed" [ "$(db "SELECT COUNT(*) FROM kms_aliases WHERE key_id = '$K2'")" = 0 ]
 for a in key-enable key-cancel-deletion key-rotate key-archive key-disable; do
@@ -254,5 +348,30 @@ check "audit: the actor and tenant of a change" [ "$(db "SELECT actor || ',' || 
 	action = 'kms.key-archive' AND target = '$K1'")" = "alice,$A" ]
 check "audit: no refused transition was recorded as a change" [ "$(db "SELECT COUNT(*) FROM audit WHERE \
 	action LIKE 'kms.%' AND target = '$K1'")" = 8 ]
+
+# ---- the sweep: a due key nobody reads is destroyed by "system" ----
+check "alice logs in" member_login alice "$A" 'Alice-Passw0rd-2026'
+api "$T/alice.tok" kms/key-create '{"spec":"SM4","alias":"idle"}'
+K3=$(field keyId)
+api "$T/alice.tok" kms/key-schedule-deletion "{\"keyId\":\"$K3\",\"days\":7}"
+check "K3 pending deletion for 7 days" [ "$(field state)" = pending_deletion ]
+stop
+SHIFT=$((14 * 86400 + 1200))
+echo $SHIFT >"$T/p/test-clock-offset" # past K3's due date
+sed -i 's/^kms_sweep_interval_s = 0$/kms_sweep_interval_s = 60/' "$T/p/ccspd.conf"
+start
+i=0 # the first round runs a second after start; no timing asserted, the wait is bounded
+while [ $i -lt 300 ] && [ "$(audits kms.key-destroy "$K3")" != 1 ]; do sleep 0.1; i=$((i + 1)); done
+check "the sweep destroyed K3, audited once by system in A" [ "$(db "SELECT actor || ',' || actor_role || ',' || \
+	tenant_id || ',' || COUNT(*) FROM audit WHERE action = 'kms.key-destroy' AND target = '$K3'")" = "system,system,$A,1" ]
+check "... its material erased, its alias freed, its state destroyed (nobody read it)" ok '
+	[ "$(db "SELECT COUNT(*) FROM kms_key_versions WHERE key_id = '"'$K3'"' AND wrapped IS NOT NULL")" = 0 ] &&
+	[ "$(db "SELECT COUNT(*) FROM kms_aliases WHERE key_id = '"'$K3'"'")" = 0 ] &&
+	[ "$(db "SELECT state FROM kms_keys WHERE id = '"'$K3'"'")" = destroyed ]'
+check "... and the sweep touched nothing else: K1 archived with its material" ok '
+	[ "$(db "SELECT state FROM kms_keys WHERE id = '"'$K1'"'")" = archived ] &&
+	[ "$(db "SELECT COUNT(*) FROM kms_key_versions WHERE key_id = '"'$K1'"' AND wrapped IS NOT NULL")" = 2 ] &&
+	[ "$(db "SELECT COUNT(*) FROM audit WHERE action = '"'kms.key-destroy'"'")" = 2 ]'
+check "ccspd logged the round" grep -q '"ccspd.kms.sweep"' "$T/p.out"
 stop
 finish

@@ -31,6 +31,7 @@ static void test_kms_keys(void **state)
 	ccsp_store_kms_key a, b, got, list[3];
 	ccsp_store_kms_version v;
 	char id[CCSP_STORE_ID_LEN + 1], alias[CCSP_STORE_KMS_ALIAS_MAX + 1], due[2][CCSP_STORE_ID_LEN + 1];
+	ccsp_store_kms_ref refs[3];
 	size_t n = 0;
 	int64_t k = 0;
 	mk_tenant(tx, NULL, "A", &ta);
@@ -91,12 +92,26 @@ static void test_kms_keys(void **state)
 	assert_string_equal(due[0], a.id);
 	assert_ok(ccsp_store_kms_key_due(tx, tb.id, NOW + 100, due, 2, &n));
 	assert_int_equal(n, 0);
+	assert_ok(ccsp_store_kms_key_due_all(tx, NOW + 99, refs, 3, &n)); /* every tenant's: the sweep */
+	assert_int_equal(n, 0);
+	assert_ok(ccsp_store_kms_key_due_all(tx, NOW + 100, refs, 3, &n));
+	assert_int_equal(n, 1);
+	assert_string_equal(refs[0].tenant_id, ta.id);
+	assert_string_equal(refs[0].id, a.id);
 	assert_ccsp(CCSP_ERR_NOT_FOUND, ccsp_store_kms_versions_erase(tx, tb.id, a.id, &k));
 	assert_ok(ccsp_store_kms_versions_erase(tx, ta.id, a.id, &k));
 	assert_int_equal(k, 2);
 	assert_ok(ccsp_store_kms_version_get(tx, ta.id, a.id, 2, &v));
 	assert_int_equal(v.wrapped_len, 0);
 	assert_ok(ccsp_store_kms_version_get(tx, tb.id, b.id, 1, &v)); /* B's untouched */
+	assert_int_equal(v.wrapped_len, 16);
+	/* a compromised version (KM-7): scoped by the key's tenant */
+	assert_ccsp(CCSP_ERR_NOT_FOUND, ccsp_store_kms_version_mark_compromised(tx, ta.id, b.id, 1));
+	assert_ccsp(CCSP_ERR_NOT_FOUND, ccsp_store_kms_version_mark_compromised(tx, tb.id, b.id, 2));
+	assert_int_equal(v.compromised, 0);
+	assert_ok(ccsp_store_kms_version_mark_compromised(tx, tb.id, b.id, 1));
+	assert_ok(ccsp_store_kms_version_get(tx, tb.id, b.id, 1, &v));
+	assert_int_equal(v.compromised, 1);
 	assert_int_equal(v.wrapped_len, 16);
 	assert_ok(ccsp_store_kms_alias_delete_key(tx, ta.id, a.id, &k));
 	assert_int_equal(k, 1);
@@ -105,6 +120,22 @@ static void test_kms_keys(void **state)
 	assert_ok(ccsp_store_kms_key_get(tx, ta.id, a.id, &got));
 	assert_int_equal(got.state, CCSP_KMS_PENDING_DELETION);
 	assert_int_equal(got.deletion_due, NOW + 100);
+	/* a conditional transition: written only from the state named, once (two sweeping nodes) */
+	got.state = CCSP_KMS_DESTROYED;
+	got.deletion_due = 0;
+	assert_ccsp(CCSP_ERR_NOT_FOUND, ccsp_store_kms_key_update_from(tx, &got, CCSP_KMS_ENABLED));
+	assert_ok(ccsp_store_kms_key_get(tx, ta.id, a.id, &got));
+	assert_int_equal(got.state, CCSP_KMS_PENDING_DELETION);
+	got.state = CCSP_KMS_DESTROYED;
+	got.deletion_due = 0;
+	assert_ok(ccsp_store_kms_key_update_from(tx, &got, CCSP_KMS_PENDING_DELETION));
+	assert_ccsp(CCSP_ERR_NOT_FOUND, ccsp_store_kms_key_update_from(tx, &got, CCSP_KMS_PENDING_DELETION));
+	assert_ok(ccsp_store_kms_key_get(tx, ta.id, a.id, &got));
+	assert_int_equal(got.state, CCSP_KMS_DESTROYED);
+	assert_ok(ccsp_store_kms_key_due_all(tx, NOW + 100, refs, 3, &n));
+	assert_int_equal(n, 0);
+	snprintf(got.tenant_id, sizeof got.tenant_id, "%s", tb.id); /* another tenant's key */
+	assert_ccsp(CCSP_ERR_NOT_FOUND, ccsp_store_kms_key_update_from(tx, &got, CCSP_KMS_DESTROYED));
 	assert_ok(ccsp_store_commit(tx));
 
 	tx = tx_begin(s); /* an alias twice in a tenant: refused */

@@ -91,6 +91,38 @@ ccsp_err ccsp_store_kms_key_update(ccsp_store_tx *tx, const ccsp_store_kms_key *
 	                            " deletion_due = ?, updated = ? WHERE id = ? AND tenant_id = ?", v, 7);
 }
 
+ccsp_err ccsp_store_kms_key_update_from(ccsp_store_tx *tx, const ccsp_store_kms_key *k, ccsp_kms_state from)
+{
+	CCSP_ENSURE(st_tx_writable(tx), CCSP_ERR_STATE);
+	CCSP_ENSURE(k != NULL && key_ok(k) && ccsp_kms_state_name(from) != NULL, CCSP_ERR_ARG);
+	CCSP_ENSURE(st_text_ok(k->id, CCSP_STORE_ID_LEN), CCSP_ERR_NOT_FOUND);
+	st_val v[] = {
+		ST_T(k->description), ST_T(ccsp_kms_state_name(k->state)), ST_I(k->primary_version), ST_I(k->deletion_due),
+		ST_I(k->updated), ST_T(k->id), ST_T(k->tenant_id), ST_T(ccsp_kms_state_name(from)),
+	};
+	return st_tx_change_one(tx, "UPDATE kms_keys SET description = ?, state = ?, primary_version = ?,"
+	                            " deletion_due = ?, updated = ? WHERE id = ? AND tenant_id = ? AND state = ?", v, 8);
+}
+
+ccsp_err ccsp_store_kms_key_due_all(ccsp_store_tx *tx, int64_t now, ccsp_store_kms_ref *out, size_t max, size_t *n)
+{
+	st_res *r = NULL;
+	ccsp_err ret = CCSP_OK;
+	CCSP_ENSURE(out != NULL && n != NULL && st_limit(max), CCSP_ERR_ARG);
+	*n = 0;
+	st_val v[] = {ST_I(now), ST_I(max)};
+	CCSP_GUARD(st_tx_query(tx, "SELECT tenant_id, id FROM kms_keys WHERE state = 'pending_deletion'"
+	                           " AND deletion_due <= ? ORDER BY deletion_due, id LIMIT ?", v, 2, &r, NULL));
+	for (size_t i = 0; i < r->rows && i < max; i++) {
+		CCSP_CHECK(st_res_copy_text(r, i, 0, out[i].tenant_id, sizeof out[i].tenant_id));
+		CCSP_CHECK(st_res_copy_text(r, i, 1, out[i].id, sizeof out[i].id));
+		*n = i + 1;
+	}
+out:
+	st_res_free(r);
+	return ret;
+}
+
 ccsp_err ccsp_store_kms_key_due(ccsp_store_tx *tx, const char *tenant, int64_t now,
                                 char (*ids)[CCSP_STORE_ID_LEN + 1], size_t max, size_t *n)
 {
@@ -159,6 +191,15 @@ ccsp_err ccsp_store_kms_version_get(ccsp_store_tx *tx, const char *tenant, const
 out:
 	st_res_free(r);
 	return ret;
+}
+
+ccsp_err ccsp_store_kms_version_mark_compromised(ccsp_store_tx *tx, const char *tenant, const char *key_id,
+                                                 int64_t version)
+{
+	CCSP_ENSURE(st_tx_writable(tx), CCSP_ERR_STATE);
+	CCSP_GUARD(key_in_tenant(tx, tenant, key_id));
+	st_val v[] = {ST_T(key_id), ST_I(version)};
+	return st_tx_change_one(tx, "UPDATE kms_key_versions SET compromised = 1 WHERE key_id = ? AND version = ?", v, 2);
 }
 
 ccsp_err ccsp_store_kms_versions_erase(ccsp_store_tx *tx, const char *tenant, const char *key_id, int64_t *n)

@@ -51,9 +51,25 @@ CCSP_MUST_CHECK ccsp_err ccsp_store_kms_key_list(ccsp_store_tx *tx, const char *
 /* Write k's mutable fields (description, state, primary_version, deletion_due, updated) to the key k->id of
  * k->tenant_id. */
 CCSP_MUST_CHECK ccsp_err ccsp_store_kms_key_update(ccsp_store_tx *tx, const ccsp_store_kms_key *k);
+/* Write k as ccsp_store_kms_key_update does, only while the stored key is in state from: CCSP_ERR_NOT_FOUND (and
+ * nothing written) when it is not — another transaction changed it first (a second ccspd node destroying the same
+ * due key: on PostgreSQL the second waits for the first's row lock, then finds the state changed). */
+CCSP_MUST_CHECK ccsp_err ccsp_store_kms_key_update_from(ccsp_store_tx *tx, const ccsp_store_kms_key *k,
+                                                        ccsp_kms_state from);
 /* The ids of tenant's keys pending deletion with deletion_due <= now, at most max into ids, *n of them. */
 CCSP_MUST_CHECK ccsp_err ccsp_store_kms_key_due(ccsp_store_tx *tx, const char *tenant, int64_t now,
                                                 char (*ids)[CCSP_STORE_ID_LEN + 1], size_t max, size_t *n);
+
+/* A key named by its tenant and id (the platform-wide sweep of due deletions). */
+typedef struct ccsp_store_kms_ref {
+	char tenant_id[CCSP_STORE_ID_LEN + 1];
+	char id[CCSP_STORE_ID_LEN + 1];
+} ccsp_store_kms_ref;
+
+/* The keys of every tenant pending deletion with deletion_due <= now, oldest due first, at most max into out, *n of
+ * them. Platform-wide: for ccspd's sweep only, which then acts on each key through the tenant-taking calls. */
+CCSP_MUST_CHECK ccsp_err ccsp_store_kms_key_due_all(ccsp_store_tx *tx, int64_t now, ccsp_store_kms_ref *out,
+                                                    size_t max, size_t *n);
 
 /* Add version v->version of the key v->key_id of tenant. CCSP_ERR_NOT_FOUND (no such key in tenant),
  * CCSP_ERR_EXISTS (that version exists), CCSP_ERR_ARG (no wrapped material, bounds). */
@@ -61,6 +77,9 @@ CCSP_MUST_CHECK ccsp_err ccsp_store_kms_version_add(ccsp_store_tx *tx, const cha
                                                     const ccsp_store_kms_version *v);
 CCSP_MUST_CHECK ccsp_err ccsp_store_kms_version_get(ccsp_store_tx *tx, const char *tenant, const char *key_id,
                                                     int64_t version, ccsp_store_kms_version *out);
+/* Mark version `version` of key_id (of tenant) compromised (KM-7). CCSP_ERR_NOT_FOUND (no such version in tenant). */
+CCSP_MUST_CHECK ccsp_err ccsp_store_kms_version_mark_compromised(ccsp_store_tx *tx, const char *tenant,
+                                                                 const char *key_id, int64_t version);
 /* Erase the wrapped material of every version of the key (destruction); *n (may be NULL) = versions erased. */
 CCSP_MUST_CHECK ccsp_err ccsp_store_kms_versions_erase(ccsp_store_tx *tx, const char *tenant, const char *key_id,
                                                        int64_t *n);

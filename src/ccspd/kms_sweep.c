@@ -1,0 +1,165 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The sweep of due deletions (docs/api-ccspd.md "kms"): a thread that, a second after start and then every
+ * kms_sweep_interval_s seconds (ccspd.conf; 0: no sweep, keys are then destroyed only lazily when read), destroys
+ * the keys of every tenant whose waiting period is over on the platform's clock — material erased, aliases freed,
+ * audited as kms.key-destroy by "system" — in batches of SWEEP_BATCH keys, one store transaction each, at most
+ * SWEEP_BATCHES batches a round (the rest on the next round).
+ *
+ * Several ccspd nodes on one store sweep the same keys: each destruction writes the key's state first, only while
+ * it is still pending deletion (ccsp_store_kms_key_update_from), so a key another node (or a lazy destruction)
+ * destroyed first is skipped, never erased or audited twice. The shape is audit_sign.c's checkpointer.
+ */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include "ccspd/act_kms.h"
+
+#define SWEEP_BATCH 32
+#define SWEEP_BATCHES 16
+#define FIRST_MS 1000
+
+struct ccspd_kms_sweeper {
+	pthread_t thread;
+	int running;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	int stop;
+	uint32_t interval_s;
+	ccsp_err last_err; /* the last round's error, logged once until it changes */
+};
+
+typedef struct sweep_job {
+	ccspd *d;
+	int64_t now;
+	size_t found, destroyed;
+} sweep_job;
+
+/* One batch: the due keys of every tenant, each destroyed in its own tenant unless someone did it first. */
+static ccsp_err batch_fn(ccsp_store_tx *tx, void *arg)
+{
+	sweep_job *j = arg;
+	ccsp_store_kms_ref refs[SWEEP_BATCH];
+	ccsp_store_kms_key k;
+	j->found = j->destroyed = 0; /* this run's (ccsp_store_run may run it again) */
+	CCSP_GUARD(ccsp_store_kms_key_due_all(tx, j->now, refs, SWEEP_BATCH, &j->found));
+	for (size_t i = 0; i < j->found; i++) {
+		ccsp_err ret = ccsp_store_kms_key_get(tx, refs[i].tenant_id, refs[i].id, &k);
+		if (ret == CCSP_OK && !ccsp_kms_deletion_due(k.state, k.deletion_due, j->now))
+			continue; /* cancelled, or destroyed meanwhile */
+		if (ret == CCSP_OK)
+			ret = kms_destroy(j->d, NULL, tx, &k, CCSP_KMS_DESTROY_DUE, j->now,
+			                  json_pack("{s:s, s:I}", "reason", "waiting period elapsed (sweep)", "deletionDue",
+			                            (json_int_t)k.deletion_due));
+		if (ret == CCSP_ERR_NOT_FOUND)
+			continue; /* another node's sweep or a lazy destruction came first */
+		CCSP_GUARD(ret);
+		j->destroyed++;
+	}
+	return CCSP_OK;
+}
+
+static ccsp_err sweep_round(ccspd *d, size_t *destroyed)
+{
+	sweep_job j = {.d = d};
+	ccsp_err ret = CCSP_OK;
+	*destroyed = 0;
+	for (int b = 0; b < SWEEP_BATCHES && !atomic_load(&d->stopping); b++) {
+		j.now = ccspd_now_ms(d);
+		if ((ret = ccsp_store_run(d->store, batch_fn, &j)) != CCSP_OK)
+			break;
+		*destroyed += j.destroyed;
+		if (j.found < SWEEP_BATCH)
+			break;
+	}
+	return ret;
+}
+
+static void report(ccspd *d, ccsp_err ret, size_t destroyed)
+{
+	ccspd_kms_sweeper *w = d->kms_sweeper;
+	char n[24];
+	if (destroyed > 0) {
+		snprintf(n, sizeof n, "%zu", destroyed);
+		ccsp_log_event(d->log, "info", "ccspd.kms.sweep", "destroyed", n, (char *)NULL);
+	}
+	if (ret != CCSP_OK && ret != w->last_err)
+		ccsp_log_event(d->log, "warn", "ccspd.kms.sweep", "detail", "due deletions not swept: retrying next round",
+		               "error", ccsp_err_name(ret), (char *)NULL);
+	w->last_err = ret;
+}
+
+static void *sweeper(void *arg)
+{
+	ccspd *d = arg;
+	ccspd_kms_sweeper *w = d->kms_sweeper;
+	int64_t wait_ms = FIRST_MS;
+	pthread_mutex_lock(&w->mu);
+	while (!w->stop) {
+		struct timespec until;
+		clock_gettime(CLOCK_MONOTONIC, &until);
+		until.tv_sec += wait_ms / 1000;
+		until.tv_nsec += (wait_ms % 1000) * 1000000;
+		if (until.tv_nsec >= 1000000000) {
+			until.tv_sec++;
+			until.tv_nsec -= 1000000000;
+		}
+		while (!w->stop && pthread_cond_timedwait(&w->cv, &w->mu, &until) == 0)
+			;
+		if (w->stop)
+			break;
+		pthread_mutex_unlock(&w->mu);
+		size_t destroyed = 0;
+		ccsp_err ret = sweep_round(d, &destroyed);
+		report(d, ret, destroyed);
+		wait_ms = (int64_t)w->interval_s * 1000;
+		pthread_mutex_lock(&w->mu);
+	}
+	pthread_mutex_unlock(&w->mu);
+	return NULL;
+}
+
+ccsp_err ccspd_kms_sweep_open(ccspd *d, const ccsp_config *cfg, char *err, size_t errlen)
+{
+	uint32_t interval;
+	pthread_condattr_t ca;
+	if (ccsp_config_get_u32(cfg, "kms_sweep_interval_s", 0, 86400, 60, &interval, err, errlen) != CCSP_OK)
+		return CCSP_ERR_ARG;
+	if (interval == 0) {
+		ccsp_log_event(d->log, "warn", "ccspd.kms.sweep", "detail",
+		               "kms_sweep_interval_s 0: due key deletions happen only when a key is read", (char *)NULL);
+		return CCSP_OK;
+	}
+	ccspd_kms_sweeper *w = calloc(1, sizeof *w);
+	if (w == NULL)
+		return CCSP_ERR_NOMEM;
+	w->interval_s = interval;
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&w->cv, &ca);
+	pthread_condattr_destroy(&ca);
+	pthread_mutex_init(&w->mu, NULL);
+	d->kms_sweeper = w;
+	w->running = pthread_create(&w->thread, NULL, sweeper, d) == 0;
+	return w->running ? CCSP_OK : CCSP_ERR_NOMEM;
+}
+
+void ccspd_kms_sweep_close(ccspd *d)
+{
+	ccspd_kms_sweeper *w = d->kms_sweeper;
+	if (w == NULL)
+		return;
+	if (w->running) {
+		pthread_mutex_lock(&w->mu);
+		w->stop = 1;
+		pthread_cond_signal(&w->cv);
+		pthread_mutex_unlock(&w->mu);
+		pthread_join(w->thread, NULL);
+	}
+	pthread_cond_destroy(&w->cv);
+	pthread_mutex_destroy(&w->mu);
+	free(w);
+	d->kms_sweeper = NULL;
+}
