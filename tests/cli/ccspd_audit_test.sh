@@ -109,9 +109,11 @@ api "$T/aud.tok" audit/verify '{}'
 db "DROP TRIGGER audit_no_update; DROP TRIGGER audit_no_delete;"
 orig=$(db "SELECT target FROM audit WHERE seq = 3")
 db "UPDATE audit SET target = 'someone-else' WHERE seq = 3"
-api "$T/aud.tok" audit/export '{}'
-{ is_err 500 CCSP-9003 &&
-	grep -q 'altered at seq 3' "$T/r"; }; expect "export of an edited chain: refused, CCSP-9003 naming the record"
+export_refused() { # export_refused [TEXT]: audit/export answers CCSP-9003 (naming TEXT)
+	api "$T/aud.tok" audit/export '{}'
+	is_err 500 CCSP-9003 && grep -q "${1:-CCSP-9003}" "$T/r"
+}
+check "export of an edited chain: refused, CCSP-9003 naming the record" export_refused 'altered at seq 3'
 check "... logged" grep -q 'the stored audit chain does not verify' "$T/p.out"
 check "the earlier export still verifies offline" "$CCSP" audit verify "$T/e1.jsonl" --pubkey "$T/pub.pem"
 db "UPDATE audit SET target = '$orig' WHERE seq = 3"
@@ -120,8 +122,7 @@ check "row restored: the export verifies again" "$CCSP" audit verify "$T/e4.json
 swap() { db "UPDATE audit SET seq = 1000000 WHERE seq = 7; UPDATE audit SET seq = 7 WHERE seq = 8;
 	UPDATE audit SET seq = 8 WHERE seq = 1000000"; }
 swap
-api "$T/aud.tok" audit/export '{}'
-check "two rows swapped in the database: export refused (CCSP-9003)" is_err 500 CCSP-9003
+check "two rows swapped in the database: export refused (CCSP-9003)" export_refused
 api "$T/aud.tok" audit/verify '{}'
 check "... and audit/verify names seq 7" ok 'grep -q "\"verified\":false" "$T/r" && grep -q "\"seq\":7" "$T/r"'
 swap
@@ -133,13 +134,12 @@ tenants 13 13
 wait_checkpoint "$(newest_record)" # interval 0, count 5: wait until a checkpoint covers ...
 tenants 14 15
 seq_edit=$(newest_record)
-cp_before=$(newest_checkpoint)
 orig=$(db "SELECT target FROM audit WHERE seq = $seq_edit")
 db "UPDATE audit SET target = 'someone-else' WHERE seq = $seq_edit"
 tenants 16 22
-sleep 3
-check "an edited row after the last checkpoint: no checkpoint signed" [ "$(newest_checkpoint)" = "$cp_before" ]
-check "... logged with the record" grep -q "altered at seq $seq_edit): no checkpoint signed" "$T/p.out"
+check "an edited row after the last checkpoint: logged, with the record" eventually grep -q \
+	"altered at seq $seq_edit): no checkpoint signed" "$T/p.out"
+check "... and no checkpoint signed over it" [ "$(newest_checkpoint)" -lt "$seq_edit" ]
 db "UPDATE audit SET target = '$orig' WHERE seq = $seq_edit"
 check "row restored: checkpoints resume" wait_checkpoint "$((seq_edit + 1))"
 stop

@@ -20,6 +20,7 @@ wait_for() {
 	grep -q "$2" "$1" 2>/dev/null
 }
 start() {
+	: >"$T/p.out" # before the start: the last run's ready line must not count (the shell truncates it late)
 	"$CCSPD" --dir "$T/p" >"$T/p.out" 2>&1 &
 	CPID=$!
 	PIDS="$PIDS $CPID"

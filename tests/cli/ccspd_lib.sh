@@ -30,7 +30,7 @@ vsm_start() {
 }
 # start: ccspd on $T/p (test clock allowed); $CPID, $U (its base URL).
 start() {
-	: >"$T/p.out"
+	: >"$T/p.out" # before the start: the last run's ready line must not count (the shell truncates it late)
 	CCSPD_TEST_CLOCK=1 "$CCSPD" --dir "$T/p" >"$T/p.out" 2>&1 &
 	CPID=$!
 	PIDS="$PIDS $CPID"
@@ -52,6 +52,16 @@ api() {
 		curl -sk -D "$T/h" -o "$T/r" -w '%{http_code}' -X POST -H 'Content-Type: application/json' \
 			-H "Authorization: Bearer $(cat "$1")" --data-binary "$3" "$U/api/v1/$2" >"$T/code"
 	fi
+}
+# eventually CMD...: CMD succeeds within about 5 s (tried every 0.25 s): for what a background thread of ccspd
+# does in its own time (the audit checkpointer ticks every second).
+eventually() {
+	n=0
+	until "$@"; do
+		n=$((n + 1))
+		[ $n -ge 20 ] && return 1
+		sleep 0.25
+	done
 }
 # db SQL: the SQLite store of $T/p, waiting up to 10 s for ccspd's write lock (sqlite3: scripts/deps.sh)
 db() { sqlite3 -cmd '.timeout 10000' "$T/p/ccspd.db" "$1"; }

@@ -22,6 +22,7 @@ wait_for() {
 	grep -q "$2" "$1" 2>/dev/null
 }
 start() { # NAME: ccspd --dir $T/NAME, U_NAME its URL
+	: >"$T/$1.out" # before the start: the last run's ready line must not count (the shell truncates it late)
 	"$CCSPD" --dir "$T/$1" >"$T/$1.out" 2>&1 &
 	PIDS="$PIDS $!"
 	wait_for "$T/$1.out" 'listening on port' || { fail "$1 did not start: $(cat "$T/$1.out")"; finish; }

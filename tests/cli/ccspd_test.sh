@@ -22,6 +22,7 @@ wait_for() {
 }
 # start DIR: ccspd --dir DIR; sets CPID and U (the base URL)
 start() {
+	: >"$1.out" # before the start: the last run's ready line must not count (the shell truncates it late)
 	"$CCSPD" --dir "$1" >"$1.out" 2>&1 &
 	CPID=$!
 	PIDS="$PIDS $CPID"

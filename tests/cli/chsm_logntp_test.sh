@@ -39,6 +39,7 @@ start_peer() {
 }
 
 start_chsmd() {
+	: >"$T/chsmd.out" # before the start: the last run's ready line must not count (the shell truncates it late)
 	"$CHSMD" --dir "$D" >"$T/chsmd.out" 2>&1 &
 	CPID=$!
 	PIDS="$PIDS $CPID"

@@ -17,6 +17,7 @@ trap cleanup EXIT
 # start_vsmd DIR: start vsmd on DIR (port 0), wait for its listening line, point DIR/sdf.conf at the port.
 # With KEY_FILE set, the storage key is handed over on descriptor 3 (--storage-key-fd), as chsmd does.
 start_vsmd() {
+	: >"$1/vsmd.out" # before the start: the last run's ready line must not count (the shell truncates it late)
 	if [ -n "${KEY_FILE:-}" ]; then
 		"$VSMD" --dir "$1" --storage-key-fd 3 3<"$KEY_FILE" >"$1/vsmd.out" 2>&1 &
 	else

@@ -199,8 +199,11 @@ static ccsp_err sq_connect(const char *path, st_conn **out, char *err, size_t er
 		return CCSP_ERR_NOMEM;
 	c->base.ops = &st_sqlite_ops;
 	/* Created 0600 by us, not by SQLite under the umask: it holds password hashes and wrapped secrets (the -wal
-	 * and -shm files take the database file's permissions). */
-	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	 * and -shm files take the database file's permissions). Only when it does not exist yet (O_EXCL): closing a
+	 * descriptor of the file releases every POSIX lock this process holds on it, those of the pool's other
+	 * connections included — another process (the sqlite3 shell, a backup) then took the database for unused,
+	 * checkpointed and removed the WAL under them, and they never saw its later writes. */
+	int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd >= 0)
 		close(fd);
 	int rc = sqlite3_open_v2(path, &c->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
