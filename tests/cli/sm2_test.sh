@@ -72,6 +72,12 @@ check "openssl reads ccsp encrypted key" "$OPENSSL" pkey -in "$T/enc256.pem" -pa
 check "ccsp keygen -pass (HMAC-SM3)" "$CCSP" sm2 keygen -pass pass:pw -out "$T/encsm3.pem"
 check "ccsp reads HMAC-SM3 key" "$CCSP" sm2 pub -in "$T/encsm3.pem" -pass pass:pw -out "$T/encsm3.pub"
 grep -q 'BEGIN ENCRYPTED PRIVATE KEY' "$T/encsm3.pem" && pass || fail "encrypted key label"
+"$OPENSSL" asn1parse -in "$T/encsm3.pem" >"$T/encsm3.asn1"
+"$OPENSSL" asn1parse -in "$T/enc256.pem" >"$T/enc256.asn1"
+check "hmacWithSM3 without parameters (as the SM toolkits write it)" ok \
+	'! grep -A1 "OBJECT *:1.2.156.10197.1.401.2" "$T/encsm3.asn1" | grep -q NULL'
+check "hmacWithSHA256 keeps its NULL parameters (RFC 8018)" ok \
+	'grep -A1 "OBJECT *:hmacWithSHA256" "$T/enc256.asn1" | grep -q NULL'
 check "ccsp keygen -sec1 -der" "$CCSP" sm2 keygen -sec1 -der -out "$T/sec1.der"
 check "openssl reads ccsp SEC1 DER" "$OPENSSL" pkey -inform DER -in "$T/sec1.der" -noout
 

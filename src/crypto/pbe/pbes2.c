@@ -59,8 +59,10 @@ static void put_params(ccsp_der_writer *w, ccsp_sm2_pbe_prf prf, const uint8_t *
 	ccsp_der_put_tlv(w, CCSP_DER_OID, oid_sm4_cbc, sizeof oid_sm4_cbc);
 	ccsp_der_put_header(w, CCSP_DER_SEQUENCE, w->len - scheme);
 	size_t kdf = w->len, kdfp = w->len, prfid = w->len;
-	/* RFC 8018 appendix B.1.2: the HMAC PRF identifiers take NULL parameters. */
-	ccsp_der_put_null(w);
+	/* RFC 8018 appendix B.1.2 gives hmacWithSHA256 NULL parameters; hmacWithSM3 is written without, as the
+	 * Chinese SM toolkits write and require it (issue 11). Both forms are read. */
+	if (prf != CCSP_SM2_PBE_HMAC_SM3)
+		ccsp_der_put_null(w);
 	if (prf == CCSP_SM2_PBE_HMAC_SM3)
 		ccsp_der_put_tlv(w, CCSP_DER_OID, oid_hmac_sm3, sizeof oid_hmac_sm3);
 	else
