@@ -84,4 +84,30 @@ CCSP_MUST_CHECK ccsp_err ccsp_pvsm_sign_key_load(ccsp_pvsm *p, unsigned index, c
  * CCSP_ERR_STATE before ccsp_pvsm_sign_key_load, CCSP_ERR_COMM when the VSM fails. */
 CCSP_MUST_CHECK ccsp_err ccsp_pvsm_sign(ccsp_pvsm *p, const uint8_t e[32], uint8_t sig[64]);
 
+/* ---- tenants' SM2 key pairs (KMS SM2 signing and encryption keys) ----
+ * An SM2 key pair generated inside the VSM whose private key leaves it only wrapped by its KEK at kek_index
+ * (SM4-GCM with the usage bound as AAD: a signing key never decrypts, an encryption key never signs; the vendor
+ * extension SDF_GenerateKeyPairWithKEK_ECC, docs/sdf.md). Each use hands the wrapped private key back to the VSM,
+ * which unwraps it, uses it and wipes it (SDF_SignWithKEK_ECC, SDF_DecryptWithKEK_ECC): no tenant key stays in a
+ * session, and ccspd never holds one in plaintext. */
+#define CCSP_PVSM_PAIR_SIGN 1
+#define CCSP_PVSM_PAIR_ENC 2
+/* A new pair for usage (CCSP_PVSM_PAIR_SIGN or _ENC): its public key into pub (x || y), the wrapped private key
+ * into wrapped (*len bytes). CCSP_ERR_ARG, CCSP_ERR_COMM (the VSM fails, or has no KEK at kek_index). */
+CCSP_MUST_CHECK ccsp_err ccsp_pvsm_pair_generate(ccsp_pvsm *p, unsigned kek_index, int usage, uint8_t pub[64],
+                                                 uint8_t wrapped[CCSP_PVSM_WRAPPED_MAX], size_t *len);
+/* SM2 signature r || s of the digest e (SM3(Z || message), computed by the caller) with a wrapped signing key.
+ * CCSP_ERR_ARG, CCSP_ERR_KEY (the VSM refuses the wrapped key: altered, another KEK, an encryption key),
+ * CCSP_ERR_COMM. */
+CCSP_MUST_CHECK ccsp_err ccsp_pvsm_pair_sign(ccsp_pvsm *p, unsigned kek_index, const uint8_t *wrapped, size_t wlen,
+                                             const uint8_t e[32], uint8_t sig[64]);
+/* SM2 decryption with a wrapped encryption key of ct (C1 x || y (64) || C3 (32) || C2, ctlen 97..96 +
+ * CCSP_PVSM_SM2_PLAIN_MAX) into out (ctlen - 96 bytes, *outlen). CCSP_ERR_AUTH (C3 does not match: not a
+ * ciphertext for this key; nothing written), CCSP_ERR_KEY (the wrapped key refused, as above), CCSP_ERR_ARG,
+ * CCSP_ERR_COMM. */
+#define CCSP_PVSM_SM2_PLAIN_MAX 4096
+CCSP_MUST_CHECK ccsp_err ccsp_pvsm_pair_decrypt(ccsp_pvsm *p, unsigned kek_index, const uint8_t *wrapped,
+                                                size_t wlen, const uint8_t *ct, size_t ctlen, uint8_t *out,
+                                                size_t *outlen);
+
 #endif

@@ -167,10 +167,30 @@ static const char V3_SQL[] =
 	" PRIMARY KEY (tenant_id, alias));"
 	"CREATE INDEX kms_aliases_key ON kms_aliases (key_id);";
 
+/* Version 4: asymmetric KMS keys and metering. A version of an SM2 key keeps its public key (x || y, 64 bytes; NULL
+ * for symmetric keys), which stays readable after the key is destroyed. usage_counts (store_usage.h) holds the
+ * metering counters (OPS-6/7) per tenant, hour (ms since the epoch of the hour's start), application ("" for
+ * operators' and tenant administrators' calls), key ("" for calls that use none) and action; ccspd adds its
+ * in-memory counts to it with an upsert, so nodes sharing a store add up. */
+static const char V4_SQL[] =
+	"ALTER TABLE kms_key_versions ADD COLUMN public_key @BLOB@;"
+	"CREATE TABLE usage_counts ("
+	" tenant_id TEXT NOT NULL,"
+	" hour BIGINT NOT NULL,"
+	" app_id TEXT NOT NULL,"
+	" key_id TEXT NOT NULL,"
+	" action TEXT NOT NULL,"
+	" calls BIGINT NOT NULL,"
+	" errors BIGINT NOT NULL,"
+	" bytes BIGINT NOT NULL,"
+	" PRIMARY KEY (tenant_id, hour, app_id, key_id, action));"
+	"CREATE INDEX usage_counts_hour ON usage_counts (hour);";
+
 static const st_migration MIGRATIONS[] = {
 	{1, V1_SQL, V1_SQLITE, V1_PG},
 	{2, V2_SQL, NULL, NULL},
 	{3, V3_SQL, NULL, NULL},
+	{4, V4_SQL, NULL, NULL},
 };
 #define N_MIGRATIONS (sizeof MIGRATIONS / sizeof MIGRATIONS[0])
 
