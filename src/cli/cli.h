@@ -39,6 +39,8 @@ int cli_cmd_api(int argc, char **argv);
 int cli_cmd_audit(int argc, char **argv);
 /* ccsp admin login|logout|password|call (cli_admin.c): a person's client of ccspd (session tokens). */
 int cli_cmd_admin(int argc, char **argv);
+/* ccsp cert ca|req|issue|print|verify (cli_cert*.c): SM2 X.509 certificates and requests. */
+int cli_cmd_cert(int argc, char **argv);
 
 /* ccsp chsm configure / call (cli_chsm_call.c), dispatched by cli_cmd_chsm; argv[0] is the command name. */
 int cli_chsm_configure(int argc, char **argv);

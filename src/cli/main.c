@@ -25,6 +25,9 @@ static const char usage[] =
 	"  sm2 keygen|pub|sign|verify|encrypt|decrypt|exchange ...\n"
 	"                                   SM2 keys, signatures, encryption, key exchange; files as\n"
 	"                                   openssl pkey/pkeyutl use them ('ccsp sm2 help')\n"
+	"  cert ca|req|issue|print|verify ...\n"
+	"                                   SM2-with-SM3 X.509 certificates: a CA, requests, signing and\n"
+	"                                   encryption certificates, chain verification ('ccsp cert help')\n"
 	"  vsm keygen|keydel|keys|passwd|audit-verify --dir DIR ...\n"
 	"                                   a VSM's keys and audit log, for its crypto officer: through\n"
 	"                                   vsmd's admin socket, or directly when no vsmd serves DIR\n"
@@ -62,6 +65,7 @@ static const cli_command commands[] = {
 	{"hmac", cli_cmd_hmac},
 	{"sm4", cli_cmd_sm4},
 	{"sm2", cli_cmd_sm2},
+	{"cert", cli_cmd_cert},
 	{"vsm", cli_cmd_vsm},
 	{"chsm", cli_cmd_chsm},
 	{"api", cli_cmd_api},
