@@ -398,6 +398,36 @@ SDF_API LONG SDF_InternalEncrypt_ECC(HANDLE hSessionHandle, ULONG uiIPKIndex, UL
                                      ULONG uiDataLength, ECCCipher *pucEncData);
 SDF_API LONG SDF_InternalDecrypt_ECC(HANDLE hSessionHandle, ULONG uiISKIndex, ULONG uiAlgID, ECCCipher *pucEncData,
                                      BYTE *pucData, ULONG *puiDataLength);
+/* Extension (not in GM/T 0018; ccsp's, docs/sdf.md "SM2 key pairs wrapped under a KEK"): SM2 key pairs whose
+ * private key leaves the device only wrapped by the KEK of index uiKEKIndex, for a key manager that stores the
+ * wrap and hands it back for each use. No access right is involved: whoever holds the wrap and a session may use
+ * it, so keep wraps as confidential as the keys they hold.
+ * The wrap is SDF_WRAPPED_ECC_KEY_SIZE (62) bytes: version (1) || usage (1: signing, 2: encryption) || IV (12)
+ * || the 32-byte private key encrypted with SM4-GCM || tag (16), under a key derived from the KEK
+ * (HMAC-SM3(KEK, "ccsp/vsm/kek-aead/1"), its first 16 bytes) with the first two bytes as AAD. It is opaque to
+ * applications; SDF_WRAPPED_ECC_KEY_MAX (64) bytes is enough for any version.
+ * GenerateKeyPairWithKEK: uiAlgID SGD_SM2_1 (a signing pair) or SGD_SM2_3 (an encryption pair), else
+ * SDR_ALGNOTSUPPORT; a fresh pair from the device's DRBG (pairwise-consistency tested); the public key into
+ * pucPublicKey, the wrap into pucWrappedKey (room for SDF_WRAPPED_ECC_KEY_MAX bytes), its length into
+ * *puiWrappedKeyLength.
+ * SignWithKEK: sign the 32-byte digest e (uiDataLength 32, else SDR_INARGERR) with a signing wrap.
+ * DecryptWithKEK: decrypt with an encryption wrap; pucData receives pucEncData->L bytes; SDR_ENCDATAERR when
+ * C3 does not match (not a ciphertext for this key, or altered).
+ * Both: the private key is unwrapped inside the device for this one call and wiped after it, never kept in the
+ * session. SDR_KEYERR: the wrap does not unwrap (altered, truncated, made under another KEK); SDR_KEYTYPEERR: a
+ * wrap of the other usage (a signing key never decrypts, an encryption key never signs); SDR_KEYNOTEXIST: no
+ * KEK at uiKEKIndex; SDR_INARGERR: uiWrappedKeyLength 0 or over SDF_WRAPPED_ECC_KEY_MAX, index out of range. */
+#define SDF_WRAPPED_ECC_KEY_SIZE 62
+#define SDF_WRAPPED_ECC_KEY_MAX 64
+SDF_API LONG SDF_GenerateKeyPairWithKEK_ECC(HANDLE hSessionHandle, ULONG uiAlgID, ULONG uiKEKIndex,
+                                            ECCrefPublicKey *pucPublicKey, BYTE *pucWrappedKey,
+                                            ULONG *puiWrappedKeyLength);
+SDF_API LONG SDF_SignWithKEK_ECC(HANDLE hSessionHandle, ULONG uiKEKIndex, BYTE *pucWrappedKey,
+                                 ULONG uiWrappedKeyLength, BYTE *pucData, ULONG uiDataLength,
+                                 ECCSignature *pucSignature);
+SDF_API LONG SDF_DecryptWithKEK_ECC(HANDLE hSessionHandle, ULONG uiKEKIndex, BYTE *pucWrappedKey,
+                                    ULONG uiWrappedKeyLength, ECCCipher *pucEncData, BYTE *pucData,
+                                    ULONG *puiDataLength);
 
 /* ---- 6.5 Symmetric operations --------------------------------------------------------------------------
  * hKeyHandle is a session key. No padding: ECB and CBC lengths are multiples of 16; CFB, OFB and CTR take

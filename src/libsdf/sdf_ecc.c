@@ -177,8 +177,7 @@ LONG SDF_InternalEncrypt_ECC(HANDLE hSessionHandle, ULONG uiIPKIndex, ULONG uiAl
 	return sdf_resp_done(&resp, rv);
 }
 
-/* Send a ciphertext, receive the plaintext into out. */
-static LONG decrypt_call(HANDLE hS, uint16_t op, ccsp_sdf_writer *w, ECCCipher *ct, BYTE *out, ULONG *outlen)
+LONG sdf_decrypt_call(HANDLE hS, uint16_t op, ccsp_sdf_writer *w, ECCCipher *ct, BYTE *out, ULONG *outlen)
 {
 	sdf_resp resp;
 	uint8_t *wire = NULL;
@@ -213,7 +212,7 @@ LONG SDF_InternalDecrypt_ECC(HANDLE hSessionHandle, ULONG uiISKIndex, ULONG uiAl
 		return rv;
 	ccsp_sdf_put_u32(&w, CCSP_SDF_T_INDEX, uiISKIndex);
 	ccsp_sdf_put_u32(&w, CCSP_SDF_T_ALG, uiAlgID);
-	return decrypt_call(hSessionHandle, CCSP_SDF_OP_INTERNAL_DECRYPT, &w, pucEncData, pucData, puiDataLength);
+	return sdf_decrypt_call(hSessionHandle, CCSP_SDF_OP_INTERNAL_DECRYPT, &w, pucEncData, pucData, puiDataLength);
 }
 
 LONG SDF_ExternalDecrypt_ECC(HANDLE hSessionHandle, ULONG uiAlgID, ECCrefPrivateKey *pucPrivateKey,
@@ -229,7 +228,7 @@ LONG SDF_ExternalDecrypt_ECC(HANDLE hSessionHandle, ULONG uiAlgID, ECCrefPrivate
 	if (rv == SDR_OK) {
 		ccsp_sdf_put_u32(&w, CCSP_SDF_T_ALG, uiAlgID);
 		ccsp_sdf_put_bytes(&w, CCSP_SDF_T_PRIVATE, d, sizeof d);
-		rv = decrypt_call(hSessionHandle, CCSP_SDF_OP_EXTERNAL_DECRYPT, &w, pucEncData, pucData, puiDataLength);
+		rv = sdf_decrypt_call(hSessionHandle, CCSP_SDF_OP_EXTERNAL_DECRYPT, &w, pucEncData, pucData, puiDataLength);
 	}
 	ccsp_memzero(d, sizeof d);
 	return rv;

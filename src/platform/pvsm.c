@@ -102,19 +102,32 @@ ccsp_err ccsp_pvsm_dpk_create(ccsp_pvsm *p, unsigned kek_index, uint8_t wrapped[
 	return ccsp_pvsm_key_generate(p, kek_index, wrapped, len);
 }
 
-ccsp_err ccsp_pvsm_key_generate(ccsp_pvsm *p, unsigned kek_index, uint8_t wrapped[CCSP_PVSM_WRAPPED_MAX], size_t *len)
+/* A secret of bits bits generated in the VSM and handed out wrapped by its KEK at kek_index. */
+static ccsp_err generate_wrapped(ccsp_pvsm *p, unsigned kek_index, ULONG bits, uint8_t wrapped[CCSP_PVSM_WRAPPED_MAX],
+                                 size_t *len)
 {
 	ULONG n = CCSP_PVSM_WRAPPED_MAX;
 	HANDLE k = NULL;
 	if (p == NULL || wrapped == NULL || len == NULL)
 		return CCSP_ERR_ARG;
 	pvsm_session *s = take(p);
-	LONG rv = SDF_GenerateKeyWithKEK(s->h, 128, SGD_SM4_ECB, (ULONG)kek_index, wrapped, &n, &k);
+	LONG rv = SDF_GenerateKeyWithKEK(s->h, bits, SGD_SM4_ECB, (ULONG)kek_index, wrapped, &n, &k);
 	if (rv == SDR_OK)
 		(void)SDF_DestroyKey(s->h, k); /* loaded again, in every session, by ccsp_pvsm_dpk_load */
 	give_back(s);
 	*len = n;
 	return rv == SDR_OK ? CCSP_OK : CCSP_ERR_COMM;
+}
+
+ccsp_err ccsp_pvsm_key_generate(ccsp_pvsm *p, unsigned kek_index, uint8_t wrapped[CCSP_PVSM_WRAPPED_MAX], size_t *len)
+{
+	return generate_wrapped(p, kek_index, 128, wrapped, len);
+}
+
+ccsp_err ccsp_pvsm_hmac_key_generate(ccsp_pvsm *p, unsigned kek_index, uint8_t wrapped[CCSP_PVSM_WRAPPED_MAX],
+                                     size_t *len)
+{
+	return generate_wrapped(p, kek_index, 256, wrapped, len);
 }
 
 ccsp_err ccsp_pvsm_dpk_load(ccsp_pvsm *p, unsigned kek_index, const uint8_t *wrapped, size_t len)
@@ -239,6 +252,39 @@ ccsp_err ccsp_pvsm_key_decrypt(ccsp_pvsm *p, unsigned kek_index, const uint8_t *
 	return rv == SDR_OK && outlen == len ? CCSP_OK : CCSP_ERR_COMM;
 }
 
+/* The MAC of in under the session key k. */
+static LONG mac_with(pvsm_session *s, HANDLE k, int alg, const uint8_t *in, size_t len, uint8_t mac[32], ULONG *n)
+{
+	if (alg == CCSP_PVSM_MAC_SM4_CBC) {
+		uint8_t iv[16] = {0};
+		return SDF_CalculateMAC(s->h, k, SGD_SM4_MAC, iv, (BYTE *)in, (ULONG)len, mac, n);
+	}
+	LONG rv = SDF_HMACInit(s->h, k, SGD_SM3);
+	if (rv == SDR_OK && len > 0)
+		rv = SDF_HMACUpdate(s->h, (BYTE *)in, (ULONG)len);
+	if (rv == SDR_OK)
+		rv = SDF_HMACFinal(s->h, mac, n);
+	return rv;
+}
+
+ccsp_err ccsp_pvsm_key_mac(ccsp_pvsm *p, unsigned kek_index, const uint8_t *wrapped, size_t wlen, int alg,
+                           const uint8_t *in, size_t len, uint8_t mac[32], size_t *maclen)
+{
+	ULONG n = 32;
+	if (!key_args_ok(p, wrapped, wlen, NULL, 0, in, mac, len) || maclen == NULL ||
+	    (alg != CCSP_PVSM_MAC_HMAC_SM3 && alg != CCSP_PVSM_MAC_SM4_CBC) ||
+	    (alg == CCSP_PVSM_MAC_SM4_CBC && (len == 0 || len % 16 != 0)))
+		return CCSP_ERR_ARG;
+	pvsm_session *s = take(p);
+	HANDLE k = import_key(s, kek_index, wrapped, wlen);
+	LONG rv = k == NULL ? SDR_KEYERR : mac_with(s, k, alg, in, len, mac, &n);
+	if (k != NULL)
+		(void)SDF_DestroyKey(s->h, k);
+	give_back(s);
+	*maclen = n;
+	return rv == SDR_OK && n == (alg == CCSP_PVSM_MAC_SM4_CBC ? 16u : 32u) ? CCSP_OK : CCSP_ERR_COMM;
+}
+
 int ccsp_pvsm_ready(ccsp_pvsm *p)
 {
 	DEVICEINFO info;
@@ -299,4 +345,94 @@ ccsp_err ccsp_pvsm_sign(ccsp_pvsm *p, const uint8_t e[32], uint8_t sig[64])
 	memcpy(sig, es.r + 32, 32);
 	memcpy(sig + 32, es.s + 32, 32);
 	return CCSP_OK;
+}
+
+/* ---- tenants' SM2 pairs: the wrapped private key handed back to the VSM for each use ---- */
+
+/* The pvsm.h answer for an SDR code of the wrapped-pair functions. */
+static ccsp_err pair_err(LONG rv)
+{
+	switch (rv) {
+	case SDR_OK:
+		return CCSP_OK;
+	case SDR_KEYERR:
+	case SDR_KEYTYPEERR:
+		return CCSP_ERR_KEY;
+	case SDR_ENCDATAERR:
+		return CCSP_ERR_AUTH;
+	default:
+		return CCSP_ERR_COMM;
+	}
+}
+
+ccsp_err ccsp_pvsm_pair_generate(ccsp_pvsm *p, unsigned kek_index, int usage, uint8_t pub[64],
+                                 uint8_t wrapped[CCSP_PVSM_WRAPPED_MAX], size_t *len)
+{
+	ECCrefPublicKey pk;
+	BYTE w[SDF_WRAPPED_ECC_KEY_MAX];
+	ULONG n = 0;
+	if (p == NULL || pub == NULL || wrapped == NULL || len == NULL ||
+	    (usage != CCSP_PVSM_PAIR_SIGN && usage != CCSP_PVSM_PAIR_ENC))
+		return CCSP_ERR_ARG;
+	pvsm_session *s = take(p);
+	LONG rv = SDF_GenerateKeyPairWithKEK_ECC(s->h, usage == CCSP_PVSM_PAIR_SIGN ? SGD_SM2_1 : SGD_SM2_3,
+	                                         (ULONG)kek_index, &pk, w, &n);
+	give_back(s);
+	if (rv != SDR_OK || n == 0 || n > CCSP_PVSM_WRAPPED_MAX)
+		return CCSP_ERR_COMM; /* a refusal of the wrap cannot come from generation: all of it is the VSM's */
+	memcpy(pub, pk.x + 32, 32);
+	memcpy(pub + 32, pk.y + 32, 32);
+	memcpy(wrapped, w, n);
+	*len = n;
+	return CCSP_OK;
+}
+
+ccsp_err ccsp_pvsm_pair_sign(ccsp_pvsm *p, unsigned kek_index, const uint8_t *wrapped, size_t wlen,
+                             const uint8_t e[32], uint8_t sig[64])
+{
+	BYTE w[CCSP_PVSM_WRAPPED_MAX], digest[32]; /* the SDF prototype takes non-const buffers */
+	ECCSignature es;
+	if (p == NULL || wrapped == NULL || wlen == 0 || wlen > sizeof w || e == NULL || sig == NULL)
+		return CCSP_ERR_ARG;
+	memcpy(w, wrapped, wlen);
+	memcpy(digest, e, sizeof digest);
+	pvsm_session *s = take(p);
+	LONG rv = SDF_SignWithKEK_ECC(s->h, (ULONG)kek_index, w, (ULONG)wlen, digest, sizeof digest, &es);
+	give_back(s);
+	if (rv == SDR_OK) {
+		memcpy(sig, es.r + 32, 32);
+		memcpy(sig + 32, es.s + 32, 32);
+	}
+	return pair_err(rv);
+}
+
+ccsp_err ccsp_pvsm_pair_decrypt(ccsp_pvsm *p, unsigned kek_index, const uint8_t *wrapped, size_t wlen,
+                                const uint8_t *ct, size_t ctlen, uint8_t *out, size_t *outlen)
+{
+	BYTE w[CCSP_PVSM_WRAPPED_MAX];
+	if (p == NULL || wrapped == NULL || wlen == 0 || wlen > sizeof w || ct == NULL || ctlen <= 96 ||
+	    ctlen > 96 + CCSP_PVSM_SM2_PLAIN_MAX || out == NULL || outlen == NULL)
+		return CCSP_ERR_ARG;
+	size_t n = ctlen - 96;
+	ECCCipher *c = calloc(1, SDF_ECCCIPHER_SIZE(n));
+	if (c == NULL)
+		return CCSP_ERR_NOMEM;
+	memcpy(w, wrapped, wlen);
+	memcpy(c->x + 32, ct, 32);
+	memcpy(c->y + 32, ct + 32, 32);
+	memcpy(c->M, ct + 64, 32);
+	c->L = (ULONG)n;
+	memcpy((uint8_t *)c + SDF_ECCCIPHER_FIXED_SIZE, ct + 96, n);
+	ULONG got = 0;
+	pvsm_session *s = take(p);
+	LONG rv = SDF_DecryptWithKEK_ECC(s->h, (ULONG)kek_index, w, (ULONG)wlen, c, out, &got);
+	give_back(s);
+	free(c);
+	if (rv == SDR_OK && got != n) {
+		ccsp_memzero(out, n);
+		rv = SDR_COMMFAIL;
+	}
+	if (rv == SDR_OK)
+		*outlen = got;
+	return pair_err(rv);
 }

@@ -71,6 +71,18 @@ CCSP_MUST_CHECK ccsp_err ccsp_pvsm_key_decrypt(ccsp_pvsm *p, unsigned kek_index,
                                                const uint8_t iv[CCSP_PVSM_GCM_IV_SIZE], const uint8_t *in,
                                                size_t len, const uint8_t tag[CCSP_PVSM_GCM_TAG_SIZE], uint8_t *out);
 
+/* A new HMAC-SM3 key of 32 bytes, generated and wrapped as ccsp_pvsm_key_generate's SM4 keys are. */
+CCSP_MUST_CHECK ccsp_err ccsp_pvsm_hmac_key_generate(ccsp_pvsm *p, unsigned kek_index,
+                                                     uint8_t wrapped[CCSP_PVSM_WRAPPED_MAX], size_t *len);
+/* A MAC of in with a wrapped key, imported for the call as above: CCSP_PVSM_MAC_HMAC_SM3 (a key of
+ * ccsp_pvsm_hmac_key_generate; 32 bytes of MAC) or CCSP_PVSM_MAC_SM4_CBC (an SM4 key; SM4-CBC-MAC with a zero IV
+ * over len bytes, a multiple of 16 the caller padded; 16 bytes of MAC). *maclen is set. CCSP_ERR_ARG (bounds),
+ * CCSP_ERR_COMM (the VSM fails or refuses the wrapped key). */
+#define CCSP_PVSM_MAC_HMAC_SM3 1
+#define CCSP_PVSM_MAC_SM4_CBC 2
+CCSP_MUST_CHECK ccsp_err ccsp_pvsm_key_mac(ccsp_pvsm *p, unsigned kek_index, const uint8_t *wrapped, size_t wlen,
+                                           int alg, const uint8_t *in, size_t len, uint8_t mac[32], size_t *maclen);
+
 /* ---- the platform's SM2 signing key (audit checkpoints) ----
  * An SM2 signing key pair at index sign_index of the VSM, made there by its operator (`ccsp vsm keygen --sign`);
  * ccspd holds its access password only to unlock it in its sessions, and the public key. */

@@ -46,6 +46,11 @@ typedef enum ccsp_sdf_op {
 	CCSP_SDF_OP_GENERATE_KEY_PAIR,       /* alg, bits -> public, private */
 	CCSP_SDF_OP_EXTERNAL_SIGN,           /* alg, private, data(e) -> signature */
 	CCSP_SDF_OP_EXTERNAL_DECRYPT,        /* alg, private, cipher -> data */
+	/* vendor extension: SM2 pairs whose private key leaves the VSM only wrapped by a KEK (docs/sdf.md) */
+	CCSP_SDF_OP_GENERATE_KEY_PAIR_WITH_KEK, /* alg (SGD_SM2_1 sign, SGD_SM2_3 enc), index (KEK) -> public,
+	                                           wrapped (62 bytes) */
+	CCSP_SDF_OP_SIGN_WITH_KEK,              /* index (KEK), wrapped (1..64), data(e, 32) -> signature */
+	CCSP_SDF_OP_DECRYPT_WITH_KEK,           /* index (KEK), wrapped (1..64), cipher -> data */
 
 	/* symmetric (6.5) */
 	CCSP_SDF_OP_ENCRYPT = 0x400, /* handle, alg, iv, data -> data */
@@ -125,6 +130,10 @@ enum {
 	CCSP_SDF_T_MAC = 25,
 	CCSP_SDF_T_PUBLIC2 = 26,
 	CCSP_SDF_T_TMP_PUBLIC2 = 27,
+	CCSP_SDF_T_WRAPPED = 28, /* a private key wrapped by a KEK (the *_WITH_KEK pair operations) */
 };
+
+/* Longest wrapped private key a request or response may carry (ccspd stores at most as much). */
+#define CCSP_SDF_WRAPPED_MAX 64
 
 #endif

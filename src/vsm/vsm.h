@@ -138,6 +138,26 @@ CCSP_MUST_CHECK ccsp_err ccsp_vsm_external_sign(ccsp_vsm_session *s, const uint8
 CCSP_MUST_CHECK ccsp_err ccsp_vsm_external_decrypt(ccsp_vsm_session *s, const uint8_t priv[32], const uint8_t *ct,
                                                    size_t ctlen, uint8_t *out);
 
+/* Vendor extension (docs/sdf.md "SM2 key pairs wrapped under a KEK", vsm_wrapped.c): SM2 pairs whose private
+ * key leaves the VSM only sealed by the KEK at kek_index, for a caller (the KMS) that stores them.
+ * Wrap (CCSP_VSM_WRAPPED_PAIR_SIZE bytes): version (CCSP_VSM_WRAPPED_VERSION) || usage (CCSP_VSM_KEY_SIGN or
+ * _ENC) || iv (12) || d sealed (32) || tag (16): ccsp_vsm_keystore_kek_seal with the first two bytes as AAD.
+ * generate: usage CCSP_VSM_KEY_SIGN or _ENC (else CCSP_ERR_ARG); a fresh pair from the DRBG (pairwise-checked by
+ * the core), its public key x||y into pub. sign / decrypt unwrap, use and wipe the private key (never kept in
+ * the session; no access right is involved: the KEK is the authority): CCSP_ERR_KEY for a wrap that does not
+ * unwrap (altered, truncated, unknown version, made under another KEK; one that fails its tag is audited as
+ * "wrap.refused"), CCSP_ERR_KEY_TYPE for a wrap of the other usage, CCSP_ERR_KEY_NOT_FOUND when no KEK is at
+ * kek_index (CCSP_ERR_ARG: out of range). decrypt as ccsp_vsm_external_decrypt: ct ctlen > 96 bytes (C1 x||y, C3,
+ * C2), out ctlen - 96 bytes, CCSP_ERR_AUTH when C3 does not match. */
+#define CCSP_VSM_WRAPPED_VERSION 1
+#define CCSP_VSM_WRAPPED_PAIR_SIZE 62
+CCSP_MUST_CHECK ccsp_err ccsp_vsm_pair_generate_kek(ccsp_vsm_session *s, uint32_t kek_index, ccsp_vsm_key_kind usage,
+                                                    uint8_t pub[64], uint8_t wrapped[CCSP_VSM_WRAPPED_PAIR_SIZE]);
+CCSP_MUST_CHECK ccsp_err ccsp_vsm_pair_sign_kek(ccsp_vsm_session *s, uint32_t kek_index, const uint8_t *wrapped,
+                                                size_t wlen, const uint8_t e[32], uint8_t sig[64]);
+CCSP_MUST_CHECK ccsp_err ccsp_vsm_pair_decrypt_kek(ccsp_vsm_session *s, uint32_t kek_index, const uint8_t *wrapped,
+                                                   size_t wlen, const uint8_t *ct, size_t ctlen, uint8_t *out);
+
 /* Session keys (6.3). bits: 128 (SM4) or 256 (SM4-XTS key pair). Handles are nonzero and unguessable. */
 CCSP_MUST_CHECK ccsp_err ccsp_vsm_key_generate_ipk(ccsp_vsm_session *s, uint32_t index, uint32_t bits, uint8_t *ct,
                                                    size_t *ctlen, uint64_t *handle);

@@ -602,3 +602,56 @@ ccsp_err ccsp_vsm_keystore_kek_unwrap(ccsp_vsm_keystore *ks, uint32_t index, con
 {
 	return kek_crypt(ks, index, in, out, len, 0);
 }
+
+/* The KEK's AEAD key (vsm_keystore.h): a one-way derivation, so a GCM key never equals a key used raw in ECB. */
+static const char KEK_AEAD_LABEL[] = "ccsp/vsm/kek-aead/1";
+
+static ccsp_err kek_aead(ccsp_vsm_keystore *ks, uint32_t index, const uint8_t *iv, const uint8_t *aad, size_t aadlen,
+                         const uint8_t *in, uint8_t *out, size_t len, uint8_t *tag_out, const uint8_t *tag_in)
+{
+	ccsp_err ret;
+	ccsp_sm4_key k;
+	uint8_t sub[CCSP_SM3_DIGEST_SIZE];
+	int locked = 0;
+
+	memset(&k, 0, sizeof k);
+	memset(sub, 0, sizeof sub);
+	KS_ENSURE(ks != NULL && index_ok(ks, index) && iv != NULL && (aad != NULL || aadlen == 0) &&
+	          ((in != NULL && out != NULL) || len == 0) && (tag_out != NULL || tag_in != NULL), CCSP_ERR_ARG);
+	KS_CHECK(rdlock(ks));
+	locked = 1;
+	KS_ENSURE(kek_slot(ks, index)->used, CCSP_ERR_KEY_NOT_FOUND);
+	KS_CHECK(ccsp_hmac_sm3(kek_slot(ks, index)->key, CCSP_VSM_KEK_SIZE, KEK_AEAD_LABEL, sizeof KEK_AEAD_LABEL - 1,
+	                       sub));
+	unlock(ks);
+	locked = 0;
+	KS_CHECK(ccsp_sm4_set_key(&k, sub, CCSP_SM4_KEY_SIZE));
+	if (tag_out != NULL)
+		ret = ccsp_sm4_gcm_encrypt(&k, iv, CCSP_VSM_KEK_AEAD_IV_SIZE, aad, aadlen, in, out, len, tag_out);
+	else
+		ret = ccsp_sm4_gcm_decrypt(&k, iv, CCSP_VSM_KEK_AEAD_IV_SIZE, aad, aadlen, in, out, len, tag_in);
+out:
+	if (locked)
+		unlock(ks);
+	ccsp_memzero(sub, sizeof sub);
+	ccsp_sm4_key_wipe(&k);
+	return ret;
+}
+
+ccsp_err ccsp_vsm_keystore_kek_seal(ccsp_vsm_keystore *ks, uint32_t index, const uint8_t iv[CCSP_VSM_KEK_AEAD_IV_SIZE],
+                                    const uint8_t *aad, size_t aadlen, const uint8_t *in, uint8_t *out, size_t len,
+                                    uint8_t tag[CCSP_VSM_KEK_AEAD_TAG_SIZE])
+{
+	if (tag == NULL)
+		return CCSP_ERR_ARG;
+	return kek_aead(ks, index, iv, aad, aadlen, in, out, len, tag, NULL);
+}
+
+ccsp_err ccsp_vsm_keystore_kek_open(ccsp_vsm_keystore *ks, uint32_t index, const uint8_t iv[CCSP_VSM_KEK_AEAD_IV_SIZE],
+                                    const uint8_t *aad, size_t aadlen, const uint8_t *in, uint8_t *out, size_t len,
+                                    const uint8_t tag[CCSP_VSM_KEK_AEAD_TAG_SIZE])
+{
+	if (tag == NULL)
+		return CCSP_ERR_ARG;
+	return kek_aead(ks, index, iv, aad, aadlen, in, out, len, NULL, tag);
+}

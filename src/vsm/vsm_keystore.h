@@ -113,5 +113,20 @@ CCSP_MUST_CHECK ccsp_err ccsp_vsm_keystore_kek_wrap(ccsp_vsm_keystore *ks, uint3
                                                     uint8_t *out, size_t len);
 CCSP_MUST_CHECK ccsp_err ccsp_vsm_keystore_kek_unwrap(ccsp_vsm_keystore *ks, uint32_t index, const uint8_t *in,
                                                       uint8_t *out, size_t len);
+/* SM4-GCM (12-byte iv, 16-byte tag) with the AEAD key of the KEK at index: the first 16 bytes of
+ * HMAC-SM3(KEK, "ccsp/vsm/kek-aead/1"), so that no KEK is used both raw in SM4-ECB (above) and in GCM. The
+ * sealed key wraps of the vendor extension (vsm_wrapped.c) use it. open checks the tag before writing anything:
+ * CCSP_ERR_AUTH (out wiped) when in, aad, iv or tag were altered or another KEK sealed them.
+ * CCSP_ERR_KEY_NOT_FOUND when the slot is empty, CCSP_ERR_ARG. */
+#define CCSP_VSM_KEK_AEAD_IV_SIZE 12
+#define CCSP_VSM_KEK_AEAD_TAG_SIZE 16
+CCSP_MUST_CHECK ccsp_err ccsp_vsm_keystore_kek_seal(ccsp_vsm_keystore *ks, uint32_t index,
+                                                    const uint8_t iv[CCSP_VSM_KEK_AEAD_IV_SIZE], const uint8_t *aad,
+                                                    size_t aadlen, const uint8_t *in, uint8_t *out, size_t len,
+                                                    uint8_t tag[CCSP_VSM_KEK_AEAD_TAG_SIZE]);
+CCSP_MUST_CHECK ccsp_err ccsp_vsm_keystore_kek_open(ccsp_vsm_keystore *ks, uint32_t index,
+                                                    const uint8_t iv[CCSP_VSM_KEK_AEAD_IV_SIZE], const uint8_t *aad,
+                                                    size_t aadlen, const uint8_t *in, uint8_t *out, size_t len,
+                                                    const uint8_t tag[CCSP_VSM_KEK_AEAD_TAG_SIZE]);
 
 #endif

@@ -69,6 +69,7 @@ for kind in --sign --enc --kek; do
 		check "keygen $kind" "$CCSP" vsm keygen --dir "$A" --index 1 $kind --password-file "$T/pw"
 	fi
 done
+check "keygen --kek at index 2 (another KEK: wrapped SM2 pairs)" "$CCSP" vsm keygen --dir "$A" --index 2 --kek
 check "keygen --enc at index 2 (the second party of key agreement)" "$CCSP" vsm keygen --dir "$A" --index 2 --enc --password-file "$T/pw"
 check "keygen on B" "$CCSP" vsm keygen --dir "$B" --index 1 --sign --password-file "$T/pw"
 
