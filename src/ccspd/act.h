@@ -35,6 +35,12 @@ int ccspd_policy_locked(const ccsp_store_principal *p, int64_t now_ms);
  * caller then sets locked_until = now + CCSPD_LOCKOUT_MS and failed_logins = 0). */
 int ccspd_policy_lock_now(int64_t failed);
 
+/* usage/query (act_usage.c): what the caller may see of the metering. *tenant (NULL: every tenant) and *app (NULL:
+ * any app) are the filters asked for; they are narrowed to the caller's own: the operators who read usage (sysadmin,
+ * auditor) keep them, a tenant's person gets its own tenant, an app its own tenant and its own id. -1 when the caller
+ * named another tenant or app, or is an operator of another role (answered CCSP-1002, as an invisible object); else 0. */
+int ccspd_policy_usage_scope(const ccspd_caller *who, const char **tenant, const char **app);
+
 /* ---- act_util.c ---- */
 
 /* The string member `name` of the body: 0 with *out (NULL when absent and !required), or -1 after answering

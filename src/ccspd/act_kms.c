@@ -1,12 +1,16 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The KMS's key lifecycle (docs/api-ccspd.md, area "kms"), for the tenant administrators of the key's tenant:
- *   key-create   {spec: "SM4", alias?, description?}  -> the key (version 1 generated in the VSM, stored wrapped)
+ *   key-create   {spec, alias?, description?}       -> the key (version 1 generated in the VSM, stored wrapped);
+ *                                                      spec one of kms_spec.h's (SM4, SM4_MAC, HMAC_SM3, SM2_SIGN,
+ *                                                      SM2_ENC), allowed by the key policy
  *   key-describe {keyId | alias}                       -> the key
  *   key-list     {cursor?, limit?}                     -> {"keys": [...], "next"}
  *   key-enable / key-disable / key-cancel-deletion / key-archive {keyId | alias} -> the key
  *   key-schedule-deletion {keyId | alias, days}        -> the key, pending deletion until deletionDue
  *   key-rotate   {keyId | alias}                       -> the key with a new primary version
+ *   key-set-rotation {keyId | alias, rotationDays}     -> the key, rotating automatically every rotationDays days
+ *                                                      from its last rotation (kms_sweep.c rotates due keys)
  * Every transition is kms_state.h's decision (refused: CCSP-4002, nothing changed); every change is audited
  * (kms.key-<event>) in its transaction. A key of another tenant is CCSP-1002, as a missing one.
  */
@@ -23,8 +27,11 @@ typedef struct kms_job {
 	kms_sel sel;
 	const char *spec, *alias, *description, *cursor;
 	int64_t limit, days, now;
+	int64_t rotation_days; /* create (0: the policy's default), set-rotation */
 	ccsp_kms_event event;
+	ccsp_kms_spec kind; /* create, rotate: the key's spec */
 	ccsp_kms_wrapped w; /* create, rotate: the new version, generated before the transaction */
+	uint8_t pub[CCSP_KMS_PUBLIC_SIZE]; /* ... and its public key when the spec is an SM2 pair */
 	ccsp_apierr err;    /* CCSP_APIERR_COUNT_: success */
 	const char *msg;
 	char msgbuf[96];
@@ -70,7 +77,7 @@ static int generate(kms_job *j)
 {
 	ccsp_kms_vsm v;
 	kms_vsm_of(j->c->d, &v);
-	ccsp_err ret = v.ops->generate(v.ctx, v.kek_index, &j->w);
+	ccsp_err ret = v.ops->generate(v.ctx, j->kind, v.kek_index, &j->w, j->pub);
 	if (ret == CCSP_OK)
 		return 0;
 	act_fail(j->c, ret == CCSP_ERR_MODULE_STATE ? ret : CCSP_ERR_COMM, NULL);
@@ -83,12 +90,29 @@ static ccsp_err add_version(kms_job *j, ccsp_store_tx *tx, const ccsp_store_kms_
 	                            .created = j->now};
 	memcpy(v.key_id, k->id, sizeof v.key_id);
 	memcpy(v.wrapped, j->w.bytes, j->w.len);
+	if (ccsp_kms_spec_is_pair(j->kind)) {
+		memcpy(v.public_key, j->pub, sizeof v.public_key);
+		v.public_key_len = sizeof v.public_key;
+	}
 	ccsp_err ret = ccsp_store_kms_version_add(tx, k->tenant_id, &v);
 	ccsp_memzero(&v, sizeof v);
 	return ret;
 }
 
 /* ---- create ---- */
+
+/* j->rotation_days (0: the policy's default) within the policy's bounds, set: 1, or 0 after a refusal. */
+static int rotation_ok(kms_job *j, const ccsp_keypolicy *p)
+{
+	if (j->rotation_days == 0)
+		j->rotation_days = p->rotation_default_days;
+	if (j->rotation_days >= p->rotation_min_days && j->rotation_days <= p->rotation_max_days)
+		return 1;
+	snprintf(j->msgbuf, sizeof j->msgbuf, "rotationDays must be %lld..%lld (the key policy)",
+	         (long long)p->rotation_min_days, (long long)p->rotation_max_days);
+	refuse(j, CCSP_APIERR_INVALID_PARAM, j->msgbuf);
+	return 0;
+}
 
 static ccsp_err create_fn(ccsp_store_tx *tx, void *arg)
 {
@@ -98,6 +122,10 @@ static ccsp_err create_fn(ccsp_store_tx *tx, void *arg)
 	CCSP_GUARD(ccsp_keypolicy_load(tx, &p));
 	if (!ccsp_keypolicy_spec_allowed(&p, j->spec))
 		return refuse(j, CCSP_APIERR_INVALID_PARAM, "spec is not allowed by the key policy");
+	if (!rotation_ok(j, &p))
+		return CCSP_OK;
+	k.rotation_days = j->rotation_days;
+	k.rotated_at = j->now;
 	memcpy(k.tenant_id, j->c->who->tenant_id, sizeof k.tenant_id);
 	snprintf(k.spec, sizeof k.spec, "%s", j->spec);
 	snprintf(k.description, sizeof k.description, "%s", j->description != NULL ? j->description : "");
@@ -106,8 +134,9 @@ static ccsp_err create_fn(ccsp_store_tx *tx, void *arg)
 	if (j->alias != NULL)
 		CCSP_GUARD(ccsp_store_kms_alias_set(tx, k.tenant_id, j->alias, k.id, j->now));
 	CCSP_GUARD(ccspd_audit(j->c, tx, "kms.key-create", k.id, "ok",
-	                       json_pack("{s:s, s:s?, s:I, s:I}", "spec", k.spec, "alias", j->alias, "version",
-	                                 (json_int_t)1, "kekIndex", (json_int_t)j->w.kek_index)));
+	                       json_pack("{s:s, s:s?, s:I, s:I, s:I}", "spec", k.spec, "alias", j->alias, "version",
+	                                 (json_int_t)1, "kekIndex", (json_int_t)j->w.kek_index, "rotationDays",
+	                                 (json_int_t)k.rotation_days)));
 	return set_result(j, tx, &k);
 }
 
@@ -124,10 +153,12 @@ void ccspd_act_kms_key_create(ccspd_call *c)
 {
 	kms_job j = {.c = c};
 	if (act_str(c, "spec", 1, 16, &j.spec) != 0 || act_str(c, "alias", 0, CCSP_STORE_KMS_ALIAS_MAX, &j.alias) != 0 ||
-	    act_str(c, "description", 0, CCSP_STORE_KMS_DESC_MAX, &j.description) != 0)
+	    act_str(c, "description", 0, CCSP_STORE_KMS_DESC_MAX, &j.description) != 0 ||
+	    act_int(c, "rotationDays", 1, CCSP_STORE_KMS_ROTATION_DAYS_MAX, 0, &j.rotation_days) != 0)
 		return;
-	if (strcmp(j.spec, "SM4") != 0) {
-		ccspd_fail(c->d, c->req, CCSP_APIERR_INVALID_PARAM, "spec must be \"SM4\"");
+	if ((j.kind = ccsp_kms_spec_parse(j.spec)) == CCSP_KMS_SPEC_NONE) {
+		ccspd_fail(c->d, c->req, CCSP_APIERR_INVALID_PARAM,
+		           "spec must be one of \"SM4\", \"SM4_MAC\", \"HMAC_SM3\", \"SM2_SIGN\", \"SM2_ENC\"");
 		return;
 	}
 	if (j.alias != NULL && !alias_ok(j.alias)) {
@@ -219,6 +250,7 @@ static ccsp_err apply_event(kms_job *j, ccsp_store_tx *tx, ccsp_store_kms_key *k
 			return refuse(j, CCSP_APIERR_KEY_STATE, "the key has the key policy's maxVersions versions");
 		CCSP_GUARD(add_version(j, tx, k, k->primary_version + 1));
 		k->primary_version++;
+		k->rotated_at = j->now; /* the automatic rotation counts from here */
 		return CCSP_OK;
 	default:
 		return CCSP_OK;
@@ -257,6 +289,25 @@ static ccsp_err change_fn(ccsp_store_tx *tx, void *arg)
 	return set_result(j, tx, &k);
 }
 
+/* The spec of the key j names into j->kind (rotate makes the new version before its transaction): 0, or -1 after
+ * answering. */
+static int kind_of(kms_job *j)
+{
+	ccsp_store_tx *tx = NULL;
+	ccsp_store_kms_key k;
+	ccsp_err ret = ccsp_store_begin_ro(j->c->d->store, &tx);
+	if (ret == CCSP_OK)
+		ret = kms_key_find(j->c, tx, &j->sel, &k);
+	ccsp_store_rollback(tx);
+	if (ret == CCSP_ERR_NOT_FOUND)
+		ccspd_fail(j->c->d, j->c->req, CCSP_APIERR_NOT_FOUND, NULL);
+	else if (ret != CCSP_OK)
+		act_fail(j->c, ret, NULL);
+	else
+		j->kind = ccsp_kms_spec_parse(k.spec);
+	return ret == CCSP_OK ? 0 : -1;
+}
+
 static void change(ccspd_call *c, ccsp_kms_event ev)
 {
 	kms_job j = {.c = c, .event = ev};
@@ -268,7 +319,7 @@ static void change(ccspd_call *c, ccsp_kms_event ev)
 		ccspd_fail(c->d, c->req, CCSP_APIERR_INVALID_PARAM, "days is required");
 		return;
 	}
-	if (ev == CCSP_KMS_ROTATE && generate(&j) != 0)
+	if (ev == CCSP_KMS_ROTATE && (kind_of(&j) != 0 || generate(&j) != 0))
 		return;
 	run_job(&j, change_fn);
 }
@@ -301,4 +352,44 @@ void ccspd_act_kms_key_rotate(ccspd_call *c)
 void ccspd_act_kms_key_archive(ccspd_call *c)
 {
 	change(c, CCSP_KMS_ARCHIVE);
+}
+
+/* ---- the automatic rotation period ---- */
+
+static ccsp_err set_rotation_fn(ccsp_store_tx *tx, void *arg)
+{
+	kms_job *j = arg;
+	ccsp_store_kms_key k;
+	ccsp_keypolicy p;
+	ccsp_err ret = kms_key_find(j->c, tx, &j->sel, &k);
+	if (ret == CCSP_ERR_NOT_FOUND)
+		return refuse(j, CCSP_APIERR_NOT_FOUND, NULL);
+	CCSP_GUARD(ret);
+	CCSP_GUARD(kms_destroy_if_due(j->c, tx, &k, j->now));
+	if (k.state == CCSP_KMS_DESTROYED)
+		return refuse(j, CCSP_APIERR_KEY_STATE, "the key is destroyed");
+	CCSP_GUARD(ccsp_keypolicy_load(tx, &p));
+	if (!rotation_ok(j, &p))
+		return CCSP_OK;
+	int64_t was = k.rotation_days;
+	k.rotation_days = j->rotation_days;
+	k.updated = j->now;
+	CCSP_GUARD(ccsp_store_kms_key_update(tx, &k));
+	CCSP_GUARD(ccspd_audit(j->c, tx, "kms.key-set-rotation", k.id, "ok",
+	                       json_pack("{s:I, s:I}", "from", (json_int_t)was, "rotationDays",
+	                                 (json_int_t)k.rotation_days)));
+	return set_result(j, tx, &k);
+}
+
+void ccspd_act_kms_key_set_rotation(ccspd_call *c)
+{
+	kms_job j = {.c = c};
+	if (kms_sel_parse(c, &j.sel) != 0 ||
+	    act_int(c, "rotationDays", 1, CCSP_STORE_KMS_ROTATION_DAYS_MAX, 0, &j.rotation_days) != 0)
+		return;
+	if (j.rotation_days == 0) {
+		ccspd_fail(c->d, c->req, CCSP_APIERR_INVALID_PARAM, "rotationDays is required");
+		return;
+	}
+	run_job(&j, set_rotation_fn);
 }

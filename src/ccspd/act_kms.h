@@ -15,6 +15,7 @@
 
 #include "ccspd/act.h"
 #include "crypto/module.h" /* CCSP_GUARD */
+#include "platform/kms_spec.h"
 #include "platform/kms_state.h"
 #include "platform/kms_vsm.h"
 #include "platform/store/store_approval.h"
@@ -66,7 +67,47 @@ CCSP_MUST_CHECK ccsp_err kms_emergency_execute(ccspd_call *c, ccsp_store_tx *tx,
 /* The public view of k (never material): {"keyId", "alias"?, "spec", "description", "state", "primaryVersion",
  * "deletionDue" (ms or null), "created", "updated"}. */
 json_t *kms_key_json(const ccsp_store_kms_key *k, const char *alias);
+/* One round of automatic rotation (kms_rotate.c), run by the sweep: every due key of every tenant rotated, *rotated
+ * of them. The VSM's or the store's error stops the round (the rest next round). */
+CCSP_MUST_CHECK ccsp_err kms_rotate_round(ccspd *d, size_t *rotated);
 /* The backend of the KMS's key operations: the platform VSM in this slice (the resource pool replaces this). */
 void kms_vsm_of(ccspd *d, ccsp_kms_vsm *v);
+
+/* ---- using a key for one operation (act_kms_use.c: what every crypto action with a KMS key shares) ---- */
+typedef struct kms_use {
+	ccspd_call *c;
+	kms_sel sel;
+	ccsp_kms_op op;
+	int64_t version; /* wanted: 0 for the primary (new work always uses it); decrypt: the blob's */
+	/* set by kms_use_load */
+	int64_t now;
+	char key_id[CCSP_STORE_ID_LEN + 1]; /* also when the key was named by alias */
+	ccsp_kms_spec kind;
+	ccsp_kms_wrapped w;                 /* the version's wrapped material */
+	uint8_t pub[CCSP_KMS_PUBLIC_SIZE];  /* SM2 pairs: the version's public key */
+	/* internal */
+	int ro, due;
+	ccsp_apierr err;
+	const char *msg;
+	char msgbuf[96];
+} kms_use;
+/* Load the key and version u names for u->op in the caller's tenant: its spec must permit the operation
+ * (CCSP-1007), its state allow new or old work (kms_state.h; CCSP-4002), the version exist (decrypt: CCSP-1006,
+ * else CCSP-1001) with material (CCSP-4002) and, for new work, not be compromised. Read-only first; read-write when
+ * the key is due for destruction (lazy destruction, then refused). 0, or -1 after answering. */
+int kms_use_load(kms_use *u);
+/* Answer o (stolen) plus "keyId" and "version" of u. */
+void kms_use_ok(kms_use *u, json_t *o);
+/* Answer the failure ret of the key operation: CCSP_ERR_AUTH as CCSP-1006 (decrypt) or auth_api, the module's
+ * failures as CCSP-9002, a wrapped key the module refuses as CCSP-9000 (logged). */
+void kms_use_fail(kms_use *u, ccsp_err ret, ccsp_apierr auth_api);
+/* Wipe u's material. */
+void kms_use_wipe(kms_use *u);
+/* The Base64 member name of the body decoded (1..max bytes; 0..max when may_be_empty) into a malloc'd buffer
+ * (*out; free with kms_b64_free): 0, or -1 after answering CCSP-1001. */
+int kms_b64_member(ccspd_call *c, const char *name, size_t max, int may_be_empty, uint8_t **out, size_t *len);
+void kms_b64_free(uint8_t *buf, size_t len);
+/* Answer {name: Base64 of data, "keyId", "version"} for u. */
+void kms_use_ok_b64(kms_use *u, const char *name, const uint8_t *data, size_t len);
 
 #endif

@@ -13,7 +13,7 @@ static int field_fail(ccspd_call *c, const char *name, const char *what)
 {
 	char msg[160];
 	snprintf(msg, sizeof msg, "%s %s", name, what);
-	ccspd_fail(c->d, c->req, CCSP_APIERR_INVALID_PARAM, msg);
+	ccspd_call_fail(c, CCSP_APIERR_INVALID_PARAM, msg);
 	return -1;
 }
 
@@ -82,7 +82,7 @@ void act_fail(ccspd_call *c, ccsp_err e, const char *message)
 	if (a == CCSP_APIERR_INTERNAL || a == CCSP_APIERR_UNAVAILABLE || a == CCSP_APIERR_CRYPTO_MODULE)
 		ccsp_log_event(c->d->log, "error", "ccspd.action", "requestId", ccsp_http_req_id(c->req), "path",
 		               ccsp_http_req_path(c->req), "detail", ccsp_err_name(e), (char *)NULL);
-	ccspd_fail(c->d, c->req, a, a == CCSP_APIERR_INTERNAL ? NULL : message);
+	ccspd_call_fail(c, a, a == CCSP_APIERR_INTERNAL ? NULL : message);
 }
 
 ccsp_err act_me(ccspd_call *c, ccsp_store_tx *tx, ccsp_store_principal *me)

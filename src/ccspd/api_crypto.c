@@ -21,9 +21,9 @@
 #define DEFAULT_ID "1234567812345678"
 
 /* The Base64 string member name of the body, decoded into a malloc'd buffer: 0, or -1 after answering 400. */
-static int body_b64(ccspd *d, ccsp_http_request *req, const char *name, int required, uint8_t **out, size_t *len)
+static int body_b64(ccspd_call *c, const char *name, int required, uint8_t **out, size_t *len)
 {
-	json_t *v = json_object_get(ccsp_http_req_json(req), name);
+	json_t *v = json_object_get(c->body, name);
 	*out = NULL;
 	*len = 0;
 	if (v == NULL && !required)
@@ -35,7 +35,7 @@ static int body_b64(ccspd *d, ccsp_http_request *req, const char *name, int requ
 		free(buf);
 		char msg[96];
 		snprintf(msg, sizeof msg, "%s must be Base64", name);
-		ccspd_fail(d, req, CCSP_APIERR_INVALID_PARAM, msg);
+		ccspd_call_fail(c, CCSP_APIERR_INVALID_PARAM, msg);
 		return -1;
 	}
 	*out = buf;
@@ -66,20 +66,20 @@ static ccsp_sm2_key *public_key(const uint8_t *b, size_t len)
 	return k;
 }
 
-static int digest(ccspd *d, ccsp_http_request *req, const uint8_t *data, size_t len, uint8_t out[32])
+static int digest(ccspd_call *c, const uint8_t *data, size_t len, uint8_t out[32])
 {
 	uint8_t *pub = NULL;
 	size_t publen;
-	json_t *idv = json_object_get(ccsp_http_req_json(req), "id");
+	json_t *idv = json_object_get(c->body, "id");
 	const char *id = json_string_value(idv);
-	if (body_b64(d, req, "publicKey", 0, &pub, &publen) != 0)
+	if (body_b64(c, "publicKey", 0, &pub, &publen) != 0)
 		return -1;
 	if (pub == NULL) {
 		if (idv != NULL) {
-			ccspd_fail(d, req, CCSP_APIERR_INVALID_PARAM, "id needs publicKey");
+			ccspd_call_fail(c, CCSP_APIERR_INVALID_PARAM, "id needs publicKey");
 			return -1;
 		}
-		return ccsp_sm3(data, len, out) == CCSP_OK ? 0 : (ccspd_fail(d, req, CCSP_APIERR_INTERNAL, NULL), -1);
+		return ccsp_sm3(data, len, out) == CCSP_OK ? 0 : (ccspd_call_fail(c, CCSP_APIERR_INTERNAL, NULL), -1);
 	}
 	ccsp_sm2_key *k = public_key(pub, publen);
 	ccsp_memzero(pub, publen); /* in case a private key was sent by mistake */
@@ -87,31 +87,29 @@ static int digest(ccspd *d, ccsp_http_request *req, const uint8_t *data, size_t 
 	size_t idlen = id != NULL ? json_string_length(idv) : strlen(DEFAULT_ID);
 	if (k == NULL || (idv != NULL && (id == NULL || idlen == 0 || idlen > ID_MAX))) {
 		ccsp_sm2_key_free(k);
-		ccspd_fail(d, req, CCSP_APIERR_INVALID_PARAM, k == NULL ? "publicKey is not an SM2 public key" : "id");
+		ccspd_call_fail(c, CCSP_APIERR_INVALID_PARAM, k == NULL ? "publicKey is not an SM2 public key" : "id");
 		return -1;
 	}
 	ccsp_err ret = ccsp_sm2_compute_e(k, (const uint8_t *)(id != NULL ? id : DEFAULT_ID), idlen, data, len, out);
 	ccsp_sm2_key_free(k);
 	if (ret != CCSP_OK)
-		ccspd_fail(d, req, CCSP_APIERR_INTERNAL, NULL);
+		ccspd_call_fail(c, CCSP_APIERR_INTERNAL, NULL);
 	return ret == CCSP_OK ? 0 : -1;
 }
 
 void ccspd_act_crypto_hash(ccspd_call *c)
 {
-	ccspd *d = c->d;
-	ccsp_http_request *req = c->req;
 	uint8_t *data, h[32];
 	size_t len;
 	char b64[CCSP_B64_LEN(32) + 1];
-	if (body_b64(d, req, "data", 1, &data, &len) != 0)
+	if (body_b64(c, "data", 1, &data, &len) != 0)
 		return;
-	int rc = digest(d, req, data, len, h);
+	int rc = digest(c, data, len, h);
 	free(data);
 	if (rc != 0)
 		return;
 	ccsp_b64_encode(h, sizeof h, b64);
-	ccspd_ok(req, json_pack("{s:s, s:s}", "algorithm", "SM3", "digest", b64));
+	ccspd_call_ok(c, json_pack("{s:s, s:s}", "algorithm", "SM3", "digest", b64));
 }
 
 void ccspd_act_crypto_random(ccspd_call *c)
@@ -121,15 +119,15 @@ void ccspd_act_crypto_random(ccspd_call *c)
 	json_t *v = json_object_get(c->body, "length");
 	json_int_t n = json_is_integer(v) ? json_integer_value(v) : 0;
 	if (n < 1 || n > CCSP_PVSM_RANDOM_MAX) {
-		ccspd_fail(c->d, c->req, CCSP_APIERR_INVALID_PARAM, "length must be 1..4096");
+		ccspd_call_fail(c, CCSP_APIERR_INVALID_PARAM, "length must be 1..4096");
 		return;
 	}
 	if (c->d->pvsm == NULL || ccsp_pvsm_random(c->d->pvsm, buf, (size_t)n) != CCSP_OK) {
-		ccspd_fail(c->d, c->req, CCSP_APIERR_CRYPTO_MODULE, NULL);
+		ccspd_call_fail(c, CCSP_APIERR_CRYPTO_MODULE, NULL);
 		return;
 	}
 	ccsp_b64_encode(buf, (size_t)n, b64);
-	ccspd_ok(c->req, json_pack("{s:s}", "random", b64));
+	ccspd_call_ok(c, json_pack("{s:s}", "random", b64));
 	ccsp_memzero(buf, sizeof buf);
 	ccsp_memzero(b64, sizeof b64);
 }

@@ -94,10 +94,13 @@ static void metrics_task(void *arg)
 	ccsp_http_request *req = j->req;
 	ccspd *d = j->d;
 	free(j);
-	static const char *const names[] = {"ccsp_up", "ccsp_uptime_seconds"};
-	double values[] = {1, (double)(now_ms() - d->started_ms) / 1000.0};
+	static const char *const names[] = {"ccsp_up", "ccsp_uptime_seconds", "ccsp_usage_pending_rows",
+	                                    "ccsp_usage_dropped_calls"};
+	double values[] = {1, (double)(now_ms() - d->started_ms) / 1000.0,
+	                   d->metering != NULL ? (double)ccsp_metering_pending(d->metering) : 0,
+	                   d->metering != NULL ? (double)ccsp_metering_dropped(d->metering) : 0};
 	count_sessions(d);
-	char *text = ccsp_metrics_render(d->metrics, names, values, 2);
+	char *text = ccsp_metrics_render(d->metrics, names, values, sizeof values / sizeof values[0]);
 	if (text == NULL) {
 		ccspd_fail(d, req, CCSP_APIERR_INTERNAL, NULL);
 		return;

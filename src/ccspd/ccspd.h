@@ -17,6 +17,7 @@
 #include "common/log.h"
 #include "common/taskq.h"
 #include "platform/apierr.h"
+#include "platform/metering.h"
 #include "platform/metrics.h"
 #include "platform/pvsm.h"
 #include "platform/store/store.h"
@@ -31,6 +32,7 @@ typedef struct ccspd ccspd;
 typedef struct ccspd_appauth ccspd_appauth;
 typedef struct ccspd_auditor ccspd_auditor;
 typedef struct ccspd_kms_sweeper ccspd_kms_sweeper;
+typedef struct ccspd_meter_flusher ccspd_meter_flusher;
 
 /* Route roles of the HTTP layer: the public GETs, and the actions, which go through the gateway (gateway.c). */
 enum { CCSPD_PUBLIC = 0, CCSPD_ACTION = 1 };
@@ -68,6 +70,16 @@ typedef struct ccspd_caller {
 	uint8_t session[CCSP_STORE_TOKEN_HASH_SIZE];
 } ccspd_caller;
 
+/* The metering of one call of a tenant's caller (meter.c): attached to the request by the gateway once the caller
+ * is authenticated, recorded by ccspd_answered when the answer is written, freed with the request. */
+typedef struct ccspd_meter {
+	ccsp_metrics_tenant *tenant_metrics;
+	char tenant_id[CCSP_STORE_ID_LEN + 1];
+	char app_id[CCSP_STORE_ID_LEN + 1]; /* the calling app's id; "" for people */
+	char key_id[CCSP_STORE_ID_LEN + 1]; /* the KMS key the action used (ccspd_meter_key); "" for none */
+	const char *path;                   /* the action's path (the static action table) */
+} ccspd_meter;
+
 /* One call of an action, on a task-queue thread. The action answers exactly once, with ccspd_ok or ccspd_fail;
  * body is the request's JSON object. */
 typedef struct ccspd_call {
@@ -75,7 +87,13 @@ typedef struct ccspd_call {
 	ccsp_http_request *req;
 	const ccspd_caller *who;
 	json_t *body;
+	ccspd_meter *meter; /* NULL: the call is not metered (no tenant: operators, anonymous callers) */
+	json_t *capture;    /* an item of crypto/batch: the answer is recorded here (call_answer.c), not sent */
 } ccspd_call;
+
+/* meter.c: the key id (32 hex digits; anything else counts as no key) the call used, for metering. Call it before
+ * the answer (ccspd_ok / ccspd_fail): the meter goes with the request. No effect on a call not metered. */
+void ccspd_meter_key(ccspd_call *c, const char *key_id);
 typedef void (*ccspd_action_fn)(ccspd_call *c);
 
 typedef struct ccspd_action {
@@ -117,6 +135,8 @@ struct ccspd {
 	ccspd_appauth *appauth; /* signed-request verification: secrets cache, nonces (appauth.c) */
 	ccspd_auditor *auditor; /* the audit signing key and the checkpointer (audit_sign.c) */
 	ccspd_kms_sweeper *kms_sweeper; /* the sweep of due key deletions (kms_sweep.c); NULL when off */
+	ccsp_metering *metering;        /* usage counts not flushed yet (meter.c, src/platform/metering.h) */
+	ccspd_meter_flusher *meter_flusher;
 	struct ccspd_sessions *sessions; /* the gateway's session cache (gateway.c) */
 	_Atomic int stopping;
 	_Atomic int64_t sessions_counted_ms; /* when /metrics last counted the sessions in the store (api_ops.c) */
@@ -124,6 +144,11 @@ struct ccspd {
 
 /* envelope.c: answers, the error body, the HTTP layer's callbacks. */
 void ccspd_ok(ccsp_http_request *req, json_t *result); /* 200 with result (stolen) */
+/* call_answer.c: the answer of a call — ccspd_ok / ccspd_fail on its request, or, for an item of crypto/batch
+ * (c->capture set), the item's result recorded in c->capture: {"status": 200, result's members} or {"status",
+ * "code", "message"}. Actions that may run in a batch answer only through these. */
+void ccspd_call_ok(ccspd_call *c, json_t *result);
+void ccspd_call_fail(ccspd_call *c, ccsp_apierr e, const char *message /* NULL: default */);
 void ccspd_fail(ccspd *d, ccsp_http_request *req, ccsp_apierr e, const char *message /* NULL: default */);
 json_t *ccspd_render_error(void *arg, const ccsp_http_request *req, int status, const char *message);
 int ccspd_authorize(void *arg, ccsp_http_request *req, int role, const char **message);
@@ -136,9 +161,20 @@ void ccspd_api_metrics(void *arg, ccsp_http_request *req);
 /* api_crypto.c: the keyless crypto actions. */
 void ccspd_act_crypto_hash(ccspd_call *c);
 void ccspd_act_crypto_random(ccspd_call *c);
-/* act_crypto_kms.c: encrypt/decrypt with the tenant's KMS keys (SM4-GCM in the VSM). */
+/* act_crypto_kms.c: encrypt/decrypt and data keys with the tenant's SM4 KMS keys (SM4-GCM in the VSM). */
 void ccspd_act_crypto_encrypt(ccspd_call *c);
 void ccspd_act_crypto_decrypt(ccspd_call *c);
+void ccspd_act_crypto_re_encrypt(ccspd_call *c);
+void ccspd_act_crypto_generate_data_key(ccspd_call *c);
+/* act_crypto_mac.c: HMAC-SM3 and SM4-CBC-MAC; act_crypto_asym.c: SM2 with the tenant's SM2 keys. */
+void ccspd_act_crypto_mac(ccspd_call *c);
+void ccspd_act_crypto_mac_verify(ccspd_call *c);
+void ccspd_act_crypto_sign(ccspd_call *c);
+void ccspd_act_crypto_verify(ccspd_call *c);
+void ccspd_act_crypto_asymmetric_decrypt(ccspd_call *c);
+void ccspd_act_crypto_get_public_key(ccspd_call *c);
+/* act_crypto_batch.c: up to 1000 of the crypto actions above in one call, answered per item. */
+void ccspd_act_crypto_batch(ccspd_call *c);
 /* act_kms.c: the KMS key lifecycle, for tenant administrators (act_kms.h). */
 void ccspd_act_kms_key_create(ccspd_call *c);
 void ccspd_act_kms_key_describe(ccspd_call *c);
@@ -148,6 +184,7 @@ void ccspd_act_kms_key_disable(ccspd_call *c);
 void ccspd_act_kms_key_schedule_deletion(ccspd_call *c);
 void ccspd_act_kms_key_cancel_deletion(ccspd_call *c);
 void ccspd_act_kms_key_rotate(ccspd_call *c);
+void ccspd_act_kms_key_set_rotation(ccspd_call *c);
 void ccspd_act_kms_key_archive(ccspd_call *c);
 /* act_kms_emergency.c: mark-compromised and emergency-destroy, requests a secadmin approves (two-person rule). */
 void ccspd_act_kms_key_mark_compromised(ccspd_call *c);
@@ -157,6 +194,19 @@ void ccspd_act_kms_key_emergency_destroy(ccspd_call *c);
  * option, CCSP_ERR_NOMEM. Close stops the thread; call it before the store is freed. */
 CCSP_MUST_CHECK ccsp_err ccspd_kms_sweep_open(ccspd *d, const ccsp_config *cfg, char *err, size_t errlen);
 void ccspd_kms_sweep_close(ccspd *d);
+
+/* meter.c: metering (OPS-6/7; docs/api-ccspd.md "usage"). Open makes the in-memory table and starts the thread that
+ * flushes it to the store every metering_flush_interval_s seconds (ccspd.conf, 1..3600, default 10), or sooner when
+ * the table fills up; CCSP_ERR_ARG (err set) for a bad option, CCSP_ERR_NOMEM. Attach (the gateway) gives a tenant's
+ * caller's call its meter; answered (envelope.c, on the event loop) records it: calls, errors (any answer but
+ * 2xx), bytes = the request body + the response body. Close stops the thread and flushes a last time: call it once
+ * every request is answered, before the store is freed. */
+CCSP_MUST_CHECK ccsp_err ccspd_meter_open(ccspd *d, const ccsp_config *cfg, char *err, size_t errlen);
+void ccspd_meter_close(ccspd *d);
+ccspd_meter *ccspd_meter_attach(ccspd *d, ccsp_http_request *req, const ccspd_caller *who, const char *path);
+void ccspd_meter_answered(ccspd *d, const ccsp_http_request *req, int status);
+/* act_usage.c: usage/query. */
+void ccspd_act_usage_query(ccspd_call *c);
 
 /* appauth.c: applications' credentials. An app's secret is 32 random bytes given to its creator once as 43
  * Base64url characters (the HMAC-SM3 key is that text, docs/api-auth.md); the store keeps it sealed with SM4-GCM

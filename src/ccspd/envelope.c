@@ -41,5 +41,5 @@ void ccspd_answered(void *arg, const ccsp_http_request *req, int status, int rou
 	ccspd *d = arg;
 	ccsp_metrics_request(d->metrics, route_known ? ccsp_http_req_path(req) : NULL, status,
 	                     ccsp_http_req_elapsed_ms(req) * 1000u);
-	ccsp_metrics_tenant_request(ccsp_http_req_user(req), status); /* the gateway's tag: a tenant's caller */
+	ccspd_meter_answered(d, req, status); /* the gateway's tag (a tenant's caller): counted and metered */
 }

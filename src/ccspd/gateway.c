@@ -265,8 +265,8 @@ static void run(void *arg)
 	ccsp_apierr err;
 	ccspd_call c = {.d = j->d, .req = j->req, .who = &who, .body = ccsp_http_req_json(j->req)};
 	int authenticated = authenticate(j->d, j->req, &who, &err) == 0;
-	if (authenticated && who.tenant_id[0] != '\0') /* the answer is counted for the tenant (ccspd_answered) */
-		ccsp_http_req_set_user(j->req, ccsp_metrics_tenant_of(j->d->metrics, who.tenant_id), NULL);
+	if (authenticated) /* a tenant's caller: the answer is metered and counted for the tenant (ccspd_answered) */
+		c.meter = ccspd_meter_attach(j->d, j->req, &who, j->action->path);
 	if (!authenticated) {
 		ccspd_fail(j->d, j->req, err, NULL); /* logged; not audited: a flood of bad signatures must not grow it */
 	} else if (permitted(j->action, &who, &err) != 0) {
@@ -303,8 +303,7 @@ static int run_inline(ccspd *d, ccsp_http_request *req, const ccspd_action *a)
 	if (ccsp_reqauth_bearer_hash(ccsp_http_req_header(req, "Authorization"), who.session) == CCSP_OK &&
 	    cache_get(d, who.session, ccspd_now_ms(d), &who) && permitted(a, &who, &err) == 0) {
 		ccspd_call c = {.d = d, .req = req, .who = &who, .body = ccsp_http_req_json(req)};
-		if (who.tenant_id[0] != '\0')
-			ccsp_http_req_set_user(req, ccsp_metrics_tenant_of(d->metrics, who.tenant_id), NULL);
+		c.meter = ccspd_meter_attach(d, req, &who, a->path);
 		a->fn(&c);
 		done = 1;
 	}

@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * The sweep of due deletions (docs/api-ccspd.md "kms"): a thread that, a second after start and then every
- * kms_sweep_interval_s seconds (ccspd.conf; 0: no sweep, keys are then destroyed only lazily when read), destroys
+ * The sweep of due deletions and rotations (docs/api-ccspd.md "kms"): a thread that, a second after start and then
+ * every kms_sweep_interval_s seconds (ccspd.conf; 0: no sweep, keys are then destroyed only lazily when read, and
+ * never rotated automatically), destroys
  * the keys of every tenant whose waiting period is over on the platform's clock — material erased, aliases freed,
  * audited as kms.key-destroy by "system" — in batches of SWEEP_BATCH keys, one store transaction each, at most
- * SWEEP_BATCHES batches a round (the rest on the next round).
+ * SWEEP_BATCHES batches a round (the rest on the next round); then rotates the keys due for it (kms_rotate.c).
  *
  * Several ccspd nodes on one store sweep the same keys: each destruction writes the key's state first, only while
  * it is still pending deletion (ccsp_store_kms_key_update_from), so a key another node (or a lazy destruction)
@@ -77,17 +78,19 @@ static ccsp_err sweep_round(ccspd *d, size_t *destroyed)
 	return ret;
 }
 
-static void report(ccspd *d, ccsp_err ret, size_t destroyed)
+static void report(ccspd *d, ccsp_err ret, size_t destroyed, size_t rotated)
 {
 	ccspd_kms_sweeper *w = d->kms_sweeper;
-	char n[24];
-	if (destroyed > 0) {
+	char n[24], r[24];
+	if (destroyed > 0 || rotated > 0) {
 		snprintf(n, sizeof n, "%zu", destroyed);
-		ccsp_log_event(d->log, "info", "ccspd.kms.sweep", "destroyed", n, (char *)NULL);
+		snprintf(r, sizeof r, "%zu", rotated);
+		ccsp_log_event(d->log, "info", "ccspd.kms.sweep", "destroyed", n, "rotated", r, (char *)NULL);
 	}
 	if (ret != CCSP_OK && ret != w->last_err)
-		ccsp_log_event(d->log, "warn", "ccspd.kms.sweep", "detail", "due deletions not swept: retrying next round",
-		               "error", ccsp_err_name(ret), (char *)NULL);
+		ccsp_log_event(d->log, "warn", "ccspd.kms.sweep", "detail",
+		               "due deletions or rotations not done: retrying next round", "error", ccsp_err_name(ret),
+		               (char *)NULL);
 	w->last_err = ret;
 }
 
@@ -111,9 +114,11 @@ static void *sweeper(void *arg)
 		if (w->stop)
 			break;
 		pthread_mutex_unlock(&w->mu);
-		size_t destroyed = 0;
+		size_t destroyed = 0, rotated = 0;
 		ccsp_err ret = sweep_round(d, &destroyed);
-		report(d, ret, destroyed);
+		if (ret == CCSP_OK)
+			ret = kms_rotate_round(d, &rotated);
+		report(d, ret, destroyed, rotated);
 		wait_ms = (int64_t)w->interval_s * 1000;
 		pthread_mutex_lock(&w->mu);
 	}
@@ -129,7 +134,8 @@ ccsp_err ccspd_kms_sweep_open(ccspd *d, const ccsp_config *cfg, char *err, size_
 		return CCSP_ERR_ARG;
 	if (interval == 0) {
 		ccsp_log_event(d->log, "warn", "ccspd.kms.sweep", "detail",
-		               "kms_sweep_interval_s 0: due key deletions happen only when a key is read", (char *)NULL);
+		               "kms_sweep_interval_s 0: due key deletions happen only when a key is read, and no key rotates "
+		               "automatically", (char *)NULL);
 		return CCSP_OK;
 	}
 	ccspd_kms_sweeper *w = calloc(1, sizeof *w);

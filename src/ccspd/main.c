@@ -25,6 +25,15 @@ const ccspd_action ccspd_actions[] = {
 	{API "/crypto/random", CCSPD_MAY_APP, ccspd_act_crypto_random},
 	{API "/crypto/encrypt", CCSPD_MAY_APP, ccspd_act_crypto_encrypt}, /* KMS keys (act_crypto_kms.c) */
 	{API "/crypto/decrypt", CCSPD_MAY_APP, ccspd_act_crypto_decrypt},
+	{API "/crypto/re-encrypt", CCSPD_MAY_APP, ccspd_act_crypto_re_encrypt},
+	{API "/crypto/batch", CCSPD_MAY_APP, ccspd_act_crypto_batch}, /* act_crypto_batch.c */
+	{API "/crypto/generate-data-key", CCSPD_MAY_APP, ccspd_act_crypto_generate_data_key},
+	{API "/crypto/mac", CCSPD_MAY_APP, ccspd_act_crypto_mac}, /* act_crypto_mac.c */
+	{API "/crypto/mac-verify", CCSPD_MAY_APP, ccspd_act_crypto_mac_verify},
+	{API "/crypto/sign", CCSPD_MAY_APP, ccspd_act_crypto_sign}, /* act_crypto_asym.c */
+	{API "/crypto/verify", CCSPD_MAY_APP, ccspd_act_crypto_verify},
+	{API "/crypto/asymmetric-decrypt", CCSPD_MAY_APP, ccspd_act_crypto_asymmetric_decrypt},
+	{API "/crypto/get-public-key", CCSPD_MAY_APP | CCSPD_MAY_TENANT_ADMIN, ccspd_act_crypto_get_public_key},
 	/* people and objects (act_auth.c, act_auth2.c, act_admin.c, act_app.c, audit_log.c; docs/api-ccspd.md) */
 	{API "/auth/login", CCSPD_MAY_ANONYMOUS, ccspd_act_auth_login},
 	{API "/auth/login2", CCSPD_MAY_ANONYMOUS, ccspd_act_auth_login2},
@@ -65,6 +74,7 @@ const ccspd_action ccspd_actions[] = {
 	{API "/kms/key-schedule-deletion", CCSPD_MAY_TENANT_ADMIN, ccspd_act_kms_key_schedule_deletion},
 	{API "/kms/key-cancel-deletion", CCSPD_MAY_TENANT_ADMIN, ccspd_act_kms_key_cancel_deletion},
 	{API "/kms/key-rotate", CCSPD_MAY_TENANT_ADMIN, ccspd_act_kms_key_rotate},
+	{API "/kms/key-set-rotation", CCSPD_MAY_TENANT_ADMIN, ccspd_act_kms_key_set_rotation},
 	{API "/kms/key-archive", CCSPD_MAY_TENANT_ADMIN, ccspd_act_kms_key_archive},
 	/* emergencies: requests a secadmin approves with approval/approve (act_kms_emergency.c) */
 	{API "/kms/key-mark-compromised", CCSPD_MAY_TENANT_ADMIN, ccspd_act_kms_key_mark_compromised},
@@ -74,6 +84,9 @@ const ccspd_action ccspd_actions[] = {
 	{API "/audit/verify", CCSPD_MAY_AUDITOR, ccspd_act_audit_verify},
 	{API "/audit/export", CCSPD_MAY_AUDITOR, ccspd_act_audit_export},
 	{API "/audit/pubkey", CCSPD_MAY_AUDITOR, ccspd_act_audit_pubkey},
+	/* metering: operators see every tenant, a tenant administrator its tenant, an app its own calls (act_usage.c) */
+	{API "/usage/query", CCSPD_MAY_SYSADMIN | CCSPD_MAY_AUDITOR | CCSPD_MAY_TENANT_ADMIN | CCSPD_MAY_APP,
+	 ccspd_act_usage_query},
 };
 const size_t ccspd_n_actions = sizeof ccspd_actions / sizeof ccspd_actions[0];
 
@@ -107,7 +120,7 @@ static const char *const conf_keys[] = {"listen",         "cert_file",          
                                         "session_absolute_s", "session_max",    "audit_sign_index",
                                         "audit_sign_password_file", "audit_checkpoint_records",
                                         "audit_checkpoint_interval_s", "rate_per_client", "rate_burst",
-                                        "kms_sweep_interval_s", NULL};
+                                        "kms_sweep_interval_s", "metering_flush_interval_s", NULL};
 
 static ccsp_http_server *g_http; /* for the signal handler only */
 
@@ -185,7 +198,8 @@ static int open_modules(ccspd *d, const ccsp_config *cfg)
 		fprintf(stderr, "ccspd: %s\n", err[0] != '\0' ? err : ccsp_err_str(ret));
 		return -1;
 	}
-	if ((ret = ccspd_kms_sweep_open(d, cfg, err, sizeof err)) != CCSP_OK) {
+	if ((ret = ccspd_kms_sweep_open(d, cfg, err, sizeof err)) != CCSP_OK ||
+	    (ret = ccspd_meter_open(d, cfg, err, sizeof err)) != CCSP_OK) {
 		fprintf(stderr, "ccspd: %s\n", err[0] != '\0' ? err : ccsp_err_str(ret));
 		return -1;
 	}
@@ -210,6 +224,7 @@ static void close_modules(ccspd *d)
 		ccsp_taskq_drain(d->tasks);
 		ccsp_taskq_free(d->tasks);
 	}
+	ccspd_meter_close(d); /* every request answered: the last flush */
 	ccspd_kms_sweep_close(d);
 	ccspd_audit_close(d);
 	ccspd_appauth_close(d);

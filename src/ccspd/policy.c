@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* The identity actions' pure decisions (act.h): separation of duties (with sub-tenants), lockout, password expiry. */
+/* The identity actions' pure decisions (act.h): separation of duties (with sub-tenants), lockout, password expiry,
+ * who sees whose usage. */
+#include <string.h>
+
 #include "ccspd/act.h"
 
 int ccspd_policy_may_manage(ccsp_store_role caller, ccsp_store_role target)
@@ -35,4 +38,20 @@ int ccspd_policy_locked(const ccsp_store_principal *p, int64_t now_ms)
 int ccspd_policy_lock_now(int64_t failed)
 {
 	return failed >= CCSPD_LOCKOUT_FAILURES;
+}
+
+int ccspd_policy_usage_scope(const ccspd_caller *who, const char **tenant, const char **app)
+{
+	if (who->kind == CCSPD_CALLER_PERSON && who->tenant_id[0] == '\0') /* an operator: every tenant */
+		return who->role == CCSP_ROLE_SYSADMIN || who->role == CCSP_ROLE_AUDITOR ? 0 : -1;
+	if (who->kind == CCSPD_ANONYMOUS || who->tenant_id[0] == '\0' ||
+	    (*tenant != NULL && strcmp(*tenant, who->tenant_id) != 0))
+		return -1;
+	*tenant = who->tenant_id; /* a tenant's caller: its own tenant only */
+	if (who->kind == CCSPD_CALLER_APP) {
+		if (*app != NULL && strcmp(*app, who->id) != 0)
+			return -1;
+		*app = who->id; /* an app: its own calls only */
+	}
+	return 0;
 }

@@ -140,6 +140,11 @@ static int dump_cb(const char *buffer, size_t size, void *data)
 	return evbuffer_add(data, buffer, size) == 0 ? 0 : -1;
 }
 
+size_t ccsp_http_req_response_bytes(const ccsp_http_request *req)
+{
+	return req->resp != NULL ? evbuffer_get_length(req->resp) : 0;
+}
+
 void ccsp_http_respond_json(ccsp_http_request *req, int status, const json_t *body)
 {
 	struct evbuffer *b = evbuffer_new();

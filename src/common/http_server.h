@@ -179,6 +179,9 @@ uint64_t ccsp_http_req_elapsed_ms(const ccsp_http_request *req);
 void ccsp_http_req_set_user(ccsp_http_request *req, void *user, void (*free_fn)(void *));
 void *ccsp_http_req_user(const ccsp_http_request *req);
 
+/* The bytes of the answer's body: for the answered callback (0 before the answer, and for an empty body). */
+size_t ccsp_http_req_response_bytes(const ccsp_http_request *req);
+
 /* ---- answers: exactly one per request, from any thread; req must not be touched afterwards ---- */
 
 /* An extra response header (before the answer). CCSP_ERR_ARG for a name or value with CR/LF or an empty

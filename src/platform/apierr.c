@@ -30,6 +30,7 @@ static const struct {
 	[CCSP_APIERR_AUDIT_TAMPERED] = {"CCSP-9003", 500, "the stored audit chain does not verify"},
 	[CCSP_APIERR_KEY_STATE] = {"CCSP-4002", 409, "the key's state does not allow this"},
 	[CCSP_APIERR_CIPHERTEXT] = {"CCSP-1006", 400, "the ciphertext does not verify"},
+	[CCSP_APIERR_KEY_USAGE] = {"CCSP-1007", 400, "the key's spec does not allow this operation"},
 };
 
 static ccsp_apierr valid(ccsp_apierr e)

@@ -37,6 +37,7 @@ typedef enum ccsp_apierr {
 	CCSP_APIERR_AUDIT_TAMPERED,    /* CCSP-9003 500 the stored audit chain does not verify: nothing signed */
 	CCSP_APIERR_KEY_STATE,         /* CCSP-4002 409 the key's state does not allow this (kms_state.h) */
 	CCSP_APIERR_CIPHERTEXT,        /* CCSP-1006 400 the ciphertext does not verify (altered, another tenant/context) */
+	CCSP_APIERR_KEY_USAGE,         /* CCSP-1007 400 the key's spec does not allow this operation (kms_spec.h) */
 	CCSP_APIERR_COUNT_
 } ccsp_apierr;
 

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "platform/keypolicy.h"
+#include "platform/kms_spec.h"
 
 /* The integer members: name, where, bounds, and the message of a refusal. */
 static const struct {
@@ -26,13 +27,14 @@ static const struct {
 static const struct {
 	const char *name;
 	unsigned bit;
-} specs[] = {{"SM4", CCSP_KEYSPEC_SM4}, {"SM2", CCSP_KEYSPEC_SM2}};
+} specs[] = {{"SM4", CCSP_KEYSPEC_SM4}, {"SM2", CCSP_KEYSPEC_SM2}, {"HMAC", CCSP_KEYSPEC_HMAC}};
+#define ALL_SPECS (CCSP_KEYSPEC_SM4 | CCSP_KEYSPEC_SM2 | CCSP_KEYSPEC_HMAC)
 #define N_SPECS (sizeof specs / sizeof specs[0])
 
 void ccsp_keypolicy_default(ccsp_keypolicy *p)
 {
 	*p = (ccsp_keypolicy){
-		.key_specs = CCSP_KEYSPEC_SM4 | CCSP_KEYSPEC_SM2,
+		.key_specs = ALL_SPECS,
 		.rotation_min_days = 30,
 		.rotation_default_days = 365,
 		.rotation_max_days = 1825,
@@ -78,7 +80,7 @@ static ccsp_err apply_member(ccsp_keypolicy *q, const char *key, const json_t *v
 {
 	if (strcmp(key, "keySpecs") == 0) {
 		q->key_specs = parse_specs(v);
-		*why = "keySpecs must be a non-empty array of distinct \"SM4\", \"SM2\"";
+		*why = "keySpecs must be a non-empty array of distinct \"SM4\", \"SM2\", \"HMAC\"";
 		return q->key_specs != 0 ? CCSP_OK : CCSP_ERR_ARG;
 	}
 	if (strcmp(key, "allowWrappedExport") == 0) {
@@ -109,8 +111,8 @@ static ccsp_err check_whole(const ccsp_keypolicy *p, const char **why)
 			return CCSP_ERR_ARG;
 		}
 	}
-	*why = "keySpecs must be a non-empty array of distinct \"SM4\", \"SM2\"";
-	if (p->key_specs == 0 || (p->key_specs & ~(unsigned)(CCSP_KEYSPEC_SM4 | CCSP_KEYSPEC_SM2)) != 0)
+	*why = "keySpecs must be a non-empty array of distinct \"SM4\", \"SM2\", \"HMAC\"";
+	if (p->key_specs == 0 || (p->key_specs & ~(unsigned)ALL_SPECS) != 0)
 		return CCSP_ERR_ARG;
 	*why = "rotation days must be rotationMinDays <= rotationDefaultDays <= rotationMaxDays";
 	if (p->rotation_min_days > p->rotation_default_days || p->rotation_default_days > p->rotation_max_days)
@@ -157,6 +159,8 @@ json_t *ccsp_keypolicy_json(const ccsp_keypolicy *p)
 int ccsp_keypolicy_spec_allowed(const ccsp_keypolicy *p, const char *spec)
 {
 	unsigned bit = spec_bit(spec);
+	if (bit == 0)
+		bit = spec_bit(ccsp_kms_spec_family(ccsp_kms_spec_parse(spec)));
 	return bit != 0 && (p->key_specs & bit) != 0;
 }
 

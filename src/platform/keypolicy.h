@@ -25,7 +25,7 @@
 
 #define CCSP_KEYPOLICY_CONFIG_KEY "kms.key_policy"
 
-enum { CCSP_KEYSPEC_SM4 = 1u << 0, CCSP_KEYSPEC_SM2 = 1u << 1 };
+enum { CCSP_KEYSPEC_SM4 = 1u << 0, CCSP_KEYSPEC_SM2 = 1u << 1, CCSP_KEYSPEC_HMAC = 1u << 2 };
 
 typedef struct ccsp_keypolicy {
 	unsigned key_specs; /* a non-empty set of CCSP_KEYSPEC_* */
@@ -43,7 +43,8 @@ void ccsp_keypolicy_default(ccsp_keypolicy *p);
 CCSP_MUST_CHECK ccsp_err ccsp_keypolicy_apply(ccsp_keypolicy *p, const json_t *obj, const char **why);
 /* p as a JSON object of every member (new reference; NULL when out of memory). */
 json_t *ccsp_keypolicy_json(const ccsp_keypolicy *p);
-/* 1 when the policy allows keys of spec ("SM4", "SM2"). */
+/* 1 when the policy allows keys of spec: a family ("SM4", "SM2", "HMAC") or a key spec of one (kms_spec.h:
+ * "SM4_MAC" is of "SM4", "SM2_SIGN" of "SM2", ...). */
 int ccsp_keypolicy_spec_allowed(const ccsp_keypolicy *p, const char *spec);
 /* The stored policy (the defaults when none was ever set). CCSP_ERR_TAMPERED when the stored text is not a valid
  * policy; the store's errors. */

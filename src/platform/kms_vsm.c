@@ -5,13 +5,27 @@
 _Static_assert(CCSP_KMS_IV_SIZE == CCSP_PVSM_GCM_IV_SIZE && CCSP_KMS_TAG_SIZE == CCSP_PVSM_GCM_TAG_SIZE,
                "the KMS's GCM sizes are the VSM's");
 
-static ccsp_err pv_generate(void *ctx, uint32_t kek_index, ccsp_kms_wrapped *out)
+static ccsp_err pv_generate(void *ctx, ccsp_kms_spec spec, uint32_t kek_index, ccsp_kms_wrapped *out,
+                            uint8_t pub[CCSP_KMS_PUBLIC_SIZE])
 {
 	ccsp_pvsm *p = ctx;
 	if (p == NULL)
 		return CCSP_ERR_MODULE_STATE;
 	out->kek_index = kek_index;
-	return ccsp_pvsm_key_generate(p, kek_index, out->bytes, &out->len);
+	switch (spec) {
+	case CCSP_KMS_SPEC_SM4:
+	case CCSP_KMS_SPEC_SM4_MAC:
+		return ccsp_pvsm_key_generate(p, kek_index, out->bytes, &out->len);
+	case CCSP_KMS_SPEC_HMAC_SM3:
+		return ccsp_pvsm_hmac_key_generate(p, kek_index, out->bytes, &out->len);
+	case CCSP_KMS_SPEC_SM2_SIGN:
+	case CCSP_KMS_SPEC_SM2_ENC:
+		return ccsp_pvsm_pair_generate(p, kek_index,
+		                               spec == CCSP_KMS_SPEC_SM2_SIGN ? CCSP_PVSM_PAIR_SIGN : CCSP_PVSM_PAIR_ENC, pub,
+		                               out->bytes, &out->len);
+	default:
+		return CCSP_ERR_ARG;
+	}
 }
 
 static ccsp_err pv_encrypt(void *ctx, const ccsp_kms_wrapped *key, const uint8_t *aad, size_t aadlen,
@@ -34,10 +48,43 @@ static ccsp_err pv_decrypt(void *ctx, const ccsp_kms_wrapped *key, const uint8_t
 	return ccsp_pvsm_key_decrypt(p, key->kek_index, key->bytes, key->len, aad, aadlen, iv, in, len, tag, out);
 }
 
+static ccsp_err pv_mac(void *ctx, ccsp_kms_spec spec, const ccsp_kms_wrapped *key, const uint8_t *in, size_t len,
+                       uint8_t mac[32], size_t *maclen)
+{
+	ccsp_pvsm *p = ctx;
+	if (p == NULL)
+		return CCSP_ERR_MODULE_STATE;
+	if (spec != CCSP_KMS_SPEC_SM4_MAC && spec != CCSP_KMS_SPEC_HMAC_SM3)
+		return CCSP_ERR_ARG;
+	return ccsp_pvsm_key_mac(p, key->kek_index, key->bytes, key->len,
+	                         spec == CCSP_KMS_SPEC_SM4_MAC ? CCSP_PVSM_MAC_SM4_CBC : CCSP_PVSM_MAC_HMAC_SM3, in, len,
+	                         mac, maclen);
+}
+
+static ccsp_err pv_sign(void *ctx, const ccsp_kms_wrapped *key, const uint8_t e[32], uint8_t sig[64])
+{
+	ccsp_pvsm *p = ctx;
+	if (p == NULL)
+		return CCSP_ERR_MODULE_STATE;
+	return ccsp_pvsm_pair_sign(p, key->kek_index, key->bytes, key->len, e, sig);
+}
+
+static ccsp_err pv_asym_decrypt(void *ctx, const ccsp_kms_wrapped *key, const uint8_t *ct, size_t ctlen,
+                                uint8_t *out, size_t *outlen)
+{
+	ccsp_pvsm *p = ctx;
+	if (p == NULL)
+		return CCSP_ERR_MODULE_STATE;
+	return ccsp_pvsm_pair_decrypt(p, key->kek_index, key->bytes, key->len, ct, ctlen, out, outlen);
+}
+
 static const ccsp_kms_vsm_ops platform_ops = {
 	.generate = pv_generate,
 	.encrypt = pv_encrypt,
 	.decrypt = pv_decrypt,
+	.mac = pv_mac,
+	.sign = pv_sign,
+	.asym_decrypt = pv_asym_decrypt,
 };
 
 void ccsp_kms_vsm_platform(ccsp_kms_vsm *v, ccsp_pvsm *p, uint32_t kek_index)

@@ -2,8 +2,8 @@
 /*
  * Where the KMS runs its key operations: one small interface, so that the resource pool (tenant VSMs scheduled
  * across CHSMs, issue 10) can replace the single platform VSM of the first slice without touching the actions.
- * A backend makes SM4 keys that leave it only wrapped (by a KEK it names with kek_index) and runs SM4-GCM with such
- * a wrapped key; it never returns key material in plaintext. ccspd builds one per call (ccsp_kms_vsm_platform);
+ * A backend makes keys of every kms_spec.h kind that leave it only wrapped (by a KEK it names with kek_index) and
+ * runs the operations of their kind with such a wrapped key; it never returns key material in plaintext. ccspd builds one per call (ccsp_kms_vsm_platform);
  * the ops are thread-safe.
  */
 #ifndef CCSP_PLATFORM_KMS_VSM_H
@@ -14,11 +14,14 @@
 
 #include <ccsp/error.h>
 
+#include "platform/kms_spec.h"
 #include "platform/pvsm.h"
 
 #define CCSP_KMS_IV_SIZE 12
 #define CCSP_KMS_TAG_SIZE 16
 #define CCSP_KMS_WRAPPED_MAX CCSP_PVSM_WRAPPED_MAX
+#define CCSP_KMS_PUBLIC_SIZE 64 /* an SM2 public key, x || y */
+#define CCSP_KMS_SM2_PLAIN_MAX CCSP_PVSM_SM2_PLAIN_MAX
 
 /* A key as the store keeps it: wrapped, and the index of the KEK that wraps it. */
 typedef struct ccsp_kms_wrapped {
@@ -28,9 +31,11 @@ typedef struct ccsp_kms_wrapped {
 } ccsp_kms_wrapped;
 
 typedef struct ccsp_kms_vsm_ops {
-	/* A new SM4 key wrapped by the KEK at kek_index into *out. CCSP_ERR_COMM (the module failed),
-	 * CCSP_ERR_MODULE_STATE (no module). */
-	ccsp_err (*generate)(void *ctx, uint32_t kek_index, ccsp_kms_wrapped *out);
+	/* A new key of spec (kms_spec.h) wrapped by the KEK at kek_index into *out; for an SM2 pair its public key
+	 * (x || y) into pub, else pub untouched. CCSP_ERR_COMM (the module failed), CCSP_ERR_MODULE_STATE (no module),
+	 * CCSP_ERR_ARG (no such spec). */
+	ccsp_err (*generate)(void *ctx, ccsp_kms_spec spec, uint32_t kek_index, ccsp_kms_wrapped *out,
+	                     uint8_t pub[CCSP_KMS_PUBLIC_SIZE]);
 	/* SM4-GCM: a fresh IV into iv, len bytes into out, the tag into tag; aad bound. */
 	ccsp_err (*encrypt)(void *ctx, const ccsp_kms_wrapped *key, const uint8_t *aad, size_t aadlen, const uint8_t *in,
 	                    size_t len, uint8_t iv[CCSP_KMS_IV_SIZE], uint8_t *out, uint8_t tag[CCSP_KMS_TAG_SIZE]);
@@ -38,6 +43,17 @@ typedef struct ccsp_kms_vsm_ops {
 	ccsp_err (*decrypt)(void *ctx, const ccsp_kms_wrapped *key, const uint8_t *aad, size_t aadlen,
 	                    const uint8_t iv[CCSP_KMS_IV_SIZE], const uint8_t *in, size_t len,
 	                    const uint8_t tag[CCSP_KMS_TAG_SIZE], uint8_t *out);
+	/* The MAC of in with a key of spec SM4_MAC (SM4-CBC-MAC over len bytes, a non-zero multiple of 16 the caller
+	 * padded; 16 bytes) or HMAC_SM3 (32 bytes) into mac, *maclen set. */
+	ccsp_err (*mac)(void *ctx, ccsp_kms_spec spec, const ccsp_kms_wrapped *key, const uint8_t *in, size_t len,
+	                uint8_t mac[32], size_t *maclen);
+	/* SM2 signature r || s of the digest e with a wrapped SM2_SIGN key. CCSP_ERR_KEY when the module refuses the
+	 * wrapped key. */
+	ccsp_err (*sign)(void *ctx, const ccsp_kms_wrapped *key, const uint8_t e[32], uint8_t sig[64]);
+	/* SM2 decryption (ct: C1 x || y || C3 || C2) with a wrapped SM2_ENC key into out (ctlen - 96 bytes, *outlen).
+	 * CCSP_ERR_AUTH when C3 does not match (nothing written), CCSP_ERR_KEY as sign. */
+	ccsp_err (*asym_decrypt)(void *ctx, const ccsp_kms_wrapped *key, const uint8_t *ct, size_t ctlen, uint8_t *out,
+	                         size_t *outlen);
 } ccsp_kms_vsm_ops;
 
 typedef struct ccsp_kms_vsm {

@@ -45,7 +45,11 @@ struct ccsp_metrics {
 	_Atomic size_t n_tenants;
 	_Atomic(ccsp_metrics_tenant *) bucket[TENANT_BUCKETS];
 	int sessions_known; /* under mu */
+	/* metering: [tenant index (CCSP_METRICS_TENANTS_MAX + 1)][route (n + 1)][USAGE_*] */
+	_Atomic uint64_t *usage;
 };
+
+enum { USAGE_CALLS = 0, USAGE_ERRORS, USAGE_BYTES, USAGE_N };
 
 static const char *const counter_names[CCSP_METRICS_COUNTERS_] = {
 	[CCSP_METRICS_LOGIN_OK] = "ccsp_logins_total{outcome=\"ok\"}",
@@ -56,7 +60,10 @@ ccsp_err ccsp_metrics_new(const char *const *routes, size_t n, ccsp_metrics **ou
 {
 	*out = NULL;
 	ccsp_metrics *m = calloc(1, sizeof *m);
-	if (m == NULL || (m->stats = calloc(n + 1, sizeof *m->stats)) == NULL) {
+	if (m == NULL || (m->stats = calloc(n + 1, sizeof *m->stats)) == NULL ||
+	    (m->usage = calloc((CCSP_METRICS_TENANTS_MAX + 1) * (n + 1) * USAGE_N, sizeof *m->usage)) == NULL) {
+		if (m != NULL)
+			free(m->stats);
 		free(m);
 		return CCSP_ERR_NOMEM;
 	}
@@ -74,6 +81,7 @@ void ccsp_metrics_free(ccsp_metrics *m)
 		return;
 	pthread_mutex_destroy(&m->mu);
 	free(m->stats);
+	free(m->usage);
 	free(m);
 }
 
@@ -201,6 +209,22 @@ void ccsp_metrics_tenant_sessions(ccsp_metrics *m, const char *const *ids, const
 	m->tenant[CCSP_METRICS_TENANTS_MAX].sessions = total > tracked ? total - tracked : 0;
 	m->sessions_known = 1;
 	pthread_mutex_unlock(&m->mu);
+}
+
+static _Atomic uint64_t *usage_of(ccsp_metrics *m, size_t tenant, size_t route)
+{
+	return &m->usage[(tenant * (m->n + 1) + route) * USAGE_N];
+}
+
+void ccsp_metrics_tenant_usage(ccsp_metrics *m, ccsp_metrics_tenant *t, const char *path, int ok, uint64_t bytes)
+{
+	if (t == NULL)
+		return;
+	_Atomic uint64_t *u = usage_of(m, (size_t)(t - m->tenant), route_index(m, path));
+	atomic_fetch_add_explicit(&u[USAGE_CALLS], 1, memory_order_relaxed);
+	if (!ok)
+		atomic_fetch_add_explicit(&u[USAGE_ERRORS], 1, memory_order_relaxed);
+	atomic_fetch_add_explicit(&u[USAGE_BYTES], bytes, memory_order_relaxed);
 }
 
 /* ---- rendering ---- */
@@ -343,6 +367,35 @@ static void render_tenants(ccsp_metrics *m, text *t)
 	pthread_mutex_unlock(&m->mu);
 }
 
+static void render_usage(ccsp_metrics *m, text *t)
+{
+	static const char *const names[USAGE_N] = {"ccsp_usage_calls_total", "ccsp_usage_errors_total",
+	                                           "ccsp_usage_bytes_total"};
+	static const char *const help[USAGE_N] = {"API calls", "API calls answered with an error",
+	                                          "bytes of API calls (request body + response body)"};
+	size_t nt = atomic_load_explicit(&m->n_tenants, memory_order_acquire), plen = strlen(CCSP_METRICS_ACTION_PREFIX);
+	for (size_t k = 0; k < USAGE_N; k++) {
+		put(t, "# HELP %s Metering: %s of a tenant's callers by action.\n# TYPE %s counter\n", names[k], help[k],
+		    names[k]);
+		for (size_t i = 0; i <= nt; i++) { /* the tracked tenants, then "other" */
+			size_t ti = i < nt ? i : CCSP_METRICS_TENANTS_MAX;
+			for (size_t r = 0; r <= m->n; r++) {
+				_Atomic uint64_t *u = usage_of(m, ti, r);
+				const char *action = r < m->n ? m->routes[r] : "other";
+				if (get(&u[USAGE_CALLS]) == 0)
+					continue;
+				if (strncmp(action, CCSP_METRICS_ACTION_PREFIX, plen) == 0)
+					action += plen;
+				put(t, "%s{tenant=\"", names[k]);
+				put_label(t, m->tenant[ti].id);
+				put(t, "\",action=\"");
+				put_label(t, action);
+				put(t, "\"} %llu\n", (unsigned long long)get(&u[k]));
+			}
+		}
+	}
+}
+
 char *ccsp_metrics_render(ccsp_metrics *m, const char *const *gauge_names, const double *gauge_values, size_t n)
 {
 	text t = {0};
@@ -356,6 +409,7 @@ char *ccsp_metrics_render(ccsp_metrics *m, const char *const *gauge_names, const
 	for (int c = 0; c < CCSP_METRICS_COUNTERS_; c++)
 		put(&t, "%s %llu\n", counter_names[c], (unsigned long long)get(&m->counters[c]));
 	render_tenants(m, &t);
+	render_usage(m, &t);
 	for (size_t i = 0; i < n; i++)
 		put(&t, "# TYPE %s gauge\n%s %g\n", gauge_names[i], gauge_names[i], gauge_values[i]);
 	if (t.failed || t.buf == NULL) {

@@ -52,6 +52,12 @@ void ccsp_metrics_login(ccsp_metrics *m, ccsp_metrics_tenant *t, int ok);
  * tracked tenant with its count (0 when absent), until the next call; before the first call, not at all. */
 void ccsp_metrics_tenant_sessions(ccsp_metrics *m, const char *const *ids, const int64_t *counts, size_t n,
                                   int64_t total);
+/* Metering (OPS-7): one answered call of an action (a route path; any other counts as action="other") by a caller of
+ * tenant t, ok or not, with its bytes (request body + response body). Rendered as ccsp_usage_calls_total,
+ * ccsp_usage_errors_total and ccsp_usage_bytes_total{tenant, action}: the tenants' bound above, times the routes, and
+ * the action label is the route without CCSP_METRICS_ACTION_PREFIX ("crypto/hash"). t NULL is ignored. */
+#define CCSP_METRICS_ACTION_PREFIX "/api/v1/"
+void ccsp_metrics_tenant_usage(ccsp_metrics *m, ccsp_metrics_tenant *t, const char *path, int ok, uint64_t bytes);
 /* The whole exposition as a malloc'd NUL-terminated string (NULL when out of memory); gauges: n name/value
  * pairs appended as "# TYPE name gauge" + "name value" (names must be valid metric names). */
 char *ccsp_metrics_render(ccsp_metrics *m, const char *const *gauge_names, const double *gauge_values, size_t n);

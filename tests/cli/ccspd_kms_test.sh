@@ -154,10 +154,10 @@ check "the version-1 ciphertext still decrypts" ok '[ "$(code)" = 200 ] && [ "$(
 check "the store: two versions, each a 16-byte blob wrapped under KEK 1, none the same" ok '[ "$(db \
 	"SELECT COUNT(*) FROM kms_key_versions WHERE key_id = '"'$K1'"' AND kek_index = 1 AND length(wrapped) = 16
 	 AND typeof(wrapped) = '"'blob'"'")" = 2 ] && [ "$(db "SELECT COUNT(DISTINCT hex(wrapped)) FROM kms_key_versions")" = 3 ]'
-check "the KMS tables have no other column that could hold key bytes" [ "$(db "SELECT group_concat(name) FROM (
+check "the KMS tables have no other column that could hold key bytes (public_key: SM2 public keys)" [ "$(db "SELECT group_concat(name) FROM (
 	SELECT name FROM pragma_table_info('kms_keys') UNION ALL SELECT name FROM pragma_table_info('kms_key_versions')
 	UNION ALL SELECT name FROM pragma_table_info('kms_aliases')) WHERE name LIKE '%key%' OR name LIKE '%wrap%'
-	OR name LIKE '%secret%'")" = "key_id,wrapped,key_id" ]
+	OR name LIKE '%secret%'")" = "key_id,wrapped,public_key,key_id" ]
 
 # ---- disable, enable; refused transitions change nothing ----
 api "$T/alice.tok" kms/key-enable "{\"keyId\":\"$K1\"}"

@@ -53,7 +53,7 @@ check "a tenant administrator: first login and password change" first_login alic
 # ---- the key policy ----
 api "$T/sec.tok" secadmin/policy-get '{}'
 { has '"deletionMinDays":7' &&
-	grep -q '"deletionMaxDays":30' "$T/r" && grep -q '"keySpecs":\["SM4","SM2"\]' "$T/r" &&
+	grep -q '"deletionMaxDays":30' "$T/r" && grep -q '"keySpecs":\["SM4","SM2","HMAC"\]' "$T/r" &&
 	grep -q '"allowWrappedExport":false' "$T/r"; }; expect "policy-get: the defaults (deletion 7..30 days, SM4 and SM2, no export)"
 api "$T/sec.tok" secadmin/policy-set '{"keySpecs":["SM4"],"maxVersions":5,"deletionMaxDays":60}'
 check "policy-set: the members changed are named" has '"changed":\["keySpecs","deletionMaxDays","maxVersions"\]'

@@ -22,7 +22,11 @@ static void test_defaults(void **state)
 	ccsp_keypolicy_default(&p);
 	assert_true(ccsp_keypolicy_spec_allowed(&p, "SM4"));
 	assert_true(ccsp_keypolicy_spec_allowed(&p, "SM2"));
+	assert_true(ccsp_keypolicy_spec_allowed(&p, "HMAC"));
+	assert_true(ccsp_keypolicy_spec_allowed(&p, "SM2_SIGN")); /* key specs by their family */
+	assert_true(ccsp_keypolicy_spec_allowed(&p, "HMAC_SM3"));
 	assert_false(ccsp_keypolicy_spec_allowed(&p, "RSA"));
+	assert_false(ccsp_keypolicy_spec_allowed(&p, "SM2_"));
 	assert_false(ccsp_keypolicy_spec_allowed(&p, NULL));
 	assert_int_equal(p.deletion_min_days, 7);
 	assert_int_equal(p.deletion_max_days, 30);
@@ -30,7 +34,7 @@ static void test_defaults(void **state)
 	json_t *o = ccsp_keypolicy_json(&p);
 	char *text = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
 	assert_string_equal(text, "{\"allowWrappedExport\":false,\"deletionMaxDays\":30,\"deletionMinDays\":7,"
-	                          "\"keySpecs\":[\"SM4\",\"SM2\"],\"maxVersions\":100,\"rotationDefaultDays\":365,"
+	                          "\"keySpecs\":[\"SM4\",\"SM2\",\"HMAC\"],\"maxVersions\":100,\"rotationDefaultDays\":365,"
 	                          "\"rotationMaxDays\":1825,\"rotationMinDays\":30}");
 	free(text);
 	ccsp_keypolicy q;
@@ -50,7 +54,9 @@ static void test_update(void **state)
 	ccsp_keypolicy_default(&p);
 	assert_ok(apply_text(&p, "{\"keySpecs\":[\"SM2\"],\"allowWrappedExport\":true,\"maxVersions\":5}", &why));
 	assert_false(ccsp_keypolicy_spec_allowed(&p, "SM4"));
+	assert_false(ccsp_keypolicy_spec_allowed(&p, "SM4_MAC"));
 	assert_true(ccsp_keypolicy_spec_allowed(&p, "SM2"));
+	assert_true(ccsp_keypolicy_spec_allowed(&p, "SM2_ENC"));
 	assert_true(p.allow_wrapped_export);
 	assert_int_equal(p.max_versions, 5);
 	assert_int_equal(p.rotation_default_days, 365); /* untouched */

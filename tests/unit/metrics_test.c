@@ -170,6 +170,29 @@ static void test_concurrent(void **state)
 	ccsp_metrics_free(m);
 }
 
+/* Metering series: per tenant and action (the route without "/api/v1/"), calls, errors and bytes; unknown routes
+ * as action="other"; nothing rendered for a series never counted. */
+static void test_usage(void **state)
+{
+	(void)state;
+	ccsp_metrics *m = mk();
+	ccsp_metrics_tenant *a = ccsp_metrics_tenant_of(m, "aaaa");
+	ccsp_metrics_tenant_usage(m, a, "/api/v1/crypto/hash", 1, 100);
+	ccsp_metrics_tenant_usage(m, a, "/api/v1/crypto/hash", 0, 20);
+	ccsp_metrics_tenant_usage(m, a, "/nowhere", 1, 5);
+	ccsp_metrics_tenant_usage(m, NULL, "/api/v1/crypto/hash", 1, 5); /* ignored */
+	char *t = ccsp_metrics_render(m, NULL, NULL, 0);
+	assert_non_null(t);
+	assert_true(has_line(t, "ccsp_usage_calls_total{tenant=\"aaaa\",action=\"crypto/hash\"} 2"));
+	assert_true(has_line(t, "ccsp_usage_errors_total{tenant=\"aaaa\",action=\"crypto/hash\"} 1"));
+	assert_true(has_line(t, "ccsp_usage_bytes_total{tenant=\"aaaa\",action=\"crypto/hash\"} 120"));
+	assert_true(has_line(t, "ccsp_usage_calls_total{tenant=\"aaaa\",action=\"other\"} 1"));
+	assert_true(has_line(t, "# TYPE ccsp_usage_bytes_total counter"));
+	assert_int_equal(count_of(t, "ccsp_usage_calls_total{"), 2);
+	free(t);
+	ccsp_metrics_free(m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -177,6 +200,7 @@ int main(void)
 		cmocka_unit_test(test_bound),
 		cmocka_unit_test(test_escaping),
 		cmocka_unit_test(test_concurrent),
+		cmocka_unit_test(test_usage),
 	};
 	return cmocka_run_group_tests_name("metrics", tests, NULL, NULL);
 }

@@ -14,6 +14,8 @@ static void mk_kms_key(ccsp_store_tx *tx, const char *tenant, ccsp_store_kms_key
 	k->state = CCSP_KMS_ENABLED;
 	k->primary_version = 1;
 	k->created = k->updated = NOW;
+	k->rotation_days = 30;
+	k->rotated_at = NOW;
 	assert_ok(ccsp_store_kms_key_create(tx, k));
 	assert_int_equal(strlen(k->id), CCSP_STORE_ID_LEN);
 	ccsp_store_kms_version v = {.version = 1, .wrapped_len = 16, .kek_index = 1, .created = NOW};
@@ -59,8 +61,19 @@ static void test_kms_keys(void **state)
 	v.version = 2;
 	assert_ccsp(CCSP_ERR_NOT_FOUND, ccsp_store_kms_version_add(tx, tb.id, &v));
 	assert_ok(ccsp_store_kms_version_add(tx, ta.id, &v));
-	v.wrapped_len = 0; /* no material: refused */
+	assert_ok(ccsp_store_kms_version_get(tx, ta.id, a.id, 2, &v));
+	assert_int_equal(v.public_key_len, 0); /* a symmetric key has none */
+	v.public_key_len = 63; /* a public key is x || y or nothing */
 	v.version = 3;
+	assert_ccsp(CCSP_ERR_ARG, ccsp_store_kms_version_add(tx, ta.id, &v));
+	v.public_key_len = 64;
+	memset(v.public_key, 0xa7, 64);
+	assert_ok(ccsp_store_kms_version_add(tx, ta.id, &v));
+	assert_ok(ccsp_store_kms_version_get(tx, ta.id, a.id, 3, &v));
+	assert_int_equal(v.public_key_len, 64);
+	assert_int_equal(v.public_key[63], 0xa7);
+	v.wrapped_len = 0; /* no material: refused */
+	v.version = 4;
 	assert_ccsp(CCSP_ERR_ARG, ccsp_store_kms_version_add(tx, ta.id, &v));
 
 	/* aliases: unique per tenant; another tenant may use the same name */
@@ -100,9 +113,12 @@ static void test_kms_keys(void **state)
 	assert_string_equal(refs[0].id, a.id);
 	assert_ccsp(CCSP_ERR_NOT_FOUND, ccsp_store_kms_versions_erase(tx, tb.id, a.id, &k));
 	assert_ok(ccsp_store_kms_versions_erase(tx, ta.id, a.id, &k));
-	assert_int_equal(k, 2);
+	assert_int_equal(k, 3);
 	assert_ok(ccsp_store_kms_version_get(tx, ta.id, a.id, 2, &v));
 	assert_int_equal(v.wrapped_len, 0);
+	assert_ok(ccsp_store_kms_version_get(tx, ta.id, a.id, 3, &v)); /* the public key stays: old signatures verify */
+	assert_int_equal(v.wrapped_len, 0);
+	assert_int_equal(v.public_key_len, 64);
 	assert_ok(ccsp_store_kms_version_get(tx, tb.id, b.id, 1, &v)); /* B's untouched */
 	assert_int_equal(v.wrapped_len, 16);
 	/* a compromised version (KM-7): scoped by the key's tenant */
@@ -152,6 +168,45 @@ static void test_kms_keys(void **state)
 	got.state = CCSP_KMS_NONE;
 	assert_ccsp(CCSP_ERR_ARG, ccsp_store_kms_key_update(tx, &got));
 	assert_ccsp(CCSP_ERR_STATE, ccsp_store_tenant_delete(tx, tb.id)); /* a tenant with keys stays */
+	ccsp_store_rollback(tx);
+	ccsp_store_free(s);
+}
+
+/* Automatic rotation: due at rotated_at + rotation_days, every tenant's, enabled keys only; the period is bounded. */
+static void test_kms_rotation_due(void **state)
+{
+	(void)state;
+	ccsp_store *s = fx_open();
+	ccsp_store_tx *tx = tx_begin(s);
+	ccsp_store_tenant ta, tb;
+	ccsp_store_kms_key a, b, got;
+	ccsp_store_kms_ref refs[3];
+	size_t n = 9;
+	const int64_t day = CCSP_KMS_DAY_MS;
+	mk_tenant(tx, NULL, "A", &ta);
+	mk_tenant(tx, NULL, "B", &tb);
+	mk_kms_key(tx, ta.id, &a);
+	mk_kms_key(tx, tb.id, &b);
+	assert_ok(ccsp_store_kms_key_get(tx, ta.id, a.id, &got));
+	assert_int_equal(got.rotation_days, 30);
+	assert_int_equal(got.rotated_at, NOW);
+	assert_ok(ccsp_store_kms_rotation_due_all(tx, NOW + 30 * day - 1, refs, 3, &n));
+	assert_int_equal(n, 0);
+	b.rotated_at = NOW - 1; /* b is due first */
+	assert_ok(ccsp_store_kms_key_update(tx, &b));
+	assert_ok(ccsp_store_kms_rotation_due_all(tx, NOW + 30 * day, refs, 3, &n));
+	assert_int_equal(n, 2);
+	assert_string_equal(refs[0].id, b.id);
+	assert_string_equal(refs[0].tenant_id, tb.id);
+	assert_string_equal(refs[1].id, a.id);
+	a.state = CCSP_KMS_DISABLED; /* a disabled key makes no new version */
+	assert_ok(ccsp_store_kms_key_update(tx, &a));
+	assert_ok(ccsp_store_kms_rotation_due_all(tx, NOW + 300 * day, refs, 3, &n));
+	assert_int_equal(n, 1);
+	a.rotation_days = 0; /* the period is 1..CCSP_STORE_KMS_ROTATION_DAYS_MAX days */
+	assert_ccsp(CCSP_ERR_ARG, ccsp_store_kms_key_update(tx, &a));
+	a.rotation_days = CCSP_STORE_KMS_ROTATION_DAYS_MAX + 1;
+	assert_ccsp(CCSP_ERR_ARG, ccsp_store_kms_key_update(tx, &a));
 	ccsp_store_rollback(tx);
 	ccsp_store_free(s);
 }

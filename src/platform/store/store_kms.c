@@ -6,8 +6,9 @@
 #include "platform/store/store_identity.h"
 #include "platform/store/store_kms.h"
 
-#define KEY_COLS "id, tenant_id, spec, description, state, primary_version, deletion_due, created, updated"
-#define VERSION_COLS "key_id, version, wrapped, kek_index, compromised, created"
+#define KEY_COLS \
+	"id, tenant_id, spec, description, state, primary_version, deletion_due, created, updated, rotation_days, rotated_at"
+#define VERSION_COLS "key_id, version, wrapped, kek_index, compromised, created, public_key"
 
 static ccsp_err key_row(const st_res *r, size_t i, ccsp_store_kms_key *k)
 {
@@ -22,6 +23,8 @@ static ccsp_err key_row(const st_res *r, size_t i, ccsp_store_kms_key *k)
 	k->deletion_due = st_res_int(r, i, 6);
 	k->created = st_res_int(r, i, 7);
 	k->updated = st_res_int(r, i, 8);
+	k->rotation_days = st_res_int(r, i, 9);
+	k->rotated_at = st_res_int(r, i, 10);
 	return CCSP_OK;
 }
 
@@ -29,7 +32,8 @@ static int key_ok(const ccsp_store_kms_key *k)
 {
 	return st_text_ok(k->tenant_id, CCSP_STORE_ID_LEN) && st_text_ok(k->spec, CCSP_STORE_KMS_SPEC_MAX) &&
 	       st_value_ok(k->description, CCSP_STORE_KMS_DESC_MAX) && ccsp_kms_state_name(k->state) != NULL &&
-	       k->primary_version >= 1 && k->deletion_due >= 0;
+	       k->primary_version >= 1 && k->deletion_due >= 0 && k->rotation_days >= 1 &&
+	       k->rotation_days <= CCSP_STORE_KMS_ROTATION_DAYS_MAX && k->rotated_at >= 0;
 }
 
 ccsp_err ccsp_store_kms_key_create(ccsp_store_tx *tx, ccsp_store_kms_key *k)
@@ -41,9 +45,11 @@ ccsp_err ccsp_store_kms_key_create(ccsp_store_tx *tx, ccsp_store_kms_key *k)
 	CCSP_GUARD(st_new_id(k->id));
 	st_val v[] = {
 		ST_T(k->id), ST_T(k->tenant_id), ST_T(k->spec), ST_T(k->description), ST_T(ccsp_kms_state_name(k->state)),
-		ST_I(k->primary_version), ST_I(k->deletion_due), ST_I(k->created), ST_I(k->updated),
+		ST_I(k->primary_version), ST_I(k->deletion_due), ST_I(k->created), ST_I(k->updated), ST_I(k->rotation_days),
+		ST_I(k->rotated_at),
 	};
-	return st_tx_query(tx, "INSERT INTO kms_keys (" KEY_COLS ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", v, 9, NULL, NULL);
+	return st_tx_query(tx, "INSERT INTO kms_keys (" KEY_COLS ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", v, 11, NULL,
+	                   NULL);
 }
 
 ccsp_err ccsp_store_kms_key_get(ccsp_store_tx *tx, const char *tenant, const char *id, ccsp_store_kms_key *out)
@@ -85,10 +91,11 @@ ccsp_err ccsp_store_kms_key_update(ccsp_store_tx *tx, const ccsp_store_kms_key *
 	CCSP_ENSURE(st_text_ok(k->id, CCSP_STORE_ID_LEN), CCSP_ERR_NOT_FOUND);
 	st_val v[] = {
 		ST_T(k->description), ST_T(ccsp_kms_state_name(k->state)), ST_I(k->primary_version), ST_I(k->deletion_due),
-		ST_I(k->updated), ST_T(k->id), ST_T(k->tenant_id),
+		ST_I(k->updated), ST_I(k->rotation_days), ST_I(k->rotated_at), ST_T(k->id), ST_T(k->tenant_id),
 	};
 	return st_tx_change_one(tx, "UPDATE kms_keys SET description = ?, state = ?, primary_version = ?,"
-	                            " deletion_due = ?, updated = ? WHERE id = ? AND tenant_id = ?", v, 7);
+	                            " deletion_due = ?, updated = ?, rotation_days = ?, rotated_at = ?"
+	                            " WHERE id = ? AND tenant_id = ?", v, 9);
 }
 
 ccsp_err ccsp_store_kms_key_update_from(ccsp_store_tx *tx, const ccsp_store_kms_key *k, ccsp_kms_state from)
@@ -98,10 +105,12 @@ ccsp_err ccsp_store_kms_key_update_from(ccsp_store_tx *tx, const ccsp_store_kms_
 	CCSP_ENSURE(st_text_ok(k->id, CCSP_STORE_ID_LEN), CCSP_ERR_NOT_FOUND);
 	st_val v[] = {
 		ST_T(k->description), ST_T(ccsp_kms_state_name(k->state)), ST_I(k->primary_version), ST_I(k->deletion_due),
-		ST_I(k->updated), ST_T(k->id), ST_T(k->tenant_id), ST_T(ccsp_kms_state_name(from)),
+		ST_I(k->updated), ST_I(k->rotation_days), ST_I(k->rotated_at), ST_T(k->id), ST_T(k->tenant_id),
+		ST_T(ccsp_kms_state_name(from)),
 	};
 	return st_tx_change_one(tx, "UPDATE kms_keys SET description = ?, state = ?, primary_version = ?,"
-	                            " deletion_due = ?, updated = ? WHERE id = ? AND tenant_id = ? AND state = ?", v, 8);
+	                            " deletion_due = ?, updated = ?, rotation_days = ?, rotated_at = ?"
+	                            " WHERE id = ? AND tenant_id = ? AND state = ?", v, 10);
 }
 
 ccsp_err ccsp_store_kms_key_due_all(ccsp_store_tx *tx, int64_t now, ccsp_store_kms_ref *out, size_t max, size_t *n)
@@ -113,6 +122,27 @@ ccsp_err ccsp_store_kms_key_due_all(ccsp_store_tx *tx, int64_t now, ccsp_store_k
 	st_val v[] = {ST_I(now), ST_I(max)};
 	CCSP_GUARD(st_tx_query(tx, "SELECT tenant_id, id FROM kms_keys WHERE state = 'pending_deletion'"
 	                           " AND deletion_due <= ? ORDER BY deletion_due, id LIMIT ?", v, 2, &r, NULL));
+	for (size_t i = 0; i < r->rows && i < max; i++) {
+		CCSP_CHECK(st_res_copy_text(r, i, 0, out[i].tenant_id, sizeof out[i].tenant_id));
+		CCSP_CHECK(st_res_copy_text(r, i, 1, out[i].id, sizeof out[i].id));
+		*n = i + 1;
+	}
+out:
+	st_res_free(r);
+	return ret;
+}
+
+ccsp_err ccsp_store_kms_rotation_due_all(ccsp_store_tx *tx, int64_t now, ccsp_store_kms_ref *out, size_t max,
+                                         size_t *n)
+{
+	st_res *r = NULL;
+	ccsp_err ret = CCSP_OK;
+	CCSP_ENSURE(out != NULL && n != NULL && st_limit(max), CCSP_ERR_ARG);
+	*n = 0;
+	st_val v[] = {ST_I(CCSP_KMS_DAY_MS), ST_I(now), ST_I(max)};
+	CCSP_GUARD(st_tx_query(tx, "SELECT tenant_id, id FROM kms_keys WHERE state = 'enabled'"
+	                           " AND rotated_at + rotation_days * ? <= ? ORDER BY rotated_at, id LIMIT ?", v, 3, &r,
+	                       NULL));
 	for (size_t i = 0; i < r->rows && i < max; i++) {
 		CCSP_CHECK(st_res_copy_text(r, i, 0, out[i].tenant_id, sizeof out[i].tenant_id));
 		CCSP_CHECK(st_res_copy_text(r, i, 1, out[i].id, sizeof out[i].id));
@@ -159,15 +189,16 @@ ccsp_err ccsp_store_kms_version_add(ccsp_store_tx *tx, const char *tenant, const
 {
 	CCSP_ENSURE(st_tx_writable(tx), CCSP_ERR_STATE);
 	CCSP_ENSURE(v != NULL && v->version >= 1 && v->wrapped_len >= 1 && v->wrapped_len <= sizeof v->wrapped &&
-	                v->kek_index >= 1,
+	                v->kek_index >= 1 && (v->public_key_len == 0 || v->public_key_len == sizeof v->public_key),
 	            CCSP_ERR_ARG);
 	CCSP_GUARD(key_in_tenant(tx, tenant, v->key_id));
 	st_val p[] = {
 		ST_T(v->key_id), ST_I(v->version), ST_B(v->wrapped, v->wrapped_len), ST_I(v->kek_index),
 		ST_I(v->compromised ? 1 : 0), ST_I(v->created),
+		ST_B(v->public_key_len > 0 ? v->public_key : NULL, v->public_key_len),
 	};
-	return st_tx_query(tx, "INSERT INTO kms_key_versions (" VERSION_COLS ") VALUES (?, ?, ?, ?, ?, ?)", p, 6, NULL,
-	                   NULL);
+	return st_tx_query(tx, "INSERT INTO kms_key_versions (" VERSION_COLS ") VALUES (?, ?, ?, ?, ?, ?, ?)", p, 7,
+	                   NULL, NULL);
 }
 
 ccsp_err ccsp_store_kms_version_get(ccsp_store_tx *tx, const char *tenant, const char *key_id, int64_t version,
@@ -179,7 +210,7 @@ ccsp_err ccsp_store_kms_version_get(ccsp_store_tx *tx, const char *tenant, const
 	CCSP_ENSURE(st_text_ok(key_id, CCSP_STORE_ID_LEN), CCSP_ERR_NOT_FOUND);
 	memset(out, 0, sizeof *out);
 	st_val v[] = {ST_T(key_id), ST_I(version), ST_T(tenant)};
-	CCSP_GUARD(st_tx_query_one(tx, "SELECT v.key_id, v.version, v.wrapped, v.kek_index, v.compromised, v.created"
+	CCSP_GUARD(st_tx_query_one(tx, "SELECT v.key_id, v.version, v.wrapped, v.kek_index, v.compromised, v.created, v.public_key"
 	                               " FROM kms_key_versions v JOIN kms_keys k ON k.id = v.key_id"
 	                               " WHERE v.key_id = ? AND v.version = ? AND k.tenant_id = ?", v, 3, &r));
 	CCSP_CHECK(st_res_copy_text(r, 0, 0, out->key_id, sizeof out->key_id));
@@ -188,6 +219,9 @@ ccsp_err ccsp_store_kms_version_get(ccsp_store_tx *tx, const char *tenant, const
 	out->kek_index = (uint32_t)st_res_int(r, 0, 3);
 	out->compromised = st_res_int(r, 0, 4) != 0;
 	out->created = st_res_int(r, 0, 5);
+	CCSP_CHECK(st_res_copy_blob(r, 0, 6, out->public_key, sizeof out->public_key, &out->public_key_len));
+	if (out->public_key_len != 0 && out->public_key_len != sizeof out->public_key)
+		ret = CCSP_ERR_TAMPERED;
 out:
 	st_res_free(r);
 	return ret;

@@ -5,8 +5,8 @@
  * every call takes the tenant and filters by it, so a key of another tenant is CCSP_ERR_NOT_FOUND exactly as a
  * missing one.
  *
- * Key material is stored only as the VSM made it: an SM4 key wrapped by a VSM KEK (SDF_GenerateKeyWithKEK), with
- * the KEK's index. The store never sees plaintext key material; destroying a key erases the wrapped bytes of every
+ * Key material is stored only as the VSM made it: a secret key wrapped by a VSM KEK (SDF_GenerateKeyWithKEK), or an
+ * SM2 private key wrapped by one (SDF_GenerateKeyPairWithKEK_ECC) with its public key, and the KEK's index. The store never sees plaintext key material; destroying a key erases the wrapped bytes of every
  * version (the rows stay, without material).
  */
 #ifndef CCSP_PLATFORM_STORE_KMS_H
@@ -19,6 +19,8 @@
 #define CCSP_STORE_KMS_DESC_MAX 255
 #define CCSP_STORE_KMS_ALIAS_MAX 128
 #define CCSP_STORE_KMS_WRAPPED_MAX 64 /* the wrapped bytes of one key (CCSP_PVSM_WRAPPED_MAX) */
+#define CCSP_STORE_KMS_PUBLIC_MAX 64  /* an SM2 public key, x || y (schema version 4) */
+#define CCSP_STORE_KMS_ROTATION_DAYS_MAX 3650
 
 typedef struct ccsp_store_kms_key {
 	char id[CCSP_STORE_ID_LEN + 1];        /* set by create */
@@ -29,6 +31,8 @@ typedef struct ccsp_store_kms_key {
 	int64_t primary_version;               /* the version that encrypts; also the number of versions */
 	int64_t deletion_due;                  /* pending deletion: destroyed from then on; else 0 */
 	int64_t created, updated;
+	int64_t rotation_days;                 /* automatic rotation period (1..CCSP_STORE_KMS_ROTATION_DAYS_MAX) */
+	int64_t rotated_at;                    /* when the primary version was made: due at + days */
 } ccsp_store_kms_key;
 
 typedef struct ccsp_store_kms_version {
@@ -37,6 +41,8 @@ typedef struct ccsp_store_kms_version {
 	uint8_t wrapped[CCSP_STORE_KMS_WRAPPED_MAX];     /* wrapped_len 0: erased (the key was destroyed) */
 	size_t wrapped_len;
 	uint32_t kek_index;                              /* the VSM KEK that wraps it */
+	uint8_t public_key[CCSP_STORE_KMS_PUBLIC_MAX];   /* SM2 pairs: x || y; kept when the key is destroyed */
+	size_t public_key_len;                           /* 0 (symmetric keys) or CCSP_STORE_KMS_PUBLIC_MAX */
 	int compromised;
 	int64_t created;
 } ccsp_store_kms_version;
@@ -70,6 +76,11 @@ typedef struct ccsp_store_kms_ref {
  * them. Platform-wide: for ccspd's sweep only, which then acts on each key through the tenant-taking calls. */
 CCSP_MUST_CHECK ccsp_err ccsp_store_kms_key_due_all(ccsp_store_tx *tx, int64_t now, ccsp_store_kms_ref *out,
                                                     size_t max, size_t *n);
+
+/* The enabled keys of every tenant whose rotation is due (rotated_at + rotation_days days <= now), longest due first,
+ * at most max into out, *n of them. Platform-wide: for ccspd's sweep, as ccsp_store_kms_key_due_all. */
+CCSP_MUST_CHECK ccsp_err ccsp_store_kms_rotation_due_all(ccsp_store_tx *tx, int64_t now, ccsp_store_kms_ref *out,
+                                                         size_t max, size_t *n);
 
 /* Add version v->version of the key v->key_id of tenant. CCSP_ERR_NOT_FOUND (no such key in tenant),
  * CCSP_ERR_EXISTS (that version exists), CCSP_ERR_ARG (no wrapped material, bounds). */

@@ -167,13 +167,19 @@ static const char V3_SQL[] =
 	" PRIMARY KEY (tenant_id, alias));"
 	"CREATE INDEX kms_aliases_key ON kms_aliases (key_id);";
 
-/* Version 4: asymmetric KMS keys and metering. A version of an SM2 key keeps its public key (x || y, 64 bytes; NULL
- * for symmetric keys), which stays readable after the key is destroyed. usage_counts (store_usage.h) holds the
+/* Version 4: asymmetric KMS keys, automatic rotation and metering. A version of an SM2 key keeps its public key
+ * (x || y, 64 bytes; NULL for symmetric keys), which stays readable after the key is destroyed. A key rotates every
+ * rotation_days days counted from rotated_at (when its primary version was made; keys of version 3 get 365 days from
+ * their creation, the key policy's default). usage_counts (store_usage.h) holds the
  * metering counters (OPS-6/7) per tenant, hour (ms since the epoch of the hour's start), application ("" for
  * operators' and tenant administrators' calls), key ("" for calls that use none) and action; ccspd adds its
  * in-memory counts to it with an upsert, so nodes sharing a store add up. */
 static const char V4_SQL[] =
 	"ALTER TABLE kms_key_versions ADD COLUMN public_key @BLOB@;"
+	"ALTER TABLE kms_keys ADD COLUMN rotation_days BIGINT NOT NULL DEFAULT 365;"
+	"ALTER TABLE kms_keys ADD COLUMN rotated_at BIGINT NOT NULL DEFAULT 0;"
+	"UPDATE kms_keys SET rotated_at = created;"
+	"CREATE INDEX kms_keys_rotation ON kms_keys (state, rotated_at);"
 	"CREATE TABLE usage_counts ("
 	" tenant_id TEXT NOT NULL,"
 	" hour BIGINT NOT NULL,"

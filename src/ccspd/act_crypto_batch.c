@@ -1,0 +1,93 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Batches of crypto calls (docs/api-ccspd.md "crypto/batch"):
+ *   POST /api/v1/crypto/batch {"items": [{"action": name, ...that action's request members}, ...]} (1..1000 items)
+ *        -> {"results": [one per item, in order], "succeeded", "failed"}
+ * Each item runs as its own call of the named crypto action, with the batch's caller, and answers for itself: a
+ * result {"status": 200, ...the action's answer} or {"status", "code", "message"} — one item failing stops nothing.
+ * The items run one after the other on the batch's task-queue thread, each with its own store transaction (no
+ * atomicity across items: a batch is a way to save round trips, not a transaction).
+ */
+#include <string.h>
+
+#include "ccspd/ccspd.h"
+
+#define BATCH_MAX 1000
+
+static const struct {
+	const char *name;
+	ccspd_action_fn fn;
+} batchable[] = {
+	{"encrypt", ccspd_act_crypto_encrypt},
+	{"decrypt", ccspd_act_crypto_decrypt},
+	{"re-encrypt", ccspd_act_crypto_re_encrypt},
+	{"generate-data-key", ccspd_act_crypto_generate_data_key},
+	{"sign", ccspd_act_crypto_sign},
+	{"verify", ccspd_act_crypto_verify},
+	{"mac", ccspd_act_crypto_mac},
+	{"mac-verify", ccspd_act_crypto_mac_verify},
+	{"asymmetric-decrypt", ccspd_act_crypto_asymmetric_decrypt},
+	{"get-public-key", ccspd_act_crypto_get_public_key},
+	{"hash", ccspd_act_crypto_hash},
+	{"random", ccspd_act_crypto_random},
+};
+
+static ccspd_action_fn find(const char *name)
+{
+	for (size_t i = 0; name != NULL && i < sizeof batchable / sizeof batchable[0]; i++)
+		if (strcmp(name, batchable[i].name) == 0)
+			return batchable[i].fn;
+	return NULL;
+}
+
+/* One item as a call of its own; its result (a new object). */
+static json_t *run_item(ccspd_call *c, json_t *item)
+{
+	json_t *result = json_object();
+	ccspd_call sub = {.d = c->d, .req = c->req, .who = c->who, .capture = result};
+	ccspd_action_fn fn = json_is_object(item) ? find(json_string_value(json_object_get(item, "action"))) : NULL;
+	if (result == NULL)
+		return NULL;
+	if (fn == NULL) {
+		ccspd_call_fail(&sub, CCSP_APIERR_INVALID_PARAM,
+		                "an item is an object whose \"action\" is a crypto action (see crypto/batch)");
+		return result;
+	}
+	sub.body = json_copy(item); /* shallow: the members are the item's, so act_wipe wipes the batch's too */
+	if (sub.body == NULL) {
+		ccspd_call_fail(&sub, CCSP_APIERR_INTERNAL, NULL);
+		return result;
+	}
+	json_object_del(sub.body, "action");
+	fn(&sub);
+	json_decref(sub.body);
+	if (json_object_get(result, "status") == NULL) /* every action answers; never a silent item */
+		ccspd_call_fail(&sub, CCSP_APIERR_INTERNAL, NULL);
+	return result;
+}
+
+void ccspd_act_crypto_batch(ccspd_call *c)
+{
+	json_t *items = json_object_get(c->body, "items");
+	size_t n = json_array_size(items), ok = 0;
+	if (!json_is_array(items) || n == 0 || n > BATCH_MAX) {
+		ccspd_call_fail(c, CCSP_APIERR_INVALID_PARAM, "items must be an array of 1..1000 items");
+		return;
+	}
+	json_t *results = json_array();
+	for (size_t i = 0; results != NULL && i < n; i++) {
+		json_t *r = run_item(c, json_array_get(items, i));
+		if (r == NULL || json_array_append_new(results, r) != 0) {
+			json_decref(results);
+			results = NULL;
+			break;
+		}
+		ok += json_integer_value(json_object_get(r, "status")) == 200;
+	}
+	if (results == NULL) {
+		ccspd_call_fail(c, CCSP_APIERR_INTERNAL, NULL);
+		return;
+	}
+	ccspd_call_ok(c, json_pack("{s:o, s:I, s:I}", "results", results, "succeeded", (json_int_t)ok, "failed",
+	                           (json_int_t)(n - ok)));
+}

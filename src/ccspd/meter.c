@@ -1,0 +1,162 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Metering in ccspd (ccspd.h "meter.c"; docs/api-ccspd.md "usage"): every answered call of a tenant's caller is
+ * recorded once, on the event loop as its answer is written, into the in-memory table of src/platform/metering.h;
+ * a thread flushes the table to the store every metering_flush_interval_s seconds (sooner when it fills up), and
+ * close flushes a last time, so a graceful stop loses no count. A failed flush keeps the counts for the next one
+ * (logged once until the outcome changes). The shape is kms_sweep.c's.
+ */
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "ccspd/ccspd.h"
+
+struct ccspd_meter_flusher {
+	pthread_t thread;
+	int running;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	int stop, wake;
+	uint32_t interval_s;
+	ccsp_err last_err; /* the last flush's error, logged once until it changes */
+};
+
+static void copy_id(char dst[CCSP_STORE_ID_LEN + 1], const char *s)
+{
+	size_t n = s != NULL ? strnlen(s, CCSP_STORE_ID_LEN + 1) : 0;
+	if (n > CCSP_STORE_ID_LEN)
+		n = 0; /* not an id: counted as none */
+	memcpy(dst, s != NULL ? s : "", n);
+	dst[n] = '\0';
+}
+
+ccspd_meter *ccspd_meter_attach(ccspd *d, ccsp_http_request *req, const ccspd_caller *who, const char *path)
+{
+	if (who->tenant_id[0] == '\0')
+		return NULL;
+	ccspd_meter *m = calloc(1, sizeof *m);
+	if (m == NULL)
+		return NULL; /* out of memory: this one call is neither metered nor counted for its tenant */
+	m->tenant_metrics = ccsp_metrics_tenant_of(d->metrics, who->tenant_id);
+	copy_id(m->tenant_id, who->tenant_id);
+	copy_id(m->app_id, who->kind == CCSPD_CALLER_APP ? who->id : "");
+	m->path = path;
+	ccsp_http_req_set_user(req, m, free);
+	return m;
+}
+
+void ccspd_meter_key(ccspd_call *c, const char *key_id)
+{
+	if (c != NULL && c->meter != NULL)
+		copy_id(c->meter->key_id, key_id);
+}
+
+static void wake(ccspd *d)
+{
+	ccspd_meter_flusher *f = d->meter_flusher;
+	if (f == NULL)
+		return;
+	pthread_mutex_lock(&f->mu);
+	f->wake = 1;
+	pthread_cond_signal(&f->cv);
+	pthread_mutex_unlock(&f->mu);
+}
+
+void ccspd_meter_answered(ccspd *d, const ccsp_http_request *req, int status)
+{
+	const ccspd_meter *m = ccsp_http_req_user(req);
+	size_t in = 0;
+	if (m == NULL)
+		return;
+	(void)ccsp_http_req_body(req, &in);
+	uint64_t bytes = (uint64_t)in + ccsp_http_req_response_bytes(req);
+	int ok = status >= 200 && status < 300;
+	const char *action = m->path;
+	if (strncmp(action, API "/", sizeof API) == 0)
+		action += sizeof API; /* "crypto/encrypt" */
+	ccsp_metrics_tenant_request(m->tenant_metrics, status);
+	ccsp_metrics_tenant_usage(d->metrics, m->tenant_metrics, m->path, ok, bytes);
+	if (ccsp_metering_record(d->metering, ccspd_now_ms(d), m->tenant_id, m->app_id, m->key_id, action, ok, bytes))
+		wake(d); /* the table is filling up: flush now */
+}
+
+static void flush(ccspd *d, ccspd_meter_flusher *f)
+{
+	size_t rows = 0;
+	ccsp_err ret = ccsp_metering_flush(d->metering, d->store, &rows);
+	if (ret != CCSP_OK && (f == NULL || ret != f->last_err))
+		ccsp_log_event(d->log, "warn", "ccspd.metering", "detail",
+		               f != NULL ? "usage counts not flushed: kept for the next flush" : "usage counts lost at stop",
+		               "error", ccsp_err_name(ret), (char *)NULL);
+	if (f != NULL)
+		f->last_err = ret;
+}
+
+static void *flusher(void *arg)
+{
+	ccspd *d = arg;
+	ccspd_meter_flusher *f = d->meter_flusher;
+	pthread_mutex_lock(&f->mu);
+	while (!f->stop) {
+		struct timespec until;
+		clock_gettime(CLOCK_MONOTONIC, &until);
+		until.tv_sec += f->interval_s;
+		while (!f->stop && !f->wake && pthread_cond_timedwait(&f->cv, &f->mu, &until) == 0)
+			;
+		if (f->stop)
+			break;
+		f->wake = 0;
+		pthread_mutex_unlock(&f->mu);
+		flush(d, f);
+		pthread_mutex_lock(&f->mu);
+	}
+	pthread_mutex_unlock(&f->mu);
+	return NULL;
+}
+
+ccsp_err ccspd_meter_open(ccspd *d, const ccsp_config *cfg, char *err, size_t errlen)
+{
+	uint32_t interval;
+	pthread_condattr_t ca;
+	if (ccsp_config_get_u32(cfg, "metering_flush_interval_s", 1, 3600, 10, &interval, err, errlen) != CCSP_OK)
+		return CCSP_ERR_ARG;
+	ccsp_err ret = ccsp_metering_new(CCSP_METERING_ROWS_DEFAULT, &d->metering);
+	if (ret != CCSP_OK)
+		return ret;
+	ccspd_meter_flusher *f = calloc(1, sizeof *f);
+	if (f == NULL)
+		return CCSP_ERR_NOMEM;
+	f->interval_s = interval;
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&f->cv, &ca);
+	pthread_condattr_destroy(&ca);
+	pthread_mutex_init(&f->mu, NULL);
+	d->meter_flusher = f;
+	f->running = pthread_create(&f->thread, NULL, flusher, d) == 0;
+	return f->running ? CCSP_OK : CCSP_ERR_NOMEM;
+}
+
+void ccspd_meter_close(ccspd *d)
+{
+	ccspd_meter_flusher *f = d->meter_flusher;
+	if (f != NULL) {
+		if (f->running) {
+			pthread_mutex_lock(&f->mu);
+			f->stop = 1;
+			pthread_cond_signal(&f->cv);
+			pthread_mutex_unlock(&f->mu);
+			pthread_join(f->thread, NULL);
+		}
+		pthread_cond_destroy(&f->cv);
+		pthread_mutex_destroy(&f->mu);
+		free(f);
+		d->meter_flusher = NULL;
+	}
+	if (d->metering != NULL && d->store != NULL)
+		flush(d, NULL); /* the last counts: every request is answered by now */
+	ccsp_metering_free(d->metering);
+	d->metering = NULL;
+}
