@@ -4,8 +4,10 @@
 # data-protection key) and ccspd on SQLite — set up through the API as a user would (the admin's first login with
 # the SM2 second factor, a tenant, its admin, an application, the app's session token), then wrk (Debian's) with
 # CONNECTIONS keep-alive HTTPS connections for SECONDS each: POST /api/v1/crypto/hash of 1 KiB and POST
-# /api/v1/crypto/random of 32 bytes, authenticated by the application token (bench/ccspd/bearer.lua). The load
-# generator runs on the same 2-core machine. Prints requests/s and p50/p99 latency.
+# /api/v1/crypto/random of 32 bytes, then the KMS through the whole stack (wrk → ccspd → libsdf → vsmd): SM2 sign
+# and verify of a 32-byte message with an SM2_SIGN key, SM4-GCM encrypt of 1 KiB and 64 KiB with an SM4 key; all
+# authenticated by the application token (bench/ccspd/bearer.lua). The load generator runs on the same 2-core
+# machine. Prints requests/s and p50/p99 latency.
 # Usage: bench-ccspd.sh BUILD_DIR [SECONDS] [CONNECTIONS]
 set -eu
 build=$1 secs=${2:-5} conns=${3:-100}
@@ -89,3 +91,15 @@ echo "== ccspd gateway: wrk, $conns keep-alive HTTPS connections, ${secs} s each
 data=$(head -c 1024 /dev/urandom | base64 -w0)
 run "crypto/hash 1 KiB" /api/v1/crypto/hash "{\"data\":\"$data\"}"
 run "crypto/random 32 B" /api/v1/crypto/random '{"length":32}'
+
+# the KMS through the whole stack: keys made by the tenant administrator, used by the application
+sm2=$(api "$work/ta.tok" kms/key-create '{"spec":"SM2_SIGN"}' | field keyId)
+sm4=$(api "$work/ta.tok" kms/key-create '{"spec":"SM4"}' | field keyId)
+msg=$(head -c 32 /dev/urandom | base64 -w0)
+sig=$(api "$work/app.tok" crypto/sign "{\"keyId\":\"$sm2\",\"message\":\"$msg\"}" | field signature)
+[ -n "$sig" ] || { echo "bench-ccspd: could not make KMS keys (see $work/p.out)"; exit 1; }
+run "kms sign (SM2)" /api/v1/crypto/sign "{\"keyId\":\"$sm2\",\"message\":\"$msg\"}"
+run "kms verify (SM2)" /api/v1/crypto/verify "{\"keyId\":\"$sm2\",\"message\":\"$msg\",\"signature\":\"$sig\"}"
+run "kms encrypt 1 KiB" /api/v1/crypto/encrypt "{\"keyId\":\"$sm4\",\"plaintext\":\"$data\"}"
+big=$(head -c 65536 /dev/urandom | base64 -w0)
+run "kms encrypt 64 KiB" /api/v1/crypto/encrypt "{\"keyId\":\"$sm4\",\"plaintext\":\"$big\"}"

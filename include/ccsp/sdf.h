@@ -428,6 +428,43 @@ SDF_API LONG SDF_SignWithKEK_ECC(HANDLE hSessionHandle, ULONG uiKEKIndex, BYTE *
 SDF_API LONG SDF_DecryptWithKEK_ECC(HANDLE hSessionHandle, ULONG uiKEKIndex, BYTE *pucWrappedKey,
                                     ULONG uiWrappedKeyLength, ECCCipher *pucEncData, BYTE *pucData,
                                     ULONG *puiDataLength);
+/* Extension (ccsp's, docs/sdf.md "Key import and export under SM2 (BYOK)"): a key brought into the device
+ * SM2-encrypted and handed back only wrapped by the KEK of index uiKEKIndex, and a KEK-wrapped key taken out only
+ * SM2-encrypted to a public key. uiKeyKind names the key and its wrap:
+ *   SDF_KEY_KIND_SM4       16-byte SM4 key; wrap: 16 bytes, SM4-ECB under the KEK (as SDF_GenerateKeyWithKEK)
+ *   SDF_KEY_KIND_HMAC      32-byte HMAC-SM3 key; wrap: 32 bytes, likewise (SDF_GenerateKeyWithKEK of 256 bits)
+ *   SDF_KEY_KIND_SM2_SIGN, SDF_KEY_KIND_SM2_ENC  an SM2 private key; wrap: as SDF_GenerateKeyPairWithKEK_ECC's
+ *                          for that usage (SDF_WRAPPED_ECC_KEY_SIZE bytes)
+ * SM2 keys travel as the pieces of a GM/T 0009 SM2EnvelopedKey: pucKey, a 16-byte SM4 key SM2-encrypted;
+ * pucEncPrivateKey, the 32-byte private key d encrypted with that SM4 key in ECB mode (32 bytes); the public key.
+ * ImportKeyWithWrappedKey: pucImportKey is an encryption-pair wrap of SDF_GenerateKeyPairWithKEK_ECC (SGD_SM2_3)
+ * under the same KEK (the import key, whose public key the key's owner encrypts to). Symmetric kinds: pucKey is the
+ * key SM2-encrypted to the import key (L 16 or 32), pucEncPrivateKey and pucPublicKey are ignored. SM2 kinds:
+ * pucKey holds the envelope's SM4 key (L 16), pucPublicKey must be d's public key. The key is decrypted and
+ * rewrapped inside the device; the wrap goes to pucWrappedKey (room for SDF_WRAPPED_ECC_KEY_MAX bytes), its length
+ * to *puiWrappedKeyLength. SDR_ENCDATAERR: pucKey does not decrypt (not for this import key, or altered);
+ * SDR_KEYERR: the import key's wrap refused (as SDF_DecryptWithKEK_ECC), a key of the wrong length for the kind,
+ * d out of range or not matching pucPublicKey; SDR_KEYTYPEERR: an import key that is a signing wrap.
+ * ExportKeyWithKEK: pucWrappedKey is a wrap of uiKeyKind under the KEK; pucPublicKey the recipient's key, which
+ * the caller has authenticated. Symmetric kinds: pucKey receives the key SM2-encrypted (L 16 or 32). SM2 kinds:
+ * pucKey receives a fresh SM4 key SM2-encrypted (L 16), pucEncPrivateKey (32 bytes) d encrypted with it.
+ * Allocate pucKey with SDF_ECCCIPHER_SIZE(32) bytes for any kind. SDR_KEYERR: a wrap of the wrong length for the
+ * kind, or one that does not unwrap, or pucPublicKey not a valid point; SDR_KEYTYPEERR: an SM2 wrap of the other
+ * usage.
+ * Both: SDR_KEYNOTEXIST, no KEK at uiKEKIndex; SDR_INARGERR: uiKeyKind unknown, wrap length 0 or over
+ * SDF_WRAPPED_ECC_KEY_MAX, pucKey->L out of range, index out of range; SDR_OUTARGERR. No access right is involved
+ * (the KEK is the authority); the device audits each import and export, never with key material. */
+#define SDF_KEY_KIND_SM4 1
+#define SDF_KEY_KIND_HMAC 2
+#define SDF_KEY_KIND_SM2_SIGN 3
+#define SDF_KEY_KIND_SM2_ENC 4
+SDF_API LONG SDF_ImportKeyWithWrappedKey_ECC(HANDLE hSessionHandle, ULONG uiKEKIndex, BYTE *pucImportKey,
+                                             ULONG uiImportKeyLength, ULONG uiKeyKind, ECCCipher *pucKey,
+                                             BYTE *pucEncPrivateKey, ECCrefPublicKey *pucPublicKey,
+                                             BYTE *pucWrappedKey, ULONG *puiWrappedKeyLength);
+SDF_API LONG SDF_ExportKeyWithKEK_ECC(HANDLE hSessionHandle, ULONG uiKEKIndex, ULONG uiKeyKind, BYTE *pucWrappedKey,
+                                      ULONG uiWrappedKeyLength, ECCrefPublicKey *pucPublicKey, ECCCipher *pucKey,
+                                      BYTE *pucEncPrivateKey);
 
 /* ---- 6.5 Symmetric operations --------------------------------------------------------------------------
  * hKeyHandle is a session key. No padding: ECB and CBC lengths are multiples of 16; CFB, OFB and CTR take

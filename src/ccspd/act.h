@@ -46,6 +46,8 @@ int ccspd_policy_usage_scope(const ccspd_caller *who, const char **tenant, const
 /* The string member `name` of the body: 0 with *out (NULL when absent and !required), or -1 after answering
  * CCSP-1001 (absent when required, not a string, empty, over max bytes, or holding a control character). */
 int act_str(ccspd_call *c, const char *name, int required, size_t max, const char **out);
+/* act_str for text of several lines (PEM): line ends (\n, \r) allowed, other control characters not. */
+int act_text(ccspd_call *c, const char *name, int required, size_t max, const char **out);
 /* The integer member `name` in lo..hi (def when absent): 0, or -1 after answering CCSP-1001. */
 int act_int(ccspd_call *c, const char *name, int64_t lo, int64_t hi, int64_t def, int64_t *out);
 /* A 32-hex-digit id member (tenant, principal, app): as act_str, checked for the id shape. */
@@ -63,8 +65,9 @@ CCSP_MUST_CHECK ccsp_err act_me(ccspd_call *c, ccsp_store_tx *tx, ccsp_store_pri
 json_t *act_principal_json(const ccsp_store_principal *p);
 json_t *act_tenant_json(const ccsp_store_tenant *t);
 json_t *act_app_json(const ccsp_store_app *a);
-/* An SM2 public key from Base64 text of a point (65 or 64 bytes) or a DER SubjectPublicKeyInfo; the 65-byte
- * point into point. CCSP_ERR_KEY when it is none of these. */
+/* An SM2 public key from Base64 text of a point (65 or 64 bytes) or a DER SubjectPublicKeyInfo, or from PEM text
+ * of a SubjectPublicKeyInfo; the 65-byte point into point, the key into *key (free it). CCSP_ERR_KEY when it is none
+ * of these (a private key included: refused, never used). */
 CCSP_MUST_CHECK ccsp_err act_sm2_public(const char *b64, uint8_t point[65], ccsp_sm2_key **key);
 /* The password hash fields of p from h. */
 void act_set_password(ccsp_store_principal *p, const ccsp_password_hash *h);

@@ -244,6 +244,10 @@ static ccsp_err decide_check(appr_job *j, ccsp_store_tx *tx, const ccsp_store_ap
 			return refuse(j, CCSP_APIERR_CONFLICT, "the key no longer exists");
 		return r == CCSP_ERR_STATE ? refuse(j, CCSP_APIERR_CONFLICT, j->msgbuf) : r;
 	}
+	if (kms_judicial_kind(a->kind)) {
+		ccsp_err r = kms_judicial_check(tx, a);
+		return r == CCSP_ERR_NOT_FOUND ? refuse(j, CCSP_APIERR_CONFLICT, "the key no longer exists") : r;
+	}
 	if (strcmp(a->kind, KIND_KEY_RESET) != 0)
 		return refuse(j, CCSP_APIERR_CONFLICT, "unknown kind of request");
 	ccsp_err ret = ccsp_store_principal_get(tx, NULL, a->target, p);
@@ -276,6 +280,8 @@ static ccsp_err decide_fn(ccsp_store_tx *tx, void *arg)
 		                            a.requested_by));
 	if (ret == CCSP_OK && approve && kms_emergency_kind(a.kind))
 		ret = kms_emergency_execute(j->c, tx, &a, &j->key, now);
+	else if (ret == CCSP_OK && approve && kms_judicial_kind(a.kind))
+		ret = kms_judicial_execute(j->c, tx, &a, now);
 	else if (ret == CCSP_OK && approve)
 		ret = key_reset_execute(j, tx, &a, &p);
 	if (ret == CCSP_OK)

@@ -21,11 +21,13 @@
 
 #include "ccspd/act_kms.h"
 #include "platform/keypolicy.h"
+#include "platform/kms_byok.h"
 
 typedef struct kms_job {
 	ccspd_call *c;
 	kms_sel sel;
 	const char *spec, *alias, *description, *cursor;
+	const char *import_id; /* key-import: the import token, used up in create_fn's transaction */
 	int64_t limit, days, now;
 	int64_t rotation_days; /* create (0: the policy's default), set-rotation */
 	ccsp_kms_event event;
@@ -129,11 +131,18 @@ static ccsp_err create_fn(ccsp_store_tx *tx, void *arg)
 	memcpy(k.tenant_id, j->c->who->tenant_id, sizeof k.tenant_id);
 	snprintf(k.spec, sizeof k.spec, "%s", j->spec);
 	snprintf(k.description, sizeof k.description, "%s", j->description != NULL ? j->description : "");
+	if (j->import_id != NULL) { /* one use: the token goes with the key's creation, or not at all */
+		ccsp_err ret = ccsp_store_kms_import_delete(tx, k.tenant_id, j->import_id);
+		if (ret == CCSP_ERR_NOT_FOUND)
+			return refuse(j, CCSP_APIERR_NOT_FOUND, "no such import token (unknown, used or expired)");
+		CCSP_GUARD(ret);
+		k.imported = 1;
+	}
 	CCSP_GUARD(ccsp_store_kms_key_create(tx, &k));
 	CCSP_GUARD(add_version(j, tx, &k, 1));
 	if (j->alias != NULL)
 		CCSP_GUARD(ccsp_store_kms_alias_set(tx, k.tenant_id, j->alias, k.id, j->now));
-	CCSP_GUARD(ccspd_audit(j->c, tx, "kms.key-create", k.id, "ok",
+	CCSP_GUARD(ccspd_audit(j->c, tx, k.imported ? "kms.key-import" : "kms.key-create", k.id, "ok",
 	                       json_pack("{s:s, s:s?, s:I, s:I, s:I}", "spec", k.spec, "alias", j->alias, "version",
 	                                 (json_int_t)1, "kekIndex", (json_int_t)j->w.kek_index, "rotationDays",
 	                                 (json_int_t)k.rotation_days)));
@@ -167,6 +176,33 @@ void ccspd_act_kms_key_create(ccspd_call *c)
 	}
 	if (generate(&j) == 0)
 		run_job(&j, create_fn);
+	ccsp_memzero(&j.w, sizeof j.w);
+}
+
+/* ---- import (BYOK): create with material brought by the tenant (act_kms_byok.c) ---- */
+
+void ccspd_act_kms_key_import(ccspd_call *c)
+{
+	kms_job j = {.c = c};
+	uint8_t *material = NULL;
+	size_t len = 0;
+	if (act_id(c, "importToken", 1, &j.import_id) != 0 ||
+	    kms_b64_member(c, "material", CCSP_KMS_BYOK_DER_MAX, 0, &material, &len) != 0 ||
+	    act_str(c, "alias", 0, CCSP_STORE_KMS_ALIAS_MAX, &j.alias) != 0 ||
+	    act_str(c, "description", 0, CCSP_STORE_KMS_DESC_MAX, &j.description) != 0 ||
+	    act_int(c, "rotationDays", 1, CCSP_STORE_KMS_ROTATION_DAYS_MAX, 0, &j.rotation_days) != 0)
+		goto out;
+	if (j.alias != NULL && !alias_ok(j.alias)) {
+		ccspd_call_fail(c, CCSP_APIERR_INVALID_PARAM, "alias must be 1..128 of A-Z a-z 0-9 _ / . -");
+		goto out;
+	}
+	act_wipe(c, "material");
+	if (kms_import_unwrap(c, j.import_id, material, len, &j.kind, &j.w, j.pub) != 0)
+		goto out;
+	j.spec = ccsp_kms_spec_name(j.kind);
+	run_job(&j, create_fn);
+out:
+	kms_b64_free(material, len);
 	ccsp_memzero(&j.w, sizeof j.w);
 }
 

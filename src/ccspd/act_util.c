@@ -17,7 +17,8 @@ static int field_fail(ccspd_call *c, const char *name, const char *what)
 	return -1;
 }
 
-int act_str(ccspd_call *c, const char *name, int required, size_t max, const char **out)
+/* act_str, with line ends allowed when lines. */
+static int string_member(ccspd_call *c, const char *name, int required, size_t max, int lines, const char **out)
 {
 	json_t *v = json_object_get(c->body, name);
 	*out = NULL;
@@ -28,10 +29,20 @@ int act_str(ccspd_call *c, const char *name, int required, size_t max, const cha
 	if (s == NULL || n == 0 || n > max || strlen(s) != n)
 		return field_fail(c, name, "must be a non-empty string within its length");
 	for (size_t i = 0; i < n; i++)
-		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+		if (((unsigned char)s[i] < 0x20 || s[i] == 0x7f) && !(lines && (s[i] == '\n' || s[i] == '\r')))
 			return field_fail(c, name, "must not hold control characters");
 	*out = s;
 	return 0;
+}
+
+int act_str(ccspd_call *c, const char *name, int required, size_t max, const char **out)
+{
+	return string_member(c, name, required, max, 0, out);
+}
+
+int act_text(ccspd_call *c, const char *name, int required, size_t max, const char **out)
+{
+	return string_member(c, name, required, max, 1, out);
 }
 
 int act_int(ccspd_call *c, const char *name, int64_t lo, int64_t hi, int64_t def, int64_t *out)
@@ -131,9 +142,15 @@ ccsp_err act_sm2_public(const char *b64, uint8_t point[65], ccsp_sm2_key **key)
 	ccsp_sm2_key *k = ccsp_sm2_key_new();
 	ccsp_err ret = k == NULL ? CCSP_ERR_NOMEM : CCSP_ERR_KEY;
 	*key = NULL;
-	if (k == NULL || n > CCSP_B64_LEN(sizeof buf) || ccsp_b64_decode(b64, n, buf, sizeof buf, &len) != CCSP_OK)
+	if (k != NULL && strstr(b64, "-----BEGIN") != NULL) { /* PEM text: read as a key file, public only */
+		ccsp_sm2_key_format fmt;
+		ret = ccsp_sm2_key_decode(k, (const uint8_t *)b64, n, NULL, 0, &fmt);
+		if (ret == CCSP_OK && fmt != CCSP_SM2_KEY_SPKI)
+			ret = CCSP_ERR_KEY;
+	} else if (k == NULL || n > CCSP_B64_LEN(sizeof buf) ||
+	           ccsp_b64_decode(b64, n, buf, sizeof buf, &len) != CCSP_OK) {
 		goto out;
-	if (len == 64) {
+	} else if (len == 64) {
 		point[0] = 0x04;
 		memcpy(point + 1, buf, 64);
 		ret = ccsp_sm2_key_set_public(k, point, 65);

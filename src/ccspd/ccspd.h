@@ -185,6 +185,16 @@ void ccspd_act_kms_key_schedule_deletion(ccspd_call *c);
 void ccspd_act_kms_key_cancel_deletion(ccspd_call *c);
 void ccspd_act_kms_key_rotate(ccspd_call *c);
 void ccspd_act_kms_key_set_rotation(ccspd_call *c);
+void ccspd_act_kms_key_import(ccspd_call *c);
+/* act_kms_byok.c: import parameters, export recipients, wrapped export. */
+void ccspd_act_kms_import_params(ccspd_call *c);
+void ccspd_act_kms_recipient_add(ccspd_call *c);
+void ccspd_act_kms_recipient_list(ccspd_call *c);
+void ccspd_act_kms_recipient_remove(ccspd_call *c);
+void ccspd_act_kms_key_export(ccspd_call *c);
+/* act_kms_judicial.c: judicial key recovery (KM-10), two security administrators. */
+void ccspd_act_secadmin_judicial_request(ccspd_call *c);
+void ccspd_act_secadmin_judicial_fetch(ccspd_call *c);
 void ccspd_act_kms_key_archive(ccspd_call *c);
 /* act_kms_emergency.c: mark-compromised and emergency-destroy, requests a secadmin approves (two-person rule). */
 void ccspd_act_kms_key_mark_compromised(ccspd_call *c);

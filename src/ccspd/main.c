@@ -58,6 +58,8 @@ const ccspd_action ccspd_actions[] = {
 	{API "/secadmin/custodian-add", CCSPD_MAY_SECADMIN, ccspd_act_secadmin_custodian_add},
 	{API "/secadmin/custodian-list", CCSPD_MAY_SECADMIN, ccspd_act_secadmin_custodian_list},
 	{API "/secadmin/custodian-remove", CCSPD_MAY_SECADMIN, ccspd_act_secadmin_custodian_remove},
+	{API "/secadmin/judicial-request", CCSPD_MAY_SECADMIN, ccspd_act_secadmin_judicial_request}, /* KM-10 */
+	{API "/secadmin/judicial-fetch", CCSPD_MAY_SECADMIN, ccspd_act_secadmin_judicial_fetch},
 	{API "/approval/list", CCSPD_MAY_SECADMIN | CCSPD_MAY_SYSADMIN, ccspd_act_approval_list},
 	{API "/approval/approve", CCSPD_MAY_SECADMIN, ccspd_act_approval_approve},
 	{API "/approval/reject", CCSPD_MAY_SECADMIN, ccspd_act_approval_reject},
@@ -75,6 +77,13 @@ const ccspd_action ccspd_actions[] = {
 	{API "/kms/key-cancel-deletion", CCSPD_MAY_TENANT_ADMIN, ccspd_act_kms_key_cancel_deletion},
 	{API "/kms/key-rotate", CCSPD_MAY_TENANT_ADMIN, ccspd_act_kms_key_rotate},
 	{API "/kms/key-set-rotation", CCSPD_MAY_TENANT_ADMIN, ccspd_act_kms_key_set_rotation},
+	/* BYOK and wrapped export (act_kms_byok.c) */
+	{API "/kms/import-params", CCSPD_MAY_TENANT_ADMIN, ccspd_act_kms_import_params},
+	{API "/kms/key-import", CCSPD_MAY_TENANT_ADMIN, ccspd_act_kms_key_import},
+	{API "/kms/recipient-add", CCSPD_MAY_TENANT_ADMIN, ccspd_act_kms_recipient_add},
+	{API "/kms/recipient-list", CCSPD_MAY_TENANT_ADMIN, ccspd_act_kms_recipient_list},
+	{API "/kms/recipient-remove", CCSPD_MAY_TENANT_ADMIN, ccspd_act_kms_recipient_remove},
+	{API "/kms/key-export", CCSPD_MAY_TENANT_ADMIN, ccspd_act_kms_key_export},
 	{API "/kms/key-archive", CCSPD_MAY_TENANT_ADMIN, ccspd_act_kms_key_archive},
 	/* emergencies: requests a secadmin approves with approval/approve (act_kms_emergency.c) */
 	{API "/kms/key-mark-compromised", CCSPD_MAY_TENANT_ADMIN, ccspd_act_kms_key_mark_compromised},

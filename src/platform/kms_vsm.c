@@ -78,6 +78,51 @@ static ccsp_err pv_asym_decrypt(void *ctx, const ccsp_kms_wrapped *key, const ui
 	return ccsp_pvsm_pair_decrypt(p, key->kek_index, key->bytes, key->len, ct, ctlen, out, outlen);
 }
 
+/* The pvsm.h material kind of a key of spec (0 for none). */
+static int material_of(ccsp_kms_spec spec)
+{
+	switch (spec) {
+	case CCSP_KMS_SPEC_SM4:
+	case CCSP_KMS_SPEC_SM4_MAC:
+		return CCSP_PVSM_MATERIAL_SM4;
+	case CCSP_KMS_SPEC_HMAC_SM3:
+		return CCSP_PVSM_MATERIAL_HMAC;
+	case CCSP_KMS_SPEC_SM2_SIGN:
+		return CCSP_PVSM_MATERIAL_SM2_SIGN;
+	case CCSP_KMS_SPEC_SM2_ENC:
+		return CCSP_PVSM_MATERIAL_SM2_ENC;
+	default:
+		return 0;
+	}
+}
+
+static ccsp_err pv_import(void *ctx, ccsp_kms_spec spec, uint32_t kek_index, const ccsp_kms_wrapped *import_key,
+                          const uint8_t *sym_ct, size_t sym_ctlen, const uint8_t enc_private[32],
+                          const uint8_t pub[CCSP_KMS_PUBLIC_SIZE], ccsp_kms_wrapped *out)
+{
+	ccsp_pvsm *p = ctx;
+	if (p == NULL)
+		return CCSP_ERR_MODULE_STATE;
+	if (material_of(spec) == 0)
+		return CCSP_ERR_ARG;
+	out->kek_index = kek_index;
+	return ccsp_pvsm_key_import(p, kek_index, import_key->bytes, import_key->len, material_of(spec), sym_ct,
+	                            sym_ctlen, enc_private, pub, out->bytes, &out->len);
+}
+
+static ccsp_err pv_export(void *ctx, ccsp_kms_spec spec, const ccsp_kms_wrapped *key,
+                          const uint8_t recipient[CCSP_KMS_PUBLIC_SIZE], uint8_t *ct, size_t *ctlen,
+                          uint8_t enc_private[32])
+{
+	ccsp_pvsm *p = ctx;
+	if (p == NULL)
+		return CCSP_ERR_MODULE_STATE;
+	if (material_of(spec) == 0)
+		return CCSP_ERR_ARG;
+	return ccsp_pvsm_key_export(p, key->kek_index, material_of(spec), key->bytes, key->len, recipient, ct, ctlen,
+	                            enc_private);
+}
+
 static const ccsp_kms_vsm_ops platform_ops = {
 	.generate = pv_generate,
 	.encrypt = pv_encrypt,
@@ -85,6 +130,8 @@ static const ccsp_kms_vsm_ops platform_ops = {
 	.mac = pv_mac,
 	.sign = pv_sign,
 	.asym_decrypt = pv_asym_decrypt,
+	.import = pv_import,
+	.export_to = pv_export,
 };
 
 void ccsp_kms_vsm_platform(ccsp_kms_vsm *v, ccsp_pvsm *p, uint32_t kek_index)

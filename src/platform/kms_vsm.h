@@ -22,6 +22,7 @@
 #define CCSP_KMS_WRAPPED_MAX CCSP_PVSM_WRAPPED_MAX
 #define CCSP_KMS_PUBLIC_SIZE 64 /* an SM2 public key, x || y */
 #define CCSP_KMS_SM2_PLAIN_MAX CCSP_PVSM_SM2_PLAIN_MAX
+#define CCSP_KMS_SM2_CT_MAX CCSP_PVSM_SM2_CT_MAX
 
 /* A key as the store keeps it: wrapped, and the index of the KEK that wraps it. */
 typedef struct ccsp_kms_wrapped {
@@ -54,6 +55,18 @@ typedef struct ccsp_kms_vsm_ops {
 	 * CCSP_ERR_AUTH when C3 does not match (nothing written), CCSP_ERR_KEY as sign. */
 	ccsp_err (*asym_decrypt)(void *ctx, const ccsp_kms_wrapped *key, const uint8_t *ct, size_t ctlen, uint8_t *out,
 	                         size_t *outlen);
+	/* BYOK (pvsm.h "BYOK"): key material of spec, SM2-encrypted to the import pair import_key (sym_ct: x || y ||
+	 * C3 || C2; for SM2 specs the envelope's SM4 key, with enc_private and pub), decrypted and wrapped by the KEK
+	 * at kek_index inside the module into *out. CCSP_ERR_AUTH (not for this import key), CCSP_ERR_KEY (material
+	 * refused). */
+	ccsp_err (*import)(void *ctx, ccsp_kms_spec spec, uint32_t kek_index, const ccsp_kms_wrapped *import_key,
+	                   const uint8_t *sym_ct, size_t sym_ctlen, const uint8_t enc_private[32],
+	                   const uint8_t pub[CCSP_KMS_PUBLIC_SIZE], ccsp_kms_wrapped *out);
+	/* The material of key (of spec) SM2-encrypted to recipient (x || y) into ct (at most CCSP_KMS_SM2_CT_MAX,
+	 * *ctlen); for SM2 specs ct holds the envelope's SM4 key and enc_private the private key under it. */
+	ccsp_err (*export_to)(void *ctx, ccsp_kms_spec spec, const ccsp_kms_wrapped *key,
+	                      const uint8_t recipient[CCSP_KMS_PUBLIC_SIZE], uint8_t *ct, size_t *ctlen,
+	                      uint8_t enc_private[32]);
 } ccsp_kms_vsm_ops;
 
 typedef struct ccsp_kms_vsm {

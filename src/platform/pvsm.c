@@ -365,6 +365,21 @@ static ccsp_err pair_err(LONG rv)
 	}
 }
 
+/* The ECCCipher (calloc'd; NULL when out of memory) of ct: C1 x || y (64) || C3 (32) || C2, ctlen > 96. */
+static ECCCipher *cipher_of(const uint8_t *ct, size_t ctlen)
+{
+	size_t n = ctlen - 96;
+	ECCCipher *c = calloc(1, SDF_ECCCIPHER_SIZE(n));
+	if (c == NULL)
+		return NULL;
+	memcpy(c->x + 32, ct, 32);
+	memcpy(c->y + 32, ct + 32, 32);
+	memcpy(c->M, ct + 64, 32);
+	c->L = (ULONG)n;
+	memcpy((uint8_t *)c + SDF_ECCCIPHER_FIXED_SIZE, ct + 96, n);
+	return c;
+}
+
 ccsp_err ccsp_pvsm_pair_generate(ccsp_pvsm *p, unsigned kek_index, int usage, uint8_t pub[64],
                                  uint8_t wrapped[CCSP_PVSM_WRAPPED_MAX], size_t *len)
 {
@@ -414,15 +429,10 @@ ccsp_err ccsp_pvsm_pair_decrypt(ccsp_pvsm *p, unsigned kek_index, const uint8_t 
 	    ctlen > 96 + CCSP_PVSM_SM2_PLAIN_MAX || out == NULL || outlen == NULL)
 		return CCSP_ERR_ARG;
 	size_t n = ctlen - 96;
-	ECCCipher *c = calloc(1, SDF_ECCCIPHER_SIZE(n));
+	ECCCipher *c = cipher_of(ct, ctlen);
 	if (c == NULL)
 		return CCSP_ERR_NOMEM;
 	memcpy(w, wrapped, wlen);
-	memcpy(c->x + 32, ct, 32);
-	memcpy(c->y + 32, ct + 32, 32);
-	memcpy(c->M, ct + 64, 32);
-	c->L = (ULONG)n;
-	memcpy((uint8_t *)c + SDF_ECCCIPHER_FIXED_SIZE, ct + 96, n);
 	ULONG got = 0;
 	pvsm_session *s = take(p);
 	LONG rv = SDF_DecryptWithKEK_ECC(s->h, (ULONG)kek_index, w, (ULONG)wlen, c, out, &got);
@@ -434,5 +444,104 @@ ccsp_err ccsp_pvsm_pair_decrypt(ccsp_pvsm *p, unsigned kek_index, const uint8_t 
 	}
 	if (rv == SDR_OK)
 		*outlen = got;
+	return pair_err(rv);
+}
+
+/* ---- BYOK: key material in under the import key, out to a recipient's public key ---- */
+
+static int material_is_pair(int kind)
+{
+	return kind == CCSP_PVSM_MATERIAL_SM2_SIGN || kind == CCSP_PVSM_MATERIAL_SM2_ENC;
+}
+
+static ULONG key_kind_of(int kind)
+{
+	switch (kind) {
+	case CCSP_PVSM_MATERIAL_SM4:
+		return SDF_KEY_KIND_SM4;
+	case CCSP_PVSM_MATERIAL_HMAC:
+		return SDF_KEY_KIND_HMAC;
+	case CCSP_PVSM_MATERIAL_SM2_SIGN:
+		return SDF_KEY_KIND_SM2_SIGN;
+	case CCSP_PVSM_MATERIAL_SM2_ENC:
+		return SDF_KEY_KIND_SM2_ENC;
+	default:
+		return 0;
+	}
+}
+
+static void pub_of(const uint8_t xy[64], ECCrefPublicKey *pk)
+{
+	memset(pk, 0, sizeof *pk);
+	pk->bits = 256;
+	memcpy(pk->x + 32, xy, 32);
+	memcpy(pk->y + 32, xy + 32, 32);
+}
+
+ccsp_err ccsp_pvsm_key_import(ccsp_pvsm *p, unsigned kek_index, const uint8_t *import_wrapped, size_t import_wlen,
+                              int kind, const uint8_t *sym_ct, size_t sym_ctlen, const uint8_t enc_private[32],
+                              const uint8_t pub[64], uint8_t wrapped[CCSP_PVSM_WRAPPED_MAX], size_t *wlen)
+{
+	BYTE iw[CCSP_PVSM_WRAPPED_MAX], encd[32], out[SDF_WRAPPED_ECC_KEY_MAX]; /* non-const SDF buffers */
+	ECCrefPublicKey pk;
+	ULONG n = 0, k = key_kind_of(kind);
+	int pair = material_is_pair(kind);
+	if (p == NULL || import_wrapped == NULL || import_wlen == 0 || import_wlen > sizeof iw || k == 0 ||
+	    sym_ct == NULL || sym_ctlen <= 96 || sym_ctlen > CCSP_PVSM_SM2_CT_MAX || wrapped == NULL || wlen == NULL ||
+	    (pair && (enc_private == NULL || pub == NULL)))
+		return CCSP_ERR_ARG;
+	ECCCipher *c = cipher_of(sym_ct, sym_ctlen);
+	if (c == NULL)
+		return CCSP_ERR_NOMEM;
+	memcpy(iw, import_wrapped, import_wlen);
+	if (pair) {
+		memcpy(encd, enc_private, sizeof encd);
+		pub_of(pub, &pk);
+	}
+	pvsm_session *s = take(p);
+	LONG rv = SDF_ImportKeyWithWrappedKey_ECC(s->h, (ULONG)kek_index, iw, (ULONG)import_wlen, k, c,
+	                                          pair ? encd : NULL, pair ? &pk : NULL, out, &n);
+	give_back(s);
+	free(c);
+	if (rv == SDR_OK && (n == 0 || n > CCSP_PVSM_WRAPPED_MAX))
+		rv = SDR_COMMFAIL;
+	if (rv == SDR_OK) {
+		memcpy(wrapped, out, n);
+		*wlen = n;
+	}
+	return pair_err(rv);
+}
+
+ccsp_err ccsp_pvsm_key_export(ccsp_pvsm *p, unsigned kek_index, int kind, const uint8_t *wrapped, size_t wlen,
+                              const uint8_t recipient[64], uint8_t ct_out[CCSP_PVSM_SM2_CT_MAX], size_t *ct_outlen,
+                              uint8_t enc_private_out[32])
+{
+	BYTE w[CCSP_PVSM_WRAPPED_MAX], encd[32];
+	ECCrefPublicKey pk;
+	ULONG k = key_kind_of(kind);
+	int pair = material_is_pair(kind);
+	if (p == NULL || wrapped == NULL || wlen == 0 || wlen > sizeof w || k == 0 || recipient == NULL ||
+	    ct_out == NULL || ct_outlen == NULL || (pair && enc_private_out == NULL))
+		return CCSP_ERR_ARG;
+	ECCCipher *c = calloc(1, SDF_ECCCIPHER_SIZE(CCSP_PVSM_SM2_CT_MAX - 96));
+	if (c == NULL)
+		return CCSP_ERR_NOMEM;
+	memcpy(w, wrapped, wlen);
+	pub_of(recipient, &pk);
+	pvsm_session *s = take(p);
+	LONG rv = SDF_ExportKeyWithKEK_ECC(s->h, (ULONG)kek_index, k, w, (ULONG)wlen, &pk, c, pair ? encd : NULL);
+	give_back(s);
+	if (rv == SDR_OK && (c->L == 0 || c->L > CCSP_PVSM_SM2_CT_MAX - 96))
+		rv = SDR_COMMFAIL;
+	if (rv == SDR_OK) {
+		memcpy(ct_out, c->x + 32, 32);
+		memcpy(ct_out + 32, c->y + 32, 32);
+		memcpy(ct_out + 64, c->M, 32);
+		memcpy(ct_out + 96, (uint8_t *)c + SDF_ECCCIPHER_FIXED_SIZE, c->L);
+		*ct_outlen = 96 + (size_t)c->L;
+		if (pair)
+			memcpy(enc_private_out, encd, sizeof encd);
+	}
+	free(c);
 	return pair_err(rv);
 }

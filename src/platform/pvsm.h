@@ -122,4 +122,35 @@ CCSP_MUST_CHECK ccsp_err ccsp_pvsm_pair_decrypt(ccsp_pvsm *p, unsigned kek_index
                                                 size_t wlen, const uint8_t *ct, size_t ctlen, uint8_t *out,
                                                 size_t *outlen);
 
+/* ---- BYOK: key material brought in under an SM2 key of the VSM, taken out only under a tenant's public key ----
+ * kind names the material and its wrap, as the KMS keeps it:
+ *   CCSP_PVSM_MATERIAL_SM4   16-byte SM4 key, wrapped as ccsp_pvsm_key_generate's (SM4-ECB under the KEK)
+ *   CCSP_PVSM_MATERIAL_HMAC  32-byte HMAC-SM3 key, wrapped as ccsp_pvsm_hmac_key_generate's
+ *   CCSP_PVSM_MATERIAL_SM2_SIGN / _SM2_ENC  an SM2 private key, wrapped as ccsp_pvsm_pair_generate's
+ * Import decrypts inside the VSM, with a wrapped SM2 encryption pair of ccsp_pvsm_pair_generate (the import key
+ * ccspd publishes), and wraps the material under the KEK at kek_index without it ever leaving the VSM:
+ *   symmetric kinds: sym_ct is the material SM2-encrypted to the import key (C1 x || y || C3 || C2);
+ *   SM2 kinds (GM/T 0009 SM2EnvelopedKey, parsed by the caller): sym_ct is an SM4 key SM2-encrypted to the import
+ *   key, enc_private the 32-byte private key d encrypted with that SM4 key in ECB mode, pub (x || y) the pair's
+ *   public key, which must be d's (else CCSP_ERR_KEY).
+ * Export is the reverse, for a recipient public key recipient (x || y) the caller trusts: symmetric kinds: ct_out
+ * = the material SM2-encrypted to recipient; SM2 kinds: a fresh SM4 key SM2-encrypted to recipient into ct_out,
+ * d SM4-ECB-encrypted with it into enc_private_out (the caller assembles the SM2EnvelopedKey with the public key).
+ * Errors: CCSP_ERR_ARG (bounds, kind), CCSP_ERR_AUTH (sym_ct's C3 does not match: not for this import key),
+ * CCSP_ERR_KEY (a wrapped key refused; imported material of the wrong length; d not matching pub; d out of range),
+ * CCSP_ERR_COMM (the VSM fails). */
+#define CCSP_PVSM_MATERIAL_SM4 1
+#define CCSP_PVSM_MATERIAL_HMAC 2
+#define CCSP_PVSM_MATERIAL_SM2_SIGN 3
+#define CCSP_PVSM_MATERIAL_SM2_ENC 4
+#define CCSP_PVSM_SM2_CT_MAX (96 + 64) /* an SM2 ciphertext (x || y || C3 || C2) of at most 64 bytes of material */
+CCSP_MUST_CHECK ccsp_err ccsp_pvsm_key_import(ccsp_pvsm *p, unsigned kek_index, const uint8_t *import_wrapped,
+                                              size_t import_wlen, int kind, const uint8_t *sym_ct, size_t sym_ctlen,
+                                              const uint8_t enc_private[32], const uint8_t pub[64],
+                                              uint8_t wrapped[CCSP_PVSM_WRAPPED_MAX], size_t *wlen);
+CCSP_MUST_CHECK ccsp_err ccsp_pvsm_key_export(ccsp_pvsm *p, unsigned kek_index, int kind, const uint8_t *wrapped,
+                                              size_t wlen, const uint8_t recipient[64],
+                                              uint8_t ct_out[CCSP_PVSM_SM2_CT_MAX], size_t *ct_outlen,
+                                              uint8_t enc_private_out[32]);
+
 #endif

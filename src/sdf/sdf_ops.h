@@ -51,6 +51,11 @@ typedef enum ccsp_sdf_op {
 	                                           wrapped (62 bytes) */
 	CCSP_SDF_OP_SIGN_WITH_KEK,              /* index (KEK), wrapped (1..64), data(e, 32) -> signature */
 	CCSP_SDF_OP_DECRYPT_WITH_KEK,           /* index (KEK), wrapped (1..64), cipher -> data */
+	/* vendor extension: key import (BYOK) under a wrapped SM2 encryption pair, export to a public key */
+	CCSP_SDF_OP_IMPORT_KEY_WITH_WRAPPED_KEY, /* index (KEK), wrapped (import key, 1..64), kind, cipher (97..160),
+	                                            [SM2 kinds: private (d SM4-ECB-encrypted, 32), public] -> wrapped */
+	CCSP_SDF_OP_EXPORT_KEY_WITH_KEK,         /* index (KEK), kind, wrapped (1..64), public (recipient) -> cipher,
+	                                            [SM2 kinds: private (d SM4-ECB-encrypted, 32)] */
 
 	/* symmetric (6.5) */
 	CCSP_SDF_OP_ENCRYPT = 0x400, /* handle, alg, iv, data -> data */
@@ -130,7 +135,8 @@ enum {
 	CCSP_SDF_T_MAC = 25,
 	CCSP_SDF_T_PUBLIC2 = 26,
 	CCSP_SDF_T_TMP_PUBLIC2 = 27,
-	CCSP_SDF_T_WRAPPED = 28, /* a private key wrapped by a KEK (the *_WITH_KEK pair operations) */
+	CCSP_SDF_T_WRAPPED = 28, /* a private key wrapped by a KEK (the *_WITH_KEK pair operations), or the key of
+	                            the BYOK import / export in its KEK wrap */
 };
 
 /* Longest wrapped private key a request or response may carry (ccspd stores at most as much). */

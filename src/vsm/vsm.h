@@ -158,6 +158,43 @@ CCSP_MUST_CHECK ccsp_err ccsp_vsm_pair_sign_kek(ccsp_vsm_session *s, uint32_t ke
 CCSP_MUST_CHECK ccsp_err ccsp_vsm_pair_decrypt_kek(ccsp_vsm_session *s, uint32_t kek_index, const uint8_t *wrapped,
                                                    size_t wlen, const uint8_t *ct, size_t ctlen, uint8_t *out);
 
+/* Vendor extension (docs/sdf.md "Key import and export under SM2 (BYOK)", vsm_byok.c): key material brought in
+ * SM2-encrypted to an import key and kept only wrapped by the KEK at kek_index, and taken out only SM2-encrypted to
+ * a recipient's public key. The material never exists outside the VSM in plaintext. kind names it and its wrap:
+ *   CCSP_VSM_MATERIAL_SM4   a 16-byte SM4 key, wrapped as ccsp_vsm_key_generate_kek's (SM4-ECB, 16 bytes)
+ *   CCSP_VSM_MATERIAL_HMAC  a 32-byte HMAC-SM3 key, likewise (32 bytes: what GenerateKeyWithKEK makes of 256 bits)
+ *   CCSP_VSM_MATERIAL_SM2_SIGN / _SM2_ENC  an SM2 private key, wrapped as ccsp_vsm_pair_generate_kek's for that
+ *   usage (CCSP_VSM_WRAPPED_PAIR_SIZE bytes)
+ * import: the import key is an encryption-pair wrap of ccsp_vsm_pair_generate_kek under the same KEK. Symmetric
+ * kinds: ct (C1 x||y || C3 || C2, ctlen 97..CCSP_VSM_BYOK_CT_MAX) is the material SM2-encrypted to the import key.
+ * SM2 kinds (the pieces of a GM/T 0009 SM2EnvelopedKey): ct is a 16-byte SM4 key SM2-encrypted to the import key,
+ * enc_private the 32-byte d encrypted with it in SM4-ECB, pub (x||y) d's public key. The wrap goes to wrapped,
+ * its length to *wlen. Errors: CCSP_ERR_ARG (kind, ctlen, NULLs, KEK index out of range), the import key's
+ * refusals as ccsp_vsm_pair_decrypt_kek (CCSP_ERR_KEY, _KEY_TYPE, _KEY_NOT_FOUND), CCSP_ERR_AUTH (C3 does not
+ * match: not for this import key, or altered), CCSP_ERR_KEY (material of the wrong length for kind; d zero or
+ * out of range; pub not d's public key; a bad pub). Refusals after the import key unwrapped are audited as
+ * "import.refused", successes as "key.import" (kind and KEK index only).
+ * export: wrapped is a wrap of kind under the KEK (CCSP_ERR_KEY: of another length, or a pair wrap that does not
+ * open; CCSP_ERR_KEY_TYPE: a pair wrap of the other usage); recipient (x||y) a public key the caller trusts
+ * (CCSP_ERR_POINT when it is not a valid point). Symmetric kinds: ct = the material SM2-encrypted to recipient.
+ * SM2 kinds: ct = a fresh SM4 key (DRBG) SM2-encrypted to recipient, enc_private = d SM4-ECB-encrypted with it
+ * (the caller assembles the SM2EnvelopedKey with the public key). *ctlen is set; audited as "key.export". */
+typedef enum ccsp_vsm_material {
+	CCSP_VSM_MATERIAL_SM4 = 1,
+	CCSP_VSM_MATERIAL_HMAC = 2,
+	CCSP_VSM_MATERIAL_SM2_SIGN = 3,
+	CCSP_VSM_MATERIAL_SM2_ENC = 4,
+} ccsp_vsm_material;
+#define CCSP_VSM_BYOK_CT_MAX (96 + 64) /* the longest material ciphertext import takes; export's is 96 + 32 */
+CCSP_MUST_CHECK ccsp_err ccsp_vsm_byok_import(ccsp_vsm_session *s, uint32_t kek_index, const uint8_t *import_wrapped,
+                                              size_t import_wlen, ccsp_vsm_material kind, const uint8_t *ct,
+                                              size_t ctlen, const uint8_t enc_private[32], const uint8_t pub[64],
+                                              uint8_t wrapped[CCSP_VSM_WRAPPED_PAIR_SIZE], size_t *wlen);
+CCSP_MUST_CHECK ccsp_err ccsp_vsm_byok_export(ccsp_vsm_session *s, uint32_t kek_index, ccsp_vsm_material kind,
+                                              const uint8_t *wrapped, size_t wlen, const uint8_t recipient[64],
+                                              uint8_t ct[CCSP_VSM_BYOK_CT_MAX], size_t *ctlen,
+                                              uint8_t enc_private[32]);
+
 /* Session keys (6.3). bits: 128 (SM4) or 256 (SM4-XTS key pair). Handles are nonzero and unguessable. */
 CCSP_MUST_CHECK ccsp_err ccsp_vsm_key_generate_ipk(ccsp_vsm_session *s, uint32_t index, uint32_t bits, uint8_t *ct,
                                                    size_t *ctlen, uint64_t *handle);

@@ -135,5 +135,15 @@ ccsp_err vsm_ready(const ccsp_vsm *vsm);
 ccsp_err vsm_require_right(ccsp_vsm_session *s, uint32_t index);
 /* Wipe and free the session's pending key agreements (vsm_kex.c). */
 void vsm_session_end_agreements(ccsp_vsm_session *s);
+/* The authenticated pair wrap of the vendor extension (vsm_wrapped.c; format in vsm.h), shared with vsm_byok.c.
+ * wrap: seal d for usage (CCSP_VSM_KEY_SIGN or _ENC, else CCSP_ERR_ARG) under the KEK at kek_index with a fresh
+ * IV; the caller has checked vsm_ready. unwrap: vsm_ready, then the private key of a wrap made for usage into d;
+ * CCSP_ERR_KEY (malformed, or its tag fails: audited as "wrap.refused"), CCSP_ERR_KEY_TYPE (the other usage),
+ * CCSP_ERR_KEY_NOT_FOUND (no KEK). d is written only on success; the caller wipes it. */
+CCSP_MUST_CHECK ccsp_err vsm_pair_wrap(ccsp_vsm_session *s, uint32_t kek_index, ccsp_vsm_key_kind usage,
+                                       const uint8_t d[CCSP_SM2_PRIVATE_KEY_SIZE],
+                                       uint8_t wrapped[CCSP_VSM_WRAPPED_PAIR_SIZE]);
+CCSP_MUST_CHECK ccsp_err vsm_pair_unwrap(ccsp_vsm_session *s, uint32_t kek_index, ccsp_vsm_key_kind usage,
+                                         const uint8_t *w, size_t wlen, uint8_t d[CCSP_SM2_PRIVATE_KEY_SIZE]);
 
 #endif

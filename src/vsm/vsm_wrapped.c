@@ -24,36 +24,43 @@ static int usage_ok(ccsp_vsm_key_kind usage)
 	return usage == CCSP_VSM_KEY_SIGN || usage == CCSP_VSM_KEY_ENC;
 }
 
+ccsp_err vsm_pair_wrap(ccsp_vsm_session *s, uint32_t kek_index, ccsp_vsm_key_kind usage,
+                       const uint8_t d[CCSP_SM2_PRIVATE_KEY_SIZE], uint8_t wrapped[CCSP_VSM_WRAPPED_PAIR_SIZE])
+{
+	uint8_t w[CCSP_VSM_WRAPPED_PAIR_SIZE];
+	if (!usage_ok(usage))
+		return CCSP_ERR_ARG;
+	w[0] = CCSP_VSM_WRAPPED_VERSION;
+	w[1] = (uint8_t)usage;
+	ccsp_err ret = ccsp_random(w + W_IV, CCSP_VSM_KEK_AEAD_IV_SIZE);
+	if (ret == CCSP_OK)
+		ret = ccsp_vsm_keystore_kek_seal(s->vsm->ks, kek_index, w + W_IV, w, W_HDR, d, w + W_CT,
+		                                 CCSP_SM2_PRIVATE_KEY_SIZE, w + W_TAG);
+	if (ret == CCSP_OK)
+		memcpy(wrapped, w, sizeof w);
+	ccsp_memzero(w, sizeof w);
+	return ret;
+}
+
 ccsp_err ccsp_vsm_pair_generate_kek(ccsp_vsm_session *s, uint32_t kek_index, ccsp_vsm_key_kind usage,
                                     uint8_t pub[64], uint8_t wrapped[CCSP_VSM_WRAPPED_PAIR_SIZE])
 {
-	uint8_t d[CCSP_SM2_PRIVATE_KEY_SIZE], w[CCSP_VSM_WRAPPED_PAIR_SIZE];
+	uint8_t d[CCSP_SM2_PRIVATE_KEY_SIZE];
 	ccsp_err ret = CCSP_ERR_ARG;
 
 	if (pub == NULL || wrapped == NULL || !usage_ok(usage))
 		return CCSP_ERR_ARG;
 	ret = ccsp_vsm_generate_key_pair(s, pub, d); /* vsm_ready; ccsp_sm2_key_generate's pairwise test */
-	if (ret != CCSP_OK)
-		goto out;
-	w[0] = CCSP_VSM_WRAPPED_VERSION;
-	w[1] = (uint8_t)usage;
-	ret = ccsp_random(w + W_IV, CCSP_VSM_KEK_AEAD_IV_SIZE);
-	if (ret != CCSP_OK)
-		goto out;
-	ret = ccsp_vsm_keystore_kek_seal(s->vsm->ks, kek_index, w + W_IV, w, W_HDR, d, w + W_CT, sizeof d, w + W_TAG);
 	if (ret == CCSP_OK)
-		memcpy(wrapped, w, sizeof w);
-out:
+		ret = vsm_pair_wrap(s, kek_index, usage, d, wrapped);
 	if (ret != CCSP_OK)
 		ccsp_memzero(pub, 64);
 	ccsp_memzero(d, sizeof d);
-	ccsp_memzero(w, sizeof w);
 	return ret;
 }
 
-/* The private key of a wrap made for usage, into d. */
-static ccsp_err unwrap(ccsp_vsm_session *s, uint32_t kek_index, ccsp_vsm_key_kind usage, const uint8_t *w,
-                       size_t wlen, uint8_t d[CCSP_SM2_PRIVATE_KEY_SIZE])
+ccsp_err vsm_pair_unwrap(ccsp_vsm_session *s, uint32_t kek_index, ccsp_vsm_key_kind usage, const uint8_t *w,
+                         size_t wlen, uint8_t d[CCSP_SM2_PRIVATE_KEY_SIZE])
 {
 	ccsp_err ret = vsm_ready(s->vsm);
 	if (ret != CCSP_OK)
@@ -79,7 +86,7 @@ ccsp_err ccsp_vsm_pair_sign_kek(ccsp_vsm_session *s, uint32_t kek_index, const u
 
 	if (e == NULL || sig == NULL)
 		goto out;
-	ret = unwrap(s, kek_index, CCSP_VSM_KEY_SIGN, wrapped, wlen, d);
+	ret = vsm_pair_unwrap(s, kek_index, CCSP_VSM_KEY_SIGN, wrapped, wlen, d);
 	if (ret == CCSP_OK)
 		ret = ccsp_vsm_external_sign(s, d, e, sig);
 out:
@@ -95,7 +102,7 @@ ccsp_err ccsp_vsm_pair_decrypt_kek(ccsp_vsm_session *s, uint32_t kek_index, cons
 
 	if (out == NULL)
 		goto out;
-	ret = unwrap(s, kek_index, CCSP_VSM_KEY_ENC, wrapped, wlen, d);
+	ret = vsm_pair_unwrap(s, kek_index, CCSP_VSM_KEY_ENC, wrapped, wlen, d);
 	if (ret == CCSP_OK)
 		ret = ccsp_vsm_external_decrypt(s, d, ct, ctlen, out);
 out:

@@ -4,7 +4,8 @@
 # own): people and an application made through node 1 log in and authenticate on node 2; a signed request is
 # accepted once by the pair (the replay is refused by the other node: one nonce table); an app token revoked on one
 # node is refused by the other within the session cache's 2 s. Both nodes share the platform VSM (a vsmd with the
-# KEK of the data-protection key). Every wait is bounded; nothing is left running.
+# KEK of the data-protection key and of the KMS keys). KMS keys made through one node serve on the other (ciphertexts,
+# rotations, signatures). Every wait is bounded; nothing is left running.
 . "$(dirname "$0")/common.sh"
 BIN=$(dirname "$CCSP")
 CCSPD=$BIN/ccspd
@@ -94,6 +95,31 @@ send "$U_n2"
 check "node 2: the signed request" [ "$(code)" = 200 ]
 send "$U_n1"
 { [ "$(code)" = 401 ] && grep -q CCSP-2003 "$T/r"; }; expect "node 1: the same request again is a replay (CCSP-2003)"
+
+# the KMS across nodes: keys made through one node serve on the other; a ciphertext made by one node opens on the
+# other, also after a rotation through the other; a signature made by one verifies on the other
+api "$U_n1" "$T/ta.tok" kms/key-create '{"spec":"SM4","alias":"orders"}'
+check "node 1: an SM4 key" [ "$(code)" = 200 ]
+api "$U_n1" "$T/ta.tok" kms/key-create '{"spec":"SM2_SIGN","alias":"contracts"}'
+check "node 1: an SM2 signing key" [ "$(code)" = 200 ]
+api "$U_n2" "$T/app.tok" crypto/encrypt '{"alias":"orders","plaintext":"c2VjcmV0"}'
+ct1=$(field ciphertext)
+check "node 2 encrypts with it" [ "$(code)" = 200 ]
+api "$U_n1" "$T/app.tok" crypto/decrypt "{\"ciphertext\":\"$ct1\"}"
+{ [ "$(code)" = 200 ] && grep -q '"plaintext":"c2VjcmV0"' "$T/r"; }; expect "node 1 decrypts node 2's ciphertext"
+api "$U_n2" "$T/ta.tok" kms/key-rotate '{"alias":"orders"}'
+check "node 2: the key rotated" grep -q '"primaryVersion":2' "$T/r"
+api "$U_n1" "$T/app.tok" crypto/encrypt '{"alias":"orders","plaintext":"bW9yZQ=="}'
+{ [ "$(code)" = 200 ] && grep -q '"version":2' "$T/r"; }; expect "node 1 encrypts with the version node 2 made"
+ct2=$(field ciphertext)
+api "$U_n2" "$T/app.tok" crypto/decrypt "{\"ciphertext\":\"$ct2\"}"
+{ [ "$(code)" = 200 ] && grep -q '"plaintext":"bW9yZQ=="' "$T/r"; }; expect "node 2 decrypts it"
+api "$U_n2" "$T/app.tok" crypto/decrypt "{\"ciphertext\":\"$ct1\"}"
+{ [ "$(code)" = 200 ] && grep -q '"version":1' "$T/r"; }; expect "... and the version-1 ciphertext still"
+api "$U_n1" "$T/app.tok" crypto/sign '{"alias":"contracts","message":"YWJj"}'
+sig=$(field signature)
+api "$U_n2" "$T/app.tok" crypto/verify "{\"alias\":\"contracts\",\"message\":\"YWJj\",\"signature\":\"$sig\"}"
+{ [ "$(code)" = 200 ] && grep -q '"valid":true' "$T/r"; }; expect "node 1's signature verifies on node 2"
 
 # a token revoked on node 1 is refused by node 2 (at most the session cache's 2 s later)
 api "$U_n2" "$T/app.tok" crypto/hash '{"data":"YWJj"}'

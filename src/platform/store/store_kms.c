@@ -7,7 +7,7 @@
 #include "platform/store/store_kms.h"
 
 #define KEY_COLS \
-	"id, tenant_id, spec, description, state, primary_version, deletion_due, created, updated, rotation_days, rotated_at"
+	"id, tenant_id, spec, description, state, primary_version, deletion_due, created, updated, rotation_days, rotated_at, origin"
 #define VERSION_COLS "key_id, version, wrapped, kek_index, compromised, created, public_key"
 
 static ccsp_err key_row(const st_res *r, size_t i, ccsp_store_kms_key *k)
@@ -25,6 +25,7 @@ static ccsp_err key_row(const st_res *r, size_t i, ccsp_store_kms_key *k)
 	k->updated = st_res_int(r, i, 8);
 	k->rotation_days = st_res_int(r, i, 9);
 	k->rotated_at = st_res_int(r, i, 10);
+	k->imported = strcmp(st_res_text(r, i, 11), "imported") == 0;
 	return CCSP_OK;
 }
 
@@ -46,10 +47,10 @@ ccsp_err ccsp_store_kms_key_create(ccsp_store_tx *tx, ccsp_store_kms_key *k)
 	st_val v[] = {
 		ST_T(k->id), ST_T(k->tenant_id), ST_T(k->spec), ST_T(k->description), ST_T(ccsp_kms_state_name(k->state)),
 		ST_I(k->primary_version), ST_I(k->deletion_due), ST_I(k->created), ST_I(k->updated), ST_I(k->rotation_days),
-		ST_I(k->rotated_at),
+		ST_I(k->rotated_at), ST_T(k->imported ? "imported" : "generated"),
 	};
-	return st_tx_query(tx, "INSERT INTO kms_keys (" KEY_COLS ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", v, 11, NULL,
-	                   NULL);
+	return st_tx_query(tx, "INSERT INTO kms_keys (" KEY_COLS ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", v, 12,
+	                   NULL, NULL);
 }
 
 ccsp_err ccsp_store_kms_key_get(ccsp_store_tx *tx, const char *tenant, const char *id, ccsp_store_kms_key *out)

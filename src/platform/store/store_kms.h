@@ -33,6 +33,7 @@ typedef struct ccsp_store_kms_key {
 	int64_t created, updated;
 	int64_t rotation_days;                 /* automatic rotation period (1..CCSP_STORE_KMS_ROTATION_DAYS_MAX) */
 	int64_t rotated_at;                    /* when the primary version was made: due at + days */
+	int imported;                          /* origin: 1 when version 1 was imported (BYOK), 0 generated */
 } ccsp_store_kms_key;
 
 typedef struct ccsp_store_kms_version {

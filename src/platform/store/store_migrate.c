@@ -170,7 +170,9 @@ static const char V3_SQL[] =
 /* Version 4: asymmetric KMS keys, automatic rotation and metering. A version of an SM2 key keeps its public key
  * (x || y, 64 bytes; NULL for symmetric keys), which stays readable after the key is destroyed. A key rotates every
  * rotation_days days counted from rotated_at (when its primary version was made; keys of version 3 get 365 days from
- * their creation, the key policy's default). usage_counts (store_usage.h) holds the
+ * their creation, the key policy's default). BYOK (store_kms.h): a key's origin; kms_imports holds the import keys
+ * ccspd published (an SM2 encryption pair wrapped by a VSM KEK, one use, until expires); kms_recipients the public
+ * keys a tenant registered to receive wrapped exports. usage_counts (store_usage.h) holds the
  * metering counters (OPS-6/7) per tenant, hour (ms since the epoch of the hour's start), application ("" for
  * operators' and tenant administrators' calls), key ("" for calls that use none) and action; ccspd adds its
  * in-memory counts to it with an upsert, so nodes sharing a store add up. */
@@ -180,6 +182,23 @@ static const char V4_SQL[] =
 	"ALTER TABLE kms_keys ADD COLUMN rotated_at BIGINT NOT NULL DEFAULT 0;"
 	"UPDATE kms_keys SET rotated_at = created;"
 	"CREATE INDEX kms_keys_rotation ON kms_keys (state, rotated_at);"
+	"ALTER TABLE kms_keys ADD COLUMN origin TEXT NOT NULL DEFAULT 'generated' CHECK (origin IN ('generated',"
+	" 'imported'));"
+	"CREATE TABLE kms_imports ("
+	" id TEXT PRIMARY KEY,"
+	" tenant_id TEXT NOT NULL REFERENCES tenants(id),"
+	" spec TEXT NOT NULL,"
+	" wrapped @BLOB@ NOT NULL,"
+	" kek_index BIGINT NOT NULL,"
+	" public_key @BLOB@ NOT NULL,"
+	" created BIGINT NOT NULL, expires BIGINT NOT NULL);"
+	"CREATE INDEX kms_imports_tenant ON kms_imports (tenant_id, expires);"
+	"CREATE TABLE kms_recipients ("
+	" tenant_id TEXT NOT NULL REFERENCES tenants(id),"
+	" name TEXT NOT NULL,"
+	" public_key @BLOB@ NOT NULL,"
+	" created BIGINT NOT NULL,"
+	" PRIMARY KEY (tenant_id, name));"
 	"CREATE TABLE usage_counts ("
 	" tenant_id TEXT NOT NULL,"
 	" hour BIGINT NOT NULL,"
