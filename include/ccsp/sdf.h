@@ -465,6 +465,36 @@ SDF_API LONG SDF_ImportKeyWithWrappedKey_ECC(HANDLE hSessionHandle, ULONG uiKEKI
 SDF_API LONG SDF_ExportKeyWithKEK_ECC(HANDLE hSessionHandle, ULONG uiKEKIndex, ULONG uiKeyKind, BYTE *pucWrappedKey,
                                       ULONG uiWrappedKeyLength, ECCrefPublicKey *pucPublicKey, ECCCipher *pucKey,
                                       BYTE *pucEncPrivateKey);
+/* Extension (ccsp's, docs/sdf.md "Split-knowledge key backup"): a KEK-wrapped key (uiKeyKind and wrap as the BYOK
+ * functions') split inside the device into uiN Shamir shares over GF(2^8) of which any uiM recombine it
+ * (2 <= uiM <= uiN <= SDF_KEY_SHARES_MAX), each SM2-encrypted to its custodian, and recovered from uiM shares
+ * SM2-encrypted to an import key of the device; the key and its shares never leave the device in plaintext.
+ * A share's plaintext is x (1 byte, 1..uiN) || y, y being the share of key || check (the key: 16 bytes SM4, 32
+ * HMAC, the 32-byte d of an SM2 kind; check: the first 8 bytes of SM3(kind byte || key)), so L = 1 + key + 8
+ * (25 or 41). Allocate each share with SDF_ECCCIPHER_SIZE(SDF_KEY_SHARE_MAX) bytes.
+ * BackupKeyWithKEK: pucCustodians holds uiN public keys; share i (x = i + 1) is SM2-encrypted to pucCustodians[i]
+ * into pucShares[i] (uiN pointers). SDR_KEYERR: the wrap refused (as SDF_ExportKeyWithKEK_ECC), a custodian key not
+ * a valid point; SDR_KEYTYPEERR: an SM2 wrap of the other usage.
+ * RecoverKeyWithWrappedKey: pucImportKey as SDF_ImportKeyWithWrappedKey_ECC's; pucShares holds uiM pointers to
+ * shares a custodian decrypted with their key and SM2-encrypted to the import key (in any order, at least the
+ * backup's threshold); for SM2 kinds pucPublicKey is the key's public key (ignored otherwise). The shares are
+ * decrypted and recombined, the check verified, and the key wrapped under the KEK into pucWrappedKey (room for
+ * SDF_WRAPPED_ECC_KEY_MAX bytes), its length into *puiWrappedKeyLength. SDR_ENCDATAERR: a share that does not
+ * decrypt (not for this import key, or altered); SDR_KEYERR: the import key's wrap refused, shares of the wrong
+ * length for the kind, the check does not match (too few shares, an altered or a foreign one), d out of range or
+ * not pucPublicKey's; SDR_INARGERR also for two shares with the same x.
+ * Both: SDR_KEYNOTEXIST, no KEK at uiKEKIndex; SDR_INARGERR: uiKeyKind unknown, uiM/uiN out of bounds, wrap length
+ * 0 or over SDF_WRAPPED_ECC_KEY_MAX, a share's L out of range; SDR_OUTARGERR. No access right is involved (the KEK
+ * is the authority); the device audits each backup and recovery, never with key material. */
+#define SDF_KEY_SHARES_MAX 16
+#define SDF_KEY_SHARE_MAX (1 + 64 + 8) /* the longest share plaintext (L) a recovery takes */
+SDF_API LONG SDF_BackupKeyWithKEK_ECC(HANDLE hSessionHandle, ULONG uiKEKIndex, ULONG uiKeyKind, BYTE *pucWrappedKey,
+                                      ULONG uiWrappedKeyLength, ULONG uiM, ULONG uiN,
+                                      ECCrefPublicKey *pucCustodians, ECCCipher **pucShares);
+SDF_API LONG SDF_RecoverKeyWithWrappedKey_ECC(HANDLE hSessionHandle, ULONG uiKEKIndex, BYTE *pucImportKey,
+                                              ULONG uiImportKeyLength, ULONG uiKeyKind, ULONG uiM,
+                                              ECCCipher **pucShares, ECCrefPublicKey *pucPublicKey,
+                                              BYTE *pucWrappedKey, ULONG *puiWrappedKeyLength);
 
 /* ---- 6.5 Symmetric operations --------------------------------------------------------------------------
  * hKeyHandle is a session key. No padding: ECB and CBC lengths are multiples of 16; CFB, OFB and CTR take

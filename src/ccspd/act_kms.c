@@ -21,13 +21,18 @@
 
 #include "ccspd/act_kms.h"
 #include "platform/keypolicy.h"
+#include "common/b64.h"
 #include "platform/kms_byok.h"
 
 typedef struct kms_job {
 	ccspd_call *c;
 	kms_sel sel;
 	const char *spec, *alias, *description, *cursor;
-	const char *import_id; /* key-import: the import token, used up in create_fn's transaction */
+	const char *import_id; /* key-import, key-recover: the import token, used up in create_fn's transaction */
+	const char *tenant;    /* create_fn: the key's tenant (NULL: the caller's) */
+	ccsp_store_kms_origin origin;
+	const char *restore_id;   /* key-recover: the key's old id (NULL: a new one) */
+	int64_t first_version;    /* key-recover: the version recovered (0: 1) */
 	int64_t limit, days, now;
 	int64_t rotation_days; /* create (0: the policy's default), set-rotation */
 	ccsp_kms_event event;
@@ -64,7 +69,8 @@ static void run_job(kms_job *j, ccsp_store_fn fn)
 	j->now = ccspd_now_ms(j->c->d);
 	ccsp_err ret = ccsp_store_run(j->c->d->store, fn, j);
 	if (ret != CCSP_OK)
-		act_fail(j->c, ret, ret == CCSP_ERR_EXISTS ? "alias taken" : NULL);
+		act_fail(j->c, ret,
+		         ret != CCSP_ERR_EXISTS ? NULL : j->restore_id != NULL ? "the key id or the alias is taken" : "alias taken");
 	else if (j->err != CCSP_APIERR_COUNT_)
 		ccspd_fail(j->c->d, j->c->req, j->err, j->msg);
 	else
@@ -120,7 +126,10 @@ static ccsp_err create_fn(ccsp_store_tx *tx, void *arg)
 {
 	kms_job *j = arg;
 	ccsp_keypolicy p;
-	ccsp_store_kms_key k = {.state = CCSP_KMS_ENABLED, .primary_version = 1, .created = j->now, .updated = j->now};
+	int64_t version = j->first_version > 0 ? j->first_version : 1;
+	ccsp_store_kms_key k = {.state = CCSP_KMS_ENABLED, .primary_version = version, .created = j->now,
+	                        .updated = j->now, .origin = j->origin};
+	static const char *const actions[] = {"kms.key-create", "kms.key-import", "kms.key-recover"};
 	CCSP_GUARD(ccsp_keypolicy_load(tx, &p));
 	if (!ccsp_keypolicy_spec_allowed(&p, j->spec))
 		return refuse(j, CCSP_APIERR_INVALID_PARAM, "spec is not allowed by the key policy");
@@ -128,7 +137,9 @@ static ccsp_err create_fn(ccsp_store_tx *tx, void *arg)
 		return CCSP_OK;
 	k.rotation_days = j->rotation_days;
 	k.rotated_at = j->now;
-	memcpy(k.tenant_id, j->c->who->tenant_id, sizeof k.tenant_id);
+	snprintf(k.tenant_id, sizeof k.tenant_id, "%s", j->tenant != NULL ? j->tenant : j->c->who->tenant_id);
+	if (j->restore_id != NULL)
+		snprintf(k.id, sizeof k.id, "%s", j->restore_id);
 	snprintf(k.spec, sizeof k.spec, "%s", j->spec);
 	snprintf(k.description, sizeof k.description, "%s", j->description != NULL ? j->description : "");
 	if (j->import_id != NULL) { /* one use: the token goes with the key's creation, or not at all */
@@ -136,16 +147,15 @@ static ccsp_err create_fn(ccsp_store_tx *tx, void *arg)
 		if (ret == CCSP_ERR_NOT_FOUND)
 			return refuse(j, CCSP_APIERR_NOT_FOUND, "no such import token (unknown, used or expired)");
 		CCSP_GUARD(ret);
-		k.imported = 1;
 	}
-	CCSP_GUARD(ccsp_store_kms_key_create(tx, &k));
-	CCSP_GUARD(add_version(j, tx, &k, 1));
+	CCSP_GUARD(ccsp_store_kms_key_create(tx, &k)); /* a restored id taken: CCSP_ERR_EXISTS, rolled back */
+	CCSP_GUARD(add_version(j, tx, &k, version));
 	if (j->alias != NULL)
 		CCSP_GUARD(ccsp_store_kms_alias_set(tx, k.tenant_id, j->alias, k.id, j->now));
-	CCSP_GUARD(ccspd_audit(j->c, tx, k.imported ? "kms.key-import" : "kms.key-create", k.id, "ok",
-	                       json_pack("{s:s, s:s?, s:I, s:I, s:I}", "spec", k.spec, "alias", j->alias, "version",
-	                                 (json_int_t)1, "kekIndex", (json_int_t)j->w.kek_index, "rotationDays",
-	                                 (json_int_t)k.rotation_days)));
+	CCSP_GUARD(ccspd_audit(j->c, tx, actions[k.origin], k.id, "ok",
+	                       json_pack("{s:s, s:s, s:s?, s:I, s:I, s:I}", "tenantId", k.tenant_id, "spec", k.spec,
+	                                 "alias", j->alias, "version", (json_int_t)version, "kekIndex",
+	                                 (json_int_t)j->w.kek_index, "rotationDays", (json_int_t)k.rotation_days)));
 	return set_result(j, tx, &k);
 }
 
@@ -199,10 +209,40 @@ void ccspd_act_kms_key_import(ccspd_call *c)
 	act_wipe(c, "material");
 	if (kms_import_unwrap(c, j.import_id, material, len, &j.kind, &j.w, j.pub) != 0)
 		goto out;
+	j.origin = CCSP_STORE_KMS_IMPORTED;
 	j.spec = ccsp_kms_spec_name(j.kind);
 	run_job(&j, create_fn);
 out:
 	kms_b64_free(material, len);
+	ccsp_memzero(&j.w, sizeof j.w);
+}
+
+/* ---- recovery from a split-knowledge backup (act_kms_backup.c), by the security administrator ---- */
+
+void ccspd_act_secadmin_key_recover(ccspd_call *c)
+{
+	kms_job j = {.c = c, .origin = CCSP_STORE_KMS_RECOVERED};
+	const char *pubhex = NULL;
+	uint8_t pub[CCSP_KMS_PUBLIC_SIZE] = {0};
+	if (act_id(c, "tenantId", 1, &j.tenant) != 0 || act_id(c, "importToken", 1, &j.import_id) != 0 ||
+	    act_str(c, "publicKey", 0, 2 * CCSP_KMS_PUBLIC_SIZE, &pubhex) != 0 || act_id(c, "keyId", 0, &j.restore_id) != 0 ||
+	    act_int(c, "version", 1, INT32_MAX, 0, &j.first_version) != 0 ||
+	    act_str(c, "alias", 0, CCSP_STORE_KMS_ALIAS_MAX, &j.alias) != 0 ||
+	    act_str(c, "description", 0, CCSP_STORE_KMS_DESC_MAX, &j.description) != 0)
+		return;
+	if ((pubhex != NULL && (strlen(pubhex) != 2 * sizeof pub ||
+	                        ccsp_hex_decode(pubhex, strlen(pubhex), pub, sizeof pub) != CCSP_OK)) ||
+	    (j.alias != NULL && !alias_ok(j.alias))) {
+		ccspd_call_fail(c, CCSP_APIERR_INVALID_PARAM,
+		                pubhex != NULL ? "publicKey must be the backup's x || y in hex" : "alias: see kms/key-create");
+		return;
+	}
+	if (kms_recover_unwrap(c, j.tenant, j.import_id, json_object_get(c->body, "shares"), pub, &j.kind, &j.w) != 0)
+		return;
+	if (ccsp_kms_spec_is_pair(j.kind))
+		memcpy(j.pub, pub, sizeof j.pub);
+	j.spec = ccsp_kms_spec_name(j.kind);
+	run_job(&j, create_fn);
 	ccsp_memzero(&j.w, sizeof j.w);
 }
 

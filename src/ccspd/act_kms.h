@@ -85,6 +85,16 @@ json_t *kms_key_json(const ccsp_store_kms_key *k, const char *alias);
  * malformed material; CCSP-1006 material not for this token or not a key of its spec; CCSP-9002). */
 int kms_import_unwrap(ccspd_call *c, const char *token, const uint8_t *material, size_t len, ccsp_kms_spec *kind,
                       ccsp_kms_wrapped *w, uint8_t pub[CCSP_KMS_PUBLIC_SIZE]);
+/* Import parameters for tenant (an import pair made in the VSM, stored one-use for 24 h; audited as audit_action)
+ * answered {"importToken", "spec", "publicKey", "expires"}: kms/import-params, secadmin/key-recover-params. */
+void kms_import_params(ccspd_call *c, const char *tenant, const char *audit_action);
+/* The import token's row in tenant, unexpired, into *im: 0, or -1 after answering (CCSP-1002). */
+int kms_import_row(ccspd_call *c, const char *tenant, const char *token, ccsp_store_kms_import *im);
+/* Split-knowledge recovery (act_kms_backup.c): m shares (Base64 SM2 ciphertexts to the import token's key) of a
+ * backup recombined inside the VSM into *w for the token's spec (*kind); pub (x || y) given for SM2 specs. 0, or -1
+ * after answering (CCSP-1001 malformed, CCSP-1002 token, CCSP-1006 shares that do not recombine). */
+int kms_recover_unwrap(ccspd_call *c, const char *tenant, const char *token, json_t *shares,
+                       const uint8_t pub[CCSP_KMS_PUBLIC_SIZE], ccsp_kms_spec *kind, ccsp_kms_wrapped *w);
 /* One round of automatic rotation (kms_rotate.c), run by the sweep: every due key of every tenant rotated, *rotated
  * of them. The VSM's or the store's error stops the round (the rest next round). */
 CCSP_MUST_CHECK ccsp_err kms_rotate_round(ccspd *d, size_t *rotated);

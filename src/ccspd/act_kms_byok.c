@@ -48,6 +48,7 @@ static ccsp_err public_pem(const uint8_t pub[64], char pem[CCSP_SM2_KEY_FILE_MAX
 
 typedef struct import_job {
 	ccspd_call *c;
+	const char *audit_action;
 	ccsp_kms_spec kind;
 	ccsp_store_kms_import im;
 	ccsp_apierr err;
@@ -65,15 +66,16 @@ static ccsp_err params_fn(ccsp_store_tx *tx, void *arg)
 		return CCSP_OK;
 	}
 	CCSP_GUARD(ccsp_store_kms_import_create(tx, &j->im));
-	CCSP_GUARD(ccspd_audit(j->c, tx, "kms.import-params", j->im.id, "ok",
-	                       json_pack("{s:s, s:I}", "spec", j->im.spec, "expires", (json_int_t)j->im.expires)));
+	CCSP_GUARD(ccspd_audit(j->c, tx, j->audit_action, j->im.id, "ok",
+	                       json_pack("{s:s, s:s, s:I}", "tenantId", j->im.tenant_id, "spec", j->im.spec, "expires",
+	                                 (json_int_t)j->im.expires)));
 	j->err = CCSP_APIERR_COUNT_;
 	return CCSP_OK;
 }
 
-void ccspd_act_kms_import_params(ccspd_call *c)
+void kms_import_params(ccspd_call *c, const char *tenant, const char *audit_action)
 {
-	import_job j = {.c = c, .err = CCSP_APIERR_INTERNAL};
+	import_job j = {.c = c, .audit_action = audit_action, .err = CCSP_APIERR_INTERNAL};
 	const char *spec = NULL;
 	ccsp_kms_wrapped w = {0};
 	ccsp_kms_vsm v;
@@ -90,7 +92,7 @@ void ccspd_act_kms_import_params(ccspd_call *c)
 		act_fail(c, ret == CCSP_ERR_MODULE_STATE ? ret : CCSP_ERR_COMM, NULL);
 		return;
 	}
-	memcpy(j.im.tenant_id, c->who->tenant_id, sizeof j.im.tenant_id);
+	snprintf(j.im.tenant_id, sizeof j.im.tenant_id, "%s", tenant);
 	snprintf(j.im.spec, sizeof j.im.spec, "%s", ccsp_kms_spec_name(j.kind));
 	memcpy(j.im.wrapped, w.bytes, w.len);
 	j.im.wrapped_len = w.len;
@@ -111,16 +113,19 @@ void ccspd_act_kms_import_params(ccspd_call *c)
 	ccsp_memzero(&j.im, sizeof j.im);
 }
 
+void ccspd_act_kms_import_params(ccspd_call *c)
+{
+	kms_import_params(c, c->who->tenant_id, "kms.import-params");
+}
+
 /* ---- import: the material into the VSM ---- */
 
-/* The import token's row, unexpired, in the caller's tenant: 0, or -1 after answering. */
-static int import_row(ccspd_call *c, const char *token, ccsp_store_kms_import *im)
+int kms_import_row(ccspd_call *c, const char *tenant, const char *token, ccsp_store_kms_import *im)
 {
 	ccsp_store_tx *tx = NULL;
 	ccsp_err ret = ccsp_store_begin_ro(c->d->store, &tx);
 	if (ret == CCSP_OK)
-		ret = c->who->tenant_id[0] != '\0' ? ccsp_store_kms_import_get(tx, c->who->tenant_id, token, im)
-		                                   : CCSP_ERR_NOT_FOUND;
+		ret = tenant[0] != '\0' ? ccsp_store_kms_import_get(tx, tenant, token, im) : CCSP_ERR_NOT_FOUND;
 	ccsp_store_rollback(tx);
 	if (ret == CCSP_OK && im->expires <= ccspd_now_ms(c->d))
 		ret = CCSP_ERR_NOT_FOUND;
@@ -138,7 +143,7 @@ int kms_import_unwrap(ccspd_call *c, const char *token, const uint8_t *material,
 	uint8_t ct[CCSP_KMS_BYOK_CT_MAX], enc_private[32] = {0};
 	size_t ctlen = 0;
 	ccsp_kms_vsm v;
-	if (import_row(c, token, &im) != 0)
+	if (kms_import_row(c, c->who->tenant_id, token, &im) != 0)
 		return -1;
 	*kind = ccsp_kms_spec_parse(im.spec);
 	int pair = ccsp_kms_spec_is_pair(*kind);

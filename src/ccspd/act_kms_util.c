@@ -97,7 +97,7 @@ json_t *kms_key_json(const ccsp_store_kms_key *k, const char *alias)
 	if (o != NULL && alias != NULL && alias[0] != '\0')
 		json_object_set_new(o, "alias", json_string(alias));
 	if (o != NULL) {
-		json_object_set_new(o, "origin", json_string(k->imported ? "imported" : "generated"));
+		json_object_set_new(o, "origin", json_string(ccsp_store_kms_origin_name(k->origin)));
 		json_object_set_new(o, "rotationDays", json_integer(k->rotation_days));
 		json_object_set_new(o, "nextRotation", k->state == CCSP_KMS_ENABLED
 		                                           ? json_integer(k->rotated_at + k->rotation_days * CCSP_KMS_DAY_MS)

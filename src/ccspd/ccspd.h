@@ -195,6 +195,10 @@ void ccspd_act_kms_key_export(ccspd_call *c);
 /* act_kms_judicial.c: judicial key recovery (KM-10), two security administrators. */
 void ccspd_act_secadmin_judicial_request(ccspd_call *c);
 void ccspd_act_secadmin_judicial_fetch(ccspd_call *c);
+/* act_kms_backup.c (and act_kms.c's recover): split-knowledge backup and recovery (KM-9). */
+void ccspd_act_secadmin_key_backup(ccspd_call *c);
+void ccspd_act_secadmin_key_recover_params(ccspd_call *c);
+void ccspd_act_secadmin_key_recover(ccspd_call *c);
 void ccspd_act_kms_key_archive(ccspd_call *c);
 /* act_kms_emergency.c: mark-compromised and emergency-destroy, requests a secadmin approves (two-person rule). */
 void ccspd_act_kms_key_mark_compromised(ccspd_call *c);

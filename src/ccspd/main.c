@@ -60,6 +60,9 @@ const ccspd_action ccspd_actions[] = {
 	{API "/secadmin/custodian-remove", CCSPD_MAY_SECADMIN, ccspd_act_secadmin_custodian_remove},
 	{API "/secadmin/judicial-request", CCSPD_MAY_SECADMIN, ccspd_act_secadmin_judicial_request}, /* KM-10 */
 	{API "/secadmin/judicial-fetch", CCSPD_MAY_SECADMIN, ccspd_act_secadmin_judicial_fetch},
+	{API "/secadmin/key-backup", CCSPD_MAY_SECADMIN, ccspd_act_secadmin_key_backup}, /* KM-9 */
+	{API "/secadmin/key-recover-params", CCSPD_MAY_SECADMIN, ccspd_act_secadmin_key_recover_params},
+	{API "/secadmin/key-recover", CCSPD_MAY_SECADMIN, ccspd_act_secadmin_key_recover},
 	{API "/approval/list", CCSPD_MAY_SECADMIN | CCSPD_MAY_SYSADMIN, ccspd_act_approval_list},
 	{API "/approval/approve", CCSPD_MAY_SECADMIN, ccspd_act_approval_approve},
 	{API "/approval/reject", CCSPD_MAY_SECADMIN, ccspd_act_approval_reject},

@@ -1,49 +1,22 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * Shamir secret sharing over GF(2^8) and the share lines (chsm_shamir.h). Written here from the textbook
- * construction (Shamir, "How to share a secret", CACM 1979): share j of byte b is f_b(j) for a polynomial f_b of
- * degree m - 1 with f_b(0) = the secret byte; Lagrange interpolation at 0 gives it back.
+ * The CHSM's custodian shares and their lines (chsm_shamir.h): set ids, parameters and checks on top of the one
+ * GF(2^8) Shamir core of ccsp (src/crypto/shamir/shamir.h), which the VSM's key backup shares.
  */
 #include <stdio.h>
 #include <string.h>
 
 #include <ccsp/mem.h>
-#include <ccsp/rand.h>
 #include <ccsp/sm3.h>
 
 #include "chsm/chsm_shamir.h"
 #include "crypto/ct.h"
 #include "crypto/module.h" /* CCSP_CHECK */
+#include "crypto/shamir/shamir.h"
 
 #define PREFIX "ccsp-share-v1-"
 #define SETID_LABEL "ccsp-share-v1 set"
-
-/* ---- GF(2^8), x^8 + x^4 + x^3 + x + 1: constant time ---- */
-
-/* Shift-and-add: the bits of b select by mask, the reduction of a by mask; no branch, no table. */
-static uint8_t gf_mul(uint8_t a, uint8_t b)
-{
-	uint32_t r = 0, x = a, y = b;
-	for (int i = 0; i < 8; i++) {
-		r ^= x & ct_barrier32(0u - (y & 1));
-		y >>= 1;
-		x <<= 1;
-		x ^= 0x11bu & ct_barrier32(0u - (x >> 8));
-	}
-	return (uint8_t)r;
-}
-
-/* a^254 = a^-1 (0 for 0): a fixed square-and-multiply chain over the public exponent. */
-static uint8_t gf_inv(uint8_t a)
-{
-	uint8_t r = 1;
-	for (int bit = 7; bit >= 0; bit--) {
-		r = gf_mul(r, r);
-		if ((254 >> bit) & 1)
-			r = gf_mul(r, a);
-	}
-	return r;
-}
+_Static_assert(CHSM_SHARE_N_MAX <= CCSP_SHAMIR_N_MAX, "the core takes every split of chsm");
 
 /* ---- parameters ---- */
 
@@ -88,19 +61,10 @@ out:
 
 /* ---- split, combine ---- */
 
-/* Horner: coef[0] + coef[1] x + ... + coef[m-1] x^(m-1). */
-static uint8_t poly_eval(const uint8_t *coef, unsigned m, uint8_t x)
-{
-	uint8_t y = coef[m - 1];
-	for (unsigned k = m - 1; k-- > 0;)
-		y = gf_mul(y, x) ^ coef[k];
-	return y;
-}
-
 ccsp_err chsm_shamir_split(chsm_share_purpose purpose, const uint8_t *secret, size_t len, unsigned m, unsigned n,
                            chsm_share *shares)
 {
-	uint8_t coef[CHSM_SHARE_N_MAX], setid[CHSM_SHARE_SETID_SIZE];
+	uint8_t setid[CHSM_SHARE_SETID_SIZE], *y[CHSM_SHARE_N_MAX];
 	ccsp_err ret = CCSP_ERR_ARG;
 	if (!params_ok(purpose, m, n, len) || secret == NULL || shares == NULL)
 		return ret;
@@ -111,17 +75,12 @@ ccsp_err chsm_shamir_split(chsm_share_purpose purpose, const uint8_t *secret, si
 		memcpy(shares[j].setid, setid, sizeof setid);
 		shares[j].m = (uint8_t)m;
 		shares[j].n = (uint8_t)n;
-		shares[j].x = (uint8_t)(j + 1);
+		shares[j].x = (uint8_t)(j + 1); /* the core's abscissa of y[j] */
 		shares[j].len = (uint8_t)len;
+		y[j] = shares[j].y;
 	}
-	for (size_t b = 0; b < len; b++) {
-		coef[0] = secret[b];
-		CCSP_CHECK(ccsp_random(coef + 1, m - 1)); /* fresh for every byte and every split */
-		for (unsigned j = 0; j < n; j++)
-			shares[j].y[b] = poly_eval(coef, m, (uint8_t)(j + 1));
-	}
+	CCSP_CHECK(ccsp_shamir_split(secret, len, m, n, y));
 out:
-	ccsp_memzero(coef, sizeof coef);
 	if (ret != CCSP_OK)
 		chsm_share_wipe(shares, n);
 	return ret;
@@ -129,34 +88,7 @@ out:
 
 ccsp_err chsm_shamir_interpolate(const uint8_t *x, const uint8_t *const *y, size_t k, size_t len, uint8_t *out)
 {
-	uint8_t lambda[CHSM_SHARE_N_MAX];
-	if (x == NULL || y == NULL || out == NULL || k == 0 || k > CHSM_SHARE_N_MAX)
-		return CCSP_ERR_ARG;
-	for (size_t i = 0; i < k; i++) {
-		if (x[i] == 0 || y[i] == NULL)
-			return CCSP_ERR_ARG;
-		for (size_t j = 0; j < i; j++)
-			if (x[j] == x[i])
-				return CCSP_ERR_ARG;
-	}
-	/* L_i(0) = prod_{j != i} x_j / (x_j - x_i); subtraction is xor in GF(2^8). The x are public. */
-	for (size_t i = 0; i < k; i++) {
-		uint8_t num = 1, den = 1;
-		for (size_t j = 0; j < k; j++) {
-			if (j == i)
-				continue;
-			num = gf_mul(num, x[j]);
-			den = gf_mul(den, x[j] ^ x[i]);
-		}
-		lambda[i] = gf_mul(num, gf_inv(den));
-	}
-	for (size_t b = 0; b < len; b++) {
-		uint8_t acc = 0;
-		for (size_t i = 0; i < k; i++)
-			acc ^= gf_mul(lambda[i], y[i][b]);
-		out[b] = acc;
-	}
-	return CCSP_OK;
+	return k > CHSM_SHARE_N_MAX ? CCSP_ERR_ARG : ccsp_shamir_interpolate(x, y, k, len, out);
 }
 
 ccsp_err chsm_shamir_check_join(const chsm_share *set, size_t count, const chsm_share *s)

@@ -123,6 +123,33 @@ static ccsp_err pv_export(void *ctx, ccsp_kms_spec spec, const ccsp_kms_wrapped 
 	                            enc_private);
 }
 
+static ccsp_err pv_backup(void *ctx, ccsp_kms_spec spec, const ccsp_kms_wrapped *key, unsigned m, unsigned n,
+                          const uint8_t (*custodians)[CCSP_KMS_PUBLIC_SIZE],
+                          uint8_t (*shares)[CCSP_KMS_SHARE_CT_MAX], size_t *share_lens)
+{
+	ccsp_pvsm *p = ctx;
+	if (p == NULL)
+		return CCSP_ERR_MODULE_STATE;
+	if (material_of(spec) == 0)
+		return CCSP_ERR_ARG;
+	return ccsp_pvsm_key_backup(p, key->kek_index, material_of(spec), key->bytes, key->len, m, n, custodians,
+	                            shares, share_lens);
+}
+
+static ccsp_err pv_recover(void *ctx, ccsp_kms_spec spec, uint32_t kek_index, const ccsp_kms_wrapped *import_key,
+                           unsigned m, const uint8_t (*shares)[CCSP_KMS_SHARE_CT_MAX], const size_t *share_lens,
+                           const uint8_t pub[CCSP_KMS_PUBLIC_SIZE], ccsp_kms_wrapped *out)
+{
+	ccsp_pvsm *p = ctx;
+	if (p == NULL)
+		return CCSP_ERR_MODULE_STATE;
+	if (material_of(spec) == 0)
+		return CCSP_ERR_ARG;
+	out->kek_index = kek_index;
+	return ccsp_pvsm_key_recover(p, kek_index, import_key->bytes, import_key->len, material_of(spec), m, shares,
+	                             share_lens, pub, out->bytes, &out->len);
+}
+
 static const ccsp_kms_vsm_ops platform_ops = {
 	.generate = pv_generate,
 	.encrypt = pv_encrypt,
@@ -132,6 +159,8 @@ static const ccsp_kms_vsm_ops platform_ops = {
 	.asym_decrypt = pv_asym_decrypt,
 	.import = pv_import,
 	.export_to = pv_export,
+	.backup = pv_backup,
+	.recover = pv_recover,
 };
 
 void ccsp_kms_vsm_platform(ccsp_kms_vsm *v, ccsp_pvsm *p, uint32_t kek_index)

@@ -23,6 +23,8 @@
 #define CCSP_KMS_PUBLIC_SIZE 64 /* an SM2 public key, x || y */
 #define CCSP_KMS_SM2_PLAIN_MAX CCSP_PVSM_SM2_PLAIN_MAX
 #define CCSP_KMS_SM2_CT_MAX CCSP_PVSM_SM2_CT_MAX
+#define CCSP_KMS_SHARES_MAX CCSP_PVSM_SHARES_MAX
+#define CCSP_KMS_SHARE_CT_MAX CCSP_PVSM_SHARE_CT_MAX
 
 /* A key as the store keeps it: wrapped, and the index of the KEK that wraps it. */
 typedef struct ccsp_kms_wrapped {
@@ -67,6 +69,16 @@ typedef struct ccsp_kms_vsm_ops {
 	ccsp_err (*export_to)(void *ctx, ccsp_kms_spec spec, const ccsp_kms_wrapped *key,
 	                      const uint8_t recipient[CCSP_KMS_PUBLIC_SIZE], uint8_t *ct, size_t *ctlen,
 	                      uint8_t enc_private[32]);
+	/* Split-knowledge backup (pvsm.h): key's material as n shares, any m recombine it, share i SM2-encrypted to
+	 * custodians[i] into shares[i] (share_lens[i] bytes). */
+	ccsp_err (*backup)(void *ctx, ccsp_kms_spec spec, const ccsp_kms_wrapped *key, unsigned m, unsigned n,
+	                   const uint8_t (*custodians)[CCSP_KMS_PUBLIC_SIZE], uint8_t (*shares)[CCSP_KMS_SHARE_CT_MAX],
+	                   size_t *share_lens);
+	/* m shares SM2-encrypted to the import pair import_key recombined and wrapped by the KEK at kek_index into
+	 * *out. CCSP_ERR_AUTH (a share not for this import key), CCSP_ERR_KEY (they do not recombine to a key). */
+	ccsp_err (*recover)(void *ctx, ccsp_kms_spec spec, uint32_t kek_index, const ccsp_kms_wrapped *import_key,
+	                    unsigned m, const uint8_t (*shares)[CCSP_KMS_SHARE_CT_MAX], const size_t *share_lens,
+	                    const uint8_t pub[CCSP_KMS_PUBLIC_SIZE], ccsp_kms_wrapped *out);
 } ccsp_kms_vsm_ops;
 
 typedef struct ccsp_kms_vsm {

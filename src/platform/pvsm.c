@@ -545,3 +545,98 @@ ccsp_err ccsp_pvsm_key_export(ccsp_pvsm *p, unsigned kek_index, int kind, const 
 	free(c);
 	return pair_err(rv);
 }
+
+/* ---- split-knowledge backup (KM-9): shares out to custodians, back in under the import key ---- */
+
+_Static_assert(CCSP_PVSM_SHARES_MAX == SDF_KEY_SHARES_MAX && CCSP_PVSM_SHARE_CT_MAX == 96 + SDF_KEY_SHARE_MAX,
+               "pvsm.h's bounds are the SDF extension's");
+
+/* pair_err, and SDR_INARGERR (m/n bounds, shares with the same x) as CCSP_ERR_ARG. */
+static ccsp_err backup_err(LONG rv)
+{
+	return rv == SDR_INARGERR ? CCSP_ERR_ARG : pair_err(rv);
+}
+
+static void shares_free(ECCCipher **c, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++)
+		free(c[i]);
+}
+
+ccsp_err ccsp_pvsm_key_backup(ccsp_pvsm *p, unsigned kek_index, int kind, const uint8_t *wrapped, size_t wlen,
+                              unsigned m, unsigned n, const uint8_t (*custodians)[64],
+                              uint8_t (*shares_out)[CCSP_PVSM_SHARE_CT_MAX], size_t *share_lens)
+{
+	BYTE w[CCSP_PVSM_WRAPPED_MAX];
+	ECCrefPublicKey pk[CCSP_PVSM_SHARES_MAX];
+	ECCCipher *c[CCSP_PVSM_SHARES_MAX] = {0};
+	ULONG k = key_kind_of(kind);
+	if (p == NULL || wrapped == NULL || wlen == 0 || wlen > sizeof w || k == 0 || m < 2 || m > n ||
+	    n > CCSP_PVSM_SHARES_MAX || custodians == NULL || shares_out == NULL || share_lens == NULL)
+		return CCSP_ERR_ARG;
+	for (unsigned i = 0; i < n; i++) {
+		pub_of(custodians[i], &pk[i]);
+		c[i] = calloc(1, SDF_ECCCIPHER_SIZE(SDF_KEY_SHARE_MAX));
+		if (c[i] == NULL) {
+			shares_free(c, n);
+			return CCSP_ERR_NOMEM;
+		}
+	}
+	memcpy(w, wrapped, wlen);
+	pvsm_session *s = take(p);
+	LONG rv = SDF_BackupKeyWithKEK_ECC(s->h, (ULONG)kek_index, k, w, (ULONG)wlen, m, n, pk, c);
+	give_back(s);
+	for (unsigned i = 0; rv == SDR_OK && i < n; i++)
+		if (c[i]->L == 0 || c[i]->L > SDF_KEY_SHARE_MAX)
+			rv = SDR_COMMFAIL;
+	for (unsigned i = 0; rv == SDR_OK && i < n; i++) {
+		memcpy(shares_out[i], c[i]->x + 32, 32);
+		memcpy(shares_out[i] + 32, c[i]->y + 32, 32);
+		memcpy(shares_out[i] + 64, c[i]->M, 32);
+		memcpy(shares_out[i] + 96, (uint8_t *)c[i] + SDF_ECCCIPHER_FIXED_SIZE, c[i]->L);
+		share_lens[i] = 96 + (size_t)c[i]->L;
+	}
+	shares_free(c, n);
+	return backup_err(rv);
+}
+
+ccsp_err ccsp_pvsm_key_recover(ccsp_pvsm *p, unsigned kek_index, const uint8_t *import_wrapped, size_t import_wlen,
+                               int kind, unsigned m, const uint8_t (*shares)[CCSP_PVSM_SHARE_CT_MAX],
+                               const size_t *share_lens, const uint8_t pub[64],
+                               uint8_t wrapped[CCSP_PVSM_WRAPPED_MAX], size_t *wlen)
+{
+	BYTE iw[CCSP_PVSM_WRAPPED_MAX], out[SDF_WRAPPED_ECC_KEY_MAX];
+	ECCrefPublicKey pk;
+	ECCCipher *c[CCSP_PVSM_SHARES_MAX] = {0};
+	ULONG n = 0, k = key_kind_of(kind);
+	int pair = material_is_pair(kind);
+	if (p == NULL || import_wrapped == NULL || import_wlen == 0 || import_wlen > sizeof iw || k == 0 || m < 2 ||
+	    m > CCSP_PVSM_SHARES_MAX || shares == NULL || share_lens == NULL || wrapped == NULL || wlen == NULL ||
+	    (pair && pub == NULL))
+		return CCSP_ERR_ARG;
+	for (unsigned i = 0; i < m; i++)
+		if (share_lens[i] <= 96 || share_lens[i] > CCSP_PVSM_SHARE_CT_MAX)
+			return CCSP_ERR_ARG;
+	for (unsigned i = 0; i < m; i++) {
+		c[i] = cipher_of(shares[i], share_lens[i]);
+		if (c[i] == NULL) {
+			shares_free(c, m);
+			return CCSP_ERR_NOMEM;
+		}
+	}
+	memcpy(iw, import_wrapped, import_wlen);
+	if (pair)
+		pub_of(pub, &pk);
+	pvsm_session *s = take(p);
+	LONG rv = SDF_RecoverKeyWithWrappedKey_ECC(s->h, (ULONG)kek_index, iw, (ULONG)import_wlen, k, m, c,
+	                                           pair ? &pk : NULL, out, &n);
+	give_back(s);
+	shares_free(c, m);
+	if (rv == SDR_OK && (n == 0 || n > CCSP_PVSM_WRAPPED_MAX))
+		rv = SDR_COMMFAIL;
+	if (rv == SDR_OK) {
+		memcpy(wrapped, out, n);
+		*wlen = n;
+	}
+	return backup_err(rv);
+}

@@ -153,4 +153,27 @@ CCSP_MUST_CHECK ccsp_err ccsp_pvsm_key_export(ccsp_pvsm *p, unsigned kek_index, 
                                               uint8_t ct_out[CCSP_PVSM_SM2_CT_MAX], size_t *ct_outlen,
                                               uint8_t enc_private_out[32]);
 
+/* ---- split-knowledge backup (KM-9) ----
+ * Backup: the VSM unwraps a key's material (kind as BYOK's, wrapped under the KEK at kek_index), appends an 8-byte
+ * check (the first 8 bytes of SM3(kind byte || material)), splits material || check into n Shamir shares over
+ * GF(2^8) of which any m recombine it (2 <= m <= n <= CCSP_PVSM_SHARES_MAX), and SM2-encrypts share i — x (1 byte,
+ * 1..n) || y (material length + 8 bytes) — to custodians[i] (x || y each): shares_out[i] (x || y || C3 || C2, the
+ * SDF wire form) of share_lens[i] bytes. Nothing leaves the VSM in plaintext; the polynomial is wiped.
+ * Recover: m shares, each SM2-encrypted to the import pair import_wrapped (a wrapped encryption pair, as BYOK's) by
+ * its custodian (who decrypted it with their own key), are decrypted and recombined inside the VSM; the check must
+ * match (else CCSP_ERR_KEY: too few, wrong or altered shares) and, for SM2 kinds, d must be pub's (x || y); the
+ * material is then wrapped under the KEK at kek_index for kind into wrapped (*wlen).
+ * Errors: CCSP_ERR_ARG (bounds, kind, m/n, shares with the same x), CCSP_ERR_AUTH (a share not encrypted to the
+ * import key), CCSP_ERR_KEY (as above; a wrapped key refused; a custodian key not a valid point), CCSP_ERR_COMM. */
+#define CCSP_PVSM_SHARES_MAX 16
+#define CCSP_PVSM_SHARE_CT_MAX (96 + 1 + 64 + 8) /* an SM2 ciphertext of the largest share */
+CCSP_MUST_CHECK ccsp_err ccsp_pvsm_key_backup(ccsp_pvsm *p, unsigned kek_index, int kind, const uint8_t *wrapped,
+                                              size_t wlen, unsigned m, unsigned n, const uint8_t (*custodians)[64],
+                                              uint8_t (*shares_out)[CCSP_PVSM_SHARE_CT_MAX], size_t *share_lens);
+CCSP_MUST_CHECK ccsp_err ccsp_pvsm_key_recover(ccsp_pvsm *p, unsigned kek_index, const uint8_t *import_wrapped,
+                                               size_t import_wlen, int kind, unsigned m,
+                                               const uint8_t (*shares)[CCSP_PVSM_SHARE_CT_MAX],
+                                               const size_t *share_lens, const uint8_t pub[64],
+                                               uint8_t wrapped[CCSP_PVSM_WRAPPED_MAX], size_t *wlen);
+
 #endif

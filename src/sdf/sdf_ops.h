@@ -56,6 +56,11 @@ typedef enum ccsp_sdf_op {
 	                                            [SM2 kinds: private (d SM4-ECB-encrypted, 32), public] -> wrapped */
 	CCSP_SDF_OP_EXPORT_KEY_WITH_KEK,         /* index (KEK), kind, wrapped (1..64), public (recipient) -> cipher,
 	                                            [SM2 kinds: private (d SM4-ECB-encrypted, 32)] */
+	/* vendor extension: split-knowledge backup of a wrapped key (Shamir m of n, shares SM2-encrypted), recovery */
+	CCSP_SDF_OP_BACKUP_KEY_WITH_KEK,           /* index (KEK), kind, wrapped (1..64), threshold (m), count (n),
+	                                              n x public (custodians) -> n x cipher (97..169) */
+	CCSP_SDF_OP_RECOVER_KEY_WITH_WRAPPED_KEY,  /* index (KEK), wrapped (import key, 1..64), kind, count (m),
+	                                              m x cipher (97..169), [SM2 kinds: public] -> wrapped */
 
 	/* symmetric (6.5) */
 	CCSP_SDF_OP_ENCRYPT = 0x400, /* handle, alg, iv, data -> data */
@@ -137,6 +142,8 @@ enum {
 	CCSP_SDF_T_TMP_PUBLIC2 = 27,
 	CCSP_SDF_T_WRAPPED = 28, /* a private key wrapped by a KEK (the *_WITH_KEK pair operations), or the key of
 	                            the BYOK import / export in its KEK wrap */
+	CCSP_SDF_T_THRESHOLD = 29, /* m of a split-knowledge backup */
+	CCSP_SDF_T_COUNT = 30,     /* how many repeated fields follow (custodian keys, shares) */
 };
 
 /* Longest wrapped private key a request or response may carry (ccspd stores at most as much). */

@@ -195,6 +195,35 @@ CCSP_MUST_CHECK ccsp_err ccsp_vsm_byok_export(ccsp_vsm_session *s, uint32_t kek_
                                               uint8_t ct[CCSP_VSM_BYOK_CT_MAX], size_t *ctlen,
                                               uint8_t enc_private[32]);
 
+/* Vendor extension (docs/sdf.md "Split-knowledge key backup", vsm_backup.c): a KEK-wrapped key (kind and wrap as
+ * BYOK's) split into n Shamir shares over GF(2^8), any m of which recover it (2 <= m <= n <= CCSP_VSM_SHARES_MAX),
+ * each SM2-encrypted to its custodian; the plaintext material and shares exist only inside the VSM.
+ * backup: the material || its check (the first 8 bytes of SM3(kind byte || material)) is split; share j is
+ * x (1 byte, j + 1) || y (material length + 8 bytes), SM2-encrypted to custodians[j] (x || y) into shares[j]
+ * (C1 x||y || C3 || C2, share_lens[j] = 96 + 1 + length + 8). Errors: CCSP_ERR_ARG (kind, NULLs, m/n bounds), the
+ * wrap's refusals as ccsp_vsm_byok_export's, CCSP_ERR_POINT (a custodian key not a valid point; no share is
+ * answered then). Audited as "key.backup" (KEK index, kind, m, n).
+ * recover: m (2..CCSP_VSM_SHARES_MAX) shares, each share SM2-encrypted to the import key (an encryption-pair wrap
+ * under the KEK, as BYOK import's; shares[i] of share_lens[i] bytes, 97..CCSP_VSM_SHARE_CT_MAX), are decrypted
+ * and recombined; the material is wrapped for kind under the KEK into wrapped (*wlen). Errors: CCSP_ERR_ARG (kind,
+ * NULLs, m, share lengths out of bounds, two shares with the same x or x = 0), the import key's refusals as
+ * ccsp_vsm_byok_import's, CCSP_ERR_AUTH (a share whose C3 does not match: not for this import key, or altered),
+ * CCSP_ERR_KEY (shares of the wrong length for kind; the check does not match: too few, altered or foreign shares;
+ * SM2 kinds: d out of range or not pub's public key). Refusals after the import key unwrapped are audited as
+ * "recover.refused", successes as "key.recover" (KEK index, kind, m only). */
+#define CCSP_VSM_SHARES_MAX 16
+#define CCSP_VSM_SHARE_CHECK_SIZE 8
+#define CCSP_VSM_SHARE_CT_MAX (96 + 1 + 64 + CCSP_VSM_SHARE_CHECK_SIZE) /* an SM2 ciphertext of the largest share */
+CCSP_MUST_CHECK ccsp_err ccsp_vsm_key_backup(ccsp_vsm_session *s, uint32_t kek_index, ccsp_vsm_material kind,
+                                             const uint8_t *wrapped, size_t wlen, unsigned m, unsigned n,
+                                             const uint8_t (*custodians)[64],
+                                             uint8_t (*shares)[CCSP_VSM_SHARE_CT_MAX], size_t *share_lens);
+CCSP_MUST_CHECK ccsp_err ccsp_vsm_key_recover(ccsp_vsm_session *s, uint32_t kek_index, const uint8_t *import_wrapped,
+                                              size_t import_wlen, ccsp_vsm_material kind, unsigned m,
+                                              const uint8_t *const *shares, const size_t *share_lens,
+                                              const uint8_t pub[64], uint8_t wrapped[CCSP_VSM_WRAPPED_PAIR_SIZE],
+                                              size_t *wlen);
+
 /* Session keys (6.3). bits: 128 (SM4) or 256 (SM4-XTS key pair). Handles are nonzero and unguessable. */
 CCSP_MUST_CHECK ccsp_err ccsp_vsm_key_generate_ipk(ccsp_vsm_session *s, uint32_t index, uint32_t bits, uint8_t *ct,
                                                    size_t *ctlen, uint64_t *handle);

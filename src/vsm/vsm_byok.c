@@ -6,6 +6,7 @@
  * private keys (vsm_wrapped.c). SM2 private keys travel as the pieces of a GM/T 0009 SM2EnvelopedKey: an SM4 key
  * SM2-encrypted, d encrypted with it in ECB mode, and the public key, which must be d's. Every plaintext secret
  * (the import key's d, the material, the SM4 envelope key) lives on this stack for one call and is wiped.
+ * The material unwrap / wrap and the pair check are shared with the key backup (vsm_backup.c, vsm_internal.h).
  */
 #include <string.h>
 
@@ -42,29 +43,70 @@ static ccsp_vsm_key_kind pair_usage(ccsp_vsm_material kind)
 	return kind == CCSP_VSM_MATERIAL_SM2_SIGN ? CCSP_VSM_KEY_SIGN : CCSP_VSM_KEY_ENC;
 }
 
-/* d of an envelope: enc_private SM4-ECB-decrypted with k, a valid scalar whose public key is pub. */
-static ccsp_err envelope_open(const uint8_t k[CCSP_SM4_KEY_SIZE], const uint8_t enc_private[32],
-                              const uint8_t pub[64], uint8_t d[32])
+ccsp_err vsm_pair_check(const uint8_t d[CCSP_SM2_PRIVATE_KEY_SIZE], const uint8_t pub[64])
 {
 	uint8_t point[CCSP_SM2_POINT_SIZE];
-	ccsp_sm2_key *key = NULL;
-	ccsp_err ret = vsm_sm4_crypt(k, CCSP_SM4_KEY_SIZE, SGD_SM4_ECB, 0, NULL, enc_private, 32, d);
-	if (ret != CCSP_OK)
-		goto out;
-	key = ccsp_sm2_key_new();
-	if (key == NULL) {
-		ret = CCSP_ERR_NOMEM;
-		goto out;
-	}
+	ccsp_err ret = CCSP_ERR_NOMEM;
+	ccsp_sm2_key *key = ccsp_sm2_key_new();
+	if (key == NULL)
+		return ret;
 	ret = ccsp_sm2_key_set_private(key, d); /* CCSP_ERR_KEY: 0 or >= n - 1 */
 	if (ret == CCSP_OK)
 		ret = ccsp_sm2_key_get_public(key, point);
 	if (ret == CCSP_OK && memcmp(point + 1, pub, 64) != 0) /* public values: no need for constant time */
 		ret = CCSP_ERR_KEY;
-out:
+	ccsp_sm2_key_free(key); /* secure memory, wiped */
+	return ret;
+}
+
+/* d of an envelope: enc_private SM4-ECB-decrypted with k, a valid scalar whose public key is pub. */
+static ccsp_err envelope_open(const uint8_t k[CCSP_SM4_KEY_SIZE], const uint8_t enc_private[32],
+                              const uint8_t pub[64], uint8_t d[32])
+{
+	ccsp_err ret = vsm_sm4_crypt(k, CCSP_SM4_KEY_SIZE, SGD_SM4_ECB, 0, NULL, enc_private, 32, d);
+	if (ret == CCSP_OK)
+		ret = vsm_pair_check(d, pub);
 	if (ret != CCSP_OK)
 		ccsp_memzero(d, 32);
-	ccsp_sm2_key_free(key); /* secure memory, wiped */
+	return ret;
+}
+
+size_t vsm_material_len(ccsp_vsm_material kind)
+{
+	return is_pair(kind) ? CCSP_SM2_PRIVATE_KEY_SIZE : sealed_len(kind);
+}
+
+ccsp_err vsm_material_unwrap(ccsp_vsm_session *s, uint32_t kek_index, ccsp_vsm_material kind, const uint8_t *w,
+                             size_t wlen, uint8_t m[VSM_MATERIAL_MAX])
+{
+	size_t n = vsm_material_len(kind);
+	if (n == 0)
+		return CCSP_ERR_ARG;
+	if (is_pair(kind))
+		return vsm_pair_unwrap(s, kek_index, pair_usage(kind), w, wlen, m);
+	ccsp_err ret = vsm_ready(s->vsm);
+	if (ret == CCSP_OK && (w == NULL || wlen != n))
+		ret = CCSP_ERR_KEY;
+	if (ret == CCSP_OK)
+		ret = ccsp_vsm_keystore_kek_unwrap(s->vsm->ks, kek_index, w, m, n);
+	return ret;
+}
+
+ccsp_err vsm_material_wrap(ccsp_vsm_session *s, uint32_t kek_index, ccsp_vsm_material kind, const uint8_t *m,
+                           uint8_t wrapped[CCSP_VSM_WRAPPED_PAIR_SIZE], size_t *wlen)
+{
+	size_t n = vsm_material_len(kind);
+	ccsp_err ret = CCSP_ERR_ARG;
+	if (n == 0)
+		return ret;
+	if (is_pair(kind)) {
+		ret = vsm_pair_wrap(s, kek_index, pair_usage(kind), m, wrapped);
+		n = CCSP_VSM_WRAPPED_PAIR_SIZE;
+	} else {
+		ret = ccsp_vsm_keystore_kek_wrap(s->vsm->ks, kek_index, m, wrapped, n);
+	}
+	if (ret == CCSP_OK)
+		*wlen = n;
 	return ret;
 }
 
@@ -101,19 +143,13 @@ ccsp_err ccsp_vsm_byok_import(ccsp_vsm_session *s, uint32_t kek_index, const uin
 		ret = import_open(s, dk, kind, ct, ctlen, m, &why);
 	if (ret != CCSP_OK)
 		goto out;
-	if (!is_pair(kind)) {
-		ret = ccsp_vsm_keystore_kek_wrap(s->vsm->ks, kek_index, m, wrapped, sealed_len(kind));
-		if (ret == CCSP_OK)
-			*wlen = sealed_len(kind);
-		goto out;
+	if (is_pair(kind)) {
+		ret = envelope_open(m, enc_private, pub, d);
+		if (ret == CCSP_ERR_KEY)
+			why = "private-key";
 	}
-	ret = envelope_open(m, enc_private, pub, d);
-	if (ret == CCSP_ERR_KEY)
-		why = "private-key";
 	if (ret == CCSP_OK)
-		ret = vsm_pair_wrap(s, kek_index, pair_usage(kind), d, wrapped);
-	if (ret == CCSP_OK)
-		*wlen = CCSP_VSM_WRAPPED_PAIR_SIZE;
+		ret = vsm_material_wrap(s, kek_index, kind, is_pair(kind) ? d : m, wrapped, wlen);
 out:
 	if (ret == CCSP_OK)
 		ccsp_vsm_audit_event(s->vsm, "key.import", "kek=%u kind=%d", kek_index, (int)kind);
@@ -131,7 +167,7 @@ static ccsp_err export_pair(ccsp_vsm_session *s, uint32_t kek_index, ccsp_vsm_ma
                             size_t wlen, const uint8_t recipient[64], uint8_t *ct, uint8_t enc_private[32])
 {
 	uint8_t d[CCSP_SM2_PRIVATE_KEY_SIZE], k[CCSP_SM4_KEY_SIZE], e[CCSP_SM2_PRIVATE_KEY_SIZE];
-	ccsp_err ret = vsm_pair_unwrap(s, kek_index, pair_usage(kind), wrapped, wlen, d);
+	ccsp_err ret = vsm_material_unwrap(s, kek_index, kind, wrapped, wlen, d);
 	if (ret == CCSP_OK)
 		ret = ccsp_random(k, sizeof k);
 	if (ret == CCSP_OK)
@@ -163,7 +199,7 @@ ccsp_err ccsp_vsm_byok_export(ccsp_vsm_session *s, uint32_t kek_index, ccsp_vsm_
 	if (is_pair(kind)) {
 		ret = export_pair(s, kek_index, kind, wrapped, wlen, recipient, ct, enc_private);
 	} else {
-		ret = wlen == n ? ccsp_vsm_keystore_kek_unwrap(s->vsm->ks, kek_index, wrapped, m, n) : CCSP_ERR_KEY;
+		ret = vsm_material_unwrap(s, kek_index, kind, wrapped, wlen, m);
 		if (ret == CCSP_OK)
 			ret = ccsp_vsm_external_encrypt(s, recipient, m, n, ct);
 	}

@@ -146,4 +146,18 @@ CCSP_MUST_CHECK ccsp_err vsm_pair_wrap(ccsp_vsm_session *s, uint32_t kek_index, 
 CCSP_MUST_CHECK ccsp_err vsm_pair_unwrap(ccsp_vsm_session *s, uint32_t kek_index, ccsp_vsm_key_kind usage,
                                          const uint8_t *w, size_t wlen, uint8_t d[CCSP_SM2_PRIVATE_KEY_SIZE]);
 
+/* Key material of the KMS's kinds (vsm_byok.c), shared with vsm_backup.c: the bytes of kind's material (16 SM4,
+ * 32 HMAC, 32 an SM2 d; 0 for no kind); unwrap: vsm_ready, then the material of a wrap of kind under the KEK
+ * (symmetric kinds: SM4-ECB, a wrap of another length is CCSP_ERR_KEY; SM2 kinds: vsm_pair_unwrap's answers) into
+ * m; wrap: the material m of kind under the KEK (the caller has checked vsm_ready), *wlen set. pair_check: d a
+ * valid scalar whose public key is pub (x || y), else CCSP_ERR_KEY. The caller wipes m. */
+#define VSM_MATERIAL_MAX 32
+size_t vsm_material_len(ccsp_vsm_material kind);
+CCSP_MUST_CHECK ccsp_err vsm_material_unwrap(ccsp_vsm_session *s, uint32_t kek_index, ccsp_vsm_material kind,
+                                             const uint8_t *w, size_t wlen, uint8_t m[VSM_MATERIAL_MAX]);
+CCSP_MUST_CHECK ccsp_err vsm_material_wrap(ccsp_vsm_session *s, uint32_t kek_index, ccsp_vsm_material kind,
+                                           const uint8_t *m, uint8_t wrapped[CCSP_VSM_WRAPPED_PAIR_SIZE],
+                                           size_t *wlen);
+CCSP_MUST_CHECK ccsp_err vsm_pair_check(const uint8_t d[CCSP_SM2_PRIVATE_KEY_SIZE], const uint8_t pub[64]);
+
 #endif

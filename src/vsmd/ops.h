@@ -69,6 +69,9 @@ ccsp_err vsmd_op_decrypt_with_kek(vsmd_op_ctx *c);
 /* key import under a wrapped SM2 pair, export to a public key (BYOK), vendor extension (op_byok.c) */
 ccsp_err vsmd_op_import_key_with_wrapped_key(vsmd_op_ctx *c);
 ccsp_err vsmd_op_export_key_with_kek(vsmd_op_ctx *c);
+/* split-knowledge key backup and recovery, vendor extension (op_backup.c) */
+ccsp_err vsmd_op_backup_key_with_kek(vsmd_op_ctx *c);
+ccsp_err vsmd_op_recover_key_with_wrapped_key(vsmd_op_ctx *c);
 /* SM2 key agreement, digital-envelope exchange (op_kex.c) */
 ccsp_err vsmd_op_agreement_data(vsmd_op_ctx *c);
 ccsp_err vsmd_op_agreement_key(vsmd_op_ctx *c);

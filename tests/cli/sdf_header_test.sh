@@ -102,6 +102,8 @@ SDF_DecryptWithKEK_ECC
 SDF_GenerateKeyPairWithKEK_ECC
 SDF_SignWithKEK_ECC
 SDF_ExportKeyWithKEK_ECC
+SDF_BackupKeyWithKEK_ECC
+SDF_RecoverKeyWithWrappedKey_ECC
 SDF_ImportKeyWithWrappedKey_ECC
 SDF_Decrypt
 SDF_DecryptFinal
@@ -167,10 +169,10 @@ LIST
 if cmp -s "$T/expected" "$T/declared"; then
 	pass
 else
-	fail "declared functions differ from the expected 81 (- expected, + declared):"
+	fail "declared functions differ from the expected 83 (- expected, + declared):"
 	diff "$T/expected" "$T/declared" | sed 's/^/    /'
 fi
-check "81 functions declared" [ "$(wc -l <"$T/declared")" -eq 81 ]
+check "83 functions declared" [ "$(wc -l <"$T/declared")" -eq 83 ]
 check "sdf.h does not say CCSP_API (exports_test.sh counts those as libccsp's)" sh -c '! grep -q CCSP_API "$1"' sh "$hdr"
 
 finish

@@ -207,6 +207,20 @@ static void test_kms_rotation_due(void **state)
 	assert_ccsp(CCSP_ERR_ARG, ccsp_store_kms_key_update(tx, &a));
 	a.rotation_days = CCSP_STORE_KMS_ROTATION_DAYS_MAX + 1;
 	assert_ccsp(CCSP_ERR_ARG, ccsp_store_kms_key_update(tx, &a));
+	ccsp_store_kms_key r = b; /* a key recreated under a given id (recovery): kept */
+	memset(r.id, 'c', CCSP_STORE_ID_LEN);
+	r.origin = CCSP_STORE_KMS_RECOVERED;
+	assert_ok(ccsp_store_kms_key_create(tx, &r));
+	assert_ok(ccsp_store_kms_key_get(tx, tb.id, r.id, &got));
+	assert_int_equal(got.origin, CCSP_STORE_KMS_RECOVERED);
+	assert_string_equal(ccsp_store_kms_origin_name(got.origin), "recovered");
+	assert_int_equal(strlen(got.id), CCSP_STORE_ID_LEN);
+	ccsp_store_rollback(tx);
+	tx = tx_begin(s); /* ... and a taken id refused (the failed statement spoils its transaction on PostgreSQL) */
+	mk_tenant(tx, NULL, "C", &ta);
+	mk_kms_key(tx, ta.id, &a);
+	r = a;
+	assert_ccsp(CCSP_ERR_EXISTS, ccsp_store_kms_key_create(tx, &r));
 	ccsp_store_rollback(tx);
 	ccsp_store_free(s);
 }

@@ -10,6 +10,12 @@
 	"id, tenant_id, spec, description, state, primary_version, deletion_due, created, updated, rotation_days, rotated_at, origin"
 #define VERSION_COLS "key_id, version, wrapped, kek_index, compromised, created, public_key"
 
+const char *ccsp_store_kms_origin_name(ccsp_store_kms_origin o)
+{
+	static const char *const names[] = {"generated", "imported", "recovered"};
+	return (unsigned)o < sizeof names / sizeof names[0] ? names[o] : NULL;
+}
+
 static ccsp_err key_row(const st_res *r, size_t i, ccsp_store_kms_key *k)
 {
 	memset(k, 0, sizeof *k);
@@ -25,7 +31,10 @@ static ccsp_err key_row(const st_res *r, size_t i, ccsp_store_kms_key *k)
 	k->updated = st_res_int(r, i, 8);
 	k->rotation_days = st_res_int(r, i, 9);
 	k->rotated_at = st_res_int(r, i, 10);
-	k->imported = strcmp(st_res_text(r, i, 11), "imported") == 0;
+	const char *origin = st_res_text(r, i, 11);
+	k->origin = origin == NULL || strcmp(origin, "generated") == 0 ? CCSP_STORE_KMS_GENERATED
+	            : strcmp(origin, "imported") == 0               ? CCSP_STORE_KMS_IMPORTED
+	                                                             : CCSP_STORE_KMS_RECOVERED;
 	return CCSP_OK;
 }
 
@@ -34,7 +43,8 @@ static int key_ok(const ccsp_store_kms_key *k)
 	return st_text_ok(k->tenant_id, CCSP_STORE_ID_LEN) && st_text_ok(k->spec, CCSP_STORE_KMS_SPEC_MAX) &&
 	       st_value_ok(k->description, CCSP_STORE_KMS_DESC_MAX) && ccsp_kms_state_name(k->state) != NULL &&
 	       k->primary_version >= 1 && k->deletion_due >= 0 && k->rotation_days >= 1 &&
-	       k->rotation_days <= CCSP_STORE_KMS_ROTATION_DAYS_MAX && k->rotated_at >= 0;
+	       k->rotation_days <= CCSP_STORE_KMS_ROTATION_DAYS_MAX && k->rotated_at >= 0 &&
+	       ccsp_store_kms_origin_name(k->origin) != NULL;
 }
 
 ccsp_err ccsp_store_kms_key_create(ccsp_store_tx *tx, ccsp_store_kms_key *k)
@@ -43,11 +53,14 @@ ccsp_err ccsp_store_kms_key_create(ccsp_store_tx *tx, ccsp_store_kms_key *k)
 	CCSP_ENSURE(st_tx_writable(tx), CCSP_ERR_STATE);
 	CCSP_ENSURE(k != NULL && key_ok(k), CCSP_ERR_ARG);
 	CCSP_GUARD(ccsp_store_tenant_get(tx, k->tenant_id, &t));
-	CCSP_GUARD(st_new_id(k->id));
+	if (k->id[0] == '\0')
+		CCSP_GUARD(st_new_id(k->id));
+	else
+		CCSP_ENSURE(st_text_ok(k->id, CCSP_STORE_ID_LEN) && strlen(k->id) == CCSP_STORE_ID_LEN, CCSP_ERR_ARG);
 	st_val v[] = {
 		ST_T(k->id), ST_T(k->tenant_id), ST_T(k->spec), ST_T(k->description), ST_T(ccsp_kms_state_name(k->state)),
 		ST_I(k->primary_version), ST_I(k->deletion_due), ST_I(k->created), ST_I(k->updated), ST_I(k->rotation_days),
-		ST_I(k->rotated_at), ST_T(k->imported ? "imported" : "generated"),
+		ST_I(k->rotated_at), ST_T(ccsp_store_kms_origin_name(k->origin)),
 	};
 	return st_tx_query(tx, "INSERT INTO kms_keys (" KEY_COLS ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", v, 12,
 	                   NULL, NULL);

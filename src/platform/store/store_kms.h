@@ -22,6 +22,17 @@
 #define CCSP_STORE_KMS_PUBLIC_MAX 64  /* an SM2 public key, x || y (schema version 4) */
 #define CCSP_STORE_KMS_ROTATION_DAYS_MAX 3650
 
+/* Where a key's first material came from: made in the VSM, imported by its tenant (BYOK), or recovered from a
+ * split-knowledge backup (KM-9). */
+typedef enum ccsp_store_kms_origin {
+	CCSP_STORE_KMS_GENERATED = 0,
+	CCSP_STORE_KMS_IMPORTED = 1,
+	CCSP_STORE_KMS_RECOVERED = 2,
+} ccsp_store_kms_origin;
+
+/* "generated", "imported", "recovered"; NULL out of range. */
+const char *ccsp_store_kms_origin_name(ccsp_store_kms_origin o);
+
 typedef struct ccsp_store_kms_key {
 	char id[CCSP_STORE_ID_LEN + 1];        /* set by create */
 	char tenant_id[CCSP_STORE_ID_LEN + 1];
@@ -33,7 +44,7 @@ typedef struct ccsp_store_kms_key {
 	int64_t created, updated;
 	int64_t rotation_days;                 /* automatic rotation period (1..CCSP_STORE_KMS_ROTATION_DAYS_MAX) */
 	int64_t rotated_at;                    /* when the primary version was made: due at + days */
-	int imported;                          /* origin: 1 when version 1 was imported (BYOK), 0 generated */
+	ccsp_store_kms_origin origin;          /* where its first material came from */
 } ccsp_store_kms_key;
 
 typedef struct ccsp_store_kms_version {
@@ -48,7 +59,8 @@ typedef struct ccsp_store_kms_version {
 	int64_t created;
 } ccsp_store_kms_version;
 
-/* Create k (k->id set) in k->tenant_id. CCSP_ERR_NOT_FOUND (no such tenant), CCSP_ERR_ARG (a field out of bounds).
+/* Create k in k->tenant_id; k->id is set to a new id, or kept when the caller gave one (a key recovered under its
+ * old id: CCSP_ERR_EXISTS when that id is taken). CCSP_ERR_NOT_FOUND (no such tenant), CCSP_ERR_ARG (a field out of bounds).
  * Its first version is added with ccsp_store_kms_version_add in the same transaction. */
 CCSP_MUST_CHECK ccsp_err ccsp_store_kms_key_create(ccsp_store_tx *tx, ccsp_store_kms_key *k);
 CCSP_MUST_CHECK ccsp_err ccsp_store_kms_key_get(ccsp_store_tx *tx, const char *tenant, const char *id,

@@ -183,7 +183,7 @@ static const char V4_SQL[] =
 	"UPDATE kms_keys SET rotated_at = created;"
 	"CREATE INDEX kms_keys_rotation ON kms_keys (state, rotated_at);"
 	"ALTER TABLE kms_keys ADD COLUMN origin TEXT NOT NULL DEFAULT 'generated' CHECK (origin IN ('generated',"
-	" 'imported'));"
+	" 'imported', 'recovered'));"
 	"CREATE TABLE kms_imports ("
 	" id TEXT PRIMARY KEY,"
 	" tenant_id TEXT NOT NULL REFERENCES tenants(id),"
