@@ -269,6 +269,10 @@ typedef char sdf_check_layout_[(sizeof(DEVICEINFO) == 100 && sizeof(RSArefPublic
 /* The ccsp release this library belongs to, "MAJOR.MINOR.PATCH": a static string, never NULL. Needs no
  * device or session. */
 SDF_API const char *SDF_CCSP_Version(void);
+/* SDF_OpenDevice with the client configuration file pucConfigPath (docs/sdf.md) instead of $CCSP_SDF_CONF, so
+ * that one process can open several VSMs side by side (ccspd's resource pool does); NULL or "" behaves as
+ * SDF_OpenDevice. */
+SDF_API LONG SDF_CCSP_OpenDeviceWithConfig(const char *pucConfigPath, HANDLE *phDeviceHandle);
 
 /* ---- 6.2 Device management (2012, 2023) ------------------------------------------------------------------ */
 

@@ -72,6 +72,23 @@ CCSP_MUST_CHECK ccsp_err act_sm2_public(const char *b64, uint8_t point[65], ccsp
 /* The password hash fields of p from h. */
 void act_set_password(ccsp_store_principal *p, const ccsp_password_hash *h);
 
+/* ---- act_util.c: an action's store transaction and its one answer ----
+ * An action's job struct starts with an act_job; its transaction function refuses (a client error, the
+ * transaction still commits: nothing was changed) or sets the result, and act_job_run answers once it ended. */
+typedef struct act_job {
+	ccspd_call *c;
+	ccsp_apierr err; /* CCSP_APIERR_COUNT_: answer result */
+	const char *msg;
+	json_t *result;
+} act_job;
+/* Answer err (msg NULL: the table's text) after the transaction; returns CCSP_OK for the transaction function. */
+ccsp_err act_job_refuse(act_job *j, ccsp_apierr err, const char *msg);
+/* Answer result (stolen; a previous one is dropped) after the transaction. */
+void act_job_result(act_job *j, json_t *result);
+/* Run fn(tx, arg) in a transaction (arg: the job that starts with j) and answer: the refusal, the transaction's
+ * failure (act_fail; j->msg for CCSP_ERR_EXISTS), or the result. */
+void act_job_run(act_job *j, ccsp_store_fn fn, void *arg);
+
 /* ---- act_auth.c: sessions ---- */
 
 /* Create a session for the principal or app (exactly one of principal_id, app_id) of tenant ("" for operators)

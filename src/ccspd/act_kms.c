@@ -38,6 +38,7 @@ typedef struct kms_job {
 	ccsp_kms_event event;
 	ccsp_kms_spec kind; /* create, rotate: the key's spec */
 	ccsp_kms_wrapped w; /* create, rotate: the new version, generated before the transaction */
+	char group[CCSP_STORE_ID_LEN + 1]; /* ... in this resource group, whose KEK wraps it */
 	uint8_t pub[CCSP_KMS_PUBLIC_SIZE]; /* ... and its public key when the spec is an SM2 pair */
 	ccsp_apierr err;    /* CCSP_APIERR_COUNT_: success */
 	const char *msg;
@@ -84,7 +85,7 @@ static void run_job(kms_job *j, ccsp_store_fn fn)
 static int generate(kms_job *j)
 {
 	ccsp_kms_vsm v;
-	kms_vsm_of(j->c->d, &v);
+	kms_vsm_of(j->c->d, j->group, &v);
 	ccsp_err ret = v.ops->generate(v.ctx, j->kind, v.kek_index, &j->w, j->pub);
 	if (ret == CCSP_OK)
 		return 0;
@@ -142,6 +143,7 @@ static ccsp_err create_fn(ccsp_store_tx *tx, void *arg)
 		snprintf(k.id, sizeof k.id, "%s", j->restore_id);
 	snprintf(k.spec, sizeof k.spec, "%s", j->spec);
 	snprintf(k.description, sizeof k.description, "%s", j->description != NULL ? j->description : "");
+	memcpy(k.group_id, j->group, sizeof k.group_id);
 	if (j->import_id != NULL) { /* one use: the token goes with the key's creation, or not at all */
 		ccsp_err ret = ccsp_store_kms_import_delete(tx, k.tenant_id, j->import_id);
 		if (ret == CCSP_ERR_NOT_FOUND)
@@ -184,7 +186,10 @@ void ccspd_act_kms_key_create(ccspd_call *c)
 		ccspd_fail(c->d, c->req, CCSP_APIERR_INVALID_PARAM, "alias must be 1..128 of A-Z a-z 0-9 _ / . -");
 		return;
 	}
-	if (generate(&j) == 0)
+	ccsp_err ret = kms_group_of_tenant(c->d, c->who->tenant_id, j.group);
+	if (ret != CCSP_OK)
+		act_fail(c, ret, NULL);
+	else if (generate(&j) == 0)
 		run_job(&j, create_fn);
 	ccsp_memzero(&j.w, sizeof j.w);
 }
@@ -207,7 +212,7 @@ void ccspd_act_kms_key_import(ccspd_call *c)
 		goto out;
 	}
 	act_wipe(c, "material");
-	if (kms_import_unwrap(c, j.import_id, material, len, &j.kind, &j.w, j.pub) != 0)
+	if (kms_import_unwrap(c, j.import_id, material, len, &j.kind, &j.w, j.pub, j.group) != 0)
 		goto out;
 	j.origin = CCSP_STORE_KMS_IMPORTED;
 	j.spec = ccsp_kms_spec_name(j.kind);
@@ -237,7 +242,8 @@ void ccspd_act_secadmin_key_recover(ccspd_call *c)
 		                pubhex != NULL ? "publicKey must be the backup's x || y in hex" : "alias: see kms/key-create");
 		return;
 	}
-	if (kms_recover_unwrap(c, j.tenant, j.import_id, json_object_get(c->body, "shares"), pub, &j.kind, &j.w) != 0)
+	if (kms_recover_unwrap(c, j.tenant, j.import_id, json_object_get(c->body, "shares"), pub, &j.kind, &j.w,
+	                       j.group) != 0)
 		return;
 	if (ccsp_kms_spec_is_pair(j.kind))
 		memcpy(j.pub, pub, sizeof j.pub);
@@ -379,8 +385,10 @@ static int kind_of(kms_job *j)
 		ccspd_fail(j->c->d, j->c->req, CCSP_APIERR_NOT_FOUND, NULL);
 	else if (ret != CCSP_OK)
 		act_fail(j->c, ret, NULL);
-	else
+	else {
 		j->kind = ccsp_kms_spec_parse(k.spec);
+		memcpy(j->group, k.group_id, sizeof j->group);
+	}
 	return ret == CCSP_OK ? 0 : -1;
 }
 

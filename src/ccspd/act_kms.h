@@ -81,25 +81,30 @@ CCSP_MUST_CHECK ccsp_err kms_judicial_execute(ccspd_call *c, ccsp_store_tx *tx, 
 json_t *kms_key_json(const ccsp_store_kms_key *k, const char *alias);
 /* BYOK (act_kms_byok.c): the import token's row read in the caller's tenant (unexpired), material parsed for its
  * spec (kms_byok.h) and imported into the VSM: the key's spec into *kind, the wrapped material into *w, the public
- * key into pub for SM2 specs. 0, or -1 after answering (CCSP-1002 token unknown, used or expired; CCSP-1001
+ * key into pub for SM2 specs, the resource group whose KEK wraps it (the token's) into group. 0, or -1 after answering (CCSP-1002 token unknown, used or expired; CCSP-1001
  * malformed material; CCSP-1006 material not for this token or not a key of its spec; CCSP-9002). */
 int kms_import_unwrap(ccspd_call *c, const char *token, const uint8_t *material, size_t len, ccsp_kms_spec *kind,
-                      ccsp_kms_wrapped *w, uint8_t pub[CCSP_KMS_PUBLIC_SIZE]);
-/* Import parameters for tenant (an import pair made in the VSM, stored one-use for 24 h; audited as audit_action)
+                      ccsp_kms_wrapped *w, uint8_t pub[CCSP_KMS_PUBLIC_SIZE], char group[CCSP_STORE_ID_LEN + 1]);
+/* Import parameters for tenant (an import pair made in a VSM of the tenant's resource group, stored one-use for 24 h; audited as audit_action)
  * answered {"importToken", "spec", "publicKey", "expires"}: kms/import-params, secadmin/key-recover-params. */
 void kms_import_params(ccspd_call *c, const char *tenant, const char *audit_action);
 /* The import token's row in tenant, unexpired, into *im: 0, or -1 after answering (CCSP-1002). */
 int kms_import_row(ccspd_call *c, const char *tenant, const char *token, ccsp_store_kms_import *im);
 /* Split-knowledge recovery (act_kms_backup.c): m shares (Base64 SM2 ciphertexts to the import token's key) of a
- * backup recombined inside the VSM into *w for the token's spec (*kind); pub (x || y) given for SM2 specs. 0, or -1
+ * backup recombined inside the VSM into *w for the token's spec (*kind), in the token's resource group (into
+ * group); pub (x || y) given for SM2 specs. 0, or -1
  * after answering (CCSP-1001 malformed, CCSP-1002 token, CCSP-1006 shares that do not recombine). */
 int kms_recover_unwrap(ccspd_call *c, const char *tenant, const char *token, json_t *shares,
-                       const uint8_t pub[CCSP_KMS_PUBLIC_SIZE], ccsp_kms_spec *kind, ccsp_kms_wrapped *w);
+                       const uint8_t pub[CCSP_KMS_PUBLIC_SIZE], ccsp_kms_spec *kind, ccsp_kms_wrapped *w,
+                       char group[CCSP_STORE_ID_LEN + 1]);
 /* One round of automatic rotation (kms_rotate.c), run by the sweep: every due key of every tenant rotated, *rotated
  * of them. The VSM's or the store's error stops the round (the rest next round). */
 CCSP_MUST_CHECK ccsp_err kms_rotate_round(ccspd *d, size_t *rotated);
-/* The backend of the KMS's key operations: the platform VSM in this slice (the resource pool replaces this). */
-void kms_vsm_of(ccspd *d, ccsp_kms_vsm *v);
+/* The backend of the KMS's key operations: the members of resource group `group` (the key's group_id; for a new
+ * key, kms_group_of_tenant's) in the resource pool. */
+void kms_vsm_of(ccspd *d, const char *group, ccsp_kms_vsm *v);
+/* The resource group tenant's new keys go to (its exclusive group, else the default group) into group. */
+CCSP_MUST_CHECK ccsp_err kms_group_of_tenant(ccspd *d, const char *tenant, char group[CCSP_STORE_ID_LEN + 1]);
 
 /* ---- using a key for one operation (act_kms_use.c: what every crypto action with a KMS key shares) ---- */
 typedef struct kms_use {
@@ -110,6 +115,7 @@ typedef struct kms_use {
 	/* set by kms_use_load */
 	int64_t now;
 	char key_id[CCSP_STORE_ID_LEN + 1]; /* also when the key was named by alias */
+	char group[CCSP_STORE_ID_LEN + 1];  /* the key's resource group: where it runs */
 	ccsp_kms_spec kind;
 	ccsp_kms_wrapped w;                 /* the version's wrapped material */
 	uint8_t pub[CCSP_KMS_PUBLIC_SIZE];  /* SM2 pairs: the version's public key */

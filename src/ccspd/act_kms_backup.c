@@ -141,7 +141,7 @@ void ccspd_act_secadmin_key_backup(ccspd_call *c)
 	}
 	for (size_t i = 0; i < j.n; i++)
 		memcpy(custodians[i], j.cust[i].public_key + 1, CCSP_KMS_PUBLIC_SIZE);
-	kms_vsm_of(c->d, &v);
+	kms_vsm_of(c->d, j.k.group_id, &v);
 	ret = v.ops->backup(v.ctx, ccsp_kms_spec_parse(j.k.spec), &j.w, (unsigned)j.m, (unsigned)j.n,
 	                    (const uint8_t(*)[CCSP_KMS_PUBLIC_SIZE])custodians, shares, lens);
 	if (ret != CCSP_OK) {
@@ -176,7 +176,8 @@ void ccspd_act_secadmin_key_recover_params(ccspd_call *c)
 }
 
 int kms_recover_unwrap(ccspd_call *c, const char *tenant, const char *token, json_t *shares_in,
-                       const uint8_t pub[CCSP_KMS_PUBLIC_SIZE], ccsp_kms_spec *kind, ccsp_kms_wrapped *w)
+                       const uint8_t pub[CCSP_KMS_PUBLIC_SIZE], ccsp_kms_spec *kind, ccsp_kms_wrapped *w,
+                       char group[CCSP_STORE_ID_LEN + 1])
 {
 	ccsp_store_kms_import im;
 	uint8_t shares[CCSP_KMS_SHARES_MAX][CCSP_KMS_SHARE_CT_MAX];
@@ -204,7 +205,8 @@ int kms_recover_unwrap(ccspd_call *c, const char *tenant, const char *token, jso
 	*kind = ccsp_kms_spec_parse(im.spec);
 	ccsp_kms_wrapped import_key = {.len = im.wrapped_len, .kek_index = im.kek_index};
 	memcpy(import_key.bytes, im.wrapped, im.wrapped_len);
-	kms_vsm_of(c->d, &v);
+	kms_vsm_of(c->d, im.group_id, &v);
+	memcpy(group, im.group_id, CCSP_STORE_ID_LEN + 1);
 	ccsp_err ret = v.ops->recover(v.ctx, *kind, v.kek_index, &import_key, (unsigned)m,
 	                              (const uint8_t(*)[CCSP_KMS_SHARE_CT_MAX])shares, lens, pub, w);
 	ccsp_memzero(&import_key, sizeof import_key);

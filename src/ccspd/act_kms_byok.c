@@ -86,8 +86,13 @@ void kms_import_params(ccspd_call *c, const char *tenant, const char *audit_acti
 		ccspd_call_fail(c, CCSP_APIERR_INVALID_PARAM, "spec must be one of the KMS key specs");
 		return;
 	}
-	kms_vsm_of(c->d, &v);
-	ccsp_err ret = v.ops->generate(v.ctx, CCSP_KMS_SPEC_SM2_ENC, v.kek_index, &w, j.im.public_key);
+	ccsp_err ret = kms_group_of_tenant(c->d, tenant, j.im.group_id);
+	if (ret != CCSP_OK) {
+		act_fail(c, ret, NULL);
+		return;
+	}
+	kms_vsm_of(c->d, j.im.group_id, &v);
+	ret = v.ops->generate(v.ctx, CCSP_KMS_SPEC_SM2_ENC, v.kek_index, &w, j.im.public_key);
 	if (ret != CCSP_OK) {
 		act_fail(c, ret == CCSP_ERR_MODULE_STATE ? ret : CCSP_ERR_COMM, NULL);
 		return;
@@ -137,7 +142,7 @@ int kms_import_row(ccspd_call *c, const char *tenant, const char *token, ccsp_st
 }
 
 int kms_import_unwrap(ccspd_call *c, const char *token, const uint8_t *material, size_t len, ccsp_kms_spec *kind,
-                      ccsp_kms_wrapped *w, uint8_t pub[CCSP_KMS_PUBLIC_SIZE])
+                      ccsp_kms_wrapped *w, uint8_t pub[CCSP_KMS_PUBLIC_SIZE], char group[CCSP_STORE_ID_LEN + 1])
 {
 	ccsp_store_kms_import im;
 	uint8_t ct[CCSP_KMS_BYOK_CT_MAX], enc_private[32] = {0};
@@ -158,7 +163,8 @@ int kms_import_unwrap(ccspd_call *c, const char *token, const uint8_t *material,
 	}
 	ccsp_kms_wrapped import_key = {.len = im.wrapped_len, .kek_index = im.kek_index};
 	memcpy(import_key.bytes, im.wrapped, im.wrapped_len);
-	kms_vsm_of(c->d, &v);
+	kms_vsm_of(c->d, im.group_id, &v);
+	memcpy(group, im.group_id, CCSP_STORE_ID_LEN + 1);
 	ret = v.ops->import(v.ctx, *kind, v.kek_index, &import_key, ct, ctlen, enc_private, pub, w);
 	ccsp_memzero(&import_key, sizeof import_key);
 	ccsp_memzero(&im, sizeof im);
@@ -364,7 +370,7 @@ static char *export_material(export_job *j)
 	ccsp_kms_spec kind = ccsp_kms_spec_parse(j->k.spec);
 	uint8_t ct[CCSP_KMS_SM2_CT_MAX], enc_private[32], der[CCSP_KMS_BYOK_DER_MAX];
 	size_t ctlen = 0, derlen = 0;
-	kms_vsm_of(j->c->d, &v);
+	kms_vsm_of(j->c->d, j->k.group_id, &v);
 	ccsp_err ret = v.ops->export_to(v.ctx, kind, &j->w, j->r.public_key, ct, &ctlen, enc_private);
 	if (ret == CCSP_OK && ccsp_kms_spec_is_pair(kind)) {
 		ret = ccsp_kms_enveloped_key_write(ct, ctlen, enc_private, j->pub, der, sizeof der, &derlen);

@@ -229,7 +229,7 @@ static char *wrapped_b64(fetch_job *j)
 	ccsp_kms_spec kind = ccsp_kms_spec_parse(j->k.spec);
 	uint8_t ct[CCSP_KMS_SM2_CT_MAX], enc_private[32], der[CCSP_KMS_BYOK_DER_MAX];
 	size_t ctlen = 0, derlen = 0;
-	kms_vsm_of(j->c->d, &v);
+	kms_vsm_of(j->c->d, j->k.group_id, &v);
 	ccsp_err ret = v.ops->export_to(v.ctx, kind, &j->w, j->recipient, ct, &ctlen, enc_private);
 	if (ret == CCSP_OK)
 		ret = ccsp_kms_spec_is_pair(kind) ? ccsp_kms_enveloped_key_write(ct, ctlen, enc_private, j->pub, der,

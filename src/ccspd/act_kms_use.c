@@ -84,6 +84,7 @@ static ccsp_err load_fn(ccsp_store_tx *tx, void *arg)
 	}
 	CCSP_GUARD(kms_destroy_if_due(u->c, tx, &k, u->now)); /* read-write only: due keys never reach it read-only */
 	memcpy(u->key_id, k.id, sizeof u->key_id);
+	memcpy(u->group, k.group_id, sizeof u->group);
 	if (!permitted(u, &k))
 		return CCSP_OK;
 	if (u->version == 0 || ccsp_kms_op_new_work(u->op))

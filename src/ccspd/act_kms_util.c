@@ -106,7 +106,20 @@ json_t *kms_key_json(const ccsp_store_kms_key *k, const char *alias)
 	return o;
 }
 
-void kms_vsm_of(ccspd *d, ccsp_kms_vsm *v)
+void kms_vsm_of(ccspd *d, const char *group, ccsp_kms_vsm *v)
 {
-	ccsp_kms_vsm_platform(v, d->pvsm, d->vsm_kek_index);
+	ccsp_kms_vsm_pool(v, d->pool, group);
+}
+
+ccsp_err kms_group_of_tenant(ccspd *d, const char *tenant, char group[CCSP_STORE_ID_LEN + 1])
+{
+	ccsp_store_tx *tx = NULL;
+	ccsp_store_pool_group g;
+	ccsp_err ret = ccsp_store_begin_ro(d->store, &tx);
+	if (ret == CCSP_OK)
+		ret = ccsp_store_pool_group_of_tenant(tx, tenant, &g);
+	ccsp_store_rollback(tx);
+	if (ret == CCSP_OK)
+		memcpy(group, g.id, CCSP_STORE_ID_LEN + 1);
+	return ret;
 }

@@ -96,6 +96,34 @@ void act_fail(ccspd_call *c, ccsp_err e, const char *message)
 	ccspd_call_fail(c, a, a == CCSP_APIERR_INTERNAL ? NULL : message);
 }
 
+ccsp_err act_job_refuse(act_job *j, ccsp_apierr err, const char *msg)
+{
+	j->err = err;
+	j->msg = msg;
+	return CCSP_OK;
+}
+
+void act_job_result(act_job *j, json_t *result)
+{
+	json_decref(j->result);
+	j->result = result;
+	j->err = CCSP_APIERR_COUNT_;
+}
+
+void act_job_run(act_job *j, ccsp_store_fn fn, void *arg)
+{
+	j->err = CCSP_APIERR_INTERNAL;
+	ccsp_err ret = ccsp_store_run(j->c->d->store, fn, arg);
+	if (ret != CCSP_OK)
+		act_fail(j->c, ret, ret == CCSP_ERR_EXISTS ? j->msg : NULL);
+	else if (j->err != CCSP_APIERR_COUNT_)
+		ccspd_call_fail(j->c, j->err, j->msg);
+	else
+		ccspd_call_ok(j->c, json_incref(j->result));
+	json_decref(j->result);
+	j->result = NULL;
+}
+
 ccsp_err act_me(ccspd_call *c, ccsp_store_tx *tx, ccsp_store_principal *me)
 {
 	if (c->who->kind != CCSPD_CALLER_PERSON)

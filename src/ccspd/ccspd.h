@@ -19,6 +19,7 @@
 #include "platform/apierr.h"
 #include "platform/metering.h"
 #include "platform/metrics.h"
+#include "platform/pool.h"
 #include "platform/pvsm.h"
 #include "platform/store/store.h"
 #include "platform/store/store_identity.h"
@@ -138,9 +139,17 @@ struct ccspd {
 	ccsp_metering *metering;        /* usage counts not flushed yet (meter.c, src/platform/metering.h) */
 	ccspd_meter_flusher *meter_flusher;
 	struct ccspd_sessions *sessions; /* the gateway's session cache (gateway.c) */
+	ccsp_pool *pool;                 /* the resource pool's scheduler (resource_pool.c, src/platform/pool.h) */
+	struct ccspd_pool_keeper *pool_keeper;
 	_Atomic int stopping;
 	_Atomic int64_t sessions_counted_ms; /* when /metrics last counted the sessions in the store (api_ops.c) */
 };
+
+/* resource_pool.c: the resource pool fed from the store, health-checked on a ticker. refresh re-reads the
+ * membership now (after a change). */
+CCSP_MUST_CHECK ccsp_err ccspd_pool_open(ccspd *d, const ccsp_config *cfg, char *err, size_t errlen);
+void ccspd_pool_close(ccspd *d);
+CCSP_MUST_CHECK ccsp_err ccspd_pool_refresh(ccspd *d);
 
 /* envelope.c: answers, the error body, the HTTP layer's callbacks. */
 void ccspd_ok(ccsp_http_request *req, json_t *result); /* 200 with result (stolen) */
@@ -279,6 +288,16 @@ void ccspd_act_admin_member_create(ccspd_call *c);
 void ccspd_act_admin_principal_list(ccspd_call *c);
 void ccspd_act_admin_principal_disable(ccspd_call *c);
 void ccspd_act_admin_principal_enable(ccspd_call *c);
+/* act_pool.c: the resource pool's devices and groups (system administrators). */
+void ccspd_act_pool_device_register(ccspd_call *c);
+void ccspd_act_pool_device_list(ccspd_call *c);
+void ccspd_act_pool_device_remove(ccspd_call *c);
+void ccspd_act_pool_group_create(ccspd_call *c);
+void ccspd_act_pool_group_list(ccspd_call *c);
+void ccspd_act_pool_group_delete(ccspd_call *c);
+void ccspd_act_pool_group_add_member(ccspd_call *c);
+void ccspd_act_pool_group_remove_member(ccspd_call *c);
+
 /* act_secadmin.c: the security administrator's key policy and key custodians. */
 void ccspd_act_secadmin_policy_get(ccspd_call *c);
 void ccspd_act_secadmin_policy_set(ccspd_call *c);

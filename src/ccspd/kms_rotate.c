@@ -91,7 +91,7 @@ static ccsp_err rotate_one(rot_job *j)
 	if (ret != CCSP_OK || !due(&j->seen, j->now))
 		return ret == CCSP_ERR_NOT_FOUND ? CCSP_OK : ret;
 	j->kind = ccsp_kms_spec_parse(j->seen.spec);
-	kms_vsm_of(j->d, &v);
+	kms_vsm_of(j->d, j->seen.group_id, &v);
 	ret = v.ops->generate(v.ctx, j->kind, v.kek_index, &j->w, j->pub);
 	if (ret == CCSP_OK)
 		ret = ccsp_store_run(j->d->store, rotate_fn, j);

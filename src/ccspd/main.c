@@ -55,6 +55,15 @@ const ccspd_action ccspd_actions[] = {
 	{API "/admin/operator-key-reset", CCSPD_MAY_SYSADMIN, ccspd_act_admin_operator_key_reset},
 	{API "/secadmin/policy-get", CCSPD_MAY_SECADMIN | CCSPD_MAY_SYSADMIN, ccspd_act_secadmin_policy_get},
 	{API "/secadmin/policy-set", CCSPD_MAY_SECADMIN, ccspd_act_secadmin_policy_set},
+	/* the resource pool (act_pool.c) */
+	{API "/pool/device-register", CCSPD_MAY_SYSADMIN, ccspd_act_pool_device_register},
+	{API "/pool/device-list", CCSPD_MAY_SYSADMIN, ccspd_act_pool_device_list},
+	{API "/pool/device-remove", CCSPD_MAY_SYSADMIN, ccspd_act_pool_device_remove},
+	{API "/pool/group-create", CCSPD_MAY_SYSADMIN, ccspd_act_pool_group_create},
+	{API "/pool/group-list", CCSPD_MAY_SYSADMIN, ccspd_act_pool_group_list},
+	{API "/pool/group-delete", CCSPD_MAY_SYSADMIN, ccspd_act_pool_group_delete},
+	{API "/pool/group-add-member", CCSPD_MAY_SYSADMIN, ccspd_act_pool_group_add_member},
+	{API "/pool/group-remove-member", CCSPD_MAY_SYSADMIN, ccspd_act_pool_group_remove_member},
 	{API "/secadmin/custodian-add", CCSPD_MAY_SECADMIN, ccspd_act_secadmin_custodian_add},
 	{API "/secadmin/custodian-list", CCSPD_MAY_SECADMIN, ccspd_act_secadmin_custodian_list},
 	{API "/secadmin/custodian-remove", CCSPD_MAY_SECADMIN, ccspd_act_secadmin_custodian_remove},
@@ -128,7 +137,7 @@ static size_t build_routes(void)
 
 static const char *const conf_keys[] = {"listen",         "cert_file",          "key_file",    "store",
                                         "vsm_conf",       "workers",            "vsm_sessions", "max_body",
-                                        "timeout_ms",     "max_connections",    "vsm_kek_index", "session_idle_s",
+                                        "timeout_ms",     "max_connections",    "vsm_kek_index", "pool_health_interval_s", "pool_sessions", "session_idle_s",
                                         "session_absolute_s", "session_max",    "audit_sign_index",
                                         "audit_sign_password_file", "audit_checkpoint_records",
                                         "audit_checkpoint_interval_s", "rate_per_client", "rate_burst",
@@ -210,7 +219,8 @@ static int open_modules(ccspd *d, const ccsp_config *cfg)
 		fprintf(stderr, "ccspd: %s\n", err[0] != '\0' ? err : ccsp_err_str(ret));
 		return -1;
 	}
-	if ((ret = ccspd_kms_sweep_open(d, cfg, err, sizeof err)) != CCSP_OK ||
+	if ((ret = ccspd_pool_open(d, cfg, err, sizeof err)) != CCSP_OK ||
+	    (ret = ccspd_kms_sweep_open(d, cfg, err, sizeof err)) != CCSP_OK ||
 	    (ret = ccspd_meter_open(d, cfg, err, sizeof err)) != CCSP_OK) {
 		fprintf(stderr, "ccspd: %s\n", err[0] != '\0' ? err : ccsp_err_str(ret));
 		return -1;
@@ -238,6 +248,7 @@ static void close_modules(ccspd *d)
 	}
 	ccspd_meter_close(d); /* every request answered: the last flush */
 	ccspd_kms_sweep_close(d);
+	ccspd_pool_close(d);
 	ccspd_audit_close(d);
 	ccspd_appauth_close(d);
 	ccspd_sessions_close(d);

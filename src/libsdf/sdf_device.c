@@ -15,10 +15,15 @@ const char *SDF_CCSP_Version(void)
 
 LONG SDF_OpenDevice(HANDLE *phDeviceHandle)
 {
+	return SDF_CCSP_OpenDeviceWithConfig(NULL, phDeviceHandle);
+}
+
+LONG SDF_CCSP_OpenDeviceWithConfig(const char *pucConfigPath, HANDLE *phDeviceHandle)
+{
 	sdfc_device *d = NULL;
 	if (phDeviceHandle == NULL)
 		return SDR_INARGERR;
-	ccsp_err ret = sdfc_device_open(&d);
+	ccsp_err ret = sdfc_device_open(pucConfigPath, &d);
 	if (ret != CCSP_OK)
 		return SDR_OPENDEVICE;
 	*phDeviceHandle = d;

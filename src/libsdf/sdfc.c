@@ -282,15 +282,16 @@ static ccsp_err dev_conns_init(sdfc_device *d)
 	return CCSP_OK;
 }
 
-ccsp_err sdfc_device_open(sdfc_device **out)
+ccsp_err sdfc_device_open(const char *path, sdfc_device **out)
 {
-	const char *path = getenv("CCSP_SDF_CONF");
 	sdfc_device *d = NULL;
 	struct timespec dl;
 	ccsp_err err;
 	if (out == NULL)
 		return sdfc_fail(CCSP_ERR_ARG, "sdfc_device_open: NULL argument");
 	*out = NULL;
+	if (path == NULL || path[0] == '\0')
+		path = getenv("CCSP_SDF_CONF");
 	if (path == NULL || path[0] == '\0')
 		path = SDFC_DEFAULT_CONF;
 	if ((d = calloc(1, sizeof *d)) == NULL || pthread_mutex_init(&d->mu, NULL) != 0) {

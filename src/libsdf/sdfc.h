@@ -18,13 +18,14 @@
 
 typedef struct sdfc_device sdfc_device;
 
-/* Open a device from the config file named by $CCSP_SDF_CONF, else SDFC_DEFAULT_CONF (format: sdfc_conf.c):
+/* Open a device from the config file path, or when path is NULL or "" the one named by $CCSP_SDF_CONF, else
+ * SDFC_DEFAULT_CONF (format: sdfc_conf.c):
  * read the config, unseal the token, connect the first connection, say HELLO. CCSP_ERR_COMM (cannot connect,
  * TLS or certificate failure, timeout), CCSP_ERR_TOKEN (refused), CCSP_ERR_DECODE / CCSP_ERR_FILE_NOT_FOUND /
  * CCSP_ERR_IO / CCSP_ERR_LIMIT (config, CA or token file), CCSP_ERR_AUTH (token cannot be unsealed: wrong
  * CCSP_SDF_PIN, another host), CCSP_ERR_NOMEM, CCSP_ERR_ARG. On failure *out is NULL and a one-line reason is
  * kept for sdfc_last_error() of this thread. The unsealed token stays in locked memory until close. */
-CCSP_MUST_CHECK ccsp_err sdfc_device_open(sdfc_device **out);
+CCSP_MUST_CHECK ccsp_err sdfc_device_open(const char *path, sdfc_device **out);
 /* Close every connection (the server then closes the device's sessions) and wipe the token. NULL is ignored.
  * Must not run concurrently with sdfc_call on d. */
 void sdfc_device_close(sdfc_device *d);

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* The KMS's first backend: the platform VSM through libsdf (kms_vsm.h, pvsm.h). */
+/* The KMS's backend on one VSM through libsdf (kms_vsm.h, pvsm.h). */
 #include "platform/kms_vsm.h"
 
 _Static_assert(CCSP_KMS_IV_SIZE == CCSP_PVSM_GCM_IV_SIZE && CCSP_KMS_TAG_SIZE == CCSP_PVSM_GCM_TAG_SIZE,
@@ -150,7 +150,7 @@ static ccsp_err pv_recover(void *ctx, ccsp_kms_spec spec, uint32_t kek_index, co
 	                             share_lens, pub, out->bytes, &out->len);
 }
 
-static const ccsp_kms_vsm_ops platform_ops = {
+const ccsp_kms_vsm_ops ccsp_kms_vsm_pvsm_ops = {
 	.generate = pv_generate,
 	.encrypt = pv_encrypt,
 	.decrypt = pv_decrypt,
@@ -162,8 +162,3 @@ static const ccsp_kms_vsm_ops platform_ops = {
 	.backup = pv_backup,
 	.recover = pv_recover,
 };
-
-void ccsp_kms_vsm_platform(ccsp_kms_vsm *v, ccsp_pvsm *p, uint32_t kek_index)
-{
-	*v = (ccsp_kms_vsm){.ops = &platform_ops, .ctx = p, .kek_index = kek_index};
-}

@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * Where the KMS runs its key operations: one small interface, so that the resource pool (tenant VSMs scheduled
- * across CHSMs, issue 10) can replace the single platform VSM of the first slice without touching the actions.
+ * Where the KMS runs its key operations: one small interface, implemented on one VSM (ccsp_kms_vsm_pvsm_ops) and
+ * on a resource group of the pool (ccsp_kms_vsm_pool), so that the actions do not know where they run.
  * A backend makes keys of every kms_spec.h kind that leave it only wrapped (by a KEK it names with kek_index) and
- * runs the operations of their kind with such a wrapped key; it never returns key material in plaintext. ccspd builds one per call (ccsp_kms_vsm_platform);
- * the ops are thread-safe.
+ * runs the operations of their kind with such a wrapped key; it never returns key material in plaintext. ccspd
+ * builds one per call on the resource pool (ccsp_kms_vsm_pool); the ops are thread-safe.
  */
 #ifndef CCSP_PLATFORM_KMS_VSM_H
 #define CCSP_PLATFORM_KMS_VSM_H
@@ -15,6 +15,7 @@
 #include <ccsp/error.h>
 
 #include "platform/kms_spec.h"
+#include "platform/pool.h"
 #include "platform/pvsm.h"
 
 #define CCSP_KMS_IV_SIZE 12
@@ -85,10 +86,18 @@ typedef struct ccsp_kms_vsm {
 	const ccsp_kms_vsm_ops *ops;
 	void *ctx;
 	uint32_t kek_index; /* the KEK new keys are wrapped by */
+	ccsp_pool *pool;    /* ccsp_kms_vsm_pool: the pool and the group (ctx points here) */
+	char group[CCSP_STORE_ID_LEN + 1];
 } ccsp_kms_vsm;
 
-/* The first slice's backend: the platform VSM p (may be NULL: every op answers CCSP_ERR_MODULE_STATE), new keys
- * wrapped by its KEK at kek_index. */
-void ccsp_kms_vsm_platform(ccsp_kms_vsm *v, ccsp_pvsm *p, uint32_t kek_index);
+/* The ops on one VSM: ctx is its ccsp_pvsm (NULL: every op answers CCSP_ERR_MODULE_STATE). */
+extern const ccsp_kms_vsm_ops ccsp_kms_vsm_pvsm_ops;
+
+/* The resource pool (kms_vsm_pool.c): every op runs on a healthy member of group, the least loaded first, and
+ * again on another member after a communication failure. That retry is safe for every op here: each is a pure
+ * function of its inputs inside the VSM (wrapped keys in, results out; no state in the VSM changes), so running
+ * one twice has no effect but its answer. New keys are wrapped by the group's KEK (the members' kek_index; 0 and
+ * every op CCSP_ERR_MODULE_STATE when the group has no member). v must stay where it is while used. */
+void ccsp_kms_vsm_pool(ccsp_kms_vsm *v, ccsp_pool *p, const char *group);
 
 #endif

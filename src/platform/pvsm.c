@@ -50,7 +50,7 @@ ccsp_err ccsp_pvsm_open(const char *sdf_conf, unsigned sessions, ccsp_pvsm **out
 	ccsp_pvsm *p = calloc(1, sizeof *p);
 	if (p == NULL)
 		return CCSP_ERR_NOMEM;
-	if (setenv("CCSP_SDF_CONF", sdf_conf, 1) != 0 || SDF_OpenDevice(&p->dev) != SDR_OK) {
+	if (SDF_CCSP_OpenDeviceWithConfig(sdf_conf, &p->dev) != SDR_OK) {
 		p->dev = NULL;
 		ccsp_pvsm_close(p);
 		return CCSP_ERR_COMM;
@@ -294,6 +294,35 @@ int ccsp_pvsm_ready(ccsp_pvsm *p)
 	LONG rv = SDF_GetDeviceInfo(s->h, &info);
 	give_back(s);
 	return rv == SDR_OK;
+}
+
+/* A fixed-size DEVICEINFO field as printable text. */
+static void info_text(char *out, const unsigned char *in, size_t len)
+{
+	while (len > 0 && (in[len - 1] == 0 || in[len - 1] == ' '))
+		len--;
+	if (len > CCSP_PVSM_INFO_MAX)
+		len = CCSP_PVSM_INFO_MAX;
+	for (size_t i = 0; i < len; i++)
+		out[i] = in[i] >= 0x20 && in[i] < 0x7f ? (char)in[i] : '?';
+	out[len] = '\0';
+}
+
+ccsp_err ccsp_pvsm_info(ccsp_pvsm *p, char vendor[CCSP_PVSM_INFO_MAX + 1], char model[CCSP_PVSM_INFO_MAX + 1],
+                        char serial[CCSP_PVSM_INFO_MAX + 1])
+{
+	DEVICEINFO info;
+	if (p == NULL)
+		return CCSP_ERR_ARG;
+	pvsm_session *s = take(p);
+	LONG rv = SDF_GetDeviceInfo(s->h, &info);
+	give_back(s);
+	if (rv != SDR_OK)
+		return CCSP_ERR_COMM;
+	info_text(vendor, info.IssuerName, sizeof info.IssuerName);
+	info_text(model, info.DeviceName, sizeof info.DeviceName);
+	info_text(serial, info.DeviceSerial, sizeof info.DeviceSerial);
+	return CCSP_OK;
 }
 
 ccsp_err ccsp_pvsm_sign_key_load(ccsp_pvsm *p, unsigned index, const uint8_t *password, size_t pwlen,

@@ -18,14 +18,19 @@
 typedef struct ccsp_pvsm ccsp_pvsm;
 
 /* Open the device of the libsdf config sdf_conf with sessions sessions (1..64). CCSP_ERR_COMM when the VSM does
- * not answer or refuses (wrong token, TLS), CCSP_ERR_ARG. Must be called before other threads use libsdf (it
- * sets CCSP_SDF_CONF for libsdf). */
+ * not answer or refuses (wrong token, TLS), CCSP_ERR_ARG. Several may be open at once, each on its own config
+ * (SDF_CCSP_OpenDeviceWithConfig). */
 CCSP_MUST_CHECK ccsp_err ccsp_pvsm_open(const char *sdf_conf, unsigned sessions, ccsp_pvsm **out);
 void ccsp_pvsm_close(ccsp_pvsm *p);
 /* n (1..CCSP_PVSM_RANDOM_MAX) random bytes from the VSM's generator. CCSP_ERR_COMM when the VSM fails. */
 CCSP_MUST_CHECK ccsp_err ccsp_pvsm_random(ccsp_pvsm *p, uint8_t *out, size_t n);
 /* 1 when the VSM answers (device information), else 0: /readyz. */
 int ccsp_pvsm_ready(ccsp_pvsm *p);
+/* Its device information as text (GM/T 0018 DEVICEINFO: IssuerName, DeviceName, DeviceSerial; trailing NULs and
+ * spaces dropped, other bytes outside printable ASCII as '?'). CCSP_ERR_COMM when it does not answer. */
+#define CCSP_PVSM_INFO_MAX 40
+CCSP_MUST_CHECK ccsp_err ccsp_pvsm_info(ccsp_pvsm *p, char vendor[CCSP_PVSM_INFO_MAX + 1],
+                                        char model[CCSP_PVSM_INFO_MAX + 1], char serial[CCSP_PVSM_INFO_MAX + 1]);
 
 /* ---- the data-protection key (DPK): ccspd's secrets at rest are sealed with it ----
  * An SM4 key generated inside the VSM under its KEK at kek_index (SDF_GenerateKeyWithKEK); outside the VSM it

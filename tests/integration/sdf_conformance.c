@@ -108,6 +108,21 @@ static void test_device(void **state)
 	assert_int_equal(SDF_OpenSession(NULL, &s2), SDR_INARGERR);
 }
 
+/* Our SDF_CCSP_OpenDeviceWithConfig: the same VSM by its config path, a missing file refused. */
+static void test_open_with_config(void **state)
+{
+	(void)state;
+	HANDLE d2 = NULL, s2 = NULL;
+	DEVICEINFO info;
+	assert_int_equal(SDF_CCSP_OpenDeviceWithConfig(getenv("CCSP_SDF_CONF"), &d2), SDR_OK);
+	assert_int_equal(SDF_OpenSession(d2, &s2), SDR_OK);
+	assert_int_equal(SDF_GetDeviceInfo(s2, &info), SDR_OK);
+	assert_int_equal(SDF_CloseSession(s2), SDR_OK);
+	assert_int_equal(SDF_CloseDevice(d2), SDR_OK);
+	assert_int_equal(SDF_CCSP_OpenDeviceWithConfig("/nonexistent/sdf.conf", &d2), SDR_OPENDEVICE);
+	assert_int_equal(SDF_CCSP_OpenDeviceWithConfig(NULL, NULL), SDR_INARGERR);
+}
+
 static void test_access_right(void **state)
 {
 	(void)state;
@@ -282,6 +297,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_device),
+	    cmocka_unit_test(test_open_with_config),
 		cmocka_unit_test(test_access_right),
 		cmocka_unit_test(test_sign_verify_openssl),
 		cmocka_unit_test(test_encrypt_openssl),

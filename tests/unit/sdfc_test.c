@@ -425,7 +425,7 @@ static int echo_once(sdfc_device *d, uint64_t session, size_t n, unsigned seed, 
 static sdfc_device *open_ok(void)
 {
 	sdfc_device *d = NULL;
-	ccsp_err err = sdfc_device_open(&d);
+	ccsp_err err = sdfc_device_open(NULL, &d);
 	if (err != CCSP_OK)
 		fail_msg("sdfc_device_open: %s: %s", ccsp_err_name(err), sdfc_last_error());
 	assert_non_null(d);
@@ -435,7 +435,7 @@ static sdfc_device *open_ok(void)
 static void expect_open_fails(ccsp_err expected)
 {
 	sdfc_device *d = (sdfc_device *)&d; /* must be set to NULL */
-	ccsp_err err = sdfc_device_open(&d);
+	ccsp_err err = sdfc_device_open(NULL, &d);
 	if (err != expected)
 		fail_msg("sdfc_device_open: got %s (%s), expected %s", ccsp_err_name(err), sdfc_last_error(),
 		         ccsp_err_name(expected));
@@ -623,7 +623,7 @@ static void test_config_errors(void **state)
 	assert_int_equal(setenv("CCSP_SDF_PIN", "sdfc-test-pin", 1), 0);
 	assert_int_equal(setenv("CCSP_SDF_CONF", tmp_path("no-such.conf"), 1), 0);
 	expect_open_fails(CCSP_ERR_FILE_NOT_FOUND);
-	assert_ccsp(CCSP_ERR_ARG, sdfc_device_open(NULL));
+	assert_ccsp(CCSP_ERR_ARG, sdfc_device_open(NULL, NULL));
 }
 
 static void test_connect_refused(void **state)

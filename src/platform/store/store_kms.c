@@ -7,13 +7,22 @@
 #include "platform/store/store_kms.h"
 
 #define KEY_COLS \
-	"id, tenant_id, spec, description, state, primary_version, deletion_due, created, updated, rotation_days, rotated_at, origin"
+	"id, tenant_id, spec, description, state, primary_version, deletion_due, created, updated, rotation_days, rotated_at, origin, \
+	group_id"
 #define VERSION_COLS "key_id, version, wrapped, kek_index, compromised, created, public_key"
 
 const char *ccsp_store_kms_origin_name(ccsp_store_kms_origin o)
 {
 	static const char *const names[] = {"generated", "imported", "recovered"};
 	return (unsigned)o < sizeof names / sizeof names[0] ? names[o] : NULL;
+}
+
+ccsp_store_kms_origin ccsp_store_kms_origin_parse(const char *name)
+{
+	for (ccsp_store_kms_origin o = CCSP_STORE_KMS_GENERATED; ccsp_store_kms_origin_name(o) != NULL; o++)
+		if (name != NULL && strcmp(name, ccsp_store_kms_origin_name(o)) == 0)
+			return o;
+	return (ccsp_store_kms_origin)-1;
 }
 
 static ccsp_err key_row(const st_res *r, size_t i, ccsp_store_kms_key *k)
@@ -31,11 +40,9 @@ static ccsp_err key_row(const st_res *r, size_t i, ccsp_store_kms_key *k)
 	k->updated = st_res_int(r, i, 8);
 	k->rotation_days = st_res_int(r, i, 9);
 	k->rotated_at = st_res_int(r, i, 10);
-	const char *origin = st_res_text(r, i, 11);
-	k->origin = origin == NULL || strcmp(origin, "generated") == 0 ? CCSP_STORE_KMS_GENERATED
-	            : strcmp(origin, "imported") == 0               ? CCSP_STORE_KMS_IMPORTED
-	                                                             : CCSP_STORE_KMS_RECOVERED;
-	return CCSP_OK;
+	k->origin = ccsp_store_kms_origin_parse(st_res_text(r, i, 11));
+	CCSP_ENSURE(ccsp_store_kms_origin_name(k->origin) != NULL, CCSP_ERR_TAMPERED);
+	return st_res_copy_text(r, i, 12, k->group_id, sizeof k->group_id);
 }
 
 static int key_ok(const ccsp_store_kms_key *k)
@@ -44,14 +51,17 @@ static int key_ok(const ccsp_store_kms_key *k)
 	       st_value_ok(k->description, CCSP_STORE_KMS_DESC_MAX) && ccsp_kms_state_name(k->state) != NULL &&
 	       k->primary_version >= 1 && k->deletion_due >= 0 && k->rotation_days >= 1 &&
 	       k->rotation_days <= CCSP_STORE_KMS_ROTATION_DAYS_MAX && k->rotated_at >= 0 &&
-	       ccsp_store_kms_origin_name(k->origin) != NULL;
+	       ccsp_store_kms_origin_name(k->origin) != NULL && st_text_ok(k->group_id, CCSP_STORE_ID_LEN);
 }
 
 ccsp_err ccsp_store_kms_key_create(ccsp_store_tx *tx, ccsp_store_kms_key *k)
 {
 	ccsp_store_tenant t;
 	CCSP_ENSURE(st_tx_writable(tx), CCSP_ERR_STATE);
-	CCSP_ENSURE(k != NULL && key_ok(k), CCSP_ERR_ARG);
+	CCSP_ENSURE(k != NULL, CCSP_ERR_ARG);
+	if (k->group_id[0] == '\0')
+		memcpy(k->group_id, CCSP_STORE_POOL_DEFAULT_GROUP, sizeof CCSP_STORE_POOL_DEFAULT_GROUP);
+	CCSP_ENSURE(key_ok(k), CCSP_ERR_ARG);
 	CCSP_GUARD(ccsp_store_tenant_get(tx, k->tenant_id, &t));
 	if (k->id[0] == '\0')
 		CCSP_GUARD(st_new_id(k->id));
@@ -60,10 +70,10 @@ ccsp_err ccsp_store_kms_key_create(ccsp_store_tx *tx, ccsp_store_kms_key *k)
 	st_val v[] = {
 		ST_T(k->id), ST_T(k->tenant_id), ST_T(k->spec), ST_T(k->description), ST_T(ccsp_kms_state_name(k->state)),
 		ST_I(k->primary_version), ST_I(k->deletion_due), ST_I(k->created), ST_I(k->updated), ST_I(k->rotation_days),
-		ST_I(k->rotated_at), ST_T(ccsp_store_kms_origin_name(k->origin)),
+		ST_I(k->rotated_at), ST_T(ccsp_store_kms_origin_name(k->origin)), ST_T(k->group_id),
 	};
-	return st_tx_query(tx, "INSERT INTO kms_keys (" KEY_COLS ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", v, 12,
-	                   NULL, NULL);
+	return st_tx_query(tx, "INSERT INTO kms_keys (" KEY_COLS ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", v,
+	                   13, NULL, NULL);
 }
 
 ccsp_err ccsp_store_kms_key_get(ccsp_store_tx *tx, const char *tenant, const char *id, ccsp_store_kms_key *out)

@@ -14,6 +14,7 @@
 
 #include "platform/kms_state.h"
 #include "platform/store/store.h"
+#include "platform/store/store_pool.h"
 
 #define CCSP_STORE_KMS_SPEC_MAX 16
 #define CCSP_STORE_KMS_DESC_MAX 255
@@ -32,6 +33,8 @@ typedef enum ccsp_store_kms_origin {
 
 /* "generated", "imported", "recovered"; NULL out of range. */
 const char *ccsp_store_kms_origin_name(ccsp_store_kms_origin o);
+/* The reverse; a value out of range (ccsp_store_kms_origin_name gives NULL) for any other name or NULL. */
+ccsp_store_kms_origin ccsp_store_kms_origin_parse(const char *name);
 
 typedef struct ccsp_store_kms_key {
 	char id[CCSP_STORE_ID_LEN + 1];        /* set by create */
@@ -45,6 +48,8 @@ typedef struct ccsp_store_kms_key {
 	int64_t rotation_days;                 /* automatic rotation period (1..CCSP_STORE_KMS_ROTATION_DAYS_MAX) */
 	int64_t rotated_at;                    /* when the primary version was made: due at + days */
 	ccsp_store_kms_origin origin;          /* where its first material came from */
+	char group_id[CCSP_STORE_ID_LEN + 1];  /* the resource group whose KEK wraps it (store_pool.h); "" at create:
+	                                        * the default group */
 } ccsp_store_kms_key;
 
 typedef struct ccsp_store_kms_version {

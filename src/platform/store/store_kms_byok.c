@@ -6,7 +6,7 @@
 #include "platform/store/store_identity.h"
 #include "platform/store/store_kms_byok.h"
 
-#define IMPORT_COLS "id, tenant_id, spec, wrapped, kek_index, public_key, created, expires"
+#define IMPORT_COLS "id, tenant_id, spec, wrapped, kek_index, public_key, created, expires, group_id"
 #define RECIPIENT_COLS "tenant_id, name, public_key, created"
 
 static ccsp_err import_row(const st_res *r, ccsp_store_kms_import *im)
@@ -22,14 +22,17 @@ static ccsp_err import_row(const st_res *r, ccsp_store_kms_import *im)
 	CCSP_ENSURE(publen == sizeof im->public_key && im->wrapped_len > 0, CCSP_ERR_TAMPERED);
 	im->created = st_res_int(r, 0, 6);
 	im->expires = st_res_int(r, 0, 7);
-	return CCSP_OK;
+	return st_res_copy_text(r, 0, 8, im->group_id, sizeof im->group_id);
 }
 
 ccsp_err ccsp_store_kms_import_create(ccsp_store_tx *tx, ccsp_store_kms_import *im)
 {
 	ccsp_store_tenant t;
 	CCSP_ENSURE(st_tx_writable(tx), CCSP_ERR_STATE);
-	CCSP_ENSURE(im != NULL && st_text_ok(im->tenant_id, CCSP_STORE_ID_LEN) &&
+	CCSP_ENSURE(im != NULL, CCSP_ERR_ARG);
+	if (im->group_id[0] == '\0')
+		memcpy(im->group_id, CCSP_STORE_POOL_DEFAULT_GROUP, sizeof CCSP_STORE_POOL_DEFAULT_GROUP);
+	CCSP_ENSURE(st_text_ok(im->group_id, CCSP_STORE_ID_LEN) && st_text_ok(im->tenant_id, CCSP_STORE_ID_LEN) &&
 	                st_text_ok(im->spec, CCSP_STORE_KMS_SPEC_MAX) && im->wrapped_len >= 1 &&
 	                im->wrapped_len <= sizeof im->wrapped && im->kek_index >= 1 && im->expires > im->created,
 	            CCSP_ERR_ARG);
@@ -40,10 +43,10 @@ ccsp_err ccsp_store_kms_import_create(ccsp_store_tx *tx, ccsp_store_kms_import *
 	st_val v[] = {
 		ST_T(im->id),         ST_T(im->tenant_id), ST_T(im->spec), ST_B(im->wrapped, im->wrapped_len),
 		ST_I(im->kek_index),  ST_B(im->public_key, sizeof im->public_key), ST_I(im->created),
-		ST_I(im->expires),
+		ST_I(im->expires),    ST_T(im->group_id),
 	};
-	return st_tx_query(tx, "INSERT INTO kms_imports (" IMPORT_COLS ") VALUES (?, ?, ?, ?, ?, ?, ?, ?)", v, 8, NULL,
-	                   NULL);
+	return st_tx_query(tx, "INSERT INTO kms_imports (" IMPORT_COLS ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", v, 9,
+	                   NULL, NULL);
 }
 
 ccsp_err ccsp_store_kms_import_get(ccsp_store_tx *tx, const char *tenant, const char *id, ccsp_store_kms_import *out)

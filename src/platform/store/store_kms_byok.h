@@ -21,6 +21,7 @@ typedef struct ccsp_store_kms_import {
 	uint32_t kek_index;
 	uint8_t public_key[CCSP_STORE_KMS_PUBLIC_MAX]; /* x || y */
 	int64_t created, expires;
+	char group_id[CCSP_STORE_ID_LEN + 1]; /* the resource group whose KEK wraps it; "" at create: the default */
 } ccsp_store_kms_import;
 
 /* Create im (im->id set); the tenant's expired imports are deleted first. CCSP_ERR_NOT_FOUND (no such tenant),

@@ -183,7 +183,7 @@ static const char V4_SQL[] =
 	"UPDATE kms_keys SET rotated_at = created;"
 	"CREATE INDEX kms_keys_rotation ON kms_keys (state, rotated_at);"
 	"ALTER TABLE kms_keys ADD COLUMN origin TEXT NOT NULL DEFAULT 'generated' CHECK (origin IN ('generated',"
-	" 'imported', 'recovered'));"
+	" 'imported'));"
 	"CREATE TABLE kms_imports ("
 	" id TEXT PRIMARY KEY,"
 	" tenant_id TEXT NOT NULL REFERENCES tenants(id),"
@@ -211,11 +211,51 @@ static const char V4_SQL[] =
 	" PRIMARY KEY (tenant_id, hour, app_id, key_id, action));"
 	"CREATE INDEX usage_counts_hour ON usage_counts (hour);";
 
+/* Version 5: the resource pool (store_pool.h) and a third key origin. Groups of VSMs: 'default' is the shared (SaaS)
+ * group whose first member is each node's platform VSM (its KEK index is ccspd.conf's vsm_kek_index: kek_index 0
+ * here); a group with a tenant_id is that tenant's exclusive group (one per tenant). probe / probe_check are the
+ * group's key check: an SM4 key wrapped by the group's KEK and its SM4-CBC-MAC of a zero block, which a VSM can
+ * reproduce only when it holds that KEK. Devices are GM/T 0018 devices reached through libsdf (kind 'sdf', address
+ * the path of their client config), in at most one group (group_id NULL: spare). Keys and import keys name the
+ * group whose KEK wraps them. The origin column is rebuilt to admit 'recovered' (SQLite cannot alter a CHECK): a
+ * new column, the values copied, the old one dropped, the new one renamed. */
+static const char V5_SQL[] =
+	"ALTER TABLE kms_keys ADD COLUMN origin_v5 TEXT NOT NULL DEFAULT 'generated' CHECK (origin_v5 IN ('generated',"
+	" 'imported', 'recovered'));"
+	"UPDATE kms_keys SET origin_v5 = origin;"
+	"ALTER TABLE kms_keys DROP COLUMN origin;"
+	"ALTER TABLE kms_keys RENAME COLUMN origin_v5 TO origin;"
+	"CREATE TABLE pool_groups ("
+	" id TEXT PRIMARY KEY,"
+	" name TEXT NOT NULL UNIQUE,"
+	" tenant_id TEXT REFERENCES tenants(id),"
+	" kek_index BIGINT NOT NULL,"
+	" probe @BLOB@,"
+	" probe_check @BLOB@,"
+	" created BIGINT NOT NULL);"
+	"CREATE UNIQUE INDEX pool_groups_tenant ON pool_groups (tenant_id) WHERE tenant_id IS NOT NULL;"
+	"INSERT INTO pool_groups (id, name, tenant_id, kek_index, created) VALUES ('default', 'default', NULL, 0, 0);"
+	"CREATE TABLE pool_devices ("
+	" id TEXT PRIMARY KEY,"
+	" name TEXT NOT NULL UNIQUE,"
+	" kind TEXT NOT NULL,"
+	" address TEXT NOT NULL UNIQUE,"
+	" vendor TEXT NOT NULL,"
+	" model TEXT NOT NULL,"
+	" serial TEXT NOT NULL,"
+	" group_id TEXT REFERENCES pool_groups(id),"
+	" created BIGINT NOT NULL);"
+	"CREATE INDEX pool_devices_group ON pool_devices (group_id);"
+	"ALTER TABLE kms_keys ADD COLUMN group_id TEXT NOT NULL DEFAULT 'default';"
+	"CREATE INDEX kms_keys_group ON kms_keys (group_id);"
+	"ALTER TABLE kms_imports ADD COLUMN group_id TEXT NOT NULL DEFAULT 'default';";
+
 static const st_migration MIGRATIONS[] = {
 	{1, V1_SQL, V1_SQLITE, V1_PG},
 	{2, V2_SQL, NULL, NULL},
 	{3, V3_SQL, NULL, NULL},
 	{4, V4_SQL, NULL, NULL},
+	{5, V5_SQL, NULL, NULL},
 };
 #define N_MIGRATIONS (sizeof MIGRATIONS / sizeof MIGRATIONS[0])
 

@@ -1,0 +1,133 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * ccspd's resource pool (docs/api-ccspd.md "pool"): the scheduler of src/platform/pool.h fed from the store. A
+ * ticker reads the groups and devices every pool_health_interval_s seconds (ccspd.conf, default 2), so that every
+ * node sharing the store follows membership changes made on any of them, then runs one health round. Actions that
+ * change membership refresh at once on their node. The node's platform VSM is the first member of the default
+ * group.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "ccspd/ccspd.h"
+#include "common/ticker.h"
+#include "crypto/module.h" /* CCSP_GUARD */
+#include "platform/pool.h"
+#include "platform/store/store_pool.h"
+
+#define PAGE 500
+
+struct ccspd_pool_keeper {
+	unsigned sessions; /* per member VSM (pool_pvsm.c reads it) */
+	ccsp_ticker *ticker;
+	ccsp_err last_err;
+};
+
+typedef struct refresh_job {
+	ccsp_pool_spec *specs;
+	size_t n;
+} refresh_job;
+
+static void group_spec(ccsp_pool_spec *s, const ccsp_store_pool_group *g)
+{
+	memcpy(s->group, g->id, sizeof s->group);
+	s->kek_index = g->kek_index;
+	memcpy(s->probe, g->probe, sizeof s->probe);
+	s->probe_len = g->probe_len;
+	memcpy(s->check, g->check, sizeof s->check);
+}
+
+/* The specs of every device in a group, and the platform member's key check (the default group's). */
+static ccsp_err refresh_fn(ccsp_store_tx *tx, void *arg)
+{
+	refresh_job *j = arg;
+	ccsp_store_pool_device *devs = calloc(PAGE, sizeof *devs);
+	ccsp_store_pool_group g;
+	char cursor[CCSP_STORE_ID_LEN + 1] = "";
+	size_t got = 0;
+	ccsp_err ret = devs != NULL ? CCSP_OK : CCSP_ERR_NOMEM;
+	j->n = 0;
+	if (ret == CCSP_OK && (ret = ccsp_store_pool_group_get(tx, CCSP_STORE_POOL_DEFAULT_GROUP, &g)) == CCSP_OK) {
+		ccsp_pool_spec *s = &j->specs[j->n++];
+		memset(s, 0, sizeof *s);
+		memcpy(s->id, CCSP_POOL_PLATFORM_ID, sizeof CCSP_POOL_PLATFORM_ID);
+		group_spec(s, &g);
+	}
+	do {
+		if (ret == CCSP_OK)
+			ret = ccsp_store_pool_device_list(tx, cursor, PAGE, devs, &got);
+		for (size_t i = 0; ret == CCSP_OK && i < got; i++) {
+			if (devs[i].group_id[0] == '\0')
+				continue;
+			if (j->n >= CCSP_POOL_MEMBERS_MAX - 1) {
+				ret = CCSP_ERR_LIMIT;
+				break;
+			}
+			if ((ret = ccsp_store_pool_group_get(tx, devs[i].group_id, &g)) != CCSP_OK)
+				break;
+			ccsp_pool_spec *s = &j->specs[j->n++];
+			memset(s, 0, sizeof *s);
+			memcpy(s->id, devs[i].id, sizeof s->id);
+			memcpy(s->address, devs[i].address, sizeof s->address);
+			group_spec(s, &g);
+		}
+		if (ret == CCSP_OK && got > 0)
+			memcpy(cursor, devs[got - 1].id, sizeof cursor);
+	} while (ret == CCSP_OK && got == PAGE);
+	free(devs);
+	return ret;
+}
+
+ccsp_err ccspd_pool_refresh(ccspd *d)
+{
+	refresh_job j = {.specs = calloc(CCSP_POOL_MEMBERS_MAX, sizeof *j.specs)};
+	if (j.specs == NULL)
+		return CCSP_ERR_NOMEM;
+	ccsp_err ret = ccsp_store_run(d->store, refresh_fn, &j);
+	if (ret == CCSP_OK)
+		ret = ccsp_pool_sync(d->pool, j.specs, j.n);
+	free(j.specs);
+	return ret;
+}
+
+static void tick(void *arg)
+{
+	ccspd *d = arg;
+	ccsp_err ret = ccspd_pool_refresh(d);
+	if (ret != d->pool_keeper->last_err && ret != CCSP_OK)
+		ccsp_log_event(d->log, "warn", "ccspd.pool", "detail", "cannot read the pool from the store: retrying",
+		               "error", ccsp_err_name(ret), (char *)NULL);
+	d->pool_keeper->last_err = ret;
+	ccsp_pool_tick(d->pool);
+}
+
+ccsp_err ccspd_pool_open(ccspd *d, const ccsp_config *cfg, char *err, size_t errlen)
+{
+	uint32_t interval, sessions;
+	ccsp_pool_backend be;
+	if (ccsp_config_get_u32(cfg, "pool_health_interval_s", 1, 3600, 2, &interval, err, errlen) != CCSP_OK ||
+	    ccsp_config_get_u32(cfg, "pool_sessions", 1, 64, 8, &sessions, err, errlen) != CCSP_OK)
+		return CCSP_ERR_ARG;
+	if ((d->pool_keeper = calloc(1, sizeof *d->pool_keeper)) == NULL)
+		return CCSP_ERR_NOMEM;
+	d->pool_keeper->sessions = sessions;
+	ccsp_pool_pvsm_backend(&be, &d->pool_keeper->sessions);
+	CCSP_GUARD(ccsp_pool_new(&be, &d->pool));
+	ccsp_pool_set_platform(d->pool, d->pvsm, d->vsm_kek_index);
+	ccsp_err ret = ccspd_pool_refresh(d);
+	if (ret != CCSP_OK)
+		ccsp_log_event(d->log, "warn", "ccspd.pool", "detail", "cannot read the pool from the store: retrying",
+		               "error", ccsp_err_name(ret), (char *)NULL);
+	ccsp_pool_tick(d->pool); /* the members in rotation before the first request */
+	return ccsp_ticker_start(interval * 1000, interval * 1000, tick, d, &d->pool_keeper->ticker);
+}
+
+void ccspd_pool_close(ccspd *d)
+{
+	if (d->pool_keeper != NULL)
+		ccsp_ticker_stop(d->pool_keeper->ticker);
+	ccsp_pool_free(d->pool);
+	free(d->pool_keeper);
+	d->pool = NULL;
+	d->pool_keeper = NULL;
+}

@@ -1,0 +1,80 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The store's resource pool (store_pool.c, schema version 5): resource groups and the crypto devices in them.
+ * A device is a GM/T 0018 device reached through libsdf (kind "sdf", its address the path of its client config);
+ * it belongs to at most one group. A group's members hold the same KEK at the group's index, so any of them runs
+ * any of the group's keys; the group's key check (probe) lets ccspd prove that of a VSM before it joins.
+ * Group "default" always exists: the shared (SaaS) group, whose implicit first member is each node's platform VSM.
+ * A group with a tenant is that tenant's exclusive group (at most one per tenant): its keys run only there.
+ * Platform-wide (only system administrators manage them). Conventions of store.h and the paging of
+ * store_identity.h apply.
+ */
+#ifndef CCSP_PLATFORM_STORE_POOL_H
+#define CCSP_PLATFORM_STORE_POOL_H
+
+#include "platform/store/store.h"
+
+#define CCSP_STORE_POOL_DEFAULT_GROUP "default"
+#define CCSP_STORE_POOL_ADDRESS_MAX 1024 /* a config path */
+#define CCSP_STORE_POOL_INFO_MAX 64      /* vendor, model, serial as the device reported them */
+#define CCSP_STORE_POOL_KIND_MAX 16
+#define CCSP_STORE_POOL_PROBE_MAX 64     /* a wrapped SM4 key (CCSP_PVSM_WRAPPED_MAX) */
+#define CCSP_STORE_POOL_CHECK_SIZE 16    /* its SM4-CBC-MAC of one zero block */
+
+typedef struct ccsp_store_pool_group {
+	char id[CCSP_STORE_ID_LEN + 1];     /* set by create; "default" for the default group */
+	char name[CCSP_STORE_NAME_MAX + 1]; /* unique */
+	char tenant_id[CCSP_STORE_ID_LEN + 1]; /* "" for a shared group */
+	uint32_t kek_index;                 /* 1..65535; 0 for the default group: ccspd.conf's vsm_kek_index */
+	uint8_t probe[CCSP_STORE_POOL_PROBE_MAX]; /* probe_len 0: no key check yet (no member has joined) */
+	size_t probe_len;
+	uint8_t check[CCSP_STORE_POOL_CHECK_SIZE];
+	int64_t created;
+} ccsp_store_pool_group;
+
+typedef struct ccsp_store_pool_device {
+	char id[CCSP_STORE_ID_LEN + 1];     /* set by create */
+	char name[CCSP_STORE_NAME_MAX + 1]; /* unique */
+	char kind[CCSP_STORE_POOL_KIND_MAX + 1];
+	char address[CCSP_STORE_POOL_ADDRESS_MAX + 1];
+	char vendor[CCSP_STORE_POOL_INFO_MAX + 1], model[CCSP_STORE_POOL_INFO_MAX + 1],
+		serial[CCSP_STORE_POOL_INFO_MAX + 1];
+	char group_id[CCSP_STORE_ID_LEN + 1]; /* "" when the device is in no group (a spare) */
+	int64_t created;
+} ccsp_store_pool_device;
+
+/* Create g (g->id set, probe_len 0). CCSP_ERR_EXISTS (the name is taken, or the tenant has an exclusive group
+ * already), CCSP_ERR_NOT_FOUND (no such tenant), CCSP_ERR_ARG (bounds, kek_index 0). */
+CCSP_MUST_CHECK ccsp_err ccsp_store_pool_group_create(ccsp_store_tx *tx, ccsp_store_pool_group *g);
+CCSP_MUST_CHECK ccsp_err ccsp_store_pool_group_get(ccsp_store_tx *tx, const char *id, ccsp_store_pool_group *out);
+/* The group whose KEK wraps tenant's new keys: its exclusive group, else the default group. */
+CCSP_MUST_CHECK ccsp_err ccsp_store_pool_group_of_tenant(ccsp_store_tx *tx, const char *tenant,
+                                                         ccsp_store_pool_group *out);
+/* By id, keyset-paged. */
+CCSP_MUST_CHECK ccsp_err ccsp_store_pool_group_list(ccsp_store_tx *tx, const char *cursor, size_t limit,
+                                                    ccsp_store_pool_group *out, size_t *n);
+/* Set the group's key check once: CCSP_ERR_EXISTS when it has one already, CCSP_ERR_NOT_FOUND, CCSP_ERR_ARG. */
+CCSP_MUST_CHECK ccsp_err ccsp_store_pool_group_set_probe(ccsp_store_tx *tx, const char *id, const uint8_t *probe,
+                                                         size_t probe_len,
+                                                         const uint8_t check[CCSP_STORE_POOL_CHECK_SIZE]);
+/* The number of keys (in any state) and of import keys whose material the group's KEK wraps, and of its
+ * members, into the non-NULL pointers. */
+CCSP_MUST_CHECK ccsp_err ccsp_store_pool_group_usage(ccsp_store_tx *tx, const char *id, int64_t *keys,
+                                                     int64_t *members);
+/* Delete a group that has no members and no keys: CCSP_ERR_STATE otherwise (and for the default group),
+ * CCSP_ERR_NOT_FOUND. */
+CCSP_MUST_CHECK ccsp_err ccsp_store_pool_group_delete(ccsp_store_tx *tx, const char *id);
+
+/* Create d (d->id set, in no group). CCSP_ERR_EXISTS (name or address registered already), CCSP_ERR_ARG. */
+CCSP_MUST_CHECK ccsp_err ccsp_store_pool_device_create(ccsp_store_tx *tx, ccsp_store_pool_device *d);
+CCSP_MUST_CHECK ccsp_err ccsp_store_pool_device_get(ccsp_store_tx *tx, const char *id, ccsp_store_pool_device *out);
+/* By id, keyset-paged. */
+CCSP_MUST_CHECK ccsp_err ccsp_store_pool_device_list(ccsp_store_tx *tx, const char *cursor, size_t limit,
+                                                     ccsp_store_pool_device *out, size_t *n);
+/* Put the device into group (which must exist) or, group NULL or "", into none. CCSP_ERR_STATE when joining a
+ * group while in another one; CCSP_ERR_NOT_FOUND (device or group). */
+CCSP_MUST_CHECK ccsp_err ccsp_store_pool_device_set_group(ccsp_store_tx *tx, const char *id, const char *group);
+/* Delete a device that is in no group: CCSP_ERR_STATE otherwise, CCSP_ERR_NOT_FOUND. */
+CCSP_MUST_CHECK ccsp_err ccsp_store_pool_device_delete(ccsp_store_tx *tx, const char *id);
+
+#endif
