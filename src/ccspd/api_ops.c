@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Operations endpoints: liveness, readiness, Prometheus metrics (the last two read the store: on the task queue). */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -101,12 +102,17 @@ static void metrics_task(void *arg)
 	                   d->metering != NULL ? (double)ccsp_metering_dropped(d->metering) : 0};
 	count_sessions(d);
 	char *text = ccsp_metrics_render(d->metrics, names, values, sizeof values / sizeof values[0]);
-	if (text == NULL) {
+	char *pool = ccspd_pool_metrics(d), *all = NULL;
+	if (text != NULL && pool != NULL && asprintf(&all, "%s%s", text, pool) < 0)
+		all = NULL;
+	free(text);
+	free(pool);
+	if (all == NULL) {
 		ccspd_fail(d, req, CCSP_APIERR_INTERNAL, NULL);
 		return;
 	}
-	ccsp_http_respond_raw(req, 200, "text/plain; version=0.0.4; charset=utf-8", text, strlen(text));
-	free(text);
+	ccsp_http_respond_raw(req, 200, "text/plain; version=0.0.4; charset=utf-8", all, strlen(all));
+	free(all);
 }
 
 void ccspd_api_metrics(void *arg, ccsp_http_request *req)

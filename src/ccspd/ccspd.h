@@ -150,6 +150,8 @@ struct ccspd {
 CCSP_MUST_CHECK ccsp_err ccspd_pool_open(ccspd *d, const ccsp_config *cfg, char *err, size_t errlen);
 void ccspd_pool_close(ccspd *d);
 CCSP_MUST_CHECK ccsp_err ccspd_pool_refresh(ccspd *d);
+/* The members' metrics in the Prometheus text format (malloc'd; NULL when out of memory). */
+char *ccspd_pool_metrics(ccspd *d);
 
 /* envelope.c: answers, the error body, the HTTP layer's callbacks. */
 void ccspd_ok(ccsp_http_request *req, json_t *result); /* 200 with result (stolen) */

@@ -6,6 +6,7 @@
  * change membership refresh at once on their node. The node's platform VSM is the first member of the default
  * group.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -26,12 +27,13 @@ struct ccspd_pool_keeper {
 typedef struct refresh_job {
 	ccsp_pool_spec *specs;
 	size_t n;
+	uint32_t default_kek; /* the default group's KEK index: vsm_kek_index */
 } refresh_job;
 
-static void group_spec(ccsp_pool_spec *s, const ccsp_store_pool_group *g)
+static void group_spec(ccsp_pool_spec *s, const ccsp_store_pool_group *g, uint32_t default_kek)
 {
 	memcpy(s->group, g->id, sizeof s->group);
-	s->kek_index = g->kek_index;
+	s->kek_index = g->kek_index != 0 ? g->kek_index : default_kek;
 	memcpy(s->probe, g->probe, sizeof s->probe);
 	s->probe_len = g->probe_len;
 	memcpy(s->check, g->check, sizeof s->check);
@@ -51,7 +53,7 @@ static ccsp_err refresh_fn(ccsp_store_tx *tx, void *arg)
 		ccsp_pool_spec *s = &j->specs[j->n++];
 		memset(s, 0, sizeof *s);
 		memcpy(s->id, CCSP_POOL_PLATFORM_ID, sizeof CCSP_POOL_PLATFORM_ID);
-		group_spec(s, &g);
+		group_spec(s, &g, j->default_kek);
 	}
 	do {
 		if (ret == CCSP_OK)
@@ -69,7 +71,7 @@ static ccsp_err refresh_fn(ccsp_store_tx *tx, void *arg)
 			memset(s, 0, sizeof *s);
 			memcpy(s->id, devs[i].id, sizeof s->id);
 			memcpy(s->address, devs[i].address, sizeof s->address);
-			group_spec(s, &g);
+			group_spec(s, &g, j->default_kek);
 		}
 		if (ret == CCSP_OK && got > 0)
 			memcpy(cursor, devs[got - 1].id, sizeof cursor);
@@ -80,7 +82,7 @@ static ccsp_err refresh_fn(ccsp_store_tx *tx, void *arg)
 
 ccsp_err ccspd_pool_refresh(ccspd *d)
 {
-	refresh_job j = {.specs = calloc(CCSP_POOL_MEMBERS_MAX, sizeof *j.specs)};
+	refresh_job j = {.specs = calloc(CCSP_POOL_MEMBERS_MAX, sizeof *j.specs), .default_kek = d->vsm_kek_index};
 	if (j.specs == NULL)
 		return CCSP_ERR_NOMEM;
 	ccsp_err ret = ccsp_store_run(d->store, refresh_fn, &j);
@@ -120,6 +122,48 @@ ccsp_err ccspd_pool_open(ccspd *d, const ccsp_config *cfg, char *err, size_t err
 		               "error", ccsp_err_name(ret), (char *)NULL);
 	ccsp_pool_tick(d->pool); /* the members in rotation before the first request */
 	return ccsp_ticker_start(interval * 1000, interval * 1000, tick, d, &d->pool_keeper->ticker);
+}
+
+/* One metric family of every member: HELP, TYPE and a line per member. */
+static void family(FILE *f, const char *name, const char *type, const char *help, const ccsp_pool_info *in, size_t n,
+                   int which)
+{
+	fprintf(f, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+	for (size_t i = 0; i < n; i++) {
+		unsigned long long v = which == 0   ? in[i].state == CCSP_POOL_UP
+		                       : which == 1 ? in[i].inflight
+		                       : which == 2 ? in[i].ops
+		                       : which == 3 ? in[i].failures
+		                                    : in[i].retries;
+		fprintf(f, "%s{device=\"%s\",group=\"%s\"} %llu\n", name, in[i].id, in[i].group, v);
+	}
+}
+
+char *ccspd_pool_metrics(ccspd *d)
+{
+	ccsp_pool_info *in = calloc(CCSP_POOL_MEMBERS_MAX, sizeof *in);
+	char *text = NULL;
+	size_t len = 0, n = 0, live = 0;
+	FILE *f = in != NULL ? open_memstream(&text, &len) : NULL;
+	if (f == NULL) {
+		free(in);
+		return NULL;
+	}
+	ccsp_pool_infos(d->pool, in, CCSP_POOL_MEMBERS_MAX, &n);
+	for (size_t i = 0; i < n; i++) /* ids and groups are hex ids, "platform" or "default": safe label values */
+		if (in[i].state != CCSP_POOL_RETIRED)
+			in[live++] = in[i];
+	family(f, "ccsp_pool_member_up", "gauge", "1 while the member is in rotation on this node", in, live, 0);
+	family(f, "ccsp_pool_inflight", "gauge", "operations running on the member", in, live, 1);
+	family(f, "ccsp_pool_operations_total", "counter", "operations leased to the member", in, live, 2);
+	family(f, "ccsp_pool_failures_total", "counter", "operations that failed to reach the member", in, live, 3);
+	family(f, "ccsp_pool_retries_total", "counter", "of those, retried on another member", in, live, 4);
+	free(in);
+	if (fclose(f) != 0) {
+		free(text);
+		return NULL;
+	}
+	return text;
 }
 
 void ccspd_pool_close(ccspd *d)

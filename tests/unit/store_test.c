@@ -592,6 +592,7 @@ static void test_audit(void **state)
 #include "store_sec.h"
 #include "store_kms.h"
 #include "store_usage.h"
+#include "store_pool.h"
 
 int main(int argc, char **argv)
 {
@@ -618,6 +619,8 @@ int main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(test_kms_keys, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_kms_rotation_due, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_usage, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_pool_groups, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_pool_devices, fx_setup, fx_teardown),
 	};
 	if (getenv("STORE_TEST_FILTER") != NULL) /* e.g. STORE_TEST_FILTER='test_kms*' */
 		cmocka_set_test_filter(getenv("STORE_TEST_FILTER"));

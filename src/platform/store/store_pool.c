@@ -35,7 +35,7 @@ ccsp_err ccsp_store_pool_group_create(ccsp_store_tx *tx, ccsp_store_pool_group *
 	ccsp_store_tenant t;
 	CCSP_ENSURE(st_tx_writable(tx), CCSP_ERR_STATE);
 	CCSP_ENSURE(g != NULL && st_text_ok(g->name, CCSP_STORE_NAME_MAX) && g->kek_index >= 1 &&
-	                g->kek_index <= 65535 && st_opt_text_ok(g->tenant_id, CCSP_STORE_ID_LEN),
+	                g->kek_index <= 65535 && (g->tenant_id[0] == '\0' || st_text_ok(g->tenant_id, CCSP_STORE_ID_LEN)),
 	            CCSP_ERR_ARG);
 	if (g->tenant_id[0] != '\0')
 		CCSP_GUARD(ccsp_store_tenant_get(tx, g->tenant_id, &t));

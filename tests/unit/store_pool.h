@@ -1,0 +1,173 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * store_test's part for the resource pool (schema version 5): the default group, exclusive groups (one per
+ * tenant), the key check set once, devices in at most one group, deletions refused while in use, keys naming
+ * their group. On both engines. Included by store_test.c (its helpers and NOW).
+ */
+#include "platform/store/store_pool.h"
+
+static void mk_device(ccsp_store_tx *tx, const char *name, ccsp_store_pool_device *d)
+{
+	memset(d, 0, sizeof *d);
+	snprintf(d->name, sizeof d->name, "%s", name);
+	snprintf(d->kind, sizeof d->kind, "sdf");
+	snprintf(d->address, sizeof d->address, "/etc/ccsp/%s.conf", name);
+	snprintf(d->vendor, sizeof d->vendor, "ccsp");
+	snprintf(d->model, sizeof d->model, "vsmd");
+	snprintf(d->serial, sizeof d->serial, "2026120700100001");
+	d->created = NOW;
+	assert_ok(ccsp_store_pool_device_create(tx, d));
+	assert_int_equal(strlen(d->id), CCSP_STORE_ID_LEN);
+}
+
+static void test_pool_groups(void **state)
+{
+	(void)state;
+	ccsp_store *s = fx_open();
+	ccsp_store_tx *tx = tx_begin(s);
+	ccsp_store_tenant ta, tb;
+	ccsp_store_pool_group g = {.kek_index = 3, .created = NOW}, got, list[4];
+	uint8_t probe[16], check[CCSP_STORE_POOL_CHECK_SIZE];
+	int64_t keys = -1, members = -1;
+	size_t n = 0;
+	mk_tenant(tx, NULL, "A", &ta);
+	mk_tenant(tx, NULL, "B", &tb);
+	/* the default group exists from the start; every tenant without a group of its own uses it */
+	assert_ok(ccsp_store_pool_group_get(tx, CCSP_STORE_POOL_DEFAULT_GROUP, &got));
+	assert_int_equal(got.kek_index, 0);
+	assert_int_equal(got.probe_len, 0);
+	assert_string_equal(got.tenant_id, "");
+	assert_ok(ccsp_store_pool_group_of_tenant(tx, ta.id, &got));
+	assert_string_equal(got.id, CCSP_STORE_POOL_DEFAULT_GROUP);
+
+	snprintf(g.name, sizeof g.name, "tenant-a");
+	snprintf(g.tenant_id, sizeof g.tenant_id, "%s", ta.id);
+	assert_ok(ccsp_store_pool_group_create(tx, &g));
+	assert_ok(ccsp_store_pool_group_of_tenant(tx, ta.id, &got));
+	assert_string_equal(got.id, g.id);
+	assert_int_equal(got.kek_index, 3);
+	assert_ok(ccsp_store_pool_group_of_tenant(tx, tb.id, &got));
+	assert_string_equal(got.id, CCSP_STORE_POOL_DEFAULT_GROUP);
+	assert_ok(ccsp_store_commit(tx));
+
+	ccsp_store_pool_group bad = g; /* each refusal in its own transaction: a failed statement ends one */
+	tx = tx_begin(s);
+	snprintf(bad.name, sizeof bad.name, "second");
+	assert_ccsp(CCSP_ERR_EXISTS, ccsp_store_pool_group_create(tx, &bad)); /* A has one already */
+	ccsp_store_rollback(tx);
+	tx = tx_begin(s);
+	bad.tenant_id[0] = '\0';
+	snprintf(bad.name, sizeof bad.name, "tenant-a");
+	assert_ccsp(CCSP_ERR_EXISTS, ccsp_store_pool_group_create(tx, &bad)); /* the name */
+	ccsp_store_rollback(tx);
+	tx = tx_begin(s);
+	snprintf(bad.name, sizeof bad.name, "x");
+	snprintf(bad.tenant_id, sizeof bad.tenant_id, "0123456789abcdef0123456789abcdef");
+	assert_ccsp(CCSP_ERR_NOT_FOUND, ccsp_store_pool_group_create(tx, &bad));
+	bad.tenant_id[0] = '\0';
+	bad.kek_index = 0;
+	assert_ccsp(CCSP_ERR_ARG, ccsp_store_pool_group_create(tx, &bad));
+
+	/* the key check is set once */
+	memset(probe, 0x11, sizeof probe);
+	memset(check, 0x22, sizeof check);
+	assert_ok(ccsp_store_pool_group_set_probe(tx, g.id, probe, sizeof probe, check));
+	assert_ccsp(CCSP_ERR_EXISTS, ccsp_store_pool_group_set_probe(tx, g.id, probe, sizeof probe, check));
+	assert_ccsp(CCSP_ERR_NOT_FOUND, ccsp_store_pool_group_set_probe(tx, "nope", probe, sizeof probe, check));
+	assert_ccsp(CCSP_ERR_ARG, ccsp_store_pool_group_set_probe(tx, g.id, probe, 0, check));
+	assert_ok(ccsp_store_pool_group_get(tx, g.id, &got));
+	assert_int_equal(got.probe_len, sizeof probe);
+	assert_memory_equal(got.probe, probe, sizeof probe);
+	assert_memory_equal(got.check, check, sizeof check);
+
+	assert_ok(ccsp_store_pool_group_list(tx, NULL, 4, list, &n));
+	assert_int_equal(n, 2);
+	assert_ok(ccsp_store_pool_group_usage(tx, g.id, &keys, &members));
+	assert_int_equal(keys, 0);
+	assert_int_equal(members, 0);
+
+	/* a key in A's group: the group cannot be deleted; nor can the default group */
+	ccsp_store_kms_key k;
+	memset(&k, 0, sizeof k);
+	snprintf(k.tenant_id, sizeof k.tenant_id, "%s", ta.id);
+	snprintf(k.spec, sizeof k.spec, "SM4");
+	snprintf(k.group_id, sizeof k.group_id, "%s", g.id);
+	k.state = CCSP_KMS_ENABLED;
+	k.primary_version = 1;
+	k.rotation_days = 30;
+	assert_ok(ccsp_store_kms_key_create(tx, &k));
+	ccsp_store_kms_key kd;
+	assert_ok(ccsp_store_kms_key_get(tx, ta.id, k.id, &kd));
+	assert_string_equal(kd.group_id, g.id);
+	assert_ok(ccsp_store_pool_group_usage(tx, g.id, &keys, NULL));
+	assert_int_equal(keys, 1);
+	assert_ccsp(CCSP_ERR_STATE, ccsp_store_pool_group_delete(tx, g.id));
+	assert_ccsp(CCSP_ERR_STATE, ccsp_store_pool_group_delete(tx, CCSP_STORE_POOL_DEFAULT_GROUP));
+	assert_ccsp(CCSP_ERR_NOT_FOUND, ccsp_store_pool_group_delete(tx, "nope"));
+	/* a key made without a group is in the default group */
+	ccsp_store_kms_key k2 = k;
+	k2.id[0] = '\0';
+	k2.group_id[0] = '\0';
+	assert_ok(ccsp_store_kms_key_create(tx, &k2));
+	assert_ok(ccsp_store_kms_key_get(tx, ta.id, k2.id, &kd));
+	assert_string_equal(kd.group_id, CCSP_STORE_POOL_DEFAULT_GROUP);
+	assert_ok(ccsp_store_commit(tx));
+	ccsp_store_free(s);
+}
+
+static void test_pool_devices(void **state)
+{
+	(void)state;
+	ccsp_store *s = fx_open();
+	ccsp_store_tx *tx = tx_begin(s);
+	ccsp_store_pool_group g = {.kek_index = 1, .created = NOW}, g2 = {.kek_index = 1, .created = NOW};
+	ccsp_store_pool_device a, b, got, list[3];
+	int64_t members = 0;
+	size_t n = 0;
+	snprintf(g.name, sizeof g.name, "g");
+	snprintf(g2.name, sizeof g2.name, "g2");
+	assert_ok(ccsp_store_pool_group_create(tx, &g));
+	assert_ok(ccsp_store_pool_group_create(tx, &g2));
+	mk_device(tx, "a", &a);
+	mk_device(tx, "b", &b);
+	assert_ok(ccsp_store_pool_device_get(tx, a.id, &got));
+	assert_string_equal(got.address, "/etc/ccsp/a.conf");
+	assert_string_equal(got.serial, "2026120700100001");
+	assert_string_equal(got.group_id, "");
+	assert_ok(ccsp_store_commit(tx));
+	tx = tx_begin(s);
+	ccsp_store_pool_device dup = a;
+	snprintf(dup.name, sizeof dup.name, "other");
+	assert_ccsp(CCSP_ERR_EXISTS, ccsp_store_pool_device_create(tx, &dup)); /* the same address */
+	ccsp_store_rollback(tx);
+	tx = tx_begin(s);
+
+	/* in at most one group */
+	assert_ok(ccsp_store_pool_device_set_group(tx, a.id, g.id));
+	assert_ok(ccsp_store_pool_device_set_group(tx, a.id, g.id)); /* again: no change */
+	assert_ccsp(CCSP_ERR_STATE, ccsp_store_pool_device_set_group(tx, a.id, g2.id));
+	assert_ccsp(CCSP_ERR_NOT_FOUND, ccsp_store_pool_device_set_group(tx, a.id, "nope"));
+	assert_ccsp(CCSP_ERR_NOT_FOUND, ccsp_store_pool_device_set_group(tx, "nope", g.id));
+	assert_ok(ccsp_store_pool_device_set_group(tx, b.id, CCSP_STORE_POOL_DEFAULT_GROUP));
+	assert_ok(ccsp_store_pool_group_usage(tx, g.id, NULL, &members));
+	assert_int_equal(members, 1);
+	assert_ok(ccsp_store_pool_device_get(tx, a.id, &got));
+	assert_string_equal(got.group_id, g.id);
+	assert_ccsp(CCSP_ERR_STATE, ccsp_store_pool_device_delete(tx, a.id)); /* in a group */
+	assert_ccsp(CCSP_ERR_STATE, ccsp_store_pool_group_delete(tx, g.id)); /* has a member */
+
+	assert_ok(ccsp_store_pool_device_list(tx, NULL, 1, list, &n));
+	assert_int_equal(n, 1);
+	assert_ok(ccsp_store_pool_device_list(tx, list[0].id, 3, list + 1, &n));
+	assert_int_equal(n, 1);
+	assert_string_not_equal(list[0].id, list[1].id);
+
+	/* out of the group: then it and the group go */
+	assert_ok(ccsp_store_pool_device_set_group(tx, a.id, NULL));
+	assert_ok(ccsp_store_pool_device_delete(tx, a.id));
+	assert_ccsp(CCSP_ERR_NOT_FOUND, ccsp_store_pool_device_get(tx, a.id, &got));
+	assert_ok(ccsp_store_pool_group_delete(tx, g.id));
+	assert_ccsp(CCSP_ERR_NOT_FOUND, ccsp_store_pool_group_get(tx, g.id, &g2));
+	assert_ok(ccsp_store_commit(tx));
+	ccsp_store_free(s);
+}
