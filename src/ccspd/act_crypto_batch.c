@@ -6,8 +6,11 @@
  * Each item runs as its own call of the named crypto action, with the batch's caller, and answers for itself: a
  * result {"status": 200, ...the action's answer} or {"status", "code", "message"} — one item failing stops nothing.
  * The items run one after the other on the batch's task-queue thread, each with its own store transaction (no
- * atomicity across items: a batch is a way to save round trips, not a transaction).
+ * atomicity across items: a batch is a way to save round trips, not a transaction). Metering: each item counts as a
+ * call of its action ("crypto/<action>", with its key and the bytes of its item and result), besides the batch's
+ * own call of "crypto/batch" with the bytes on the wire.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "ccspd/ccspd.h"
@@ -44,10 +47,17 @@ static ccspd_action_fn find(const char *name)
 static json_t *run_item(ccspd_call *c, json_t *item)
 {
 	json_t *result = json_object();
+	ccspd_meter m = {0};
 	ccspd_call sub = {.d = c->d, .req = c->req, .who = c->who, .capture = result};
-	ccspd_action_fn fn = json_is_object(item) ? find(json_string_value(json_object_get(item, "action"))) : NULL;
+	const char *name = json_is_object(item) ? json_string_value(json_object_get(item, "action")) : NULL;
+	ccspd_action_fn fn = find(name);
 	if (result == NULL)
 		return NULL;
+	if (c->meter != NULL) { /* the item's own count: the batch's caller, the item's key */
+		m = *c->meter;
+		m.key_id[0] = '\0';
+		sub.meter = &m;
+	}
 	if (fn == NULL) {
 		ccspd_call_fail(&sub, CCSP_APIERR_INVALID_PARAM,
 		                "an item is an object whose \"action\" is a crypto action (see crypto/batch)");
@@ -63,6 +73,13 @@ static json_t *run_item(ccspd_call *c, json_t *item)
 	json_decref(sub.body);
 	if (json_object_get(result, "status") == NULL) /* every action answers; never a silent item */
 		ccspd_call_fail(&sub, CCSP_APIERR_INTERNAL, NULL);
+	if (sub.meter != NULL) {
+		char action[48];
+		snprintf(action, sizeof action, "crypto/%s", name);
+		ccspd_meter_item(c->d, &m, action, json_integer_value(json_object_get(result, "status")) == 200,
+		                 (uint64_t)json_dumpb(item, NULL, 0, JSON_COMPACT) +
+		                     (uint64_t)json_dumpb(result, NULL, 0, JSON_COMPACT));
+	}
 	return result;
 }
 

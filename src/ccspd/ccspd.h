@@ -95,6 +95,8 @@ typedef struct ccspd_call {
 /* meter.c: the key id (32 hex digits; anything else counts as no key) the call used, for metering. Call it before
  * the answer (ccspd_ok / ccspd_fail): the meter goes with the request. No effect on a call not metered. */
 void ccspd_meter_key(ccspd_call *c, const char *key_id);
+/* One item of crypto/batch counted as a call of action ("crypto/sign") by m's tenant, app and key. */
+void ccspd_meter_item(ccspd *d, const ccspd_meter *m, const char *action, int ok, uint64_t bytes);
 typedef void (*ccspd_action_fn)(ccspd_call *c);
 
 typedef struct ccspd_action {

@@ -82,6 +82,12 @@ void ccspd_meter_answered(ccspd *d, const ccsp_http_request *req, int status)
 		wake(d); /* the table is filling up: flush now */
 }
 
+void ccspd_meter_item(ccspd *d, const ccspd_meter *m, const char *action, int ok, uint64_t bytes)
+{
+	if (ccsp_metering_record(d->metering, ccspd_now_ms(d), m->tenant_id, m->app_id, m->key_id, action, ok, bytes))
+		wake(d);
+}
+
 static void flush(ccspd *d, ccspd_meter_flusher *f)
 {
 	size_t rows = 0;

@@ -142,6 +142,18 @@ check "the auditor: tenant B's randoms" row_is 1 0 "$R3"
 usage "$T/aud.tok" '"from":0,"to":3600000'
 check "an old range: nothing" ok '[ "$(code)" = 200 ] && grep -q "\"usage\":\[\]" "$T/r"'
 
+# ---- crypto/batch: each item counts as a call of its action, the batch as one crypto/batch call ----
+api "$T/app2.tok" crypto/batch \
+	'{"items":[{"action":"hash","data":"YWJj"},{"action":"hash","data":"ZGVm"},{"action":"random","length":0}]}'
+check "app2: a batch of 3 items (one refused)" ok '[ "$(code)" = 200 ] && [ "$(num succeeded)" = 2 ]'
+batched() { usage "$T/alice.tok" "\"appId\":\"$app2\",\"action\":\"crypto/hash\"" && [ "$(num calls)" = 4 ]; }
+check "the batch's hash items count as app2's hash calls (2 + 2)" eventually batched
+usage "$T/alice.tok" "\"appId\":\"$app2\",\"action\":\"crypto/random\""
+check "... its refused random item as a random call with an error, with its bytes" \
+	ok '[ "$(num calls)" = 1 ] && [ "$(num errors)" = 1 ] && [ "$(num bytes)" -gt 20 ]'
+usage "$T/alice.tok" "\"appId\":\"$app2\",\"action\":\"crypto/batch\""
+check "... and the batch itself as one crypto/batch call" ok '[ "$(num calls)" = 1 ] && [ "$(num errors)" = 0 ]'
+
 # ---- /metrics: per tenant and action ----
 curl -sk "$U/metrics" >"$T/metrics"
 series() { grep -q "^ccsp_usage_$1_total{tenant=\"$2\",action=\"$3\"} $4\$" "$T/metrics"; }
