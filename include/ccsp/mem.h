@@ -10,7 +10,8 @@ CCSP_API void ccsp_memzero(void *p, size_t len);
 
 /*
  * Allocate len bytes (zeroed) for key material: locked in RAM where the OS allows (mlock is
- * best effort), excluded from core dumps (MADV_DONTDUMP), page aligned. Returns NULL on failure.
+ * best effort), excluded from core dumps (MADV_DONTDUMP), 16-byte aligned. Small allocations come
+ * from a pooled heap of such pages, larger ones from mappings of their own. Returns NULL on failure.
  * Free only with ccsp_secure_free(), which wipes before releasing.
  */
 CCSP_API void *ccsp_secure_alloc(size_t len);

@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Error table, wiping, secure allocation and the constant-time helpers. */
+#include <pthread.h>
+#include <stdint.h>
 #include <string.h>
 
 #include <ccsp/mem.h>
@@ -34,6 +36,55 @@ static void test_secure_alloc_zeroed_and_usable(void **state)
 	assert_null(ccsp_secure_alloc(0));
 	assert_null(ccsp_secure_alloc(SIZE_MAX));
 	ccsp_secure_free(NULL);
+}
+
+/* Pooled slots come back zeroed after a use that filled them, 16-byte aligned, and distinct while held. */
+static void test_secure_alloc_reuse(void **state)
+{
+	(void)state;
+	static const size_t sizes[] = {1, 16, 200, 224, 225, 900, 992, 993, 4000, 4064, 4065, 70000};
+	uint8_t *held[64];
+	for (size_t round = 0; round < 3; round++)
+		for (size_t k = 0; k < sizeof sizes / sizeof sizes[0]; k++) {
+			for (size_t i = 0; i < 64; i++) {
+				held[i] = ccsp_secure_alloc(sizes[k]);
+				assert_non_null(held[i]);
+				assert_int_equal((uintptr_t)held[i] % 16, 0);
+				for (size_t j = 0; j < sizes[k]; j++)
+					assert_int_equal(held[i][j], 0);
+				memset(held[i], 0x5a, sizes[k]);
+				for (size_t j = 0; j < i; j++)
+					assert_ptr_not_equal(held[i], held[j]);
+			}
+			for (size_t i = 0; i < 64; i++)
+				ccsp_secure_free(held[i]);
+		}
+}
+
+static void *alloc_loop(void *arg)
+{
+	(void)arg;
+	for (int i = 0; i < 20000; i++) {
+		uint8_t *p = ccsp_secure_alloc((size_t)(i % 700) + 1);
+		if (p == NULL || p[0] != 0)
+			return (void *)1;
+		memset(p, 0xff, (size_t)(i % 700) + 1);
+		ccsp_secure_free(p);
+	}
+	return NULL;
+}
+
+static void test_secure_alloc_threads(void **state)
+{
+	(void)state;
+	pthread_t t[4];
+	void *r[4];
+	for (int i = 0; i < 4; i++)
+		assert_int_equal(pthread_create(&t[i], NULL, alloc_loop, NULL), 0);
+	for (int i = 0; i < 4; i++) {
+		assert_int_equal(pthread_join(t[i], &r[i]), 0);
+		assert_null(r[i]);
+	}
 }
 
 static void test_memzero(void **state)
@@ -76,6 +127,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_error_table_complete),
 		cmocka_unit_test(test_secure_alloc_zeroed_and_usable),
+		cmocka_unit_test(test_secure_alloc_reuse),
+		cmocka_unit_test(test_secure_alloc_threads),
 		cmocka_unit_test(test_memzero),
 		cmocka_unit_test(test_ct_helpers),
 	};
