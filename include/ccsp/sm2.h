@@ -49,6 +49,12 @@ CCSP_API CCSP_MUST_CHECK ccsp_err ccsp_sm2_compute_z(const ccsp_sm2_key *key, co
 /* e = SM3(Z || msg) */
 CCSP_API CCSP_MUST_CHECK ccsp_err ccsp_sm2_compute_e(const ccsp_sm2_key *key, const uint8_t *id, size_t idlen,
                                                      const uint8_t *msg, size_t msglen, uint8_t e[32]);
+/* The same from the public key's point alone (x || y, 04 || x || y, or compressed), checked to be on the curve:
+ * for a signer whose private key is elsewhere (a VSM), without the cost of a key object's verification tables.
+ * CCSP_ERR_KEY when the point is not on the curve. */
+CCSP_API CCSP_MUST_CHECK ccsp_err ccsp_sm2_compute_e_point(const uint8_t *point, size_t len, const uint8_t *id,
+                                                           size_t idlen, const uint8_t *msg, size_t msglen,
+                                                           uint8_t e[32]);
 
 /* Signatures are raw r||s; DER in <ccsp/sm2_asn1.h>. Verify returns CCSP_OK or CCSP_ERR_SIGNATURE. */
 CCSP_API CCSP_MUST_CHECK ccsp_err ccsp_sm2_sign_digest(const ccsp_sm2_key *key, const uint8_t e[32],

@@ -73,16 +73,16 @@ static int tbs_parse(ccspd_call *c, tbs *t)
 }
 
 /* e of t under key k: 0, or -1 after answering. */
-static int tbs_digest(kms_use *u, const tbs *t, const ccsp_sm2_key *k, uint8_t e[32])
+static int tbs_digest(kms_use *u, const tbs *t, uint8_t e[32])
 {
 	if (t->digest != NULL) {
 		memcpy(e, t->digest, 32);
 		return 0;
 	}
-	ccsp_err ret = ccsp_sm2_compute_e(k, (const uint8_t *)t->id, t->id != NULL ? strlen(t->id) : 0, t->msg,
-	                                  t->msglen, e);
+	ccsp_err ret = ccsp_sm2_compute_e_point(u->pub, sizeof u->pub, (const uint8_t *)t->id,
+	                                        t->id != NULL ? strlen(t->id) : 0, t->msg, t->msglen, e);
 	if (ret != CCSP_OK)
-		act_fail(u->c, ret, NULL);
+		act_fail(u->c, ret == CCSP_ERR_KEY ? CCSP_ERR_TAMPERED : ret, NULL);
 	return ret == CCSP_OK ? 0 : -1;
 }
 
@@ -104,10 +104,9 @@ void ccspd_act_crypto_sign(ccspd_call *c)
 	tbs t = {0};
 	uint8_t e[32], sig[64], der[80];
 	size_t derlen = 0;
-	ccsp_sm2_key *k = NULL;
 	ccsp_kms_vsm v;
 	if (kms_sel_parse(c, &u.sel) != 0 || tbs_parse(c, &t) != 0 || kms_use_load(&u) != 0 ||
-	    (k = public_key(&u)) == NULL || tbs_digest(&u, &t, k, e) != 0)
+	    tbs_digest(&u, &t, e) != 0)
 		goto out;
 	kms_vsm_of(c->d, u.group, &v);
 	ccsp_err ret = v.ops->sign(v.ctx, &u.w, e, sig);
@@ -118,7 +117,6 @@ void ccspd_act_crypto_sign(ccspd_call *c)
 	else
 		kms_use_fail(&u, ret, CCSP_APIERR_INTERNAL);
 out:
-	ccsp_sm2_key_free(k);
 	tbs_free(&t);
 	kms_use_wipe(&u);
 }
@@ -148,7 +146,7 @@ void ccspd_act_crypto_verify(ccspd_call *c)
 	uint8_t e[32], sig[64];
 	ccsp_sm2_key *k = NULL;
 	if (kms_sel_parse(c, &u.sel) != 0 || version_of(&u) != 0 || tbs_parse(c, &t) != 0 || signature_of(c, sig) != 0 ||
-	    kms_use_load(&u) != 0 || (k = public_key(&u)) == NULL || tbs_digest(&u, &t, k, e) != 0)
+	    kms_use_load(&u) != 0 || (k = public_key(&u)) == NULL || tbs_digest(&u, &t, e) != 0)
 		goto out;
 	ccsp_err ret = ccsp_sm2_verify_digest(k, e, sig);
 	if (ret == CCSP_OK || ret == CCSP_ERR_SIGNATURE)

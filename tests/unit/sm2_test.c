@@ -62,6 +62,19 @@ static void check_standard_example(void)
 	assert_hex_equal(STD_Z, z, 32);
 	assert_ok(ccsp_sm2_compute_e(key, NULL, 0, (const uint8_t *)"message digest", 14, e));
 	assert_hex_equal(STD_E, e, 32);
+	/* from the point alone: x || y and 04 || x || y; a point off the curve refused */
+	memset(e, 0, sizeof e);
+	assert_ok(ccsp_sm2_compute_e_point(pub + 1, 64, NULL, 0, (const uint8_t *)"message digest", 14, e));
+	assert_hex_equal(STD_E, e, 32);
+	memset(e, 0, sizeof e);
+	assert_ok(ccsp_sm2_compute_e_point(pub, 65, (const uint8_t *)"1234567812345678", 16,
+	                                   (const uint8_t *)"message digest", 14, e));
+	assert_hex_equal(STD_E, e, 32);
+	pub[64] ^= 1;
+	assert_int_equal(ccsp_sm2_compute_e_point(pub, 65, NULL, 0, (const uint8_t *)"m", 1, e), CCSP_ERR_KEY);
+	pub[64] ^= 1;
+	assert_int_equal(ccsp_sm2_compute_e_point(pub, 63, NULL, 0, (const uint8_t *)"m", 1, e), CCSP_ERR_KEY);
+	assert_int_equal(ccsp_sm2_compute_e_point(NULL, 64, NULL, 0, (const uint8_t *)"m", 1, e), CCSP_ERR_ARG);
 	hex2bin(STD_K, k, sizeof k);
 	assert_ok(ccsp_sm2_sign_digest_with_k(key, e, k, sig));
 	assert_hex_equal(STD_SIG, sig, 64);

@@ -298,20 +298,41 @@ ccsp_err ccsp_sm2_compute_z(const ccsp_sm2_key *key, const uint8_t *id, size_t i
 	return ccsp_sm2_z_of(key->pub_xy, id, idlen, z);
 }
 
-ccsp_err ccsp_sm2_compute_e(const ccsp_sm2_key *key, const uint8_t *id, size_t idlen, const uint8_t *msg,
-                            size_t msglen, uint8_t e[32])
+/* e = SM3(z || msg) */
+static ccsp_err e_of_z(const uint8_t z[32], const uint8_t *msg, size_t msglen, uint8_t e[32])
 {
-	uint8_t z[32];
 	ccsp_sm3_ctx ctx;
 	ccsp_err ret;
-	CCSP_ENSURE(e != NULL && (msg != NULL || msglen == 0), CCSP_ERR_ARG);
-	CCSP_CHECK(ccsp_sm2_compute_z(key, id, idlen, z));
 	CCSP_CHECK(ccsp_sm3_init(&ctx));
-	CCSP_CHECK(ccsp_sm3_update(&ctx, z, sizeof z));
+	CCSP_CHECK(ccsp_sm3_update(&ctx, z, 32));
 	if (msglen != 0)
 		CCSP_CHECK(ccsp_sm3_update(&ctx, msg, msglen));
 	CCSP_CHECK(ccsp_sm3_final(&ctx, e));
 out:
 	ccsp_memzero(&ctx, sizeof ctx);
 	return ret;
+}
+
+ccsp_err ccsp_sm2_compute_e(const ccsp_sm2_key *key, const uint8_t *id, size_t idlen, const uint8_t *msg,
+                            size_t msglen, uint8_t e[32])
+{
+	uint8_t z[32];
+	CCSP_ENSURE(e != NULL && (msg != NULL || msglen == 0), CCSP_ERR_ARG);
+	CCSP_GUARD(ccsp_sm2_compute_z(key, id, idlen, z));
+	return e_of_z(z, msg, msglen, e);
+}
+
+ccsp_err ccsp_sm2_compute_e_point(const uint8_t *point, size_t len, const uint8_t *id, size_t idlen,
+                                  const uint8_t *msg, size_t msglen, uint8_t e[32])
+{
+	uint8_t xy[64], z[32];
+	ccsp_sm2_apoint p;
+	CCSP_GUARD(ccsp_module_ready());
+	CCSP_ENSURE(point != NULL && e != NULL && (msg != NULL || msglen == 0), CCSP_ERR_ARG);
+	const ccsp_sm2_impl *impl = ccsp_sm2_impl_get();
+	if (ccsp_sm2_point_decode(impl, &p, point, len) != CCSP_OK)
+		return CCSP_ERR_KEY;
+	ccsp_sm2_point_encode(impl, xy, &p);
+	CCSP_GUARD(ccsp_sm2_z_of(xy, id, idlen, z));
+	return e_of_z(z, msg, msglen, e);
 }
