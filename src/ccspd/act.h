@@ -83,10 +83,11 @@ typedef struct act_job {
 } act_job;
 /* Answer err (msg NULL: the table's text) after the transaction; returns CCSP_OK for the transaction function. */
 ccsp_err act_job_refuse(act_job *j, ccsp_apierr err, const char *msg);
-/* Answer result (stolen; a previous one is dropped) after the transaction. */
+/* Answer result (stolen; a previous one is freed with act_result_free) after the transaction. */
 void act_job_result(act_job *j, json_t *result);
-/* Run fn(tx, arg) in a transaction (arg: the job that starts with j) and answer: the refusal, the transaction's
- * failure (act_fail; j->msg for CCSP_ERR_EXISTS), or the result. */
+/* Run fn(tx, arg) in a transaction (arg: the job that starts with j) and answer: the refusal (whatever the commit
+ * said: a refusal after a refused statement commits nothing), the transaction's failure (act_fail; j->msg for
+ * CCSP_ERR_EXISTS), or the result; then free the result with act_result_free (secrets in it wiped). */
 void act_job_run(act_job *j, ccsp_store_fn fn, void *arg);
 
 /* ---- act_auth.c: sessions ---- */

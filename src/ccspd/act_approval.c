@@ -27,46 +27,15 @@
 #define KIND_KEY_RESET "operator-key-reset"
 
 typedef struct appr_job {
-	ccspd_call *c;
+	act_job act; /* first: act_job_run's (act_util.c) */
 	const char *id, *login, *cursor;
 	const ccsp_store_approval_state *state; /* list filter: NULL or &state_v */
 	ccsp_store_approval_state state_v;
 	ccsp_store_approval_state decision;     /* approve / reject */
 	int64_t limit;
-	ccsp_apierr err; /* CCSP_APIERR_COUNT_: success */
-	const char *msg;
 	char msgbuf[96];
 	ccsp_store_kms_key key; /* a KMS emergency request's key, once checked */
-	json_t *result;
 } appr_job;
-
-static ccsp_err refuse(appr_job *j, ccsp_apierr err, const char *msg)
-{
-	j->err = err;
-	j->msg = msg;
-	return CCSP_OK;
-}
-
-static void set_result(appr_job *j, json_t *result)
-{
-	json_decref(j->result);
-	j->result = result;
-	j->err = CCSP_APIERR_COUNT_;
-}
-
-static void run_job(appr_job *j, ccsp_store_fn fn)
-{
-	j->err = CCSP_APIERR_INTERNAL;
-	ccsp_err ret = ccsp_store_run(j->c->d->store, fn, j);
-	if (ret != CCSP_OK) /* a unique key taken fails the transaction: rolled back, answered with j->msg */
-		act_fail(j->c, ret, ret == CCSP_ERR_EXISTS ? j->msg : NULL);
-	else if (j->err != CCSP_APIERR_COUNT_)
-		ccspd_fail(j->c->d, j->c->req, j->err, j->msg);
-	else
-		ccspd_ok(j->c->req, json_incref(j->result));
-	json_decref(j->result);
-	j->result = NULL;
-}
 
 static json_t *approval_json(const ccsp_store_approval *a)
 {
@@ -94,7 +63,8 @@ static ccsp_err expire_stale(appr_job *j, ccsp_store_tx *tx, int64_t now)
 	int64_t n = 0;
 	ccsp_err ret = ccsp_store_approval_expire(tx, now, &n);
 	if (ret == CCSP_OK && n > 0)
-		ret = ccspd_audit(j->c, tx, "approval.expire", "approvals", "ok", json_pack("{s:I}", "count", (json_int_t)n));
+		ret = ccspd_audit(j->act.c, tx, "approval.expire", "approvals", "ok",
+		                  json_pack("{s:I}", "count", (json_int_t)n));
 	return ret;
 }
 
@@ -103,24 +73,25 @@ static ccsp_err expire_stale(appr_job *j, ccsp_store_tx *tx, int64_t now)
 static ccsp_err key_reset_request_fn(ccsp_store_tx *tx, void *arg)
 {
 	appr_job *j = arg;
-	const ccspd_caller *w = j->c->who;
+	const ccspd_caller *w = j->act.c->who;
 	ccsp_store_principal p;
-	ccsp_store_approval a = {.created = ccspd_now_ms(j->c->d)};
+	ccsp_store_approval a = {.created = ccspd_now_ms(j->act.c->d)};
 	json_t *detail = NULL;
 	char *text = NULL;
-	j->err = CCSP_APIERR_INTERNAL; /* this run's answer (ccsp_store_run may run it again) */
+	j->act.err = CCSP_APIERR_INTERNAL; /* this run's answer (ccsp_store_run may run it again) */
 	ccsp_err ret = ccsp_store_principal_find(tx, NULL, j->login, &p); /* operators only */
 	if (ret == CCSP_ERR_NOT_FOUND)
-		return refuse(j, CCSP_APIERR_NOT_FOUND, NULL);
+		return act_job_refuse(&j->act, CCSP_APIERR_NOT_FOUND, NULL);
 	if (ret != CCSP_OK)
 		goto out;
 	if (strcmp(p.id, w->id) == 0)
-		ret = refuse(j, CCSP_APIERR_INVALID_PARAM, "an operator cannot request the reset of their own key");
+		ret = act_job_refuse(&j->act, CCSP_APIERR_INVALID_PARAM,
+		                     "an operator cannot request the reset of their own key");
 	else if (!ccspd_policy_may_manage(w->role, p.role))
-		ret = refuse(j, CCSP_APIERR_FORBIDDEN, NULL);
+		ret = act_job_refuse(&j->act, CCSP_APIERR_FORBIDDEN, NULL);
 	else if (p.sm2_pub_len == 0)
-		ret = refuse(j, CCSP_APIERR_CONFLICT, "the operator has no registered key");
-	if (ret != CCSP_OK || j->err != CCSP_APIERR_INTERNAL)
+		ret = act_job_refuse(&j->act, CCSP_APIERR_CONFLICT, "the operator has no registered key");
+	if (ret != CCSP_OK || j->act.err != CCSP_APIERR_INTERNAL)
 		goto out;
 	a.expires = a.created + CCSPD_APPROVAL_TTL_MS;
 	memcpy(a.kind, KIND_KEY_RESET, sizeof KIND_KEY_RESET);
@@ -137,13 +108,13 @@ static ccsp_err key_reset_request_fn(ccsp_store_tx *tx, void *arg)
 	if ((ret = expire_stale(j, tx, a.created)) == CCSP_OK)
 		ret = ccsp_store_approval_create(tx, &a);
 	if (ret == CCSP_ERR_EXISTS)
-		j->msg = "a reset of this operator's key is pending already";
+		j->act.msg = "a reset of this operator's key is pending already";
 	if (ret == CCSP_OK)
-		ret = ccspd_audit(j->c, tx, "approval.request", p.login, "ok",
+		ret = ccspd_audit(j->act.c, tx, "approval.request", p.login, "ok",
 		                  json_pack("{s:s, s:s, s:s, s:I}", "id", a.id, "kind", a.kind, "operatorId", p.id,
 		                            "expires", (json_int_t)a.expires));
 	if (ret == CCSP_OK)
-		set_result(j, approval_json(&a));
+		act_job_result(&j->act, approval_json(&a));
 out:
 	json_decref(detail);
 	free(text);
@@ -153,10 +124,10 @@ out:
 
 void ccspd_act_admin_operator_key_reset(ccspd_call *c)
 {
-	appr_job j = {.c = c};
+	appr_job j = {.act.c = c};
 	if (act_str(c, "login", 1, CCSP_STORE_NAME_MAX, &j.login) != 0)
 		return;
-	run_job(&j, key_reset_request_fn);
+	act_job_run(&j.act, key_reset_request_fn, &j);
 }
 
 static ccsp_err list_fn(ccsp_store_tx *tx, void *arg)
@@ -164,14 +135,14 @@ static ccsp_err list_fn(ccsp_store_tx *tx, void *arg)
 	appr_job *j = arg;
 	size_t n = 0;
 	ccsp_store_approval *as = calloc((size_t)j->limit, sizeof *as);
-	ccsp_err ret = as != NULL ? ccsp_store_approval_list(tx, j->state, ccspd_now_ms(j->c->d), j->cursor,
+	ccsp_err ret = as != NULL ? ccsp_store_approval_list(tx, j->state, ccspd_now_ms(j->act.c->d), j->cursor,
 	                                                     (size_t)j->limit, as, &n)
 	                          : CCSP_ERR_NOMEM;
 	if (ret == CCSP_OK) {
 		json_t *list = json_array();
 		for (size_t i = 0; i < n; i++)
 			json_array_append_new(list, approval_json(&as[i]));
-		set_result(j, json_pack("{s:o, s:o}", "approvals", list, "next",
+		act_job_result(&j->act, json_pack("{s:o, s:o}", "approvals", list, "next",
 		                        n == (size_t)j->limit ? json_string(as[n - 1].id) : json_null()));
 	}
 	free(as);
@@ -180,7 +151,7 @@ static ccsp_err list_fn(ccsp_store_tx *tx, void *arg)
 
 void ccspd_act_approval_list(ccspd_call *c)
 {
-	appr_job j = {.c = c};
+	appr_job j = {.act.c = c};
 	const char *state = NULL;
 	if (act_str(c, "state", 0, CCSP_STORE_TEXT_MAX, &state) != 0 || act_id(c, "cursor", 0, &j.cursor) != 0 ||
 	    act_int(c, "limit", 1, CCSPD_LIST_MAX, CCSPD_LIST_DEFAULT, &j.limit) != 0)
@@ -191,7 +162,7 @@ void ccspd_act_approval_list(ccspd_call *c)
 		return;
 	}
 	j.state = state != NULL ? &j.state_v : NULL;
-	run_job(&j, list_fn);
+	act_job_run(&j.act, list_fn, &j);
 }
 
 /* ---- decisions ---- */
@@ -207,9 +178,9 @@ static ccsp_err key_reset_execute(appr_job *j, ccsp_store_tx *tx, const ccsp_sto
 	if (ret == CCSP_OK)
 		ret = ccsp_store_session_revoke_principal(tx, NULL, p->id, &ended);
 	if (ret == CCSP_OK)
-		ret = ccsp_store_approval_executed(tx, a->id, ccspd_now_ms(j->c->d));
+		ret = ccsp_store_approval_executed(tx, a->id, ccspd_now_ms(j->act.c->d));
 	if (ret == CCSP_OK)
-		ret = ccspd_audit(j->c, tx, "principal.key-reset", p->login, "ok",
+		ret = ccspd_audit(j->act.c, tx, "principal.key-reset", p->login, "ok",
 		                  json_pack("{s:s, s:s, s:s, s:I}", "id", p->id, "approval", a->id, "requestedBy",
 		                            a->requested_by, "sessionsEnded", (json_int_t)ended));
 	return ret;
@@ -219,19 +190,21 @@ static ccsp_err key_reset_execute(appr_job *j, ccsp_store_tx *tx, const ccsp_sto
 static ccsp_err deny(appr_job *j, ccsp_store_tx *tx, const ccsp_store_approval *a, const char *reason,
                      const char *msg)
 {
-	ccsp_err ret = ccspd_audit(j->c, tx, j->decision == CCSP_APPROVAL_APPROVED ? "approval.approve" : "approval.reject",
+	ccsp_err ret = ccspd_audit(j->act.c, tx,
+	                           j->decision == CCSP_APPROVAL_APPROVED ? "approval.approve" : "approval.reject",
 	                           a->id, "denied", json_pack("{s:s, s:s}", "kind", a->kind, "reason", reason));
-	return ret != CCSP_OK ? ret : refuse(j, CCSP_APIERR_FORBIDDEN, msg);
+	return ret != CCSP_OK ? ret : act_job_refuse(&j->act, CCSP_APIERR_FORBIDDEN, msg);
 }
 
-/* The checks before deciding a: CCSP_OK with j->err untouched to go on (for an approval, the operator in *p), a
+/* The checks before deciding a: CCSP_OK with j->act.err untouched to go on (for an approval, the operator in *p), a
  * refusal, or the store's error. */
 static ccsp_err decide_check(appr_job *j, ccsp_store_tx *tx, const ccsp_store_approval *a, ccsp_store_principal *p)
 {
-	const char *me = j->c->who->id;
+	const char *me = j->act.c->who->id;
 	if (a->state != CCSP_APPROVAL_PENDING)
-		return refuse(j, CCSP_APIERR_CONFLICT,
-		              a->state == CCSP_APPROVAL_EXPIRED ? "the request expired" : "the request was decided already");
+		return act_job_refuse(&j->act, CCSP_APIERR_CONFLICT,
+		                      a->state == CCSP_APPROVAL_EXPIRED ? "the request expired"
+		                                                        : "the request was decided already");
 	if (strcmp(a->requested_by, me) == 0)
 		return deny(j, tx, a, "requester", "the requester cannot decide their own request (two-person rule)");
 	if (strcmp(a->target, me) == 0)
@@ -241,17 +214,21 @@ static ccsp_err decide_check(appr_job *j, ccsp_store_tx *tx, const ccsp_store_ap
 	if (kms_emergency_kind(a->kind)) {
 		ccsp_err r = kms_emergency_check(tx, a, &j->key, j->msgbuf, sizeof j->msgbuf);
 		if (r == CCSP_ERR_NOT_FOUND)
-			return refuse(j, CCSP_APIERR_CONFLICT, "the key no longer exists");
-		return r == CCSP_ERR_STATE ? refuse(j, CCSP_APIERR_CONFLICT, j->msgbuf) : r;
+			return act_job_refuse(&j->act, CCSP_APIERR_CONFLICT, "the key no longer exists");
+		return r == CCSP_ERR_STATE ? act_job_refuse(&j->act, CCSP_APIERR_CONFLICT, j->msgbuf) : r;
 	}
 	if (kms_judicial_kind(a->kind)) {
 		ccsp_err r = kms_judicial_check(tx, a);
-		return r == CCSP_ERR_NOT_FOUND ? refuse(j, CCSP_APIERR_CONFLICT, "the key no longer exists") : r;
+		return r == CCSP_ERR_NOT_FOUND
+		               ? act_job_refuse(&j->act, CCSP_APIERR_CONFLICT, "the key no longer exists")
+		               : r;
 	}
 	if (strcmp(a->kind, KIND_KEY_RESET) != 0)
-		return refuse(j, CCSP_APIERR_CONFLICT, "unknown kind of request");
+		return act_job_refuse(&j->act, CCSP_APIERR_CONFLICT, "unknown kind of request");
 	ccsp_err ret = ccsp_store_principal_get(tx, NULL, a->target, p);
-	return ret == CCSP_ERR_NOT_FOUND ? refuse(j, CCSP_APIERR_CONFLICT, "the operator no longer exists") : ret;
+	return ret == CCSP_ERR_NOT_FOUND
+	               ? act_job_refuse(&j->act, CCSP_APIERR_CONFLICT, "the operator no longer exists")
+	               : ret;
 }
 
 static ccsp_err decide_fn(ccsp_store_tx *tx, void *arg)
@@ -259,35 +236,35 @@ static ccsp_err decide_fn(ccsp_store_tx *tx, void *arg)
 	appr_job *j = arg;
 	ccsp_store_approval a;
 	ccsp_store_principal p = {0};
-	int64_t now = ccspd_now_ms(j->c->d);
+	int64_t now = ccspd_now_ms(j->act.c->d);
 	int approve = j->decision == CCSP_APPROVAL_APPROVED;
-	j->err = CCSP_APIERR_INTERNAL; /* this run's answer (ccsp_store_run may run it again) */
+	j->act.err = CCSP_APIERR_INTERNAL; /* this run's answer (ccsp_store_run may run it again) */
 	ccsp_err ret = ccsp_store_approval_get(tx, j->id, now, &a);
 	if (ret == CCSP_ERR_NOT_FOUND)
-		return refuse(j, CCSP_APIERR_NOT_FOUND, NULL);
+		return act_job_refuse(&j->act, CCSP_APIERR_NOT_FOUND, NULL);
 	if (ret == CCSP_OK)
 		ret = decide_check(j, tx, &a, &p);
-	if (ret != CCSP_OK || j->err != CCSP_APIERR_INTERNAL)
+	if (ret != CCSP_OK || j->act.err != CCSP_APIERR_INTERNAL)
 		goto out;
-	ret = ccsp_store_approval_decide(tx, a.id, j->decision, j->c->who->id, now);
+	ret = ccsp_store_approval_decide(tx, a.id, j->decision, j->act.c->who->id, now);
 	if (ret == CCSP_ERR_NOT_FOUND) { /* decided or expired meanwhile */
-		ret = refuse(j, CCSP_APIERR_CONFLICT, "the request was decided already");
+		ret = act_job_refuse(&j->act, CCSP_APIERR_CONFLICT, "the request was decided already");
 		goto out;
 	}
 	if (ret == CCSP_OK)
-		ret = ccspd_audit(j->c, tx, approve ? "approval.approve" : "approval.reject", a.id, "ok",
+		ret = ccspd_audit(j->act.c, tx, approve ? "approval.approve" : "approval.reject", a.id, "ok",
 		                  json_pack("{s:s, s:s, s:s}", "kind", a.kind, "target", a.target, "requestedBy",
 		                            a.requested_by));
 	if (ret == CCSP_OK && approve && kms_emergency_kind(a.kind))
-		ret = kms_emergency_execute(j->c, tx, &a, &j->key, now);
+		ret = kms_emergency_execute(j->act.c, tx, &a, &j->key, now);
 	else if (ret == CCSP_OK && approve && kms_judicial_kind(a.kind))
-		ret = kms_judicial_execute(j->c, tx, &a, now);
+		ret = kms_judicial_execute(j->act.c, tx, &a, now);
 	else if (ret == CCSP_OK && approve)
 		ret = key_reset_execute(j, tx, &a, &p);
 	if (ret == CCSP_OK)
 		ret = ccsp_store_approval_get(tx, a.id, now, &a);
 	if (ret == CCSP_OK)
-		set_result(j, approval_json(&a));
+		act_job_result(&j->act, approval_json(&a));
 out:
 	ccsp_memzero(&p, sizeof p);
 	return ret;
@@ -295,10 +272,10 @@ out:
 
 static void decide(ccspd_call *c, ccsp_store_approval_state decision)
 {
-	appr_job j = {.c = c, .decision = decision};
+	appr_job j = {.act.c = c, .decision = decision};
 	if (act_id(c, "id", 1, &j.id) != 0)
 		return;
-	run_job(&j, decide_fn);
+	act_job_run(&j.act, decide_fn, &j);
 	ccspd_sessions_forget(c->d); /* the sessions an executed reset ended must not live on in the gateway's cache */
 }
 
@@ -322,7 +299,7 @@ json_t *ccspd_approval_json(const ccsp_store_approval *a)
 ccsp_err ccspd_approval_request(ccspd_call *c, ccsp_store_tx *tx, const char *kind, const char *target,
                                 json_t *detail, const char *audit_target, ccsp_store_approval *out)
 {
-	appr_job j = {.c = c};
+	appr_job j = {.act.c = c};
 	ccsp_store_approval a = {.created = ccspd_now_ms(c->d)};
 	char *text = detail != NULL ? json_dumps(detail, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
 	ccsp_err ret = CCSP_ERR_NOMEM;
@@ -339,8 +316,8 @@ ccsp_err ccspd_approval_request(ccspd_call *c, ccsp_store_tx *tx, const char *ki
 		ret = ccsp_store_approval_create(tx, &a);
 	if (ret == CCSP_OK)
 		ret = ccspd_audit(c, tx, "approval.request", audit_target, "ok",
-		                  json_pack("{s:s, s:s, s:s, s:I}", "id", a.id, "kind", a.kind, "target", a.target, "expires",
-		                            (json_int_t)a.expires));
+		                  json_pack("{s:s, s:s, s:s, s:I}", "id", a.id, "kind", a.kind, "target", a.target,
+		                            "expires", (json_int_t)a.expires));
 	if (ret == CCSP_OK)
 		*out = a;
 out:

@@ -24,43 +24,11 @@
 #include "platform/store/store_custodian.h"
 
 typedef struct sec_job {
-	ccspd_call *c;
+	act_job act; /* first: act_job_run's (act_util.c) */
 	const char *id, *name, *cursor;
 	int64_t limit;
 	uint8_t point[CCSP_STORE_CUSTODIAN_KEY_SIZE];
-	ccsp_apierr err; /* CCSP_APIERR_COUNT_: success */
-	const char *msg;
-	json_t *result;
 } sec_job;
-
-static ccsp_err refuse(sec_job *j, ccsp_apierr err, const char *msg)
-{
-	j->err = err;
-	j->msg = msg;
-	return CCSP_OK;
-}
-
-static void set_result(sec_job *j, json_t *result)
-{
-	json_decref(j->result);
-	j->result = result;
-	j->err = CCSP_APIERR_COUNT_;
-}
-
-/* Run fn in a transaction and answer: a refusal, a store error or j->result. */
-static void run_job(sec_job *j, ccsp_store_fn fn)
-{
-	j->err = CCSP_APIERR_INTERNAL;
-	ccsp_err ret = ccsp_store_run(j->c->d->store, fn, j);
-	if (ret != CCSP_OK) /* a unique key taken fails the transaction: rolled back, answered with j->msg */
-		act_fail(j->c, ret, ret == CCSP_ERR_EXISTS ? j->msg : NULL);
-	else if (j->err != CCSP_APIERR_COUNT_)
-		ccspd_fail(j->c->d, j->c->req, j->err, j->msg);
-	else
-		ccspd_ok(j->c->req, json_incref(j->result));
-	json_decref(j->result);
-	j->result = NULL;
-}
 
 /* ---- the key policy ---- */
 
@@ -73,14 +41,14 @@ static ccsp_err policy_get_fn(ccsp_store_tx *tx, void *arg)
 	if (ret == CCSP_OK && o == NULL)
 		ret = CCSP_ERR_NOMEM;
 	if (ret == CCSP_OK)
-		set_result(j, o);
+		act_job_result(&j->act, o);
 	return ret;
 }
 
 void ccspd_act_secadmin_policy_get(ccspd_call *c)
 {
-	sec_job j = {.c = c};
-	run_job(&j, policy_get_fn);
+	sec_job j = {.act.c = c};
+	act_job_run(&j.act, policy_get_fn, &j);
 }
 
 /* The members whose values differ between old and new: their names, and both values (audit). */
@@ -107,8 +75,8 @@ static ccsp_err policy_set_fn(ccsp_store_tx *tx, void *arg)
 	if (ret != CCSP_OK)
 		return ret;
 	q = p;
-	if (ccsp_keypolicy_apply(&q, j->c->body, &why) != CCSP_OK)
-		return refuse(j, CCSP_APIERR_INVALID_PARAM, why);
+	if (ccsp_keypolicy_apply(&q, j->act.c->body, &why) != CCSP_OK)
+		return act_job_refuse(&j->act, CCSP_APIERR_INVALID_PARAM, why);
 	json_t *old = ccsp_keypolicy_json(&p), *new = ccsp_keypolicy_json(&q);
 	json_t *names = json_array(), *was = json_object(), *now = json_object();
 	if (old == NULL || new == NULL || names == NULL || was == NULL || now == NULL) {
@@ -119,11 +87,11 @@ static ccsp_err policy_set_fn(ccsp_store_tx *tx, void *arg)
 	if (json_array_size(names) > 0) { /* a change: stored and audited together */
 		ret = ccsp_keypolicy_save(tx, &q);
 		if (ret == CCSP_OK)
-			ret = ccspd_audit(j->c, tx, "keypolicy.set", "key-policy", "ok",
+			ret = ccspd_audit(j->act.c, tx, "keypolicy.set", "key-policy", "ok",
 			                  json_pack("{s:O, s:O, s:O}", "changed", names, "old", was, "new", now));
 	}
 	if (ret == CCSP_OK)
-		set_result(j, json_pack("{s:O, s:O}", "policy", new, "changed", names));
+		act_job_result(&j->act, json_pack("{s:O, s:O}", "policy", new, "changed", names));
 out:
 	json_decref(old);
 	json_decref(new);
@@ -135,8 +103,8 @@ out:
 
 void ccspd_act_secadmin_policy_set(ccspd_call *c)
 {
-	sec_job j = {.c = c};
-	run_job(&j, policy_set_fn);
+	sec_job j = {.act.c = c};
+	act_job_run(&j.act, policy_set_fn, &j);
 }
 
 /* ---- custodians ---- */
@@ -157,22 +125,23 @@ static json_t *custodian_json(const ccsp_store_custodian *cu)
 static ccsp_err custodian_add_fn(ccsp_store_tx *tx, void *arg)
 {
 	sec_job *j = arg;
-	ccsp_store_custodian cu = {.created = ccspd_now_ms(j->c->d)};
+	ccsp_store_custodian cu = {.created = ccspd_now_ms(j->act.c->d)};
 	size_t n = strlen(j->name);
 	memcpy(cu.name, j->name, n < sizeof cu.name ? n : sizeof cu.name - 1); /* act_str bounded it */
 	memcpy(cu.public_key, j->point, sizeof cu.public_key);
-	memcpy(cu.created_by, j->c->who->id, sizeof cu.created_by);
+	memcpy(cu.created_by, j->act.c->who->id, sizeof cu.created_by);
 	ccsp_err ret = ccsp_store_custodian_create(tx, &cu);
 	if (ret == CCSP_ERR_EXISTS)
-		j->msg = "a custodian of that name or public key exists";
+		j->act.msg = "a custodian of that name or public key exists";
 	json_t *o = ret == CCSP_OK ? custodian_json(&cu) : NULL;
 	if (ret == CCSP_OK && o == NULL)
 		ret = CCSP_ERR_NOMEM;
 	if (ret == CCSP_OK)
-		ret = ccspd_audit(j->c, tx, "custodian.add", cu.name, "ok",
-		                  json_pack("{s:s, s:O}", "id", cu.id, "fingerprint", json_object_get(o, "fingerprint")));
+		ret = ccspd_audit(
+		        j->act.c, tx, "custodian.add", cu.name, "ok",
+		        json_pack("{s:s, s:O}", "id", cu.id, "fingerprint", json_object_get(o, "fingerprint")));
 	if (ret == CCSP_OK)
-		set_result(j, o);
+		act_job_result(&j->act, o);
 	else
 		json_decref(o);
 	return ret;
@@ -180,7 +149,7 @@ static ccsp_err custodian_add_fn(ccsp_store_tx *tx, void *arg)
 
 void ccspd_act_secadmin_custodian_add(ccspd_call *c)
 {
-	sec_job j = {.c = c};
+	sec_job j = {.act.c = c};
 	const char *pub;
 	ccsp_sm2_key *k = NULL;
 	if (act_str(c, "name", 1, CCSP_STORE_NAME_MAX, &j.name) != 0 || act_str(c, "publicKey", 1, 1024, &pub) != 0)
@@ -190,7 +159,7 @@ void ccspd_act_secadmin_custodian_add(ccspd_call *c)
 		return;
 	}
 	ccsp_sm2_key_free(k); /* only the point is kept */
-	run_job(&j, custodian_add_fn);
+	act_job_run(&j.act, custodian_add_fn, &j);
 }
 
 static ccsp_err custodian_list_fn(ccsp_store_tx *tx, void *arg)
@@ -203,7 +172,7 @@ static ccsp_err custodian_list_fn(ccsp_store_tx *tx, void *arg)
 		json_t *list = json_array();
 		for (size_t i = 0; i < n; i++)
 			json_array_append_new(list, custodian_json(&cs[i]));
-		set_result(j, json_pack("{s:o, s:o}", "custodians", list, "next",
+		act_job_result(&j->act, json_pack("{s:o, s:o}", "custodians", list, "next",
 		                        n == (size_t)j->limit ? json_string(cs[n - 1].id) : json_null()));
 	}
 	free(cs);
@@ -212,11 +181,11 @@ static ccsp_err custodian_list_fn(ccsp_store_tx *tx, void *arg)
 
 void ccspd_act_secadmin_custodian_list(ccspd_call *c)
 {
-	sec_job j = {.c = c};
+	sec_job j = {.act.c = c};
 	if (act_id(c, "cursor", 0, &j.cursor) != 0 ||
 	    act_int(c, "limit", 1, CCSPD_LIST_MAX, CCSPD_LIST_DEFAULT, &j.limit) != 0)
 		return;
-	run_job(&j, custodian_list_fn);
+	act_job_run(&j.act, custodian_list_fn, &j);
 }
 
 static ccsp_err custodian_remove_fn(ccsp_store_tx *tx, void *arg)
@@ -227,18 +196,18 @@ static ccsp_err custodian_remove_fn(ccsp_store_tx *tx, void *arg)
 	if (ret == CCSP_OK)
 		ret = ccsp_store_custodian_delete(tx, j->id);
 	if (ret == CCSP_ERR_NOT_FOUND)
-		return refuse(j, CCSP_APIERR_NOT_FOUND, NULL);
+		return act_job_refuse(&j->act, CCSP_APIERR_NOT_FOUND, NULL);
 	if (ret == CCSP_OK)
-		ret = ccspd_audit(j->c, tx, "custodian.remove", cu.name, "ok", json_pack("{s:s}", "id", cu.id));
+		ret = ccspd_audit(j->act.c, tx, "custodian.remove", cu.name, "ok", json_pack("{s:s}", "id", cu.id));
 	if (ret == CCSP_OK)
-		set_result(j, custodian_json(&cu));
+		act_job_result(&j->act, custodian_json(&cu));
 	return ret;
 }
 
 void ccspd_act_secadmin_custodian_remove(ccspd_call *c)
 {
-	sec_job j = {.c = c};
+	sec_job j = {.act.c = c};
 	if (act_id(c, "id", 1, &j.id) != 0)
 		return;
-	run_job(&j, custodian_remove_fn);
+	act_job_run(&j.act, custodian_remove_fn, &j);
 }

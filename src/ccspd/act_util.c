@@ -105,7 +105,7 @@ ccsp_err act_job_refuse(act_job *j, ccsp_apierr err, const char *msg)
 
 void act_job_result(act_job *j, json_t *result)
 {
-	json_decref(j->result);
+	act_result_free(j->result);
 	j->result = result;
 	j->err = CCSP_APIERR_COUNT_;
 }
@@ -114,13 +114,15 @@ void act_job_run(act_job *j, ccsp_store_fn fn, void *arg)
 {
 	j->err = CCSP_APIERR_INTERNAL;
 	ccsp_err ret = ccsp_store_run(j->c->d->store, fn, arg);
-	if (ret != CCSP_OK)
+	if (j->err != CCSP_APIERR_INTERNAL && j->err != CCSP_APIERR_COUNT_)
+		ccspd_call_fail(j->c, j->err, j->msg); /* a refusal stands whatever the commit said */
+	else if (ret != CCSP_OK)
 		act_fail(j->c, ret, ret == CCSP_ERR_EXISTS ? j->msg : NULL);
 	else if (j->err != CCSP_APIERR_COUNT_)
 		ccspd_call_fail(j->c, j->err, j->msg);
 	else
 		ccspd_call_ok(j->c, json_incref(j->result));
-	json_decref(j->result);
+	act_result_free(j->result);
 	j->result = NULL;
 }
 

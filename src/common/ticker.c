@@ -48,8 +48,7 @@ static void *run(void *arg)
 	return NULL;
 }
 
-ccsp_err ccsp_ticker_start(uint32_t first_ms, uint32_t interval_ms, void (*fn)(void *arg), void *arg,
-                           ccsp_ticker **out)
+ccsp_err ccsp_ticker_start(uint32_t first_ms, uint32_t interval_ms, void (*fn)(void *arg), void *arg, ccsp_ticker **out)
 {
 	pthread_condattr_t ca;
 	if (out == NULL || fn == NULL || interval_ms == 0)

@@ -6,18 +6,18 @@
 
 /* Return what call gives with P, the pvsm of a leased member of the group; after a communication failure, what
  * it gives on another member (pool.h: at most CCSP_POOL_TRIES members in all). */
-#define ON_MEMBER(ctx, call)                                                                                       \
-	do {                                                                                                       \
-		const ccsp_kms_vsm *v_ = (ctx);                                                                    \
-		ccsp_pool_lease l_ = {0};                                                                          \
-		ccsp_err r_;                                                                                       \
-		while ((r_ = ccsp_pool_acquire(v_->pool, v_->group, &l_)) == CCSP_OK) {                            \
-			ccsp_pvsm *P = l_.handle;                                                                  \
-			r_ = (call);                                                                               \
-			if (!ccsp_pool_release(v_->pool, &l_, r_, 1))                                              \
-				break;                                                                             \
-		}                                                                                                  \
-		return r_;                                                                                         \
+#define ON_MEMBER(ctx, call)                                                                                           \
+	do {                                                                                                           \
+		const ccsp_kms_vsm *v_ = (ctx);                                                                        \
+		ccsp_pool_lease l_ = {0};                                                                              \
+		ccsp_err r_;                                                                                           \
+		while ((r_ = ccsp_pool_acquire(v_->pool, v_->group, &l_)) == CCSP_OK) {                                \
+			ccsp_pvsm *P = l_.handle;                                                                      \
+			r_ = (call);                                                                                   \
+			if (!ccsp_pool_release(v_->pool, &l_, r_, 1))                                                  \
+				break;                                                                                 \
+		}                                                                                                      \
+		return r_;                                                                                             \
 	} while (0)
 
 #define PV ccsp_kms_vsm_pvsm_ops
@@ -28,9 +28,8 @@ static ccsp_err pl_generate(void *ctx, ccsp_kms_spec spec, uint32_t kek_index, c
 	ON_MEMBER(ctx, PV.generate(P, spec, kek_index, out, pub));
 }
 
-static ccsp_err pl_encrypt(void *ctx, const ccsp_kms_wrapped *key, const uint8_t *aad, size_t aadlen,
-                           const uint8_t *in, size_t len, uint8_t iv[CCSP_KMS_IV_SIZE], uint8_t *out,
-                           uint8_t tag[CCSP_KMS_TAG_SIZE])
+static ccsp_err pl_encrypt(void *ctx, const ccsp_kms_wrapped *key, const uint8_t *aad, size_t aadlen, const uint8_t *in,
+                           size_t len, uint8_t iv[CCSP_KMS_IV_SIZE], uint8_t *out, uint8_t tag[CCSP_KMS_TAG_SIZE])
 {
 	ON_MEMBER(ctx, PV.encrypt(P, key, aad, aadlen, in, len, iv, out, tag));
 }
@@ -53,8 +52,8 @@ static ccsp_err pl_sign(void *ctx, const ccsp_kms_wrapped *key, const uint8_t e[
 	ON_MEMBER(ctx, PV.sign(P, key, e, sig));
 }
 
-static ccsp_err pl_asym_decrypt(void *ctx, const ccsp_kms_wrapped *key, const uint8_t *ct, size_t ctlen,
-                                uint8_t *out, size_t *outlen)
+static ccsp_err pl_asym_decrypt(void *ctx, const ccsp_kms_wrapped *key, const uint8_t *ct, size_t ctlen, uint8_t *out,
+                                size_t *outlen)
 {
 	ON_MEMBER(ctx, PV.asym_decrypt(P, key, ct, ctlen, out, outlen));
 }
@@ -74,8 +73,8 @@ static ccsp_err pl_export(void *ctx, ccsp_kms_spec spec, const ccsp_kms_wrapped 
 }
 
 static ccsp_err pl_backup(void *ctx, ccsp_kms_spec spec, const ccsp_kms_wrapped *key, unsigned m, unsigned n,
-                          const uint8_t (*custodians)[CCSP_KMS_PUBLIC_SIZE],
-                          uint8_t (*shares)[CCSP_KMS_SHARE_CT_MAX], size_t *share_lens)
+                          const uint8_t (*custodians)[CCSP_KMS_PUBLIC_SIZE], uint8_t (*shares)[CCSP_KMS_SHARE_CT_MAX],
+                          size_t *share_lens)
 {
 	ON_MEMBER(ctx, PV.backup(P, spec, key, m, n, custodians, shares, share_lens));
 }
@@ -88,16 +87,16 @@ static ccsp_err pl_recover(void *ctx, ccsp_kms_spec spec, uint32_t kek_index, co
 }
 
 static const ccsp_kms_vsm_ops pool_ops = {
-	.generate = pl_generate,
-	.encrypt = pl_encrypt,
-	.decrypt = pl_decrypt,
-	.mac = pl_mac,
-	.sign = pl_sign,
-	.asym_decrypt = pl_asym_decrypt,
-	.import = pl_import,
-	.export_to = pl_export,
-	.backup = pl_backup,
-	.recover = pl_recover,
+        .generate = pl_generate,
+        .encrypt = pl_encrypt,
+        .decrypt = pl_decrypt,
+        .mac = pl_mac,
+        .sign = pl_sign,
+        .asym_decrypt = pl_asym_decrypt,
+        .import = pl_import,
+        .export_to = pl_export,
+        .backup = pl_backup,
+        .recover = pl_recover,
 };
 
 void ccsp_kms_vsm_pool(ccsp_kms_vsm *v, ccsp_pool *p, const char *group)

@@ -170,8 +170,8 @@ typedef struct work {
 	size_t slot;
 	uint64_t gen;
 	ccsp_pool_spec spec;
-	void *handle;     /* WORK_CLOSE: to close; WORK_READY / WORK_RECHECK: to ask */
-	void *opened;     /* WORK_OPEN: the new handle */
+	void *handle; /* WORK_CLOSE: to close; WORK_READY / WORK_RECHECK: to ask */
+	void *opened; /* WORK_OPEN: the new handle */
 	ccsp_pool_state result;
 } work;
 
@@ -370,8 +370,8 @@ static ccsp_err key_check_with(ccsp_pool *p, void *h, uint32_t kek_index, uint8_
 	return p->be.check(p->be.ctx, h, kek_index, probe, *probe_len, check);
 }
 
-ccsp_err ccsp_pool_key_check(ccsp_pool *p, const char *address, uint32_t kek_index, uint8_t *probe,
-                             size_t *probe_len, uint8_t check[CCSP_STORE_POOL_CHECK_SIZE])
+ccsp_err ccsp_pool_key_check(ccsp_pool *p, const char *address, uint32_t kek_index, uint8_t *probe, size_t *probe_len,
+                             uint8_t check[CCSP_STORE_POOL_CHECK_SIZE])
 {
 	void *h = NULL;
 	if (p == NULL || address == NULL || probe == NULL || probe_len == NULL || check == NULL)

@@ -60,10 +60,10 @@ typedef struct ccsp_pool_spec {
 } ccsp_pool_spec;
 
 typedef enum ccsp_pool_state {
-	CCSP_POOL_DOWN = 0,  /* not open, or out of rotation after a failure: the next tick tries it */
-	CCSP_POOL_UP,        /* in rotation */
-	CCSP_POOL_MISMATCH,  /* answers, but does not hold its group's KEK */
-	CCSP_POOL_RETIRED,   /* left the store's list */
+	CCSP_POOL_DOWN = 0, /* not open, or out of rotation after a failure: the next tick tries it */
+	CCSP_POOL_UP,       /* in rotation */
+	CCSP_POOL_MISMATCH, /* answers, but does not hold its group's KEK */
+	CCSP_POOL_RETIRED,  /* left the store's list */
 } ccsp_pool_state;
 
 /* What one member did, for pool/device-list and /metrics. */

@@ -55,6 +55,10 @@ static ccsp_err pv_probe(void *ctx, void *handle, uint32_t kek_index, uint8_t *p
 
 void ccsp_pool_pvsm_backend(ccsp_pool_backend *be, unsigned *sessions)
 {
-	*be = (ccsp_pool_backend){.ctx = sessions, .open = pv_open, .close = pv_close, .ready = pv_ready,
-	                          .check = pv_check, .probe = pv_probe};
+	*be = (ccsp_pool_backend){.ctx = sessions,
+	                          .open = pv_open,
+	                          .close = pv_close,
+	                          .ready = pv_ready,
+	                          .check = pv_check,
+	                          .probe = pv_probe};
 }

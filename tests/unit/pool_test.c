@@ -17,8 +17,8 @@
 
 typedef struct fake_dev {
 	const char *address;
-	int answers;  /* 0: every call fails as a lost connection */
-	uint8_t kek;  /* 0: no KEK at any index */
+	int answers; /* 0: every call fails as a lost connection */
+	uint8_t kek; /* 0: no KEK at any index */
 	int opens, closes;
 } fake_dev;
 
@@ -86,7 +86,11 @@ static ccsp_err f_probe(void *ctx, void *handle, uint32_t kek_index, uint8_t *pr
 }
 
 static const ccsp_pool_backend fake = {
-	.open = f_open, .close = f_close, .ready = f_ready, .check = f_check, .probe = f_probe,
+        .open = f_open,
+        .close = f_close,
+        .ready = f_ready,
+        .check = f_check,
+        .probe = f_probe,
 };
 
 static int setup(void **state)
@@ -380,15 +384,15 @@ static void test_arguments(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_least_loaded, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_group_isolation, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_failure_and_retry, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_tries_bounded, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_back_after_health_round, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_key_check_keeps_out_another_kek, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_retire, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_platform_member, setup, teardown),
-		cmocka_unit_test(test_arguments),
+	        cmocka_unit_test_setup_teardown(test_least_loaded, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_group_isolation, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_failure_and_retry, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_tries_bounded, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_back_after_health_round, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_key_check_keeps_out_another_kek, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_retire, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_platform_member, setup, teardown),
+	        cmocka_unit_test(test_arguments),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -35,17 +35,19 @@ ccsp_err ccsp_store_pool_group_create(ccsp_store_tx *tx, ccsp_store_pool_group *
 	ccsp_store_tenant t;
 	CCSP_ENSURE(st_tx_writable(tx), CCSP_ERR_STATE);
 	CCSP_ENSURE(g != NULL && st_text_ok(g->name, CCSP_STORE_NAME_MAX) && g->kek_index >= 1 &&
-	                g->kek_index <= 65535 && (g->tenant_id[0] == '\0' || st_text_ok(g->tenant_id, CCSP_STORE_ID_LEN)),
+	                    g->kek_index <= 65535 &&
+	                    (g->tenant_id[0] == '\0' || st_text_ok(g->tenant_id, CCSP_STORE_ID_LEN)),
 	            CCSP_ERR_ARG);
 	if (g->tenant_id[0] != '\0')
 		CCSP_GUARD(ccsp_store_tenant_get(tx, g->tenant_id, &t));
 	CCSP_GUARD(st_new_id(g->id));
 	g->probe_len = 0;
 	st_val v[] = {
-		ST_T(g->id), ST_T(g->name), ST_T(g->tenant_id[0] != '\0' ? g->tenant_id : NULL), ST_I(g->kek_index),
-		ST_I(g->created),
+	        ST_T(g->id),        ST_T(g->name),    ST_T(g->tenant_id[0] != '\0' ? g->tenant_id : NULL),
+	        ST_I(g->kek_index), ST_I(g->created),
 	};
-	return st_tx_query(tx, "INSERT INTO pool_groups (id, name, tenant_id, kek_index, created) VALUES (?, ?, ?, ?, ?)",
+	return st_tx_query(tx,
+	                   "INSERT INTO pool_groups (id, name, tenant_id, kek_index, created) VALUES (?, ?, ?, ?, ?)",
 	                   v, 5, NULL, NULL);
 }
 
@@ -165,17 +167,18 @@ static ccsp_err device_row(const st_res *r, size_t i, ccsp_store_pool_device *d)
 ccsp_err ccsp_store_pool_device_create(ccsp_store_tx *tx, ccsp_store_pool_device *d)
 {
 	CCSP_ENSURE(st_tx_writable(tx), CCSP_ERR_STATE);
-	CCSP_ENSURE(d != NULL && st_text_ok(d->name, CCSP_STORE_NAME_MAX) && st_text_ok(d->kind, CCSP_STORE_POOL_KIND_MAX) &&
-	                st_text_ok(d->address, CCSP_STORE_POOL_ADDRESS_MAX) &&
-	                st_value_ok(d->vendor, CCSP_STORE_POOL_INFO_MAX) &&
-	                st_value_ok(d->model, CCSP_STORE_POOL_INFO_MAX) &&
-	                st_value_ok(d->serial, CCSP_STORE_POOL_INFO_MAX),
+	CCSP_ENSURE(d != NULL && st_text_ok(d->name, CCSP_STORE_NAME_MAX) &&
+	                    st_text_ok(d->kind, CCSP_STORE_POOL_KIND_MAX) &&
+	                    st_text_ok(d->address, CCSP_STORE_POOL_ADDRESS_MAX) &&
+	                    st_value_ok(d->vendor, CCSP_STORE_POOL_INFO_MAX) &&
+	                    st_value_ok(d->model, CCSP_STORE_POOL_INFO_MAX) &&
+	                    st_value_ok(d->serial, CCSP_STORE_POOL_INFO_MAX),
 	            CCSP_ERR_ARG);
 	CCSP_GUARD(st_new_id(d->id));
 	d->group_id[0] = '\0';
 	st_val v[] = {
-		ST_T(d->id),     ST_T(d->name),   ST_T(d->kind),          ST_T(d->address), ST_T(d->vendor),
-		ST_T(d->model),  ST_T(d->serial), ST_T(NULL),             ST_I(d->created),
+	        ST_T(d->id),    ST_T(d->name),   ST_T(d->kind), ST_T(d->address), ST_T(d->vendor),
+	        ST_T(d->model), ST_T(d->serial), ST_T(NULL),    ST_I(d->created),
 	};
 	return st_tx_query(tx, "INSERT INTO pool_devices (" DEVICE_COLS ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", v, 9,
 	                   NULL, NULL);

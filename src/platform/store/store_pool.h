@@ -18,14 +18,14 @@
 #define CCSP_STORE_POOL_ADDRESS_MAX 1024 /* a config path */
 #define CCSP_STORE_POOL_INFO_MAX 64      /* vendor, model, serial as the device reported them */
 #define CCSP_STORE_POOL_KIND_MAX 16
-#define CCSP_STORE_POOL_PROBE_MAX 64     /* a wrapped SM4 key (CCSP_PVSM_WRAPPED_MAX) */
-#define CCSP_STORE_POOL_CHECK_SIZE 16    /* its SM4-CBC-MAC of one zero block */
+#define CCSP_STORE_POOL_PROBE_MAX 64  /* a wrapped SM4 key (CCSP_PVSM_WRAPPED_MAX) */
+#define CCSP_STORE_POOL_CHECK_SIZE 16 /* its SM4-CBC-MAC of one zero block */
 
 typedef struct ccsp_store_pool_group {
-	char id[CCSP_STORE_ID_LEN + 1];     /* set by create; "default" for the default group */
-	char name[CCSP_STORE_NAME_MAX + 1]; /* unique */
-	char tenant_id[CCSP_STORE_ID_LEN + 1]; /* "" for a shared group */
-	uint32_t kek_index;                 /* 1..65535; 0 for the default group: ccspd.conf's vsm_kek_index */
+	char id[CCSP_STORE_ID_LEN + 1];           /* set by create; "default" for the default group */
+	char name[CCSP_STORE_NAME_MAX + 1];       /* unique */
+	char tenant_id[CCSP_STORE_ID_LEN + 1];    /* "" for a shared group */
+	uint32_t kek_index;                       /* 1..65535; 0 for the default group: ccspd.conf's vsm_kek_index */
 	uint8_t probe[CCSP_STORE_POOL_PROBE_MAX]; /* probe_len 0: no key check yet (no member has joined) */
 	size_t probe_len;
 	uint8_t check[CCSP_STORE_POOL_CHECK_SIZE];
@@ -38,7 +38,7 @@ typedef struct ccsp_store_pool_device {
 	char kind[CCSP_STORE_POOL_KIND_MAX + 1];
 	char address[CCSP_STORE_POOL_ADDRESS_MAX + 1];
 	char vendor[CCSP_STORE_POOL_INFO_MAX + 1], model[CCSP_STORE_POOL_INFO_MAX + 1],
-		serial[CCSP_STORE_POOL_INFO_MAX + 1];
+	        serial[CCSP_STORE_POOL_INFO_MAX + 1];
 	char group_id[CCSP_STORE_ID_LEN + 1]; /* "" when the device is in no group (a spare) */
 	int64_t created;
 } ccsp_store_pool_device;
