@@ -526,6 +526,33 @@ SDF_API LONG SDF_AuthDec(HANDLE hSessionHandle, HANDLE hKeyHandle, ULONG uiAlgID
                          ULONG uiStartVarLength, BYTE *pucAad, ULONG uiAadLength, BYTE *pucAuthData,
                          ULONG *puiAuthDataLength, BYTE *pucEncData, ULONG uiEncDataLength, BYTE *pucData,
                          ULONG *puiDataLength);
+/* Extension (ccsp's, docs/sdf.md "SM4-GCM with a KEK-wrapped key"): SDF_AuthEnc / SDF_AuthDec with SGD_SM4_GCM in
+ * one call, with an SM4 key that exists outside the device only wrapped by the KEK of index uiKEKIndex, as
+ * SDF_GenerateKeyWithKEK(h, 128, SGD_SM4_ECB, uiKEKIndex, ...) makes it and SDF_ImportKeyWithKEK(SGD_SM4_ECB) takes
+ * it (16 bytes). The key is unwrapped inside the device for this one call and wiped after; no session key is made.
+ * AuthEncWithKEK: the device draws a fresh IV from its DRBG into pucIV (SDF_KEK_GCM_IV_SIZE bytes); pucEncData
+ * receives uiDataLength bytes of ciphertext (*puiEncDataLength), pucTag the SDF_KEK_GCM_TAG_SIZE-byte tag.
+ * AuthDecWithKEK: pucIV and pucTag as AuthEncWithKEK gave them; pucData receives uiEncDataLength bytes
+ * (*puiDataLength) only when the tag matches; otherwise SDR_MACERR and nothing is written.
+ * Both: pucAAD (at most 64 KiB, may be empty) is authenticated, not encrypted; the data is at most 4 MiB - 4 KiB
+ * and may be empty; data and AAD together must fit one 4 MiB request, else SDR_NOBUFFER. The result is that of
+ * SDF_ImportKeyWithKEK + SDF_AuthEnc / SDF_AuthDec with the same 12-byte IV, so either side may be done either way.
+ * The SM4-ECB wrap has no integrity: a wrap altered or made under another KEK opens to some other key, so
+ * encryption succeeds with it and decryption answers SDR_MACERR.
+ * SDR_KEYNOTEXIST: no KEK at uiKEKIndex; SDR_KEYTYPEERR: a 32-byte wrap (a 256-bit key is not an SM4 key);
+ * SDR_INARGERR: uiWrappedKeyLength 0 or over SDF_WRAPPED_ECC_KEY_MAX, or another length than 16 or 32, a NULL
+ * input (pucAAD and the data may be NULL when empty), a length over its bound, index out of range;
+ * SDR_OUTARGERR: a NULL output. No access right is involved (the KEK is the authority). */
+#define SDF_KEK_GCM_IV_SIZE 12
+#define SDF_KEK_GCM_TAG_SIZE 16
+SDF_API LONG SDF_AuthEncWithKEK(HANDLE hSessionHandle, ULONG uiKEKIndex, BYTE *pucWrappedKey,
+                                ULONG uiWrappedKeyLength, BYTE *pucAAD, ULONG uiAADLength, BYTE *pucData,
+                                ULONG uiDataLength, BYTE *pucIV, BYTE *pucEncData, ULONG *puiEncDataLength,
+                                BYTE *pucTag);
+SDF_API LONG SDF_AuthDecWithKEK(HANDLE hSessionHandle, ULONG uiKEKIndex, BYTE *pucWrappedKey,
+                                ULONG uiWrappedKeyLength, BYTE *pucAAD, ULONG uiAADLength, BYTE *pucIV,
+                                BYTE *pucEncData, ULONG uiEncDataLength, BYTE *pucTag, BYTE *pucData,
+                                ULONG *puiDataLength);
 
 /* 6.5.7-6.5.15 (2023) Multi-part encryption, decryption and MAC, same algorithms and rules as the one-shot
  * calls (the length rules apply to the total) except XTS, which is one-shot only (SDR_ALGNOTSUPPORT);

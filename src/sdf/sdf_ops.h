@@ -87,6 +87,10 @@ typedef enum ccsp_sdf_op {
 	CCSP_SDF_OP_EXTERNAL_KEY_DECRYPT,      /* alg, key, iv, data -> data */
 	CCSP_SDF_OP_EXTERNAL_KEY_ENCRYPT_INIT, /* alg, key, iv */
 	CCSP_SDF_OP_EXTERNAL_KEY_DECRYPT_INIT, /* alg, key, iv */
+	/* vendor extension: one-shot SM4-GCM with an SM4 key that leaves the VSM only wrapped by a KEK */
+	CCSP_SDF_OP_AUTH_ENC_WITH_KEK, /* index (KEK), wrapped (1..64), aad, data -> data, iv (12, from the DRBG),
+	                                  tag */
+	CCSP_SDF_OP_AUTH_DEC_WITH_KEK, /* index (KEK), wrapped (1..64), iv (12), aad, tag (16), data -> data */
 
 	/* hash and HMAC (6.6) */
 	CCSP_SDF_OP_HASH_INIT = 0x500, /* alg, [public, id] */
@@ -140,13 +144,15 @@ enum {
 	CCSP_SDF_T_MAC = 25,
 	CCSP_SDF_T_PUBLIC2 = 26,
 	CCSP_SDF_T_TMP_PUBLIC2 = 27,
-	CCSP_SDF_T_WRAPPED = 28, /* a private key wrapped by a KEK (the *_WITH_KEK pair operations), or the key of
-	                            the BYOK import / export in its KEK wrap */
+	CCSP_SDF_T_WRAPPED = 28, /* a private key wrapped by a KEK (the *_WITH_KEK pair operations), the key of the
+	                            BYOK import / export in its KEK wrap, or the SM4 key of AUTH_ENC/DEC_WITH_KEK */
 	CCSP_SDF_T_THRESHOLD = 29, /* m of a split-knowledge backup */
 	CCSP_SDF_T_COUNT = 30,     /* how many repeated fields follow (custodian keys, shares) */
 };
 
 /* Longest wrapped private key a request or response may carry (ccspd stores at most as much). */
 #define CCSP_SDF_WRAPPED_MAX 64
+/* Longest AAD of an SM4-GCM request (AuthEnc, AuthDec, their Inits and the *_WITH_KEK forms). */
+#define CCSP_SDF_AAD_MAX (1u << 16)
 
 #endif

@@ -283,6 +283,22 @@ CCSP_MUST_CHECK ccsp_err ccsp_vsm_auth_enc(ccsp_vsm_session *s, uint64_t handle,
 CCSP_MUST_CHECK ccsp_err ccsp_vsm_auth_dec(ccsp_vsm_session *s, uint64_t handle, uint32_t alg, const uint8_t *iv,
                                            size_t ivlen, const uint8_t *aad, size_t aadlen, const uint8_t *tag,
                                            size_t taglen, const uint8_t *in, size_t len, uint8_t *out);
+/* Vendor extension (docs/sdf.md "SM4-GCM with a KEK-wrapped key", vsm_sym.c): ccsp_vsm_auth_enc / _dec with an SM4
+ * key that is never a session key: wrapped is its wrap under the KEK at kek_index as ccsp_vsm_key_generate_kek makes
+ * and ccsp_vsm_key_import_kek takes it, unwrapped by the same code for this one call and wiped after. enc draws a
+ * fresh iv from the DRBG. Errors: import_kek's (CCSP_ERR_KEY_LENGTH, a wrap not 16 or 32 bytes;
+ * CCSP_ERR_KEY_NOT_FOUND, no KEK; CCSP_ERR_ARG, index out of range), CCSP_ERR_KEY_TYPE (a 32-byte wrap: not an SM4
+ * key, as auth_enc answers for a 256-bit handle), dec's CCSP_ERR_AUTH (tag, iv, aad or ciphertext altered, or
+ * another KEK: out wiped). */
+#define CCSP_VSM_KEK_GCM_IV_SIZE 12
+CCSP_MUST_CHECK ccsp_err ccsp_vsm_auth_enc_kek(ccsp_vsm_session *s, uint32_t kek_index, const uint8_t *wrapped,
+                                               size_t wlen, const uint8_t *aad, size_t aadlen, const uint8_t *in,
+                                               size_t len, uint8_t iv[CCSP_VSM_KEK_GCM_IV_SIZE], uint8_t *out,
+                                               uint8_t tag[16]);
+CCSP_MUST_CHECK ccsp_err ccsp_vsm_auth_dec_kek(ccsp_vsm_session *s, uint32_t kek_index, const uint8_t *wrapped,
+                                               size_t wlen, const uint8_t iv[CCSP_VSM_KEK_GCM_IV_SIZE],
+                                               const uint8_t *aad, size_t aadlen, const uint8_t tag[16],
+                                               const uint8_t *in, size_t len, uint8_t *out);
 
 /* Hash (6.6): SGD_SM3; with pub and id (idlen 1..8191) the Z value of GB/T 35276 is hashed first. */
 CCSP_MUST_CHECK ccsp_err ccsp_vsm_hash_init(ccsp_vsm_session *s, uint32_t alg, const uint8_t *pub, const uint8_t *id,

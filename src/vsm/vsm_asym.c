@@ -331,16 +331,22 @@ ccsp_err ccsp_vsm_key_generate_kek(ccsp_vsm_session *s, uint32_t index, uint32_t
 	return ret;
 }
 
-ccsp_err ccsp_vsm_key_import_kek(ccsp_vsm_session *s, uint32_t index, const uint8_t *wrapped, size_t wrappedlen,
-                                 uint64_t *handle)
+ccsp_err vsm_key_unwrap_kek(ccsp_vsm_session *s, uint32_t index, const uint8_t *wrapped, size_t wrappedlen,
+                            uint8_t key[CCSP_VSM_SESSION_KEY_MAX])
 {
-	uint8_t key[CCSP_VSM_SESSION_KEY_MAX];
 	ccsp_err ret = vsm_ready(s->vsm);
 	if (ret != CCSP_OK)
 		return ret;
 	if (wrappedlen != 16 && wrappedlen != 32)
 		return CCSP_ERR_KEY_LENGTH;
-	ret = ccsp_vsm_keystore_kek_unwrap(s->vsm->ks, index, wrapped, key, wrappedlen);
+	return ccsp_vsm_keystore_kek_unwrap(s->vsm->ks, index, wrapped, key, wrappedlen);
+}
+
+ccsp_err ccsp_vsm_key_import_kek(ccsp_vsm_session *s, uint32_t index, const uint8_t *wrapped, size_t wrappedlen,
+                                 uint64_t *handle)
+{
+	uint8_t key[CCSP_VSM_SESSION_KEY_MAX];
+	ccsp_err ret = vsm_key_unwrap_kek(s, index, wrapped, wrappedlen, key);
 	if (ret == CCSP_OK)
 		ret = vsm_session_add_key(s, key, wrappedlen, handle);
 	ccsp_memzero(key, sizeof key);

@@ -129,6 +129,11 @@ void vsm_stream_free_held(ccsp_vsm_session *s);
 /* SM4 one-shot with a raw key: keylen 32 for XTS, 16 otherwise (vsm_sym.c). */
 ccsp_err vsm_sm4_crypt(const uint8_t *key, size_t keylen, uint32_t alg, int enc, const uint8_t *iv,
                        const uint8_t *in, size_t len, uint8_t *out);
+/* Open a session key's wrap under the KEK at index (SM4-ECB; wrappedlen 16 or 32, else CCSP_ERR_KEY_LENGTH) into
+ * key, after vsm_ready; CCSP_ERR_KEY_NOT_FOUND when no KEK is there. The one unwrap of ccsp_vsm_key_import_kek and
+ * of the SM4-GCM functions with a wrapped key (vsm_asym.c). The caller wipes key. */
+CCSP_MUST_CHECK ccsp_err vsm_key_unwrap_kek(ccsp_vsm_session *s, uint32_t index, const uint8_t *wrapped,
+                                            size_t wrappedlen, uint8_t key[CCSP_VSM_SESSION_KEY_MAX]);
 /* Service guard: CCSP_ERR_MODULE_STATE unless operational. */
 ccsp_err vsm_ready(const ccsp_vsm *vsm);
 /* vsm_ready, a valid index and the session's access right to it (a refusal is audited). */

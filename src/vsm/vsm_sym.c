@@ -2,7 +2,8 @@
 /*
  * Symmetric services of the VSM with session keys (GM/T 0018 6.5): SM4 in ECB, CBC, CFB, OFB, CTR and XTS
  * without padding (6.5.2), CBC-MAC, and SM4-GCM authenticated encryption (2023). Keys are expanded per call
- * from the session's key slot and wiped after.
+ * from the session's key slot and wiped after. The vendor extension's SM4-GCM takes its key from a KEK wrap
+ * instead, for one call.
  */
 #include <string.h>
 
@@ -145,6 +146,49 @@ ccsp_err ccsp_vsm_auth_dec(ccsp_vsm_session *s, uint64_t handle, uint32_t alg, c
 		ret = ccsp_sm4_gcm_decrypt(&k, iv, ivlen, aad, aadlen, in, out, len, tag);
 	ccsp_sm4_key_wipe(&k);
 	return ret;
+}
+
+/* ---- SM4-GCM with a KEK-wrapped key (vendor extension) ---- */
+
+/* One SM4-GCM operation with the SM4 key of a wrap: encrypt when tag_out is set, else decrypt against tag_in. */
+static ccsp_err kek_gcm(ccsp_vsm_session *s, uint32_t kek_index, const uint8_t *wrapped, size_t wlen,
+                        const uint8_t *iv, const uint8_t *aad, size_t aadlen, const uint8_t *in, size_t len,
+                        uint8_t *out, uint8_t *tag_out, const uint8_t *tag_in)
+{
+	uint8_t key[CCSP_VSM_SESSION_KEY_MAX];
+	ccsp_sm4_key k;
+	memset(&k, 0, sizeof k);
+	ccsp_err ret = vsm_key_unwrap_kek(s, kek_index, wrapped, wlen, key);
+	if (ret == CCSP_OK && wlen != CCSP_SM4_KEY_SIZE)
+		ret = CCSP_ERR_KEY_TYPE; /* a 256-bit key (SM4-XTS, HMAC): what auth_enc says of such a session key */
+	if (ret == CCSP_OK)
+		ret = ccsp_sm4_set_key(&k, key, CCSP_SM4_KEY_SIZE);
+	if (ret == CCSP_OK && tag_out != NULL)
+		ret = ccsp_sm4_gcm_encrypt(&k, iv, CCSP_VSM_KEK_GCM_IV_SIZE, aad, aadlen, in, out, len, tag_out);
+	if (ret == CCSP_OK && tag_out == NULL)
+		ret = ccsp_sm4_gcm_decrypt(&k, iv, CCSP_VSM_KEK_GCM_IV_SIZE, aad, aadlen, in, out, len, tag_in);
+	ccsp_sm4_key_wipe(&k);
+	ccsp_memzero(key, sizeof key);
+	return ret;
+}
+
+ccsp_err ccsp_vsm_auth_enc_kek(ccsp_vsm_session *s, uint32_t kek_index, const uint8_t *wrapped, size_t wlen,
+                               const uint8_t *aad, size_t aadlen, const uint8_t *in, size_t len,
+                               uint8_t iv[CCSP_VSM_KEK_GCM_IV_SIZE], uint8_t *out, uint8_t tag[16])
+{
+	if (iv == NULL || tag == NULL)
+		return CCSP_ERR_ARG;
+	ccsp_err ret = ccsp_vsm_random(s, iv, CCSP_VSM_KEK_GCM_IV_SIZE);
+	return ret != CCSP_OK ? ret : kek_gcm(s, kek_index, wrapped, wlen, iv, aad, aadlen, in, len, out, tag, NULL);
+}
+
+ccsp_err ccsp_vsm_auth_dec_kek(ccsp_vsm_session *s, uint32_t kek_index, const uint8_t *wrapped, size_t wlen,
+                               const uint8_t iv[CCSP_VSM_KEK_GCM_IV_SIZE], const uint8_t *aad, size_t aadlen,
+                               const uint8_t tag[16], const uint8_t *in, size_t len, uint8_t *out)
+{
+	if (iv == NULL || tag == NULL)
+		return CCSP_ERR_ARG;
+	return kek_gcm(s, kek_index, wrapped, wlen, iv, aad, aadlen, in, len, out, NULL, tag);
 }
 
 /* ---- hash and HMAC: one multi-part operation per session ---- */

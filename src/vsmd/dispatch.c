@@ -76,6 +76,8 @@ static const op_entry ops[] = {
 	{CCSP_SDF_OP_EXTERNAL_KEY_DECRYPT, SESSION, USER, vsmd_op_external_key_decrypt, 0},
 	{CCSP_SDF_OP_EXTERNAL_KEY_ENCRYPT_INIT, SESSION, USER, vsmd_op_external_key_encrypt_init, 0},
 	{CCSP_SDF_OP_EXTERNAL_KEY_DECRYPT_INIT, SESSION, USER, vsmd_op_external_key_decrypt_init, 0},
+	{CCSP_SDF_OP_AUTH_ENC_WITH_KEK, SESSION, USER, vsmd_op_auth_enc_with_kek, 0},
+	{CCSP_SDF_OP_AUTH_DEC_WITH_KEK, SESSION, USER, vsmd_op_auth_dec_with_kek, 0},
 	{CCSP_SDF_OP_HASH_INIT, SESSION, USER, vsmd_op_hash_init, 0},
 	{CCSP_SDF_OP_HASH_UPDATE, SESSION, USER, vsmd_op_hash_update, 0},
 	{CCSP_SDF_OP_HASH_FINAL, SESSION, USER, vsmd_op_hash_final, 0},

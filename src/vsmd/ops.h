@@ -33,9 +33,9 @@ typedef ccsp_err (*vsmd_op_fn)(vsmd_op_ctx *c);
 /* Every field read, nothing left over. */
 #define OP_END(c) OP_GET(ccsp_sdf_reader_end((c)->r))
 
-/* Bounds of the SM4-GCM request fields (op_sym.c, op_stream.c). */
+/* Bounds of the SM4-GCM request fields (op_sym.c, op_stream.c, op_wrapped.c). */
 #define GCM_IV_MAX 64
-#define AAD_MAX (1u << 16)
+#define AAD_MAX CCSP_SDF_AAD_MAX
 
 /* Device and session (op_device.c) */
 ccsp_err vsmd_op_open_session(vsmd_op_ctx *c);
@@ -66,6 +66,9 @@ ccsp_err vsmd_op_destroy_key(vsmd_op_ctx *c);
 ccsp_err vsmd_op_generate_key_pair_with_kek(vsmd_op_ctx *c);
 ccsp_err vsmd_op_sign_with_kek(vsmd_op_ctx *c);
 ccsp_err vsmd_op_decrypt_with_kek(vsmd_op_ctx *c);
+/* SM4-GCM with a KEK-wrapped SM4 key, vendor extension (op_wrapped.c) */
+ccsp_err vsmd_op_auth_enc_with_kek(vsmd_op_ctx *c);
+ccsp_err vsmd_op_auth_dec_with_kek(vsmd_op_ctx *c);
 /* key import under a wrapped SM2 pair, export to a public key (BYOK), vendor extension (op_byok.c) */
 ccsp_err vsmd_op_import_key_with_wrapped_key(vsmd_op_ctx *c);
 ccsp_err vsmd_op_export_key_with_kek(vsmd_op_ctx *c);

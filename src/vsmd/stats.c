@@ -86,6 +86,8 @@ vsmd_family vsmd_stats_family(uint16_t opcode)
 	case CCSP_SDF_OP_EXTERNAL_KEY_DECRYPT:
 	case CCSP_SDF_OP_EXTERNAL_KEY_ENCRYPT_INIT:
 	case CCSP_SDF_OP_EXTERNAL_KEY_DECRYPT_INIT:
+	case CCSP_SDF_OP_AUTH_ENC_WITH_KEK:
+	case CCSP_SDF_OP_AUTH_DEC_WITH_KEK:
 		return VSMD_FAMILY_SM4;
 	default:
 		return VSMD_FAMILY_NONE;

@@ -4,7 +4,8 @@
  * temporary directory: round trips with signatures checked by the core and by OpenSSL 3 (the public key from
  * x||y, e recomputed with Z), ciphertexts made by the core and by OpenSSL; a wrap refused for the other usage, with
  * any byte altered, under another KEK, truncated or lengthened; nothing of the key left in the session; the error
- * state.
+ * state. Then SM4-GCM with a KEK-wrapped SM4 key (vsm_sym.c): the RFC 8998 vector through a wrap, interop with the
+ * session-key path (import_kek + auth_enc / auth_dec), fresh IVs, tampering, wrap lengths and KEKs.
  */
 #include <ftw.h>
 #include <stdatomic.h>
@@ -17,6 +18,8 @@
 #include <openssl/evp.h>
 #include <openssl/param_build.h>
 
+#include <ccsp/mem.h>
+#include <ccsp/sdf.h>
 #include <ccsp/sm2.h>
 #include <ccsp/sm2_asn1.h>
 
@@ -327,6 +330,128 @@ static void test_error_state(void **state)
 	assert_ok(ccsp_vsm_pair_sign_kek(fx.s, KEK_A, w, W, e, sig));
 }
 
+/* RFC 8998 Appendix A.1 (SM4-GCM). */
+#define R_KEY "0123456789abcdeffedcba9876543210"
+#define R_IV "00001234567800000000abcd"
+#define R_AAD "feedfacedeadbeeffeedfacedeadbeefabaddad2"
+#define R_PT                                                                                       \
+	"aaaaaaaaaaaaaaaabbbbbbbbbbbbbbbbccccccccccccccccddddddddddddddddeeeeeeeeeeeeeeeeffffffffffffff" \
+	"ffeeeeeeeeeeeeeeeeaaaaaaaaaaaaaaaa"
+#define R_CT                                                                                       \
+	"17f399f08c67d5ee19d0dc9969c4bb7d5fd46fd3756489069157b282bb200735d82710ca5c22f0ccfa7cbf93d496ac" \
+	"15a56834cbcf98c397b4024a2691233b8d"
+#define R_TAG "83de3541e4c2b58177e065a9bf7b62ec"
+
+static void test_gcm_known_answer(void **state)
+{
+	(void)state;
+	uint8_t key[16], w[16], iv[12], aad[20], pt[64], ct[64], tag[16], out[64];
+	hex2bin(R_KEY, key, sizeof key);
+	hex2bin(R_IV, iv, sizeof iv);
+	hex2bin(R_AAD, aad, sizeof aad);
+	hex2bin(R_PT, pt, sizeof pt);
+	hex2bin(R_CT, ct, sizeof ct);
+	hex2bin(R_TAG, tag, sizeof tag);
+	assert_ok(ccsp_vsm_keystore_kek_wrap(ccsp_vsm_get_keystore(fx.vsm), KEK_A, key, w, sizeof w));
+	assert_ok(ccsp_vsm_auth_dec_kek(fx.s, KEK_A, w, sizeof w, iv, aad, sizeof aad, tag, ct, sizeof ct, out));
+	assert_memory_equal(out, pt, sizeof pt);
+	tag[15] ^= 1;
+	assert_ccsp(CCSP_ERR_AUTH,
+	            ccsp_vsm_auth_dec_kek(fx.s, KEK_A, w, sizeof w, iv, aad, sizeof aad, tag, ct, sizeof ct, out));
+	for (size_t i = 0; i < sizeof out; i++) /* nothing unauthenticated left behind */
+		assert_int_equal(out[i], 0);
+	/* encryption with that key, under the IV it drew, is the same GCM */
+	assert_ok(ccsp_vsm_auth_enc_kek(fx.s, KEK_A, w, sizeof w, aad, sizeof aad, pt, sizeof pt, iv, out, tag));
+	assert_ok(ccsp_vsm_auth_dec_kek(fx.s, KEK_A, w, sizeof w, iv, aad, sizeof aad, tag, out, sizeof out, ct));
+	assert_memory_equal(ct, pt, sizeof pt);
+	ccsp_memzero(key, sizeof key);
+	assert_session_clean();
+}
+
+/* The extension and the session-key path give and take the same messages; every IV is fresh. */
+static void test_gcm_interop(void **state)
+{
+	(void)state;
+	uint8_t w[32], msg[300], aad[9] = "tenant-7", iv[12], iv2[12], ct[300], ct2[300], tag[16], tag2[16], out[300];
+	size_t wl = 0;
+	uint64_t h = 0, tmp = 0;
+	test_rand(msg, sizeof msg);
+	assert_ok(ccsp_vsm_key_generate_kek(fx.s, KEK_A, 128, w, &wl, &tmp));
+	assert_ok(ccsp_vsm_key_destroy(fx.s, tmp));
+	assert_ok(ccsp_vsm_auth_enc_kek(fx.s, KEK_A, w, wl, aad, sizeof aad, msg, sizeof msg, iv, ct, tag));
+	assert_ok(ccsp_vsm_auth_enc_kek(fx.s, KEK_A, w, wl, aad, sizeof aad, msg, sizeof msg, iv2, ct2, tag2));
+	assert_memory_not_equal(iv, iv2, sizeof iv);
+	assert_memory_not_equal(ct, ct2, sizeof ct);
+	assert_session_clean();
+	assert_ok(ccsp_vsm_key_import_kek(fx.s, KEK_A, w, wl, &h));
+	assert_ok(ccsp_vsm_auth_dec(fx.s, h, SGD_SM4_GCM, iv, sizeof iv, aad, sizeof aad, tag, 16, ct, sizeof ct, out));
+	assert_memory_equal(out, msg, sizeof msg);
+	assert_ok(ccsp_vsm_auth_enc(fx.s, h, SGD_SM4_GCM, iv2, sizeof iv2, aad, sizeof aad, msg, sizeof msg, out, tag));
+	assert_memory_equal(out, ct2, sizeof ct2);
+	assert_memory_equal(tag, tag2, sizeof tag);
+	assert_ok(ccsp_vsm_key_destroy(fx.s, h));
+	assert_ok(ccsp_vsm_auth_dec_kek(fx.s, KEK_A, w, wl, iv2, aad, sizeof aad, tag2, ct2, sizeof ct2, out));
+	assert_memory_equal(out, msg, sizeof msg);
+	/* empty data, empty AAD */
+	assert_ok(ccsp_vsm_auth_enc_kek(fx.s, KEK_A, w, wl, NULL, 0, NULL, 0, iv, NULL, tag));
+	assert_ok(ccsp_vsm_auth_dec_kek(fx.s, KEK_A, w, wl, iv, NULL, 0, tag, NULL, 0, NULL));
+	assert_session_clean();
+}
+
+static void test_gcm_refusals(void **state)
+{
+	(void)state;
+	uint8_t w[32], w256[32], msg[40] = {1}, aad[4] = "aad", iv[12], ct[40], tag[16], out[40];
+	size_t wl = 0, wl256 = 0;
+	uint64_t tmp = 0;
+	assert_ok(ccsp_vsm_key_generate_kek(fx.s, KEK_A, 128, w, &wl, &tmp));
+	assert_ok(ccsp_vsm_key_destroy(fx.s, tmp));
+	assert_ok(ccsp_vsm_key_generate_kek(fx.s, KEK_A, 256, w256, &wl256, &tmp));
+	assert_ok(ccsp_vsm_key_destroy(fx.s, tmp));
+	assert_ok(ccsp_vsm_auth_enc_kek(fx.s, KEK_A, w, wl, aad, sizeof aad, msg, sizeof msg, iv, ct, tag));
+	/* each input altered: the tag fails */
+	uint8_t *parts[] = {ct, tag, iv, aad};
+	for (size_t i = 0; i < 4; i++) {
+		parts[i][1] ^= 0x10;
+		assert_ccsp(CCSP_ERR_AUTH,
+		            ccsp_vsm_auth_dec_kek(fx.s, KEK_A, w, wl, iv, aad, sizeof aad, tag, ct, sizeof ct, out));
+		parts[i][1] ^= 0x10;
+	}
+	/* the SM4-ECB wrap has no integrity: another KEK or an altered wrap is another key */
+	assert_ccsp(CCSP_ERR_AUTH,
+	            ccsp_vsm_auth_dec_kek(fx.s, KEK_B, w, wl, iv, aad, sizeof aad, tag, ct, sizeof ct, out));
+	w[0] ^= 1;
+	assert_ccsp(CCSP_ERR_AUTH,
+	            ccsp_vsm_auth_dec_kek(fx.s, KEK_A, w, wl, iv, aad, sizeof aad, tag, ct, sizeof ct, out));
+	w[0] ^= 1;
+	assert_ccsp(CCSP_ERR_KEY_NOT_FOUND,
+	            ccsp_vsm_auth_enc_kek(fx.s, KEK_NONE, w, wl, aad, sizeof aad, msg, sizeof msg, iv, ct, tag));
+	assert_ccsp(CCSP_ERR_KEY_NOT_FOUND,
+	            ccsp_vsm_auth_dec_kek(fx.s, KEK_NONE, w, wl, iv, aad, sizeof aad, tag, ct, sizeof ct, out));
+	assert_ccsp(CCSP_ERR_ARG, ccsp_vsm_auth_enc_kek(fx.s, 0, w, wl, aad, sizeof aad, msg, sizeof msg, iv, ct, tag));
+	/* wrap lengths: import_kek's answers; a 256-bit key is not an SM4 key */
+	size_t bad[] = {0, 1, 15, 17, 31, 33, 64};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+		assert_ccsp(CCSP_ERR_KEY_LENGTH, ccsp_vsm_auth_enc_kek(fx.s, KEK_A, w, bad[i], aad, sizeof aad, msg,
+		                                                       sizeof msg, iv, ct, tag));
+	assert_ccsp(CCSP_ERR_KEY_TYPE,
+	            ccsp_vsm_auth_enc_kek(fx.s, KEK_A, w256, wl256, aad, sizeof aad, msg, sizeof msg, iv, ct, tag));
+	assert_ccsp(CCSP_ERR_KEY_TYPE,
+	            ccsp_vsm_auth_dec_kek(fx.s, KEK_A, w256, wl256, iv, aad, sizeof aad, tag, ct, sizeof ct, out));
+	assert_ccsp(CCSP_ERR_ARG,
+	            ccsp_vsm_auth_enc_kek(fx.s, KEK_A, w, wl, aad, sizeof aad, msg, sizeof msg, NULL, ct, tag));
+	assert_ccsp(CCSP_ERR_ARG,
+	            ccsp_vsm_auth_dec_kek(fx.s, KEK_A, w, wl, iv, aad, sizeof aad, NULL, ct, sizeof ct, out));
+	/* the error state */
+	atomic_store(&fx.vsm->state, CCSP_VSM_STATE_ERROR);
+	ccsp_err e = ccsp_vsm_auth_enc_kek(fx.s, KEK_A, w, wl, aad, sizeof aad, msg, sizeof msg, iv, ct, tag);
+	ccsp_err d = ccsp_vsm_auth_dec_kek(fx.s, KEK_A, w, wl, iv, aad, sizeof aad, tag, ct, sizeof ct, out);
+	atomic_store(&fx.vsm->state, CCSP_VSM_STATE_OPERATIONAL);
+	assert_ccsp(CCSP_ERR_MODULE_STATE, e);
+	assert_ccsp(CCSP_ERR_MODULE_STATE, d);
+	assert_session_clean();
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -337,6 +462,9 @@ int main(void)
 		cmocka_unit_test(test_kek_index),
 		cmocka_unit_test(test_lengths),
 		cmocka_unit_test(test_error_state),
+		cmocka_unit_test(test_gcm_known_answer),
+		cmocka_unit_test(test_gcm_interop),
+		cmocka_unit_test(test_gcm_refusals),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
