@@ -103,6 +103,13 @@ CCSP_MUST_CHECK ccsp_err kms_rotate_round(ccspd *d, size_t *rotated);
 /* The backend of the KMS's key operations: the members of resource group `group` (the key's group_id; for a new
  * key, kms_group_of_tenant's) in the resource pool. */
 void kms_vsm_of(ccspd *d, const char *group, ccsp_kms_vsm *v);
+/* For a use that takes a version's material out of the store (backup, export): version *version of k (0: the
+ * primary, set) with its wrapped material into w and, for SM2 pairs, its public key into pub; *err
+ * CCSP_APIERR_COUNT_. A refusal sets *err and *msg instead (no such version: CCSP-1001; destroyed or compromised:
+ * CCSP-4002) and returns CCSP_OK; a store error is returned. */
+CCSP_MUST_CHECK ccsp_err kms_version_out(ccsp_store_tx *tx, const ccsp_store_kms_key *k, int64_t *version,
+                                         ccsp_kms_wrapped *w, uint8_t pub[CCSP_KMS_PUBLIC_SIZE], ccsp_apierr *err,
+                                         const char **msg);
 /* The resource group tenant's new keys go to (its exclusive group, else the default group) into group. */
 CCSP_MUST_CHECK ccsp_err kms_group_of_tenant(ccspd *d, const char *tenant, char group[CCSP_STORE_ID_LEN + 1]);
 

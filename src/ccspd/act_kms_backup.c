@@ -46,7 +46,6 @@ static ccsp_err refuse(backup_job *j, ccsp_apierr err, const char *msg)
 static ccsp_err backup_check_fn(ccsp_store_tx *tx, void *arg)
 {
 	backup_job *j = arg;
-	ccsp_store_kms_version v;
 	j->err = CCSP_APIERR_INTERNAL;
 	ccsp_err ret = ccsp_store_kms_key_get(tx, j->tenant, j->key_id, &j->k);
 	if (ret == CCSP_ERR_NOT_FOUND || (ret == CCSP_OK && j->k.state == CCSP_KMS_DESTROYED))
@@ -61,22 +60,7 @@ static ccsp_err backup_check_fn(ccsp_store_tx *tx, void *arg)
 			if (strcmp(j->cust[k].id, j->cust[i].id) == 0)
 				return refuse(j, CCSP_APIERR_INVALID_PARAM, "custodians must be distinct (one share each)");
 	}
-	if (j->version == 0)
-		j->version = j->k.primary_version;
-	ret = ccsp_store_kms_version_get(tx, j->tenant, j->key_id, j->version, &v);
-	if (ret == CCSP_ERR_NOT_FOUND)
-		return refuse(j, CCSP_APIERR_INVALID_PARAM, "the key has no such version");
-	CCSP_GUARD(ret);
-	if (v.wrapped_len == 0 || v.compromised)
-		ret = refuse(j, CCSP_APIERR_KEY_STATE, v.compromised ? "the key version is compromised" : "destroyed");
-	else {
-		memcpy(j->w.bytes, v.wrapped, v.wrapped_len);
-		j->w.len = v.wrapped_len;
-		j->w.kek_index = v.kek_index;
-		memcpy(j->pub, v.public_key, v.public_key_len);
-		j->err = CCSP_APIERR_COUNT_;
-	}
-	ccsp_memzero(&v, sizeof v);
+	ret = kms_version_out(tx, &j->k, &j->version, &j->w, j->pub, &j->err, &j->msg);
 	return ret;
 }
 

@@ -320,7 +320,6 @@ static ccsp_err export_check_fn(ccsp_store_tx *tx, void *arg)
 {
 	export_job *j = arg;
 	ccsp_keypolicy p;
-	ccsp_store_kms_version v;
 	ccsp_err ret = kms_key_find(j->c, tx, &j->sel, &j->k);
 	if (ret == CCSP_ERR_NOT_FOUND)
 		return refuse(j, CCSP_APIERR_NOT_FOUND, NULL);
@@ -337,22 +336,7 @@ static ccsp_err export_check_fn(ccsp_store_tx *tx, void *arg)
 	if (ret == CCSP_ERR_NOT_FOUND)
 		return refuse(j, CCSP_APIERR_NOT_FOUND, "no such recipient (kms/recipient-add)");
 	CCSP_GUARD(ret);
-	if (j->version == 0)
-		j->version = j->k.primary_version;
-	ret = ccsp_store_kms_version_get(tx, j->k.tenant_id, j->k.id, j->version, &v);
-	if (ret == CCSP_ERR_NOT_FOUND)
-		return refuse(j, CCSP_APIERR_INVALID_PARAM, "the key has no such version");
-	CCSP_GUARD(ret);
-	if (v.wrapped_len == 0 || v.compromised)
-		ret = refuse(j, CCSP_APIERR_KEY_STATE, v.compromised ? "the key version is compromised" : "destroyed");
-	else {
-		memcpy(j->w.bytes, v.wrapped, v.wrapped_len);
-		j->w.len = v.wrapped_len;
-		j->w.kek_index = v.kek_index;
-		memcpy(j->pub, v.public_key, v.public_key_len);
-		j->err = CCSP_APIERR_COUNT_;
-	}
-	ccsp_memzero(&v, sizeof v);
+	ret = kms_version_out(tx, &j->k, &j->version, &j->w, j->pub, &j->err, &j->msg);
 	return ret;
 }
 

@@ -2,6 +2,8 @@
 /* What the KMS's actions share (act_kms.h): the key selector, lazy destruction, the key's JSON view. */
 #include <string.h>
 
+#include <ccsp/mem.h>
+
 #include "ccspd/act_kms.h"
 
 int kms_sel_parse(ccspd_call *c, kms_sel *sel)
@@ -109,6 +111,33 @@ json_t *kms_key_json(const ccsp_store_kms_key *k, const char *alias)
 void kms_vsm_of(ccspd *d, const char *group, ccsp_kms_vsm *v)
 {
 	ccsp_kms_vsm_pool(v, d->pool, group);
+}
+
+ccsp_err kms_version_out(ccsp_store_tx *tx, const ccsp_store_kms_key *k, int64_t *version, ccsp_kms_wrapped *w,
+                         uint8_t pub[CCSP_KMS_PUBLIC_SIZE], ccsp_apierr *err, const char **msg)
+{
+	ccsp_store_kms_version v;
+	if (*version == 0)
+		*version = k->primary_version;
+	ccsp_err ret = ccsp_store_kms_version_get(tx, k->tenant_id, k->id, *version, &v);
+	if (ret == CCSP_ERR_NOT_FOUND) {
+		*err = CCSP_APIERR_INVALID_PARAM;
+		*msg = "the key has no such version";
+		return CCSP_OK;
+	}
+	CCSP_GUARD(ret);
+	if (v.wrapped_len == 0 || v.compromised) {
+		*err = CCSP_APIERR_KEY_STATE;
+		*msg = v.compromised ? "the key version is compromised" : "destroyed";
+	} else {
+		memcpy(w->bytes, v.wrapped, v.wrapped_len);
+		w->len = v.wrapped_len;
+		w->kek_index = v.kek_index;
+		memcpy(pub, v.public_key, v.public_key_len);
+		*err = CCSP_APIERR_COUNT_;
+	}
+	ccsp_memzero(&v, sizeof v);
+	return CCSP_OK;
 }
 
 ccsp_err kms_group_of_tenant(ccspd *d, const char *tenant, char group[CCSP_STORE_ID_LEN + 1])
