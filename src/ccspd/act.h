@@ -7,6 +7,8 @@
 #ifndef CCSP_CCSPD_ACT_H
 #define CCSP_CCSPD_ACT_H
 
+#include <ccsp/sm2_asn1.h>
+
 #include "ccspd/ccspd.h"
 #include "platform/password.h"
 #include "platform/reqauth.h"
@@ -89,6 +91,13 @@ void act_job_result(act_job *j, json_t *result);
  * said: a refusal after a refused statement commits nothing), the transaction's failure (act_fail; j->msg for
  * CCSP_ERR_EXISTS), or the result; then free the result with act_result_free (secrets in it wiped). */
 void act_job_run(act_job *j, ccsp_store_fn fn, void *arg);
+
+/* x || y as a SubjectPublicKeyInfo in PEM (NUL-terminated) or DER. */
+CCSP_MUST_CHECK ccsp_err act_sm2_public_pem(const uint8_t pub[64], char pem[CCSP_SM2_KEY_FILE_MAX + 1]);
+CCSP_MUST_CHECK ccsp_err act_sm2_public_spki(const uint8_t pub[64], uint8_t *der, size_t cap, size_t *len);
+/* The pool's availability check of a GM/T 0018 device: it answers through the libsdf config conf with its device
+ * information (vendor, model, serial into dev). CCSP_ERR_COMM and the like when it does not. */
+CCSP_MUST_CHECK ccsp_err act_probe_device(const char *conf, ccsp_store_pool_device *dev);
 
 /* ---- act_auth.c: sessions ---- */
 

@@ -28,22 +28,6 @@
 
 #define IMPORT_TTL_MS (24 * 3600 * 1000LL)
 
-/* x || y as a PEM SubjectPublicKeyInfo into pem (NUL-terminated). */
-static ccsp_err public_pem(const uint8_t pub[64], char pem[CCSP_SM2_KEY_FILE_MAX + 1])
-{
-	uint8_t point[65] = {0x04};
-	size_t len = 0;
-	ccsp_sm2_key *k = ccsp_sm2_key_new();
-	memcpy(point + 1, pub, 64);
-	ccsp_err ret = k != NULL ? ccsp_sm2_key_set_public(k, point, sizeof point) : CCSP_ERR_NOMEM;
-	if (ret == CCSP_OK)
-		ret = ccsp_sm2_key_encode(k, CCSP_SM2_KEY_SPKI, 1, NULL, 0, (uint8_t *)pem, CCSP_SM2_KEY_FILE_MAX, &len);
-	if (ret == CCSP_OK)
-		pem[len] = '\0';
-	ccsp_sm2_key_free(k);
-	return ret;
-}
-
 /* ---- import parameters ---- */
 
 typedef struct import_job {
@@ -106,7 +90,7 @@ void kms_import_params(ccspd_call *c, const char *tenant, const char *audit_acti
 	j.im.expires = j.im.created + IMPORT_TTL_MS;
 	ret = ccsp_store_run(c->d->store, params_fn, &j);
 	if (ret == CCSP_OK && j.err == CCSP_APIERR_COUNT_)
-		ret = public_pem(j.im.public_key, pem);
+		ret = act_sm2_public_pem(j.im.public_key, pem);
 	if (ret != CCSP_OK)
 		act_fail(c, ret, NULL);
 	else if (j.err != CCSP_APIERR_COUNT_)
@@ -192,7 +176,7 @@ typedef struct rcpt_job {
 static json_t *recipient_json(const ccsp_store_kms_recipient *r)
 {
 	char pem[CCSP_SM2_KEY_FILE_MAX + 1];
-	if (public_pem(r->public_key, pem) != CCSP_OK)
+	if (act_sm2_public_pem(r->public_key, pem) != CCSP_OK)
 		return NULL;
 	return json_pack("{s:s, s:s, s:I}", "name", r->name, "publicKey", pem, "created", (json_int_t)r->created);
 }

@@ -89,23 +89,6 @@ static ccsp_err register_fn(ccsp_store_tx *tx, void *arg)
 	return CCSP_OK;
 }
 
-/* The availability check: the device answers with its device information. */
-static ccsp_err probe_device(const char *conf, ccsp_store_pool_device *dev)
-{
-	ccsp_pvsm *v = NULL;
-	char vendor[CCSP_PVSM_INFO_MAX + 1], model[CCSP_PVSM_INFO_MAX + 1], serial[CCSP_PVSM_INFO_MAX + 1];
-	ccsp_err ret = ccsp_pvsm_open(conf, 1, &v);
-	if (ret == CCSP_OK)
-		ret = ccsp_pvsm_info(v, vendor, model, serial);
-	ccsp_pvsm_close(v);
-	if (ret == CCSP_OK) {
-		snprintf(dev->vendor, sizeof dev->vendor, "%s", vendor);
-		snprintf(dev->model, sizeof dev->model, "%s", model);
-		snprintf(dev->serial, sizeof dev->serial, "%s", serial);
-	}
-	return ret;
-}
-
 void ccspd_act_pool_device_register(ccspd_call *c)
 {
 	pool_job p = {.act.c = c};
@@ -121,7 +104,7 @@ void ccspd_act_pool_device_register(ccspd_call *c)
 	snprintf(p.dev.name, sizeof p.dev.name, "%s", p.name);
 	snprintf(p.dev.kind, sizeof p.dev.kind, "sdf");
 	snprintf(p.dev.address, sizeof p.dev.address, "%s", conf);
-	if (probe_device(conf, &p.dev) != CCSP_OK) {
+	if (act_probe_device(conf, &p.dev) != CCSP_OK) {
 		ccspd_call_fail(c, CCSP_APIERR_CRYPTO_MODULE,
 		                "the device does not answer through that sdfConf (availability check failed)");
 		return;
@@ -310,7 +293,10 @@ static int key_check(pool_job *p)
 		                "the platform VSM must answer to start the default group's key check");
 		return -1;
 	}
-	ret = ccsp_pool_key_check(d->pool, p->dev.address, kek, p->probe, &len, got);
+	char conf[PATH_MAX];
+	ret = ccspd_pool_device_conf(d, &p->dev, conf);
+	if (ret == CCSP_OK)
+		ret = ccsp_pool_key_check(d->pool, conf, kek, p->probe, &len, got);
 	if (ret == CCSP_OK && p->grp.probe_len == 0) {
 		p->probe_len = len;
 		if (!is_default)

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Helpers of ccspd's identity and audit actions (act.h): body fields, errors, JSON views of store rows. */
+#include <stdio.h>
 #include <string.h>
 
 #include <ccsp/mem.h>
@@ -222,4 +223,47 @@ void act_result_free(json_t *result)
 			ccsp_memzero((char *)json_string_value(json_object_get(result, secret[i])),
 			             json_string_length(json_object_get(result, secret[i])));
 	json_decref(result);
+}
+
+/* x || y as a SubjectPublicKeyInfo, DER (pem 0) or PEM (pem 1, NUL-terminated). */
+static ccsp_err public_encode(const uint8_t pub[64], int pem, uint8_t *out, size_t cap, size_t *len)
+{
+	uint8_t point[65] = {0x04};
+	ccsp_sm2_key *k = ccsp_sm2_key_new();
+	memcpy(point + 1, pub, 64);
+	ccsp_err ret = k != NULL ? ccsp_sm2_key_set_public(k, point, sizeof point) : CCSP_ERR_NOMEM;
+	if (ret == CCSP_OK)
+		ret = ccsp_sm2_key_encode(k, CCSP_SM2_KEY_SPKI, pem, NULL, 0, out, cap, len);
+	ccsp_sm2_key_free(k);
+	return ret;
+}
+
+ccsp_err act_sm2_public_pem(const uint8_t pub[64], char pem[CCSP_SM2_KEY_FILE_MAX + 1])
+{
+	size_t len = 0;
+	ccsp_err ret = public_encode(pub, 1, (uint8_t *)pem, CCSP_SM2_KEY_FILE_MAX, &len);
+	if (ret == CCSP_OK)
+		pem[len] = '\0';
+	return ret;
+}
+
+ccsp_err act_sm2_public_spki(const uint8_t pub[64], uint8_t *der, size_t cap, size_t *len)
+{
+	return public_encode(pub, 0, der, cap, len);
+}
+
+ccsp_err act_probe_device(const char *conf, ccsp_store_pool_device *dev)
+{
+	ccsp_pvsm *v = NULL;
+	char vendor[CCSP_PVSM_INFO_MAX + 1], model[CCSP_PVSM_INFO_MAX + 1], serial[CCSP_PVSM_INFO_MAX + 1];
+	ccsp_err ret = ccsp_pvsm_open(conf, 1, &v);
+	if (ret == CCSP_OK)
+		ret = ccsp_pvsm_info(v, vendor, model, serial);
+	ccsp_pvsm_close(v);
+	if (ret == CCSP_OK) {
+		snprintf(dev->vendor, sizeof dev->vendor, "%s", vendor);
+		snprintf(dev->model, sizeof dev->model, "%s", model);
+		snprintf(dev->serial, sizeof dev->serial, "%s", serial);
+	}
+	return ret;
 }

@@ -7,12 +7,14 @@
 #ifndef CCSP_CCSPD_H
 #define CCSP_CCSPD_H
 
+#include <limits.h>
 #include <stdatomic.h>
 #include <stdint.h>
 
 #include <jansson.h>
 
 #include "common/config.h"
+#include "common/g88_client.h"
 #include "common/http_server.h"
 #include "common/log.h"
 #include "common/taskq.h"
@@ -23,6 +25,7 @@
 #include "platform/pvsm.h"
 #include "platform/store/store.h"
 #include "platform/store/store_identity.h"
+#include "platform/store/store_pool.h"
 
 #define CCSPD_CONF "ccspd.conf"
 #define CCSPD_DEFAULT_LISTEN "127.0.0.1:8443"
@@ -154,6 +157,32 @@ void ccspd_pool_close(ccspd *d);
 CCSP_MUST_CHECK ccsp_err ccspd_pool_refresh(ccspd *d);
 /* The members' metrics in the Prometheus text format (malloc'd; NULL when out of memory). */
 char *ccspd_pool_metrics(ccspd *d);
+
+/* pool_chsm.c: ccspd as the cloud platform of GM/T 0088 — its platform key (an SM2 pair made in the platform VSM,
+ * kept wrapped in the store) and the libsdf client configs of CHSM VSMs on this node. */
+typedef struct ccspd_g88_key {
+	ccspd *d;
+	uint8_t wrapped[CCSP_PVSM_WRAPPED_MAX];
+	size_t wlen;
+	ccsp_g88_signer signer; /* signs in the platform VSM; signer.pub is the public key */
+} ccspd_g88_key;
+/* Load the platform key (create: make it when there is none; *created says so). CCSP_ERR_NOT_FOUND (none and not
+ * create), CCSP_ERR_TAMPERED (an unreadable stored value), the VSM's and the store's errors. */
+CCSP_MUST_CHECK ccsp_err ccspd_g88_key_load(ccspd *d, int create, ccspd_g88_key *k, int *created);
+/* The associated data that binds a CHSM VSM's sealed token to it. */
+void ccspd_pool_vsm_token_aad(const char *chsm_id, const char *vsm_id, char *out, size_t cap);
+/* DIR/pool/<chsmId>-<vsmId>.conf. CCSP_ERR_ARG when too long. */
+CCSP_MUST_CHECK ccsp_err ccspd_pool_vsm_conf_path(ccspd *d, const char *chsm_id, const char *vsm_id,
+                                                  char path[PATH_MAX]);
+/* Write the client config of link with token (and the VSM's certificate beside it), atomically, mode 0600. */
+CCSP_MUST_CHECK ccsp_err ccspd_pool_vsm_conf_write(ccspd *d, const ccsp_store_pool_vsm_link *link,
+                                                   const char *token, char path[PATH_MAX]);
+/* The libsdf config of a pool device on this node: its address for kind "sdf", the CHSM VSM's config (written
+ * when missing) for kind "chsm-vsm". */
+CCSP_MUST_CHECK ccsp_err ccspd_pool_device_conf(ccspd *d, const ccsp_store_pool_device *dev, char path[PATH_MAX]);
+/* Its path, written first (token unsealed) when this node has none. */
+CCSP_MUST_CHECK ccsp_err ccspd_pool_vsm_conf_ensure(ccspd *d, const ccsp_store_pool_vsm_link *link,
+                                                    char path[PATH_MAX]);
 
 /* envelope.c: answers, the error body, the HTTP layer's callbacks. */
 void ccspd_ok(ccsp_http_request *req, json_t *result); /* 200 with result (stolen) */
@@ -301,6 +330,12 @@ void ccspd_act_pool_group_list(ccspd_call *c);
 void ccspd_act_pool_group_delete(ccspd_call *c);
 void ccspd_act_pool_group_add_member(ccspd_call *c);
 void ccspd_act_pool_group_remove_member(ccspd_call *c);
+/* act_pool_chsm.c: CHSMs by their GM/T 0088 management URL, their VSMs as devices, the platform key. */
+void ccspd_act_pool_platform_key(ccspd_call *c);
+void ccspd_act_pool_chsm_register(ccspd_call *c);
+void ccspd_act_pool_chsm_list(ccspd_call *c);
+void ccspd_act_pool_chsm_remove(ccspd_call *c);
+void ccspd_act_pool_chsm_vsm_register(ccspd_call *c);
 
 /* act_secadmin.c: the security administrator's key policy and key custodians. */
 void ccspd_act_secadmin_policy_get(ccspd_call *c);

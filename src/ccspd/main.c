@@ -57,6 +57,11 @@ const ccspd_action ccspd_actions[] = {
 	{API "/secadmin/policy-set", CCSPD_MAY_SECADMIN, ccspd_act_secadmin_policy_set},
 	/* the resource pool (act_pool.c) */
 	{API "/pool/device-register", CCSPD_MAY_SYSADMIN, ccspd_act_pool_device_register},
+	{API "/pool/platform-key", CCSPD_MAY_SYSADMIN, ccspd_act_pool_platform_key},
+	{API "/pool/chsm-register", CCSPD_MAY_SYSADMIN, ccspd_act_pool_chsm_register},
+	{API "/pool/chsm-list", CCSPD_MAY_SYSADMIN, ccspd_act_pool_chsm_list},
+	{API "/pool/chsm-remove", CCSPD_MAY_SYSADMIN, ccspd_act_pool_chsm_remove},
+	{API "/pool/chsm-vsm-register", CCSPD_MAY_SYSADMIN, ccspd_act_pool_chsm_vsm_register},
 	{API "/pool/device-list", CCSPD_MAY_SYSADMIN, ccspd_act_pool_device_list},
 	{API "/pool/device-remove", CCSPD_MAY_SYSADMIN, ccspd_act_pool_device_remove},
 	{API "/pool/group-create", CCSPD_MAY_SYSADMIN, ccspd_act_pool_group_create},

@@ -28,6 +28,9 @@ typedef struct refresh_job {
 	ccsp_pool_spec *specs;
 	size_t n;
 	uint32_t default_kek; /* the default group's KEK index: vsm_kek_index */
+	/* the CHSM VSMs among the members: their links, and which spec each is (its address set after the read) */
+	ccsp_store_pool_vsm_link *links;
+	size_t *link_spec, nlinks;
 } refresh_job;
 
 static void group_spec(ccsp_pool_spec *s, const ccsp_store_pool_group *g, uint32_t default_kek)
@@ -72,6 +75,11 @@ static ccsp_err refresh_fn(ccsp_store_tx *tx, void *arg)
 			memcpy(s->id, devs[i].id, sizeof s->id);
 			memcpy(s->address, devs[i].address, sizeof s->address);
 			group_spec(s, &g, j->default_kek);
+			if (strcmp(devs[i].kind, CCSP_STORE_POOL_KIND_CHSM_VSM) == 0) {
+				if ((ret = ccsp_store_pool_vsm_get(tx, devs[i].id, &j->links[j->nlinks])) != CCSP_OK)
+					break;
+				j->link_spec[j->nlinks++] = j->n - 1;
+			}
 		}
 		if (ret == CCSP_OK && got > 0)
 			memcpy(cursor, devs[got - 1].id, sizeof cursor);
@@ -82,13 +90,28 @@ static ccsp_err refresh_fn(ccsp_store_tx *tx, void *arg)
 
 ccsp_err ccspd_pool_refresh(ccspd *d)
 {
-	refresh_job j = {.specs = calloc(CCSP_POOL_MEMBERS_MAX, sizeof *j.specs), .default_kek = d->vsm_kek_index};
-	if (j.specs == NULL)
-		return CCSP_ERR_NOMEM;
-	ccsp_err ret = ccsp_store_run(d->store, refresh_fn, &j);
+	refresh_job j = {.specs = calloc(CCSP_POOL_MEMBERS_MAX, sizeof *j.specs),
+	                 .default_kek = d->vsm_kek_index,
+	                 .links = calloc(CCSP_POOL_MEMBERS_MAX, sizeof *j.links),
+	                 .link_spec = calloc(CCSP_POOL_MEMBERS_MAX, sizeof *j.link_spec)};
+	ccsp_err ret = j.specs != NULL && j.links != NULL && j.link_spec != NULL ? CCSP_OK : CCSP_ERR_NOMEM;
+	if (ret == CCSP_OK)
+		ret = ccsp_store_run(d->store, refresh_fn, &j);
+	/* a CHSM VSM is opened through this node's client config, written from its record when missing */
+	for (size_t i = 0; ret == CCSP_OK && i < j.nlinks; i++) {
+		char path[PATH_MAX];
+		ccsp_pool_spec *s = &j.specs[j.link_spec[i]];
+		if (ccspd_pool_vsm_conf_ensure(d, &j.links[i], path) == CCSP_OK && strlen(path) < sizeof s->address)
+			memcpy(s->address, path, strlen(path) + 1);
+		else
+			ccsp_log_event(d->log, "warn", "ccspd.pool", "detail", "cannot write a CHSM VSM's client config",
+			               "device", j.links[i].device_id, (char *)NULL);
+	}
 	if (ret == CCSP_OK)
 		ret = ccsp_pool_sync(d->pool, j.specs, j.n);
 	free(j.specs);
+	free(j.links);
+	free(j.link_spec);
 	return ret;
 }
 

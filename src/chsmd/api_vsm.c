@@ -70,17 +70,33 @@ static json_t *vsm_eps(chsmd *d, const char *id, int running)
 	return eps;
 }
 
+/* getVSMInfo tlsCert (an extension): the VSM's TLS certificate (PEM; self-issued for its address), which a cloud
+ * platform needs to trust the VSM when it hands libsdf a client config; null when it cannot be read. */
+static json_t *vsm_tls_cert(chsmd *d, const char *id)
+{
+	char path[PATH_MAX];
+	uint8_t *buf = NULL;
+	size_t len = 0;
+	json_t *pem = NULL;
+	snprintf(path, sizeof path, "%s/vsm/%s/tls-cert.pem", d->dir, id);
+	if (ccsp_file_read_all(path, 16384, &buf, &len) == CCSP_OK)
+		pem = json_stringn((const char *)buf, len);
+	free(buf);
+	return pem != NULL ? pem : json_null();
+}
+
 static void vsm_info(chsmd *d, ccsp_http_request *req, const char *id, const ccsp_chsm_vsm_info *info)
 {
 	char host[64];
 	unsigned port;
 	split_listen(info->listen, host, sizeof host, &port);
 	json_t *eps = vsm_eps(d, id, info->run == CCSP_CHSM_VSM_RUNNING);
-	chsmd_ok(req, json_pack("{s:s, s:s, s:s, s:s, s:i, s:s, s:s, s:s, s:s, s:i, s:s, s:s, s:s, s:i, s:o}", "id", id,
+	chsmd_ok(req, json_pack("{s:s, s:s, s:s, s:s, s:i, s:s, s:s, s:s, s:s, s:i, s:s, s:s, s:s, s:i, s:o, s:o}", "id", id,
 	                        "uuid", info->uuid, "version", info->version, "func", "GVSM", "flavor", (int)info->flavor,
 	                        "status", info->ok ? "ok" : "fail", "runStatus", ccsp_chsm_vsm_run_name(info->run), "token",
 	                        info->token_set ? "set" : "0", "ip", host, "port", (int)(info->port ? info->port : port),
-	                        "mask", "", "gateway", "", "ip6", "", "restarts", (int)info->restarts, "eps", eps));
+	                        "mask", "", "gateway", "", "ip6", "", "restarts", (int)info->restarts, "eps", eps, "tlsCert",
+	                        vsm_tls_cert(d, id)));
 }
 
 /* ---- the long operations ---- */

@@ -14,11 +14,11 @@
 #include <jansson.h>
 
 #include <ccsp/mem.h>
-#include <ccsp/rand.h>
 #include <ccsp/sm2_asn1.h>
 #include <ccsp/sm3.h>
 
 #include "common/b64.h"
+#include "common/g88_client.h"
 #include "cli.h"
 #include "cli_http.h"
 
@@ -97,29 +97,24 @@ ccsp_sm2_key *cli_chsm_key_load(const char *path, int need_private)
 	return key;
 }
 
-/* ---- signing (spec §3.5) ---- */
+/* ---- signing (spec §3.5, src/common/g88_client.c) ---- */
+
+static ccsp_err sign_with_key(void *ctx, const uint8_t e[32], uint8_t sig[64])
+{
+	return ccsp_sm2_sign_digest(ctx, e, sig);
+}
 
 /* Append CHSM-AuthPK, CHSM-SignatureAlg and CHSM-Signature for the string to sign msg[0..len). */
-static int sign_headers(const ccsp_sm2_key *key, const char *msg, size_t len, struct curl_slist **h)
+static int sign_headers(ccsp_sm2_key *key, const char *msg, size_t len, struct curl_slist **h)
 {
-	uint8_t pub[CCSP_SM2_POINT_SIZE], fp[CCSP_SM3_DIGEST_SIZE], sig[CCSP_SM2_SIGNATURE_SIZE];
-	uint8_t der[CCSP_SM2_SIGNATURE_DER_MAX];
-	char fp64[CCSP_B64_LEN(sizeof fp) + 1], sig64[CCSP_B64_LEN(sizeof der) + 1];
-	size_t derlen;
-	ccsp_err e;
-	if ((e = ccsp_sm2_key_get_public(key, pub)) != CCSP_OK || (e = ccsp_sm3(pub + 1, 64, fp)) != CCSP_OK ||
-	    (e = ccsp_sm2_sign(key, (const uint8_t *)CCSP_SM2_DEFAULT_ID, CCSP_SM2_DEFAULT_ID_LEN, (const uint8_t *)msg,
-	                       len, sig)) != CCSP_OK ||
-	    (e = ccsp_sm2_signature_to_der(sig, der, sizeof der, &derlen)) != CCSP_OK) {
+	ccsp_g88_signer s = {sign_with_key, key, {0}};
+	ccsp_err e = ccsp_sm2_key_get_public(key, s.pub);
+	if (e == CCSP_OK)
+		e = ccsp_g88_sign_headers(&s, msg, len, h);
+	if (e != CCSP_OK) {
 		cli_error_ccsp(e, "chsm: cannot sign the request");
 		return -1;
 	}
-	ccsp_b64_encode(fp, sizeof fp, fp64);
-	ccsp_b64_encode(der, derlen, sig64);
-	if (cli_http_add_header(h, "CHSM-AuthPK", fp64) != 0 ||
-	    cli_http_add_header(h, "CHSM-SignatureAlg", "SM2WithSM3") != 0 ||
-	    cli_http_add_header(h, "CHSM-Signature", sig64) != 0)
-		return -1;
 	return 0;
 }
 
@@ -170,18 +165,13 @@ static int post_json(const chsm_client *c, const char *path, json_t *obj, int si
 
 /* ---- requests ---- */
 
-/* A version 4 UUID (RFC 4122 clause 4.4) in out[37]. */
+/* A version 4 UUID in out[37]. */
 static int new_request_id(char out[37])
 {
-	uint8_t r[16];
-	if (ccsp_random(r, sizeof r) != CCSP_OK) {
+	if (ccsp_g88_request_id(out) != CCSP_OK) {
 		cli_error("chsm: no random numbers for the requestId");
 		return -1;
 	}
-	r[6] = (uint8_t)((r[6] & 0x0f) | 0x40);
-	r[8] = (uint8_t)((r[8] & 0x3f) | 0x80);
-	snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", r[0], r[1], r[2], r[3],
-	         r[4], r[5], r[6], r[7], r[8], r[9], r[10], r[11], r[12], r[13], r[14], r[15]);
 	return 0;
 }
 
@@ -355,10 +345,12 @@ static void client_close(chsm_client *c)
 int cli_chsm_configure(int argc, char **argv)
 {
 	chsm_client c = {0};
+	char *add_path = NULL;
 	const cli_opt opts[] = {{"--url", &c.url, NULL},
 	                        {"--key", &c.key_path, NULL},
 	                        {"--cacert", &c.cacert, NULL},
-	                        {"--insecure", NULL, &c.insecure}};
+	                        {"--insecure", NULL, &c.insecure},
+	                        {"--add", &add_path, NULL}};
 	int npos, ret;
 	char *pos[1];
 	if (cli_parse_opts(argc, argv, opts, sizeof opts / sizeof opts[0], pos, 0, &npos) != 0)
@@ -367,10 +359,16 @@ int cli_chsm_configure(int argc, char **argv)
 		ccsp_sm2_key_free(c.key);
 		return ret;
 	}
+	/* --add: another platform's public key (ccspd's pool/platform-key), signed in by this one */
+	ccsp_sm2_key *added = add_path != NULL ? cli_chsm_key_load(add_path, 0) : NULL;
 	uint8_t spki[CCSP_SM2_KEY_FILE_MAX];
 	char spki64[CCSP_B64_LEN(sizeof spki) + 1], rid[37];
 	size_t len;
-	ccsp_err e = ccsp_sm2_key_encode(c.key, CCSP_SM2_KEY_SPKI, 0, NULL, 0, spki, sizeof spki, &len);
+	ccsp_err e = add_path != NULL && added == NULL
+	                     ? CCSP_ERR_KEY
+	                     : ccsp_sm2_key_encode(added != NULL ? added : c.key, CCSP_SM2_KEY_SPKI, 0, NULL, 0, spki,
+	                                           sizeof spki, &len);
+	ccsp_sm2_key_free(added);
 	json_t *obj = NULL;
 	ret = CLI_EXIT_FAIL;
 	if (e != CCSP_OK) {

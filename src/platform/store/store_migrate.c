@@ -250,12 +250,36 @@ static const char V5_SQL[] =
 	"CREATE INDEX kms_keys_group ON kms_keys (group_id);"
 	"ALTER TABLE kms_imports ADD COLUMN group_id TEXT NOT NULL DEFAULT 'default';";
 
+/* Version 6: CHSMs registered by their GM/T 0088 management URL, and the CHSM VSMs among the pool's devices (kind
+ * 'chsm-vsm'): their address, TLS certificate and the token ccspd set on them (sealed by the data-protection key). */
+static const char V6_SQL[] =
+	"CREATE TABLE pool_chsms ("
+	" id TEXT PRIMARY KEY,"
+	" name TEXT NOT NULL UNIQUE,"
+	" url TEXT NOT NULL UNIQUE,"
+	" ca_pem TEXT NOT NULL,"
+	" device_pk TEXT NOT NULL,"
+	" vendor TEXT NOT NULL,"
+	" model TEXT NOT NULL,"
+	" serial TEXT NOT NULL,"
+	" version TEXT NOT NULL,"
+	" created BIGINT NOT NULL);"
+	"CREATE TABLE pool_vsm_links ("
+	" device_id TEXT PRIMARY KEY REFERENCES pool_devices(id),"
+	" chsm_id TEXT NOT NULL REFERENCES pool_chsms(id),"
+	" vsm_id TEXT NOT NULL,"
+	" address TEXT NOT NULL,"
+	" cert_pem TEXT NOT NULL,"
+	" token_sealed @BLOB@ NOT NULL,"
+	" UNIQUE (chsm_id, vsm_id));";
+
 static const st_migration MIGRATIONS[] = {
 	{1, V1_SQL, V1_SQLITE, V1_PG},
 	{2, V2_SQL, NULL, NULL},
 	{3, V3_SQL, NULL, NULL},
 	{4, V4_SQL, NULL, NULL},
 	{5, V5_SQL, NULL, NULL},
+	{6, V6_SQL, NULL, NULL},
 };
 #define N_MIGRATIONS (sizeof MIGRATIONS / sizeof MIGRATIONS[0])
 

@@ -237,5 +237,6 @@ ccsp_err ccsp_store_pool_device_delete(ccsp_store_tx *tx, const char *id)
 	CCSP_GUARD(ccsp_store_pool_device_get(tx, id, &d));
 	CCSP_ENSURE(d.group_id[0] == '\0', CCSP_ERR_STATE);
 	st_val v[] = {ST_T(id)};
+	CCSP_GUARD(st_tx_query(tx, "DELETE FROM pool_vsm_links WHERE device_id = ?", v, 1, NULL, NULL));
 	return st_tx_change_one(tx, "DELETE FROM pool_devices WHERE id = ?", v, 1);
 }

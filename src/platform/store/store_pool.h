@@ -71,10 +71,67 @@ CCSP_MUST_CHECK ccsp_err ccsp_store_pool_device_get(ccsp_store_tx *tx, const cha
 /* By id, keyset-paged. */
 CCSP_MUST_CHECK ccsp_err ccsp_store_pool_device_list(ccsp_store_tx *tx, const char *cursor, size_t limit,
                                                      ccsp_store_pool_device *out, size_t *n);
+/* *taken = 1 when a device has that name or that address. */
+CCSP_MUST_CHECK ccsp_err ccsp_store_pool_device_taken(ccsp_store_tx *tx, const char *name, const char *address,
+                                                      int *taken);
 /* Put the device into group (which must exist) or, group NULL or "", into none. CCSP_ERR_STATE when joining a
  * group while in another one; CCSP_ERR_NOT_FOUND (device or group). */
 CCSP_MUST_CHECK ccsp_err ccsp_store_pool_device_set_group(ccsp_store_tx *tx, const char *id, const char *group);
 /* Delete a device that is in no group: CCSP_ERR_STATE otherwise, CCSP_ERR_NOT_FOUND. */
 CCSP_MUST_CHECK ccsp_err ccsp_store_pool_device_delete(ccsp_store_tx *tx, const char *id);
+
+/* ---- CHSMs (schema version 6): registered by their GM/T 0088 management URL ---- */
+
+#define CCSP_STORE_POOL_URL_MAX 512
+#define CCSP_STORE_POOL_PEM_MAX 8192 /* a CA bundle or a certificate, PEM */
+#define CCSP_STORE_POOL_PK_MAX 256   /* a device public key as getCHSMInfo gave it */
+#define CCSP_STORE_POOL_KIND_CHSM_VSM "chsm-vsm"
+#define CCSP_STORE_POOL_VSM_ID_MAX 36
+#define CCSP_STORE_POOL_TOKEN_SEALED_MAX 128
+
+typedef struct ccsp_store_pool_chsm {
+	char id[CCSP_STORE_ID_LEN + 1];          /* set by create */
+	char name[CCSP_STORE_NAME_MAX + 1];      /* unique */
+	char url[CCSP_STORE_POOL_URL_MAX + 1];   /* https://HOST:PORT, unique */
+	char ca_pem[CCSP_STORE_POOL_PEM_MAX + 1]; /* trust for its TLS certificate; "" for the system's store */
+	char device_pk[CCSP_STORE_POOL_PK_MAX + 1];
+	char vendor[CCSP_STORE_POOL_INFO_MAX + 1], model[CCSP_STORE_POOL_INFO_MAX + 1],
+	        serial[CCSP_STORE_POOL_INFO_MAX + 1], version[CCSP_STORE_POOL_INFO_MAX + 1];
+	int64_t created;
+} ccsp_store_pool_chsm;
+
+/* Create c (c->id set). CCSP_ERR_EXISTS (name or URL registered already), CCSP_ERR_ARG. */
+CCSP_MUST_CHECK ccsp_err ccsp_store_pool_chsm_create(ccsp_store_tx *tx, ccsp_store_pool_chsm *c);
+CCSP_MUST_CHECK ccsp_err ccsp_store_pool_chsm_get(ccsp_store_tx *tx, const char *id, ccsp_store_pool_chsm *out);
+/* By id, keyset-paged. */
+CCSP_MUST_CHECK ccsp_err ccsp_store_pool_chsm_list(ccsp_store_tx *tx, const char *cursor, size_t limit,
+                                                   ccsp_store_pool_chsm *out, size_t *n);
+/* The number of its VSMs among the pool's devices. */
+CCSP_MUST_CHECK ccsp_err ccsp_store_pool_chsm_vsms(ccsp_store_tx *tx, const char *id, int64_t *n);
+/* Delete a CHSM none of whose VSMs is a device: CCSP_ERR_STATE otherwise, CCSP_ERR_NOT_FOUND. */
+CCSP_MUST_CHECK ccsp_err ccsp_store_pool_chsm_delete(ccsp_store_tx *tx, const char *id);
+
+/* A device of kind CCSP_STORE_POOL_KIND_CHSM_VSM: the VSM of a registered CHSM, reached by libsdf at address with
+ * its TLS certificate cert_pem and the token ccspd set on it (sealed; ccspd unseals it only to write a node's
+ * client config). */
+typedef struct ccsp_store_pool_vsm_link {
+	char device_id[CCSP_STORE_ID_LEN + 1];
+	char chsm_id[CCSP_STORE_ID_LEN + 1];
+	char vsm_id[CCSP_STORE_POOL_VSM_ID_MAX + 1];
+	char address[CCSP_STORE_POOL_INFO_MAX + 1]; /* HOST:PORT */
+	char cert_pem[CCSP_STORE_POOL_PEM_MAX + 1];
+	uint8_t token_sealed[CCSP_STORE_POOL_TOKEN_SEALED_MAX];
+	size_t token_sealed_len;
+} ccsp_store_pool_vsm_link;
+
+/* Create device d (kind CCSP_STORE_POOL_KIND_CHSM_VSM, as ccsp_store_pool_device_create) with its link (device_id
+ * set from d). CCSP_ERR_EXISTS (name, address, or that CHSM's VSM registered already), CCSP_ERR_NOT_FOUND (no such
+ * CHSM), CCSP_ERR_ARG. */
+CCSP_MUST_CHECK ccsp_err ccsp_store_pool_vsm_create(ccsp_store_tx *tx, ccsp_store_pool_device *d,
+                                                    ccsp_store_pool_vsm_link *link);
+/* The link of device id: CCSP_ERR_NOT_FOUND when it is not a CHSM VSM. ccsp_store_pool_device_delete deletes it
+ * with its device. */
+CCSP_MUST_CHECK ccsp_err ccsp_store_pool_vsm_get(ccsp_store_tx *tx, const char *device_id,
+                                                 ccsp_store_pool_vsm_link *out);
 
 #endif

@@ -1,0 +1,416 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * CHSMs in the resource pool (docs/api-ccspd.md, area "pool"; system administrators only). ccspd is their cloud
+ * platform (GM/T 0088): it signs every request with its platform key (pool_chsm.c) and trusts a CHSM's TLS
+ * certificate through the CA given at registration.
+ *   platform-key       {}                              -> {publicKey (PEM), fingerprint}: made on first use
+ *   chsm-register      {name, url, caCert?}            -> the CHSM: getCHSMPk, then configCHSMPk with the platform
+ *                                                         key when the CHSM has none (first key configuration) —
+ *                                                         a CHSM that trusts other keys only is refused —, then
+ *                                                         getCHSMInfo (vendor, model, serial, version, device key)
+ *   chsm-list          {cursor?, limit?}               -> {"chsms": [...], "next"} with their VSMs in the pool counted
+ *   chsm-remove        {chsmId}                        -> the CHSM (none of its VSMs may be a device)
+ *   chsm-vsm-register  {chsmId, vsmId, name}           -> the device: getVSMInfo (address and TLS certificate), a
+ *                                                         fresh token set with configVSMToken (kept sealed), this
+ *                                                         node's client config written, the availability check
+ * The calls to the CHSM run outside any transaction; every change is audited (pool.*).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <ccsp/mem.h>
+#include <ccsp/rand.h>
+
+#include "ccspd/act.h"
+#include "common/b64.h"
+#include "crypto/module.h" /* CCSP_GUARD */
+#include "platform/pool.h"
+#include "platform/store/store_pool.h"
+
+#define TOKEN_BYTES 24 /* 48 hex digits: within the VSM token's 16..64 */
+
+typedef struct chsm_job {
+	act_job act; /* first: act_job_run's (act_util.c) */
+	const char *id, *cursor;
+	int64_t limit;
+	int key_created, taken;
+	ccsp_store_pool_chsm chsm;
+	ccsp_store_pool_device dev;
+	ccsp_store_pool_vsm_link link;
+} chsm_job;
+
+static json_t *chsm_json(const ccsp_store_pool_chsm *h, int64_t vsms)
+{
+	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:I}", "chsmId", h->id, "name", h->name, "url",
+	                 h->url, "vendor", h->vendor, "model", h->model, "serial", h->serial, "version", h->version,
+	                 "devicePublicKey", h->device_pk, "vsms", (json_int_t)vsms, "created", (json_int_t)h->created);
+}
+
+/* The platform key, made on first use; 0, or -1 after answering. */
+static int platform_key(ccspd_call *c, ccspd_g88_key *k, int *created)
+{
+	ccsp_err ret = ccspd_g88_key_load(c->d, 1, k, created);
+	if (ret != CCSP_OK) {
+		ccsp_log_event(c->d->log, "error", "ccspd.pool", "detail", "cannot load or make the platform key", "error",
+		               ccsp_err_name(ret), (char *)NULL);
+		ccspd_call_fail(c, ret == CCSP_ERR_COMM || ret == CCSP_ERR_KEY ? CCSP_APIERR_CRYPTO_MODULE
+		                                                              : CCSP_APIERR_INTERNAL,
+		                "cannot load or make the platform's GM/T 0088 key");
+		return -1;
+	}
+	return 0;
+}
+
+static ccsp_err key_audit_fn(ccsp_store_tx *tx, void *arg)
+{
+	chsm_job *j = arg;
+	return ccspd_audit(j->act.c, tx, "pool.platform-key-create", "g88", "ok", NULL);
+}
+
+/* Audit the platform key's creation (when this call made it). */
+static void audit_key_created(ccspd_call *c, int created)
+{
+	chsm_job j = {.act.c = c};
+	if (created && ccsp_store_run(c->d->store, key_audit_fn, &j) != CCSP_OK)
+		ccsp_log_event(c->d->log, "error", "ccspd.pool", "detail", "cannot audit the platform key's creation",
+		               (char *)NULL);
+}
+
+void ccspd_act_pool_platform_key(ccspd_call *c)
+{
+	ccspd_g88_key k;
+	char pem[CCSP_SM2_KEY_FILE_MAX + 1], fp[45];
+	int created;
+	if (platform_key(c, &k, &created) != 0)
+		return;
+	audit_key_created(c, created);
+	if (act_sm2_public_pem(k.signer.pub + 1, pem) != CCSP_OK || ccsp_g88_fingerprint(k.signer.pub, fp) != CCSP_OK) {
+		ccspd_call_fail(c, CCSP_APIERR_INTERNAL, NULL);
+		return;
+	}
+	ccspd_call_ok(c, json_pack("{s:s, s:s, s:s}", "publicKey", pem, "fingerprint", fp, "algorithm", "sm3"));
+}
+
+/* ---- talking to a CHSM ---- */
+
+/* One call; 0 with the answer's result (NULL when none) when the CHSM said 200, else -1 after answering. */
+static int chsm_call(ccspd_call *c, const ccsp_g88_target *t, const ccsp_g88_signer *s, const char *path,
+                     json_t *req, json_t **result)
+{
+	ccsp_g88_answer a;
+	char msg[CCSP_G88_MESSAGE_MAX + 96];
+	ccsp_err ret = ccsp_g88_call(t, s, path, req, &a);
+	json_decref(req);
+	if (ret == CCSP_OK && a.http == 200 && a.status == 200) {
+		*result = a.result;
+		return 0;
+	}
+	json_decref(a.result);
+	if (ret != CCSP_OK)
+		snprintf(msg, sizeof msg, "the CHSM does not answer at %s: %s", path, a.message);
+	else
+		snprintf(msg, sizeof msg, "the CHSM refused %s: %d %s", path, a.status, a.message);
+	ccspd_call_fail(c, CCSP_APIERR_UNAVAILABLE, msg);
+	return -1;
+}
+
+static int fingerprint_listed(json_t *result, const char *fp)
+{
+	json_t *list = json_object_get(result, "fingerprints"), *v;
+	size_t i;
+	json_array_foreach(list, i, v) if (json_is_string(v) && strcmp(json_string_value(v), fp) == 0) return 1;
+	return 0;
+}
+
+/* getCHSMPk; configCHSMPk with the platform key when the CHSM has none. 0, or -1 after answering. */
+static int first_key_configuration(ccspd_call *c, const ccsp_g88_target *t, const ccspd_g88_key *k)
+{
+	char fp[45], rid[CCSP_G88_REQUEST_ID_LEN + 1], path[96];
+	uint8_t spki[CCSP_SM2_KEY_FILE_MAX];
+	char spki64[CCSP_B64_LEN(sizeof spki) + 1];
+	json_t *result = NULL;
+	size_t len = 0;
+	if (ccsp_g88_fingerprint(k->signer.pub, fp) != CCSP_OK || ccsp_g88_request_id(rid) != CCSP_OK ||
+	    act_sm2_public_spki(k->signer.pub + 1, spki, sizeof spki, &len) != CCSP_OK) {
+		ccspd_call_fail(c, CCSP_APIERR_INTERNAL, NULL);
+		return -1;
+	}
+	snprintf(path, sizeof path, "/chsm/authpk?requestId=%s", rid);
+	if (chsm_call(c, t, NULL, path, NULL, &result) != 0)
+		return -1;
+	int listed = fingerprint_listed(result, fp);
+	size_t keys = json_array_size(json_object_get(result, "fingerprints"));
+	json_decref(result);
+	if (listed)
+		return 0;
+	if (keys > 0) {
+		ccspd_call_fail(c, CCSP_APIERR_CONFLICT,
+		                "the CHSM trusts other cloud-platform keys only: add this platform's key "
+		                "(pool/platform-key) with one of them first");
+		return -1;
+	}
+	ccsp_b64_encode(spki, len, spki64);
+	if (chsm_call(c, t, &k->signer, "/chsm/authpk", json_pack("{s:s, s:[s]}", "algorithm", "sm2", "pks", spki64),
+	              &result) != 0)
+		return -1;
+	json_decref(result);
+	return 0;
+}
+
+static void copy_str(json_t *o, const char *name, char *out, size_t cap)
+{
+	json_t *v = json_object_get(o, name);
+	snprintf(out, cap, "%s", json_is_string(v) ? json_string_value(v) : "");
+}
+
+static ccsp_err register_fn(ccsp_store_tx *tx, void *arg)
+{
+	chsm_job *j = arg;
+	j->chsm.created = ccspd_now_ms(j->act.c->d);
+	CCSP_GUARD(ccsp_store_pool_chsm_create(tx, &j->chsm));
+	CCSP_GUARD(ccspd_audit(j->act.c, tx, "pool.chsm-register", j->chsm.id, "ok",
+	                       json_pack("{s:s, s:s, s:s, s:s}", "name", j->chsm.name, "url", j->chsm.url, "serial",
+	                                 j->chsm.serial, "version", j->chsm.version)));
+	act_job_result(&j->act, chsm_json(&j->chsm, 0));
+	return CCSP_OK;
+}
+
+void ccspd_act_pool_chsm_register(ccspd_call *c)
+{
+	chsm_job *j = calloc(1, sizeof *j);
+	const char *name, *url, *ca = NULL;
+	ccspd_g88_key k;
+	json_t *info = NULL;
+	int created = 0;
+	if (j == NULL) {
+		ccspd_call_fail(c, CCSP_APIERR_INTERNAL, NULL);
+		return;
+	}
+	j->act.c = c;
+	if (act_str(c, "name", 1, CCSP_STORE_NAME_MAX, &name) != 0 ||
+	    act_str(c, "url", 1, CCSP_STORE_POOL_URL_MAX, &url) != 0 ||
+	    act_text(c, "caCert", 0, CCSP_STORE_POOL_PEM_MAX, &ca) != 0)
+		goto out;
+	if (strncmp(url, "https://", 8) != 0) {
+		ccspd_call_fail(c, CCSP_APIERR_INVALID_PARAM, "url must be https://HOST:PORT");
+		goto out;
+	}
+	if (platform_key(c, &k, &created) != 0)
+		goto out;
+	audit_key_created(c, created);
+	const ccsp_g88_target t = {.url = url, .ca_pem = ca};
+	if (first_key_configuration(c, &t, &k) != 0 ||
+	    chsm_call(c, &t, &k.signer, "/chsm", json_pack("{s:s}", "oprType", "getinfo"), &info) != 0)
+		goto out;
+	snprintf(j->chsm.name, sizeof j->chsm.name, "%s", name);
+	snprintf(j->chsm.url, sizeof j->chsm.url, "%s", url);
+	snprintf(j->chsm.ca_pem, sizeof j->chsm.ca_pem, "%s", ca != NULL ? ca : "");
+	copy_str(info, "manufacturer", j->chsm.vendor, sizeof j->chsm.vendor);
+	copy_str(info, "model", j->chsm.model, sizeof j->chsm.model);
+	copy_str(info, "sn", j->chsm.serial, sizeof j->chsm.serial);
+	copy_str(info, "version", j->chsm.version, sizeof j->chsm.version);
+	copy_str(info, "devicePublicKey", j->chsm.device_pk, sizeof j->chsm.device_pk);
+	j->act.msg = "a CHSM of that name or url is registered";
+	act_job_run(&j->act, register_fn, j);
+out:
+	json_decref(info);
+	free(j);
+}
+
+static ccsp_err chsm_list_fn(ccsp_store_tx *tx, void *arg)
+{
+	chsm_job *j = arg;
+	size_t n = 0;
+	ccsp_store_pool_chsm *hs = calloc((size_t)j->limit, sizeof *hs);
+	ccsp_err ret = hs != NULL ? ccsp_store_pool_chsm_list(tx, j->cursor, (size_t)j->limit, hs, &n) : CCSP_ERR_NOMEM;
+	json_t *list = json_array();
+	for (size_t i = 0; ret == CCSP_OK && i < n; i++) {
+		int64_t vsms = 0;
+		if ((ret = ccsp_store_pool_chsm_vsms(tx, hs[i].id, &vsms)) == CCSP_OK)
+			json_array_append_new(list, chsm_json(&hs[i], vsms));
+	}
+	if (ret == CCSP_OK)
+		act_job_result(&j->act, json_pack("{s:O, s:o}", "chsms", list, "next",
+		                                  n == (size_t)j->limit ? json_string(hs[n - 1].id) : json_null()));
+	json_decref(list);
+	free(hs);
+	return ret;
+}
+
+void ccspd_act_pool_chsm_list(ccspd_call *c)
+{
+	chsm_job *j = calloc(1, sizeof *j);
+	if (j == NULL) {
+		ccspd_call_fail(c, CCSP_APIERR_INTERNAL, NULL);
+		return;
+	}
+	j->act.c = c;
+	if (act_id(c, "cursor", 0, &j->cursor) == 0 &&
+	    act_int(c, "limit", 1, CCSPD_LIST_MAX, CCSPD_LIST_DEFAULT, &j->limit) == 0)
+		act_job_run(&j->act, chsm_list_fn, j);
+	free(j);
+}
+
+static ccsp_err chsm_remove_fn(ccsp_store_tx *tx, void *arg)
+{
+	chsm_job *j = arg;
+	ccsp_err ret = ccsp_store_pool_chsm_get(tx, j->id, &j->chsm);
+	if (ret == CCSP_OK)
+		ret = ccsp_store_pool_chsm_delete(tx, j->id);
+	if (ret == CCSP_ERR_NOT_FOUND)
+		return act_job_refuse(&j->act, CCSP_APIERR_NOT_FOUND, NULL);
+	if (ret == CCSP_ERR_STATE)
+		return act_job_refuse(&j->act, CCSP_APIERR_CONFLICT,
+		                      "VSMs of the CHSM are devices of the pool: remove them first");
+	CCSP_GUARD(ret);
+	CCSP_GUARD(ccspd_audit(j->act.c, tx, "pool.chsm-remove", j->chsm.id, "ok",
+	                       json_pack("{s:s, s:s}", "name", j->chsm.name, "url", j->chsm.url)));
+	act_job_result(&j->act, chsm_json(&j->chsm, 0));
+	return CCSP_OK;
+}
+
+void ccspd_act_pool_chsm_remove(ccspd_call *c)
+{
+	chsm_job *j = calloc(1, sizeof *j);
+	if (j == NULL) {
+		ccspd_call_fail(c, CCSP_APIERR_INTERNAL, NULL);
+		return;
+	}
+	j->act.c = c;
+	if (act_id(c, "chsmId", 1, &j->id) == 0)
+		act_job_run(&j->act, chsm_remove_fn, j);
+	free(j);
+}
+
+/* ---- a CHSM's VSM as a device ---- */
+
+/* The CHSM, and whether the device's name or the VSM is registered already (checked before the VSM is touched:
+ * a second registration must not replace the token of the first). */
+static ccsp_err chsm_get_fn(ccsp_store_tx *tx, void *arg)
+{
+	chsm_job *j = arg;
+	CCSP_GUARD(ccsp_store_pool_chsm_get(tx, j->id, &j->chsm));
+	return ccsp_store_pool_device_taken(tx, j->dev.name, j->dev.address, &j->taken);
+}
+
+static ccsp_err vsm_register_fn(ccsp_store_tx *tx, void *arg)
+{
+	chsm_job *j = arg;
+	j->dev.created = ccspd_now_ms(j->act.c->d);
+	CCSP_GUARD(ccsp_store_pool_vsm_create(tx, &j->dev, &j->link));
+	CCSP_GUARD(ccspd_audit(j->act.c, tx, "pool.chsm-vsm-register", j->dev.id, "ok",
+	                       json_pack("{s:s, s:s, s:s, s:s}", "name", j->dev.name, "chsmId", j->link.chsm_id, "vsmId",
+	                                 j->link.vsm_id, "address", j->link.address)));
+	act_job_result(&j->act, json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:n}", "deviceId", j->dev.id,
+	                                  "name", j->dev.name, "kind", j->dev.kind, "chsmId", j->link.chsm_id, "vsmId",
+	                                  j->link.vsm_id, "address", j->link.address, "vendor", j->dev.vendor, "model",
+	                                  j->dev.model, "serial", j->dev.serial, "groupId"));
+	return CCSP_OK;
+}
+
+/* The VSM's address and certificate from getVSMInfo into j->link; 0, or -1 after answering. */
+static int vsm_info(ccspd_call *c, const ccsp_g88_target *t, const ccspd_g88_key *k, chsm_job *j)
+{
+	json_t *info = NULL;
+	if (chsm_call(c, t, &k->signer, "/vsm", json_pack("{s:s, s:s}", "oprType", "getinfo", "vsmId", j->link.vsm_id),
+	              &info) != 0)
+		return -1;
+	json_t *ip = json_object_get(info, "ip"), *port = json_object_get(info, "port"),
+	       *cert = json_object_get(info, "tlsCert");
+	int ok = json_is_string(ip) && json_is_integer(port) && json_integer_value(port) > 0 &&
+	         json_integer_value(port) < 65536 && json_is_string(cert) &&
+	         strlen(json_string_value(cert)) <= CCSP_STORE_POOL_PEM_MAX;
+	if (ok) {
+		const char *host = json_string_value(ip);
+		snprintf(j->link.address, sizeof j->link.address, strchr(host, ':') ? "[%s]:%d" : "%s:%d", host,
+		         (int)json_integer_value(port));
+		snprintf(j->link.cert_pem, sizeof j->link.cert_pem, "%s", json_string_value(cert));
+	}
+	json_decref(info);
+	if (!ok)
+		ccspd_call_fail(c, CCSP_APIERR_UNAVAILABLE,
+		                "the CHSM's getVSMInfo gives no address (ip, port) or TLS certificate (tlsCert) for the VSM");
+	return ok ? 0 : -1;
+}
+
+/* A fresh token into token, set on the VSM (configVSMToken: its vsmd restarts with it) and sealed into j->link.
+ * 0, or -1 after answering. */
+static int vsm_token(ccspd_call *c, const ccsp_g88_target *t, const ccspd_g88_key *k, chsm_job *j,
+                     char token[2 * TOKEN_BYTES + 1])
+{
+	uint8_t raw[TOKEN_BYTES];
+	char aad[128];
+	json_t *r = NULL;
+	int rc = -1;
+	if (ccsp_pvsm_random(c->d->pvsm, raw, sizeof raw) != CCSP_OK) {
+		ccspd_call_fail(c, CCSP_APIERR_CRYPTO_MODULE, NULL);
+		goto out;
+	}
+	for (size_t i = 0; i < sizeof raw; i++)
+		snprintf(token + 2 * i, 3, "%02x", raw[i]);
+	ccspd_pool_vsm_token_aad(j->link.chsm_id, j->link.vsm_id, aad, sizeof aad);
+	if (ccsp_pvsm_seal(c->d->pvsm, (const uint8_t *)aad, strlen(aad), (const uint8_t *)token, strlen(token),
+	                   j->link.token_sealed) != CCSP_OK) {
+		ccspd_call_fail(c, CCSP_APIERR_CRYPTO_MODULE, NULL);
+		goto out;
+	}
+	j->link.token_sealed_len = strlen(token) + CCSP_PVSM_SEAL_OVERHEAD;
+	if (chsm_call(c, t, &k->signer, "/vsm/token", json_pack("{s:s, s:s}", "vsmId", j->link.vsm_id, "token", token),
+	              &r) != 0)
+		goto out;
+	rc = 0;
+out:
+	json_decref(r);
+	ccsp_memzero(raw, sizeof raw);
+	return rc;
+}
+
+void ccspd_act_pool_chsm_vsm_register(ccspd_call *c)
+{
+	chsm_job *j = calloc(1, sizeof *j);
+	const char *vsm, *name;
+	ccspd_g88_key k;
+	char conf[PATH_MAX], token[2 * TOKEN_BYTES + 1] = "";
+	int created = 0;
+	if (j == NULL) {
+		ccspd_call_fail(c, CCSP_APIERR_INTERNAL, NULL);
+		return;
+	}
+	j->act.c = c;
+	if (act_id(c, "chsmId", 1, &j->id) != 0 || act_str(c, "vsmId", 1, CCSP_STORE_POOL_VSM_ID_MAX, &vsm) != 0 ||
+	    act_str(c, "name", 1, CCSP_STORE_NAME_MAX, &name) != 0)
+		goto out;
+	snprintf(j->dev.name, sizeof j->dev.name, "%s", name);
+	snprintf(j->dev.kind, sizeof j->dev.kind, "%s", CCSP_STORE_POOL_KIND_CHSM_VSM);
+	snprintf(j->dev.address, sizeof j->dev.address, "chsm:%s/%s", j->id, vsm);
+	ccsp_err ret = ccsp_store_run(c->d->store, chsm_get_fn, j);
+	if (ret != CCSP_OK || j->taken) {
+		act_fail(c, ret != CCSP_OK ? ret : CCSP_ERR_EXISTS,
+		         ret == CCSP_ERR_NOT_FOUND ? "no such CHSM" : "a device of that name, or that CHSM's VSM, is registered");
+		goto out;
+	}
+	if (platform_key(c, &k, &created) != 0)
+		goto out;
+	audit_key_created(c, created);
+	const ccsp_g88_target t = {.url = j->chsm.url, .ca_pem = j->chsm.ca_pem[0] != '\0' ? j->chsm.ca_pem : NULL};
+	snprintf(j->link.chsm_id, sizeof j->link.chsm_id, "%s", j->chsm.id);
+	snprintf(j->link.vsm_id, sizeof j->link.vsm_id, "%s", vsm);
+	/* the token first: the VSM restarts with it, and its address is the one it has after that */
+	if (vsm_token(c, &t, &k, j, token) != 0 || vsm_info(c, &t, &k, j) != 0)
+		goto out;
+	if (ccspd_pool_vsm_conf_write(c->d, &j->link, token, conf) != CCSP_OK) {
+		ccspd_call_fail(c, CCSP_APIERR_INTERNAL, "cannot write the VSM's client config");
+		goto out;
+	}
+	if (act_probe_device(conf, &j->dev) != CCSP_OK) {
+		ccspd_call_fail(c, CCSP_APIERR_CRYPTO_MODULE,
+		                "the VSM does not answer through libsdf with its new token (availability check failed)");
+		goto out;
+	}
+	j->act.msg = "a device of that name, or that CHSM's VSM, is registered";
+	act_job_run(&j->act, vsm_register_fn, j);
+out:
+	ccsp_memzero(token, sizeof token);
+	free(j);
+}

@@ -1,0 +1,149 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The store's CHSMs and the CHSM VSMs among the pool's devices (store_pool.h, schema version 6). */
+#include <stdio.h>
+#include <string.h>
+
+#include "platform/store/store_db.h"
+#include "platform/store/store_pool.h"
+
+#define CHSM_COLS "id, name, url, ca_pem, device_pk, vendor, model, serial, version, created"
+#define LINK_COLS "device_id, chsm_id, vsm_id, address, cert_pem, token_sealed"
+
+static ccsp_err chsm_row(const st_res *r, size_t i, ccsp_store_pool_chsm *c)
+{
+	memset(c, 0, sizeof *c);
+	CCSP_GUARD(st_res_copy_text(r, i, 0, c->id, sizeof c->id));
+	CCSP_GUARD(st_res_copy_text(r, i, 1, c->name, sizeof c->name));
+	CCSP_GUARD(st_res_copy_text(r, i, 2, c->url, sizeof c->url));
+	CCSP_GUARD(st_res_copy_text(r, i, 3, c->ca_pem, sizeof c->ca_pem));
+	CCSP_GUARD(st_res_copy_text(r, i, 4, c->device_pk, sizeof c->device_pk));
+	CCSP_GUARD(st_res_copy_text(r, i, 5, c->vendor, sizeof c->vendor));
+	CCSP_GUARD(st_res_copy_text(r, i, 6, c->model, sizeof c->model));
+	CCSP_GUARD(st_res_copy_text(r, i, 7, c->serial, sizeof c->serial));
+	CCSP_GUARD(st_res_copy_text(r, i, 8, c->version, sizeof c->version));
+	c->created = st_res_int(r, i, 9);
+	return CCSP_OK;
+}
+
+ccsp_err ccsp_store_pool_chsm_create(ccsp_store_tx *tx, ccsp_store_pool_chsm *c)
+{
+	CCSP_ENSURE(st_tx_writable(tx), CCSP_ERR_STATE);
+	CCSP_ENSURE(c != NULL && st_text_ok(c->name, CCSP_STORE_NAME_MAX) &&
+	                    st_text_ok(c->url, CCSP_STORE_POOL_URL_MAX) &&
+	                    st_value_ok(c->ca_pem, CCSP_STORE_POOL_PEM_MAX) &&
+	                    st_value_ok(c->device_pk, CCSP_STORE_POOL_PK_MAX) &&
+	                    st_value_ok(c->vendor, CCSP_STORE_POOL_INFO_MAX) &&
+	                    st_value_ok(c->model, CCSP_STORE_POOL_INFO_MAX) &&
+	                    st_value_ok(c->serial, CCSP_STORE_POOL_INFO_MAX) &&
+	                    st_value_ok(c->version, CCSP_STORE_POOL_INFO_MAX),
+	            CCSP_ERR_ARG);
+	CCSP_GUARD(st_new_id(c->id));
+	st_val v[] = {ST_T(c->id),     ST_T(c->name),   ST_T(c->url),     ST_T(c->ca_pem),  ST_T(c->device_pk),
+	              ST_T(c->vendor), ST_T(c->model),  ST_T(c->serial),  ST_T(c->version), ST_I(c->created)};
+	return st_tx_query(tx, "INSERT INTO pool_chsms (" CHSM_COLS ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", v, 10,
+	                   NULL, NULL);
+}
+
+ccsp_err ccsp_store_pool_chsm_get(ccsp_store_tx *tx, const char *id, ccsp_store_pool_chsm *out)
+{
+	st_res *r = NULL;
+	CCSP_ENSURE(out != NULL, CCSP_ERR_ARG);
+	CCSP_ENSURE(st_text_ok(id, CCSP_STORE_ID_LEN), CCSP_ERR_NOT_FOUND);
+	st_val v[] = {ST_T(id)};
+	CCSP_GUARD(st_tx_query_one(tx, "SELECT " CHSM_COLS " FROM pool_chsms WHERE id = ?", v, 1, &r));
+	ccsp_err ret = chsm_row(r, 0, out);
+	st_res_free(r);
+	return ret;
+}
+
+ccsp_err ccsp_store_pool_chsm_list(ccsp_store_tx *tx, const char *cursor, size_t limit, ccsp_store_pool_chsm *out,
+                                   size_t *n)
+{
+	st_res *r = NULL;
+	ccsp_err ret = CCSP_OK;
+	CCSP_ENSURE(out != NULL && n != NULL && st_limit(limit), CCSP_ERR_ARG);
+	*n = 0;
+	st_val v[] = {ST_T(cursor ? cursor : ""), ST_I(limit)};
+	CCSP_GUARD(st_tx_query(tx, "SELECT " CHSM_COLS " FROM pool_chsms WHERE id > ? ORDER BY id LIMIT ?", v, 2, &r,
+	                       NULL));
+	for (size_t i = 0; i < r->rows && i < limit; i++) {
+		CCSP_CHECK(chsm_row(r, i, &out[i]));
+		*n = i + 1;
+	}
+out:
+	st_res_free(r);
+	return ret;
+}
+
+ccsp_err ccsp_store_pool_chsm_vsms(ccsp_store_tx *tx, const char *id, int64_t *n)
+{
+	st_res *r = NULL;
+	CCSP_ENSURE(n != NULL, CCSP_ERR_ARG);
+	st_val v[] = {ST_T(id)};
+	CCSP_GUARD(st_tx_query_one(tx, "SELECT COUNT(*) FROM pool_vsm_links WHERE chsm_id = ?", v, 1, &r));
+	*n = st_res_int(r, 0, 0);
+	st_res_free(r);
+	return CCSP_OK;
+}
+
+ccsp_err ccsp_store_pool_chsm_delete(ccsp_store_tx *tx, const char *id)
+{
+	ccsp_store_pool_chsm c;
+	int64_t n = 0;
+	CCSP_ENSURE(st_tx_writable(tx), CCSP_ERR_STATE);
+	CCSP_GUARD(ccsp_store_pool_chsm_get(tx, id, &c));
+	CCSP_GUARD(ccsp_store_pool_chsm_vsms(tx, id, &n));
+	CCSP_ENSURE(n == 0, CCSP_ERR_STATE);
+	st_val v[] = {ST_T(id)};
+	return st_tx_change_one(tx, "DELETE FROM pool_chsms WHERE id = ?", v, 1);
+}
+
+ccsp_err ccsp_store_pool_vsm_create(ccsp_store_tx *tx, ccsp_store_pool_device *d, ccsp_store_pool_vsm_link *link)
+{
+	ccsp_store_pool_chsm c;
+	CCSP_ENSURE(st_tx_writable(tx), CCSP_ERR_STATE);
+	CCSP_ENSURE(d != NULL && link != NULL && strcmp(d->kind, CCSP_STORE_POOL_KIND_CHSM_VSM) == 0 &&
+	                    st_text_ok(link->vsm_id, CCSP_STORE_POOL_VSM_ID_MAX) &&
+	                    st_text_ok(link->address, CCSP_STORE_POOL_INFO_MAX) &&
+	                    link->cert_pem[0] != '\0' && st_value_ok(link->cert_pem, CCSP_STORE_POOL_PEM_MAX) &&
+	                    link->token_sealed_len > 0 &&
+	                    link->token_sealed_len <= sizeof link->token_sealed,
+	            CCSP_ERR_ARG);
+	CCSP_GUARD(ccsp_store_pool_chsm_get(tx, link->chsm_id, &c));
+	CCSP_GUARD(ccsp_store_pool_device_create(tx, d));
+	memcpy(link->device_id, d->id, sizeof link->device_id);
+	st_val v[] = {ST_T(link->device_id), ST_T(link->chsm_id),  ST_T(link->vsm_id),
+	              ST_T(link->address),   ST_T(link->cert_pem), ST_B(link->token_sealed, link->token_sealed_len)};
+	return st_tx_query(tx, "INSERT INTO pool_vsm_links (" LINK_COLS ") VALUES (?, ?, ?, ?, ?, ?)", v, 6, NULL, NULL);
+}
+
+ccsp_err ccsp_store_pool_vsm_get(ccsp_store_tx *tx, const char *device_id, ccsp_store_pool_vsm_link *out)
+{
+	st_res *r = NULL;
+	CCSP_ENSURE(out != NULL, CCSP_ERR_ARG);
+	CCSP_ENSURE(st_text_ok(device_id, CCSP_STORE_ID_LEN), CCSP_ERR_NOT_FOUND);
+	st_val v[] = {ST_T(device_id)};
+	CCSP_GUARD(st_tx_query_one(tx, "SELECT " LINK_COLS " FROM pool_vsm_links WHERE device_id = ?", v, 1, &r));
+	ccsp_err ret = CCSP_OK;
+	memset(out, 0, sizeof *out);
+	CCSP_CHECK(st_res_copy_text(r, 0, 0, out->device_id, sizeof out->device_id));
+	CCSP_CHECK(st_res_copy_text(r, 0, 1, out->chsm_id, sizeof out->chsm_id));
+	CCSP_CHECK(st_res_copy_text(r, 0, 2, out->vsm_id, sizeof out->vsm_id));
+	CCSP_CHECK(st_res_copy_text(r, 0, 3, out->address, sizeof out->address));
+	CCSP_CHECK(st_res_copy_text(r, 0, 4, out->cert_pem, sizeof out->cert_pem));
+	CCSP_CHECK(st_res_copy_blob(r, 0, 5, out->token_sealed, sizeof out->token_sealed, &out->token_sealed_len));
+out:
+	st_res_free(r);
+	return ret;
+}
+
+ccsp_err ccsp_store_pool_device_taken(ccsp_store_tx *tx, const char *name, const char *address, int *taken)
+{
+	st_res *r = NULL;
+	CCSP_ENSURE(name != NULL && address != NULL && taken != NULL, CCSP_ERR_ARG);
+	st_val v[] = {ST_T(name), ST_T(address)};
+	CCSP_GUARD(st_tx_query_one(tx, "SELECT COUNT(*) FROM pool_devices WHERE name = ? OR address = ?", v, 2, &r));
+	*taken = st_res_int(r, 0, 0) > 0;
+	st_res_free(r);
+	return CCSP_OK;
+}

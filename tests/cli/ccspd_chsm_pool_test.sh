@@ -1,0 +1,176 @@
+#!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
+# ccspd as the cloud platform of GM/T 0088 (docs/api-ccspd.md "pool"): its platform key made inside its VSM;
+# a CHSM with no platform key gets ccspd's (first key configuration); a CHSM that trusts another platform only is
+# refused until that platform adds ccspd's key ('ccsp chsm configure --add'); a CHSM behind a certificate of
+# another CA is refused; vendor/model/serial recorded; a VSM of the CHSM registered as a device (address and TLS
+# certificate from getVSMInfo, a fresh token set with configVSMToken and kept sealed in the store, this node's
+# client config 0600), joining tenant A's group, A's keys made and run there (signatures openssl verifies), the
+# client config rewritten from the store after it was lost; refusals (unknown CHSM, unknown VSM, twice, removing
+# a CHSM whose VSM is a device, non-sysadmin); audited. Every wait is bounded; nothing is left running.
+. "$(dirname "$0")/common.sh"
+. "$(dirname "$0")/ccspd_lib.sh"
+CHSMD=$BIN/chsmd
+[ -x "$CHSMD" ] || { echo "skip: chsmd not built"; finish; }
+adm() { api "$T/admin.tok" "$@"; }
+num() { sed -n "s/.*\"$1\":\\([0-9]*\\).*/\\1/p" "$T/r"; }
+json_text() { sed ':a;N;$!ba;s/\n/\\n/g' "$1"; } # a PEM file as a JSON string's content
+cleanup_all() { cleanup; pkill -9 -f "vsmd --dir $T/c1/" 2>/dev/null; pkill -9 -f "vsmd --dir $T/c2/" 2>/dev/null; }
+trap cleanup_all EXIT
+
+# chsm_start DIR: a CHSM (dev mode) on a free port; its URL in $CURL_OF
+chsm_start() {
+	"$CHSMD" --init "$1" --listen 127.0.0.1:0 >/dev/null
+	sed -i 's/^vsm_port_base = .*/vsm_port_base = 0/' "$1/chsmd.conf"
+	"$CHSMD" --dir "$1" >"$1.out" 2>&1 &
+	PIDS="$PIDS $!"
+	wait_for "$1.out" 'listening on port' || { fail "chsmd $1 did not start: $(cat "$1.out")"; finish; }
+	CURL_OF=https://127.0.0.1:$(sed -n 's/^chsmd: listening on port \([0-9]*\).*/\1/p' "$1.out")
+}
+
+# ---- two CHSMs, a platform VSM, ccspd ----
+chsm_start "$T/c1"
+U1=$CURL_OF
+chsm_start "$T/c2"
+U2=$CURL_OF
+vsm_start "$T/vsm"
+"$CCSPD" --init "$T/p" --listen 127.0.0.1:0 --vsm-conf "$T/vsm/sdf.conf" >/dev/null
+echo "pool_health_interval_s = 1" >>"$T/p/ccspd.conf"
+start
+pwfile admin "$(cat "$T/p/initial-admin-password")"
+"$OPENSSL" genpkey -algorithm SM2 -out "$T/admin-key.pem" 2>/dev/null
+"$CCSP" admin login --url "$U" --insecure --login admin --password-file "$T/admin.pw" --key "$T/admin-key.pem" \
+	--token-file "$T/admin.tok" >/dev/null 2>&1
+pwfile admin.new 'Admin-Passw0rd-2026'
+check "sysadmin: first login" "$CCSP" admin password --url "$U" --insecure --token-file "$T/admin.tok" \
+	--old-file "$T/admin.pw" --new-file "$T/admin.new.pw"
+adm admin/tenant-create '{"name":"A"}'
+A=$(field id)
+adm admin/member-create "{\"tenant\":\"$A\",\"login\":\"alice\",\"role\":\"tenant_admin\"}"
+check "A's administrator alice" first_login alice "$A" "$(field oneTimePassword)" 'Alice-Passw0rd-2026'
+
+# ---- the platform key ----
+adm pool/platform-key '{}'
+printf '%b\n' "$(field publicKey)" | sed '/^$/d' >"$T/ccspd-pub.pem"
+FP=$(field fingerprint)
+check "platform-key: a PEM public key openssl reads" "$OPENSSL" pkey -pubin -in "$T/ccspd-pub.pem" -noout
+check "platform-key: its fingerprint is Base64(SM3(X || Y))" [ "$FP" = "$("$OPENSSL" pkey -pubin -in \
+	"$T/ccspd-pub.pem" -outform DER | tail -c 64 | "$OPENSSL" dgst -sm3 -binary | base64 -w0)" ]
+check "platform-key: kept in the store wrapped, not as a private key" ok \
+	'[ -n "$(db "SELECT value FROM config WHERE key = '\''pool.g88_platform_key'\''")" ]'
+adm pool/platform-key '{}'
+check "platform-key again: the same key" [ "$(field fingerprint)" = "$FP" ]
+api "$T/alice.tok" pool/platform-key '{}'
+check "a tenant administrator may not: CCSP-3000" is_err 403 CCSP-3000
+
+# ---- first key configuration: c2 has no platform key ----
+CA2=$(json_text "$T/c2/tls-cert.pem")
+CA1=$(json_text "$T/c1/tls-cert.pem")
+adm pool/chsm-register "{\"name\":\"c2\",\"url\":\"$U2\",\"caCert\":\"$CA1\"}"
+check "a CHSM whose certificate another CA issued: refused (503, TLS)" ok \
+	'[ "$(code)" = 503 ] && grep -q "does not answer" "$T/r"'
+adm pool/chsm-register "{\"name\":\"c2\",\"url\":\"$U2\"}"
+check "... and one not in the system's trust store" [ "$(code)" = 503 ]
+adm pool/chsm-register "{\"name\":\"c2\",\"url\":\"$U2\",\"caCert\":\"$CA2\"}"
+check "register c2 (no platform key): 200, vendor, model, serial, device key" ok '[ "$(code)" = 200 ] &&
+	[ "$(field vendor)" = ccsp ] && [ -n "$(field serial)" ] && [ -n "$(field devicePublicKey)" ]'
+C2=$(field chsmId)
+curl -s --cacert "$T/c2/tls-cert.pem" "$U2/api/1.0/chsm/authpk?requestId=t1" >"$T/r"
+check "c2 now trusts ccspd's key (first key configuration)" grep -q "\"fingerprints\":\[\"$FP\"\]" "$T/r"
+adm pool/chsm-register "{\"name\":\"c2-again\",\"url\":\"$U2\",\"caCert\":\"$CA2\"}"
+check "the same URL twice: CCSP-4000" is_err 409 CCSP-4000
+
+# ---- c1 trusts the operator's own platform key only ----
+"$CCSP" chsm keygen --out "$T/op.pem"
+K="--url $U1 --key $T/op.pem --cacert $T/c1/tls-cert.pem"
+"$CCSP" chsm configure $K >/dev/null
+adm pool/chsm-register "{\"name\":\"c1\",\"url\":\"$U1\",\"caCert\":\"$CA1\"}"
+check "a CHSM that trusts another platform's key only: CCSP-4000, naming the fix" ok \
+	'is_err 409 CCSP-4000 && grep -q "platform-key" "$T/r"'
+check "the operator adds ccspd's key (configure --add)" "$CCSP" chsm configure $K --add "$T/ccspd-pub.pem"
+adm pool/chsm-register "{\"name\":\"c1\",\"url\":\"$U1\",\"caCert\":\"$CA1\"}"
+check "then c1 registers" [ "$(code)" = 200 ]
+C1=$(field chsmId)
+
+# ---- a VSM of c1 as a device ----
+"$CCSP" chsm call $K vsm create --set flavor=1 --callback http://127.0.0.1:9/cb >"$T/r"
+VSM=$(field vsmId)
+vsm_ok() { "$CCSP" chsm call $K vsm status --vsm "$VSM" 2>/dev/null | grep -q '"status":"ok"'; }
+check "the operator created a VSM on c1" eventually vsm_ok
+check "... and made its KEK 1 (crypto officer, local)" "$CCSP" vsm keygen --dir "$T/c1/vsm/$VSM" --index 1 --kek
+adm pool/chsm-vsm-register "{\"chsmId\":\"$C1\",\"vsmId\":\"no-such-vsm\",\"name\":\"x\"}"
+check "an unknown VSM: 503 with the CHSM's refusal" ok '[ "$(code)" = 503 ] && grep -q "404" "$T/r"'
+adm pool/chsm-vsm-register "{\"chsmId\":\"0123456789abcdef0123456789abcdef\",\"vsmId\":\"$VSM\",\"name\":\"x\"}"
+check "an unknown CHSM: CCSP-1002" is_err 404 CCSP-1002
+adm pool/chsm-vsm-register "{\"chsmId\":\"$C1\",\"vsmId\":\"$VSM\",\"name\":\"c1-vsm\"}"
+check "register c1's VSM: 200, kind chsm-vsm, its loopback address" ok '[ "$(code)" = 200 ] &&
+	[ "$(field kind)" = chsm-vsm ] && field address | grep -q "^127\.0\.0\.1:[0-9][0-9]*$"'
+DV=$(field deviceId)
+"$CCSP" chsm call $K vsm info --vsm "$VSM" >"$T/r"
+check "the VSM's token is set (leased)" grep -q '"token":"set"' "$T/r"
+CONF="$T/p/pool/$C1-$VSM.conf"
+check "this node's client config: mode 0600, with the VSM's certificate" ok \
+	'[ "$(stat -c %a "$CONF")" = 600 ] && grep -q "^ca_file = " "$CONF" && grep -q "^token_file = " "$CONF" && ! grep -q "^token = " "$CONF"'
+check "the token: sealed in the store (48 bytes + IV + tag), and on this node as libsdf keeps it (sealed)" ok \
+	'[ "$(db "SELECT length(token_sealed) FROM pool_vsm_links")" = 76 ] &&
+	[ "$(head -c 8 "$T/p/pool/$C1-$VSM.token")" = CCSPTOK1 ]'
+adm pool/chsm-vsm-register "{\"chsmId\":\"$C1\",\"vsmId\":\"$VSM\",\"name\":\"c1-vsm-2\"}"
+check "the same VSM twice: CCSP-4000" is_err 409 CCSP-4000
+adm pool/chsm-remove "{\"chsmId\":\"$C1\"}"
+check "removing a CHSM whose VSM is a device: CCSP-4000" is_err 409 CCSP-4000
+adm pool/chsm-list '{}'
+check "chsm-list: both, c1 with one VSM in the pool" ok '[ "$(code)" = 200 ] &&
+	grep -o "\"chsmId\":\"$C1\"[^}]*" "$T/r" | grep -q "\"vsms\":1" && grep -q "\"chsmId\":\"$C2\"" "$T/r"'
+
+# ---- tenant A's keys run on c1's VSM ----
+adm pool/group-create "{\"name\":\"ga\",\"kekIndex\":1,\"tenantId\":\"$A\"}"
+G=$(field groupId)
+adm pool/group-add-member "{\"groupId\":\"$G\",\"deviceId\":\"$DV\"}"
+check "c1's VSM joins A's group (key check set)" [ "$(code)" = 200 ]
+dev_up() { adm pool/device-list '{}' && grep -o "\"deviceId\":\"$DV\"[^]]*" "$T/r" | grep -q '"state":"up"'; }
+check "... and is in rotation" eventually dev_up
+api "$T/alice.tok" kms/key-create '{"spec":"SM2_SIGN"}'
+KA=$(field keyId)
+check "A makes an SM2 key (in c1's VSM)" [ -n "$KA" ]
+api "$T/alice.tok" app/create '{"name":"svc"}'
+AK=$(field accessKey)
+field secret >"$T/a.secret"
+printf 'pay 100 yuan' >"$T/msg"
+M=$(base64 -w0 "$T/msg")
+asign() {
+	"$CCSP" api sign --access-key "$AK" --secret-file "$T/a.secret" --body "$2" crypto "$1" >"$T/sig.h" 2>/dev/null
+	curl -sk -o "$T/r" -w '%{http_code}' -X POST -H 'Content-Type: application/json' -H "@$T/sig.h" \
+		--data-binary "$2" "$U/api/v1/crypto/$1" >"$T/code"
+}
+asign get-public-key "{\"keyId\":\"$KA\"}"
+printf '%b\n' "$(field publicKey)" | sed '/^$/d' >"$T/ka.pem"
+asign sign "{\"keyId\":\"$KA\",\"message\":\"$M\"}"
+field signature | base64 -d >"$T/sig.der"
+check "A signs on c1's VSM; openssl verifies" ok '[ "$(code)" = 200 ] &&
+	"$OPENSSL" pkeyutl -verify -pubin -inkey "$T/ka.pem" -rawin -digest sm3 -in "$T/msg" -sigfile "$T/sig.der" \
+		-pkeyopt distid:1234567812345678 >/dev/null 2>&1'
+adm pool/device-list '{}'
+check "... counted on that device" ok '[ "$(grep -o "\"deviceId\":\"$DV\"[^]]*" "$T/r" |
+	grep -o "\"operations\":[0-9]*" | cut -d: -f2)" -ge 1 ]'
+
+# ---- the client config lost: rewritten from the store at the next start ----
+stop
+rm -f "$CONF" "$T/p/pool/$C1-$VSM.pem" "$T/p/pool/$C1-$VSM.token"
+start
+check "after a restart without it: the config is written again" eventually test -f "$CONF"
+i=0
+while [ $i -lt 100 ] && ! dev_up; do sleep 0.2; i=$((i + 1)); done
+asign sign "{\"keyId\":\"$KA\",\"message\":\"$M\"}"
+check "A signs after the config was rewritten" [ "$(code)" = 200 ]
+
+# ---- removal and audit ----
+adm pool/group-remove-member "{\"groupId\":\"$G\",\"deviceId\":\"$DV\"}"
+check "the last member of a group with keys cannot leave" is_err 409 CCSP-4000
+adm pool/chsm-remove "{\"chsmId\":\"$C2\"}"
+check "c2 removed (no VSM of it is a device)" [ "$(code)" = 200 ]
+adm pool/chsm-list '{}'
+check "... no longer listed" ok '! grep -q "\"chsmId\":\"$C2\"" "$T/r"'
+check "audited: platform key, registrations, removal" ok \
+	'[ "$(db "SELECT COUNT(*) FROM audit WHERE action IN ('\''pool.platform-key-create'\'', '\''pool.chsm-register'\'',
+	'\''pool.chsm-vsm-register'\'', '\''pool.chsm-remove'\'')")" -ge 5 ]'
+finish
