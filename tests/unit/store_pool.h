@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * store_test's part for the resource pool (schema version 5): the default group, exclusive groups (one per
+ * store_test's part for the resource pool (schema versions 5 and 6): the default group, exclusive groups (one per
  * tenant), the key check set once, devices in at most one group, deletions refused while in use, keys naming
- * their group. On both engines. Included by store_test.c (its helpers and NOW).
+ * their group; CHSMs and their VSMs as devices (links kept and deleted with the device). On both engines. Included by store_test.c (its helpers and NOW).
  */
 #include "platform/store/store_pool.h"
 
@@ -169,5 +169,103 @@ static void test_pool_devices(void **state)
 	assert_ok(ccsp_store_pool_group_delete(tx, g.id));
 	assert_ccsp(CCSP_ERR_NOT_FOUND, ccsp_store_pool_group_get(tx, g.id, &g2));
 	assert_ok(ccsp_store_commit(tx));
+	ccsp_store_free(s);
+}
+
+static void test_pool_chsms(void **state)
+{
+	(void)state;
+	ccsp_store *s = fx_open();
+	ccsp_store_tx *tx = tx_begin(s);
+	ccsp_store_pool_chsm *h = calloc(3, sizeof *h), *list = calloc(3, sizeof *list);
+	ccsp_store_pool_vsm_link *l = calloc(2, sizeof *l);
+	ccsp_store_pool_device d = {.created = NOW}, got;
+	int64_t vsms = -1;
+	int taken = -1;
+	size_t n = 0;
+	assert_non_null(h);
+	assert_non_null(list);
+	assert_non_null(l);
+	snprintf(h[0].name, sizeof h[0].name, "c1");
+	snprintf(h[0].url, sizeof h[0].url, "https://10.0.0.5:7443");
+	snprintf(h[0].ca_pem, sizeof h[0].ca_pem, "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n");
+	snprintf(h[0].device_pk, sizeof h[0].device_pk, "MFkwEwYHKoZIzj0CAQYIKoEcz1UBgi0DQgAE");
+	snprintf(h[0].vendor, sizeof h[0].vendor, "ccsp");
+	snprintf(h[0].serial, sizeof h[0].serial, "abc");
+	h[0].created = NOW;
+	assert_ok(ccsp_store_pool_chsm_create(tx, &h[0]));
+	h[1] = h[0];
+	snprintf(h[1].name, sizeof h[1].name, "c2");
+	assert_ok(ccsp_store_commit(tx));
+	tx = tx_begin(s);
+	assert_ccsp(CCSP_ERR_EXISTS, ccsp_store_pool_chsm_create(tx, &h[1])); /* the same URL */
+	ccsp_store_rollback(tx);
+	tx = tx_begin(s);
+	snprintf(h[1].url, sizeof h[1].url, "https://10.0.0.6:7443");
+	h[1].name[0] = '\0';
+	assert_ccsp(CCSP_ERR_ARG, ccsp_store_pool_chsm_create(tx, &h[1]));
+	snprintf(h[1].name, sizeof h[1].name, "c2");
+	assert_ok(ccsp_store_pool_chsm_create(tx, &h[1]));
+	assert_ok(ccsp_store_pool_chsm_get(tx, h[0].id, &h[2]));
+	assert_string_equal(h[2].ca_pem, h[0].ca_pem); /* multi-line PEM kept as it was */
+	assert_string_equal(h[2].url, "https://10.0.0.5:7443");
+	assert_ok(ccsp_store_pool_chsm_list(tx, NULL, 1, list, &n));
+	assert_int_equal(n, 1);
+	assert_ok(ccsp_store_pool_chsm_list(tx, list[0].id, 3, list + 1, &n));
+	assert_int_equal(n, 1);
+
+	/* a VSM of c1 as a device */
+	snprintf(d.name, sizeof d.name, "c1-v1");
+	snprintf(d.kind, sizeof d.kind, CCSP_STORE_POOL_KIND_CHSM_VSM);
+	snprintf(d.address, sizeof d.address, "chsm:%s/v1", h[0].id);
+	memcpy(l[0].chsm_id, h[0].id, sizeof l[0].chsm_id);
+	snprintf(l[0].vsm_id, sizeof l[0].vsm_id, "v1");
+	snprintf(l[0].address, sizeof l[0].address, "10.0.0.5:7501");
+	snprintf(l[0].cert_pem, sizeof l[0].cert_pem, "-----BEGIN CERTIFICATE-----\nMIIC\n-----END CERTIFICATE-----\n");
+	memset(l[0].token_sealed, 0xA5, 76);
+	l[0].token_sealed_len = 76;
+	assert_ok(ccsp_store_pool_device_taken(tx, d.name, d.address, &taken));
+	assert_int_equal(taken, 0);
+	assert_ok(ccsp_store_pool_vsm_create(tx, &d, &l[0]));
+	assert_string_equal(l[0].device_id, d.id);
+	assert_ok(ccsp_store_pool_device_taken(tx, "other", d.address, &taken));
+	assert_int_equal(taken, 1);
+	assert_ok(ccsp_store_pool_device_taken(tx, d.name, "chsm:x/y", &taken));
+	assert_int_equal(taken, 1);
+	assert_ok(ccsp_store_pool_vsm_get(tx, d.id, &l[1]));
+	assert_string_equal(l[1].vsm_id, "v1");
+	assert_string_equal(l[1].cert_pem, l[0].cert_pem);
+	assert_int_equal(l[1].token_sealed_len, 76);
+	assert_memory_equal(l[1].token_sealed, l[0].token_sealed, 76);
+	assert_ok(ccsp_store_pool_chsm_vsms(tx, h[0].id, &vsms));
+	assert_int_equal(vsms, 1);
+	assert_ccsp(CCSP_ERR_STATE, ccsp_store_pool_chsm_delete(tx, h[0].id)); /* its VSM is a device */
+	assert_ok(ccsp_store_commit(tx));
+
+	/* refusals: the same VSM twice, an unknown CHSM, the wrong kind, a plain device has no link */
+	tx = tx_begin(s);
+	ccsp_store_pool_device d2 = d;
+	snprintf(d2.name, sizeof d2.name, "c1-v1-again");
+	snprintf(d2.address, sizeof d2.address, "chsm:%s/v1-again", h[0].id);
+	assert_ccsp(CCSP_ERR_EXISTS, ccsp_store_pool_vsm_create(tx, &d2, &l[0])); /* (chsm, vsm) unique */
+	ccsp_store_rollback(tx);
+	tx = tx_begin(s);
+	snprintf(l[0].chsm_id, sizeof l[0].chsm_id, "0123456789abcdef0123456789abcdef");
+	assert_ccsp(CCSP_ERR_NOT_FOUND, ccsp_store_pool_vsm_create(tx, &d2, &l[0]));
+	snprintf(d2.kind, sizeof d2.kind, "sdf");
+	assert_ccsp(CCSP_ERR_ARG, ccsp_store_pool_vsm_create(tx, &d2, &l[0]));
+	mk_device(tx, "plain", &got);
+	assert_ccsp(CCSP_ERR_NOT_FOUND, ccsp_store_pool_vsm_get(tx, got.id, &l[1]));
+
+	/* the device deleted with its link; then the CHSM may go */
+	assert_ok(ccsp_store_pool_device_delete(tx, d.id));
+	assert_ccsp(CCSP_ERR_NOT_FOUND, ccsp_store_pool_vsm_get(tx, d.id, &l[1]));
+	assert_ok(ccsp_store_pool_chsm_delete(tx, h[0].id));
+	assert_ccsp(CCSP_ERR_NOT_FOUND, ccsp_store_pool_chsm_get(tx, h[0].id, &h[2]));
+	assert_ccsp(CCSP_ERR_NOT_FOUND, ccsp_store_pool_chsm_delete(tx, h[0].id));
+	assert_ok(ccsp_store_commit(tx));
+	free(h);
+	free(list);
+	free(l);
 	ccsp_store_free(s);
 }

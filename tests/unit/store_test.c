@@ -621,6 +621,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(test_usage, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_pool_groups, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_pool_devices, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_pool_chsms, fx_setup, fx_teardown),
 	};
 	if (getenv("STORE_TEST_FILTER") != NULL) /* e.g. STORE_TEST_FILTER='test_kms*' */
 		cmocka_set_test_filter(getenv("STORE_TEST_FILTER"));
