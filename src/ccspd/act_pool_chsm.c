@@ -19,8 +19,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <ccsp/mem.h>
-#include <ccsp/rand.h>
 
 #include "ccspd/act.h"
 #include "common/b64.h"
@@ -28,7 +26,6 @@
 #include "platform/pool.h"
 #include "platform/store/store_pool.h"
 
-#define TOKEN_BYTES 24 /* 48 hex digits: within the VSM token's 16..64 */
 
 typedef struct chsm_job {
 	act_job act; /* first: act_job_run's (act_util.c) */
@@ -98,20 +95,10 @@ void ccspd_act_pool_platform_key(ccspd_call *c)
 static int chsm_call(ccspd_call *c, const ccsp_g88_target *t, const ccsp_g88_signer *s, const char *path,
                      json_t *req, json_t **result)
 {
-	ccsp_g88_answer a;
-	char msg[CCSP_G88_MESSAGE_MAX + 96];
-	ccsp_err ret = ccsp_g88_call(t, s, path, req, &a);
-	json_decref(req);
-	if (ret == CCSP_OK && a.http == 200 && a.status == 200) {
-		*result = a.result;
+	ccspd_pool_fail f;
+	if (ccspd_g88_call(t, s, path, req, result, &f) == 0)
 		return 0;
-	}
-	json_decref(a.result);
-	if (ret != CCSP_OK)
-		snprintf(msg, sizeof msg, "the CHSM does not answer at %s: %s", path, a.message);
-	else
-		snprintf(msg, sizeof msg, "the CHSM refused %s: %d %s", path, a.status, a.message);
-	ccspd_call_fail(c, CCSP_APIERR_UNAVAILABLE, msg);
+	ccspd_call_fail(c, f.code, f.msg);
 	return -1;
 }
 
@@ -285,6 +272,13 @@ void ccspd_act_pool_chsm_remove(ccspd_call *c)
 
 /* ---- a CHSM's VSM as a device ---- */
 
+static json_t *vsm_device_json(const ccsp_store_pool_device *d, const ccsp_store_pool_vsm_link *l)
+{
+	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:n}", "deviceId", d->id, "name", d->name, "kind",
+	                 d->kind, "chsmId", l->chsm_id, "vsmId", l->vsm_id, "address", l->address, "vendor", d->vendor,
+	                 "model", d->model, "serial", d->serial, "groupId");
+}
+
 /* The CHSM, and whether the device's name or the VSM is registered already (checked before the VSM is touched:
  * a second registration must not replace the token of the first). */
 static ccsp_err chsm_get_fn(ccsp_store_tx *tx, void *arg)
@@ -294,85 +288,11 @@ static ccsp_err chsm_get_fn(ccsp_store_tx *tx, void *arg)
 	return ccsp_store_pool_device_taken(tx, j->dev.name, j->dev.address, &j->taken);
 }
 
-static ccsp_err vsm_register_fn(ccsp_store_tx *tx, void *arg)
-{
-	chsm_job *j = arg;
-	j->dev.created = ccspd_now_ms(j->act.c->d);
-	CCSP_GUARD(ccsp_store_pool_vsm_create(tx, &j->dev, &j->link));
-	CCSP_GUARD(ccspd_audit(j->act.c, tx, "pool.chsm-vsm-register", j->dev.id, "ok",
-	                       json_pack("{s:s, s:s, s:s, s:s}", "name", j->dev.name, "chsmId", j->link.chsm_id, "vsmId",
-	                                 j->link.vsm_id, "address", j->link.address)));
-	act_job_result(&j->act, json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:n}", "deviceId", j->dev.id,
-	                                  "name", j->dev.name, "kind", j->dev.kind, "chsmId", j->link.chsm_id, "vsmId",
-	                                  j->link.vsm_id, "address", j->link.address, "vendor", j->dev.vendor, "model",
-	                                  j->dev.model, "serial", j->dev.serial, "groupId"));
-	return CCSP_OK;
-}
-
-/* The VSM's address and certificate from getVSMInfo into j->link; 0, or -1 after answering. */
-static int vsm_info(ccspd_call *c, const ccsp_g88_target *t, const ccspd_g88_key *k, chsm_job *j)
-{
-	json_t *info = NULL;
-	if (chsm_call(c, t, &k->signer, "/vsm", json_pack("{s:s, s:s}", "oprType", "getinfo", "vsmId", j->link.vsm_id),
-	              &info) != 0)
-		return -1;
-	json_t *ip = json_object_get(info, "ip"), *port = json_object_get(info, "port"),
-	       *cert = json_object_get(info, "tlsCert");
-	int ok = json_is_string(ip) && json_is_integer(port) && json_integer_value(port) > 0 &&
-	         json_integer_value(port) < 65536 && json_is_string(cert) &&
-	         strlen(json_string_value(cert)) <= CCSP_STORE_POOL_PEM_MAX;
-	if (ok) {
-		const char *host = json_string_value(ip);
-		snprintf(j->link.address, sizeof j->link.address, strchr(host, ':') ? "[%s]:%d" : "%s:%d", host,
-		         (int)json_integer_value(port));
-		snprintf(j->link.cert_pem, sizeof j->link.cert_pem, "%s", json_string_value(cert));
-	}
-	json_decref(info);
-	if (!ok)
-		ccspd_call_fail(c, CCSP_APIERR_UNAVAILABLE,
-		                "the CHSM's getVSMInfo gives no address (ip, port) or TLS certificate (tlsCert) for the VSM");
-	return ok ? 0 : -1;
-}
-
-/* A fresh token into token, set on the VSM (configVSMToken: its vsmd restarts with it) and sealed into j->link.
- * 0, or -1 after answering. */
-static int vsm_token(ccspd_call *c, const ccsp_g88_target *t, const ccspd_g88_key *k, chsm_job *j,
-                     char token[2 * TOKEN_BYTES + 1])
-{
-	uint8_t raw[TOKEN_BYTES];
-	char aad[128];
-	json_t *r = NULL;
-	int rc = -1;
-	if (ccsp_pvsm_random(c->d->pvsm, raw, sizeof raw) != CCSP_OK) {
-		ccspd_call_fail(c, CCSP_APIERR_CRYPTO_MODULE, NULL);
-		goto out;
-	}
-	for (size_t i = 0; i < sizeof raw; i++)
-		snprintf(token + 2 * i, 3, "%02x", raw[i]);
-	ccspd_pool_vsm_token_aad(j->link.chsm_id, j->link.vsm_id, aad, sizeof aad);
-	if (ccsp_pvsm_seal(c->d->pvsm, (const uint8_t *)aad, strlen(aad), (const uint8_t *)token, strlen(token),
-	                   j->link.token_sealed) != CCSP_OK) {
-		ccspd_call_fail(c, CCSP_APIERR_CRYPTO_MODULE, NULL);
-		goto out;
-	}
-	j->link.token_sealed_len = strlen(token) + CCSP_PVSM_SEAL_OVERHEAD;
-	if (chsm_call(c, t, &k->signer, "/vsm/token", json_pack("{s:s, s:s}", "vsmId", j->link.vsm_id, "token", token),
-	              &r) != 0)
-		goto out;
-	rc = 0;
-out:
-	json_decref(r);
-	ccsp_memzero(raw, sizeof raw);
-	return rc;
-}
-
 void ccspd_act_pool_chsm_vsm_register(ccspd_call *c)
 {
 	chsm_job *j = calloc(1, sizeof *j);
 	const char *vsm, *name;
-	ccspd_g88_key k;
-	char conf[PATH_MAX], token[2 * TOKEN_BYTES + 1] = "";
-	int created = 0;
+	ccspd_pool_fail f;
 	if (j == NULL) {
 		ccspd_call_fail(c, CCSP_APIERR_INTERNAL, NULL);
 		return;
@@ -382,7 +302,6 @@ void ccspd_act_pool_chsm_vsm_register(ccspd_call *c)
 	    act_str(c, "name", 1, CCSP_STORE_NAME_MAX, &name) != 0)
 		goto out;
 	snprintf(j->dev.name, sizeof j->dev.name, "%s", name);
-	snprintf(j->dev.kind, sizeof j->dev.kind, "%s", CCSP_STORE_POOL_KIND_CHSM_VSM);
 	snprintf(j->dev.address, sizeof j->dev.address, "chsm:%s/%s", j->id, vsm);
 	ccsp_err ret = ccsp_store_run(c->d->store, chsm_get_fn, j);
 	if (ret != CCSP_OK || j->taken) {
@@ -390,27 +309,11 @@ void ccspd_act_pool_chsm_vsm_register(ccspd_call *c)
 		         ret == CCSP_ERR_NOT_FOUND ? "no such CHSM" : "a device of that name, or that CHSM's VSM, is registered");
 		goto out;
 	}
-	if (platform_key(c, &k, &created) != 0)
-		goto out;
-	audit_key_created(c, created);
-	const ccsp_g88_target t = {.url = j->chsm.url, .ca_pem = j->chsm.ca_pem[0] != '\0' ? j->chsm.ca_pem : NULL};
-	snprintf(j->link.chsm_id, sizeof j->link.chsm_id, "%s", j->chsm.id);
-	snprintf(j->link.vsm_id, sizeof j->link.vsm_id, "%s", vsm);
-	/* the token first: the VSM restarts with it, and its address is the one it has after that */
-	if (vsm_token(c, &t, &k, j, token) != 0 || vsm_info(c, &t, &k, j) != 0)
-		goto out;
-	if (ccspd_pool_vsm_conf_write(c->d, &j->link, token, conf) != CCSP_OK) {
-		ccspd_call_fail(c, CCSP_APIERR_INTERNAL, "cannot write the VSM's client config");
+	if (ccspd_pool_vsm_lease(c->d, c, &j->chsm, vsm, &j->dev, &j->link, &f) != 0) {
+		ccspd_call_fail(c, f.code, f.msg);
 		goto out;
 	}
-	if (act_probe_device(conf, &j->dev) != CCSP_OK) {
-		ccspd_call_fail(c, CCSP_APIERR_CRYPTO_MODULE,
-		                "the VSM does not answer through libsdf with its new token (availability check failed)");
-		goto out;
-	}
-	j->act.msg = "a device of that name, or that CHSM's VSM, is registered";
-	act_job_run(&j->act, vsm_register_fn, j);
+	ccspd_call_ok(c, vsm_device_json(&j->dev, &j->link));
 out:
-	ccsp_memzero(token, sizeof token);
 	free(j);
 }

@@ -184,6 +184,22 @@ CCSP_MUST_CHECK ccsp_err ccspd_pool_device_conf(ccspd *d, const ccsp_store_pool_
 CCSP_MUST_CHECK ccsp_err ccspd_pool_vsm_conf_ensure(ccspd *d, const ccsp_store_pool_vsm_link *link,
                                                     char path[PATH_MAX]);
 
+/* pool_lease.c: calls to a CHSM and the lease of a CHSM VSM into the pool. A failure's answer code and text. */
+typedef struct ccspd_pool_fail {
+	ccsp_apierr code;
+	char msg[CCSP_G88_MESSAGE_MAX + 160];
+} ccspd_pool_fail;
+/* One GM/T 0088 call (req stolen): 0 with the answer's result (NULL when none; the caller's) when the CHSM said
+ * 200, else -1 with f set (CCSP-9001: it does not answer, or refused, with its status and message). */
+int ccspd_g88_call(const ccsp_g88_target *t, const ccsp_g88_signer *s, const char *path, json_t *req,
+                   json_t **result, ccspd_pool_fail *f);
+/* Lease VSM vsm_id of chsm as the pool device named dev->name: configVSMToken with a fresh token (sealed into
+ * the link), getVSMInfo (address, tlsCert), this node's config, the availability check, the device and link
+ * stored and audited (pool.chsm-vsm-register, by c's caller or, c NULL, by the system). 0 with dev and link set,
+ * or -1 with f set. The caller has checked that neither the name nor the VSM is registered. */
+int ccspd_pool_vsm_lease(ccspd *d, ccspd_call *c, const ccsp_store_pool_chsm *chsm, const char *vsm_id,
+                         ccsp_store_pool_device *dev, ccsp_store_pool_vsm_link *link, ccspd_pool_fail *f);
+
 /* envelope.c: answers, the error body, the HTTP layer's callbacks. */
 void ccspd_ok(ccsp_http_request *req, json_t *result); /* 200 with result (stolen) */
 /* call_answer.c: the answer of a call — ccspd_ok / ccspd_fail on its request, or, for an item of crypto/batch
