@@ -10,9 +10,14 @@
  *                                                         getCHSMInfo (vendor, model, serial, version, device key)
  *   chsm-list          {cursor?, limit?}               -> {"chsms": [...], "next"} with their VSMs in the pool counted
  *   chsm-remove        {chsmId}                        -> the CHSM (none of its VSMs may be a device)
- *   chsm-vsm-register  {chsmId, vsmId, name}           -> the device: getVSMInfo (address and TLS certificate), a
- *                                                         fresh token set with configVSMToken (kept sealed), this
+ *   chsm-vsm-register  {chsmId, vsmId, name}           -> the device: a fresh token set with configVSMToken (kept
+ *                                                         sealed), getVSMInfo (address and TLS certificate), this
  *                                                         node's client config written, the availability check
+ *                                                         (pool_lease.c)
+ *   chsm-vsm-create    {chsmId, name, flavor?}         -> the task: createVSM with ccspd's callback URL; when the
+ *                                                         CHSM's callback says the VSM is ready, ccspd leases it as
+ *                                                         the device `name` (api_g88_callback.c)
+ *   chsm-task-list     {chsmId?, limit?}               -> {"tasks": [...]}: those operations, newest first
  * The calls to the CHSM run outside any transaction; every change is audited (pool.*).
  */
 #include <stdio.h>
@@ -35,6 +40,7 @@ typedef struct chsm_job {
 	ccsp_store_pool_chsm chsm;
 	ccsp_store_pool_device dev;
 	ccsp_store_pool_vsm_link link;
+	ccsp_store_pool_task task;
 } chsm_job;
 
 static json_t *chsm_json(const ccsp_store_pool_chsm *h, int64_t vsms)
@@ -315,5 +321,108 @@ void ccspd_act_pool_chsm_vsm_register(ccspd_call *c)
 	}
 	ccspd_call_ok(c, vsm_device_json(&j->dev, &j->link));
 out:
+	free(j);
+}
+
+/* ---- VSMs created by ccspd (createVSM; the callback completes them: api_g88_callback.c) ---- */
+
+static json_t *task_json(const ccsp_store_pool_task *t)
+{
+	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:s, s:I, s:o}", "chsmRequestId", t->request_id, "chsmId",
+	                 t->chsm_id, "oprType", t->opr_type, "vsmId", t->vsm_id, "name", t->name, "state", t->state,
+	                 "status", (json_int_t)t->status, "message", t->message, "created", (json_int_t)t->created,
+	                 "completed", t->completed != 0 ? json_integer(t->completed) : json_null());
+}
+
+static ccsp_err task_create_fn(ccsp_store_tx *tx, void *arg)
+{
+	chsm_job *j = arg;
+	j->task.created = ccspd_now_ms(j->act.c->d);
+	CCSP_GUARD(ccsp_store_pool_task_create(tx, &j->task));
+	CCSP_GUARD(ccspd_audit(j->act.c, tx, "pool.chsm-vsm-create", j->chsm.id, "ok",
+	                       json_pack("{s:s, s:s, s:s, s:I}", "chsmRequestId", j->task.request_id, "vsmId",
+	                                 j->task.vsm_id, "name", j->task.name, "flavor", (json_int_t)j->limit)));
+	act_job_result(&j->act, task_json(&j->task));
+	return CCSP_OK;
+}
+
+void ccspd_act_pool_chsm_vsm_create(ccspd_call *c)
+{
+	chsm_job *j = calloc(1, sizeof *j);
+	const char *name;
+	ccspd_g88_key k;
+	json_t *res = NULL;
+	int created = 0;
+	if (j == NULL) {
+		ccspd_call_fail(c, CCSP_APIERR_INTERNAL, NULL);
+		return;
+	}
+	j->act.c = c;
+	if (act_id(c, "chsmId", 1, &j->id) != 0 || act_str(c, "name", 1, CCSP_STORE_NAME_MAX, &name) != 0 ||
+	    act_int(c, "flavor", 1, 3, 1, &j->limit) != 0)
+		goto out;
+	snprintf(j->dev.name, sizeof j->dev.name, "%s", name);
+	snprintf(j->dev.address, sizeof j->dev.address, "-"); /* not yet known: the name alone is checked */
+	ccsp_err ret = ccsp_store_run(c->d->store, chsm_get_fn, j);
+	if (ret != CCSP_OK || j->taken) {
+		act_fail(c, ret != CCSP_OK ? ret : CCSP_ERR_EXISTS,
+		         ret == CCSP_ERR_NOT_FOUND ? "no such CHSM" : "a device of that name is registered");
+		goto out;
+	}
+	if (platform_key(c, &k, &created) != 0)
+		goto out;
+	audit_key_created(c, created);
+	if (ccsp_g88_request_id(j->task.request_id) != CCSP_OK) {
+		ccspd_call_fail(c, CCSP_APIERR_INTERNAL, NULL);
+		goto out;
+	}
+	const ccsp_g88_target t = {.url = j->chsm.url, .ca_pem = j->chsm.ca_pem[0] != '\0' ? j->chsm.ca_pem : NULL};
+	if (chsm_call(c, &t, &k.signer, "/vsm",
+	              json_pack("{s:s, s:s, s:I, s:s}", "requestId", j->task.request_id, "oprType", "create", "flavor",
+	                        (json_int_t)j->limit, "callbackUrl", c->d->g88_callback_url),
+	              &res) != 0)
+		goto out;
+	json_t *vsm = json_object_get(res, "vsmId");
+	if (!json_is_string(vsm) || json_string_length(vsm) == 0 || json_string_length(vsm) > CCSP_STORE_POOL_VSM_ID_MAX) {
+		ccspd_call_fail(c, CCSP_APIERR_UNAVAILABLE, "the CHSM accepted createVSM without a vsmId");
+		goto out;
+	}
+	snprintf(j->task.chsm_id, sizeof j->task.chsm_id, "%s", j->chsm.id);
+	snprintf(j->task.opr_type, sizeof j->task.opr_type, "create");
+	snprintf(j->task.vsm_id, sizeof j->task.vsm_id, "%s", json_string_value(vsm));
+	snprintf(j->task.name, sizeof j->task.name, "%s", name);
+	act_job_run(&j->act, task_create_fn, j);
+out:
+	json_decref(res);
+	free(j);
+}
+
+static ccsp_err task_list_fn(ccsp_store_tx *tx, void *arg)
+{
+	chsm_job *j = arg;
+	size_t n = 0;
+	ccsp_store_pool_task *ts = calloc((size_t)j->limit, sizeof *ts);
+	ccsp_err ret = ts != NULL ? ccsp_store_pool_task_list(tx, j->id, (size_t)j->limit, ts, &n) : CCSP_ERR_NOMEM;
+	if (ret == CCSP_OK) {
+		json_t *list = json_array();
+		for (size_t i = 0; i < n; i++)
+			json_array_append_new(list, task_json(&ts[i]));
+		act_job_result(&j->act, json_pack("{s:o}", "tasks", list));
+	}
+	free(ts);
+	return ret;
+}
+
+void ccspd_act_pool_chsm_task_list(ccspd_call *c)
+{
+	chsm_job *j = calloc(1, sizeof *j);
+	if (j == NULL) {
+		ccspd_call_fail(c, CCSP_APIERR_INTERNAL, NULL);
+		return;
+	}
+	j->act.c = c;
+	if (act_id(c, "chsmId", 0, &j->id) == 0 &&
+	    act_int(c, "limit", 1, CCSPD_LIST_MAX, CCSPD_LIST_DEFAULT, &j->limit) == 0)
+		act_job_run(&j->act, task_list_fn, j);
 	free(j);
 }

@@ -146,6 +146,7 @@ struct ccspd {
 	struct ccspd_sessions *sessions; /* the gateway's session cache (gateway.c) */
 	ccsp_pool *pool;                 /* the resource pool's scheduler (resource_pool.c, src/platform/pool.h) */
 	struct ccspd_pool_keeper *pool_keeper;
+	char g88_callback_url[CCSP_STORE_POOL_URL_MAX + 1]; /* where CHSMs send their callbacks (pool_open; serve) */
 	_Atomic int stopping;
 	_Atomic int64_t sessions_counted_ms; /* when /metrics last counted the sessions in the store (api_ops.c) */
 };
@@ -352,6 +353,12 @@ void ccspd_act_pool_chsm_register(ccspd_call *c);
 void ccspd_act_pool_chsm_list(ccspd_call *c);
 void ccspd_act_pool_chsm_remove(ccspd_call *c);
 void ccspd_act_pool_chsm_vsm_register(ccspd_call *c);
+void ccspd_act_pool_chsm_vsm_create(ccspd_call *c);
+void ccspd_act_pool_chsm_task_list(ccspd_call *c);
+/* api_g88_callback.c: POST CCSPD_G88_CALLBACK_PATH, the CHSMs' callbacks (GM/T 0088 §6.6), verified with the
+ * device key of the CHSM whose task it completes; a created VSM is then leased into the pool. */
+#define CCSPD_G88_CALLBACK_PATH "/gmt0088/callback"
+void ccspd_api_g88_callback(void *arg, ccsp_http_request *req);
 
 /* act_secadmin.c: the security administrator's key policy and key custodians. */
 void ccspd_act_secadmin_policy_get(ccspd_call *c);

@@ -62,6 +62,8 @@ const ccspd_action ccspd_actions[] = {
 	{API "/pool/chsm-list", CCSPD_MAY_SYSADMIN, ccspd_act_pool_chsm_list},
 	{API "/pool/chsm-remove", CCSPD_MAY_SYSADMIN, ccspd_act_pool_chsm_remove},
 	{API "/pool/chsm-vsm-register", CCSPD_MAY_SYSADMIN, ccspd_act_pool_chsm_vsm_register},
+	{API "/pool/chsm-vsm-create", CCSPD_MAY_SYSADMIN, ccspd_act_pool_chsm_vsm_create},
+	{API "/pool/chsm-task-list", CCSPD_MAY_SYSADMIN, ccspd_act_pool_chsm_task_list},
 	{API "/pool/device-list", CCSPD_MAY_SYSADMIN, ccspd_act_pool_device_list},
 	{API "/pool/device-remove", CCSPD_MAY_SYSADMIN, ccspd_act_pool_device_remove},
 	{API "/pool/group-create", CCSPD_MAY_SYSADMIN, ccspd_act_pool_group_create},
@@ -121,6 +123,7 @@ static const ccsp_http_route public_routes[] = {
 	{"GET", "/healthz", ccspd_api_healthz, CCSPD_PUBLIC},
 	{"GET", "/readyz", ccspd_api_readyz, CCSPD_PUBLIC},
 	{"GET", "/metrics", ccspd_api_metrics, CCSPD_PUBLIC},
+	{"POST", CCSPD_G88_CALLBACK_PATH, ccspd_api_g88_callback, CCSPD_PUBLIC}, /* authenticated by the CHSM's key */
 };
 #define N_PUBLIC (sizeof public_routes / sizeof public_routes[0])
 #define N_ROUTES_MAX 256
@@ -146,7 +149,8 @@ static const char *const conf_keys[] = {"listen",         "cert_file",          
                                         "session_absolute_s", "session_max",    "audit_sign_index",
                                         "audit_sign_password_file", "audit_checkpoint_records",
                                         "audit_checkpoint_interval_s", "rate_per_client", "rate_burst",
-                                        "kms_sweep_interval_s", "metering_flush_interval_s", NULL};
+                                        "kms_sweep_interval_s", "metering_flush_interval_s",
+                                        "g88_callback_url", NULL};
 
 static ccsp_http_server *g_http; /* for the signal handler only */
 
@@ -265,6 +269,9 @@ static void close_modules(ccspd *d)
 static int serve(ccspd *d)
 {
 	g_http = d->http;
+	if (d->g88_callback_url[0] == '\0') /* ccspd.conf has none: this host's loopback (a CHSM beside ccspd) */
+		snprintf(d->g88_callback_url, sizeof d->g88_callback_url, "https://127.0.0.1:%d" CCSPD_G88_CALLBACK_PATH,
+		         ccsp_http_server_port(d->http));
 	struct sigaction sa = {.sa_handler = on_signal};
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);

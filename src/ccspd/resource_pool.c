@@ -130,9 +130,16 @@ ccsp_err ccspd_pool_open(ccspd *d, const ccsp_config *cfg, char *err, size_t err
 {
 	uint32_t interval, sessions;
 	ccsp_pool_backend be;
+	const char *cb = ccsp_config_get_or(cfg, "g88_callback_url", "");
 	if (ccsp_config_get_u32(cfg, "pool_health_interval_s", 1, 3600, 2, &interval, err, errlen) != CCSP_OK ||
 	    ccsp_config_get_u32(cfg, "pool_sessions", 1, 64, 8, &sessions, err, errlen) != CCSP_OK)
 		return CCSP_ERR_ARG;
+	if (strlen(cb) >= sizeof d->g88_callback_url ||
+	    (cb[0] != '\0' && strncmp(cb, "https://", 8) != 0 && strncmp(cb, "http://", 7) != 0)) {
+		snprintf(err, errlen, "g88_callback_url: an http(s) URL of at most %zu bytes", sizeof d->g88_callback_url - 1);
+		return CCSP_ERR_ARG;
+	}
+	memcpy(d->g88_callback_url, cb, strlen(cb) + 1);
 	if ((d->pool_keeper = calloc(1, sizeof *d->pool_keeper)) == NULL)
 		return CCSP_ERR_NOMEM;
 	d->pool_keeper->sessions = sessions;

@@ -94,6 +94,8 @@ static int post_once(chsmd *d, const char *url, const char *body)
 		curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
 		curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
 		curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, discard);
+		if (d->callback_ca_file != NULL)
+			curl_easy_setopt(c, CURLOPT_CAINFO, d->callback_ca_file);
 		if (curl_easy_perform(c) == CURLE_OK)
 			curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
 	}

@@ -49,7 +49,7 @@ static const ccsp_http_route routes[] = {
 };
 
 static const char *const conf_keys[] = {"listen", "cert_file", "key_file", "vsmd_path", "vsm_host",
-                                        "vsm_port_base", "workers", NULL};
+                                        "vsm_port_base", "workers", "callback_ca_file", NULL};
 
 static ccsp_http_server *g_http; /* for the signal handler only */
 
@@ -106,6 +106,12 @@ static int open_modules(chsmd *d, const ccsp_config *cfg, const char *self, ccsp
 	}
 	d->vsm_port_base = port_base;
 	d->vsm_host = strdup(ccsp_config_get_or(cfg, "vsm_host", "127.0.0.1"));
+	if (ccsp_config_get(cfg, "callback_ca_file") != NULL) { /* relative to DIR */
+		const char *f = ccsp_config_get(cfg, "callback_ca_file");
+		char p[PATH_MAX];
+		snprintf(p, sizeof p, "%s%s%s", f[0] == '/' ? "" : d->dir, f[0] == '/' ? "" : "/", f);
+		d->callback_ca_file = strdup(p);
+	}
 	snprintf(selfdir, sizeof selfdir, "%s", self);
 	snprintf(vsmd, sizeof vsmd, "%s/vsmd", dirname(selfdir));
 	ret = d->keys != NULL ? CCSP_OK : chsm_keys_open(d->dir, &d->keys); /* production: unsealed already */
@@ -155,6 +161,7 @@ static void close_modules(chsmd *d)
 	json_decref(d->settings);
 	json_decref(d->recent);
 	free(d->vsm_host);
+	free(d->callback_ca_file);
 }
 
 static int serve(chsmd *d, ccsp_http_server *http)

@@ -5,7 +5,8 @@
 # refused until that platform adds ccspd's key ('ccsp chsm configure --add'); a CHSM behind a certificate of
 # another CA is refused; vendor/model/serial recorded; a VSM of the CHSM registered as a device (address and TLS
 # certificate from getVSMInfo, a fresh token set with configVSMToken and kept sealed in the store, this node's
-# client config 0600), joining tenant A's group, A's keys made and run there (signatures openssl verifies), the
+# client config 0600), joining tenant A's group, A's keys made and run there (signatures openssl verifies); a
+# VSM created by ccspd (createVSM, the CHSM's signed callback, the lease; unknown and forged callbacks refused); the
 # client config rewritten from the store after it was lost; refusals (unknown CHSM, unknown VSM, twice, removing
 # a CHSM whose VSM is a device, non-sysadmin); audited. Every wait is bounded; nothing is left running.
 . "$(dirname "$0")/common.sh"
@@ -22,20 +23,21 @@ trap cleanup_all EXIT
 chsm_start() {
 	"$CHSMD" --init "$1" --listen 127.0.0.1:0 >/dev/null
 	sed -i 's/^vsm_port_base = .*/vsm_port_base = 0/' "$1/chsmd.conf"
+	echo "callback_ca_file = $T/p/tls-cert.pem" >>"$1/chsmd.conf" # ccspd's, for its callbacks
 	"$CHSMD" --dir "$1" >"$1.out" 2>&1 &
 	PIDS="$PIDS $!"
 	wait_for "$1.out" 'listening on port' || { fail "chsmd $1 did not start: $(cat "$1.out")"; finish; }
 	CURL_OF=https://127.0.0.1:$(sed -n 's/^chsmd: listening on port \([0-9]*\).*/\1/p' "$1.out")
 }
 
-# ---- two CHSMs, a platform VSM, ccspd ----
+# ---- a platform VSM, ccspd, two CHSMs (which trust ccspd's certificate for their callbacks) ----
+vsm_start "$T/vsm"
+"$CCSPD" --init "$T/p" --listen 127.0.0.1:0 --vsm-conf "$T/vsm/sdf.conf" >/dev/null
+echo "pool_health_interval_s = 1" >>"$T/p/ccspd.conf"
 chsm_start "$T/c1"
 U1=$CURL_OF
 chsm_start "$T/c2"
 U2=$CURL_OF
-vsm_start "$T/vsm"
-"$CCSPD" --init "$T/p" --listen 127.0.0.1:0 --vsm-conf "$T/vsm/sdf.conf" >/dev/null
-echo "pool_health_interval_s = 1" >>"$T/p/ccspd.conf"
 start
 pwfile admin "$(cat "$T/p/initial-admin-password")"
 "$OPENSSL" genpkey -algorithm SM2 -out "$T/admin-key.pem" 2>/dev/null
@@ -152,6 +154,33 @@ check "A signs on c1's VSM; openssl verifies" ok '[ "$(code)" = 200 ] &&
 adm pool/device-list '{}'
 check "... counted on that device" ok '[ "$(grep -o "\"deviceId\":\"$DV\"[^]]*" "$T/r" |
 	grep -o "\"operations\":[0-9]*" | cut -d: -f2)" -ge 1 ]'
+
+# ---- a VSM created by ccspd: createVSM, the CHSM's callback, the lease ----
+adm pool/chsm-vsm-create "{\"chsmId\":\"$C1\",\"name\":\"c1-created\",\"flavor\":1}"
+check "chsm-vsm-create: accepted, with the CHSM's vsmId" ok '[ "$(code)" = 200 ] && [ "$(field state)" = accepted ] &&
+	[ -n "$(field vsmId)" ]'
+RID=$(field chsmRequestId)
+V2=$(field vsmId)
+adm pool/chsm-vsm-create "{\"chsmId\":\"$C1\",\"name\":\"c1-vsm\"}"
+check "... a name already taken: CCSP-4000, no VSM created" is_err 409 CCSP-4000
+created_in_pool() { adm pool/device-list '{}' && grep -q '"name":"c1-created","kind":"chsm-vsm"' "$T/r"; }
+i=0
+while [ $i -lt 150 ] && ! created_in_pool; do sleep 0.2; i=$((i + 1)); done
+check "its callback, verified with the CHSM's device key, completes the task; ccspd leases the VSM" created_in_pool
+adm pool/chsm-task-list "{\"chsmId\":\"$C1\"}"
+check "chsm-task-list: the create, done with status 200" ok \
+	'grep -q "\"chsmRequestId\":\"$RID\",\"chsmId\":\"$C1\",\"oprType\":\"create\",\"vsmId\":\"$V2\",\"name\":\"c1-created\",\"state\":\"done\",\"status\":200" "$T/r"'
+"$CCSP" chsm call $K vsm info --vsm "$V2" >"$T/r"
+check "the created VSM is leased (token set)" grep -q '"token":"set"' "$T/r"
+cbpost() { curl -sk -o "$T/r" -w '%{http_code}' -X POST -H 'Content-Type: application/json' "$@" "$U/gmt0088/callback"; }
+check "a callback for no task: 404" [ "$(cbpost --data-binary '{"requestId":"nope","status":200}')" = 404 ]
+check "a forged callback (no device signature): 403" [ "$(cbpost -H 'CHSM-Signature: MEQCIBm' \
+	--data-binary "{\"requestId\":\"$RID\",\"status\":500,\"vsmId\":\"$V2\"}")" = 403 ]
+check "a callback that is not one: 400" [ "$(cbpost --data-binary '[1]')" = 400 ]
+adm pool/chsm-task-list '{}'
+check "... and the task is unchanged" grep -q "\"chsmRequestId\":\"$RID\".*\"state\":\"done\"" "$T/r"
+check "audited: the callback, by the CHSM" ok \
+	'[ "$(db "SELECT COUNT(*) FROM audit WHERE action = '\''pool.chsm-callback'\'' AND actor = '\''chsm:$C1'\''")" = 1 ]'
 
 # ---- the client config lost: rewritten from the store at the next start ----
 stop

@@ -257,7 +257,42 @@ static void test_pool_chsms(void **state)
 	mk_device(tx, "plain", &got);
 	assert_ccsp(CCSP_ERR_NOT_FOUND, ccsp_store_pool_vsm_get(tx, got.id, &l[1]));
 
-	/* the device deleted with its link; then the CHSM may go */
+	/* a task of the CHSM: accepted, completed once, listed newest first */
+	ccsp_store_pool_task *t = calloc(3, sizeof *t);
+	assert_non_null(t);
+	snprintf(t[0].request_id, sizeof t[0].request_id, "9172c481-1f7b-4ec1-9c45-0d76a00e7200");
+	memcpy(t[0].chsm_id, h[0].id, sizeof t[0].chsm_id);
+	snprintf(t[0].opr_type, sizeof t[0].opr_type, "create");
+	snprintf(t[0].vsm_id, sizeof t[0].vsm_id, "v2");
+	snprintf(t[0].name, sizeof t[0].name, "c1-v2");
+	t[0].created = NOW;
+	assert_ok(ccsp_store_pool_task_create(tx, &t[0]));
+	assert_ok(ccsp_store_pool_task_get(tx, t[0].request_id, &t[1]));
+	assert_string_equal(t[1].state, "accepted");
+	assert_int_equal(t[1].completed, 0);
+	assert_ccsp(CCSP_ERR_ARG, ccsp_store_pool_task_complete(tx, t[0].request_id, "accepted", 200, "", NOW));
+	assert_ok(ccsp_store_pool_task_complete(tx, t[0].request_id, "done", 200, "success", NOW + 1));
+	assert_ccsp(CCSP_ERR_STATE, ccsp_store_pool_task_complete(tx, t[0].request_id, "failed", 500, "x", NOW + 2));
+	assert_ccsp(CCSP_ERR_NOT_FOUND, ccsp_store_pool_task_complete(tx, "nope", "done", 200, "", NOW));
+	assert_ok(ccsp_store_pool_task_get(tx, t[0].request_id, &t[1]));
+	assert_string_equal(t[1].state, "done");
+	assert_int_equal(t[1].status, 200);
+	assert_string_equal(t[1].message, "success");
+	assert_int_equal(t[1].completed, NOW + 1);
+	t[2] = t[0];
+	snprintf(t[2].request_id, sizeof t[2].request_id, "second");
+	t[2].created = NOW + 5;
+	assert_ok(ccsp_store_pool_task_create(tx, &t[2]));
+	assert_ok(ccsp_store_pool_task_list(tx, h[0].id, 3, t, &n));
+	assert_int_equal(n, 2);
+	assert_string_equal(t[0].request_id, "second"); /* newest first */
+	assert_ok(ccsp_store_pool_task_list(tx, h[1].id, 3, t, &n));
+	assert_int_equal(n, 0);
+	assert_ok(ccsp_store_pool_task_list(tx, NULL, 3, t, &n));
+	assert_int_equal(n, 2);
+	free(t);
+
+	/* the device deleted with its link; then the CHSM may go (its tasks with it) */
 	assert_ok(ccsp_store_pool_device_delete(tx, d.id));
 	assert_ccsp(CCSP_ERR_NOT_FOUND, ccsp_store_pool_vsm_get(tx, d.id, &l[1]));
 	assert_ok(ccsp_store_pool_chsm_delete(tx, h[0].id));

@@ -250,8 +250,9 @@ static const char V5_SQL[] =
 	"CREATE INDEX kms_keys_group ON kms_keys (group_id);"
 	"ALTER TABLE kms_imports ADD COLUMN group_id TEXT NOT NULL DEFAULT 'default';";
 
-/* Version 6: CHSMs registered by their GM/T 0088 management URL, and the CHSM VSMs among the pool's devices (kind
- * 'chsm-vsm'): their address, TLS certificate and the token ccspd set on them (sealed by the data-protection key). */
+/* Version 6: CHSMs registered by their GM/T 0088 management URL, the CHSM VSMs among the pool's devices (kind
+ * 'chsm-vsm': their address, TLS certificate and the token ccspd set on them, sealed by the data-protection key),
+ * and the CHSMs' long operations ccspd started, completed by their callbacks. */
 static const char V6_SQL[] =
 	"CREATE TABLE pool_chsms ("
 	" id TEXT PRIMARY KEY,"
@@ -271,7 +272,19 @@ static const char V6_SQL[] =
 	" address TEXT NOT NULL,"
 	" cert_pem TEXT NOT NULL,"
 	" token_sealed @BLOB@ NOT NULL,"
-	" UNIQUE (chsm_id, vsm_id));";
+	" UNIQUE (chsm_id, vsm_id));"
+	"CREATE TABLE pool_chsm_tasks ("
+	" request_id TEXT PRIMARY KEY,"
+	" chsm_id TEXT NOT NULL REFERENCES pool_chsms(id),"
+	" opr_type TEXT NOT NULL,"
+	" vsm_id TEXT NOT NULL,"
+	" name TEXT NOT NULL,"
+	" state TEXT NOT NULL CHECK (state IN ('accepted', 'done', 'failed')),"
+	" status BIGINT NOT NULL,"
+	" message TEXT NOT NULL,"
+	" created BIGINT NOT NULL,"
+	" completed BIGINT NOT NULL);"
+	"CREATE INDEX pool_chsm_tasks_chsm ON pool_chsm_tasks (chsm_id, created);";
 
 static const st_migration MIGRATIONS[] = {
 	{1, V1_SQL, V1_SQLITE, V1_PG},

@@ -134,4 +134,30 @@ CCSP_MUST_CHECK ccsp_err ccsp_store_pool_vsm_create(ccsp_store_tx *tx, ccsp_stor
 CCSP_MUST_CHECK ccsp_err ccsp_store_pool_vsm_get(ccsp_store_tx *tx, const char *device_id,
                                                  ccsp_store_pool_vsm_link *out);
 
+/* A long GM/T 0088 operation ccspd started on a CHSM (createVSM): accepted, then done or failed by its callback. */
+#define CCSP_STORE_POOL_TASK_MESSAGE_MAX 256
+typedef struct ccsp_store_pool_task {
+	char request_id[CCSP_STORE_NAME_MAX + 1]; /* the requestId ccspd sent */
+	char chsm_id[CCSP_STORE_ID_LEN + 1];
+	char opr_type[16];                          /* "create" */
+	char vsm_id[CCSP_STORE_POOL_VSM_ID_MAX + 1];
+	char name[CCSP_STORE_NAME_MAX + 1];         /* create: the device name the VSM gets in the pool */
+	char state[16];                             /* "accepted", "done", "failed" */
+	int64_t status;                             /* the callback's status (0 until then) */
+	char message[CCSP_STORE_POOL_TASK_MESSAGE_MAX + 1];
+	int64_t created, completed;                 /* completed 0 until then */
+} ccsp_store_pool_task;
+
+/* Record t (state "accepted"). CCSP_ERR_EXISTS (that requestId), CCSP_ERR_NOT_FOUND (no such CHSM), CCSP_ERR_ARG. */
+CCSP_MUST_CHECK ccsp_err ccsp_store_pool_task_create(ccsp_store_tx *tx, ccsp_store_pool_task *t);
+CCSP_MUST_CHECK ccsp_err ccsp_store_pool_task_get(ccsp_store_tx *tx, const char *request_id,
+                                                  ccsp_store_pool_task *out);
+/* Complete an accepted task: state "done" or "failed", its status, message and time. CCSP_ERR_STATE when it is
+ * complete already (a repeated callback), CCSP_ERR_NOT_FOUND. */
+CCSP_MUST_CHECK ccsp_err ccsp_store_pool_task_complete(ccsp_store_tx *tx, const char *request_id, const char *state,
+                                                       int64_t status, const char *message, int64_t completed);
+/* The newest limit tasks (of chsm_id, or of every CHSM when NULL), newest first. */
+CCSP_MUST_CHECK ccsp_err ccsp_store_pool_task_list(ccsp_store_tx *tx, const char *chsm_id, size_t limit,
+                                                   ccsp_store_pool_task *out, size_t *n);
+
 #endif

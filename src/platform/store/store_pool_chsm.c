@@ -95,6 +95,7 @@ ccsp_err ccsp_store_pool_chsm_delete(ccsp_store_tx *tx, const char *id)
 	CCSP_GUARD(ccsp_store_pool_chsm_vsms(tx, id, &n));
 	CCSP_ENSURE(n == 0, CCSP_ERR_STATE);
 	st_val v[] = {ST_T(id)};
+	CCSP_GUARD(st_tx_query(tx, "DELETE FROM pool_chsm_tasks WHERE chsm_id = ?", v, 1, NULL, NULL));
 	return st_tx_change_one(tx, "DELETE FROM pool_chsms WHERE id = ?", v, 1);
 }
 
@@ -146,4 +147,93 @@ ccsp_err ccsp_store_pool_device_taken(ccsp_store_tx *tx, const char *name, const
 	*taken = st_res_int(r, 0, 0) > 0;
 	st_res_free(r);
 	return CCSP_OK;
+}
+
+/* ---- tasks ---- */
+
+#define TASK_COLS "request_id, chsm_id, opr_type, vsm_id, name, state, status, message, created, completed"
+
+static ccsp_err task_row(const st_res *r, size_t i, ccsp_store_pool_task *t)
+{
+	memset(t, 0, sizeof *t);
+	CCSP_GUARD(st_res_copy_text(r, i, 0, t->request_id, sizeof t->request_id));
+	CCSP_GUARD(st_res_copy_text(r, i, 1, t->chsm_id, sizeof t->chsm_id));
+	CCSP_GUARD(st_res_copy_text(r, i, 2, t->opr_type, sizeof t->opr_type));
+	CCSP_GUARD(st_res_copy_text(r, i, 3, t->vsm_id, sizeof t->vsm_id));
+	CCSP_GUARD(st_res_copy_text(r, i, 4, t->name, sizeof t->name));
+	CCSP_GUARD(st_res_copy_text(r, i, 5, t->state, sizeof t->state));
+	t->status = st_res_int(r, i, 6);
+	CCSP_GUARD(st_res_copy_text(r, i, 7, t->message, sizeof t->message));
+	t->created = st_res_int(r, i, 8);
+	t->completed = st_res_int(r, i, 9);
+	return CCSP_OK;
+}
+
+ccsp_err ccsp_store_pool_task_create(ccsp_store_tx *tx, ccsp_store_pool_task *t)
+{
+	ccsp_store_pool_chsm c;
+	CCSP_ENSURE(st_tx_writable(tx), CCSP_ERR_STATE);
+	CCSP_ENSURE(t != NULL && st_text_ok(t->request_id, CCSP_STORE_NAME_MAX) &&
+	                    st_text_ok(t->opr_type, sizeof t->opr_type - 1) &&
+	                    st_text_ok(t->vsm_id, CCSP_STORE_POOL_VSM_ID_MAX) && st_text_ok(t->name, CCSP_STORE_NAME_MAX),
+	            CCSP_ERR_ARG);
+	CCSP_GUARD(ccsp_store_pool_chsm_get(tx, t->chsm_id, &c));
+	snprintf(t->state, sizeof t->state, "accepted");
+	t->status = 0;
+	t->message[0] = '\0';
+	t->completed = 0;
+	st_val v[] = {ST_T(t->request_id), ST_T(t->chsm_id), ST_T(t->opr_type), ST_T(t->vsm_id), ST_T(t->name),
+	              ST_T(t->state),      ST_I(t->status),  ST_T(t->message),  ST_I(t->created), ST_I(t->completed)};
+	return st_tx_query(tx, "INSERT INTO pool_chsm_tasks (" TASK_COLS ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", v,
+	                   10, NULL, NULL);
+}
+
+ccsp_err ccsp_store_pool_task_get(ccsp_store_tx *tx, const char *request_id, ccsp_store_pool_task *out)
+{
+	st_res *r = NULL;
+	CCSP_ENSURE(out != NULL, CCSP_ERR_ARG);
+	CCSP_ENSURE(st_text_ok(request_id, CCSP_STORE_NAME_MAX), CCSP_ERR_NOT_FOUND);
+	st_val v[] = {ST_T(request_id)};
+	CCSP_GUARD(st_tx_query_one(tx, "SELECT " TASK_COLS " FROM pool_chsm_tasks WHERE request_id = ?", v, 1, &r));
+	ccsp_err ret = task_row(r, 0, out);
+	st_res_free(r);
+	return ret;
+}
+
+ccsp_err ccsp_store_pool_task_complete(ccsp_store_tx *tx, const char *request_id, const char *state, int64_t status,
+                                       const char *message, int64_t completed)
+{
+	ccsp_store_pool_task t;
+	CCSP_ENSURE(st_tx_writable(tx), CCSP_ERR_STATE);
+	CCSP_ENSURE(state != NULL && (strcmp(state, "done") == 0 || strcmp(state, "failed") == 0) &&
+	                    st_value_ok(message, CCSP_STORE_POOL_TASK_MESSAGE_MAX),
+	            CCSP_ERR_ARG);
+	CCSP_GUARD(ccsp_store_pool_task_get(tx, request_id, &t));
+	CCSP_ENSURE(strcmp(t.state, "accepted") == 0, CCSP_ERR_STATE);
+	st_val v[] = {ST_T(state), ST_I(status), ST_T(message), ST_I(completed), ST_T(request_id)};
+	return st_tx_change_one(tx,
+	                        "UPDATE pool_chsm_tasks SET state = ?, status = ?, message = ?, completed = ? WHERE "
+	                        "request_id = ? AND state = 'accepted'",
+	                        v, 5);
+}
+
+ccsp_err ccsp_store_pool_task_list(ccsp_store_tx *tx, const char *chsm_id, size_t limit, ccsp_store_pool_task *out,
+                                   size_t *n)
+{
+	st_res *r = NULL;
+	ccsp_err ret = CCSP_OK;
+	CCSP_ENSURE(out != NULL && n != NULL && st_limit(limit), CCSP_ERR_ARG);
+	*n = 0;
+	st_val v[] = {ST_T(chsm_id != NULL ? chsm_id : ""), ST_I(chsm_id == NULL), ST_I(limit)};
+	CCSP_GUARD(st_tx_query(tx,
+	                       "SELECT " TASK_COLS " FROM pool_chsm_tasks WHERE (chsm_id = ? OR ? = 1) ORDER BY created DESC,"
+	                       " request_id LIMIT ?",
+	                       v, 3, &r, NULL));
+	for (size_t i = 0; i < r->rows && i < limit; i++) {
+		CCSP_CHECK(task_row(r, i, &out[i]));
+		*n = i + 1;
+	}
+out:
+	st_res_free(r);
+	return ret;
 }
