@@ -3,8 +3,8 @@
 # make run    build, self-test, and show the platform (see README)
 # make check  build and run every test: unit, CLI, fuzz replay, constant-time (valgrind),
 #             then the unit tests again under ASan+UBSan, then a short libFuzzer run per target
-# make bench  ccsp vs OpenSSL throughput, one core; then SDF ops/s and latency through libsdf -> vsmd; then the
-#             ccspd gateway under wrk (requests/s, p50/p99)
+# make bench  ccsp vs OpenSSL throughput, one core, and TLCP handshakes/s and record MB/s; then SDF ops/s and
+#             latency through libsdf -> vsmd; then the ccspd gateway under wrk (requests/s, p50/p99)
 BUILD      ?= build
 BUILD_ASAN ?= build-asan
 BUILD_FUZZ ?= build-fuzz

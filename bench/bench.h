@@ -16,11 +16,15 @@ void bench_measure(const char *op, const char *impl, const char *unit, double un
                    void *arg);
 /* Record that (op, impl) cannot be measured (e.g. OpenSSL lacks the algorithm). */
 void bench_na(const char *op, const char *impl, const char *unit);
+/* Record a figure the family computed itself (value < 0: n/a). */
+void bench_value(const char *op, const char *impl, const char *unit, double value);
 
 /* Each family measures ccsp and OpenSSL side by side. */
 void bench_sm3(void);
 void bench_sm4(void);
 void bench_sm2(void);
+/* TLCP: handshakes and records (no OpenSSL counterpart: n/a). */
+void bench_tlcp(void);
 
 #define BENCH_MB (1024.0 * 1024.0)
 

@@ -32,6 +32,7 @@ static const bench_family families[] = {
 	{"sm3", bench_sm3},
 	{"sm4", bench_sm4},
 	{"sm2", bench_sm2},
+	{"tlcp", bench_tlcp},
 };
 
 static bench_result results[MAX_RESULTS];
@@ -62,6 +63,11 @@ static void record(const char *op, const char *impl, const char *unit, double va
 void bench_na(const char *op, const char *impl, const char *unit)
 {
 	record(op, impl, unit, -1);
+}
+
+void bench_value(const char *op, const char *impl, const char *unit, double value)
+{
+	record(op, impl, unit, value < 0 ? -1 : value);
 }
 
 void bench_measure(const char *op, const char *impl, const char *unit, double units_per_call, bench_fn fn,
@@ -161,7 +167,7 @@ static int family_selected(const char *list, const bench_family *f, int *unknown
 
 static int usage(void)
 {
-	fprintf(stderr, "usage: ccsp-bench [--seconds S] [--json] [--only sm3,sm4,...]\n");
+	fprintf(stderr, "usage: ccsp-bench [--seconds S] [--json] [--only sm3,sm4,sm2,tlcp]\n");
 	return 2;
 }
 
