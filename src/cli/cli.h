@@ -41,6 +41,8 @@ int cli_cmd_audit(int argc, char **argv);
 int cli_cmd_admin(int argc, char **argv);
 /* ccsp cert ca|req|issue|print|verify (cli_cert*.c): SM2 X.509 certificates and requests. */
 int cli_cmd_cert(int argc, char **argv);
+/* ccsp tlcp client|server (cli_tlcp*.c): a TLCP (GB/T 38636) client and server like openssl s_client/s_server. */
+int cli_cmd_tlcp(int argc, char **argv);
 
 /* ccsp chsm configure / call (cli_chsm_call.c), dispatched by cli_cmd_chsm; argv[0] is the command name. */
 int cli_chsm_configure(int argc, char **argv);

@@ -28,6 +28,10 @@ static const char usage[] =
 	"  cert ca|req|issue|print|verify ...\n"
 	"                                   SM2-with-SM3 X.509 certificates: a CA, requests, signing and\n"
 	"                                   encryption certificates, chain verification ('ccsp cert help')\n"
+	"  tlcp client HOST:PORT | server --listen ADDR:PORT  [options]\n"
+	"                                   TLCP (GB/T 38636) client and server like openssl s_client and\n"
+	"                                   s_server: SM2 double certificates, the suite and the peer's\n"
+	"                                   certificates on stderr, then stdin/stdout relayed ('ccsp tlcp help')\n"
 	"  vsm keygen|keydel|keys|passwd|audit-verify --dir DIR ...\n"
 	"                                   a VSM's keys and audit log, for its crypto officer: through\n"
 	"                                   vsmd's admin socket, or directly when no vsmd serves DIR\n"
@@ -66,6 +70,7 @@ static const cli_command commands[] = {
 	{"sm4", cli_cmd_sm4},
 	{"sm2", cli_cmd_sm2},
 	{"cert", cli_cmd_cert},
+	{"tlcp", cli_cmd_tlcp},
 	{"vsm", cli_cmd_vsm},
 	{"chsm", cli_cmd_chsm},
 	{"api", cli_cmd_api},
