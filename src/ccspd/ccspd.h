@@ -194,6 +194,15 @@ typedef struct ccspd_pool_fail {
  * 200, else -1 with f set (CCSP-9001: it does not answer, or refused, with its status and message). */
 int ccspd_g88_call(const ccsp_g88_target *t, const ccsp_g88_signer *s, const char *path, json_t *req,
                    json_t **result, ccspd_pool_fail *f);
+/* A fresh random token (CCSPD_VSM_TOKEN_LEN hex digits) into token, set on VSM vsm_id of chsm with configVSMToken
+ * (with tenantId when not NULL; the VSM's vsmd restarts with it). 0, or -1 with f set. */
+#define CCSPD_VSM_TOKEN_LEN 48
+int ccspd_g88_vsm_token(ccspd *d, const ccsp_store_pool_chsm *chsm, const char *vsm_id, const char *tenant_id,
+                        char token[CCSPD_VSM_TOKEN_LEN + 1], ccspd_pool_fail *f);
+/* getVSMInfo: the VSM's HOST:PORT and TLS certificate (tlsCert). 0, or -1 with f set. */
+int ccspd_g88_vsm_info(ccspd *d, const ccsp_store_pool_chsm *chsm, const char *vsm_id,
+                       char address[CCSP_STORE_POOL_INFO_MAX + 1], char cert_pem[CCSP_STORE_POOL_PEM_MAX + 1],
+                       ccspd_pool_fail *f);
 /* Lease VSM vsm_id of chsm as the pool device named dev->name: configVSMToken with a fresh token (sealed into
  * the link), getVSMInfo (address, tlsCert), this node's config, the availability check, the device and link
  * stored and audited (pool.chsm-vsm-register, by c's caller or, c NULL, by the system). 0 with dev and link set,
@@ -355,6 +364,10 @@ void ccspd_act_pool_chsm_remove(ccspd_call *c);
 void ccspd_act_pool_chsm_vsm_register(ccspd_call *c);
 void ccspd_act_pool_chsm_vsm_create(ccspd_call *c);
 void ccspd_act_pool_chsm_task_list(ccspd_call *c);
+/* act_tenant_vsm.c: CHSM VSMs assigned to tenants as their own (used directly through libsdf). */
+void ccspd_act_pool_tenant_vsm_assign(ccspd_call *c);
+void ccspd_act_vsm_list(ccspd_call *c);
+void ccspd_act_vsm_client_config(ccspd_call *c);
 /* api_g88_callback.c: POST CCSPD_G88_CALLBACK_PATH, the CHSMs' callbacks (GM/T 0088 §6.6), verified with the
  * device key of the CHSM whose task it completes; a created VSM is then leased into the pool. */
 #define CCSPD_G88_CALLBACK_PATH "/gmt0088/callback"

@@ -16,7 +16,6 @@
 #include "ccspd/act.h"
 #include "crypto/module.h" /* CCSP_GUARD */
 
-#define TOKEN_BYTES 24 /* 48 hex digits: within the VSM token's 16..64 */
 
 static int fail(ccspd_pool_fail *f, ccsp_apierr code, const char *fmt, ...)
 {
@@ -44,42 +43,52 @@ int ccspd_g88_call(const ccsp_g88_target *t, const ccsp_g88_signer *s, const cha
 	return fail(f, CCSP_APIERR_UNAVAILABLE, "the CHSM refused %s: %d %s", path, a.status, a.message);
 }
 
-/* A fresh token into token, set on the VSM and sealed into link. */
-static int lease_token(ccspd *d, const ccsp_g88_target *t, const ccspd_g88_key *k, ccsp_store_pool_vsm_link *link,
-                       char token[2 * TOKEN_BYTES + 1], ccspd_pool_fail *f)
+/* The platform key and the CHSM's target. */
+static int chsm_target(ccspd *d, const ccsp_store_pool_chsm *chsm, ccspd_g88_key *k, ccsp_g88_target *t,
+                       ccspd_pool_fail *f)
 {
-	uint8_t raw[TOKEN_BYTES];
-	char aad[128];
-	json_t *r = NULL;
+	int created = 0;
+	if (ccspd_g88_key_load(d, 0, k, &created) != CCSP_OK) /* made when the CHSM was registered */
+		return fail(f, CCSP_APIERR_CRYPTO_MODULE, "cannot load the platform's GM/T 0088 key");
+	*t = (ccsp_g88_target){.url = chsm->url, .ca_pem = chsm->ca_pem[0] != '\0' ? chsm->ca_pem : NULL};
+	return 0;
+}
+
+int ccspd_g88_vsm_token(ccspd *d, const ccsp_store_pool_chsm *chsm, const char *vsm_id, const char *tenant_id,
+                        char token[CCSPD_VSM_TOKEN_LEN + 1], ccspd_pool_fail *f)
+{
+	uint8_t raw[CCSPD_VSM_TOKEN_LEN / 2];
+	ccspd_g88_key k;
+	ccsp_g88_target t;
+	json_t *r = NULL, *req;
 	int rc = -1;
+	if (chsm_target(d, chsm, &k, &t, f) != 0)
+		return -1;
 	if (ccsp_pvsm_random(d->pvsm, raw, sizeof raw) != CCSP_OK) {
 		fail(f, CCSP_APIERR_CRYPTO_MODULE, "the platform VSM gives no random numbers");
 		goto out;
 	}
 	for (size_t i = 0; i < sizeof raw; i++)
 		snprintf(token + 2 * i, 3, "%02x", raw[i]);
-	ccspd_pool_vsm_token_aad(link->chsm_id, link->vsm_id, aad, sizeof aad);
-	if (ccsp_pvsm_seal(d->pvsm, (const uint8_t *)aad, strlen(aad), (const uint8_t *)token, strlen(token),
-	                   link->token_sealed) != CCSP_OK) {
-		fail(f, CCSP_APIERR_CRYPTO_MODULE, "the platform VSM cannot seal the token");
-		goto out;
-	}
-	link->token_sealed_len = strlen(token) + CCSP_PVSM_SEAL_OVERHEAD;
-	rc = ccspd_g88_call(t, &k->signer, "/vsm/token",
-	                    json_pack("{s:s, s:s}", "vsmId", link->vsm_id, "token", token), &r, f);
+	req = tenant_id != NULL ? json_pack("{s:s, s:s, s:s}", "vsmId", vsm_id, "token", token, "tenantId", tenant_id)
+	                        : json_pack("{s:s, s:s}", "vsmId", vsm_id, "token", token);
+	rc = ccspd_g88_call(&t, &k.signer, "/vsm/token", req, &r, f);
 out:
 	json_decref(r);
 	ccsp_memzero(raw, sizeof raw);
 	return rc;
 }
 
-/* The VSM's address and certificate from getVSMInfo into link. */
-static int lease_info(const ccsp_g88_target *t, const ccspd_g88_key *k, ccsp_store_pool_vsm_link *link,
-                      ccspd_pool_fail *f)
+int ccspd_g88_vsm_info(ccspd *d, const ccsp_store_pool_chsm *chsm, const char *vsm_id,
+                       char address[CCSP_STORE_POOL_INFO_MAX + 1], char cert_pem[CCSP_STORE_POOL_PEM_MAX + 1],
+                       ccspd_pool_fail *f)
 {
+	ccspd_g88_key k;
+	ccsp_g88_target t;
 	json_t *info = NULL;
-	if (ccspd_g88_call(t, &k->signer, "/vsm", json_pack("{s:s, s:s}", "oprType", "getinfo", "vsmId", link->vsm_id),
-	                   &info, f) != 0)
+	if (chsm_target(d, chsm, &k, &t, f) != 0 ||
+	    ccspd_g88_call(&t, &k.signer, "/vsm", json_pack("{s:s, s:s}", "oprType", "getinfo", "vsmId", vsm_id), &info,
+	                   f) != 0)
 		return -1;
 	json_t *ip = json_object_get(info, "ip"), *port = json_object_get(info, "port"),
 	       *cert = json_object_get(info, "tlsCert");
@@ -88,14 +97,29 @@ static int lease_info(const ccsp_g88_target *t, const ccspd_g88_key *k, ccsp_sto
 	         json_string_length(cert) <= CCSP_STORE_POOL_PEM_MAX;
 	if (ok) {
 		const char *host = json_string_value(ip);
-		snprintf(link->address, sizeof link->address, strchr(host, ':') ? "[%s]:%d" : "%s:%d", host,
+		snprintf(address, CCSP_STORE_POOL_INFO_MAX + 1, strchr(host, ':') ? "[%s]:%d" : "%s:%d", host,
 		         (int)json_integer_value(port));
-		snprintf(link->cert_pem, sizeof link->cert_pem, "%s", json_string_value(cert));
+		snprintf(cert_pem, CCSP_STORE_POOL_PEM_MAX + 1, "%s", json_string_value(cert));
 	}
 	json_decref(info);
 	if (!ok)
 		return fail(f, CCSP_APIERR_UNAVAILABLE,
 		            "the CHSM's getVSMInfo gives no address (ip, port) or TLS certificate (tlsCert) for the VSM");
+	return 0;
+}
+
+/* A fresh token into token, set on the VSM and sealed into link. */
+static int lease_token(ccspd *d, const ccsp_store_pool_chsm *chsm, ccsp_store_pool_vsm_link *link,
+                       char token[CCSPD_VSM_TOKEN_LEN + 1], ccspd_pool_fail *f)
+{
+	char aad[128];
+	if (ccspd_g88_vsm_token(d, chsm, link->vsm_id, NULL, token, f) != 0)
+		return -1;
+	ccspd_pool_vsm_token_aad(link->chsm_id, link->vsm_id, aad, sizeof aad);
+	if (ccsp_pvsm_seal(d->pvsm, (const uint8_t *)aad, strlen(aad), (const uint8_t *)token, strlen(token),
+	                   link->token_sealed) != CCSP_OK)
+		return fail(f, CCSP_APIERR_CRYPTO_MODULE, "the platform VSM cannot seal the token");
+	link->token_sealed_len = strlen(token) + CCSP_PVSM_SEAL_OVERHEAD;
 	return 0;
 }
 
@@ -121,19 +145,16 @@ static ccsp_err lease_store_fn(ccsp_store_tx *tx, void *arg)
 int ccspd_pool_vsm_lease(ccspd *d, ccspd_call *c, const ccsp_store_pool_chsm *chsm, const char *vsm_id,
                          ccsp_store_pool_device *dev, ccsp_store_pool_vsm_link *link, ccspd_pool_fail *f)
 {
-	ccspd_g88_key k;
-	char conf[PATH_MAX], token[2 * TOKEN_BYTES + 1] = "";
-	int created = 0, rc = -1;
+	char conf[PATH_MAX], token[CCSPD_VSM_TOKEN_LEN + 1] = "";
+	int rc = -1;
 	snprintf(dev->kind, sizeof dev->kind, "%s", CCSP_STORE_POOL_KIND_CHSM_VSM);
 	snprintf(dev->address, sizeof dev->address, "chsm:%s/%s", chsm->id, vsm_id);
 	memset(link, 0, sizeof *link);
 	snprintf(link->chsm_id, sizeof link->chsm_id, "%s", chsm->id);
 	snprintf(link->vsm_id, sizeof link->vsm_id, "%s", vsm_id);
-	if (ccspd_g88_key_load(d, 0, &k, &created) != CCSP_OK) /* made when the CHSM was registered */
-		return fail(f, CCSP_APIERR_CRYPTO_MODULE, "cannot load the platform's GM/T 0088 key");
-	const ccsp_g88_target t = {.url = chsm->url, .ca_pem = chsm->ca_pem[0] != '\0' ? chsm->ca_pem : NULL};
 	/* the token first: the VSM restarts with it, and its address is the one it has after that */
-	if (lease_token(d, &t, &k, link, token, f) != 0 || lease_info(&t, &k, link, f) != 0)
+	if (lease_token(d, chsm, link, token, f) != 0 ||
+	    ccspd_g88_vsm_info(d, chsm, vsm_id, link->address, link->cert_pem, f) != 0)
 		goto out;
 	if (ccspd_pool_vsm_conf_write(d, link, token, conf) != CCSP_OK) {
 		fail(f, CCSP_APIERR_INTERNAL, "cannot write the VSM's client config");
@@ -148,7 +169,7 @@ int ccspd_pool_vsm_lease(ccspd *d, ccspd_call *c, const ccsp_store_pool_chsm *ch
 	ccsp_err ret = ccsp_store_run(d->store, lease_store_fn, &j);
 	if (ret != CCSP_OK) {
 		fail(f, ret == CCSP_ERR_EXISTS ? CCSP_APIERR_CONFLICT : CCSP_APIERR_INTERNAL,
-		     ret == CCSP_ERR_EXISTS ? "a device of that name, or that CHSM's VSM, is registered"
+		     ret == CCSP_ERR_EXISTS ? "a device of that name, or that CHSM's VSM, is registered or a tenant's"
 		                            : "cannot store the device");
 		goto out;
 	}

@@ -6,7 +6,9 @@
 # another CA is refused; vendor/model/serial recorded; a VSM of the CHSM registered as a device (address and TLS
 # certificate from getVSMInfo, a fresh token set with configVSMToken and kept sealed in the store, this node's
 # client config 0600), joining tenant A's group, A's keys made and run there (signatures openssl verifies); a
-# VSM created by ccspd (createVSM, the CHSM's signed callback, the lease; unknown and forged callbacks refused); the
+# VSM created by ccspd (createVSM, the CHSM's signed callback, the lease; unknown and forged callbacks refused); a
+# tenant's own VSM (assigned, its client config and a fresh token handed to the tenant administrator, used through
+# libsdf; the old token refused; another tenant refused; never a pool device too); the
 # client config rewritten from the store after it was lost; refusals (unknown CHSM, unknown VSM, twice, removing
 # a CHSM whose VSM is a device, non-sysadmin); audited. Every wait is bounded; nothing is left running.
 . "$(dirname "$0")/common.sh"
@@ -181,6 +183,56 @@ adm pool/chsm-task-list '{}'
 check "... and the task is unchanged" grep -q "\"chsmRequestId\":\"$RID\".*\"state\":\"done\"" "$T/r"
 check "audited: the callback, by the CHSM" ok \
 	'[ "$(db "SELECT COUNT(*) FROM audit WHERE action = '\''pool.chsm-callback'\'' AND actor = '\''chsm:$C1'\''")" = 1 ]'
+
+# ---- a tenant's own VSM: assigned by the system administrator, its client config handed to the tenant ----
+adm admin/tenant-create '{"name":"B"}'
+B=$(field id)
+adm admin/member-create "{\"tenant\":\"$B\",\"login\":\"bob\",\"role\":\"tenant_admin\"}"
+check "B's administrator bob" first_login bob "$B" "$(field oneTimePassword)" 'Bob-Passw0rd-2026'
+"$CCSP" chsm call $K vsm create --set flavor=1 --callback http://127.0.0.1:9/cb >"$T/r"
+V3=$(field vsmId)
+v3_ok() { "$CCSP" chsm call $K vsm status --vsm "$V3" 2>/dev/null | grep -q '"status":"ok"'; }
+check "the operator created a third VSM on c1" eventually v3_ok
+printf 'password-1\n' >"$T/kpw"
+check "... with an SM2 signing and encryption key at index 1 (its crypto officer)" ok \
+	'"$CCSP" vsm keygen --dir "$T/c1/vsm/$V3" --index 1 --sign --password-file "$T/kpw" >/dev/null &&
+	"$CCSP" vsm keygen --dir "$T/c1/vsm/$V3" --index 1 --enc >/dev/null'
+adm pool/tenant-vsm-assign "{\"chsmId\":\"$C1\",\"vsmId\":\"$V3\",\"tenantId\":\"$A\"}"
+check "tenant-vsm-assign: the VSM is A's, its address recorded" ok '[ "$(code)" = 200 ] &&
+	[ "$(field tenantId)" = "$A" ] && field address | grep -q "^127\.0\.0\.1:[0-9][0-9]*$"'
+adm pool/tenant-vsm-assign "{\"chsmId\":\"$C1\",\"vsmId\":\"$V3\",\"tenantId\":\"$B\"}"
+check "... not to a second tenant: CCSP-4000" is_err 409 CCSP-4000
+adm pool/tenant-vsm-assign "{\"chsmId\":\"$C1\",\"vsmId\":\"$VSM\",\"tenantId\":\"$B\"}"
+check "a pool device is not assigned to a tenant: CCSP-4000" is_err 409 CCSP-4000
+adm pool/chsm-vsm-register "{\"chsmId\":\"$C1\",\"vsmId\":\"$V3\",\"name\":\"steal\"}"
+check "a tenant's VSM does not become a pool device: CCSP-4000" is_err 409 CCSP-4000
+api "$T/alice.tok" pool/tenant-vsm-assign "{\"chsmId\":\"$C1\",\"vsmId\":\"$V3\",\"tenantId\":\"$A\"}"
+check "only the system administrator assigns: CCSP-3000" is_err 403 CCSP-3000
+api "$T/alice.tok" vsm/list '{}'
+check "vsm/list: A sees its VSM" grep -q "\"vsmId\":\"$V3\"" "$T/r"
+api "$T/bob.tok" vsm/list '{}'
+check "... B does not" ok '[ "$(code)" = 200 ] && ! grep -q "$V3" "$T/r"'
+api "$T/bob.tok" vsm/client-config "{\"chsmId\":\"$C1\",\"vsmId\":\"$V3\"}"
+check "B cannot get A's VSM's config: CCSP-1002" is_err 404 CCSP-1002
+mkdir -p "$T/tv"
+client_config() { # the tenant administrator's recipe (docs/api-ccspd.md "vsm")
+	api "$T/alice.tok" vsm/client-config "{\"chsmId\":\"$C1\",\"vsmId\":\"$V3\"}" &&
+	printf '%b' "$(field sdfConf)" >"$T/tv/sdf.conf" && printf '%b' "$(field caCert)" >"$T/tv/vsm-ca.pem" &&
+	field token | "$CCSP" vsm seal-token --out "$T/tv/client.token"
+}
+check "vsm/client-config: the config, the VSM's certificate and a token" client_config
+check "A's application uses its VSM through libsdf with them (sign, key wrap)" \
+	env CCSP_SDF_CONF="$T/tv/sdf.conf" "$BIN/sdf_demo" 1 password-1
+cp "$T/tv/client.token" "$T/tv/old.token"
+check "a second client-config sets a new token" client_config
+cp "$T/tv/client.token" "$T/tv/new.token"
+cp "$T/tv/old.token" "$T/tv/client.token"
+check "... the old token no longer opens the VSM" sh -c "! env CCSP_SDF_CONF='$T/tv/sdf.conf' '$BIN/sdf_demo' 1 password-1 >/dev/null 2>&1"
+cp "$T/tv/new.token" "$T/tv/client.token"
+check "... the new one does" env CCSP_SDF_CONF="$T/tv/sdf.conf" "$BIN/sdf_demo" 1 password-1
+check "audited (assign, client-config twice), never the token" ok \
+	'[ "$(db "SELECT COUNT(*) FROM audit WHERE action IN ('\''pool.tenant-vsm-assign'\'', '\''vsm.client-config'\'')")" = 3 ] &&
+	! db "SELECT detail FROM audit" | grep -q "$(field token)"'
 
 # ---- the client config lost: rewritten from the store at the next start ----
 stop

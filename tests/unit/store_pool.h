@@ -292,9 +292,45 @@ static void test_pool_chsms(void **state)
 	assert_int_equal(n, 2);
 	free(t);
 
+	/* a tenant's own VSM: never also a pool device; the CHSM kept while a tenant has one */
+	ccsp_store_tenant ten;
+	ccsp_store_tenant_vsm *tv = calloc(3, sizeof *tv);
+	int assigned = -1;
+	assert_non_null(tv);
+	mk_tenant(tx, NULL, "T", &ten);
+	memcpy(tv[0].chsm_id, h[0].id, sizeof tv[0].chsm_id);
+	snprintf(tv[0].vsm_id, sizeof tv[0].vsm_id, "v1"); /* the pool device's VSM */
+	memcpy(tv[0].tenant_id, ten.id, sizeof tv[0].tenant_id);
+	snprintf(tv[0].address, sizeof tv[0].address, "10.0.0.5:7502");
+	snprintf(tv[0].cert_pem, sizeof tv[0].cert_pem, "-----BEGIN CERTIFICATE-----\nMIID\n-----END CERTIFICATE-----\n");
+	tv[0].created = NOW;
+	assert_ccsp(CCSP_ERR_EXISTS, ccsp_store_tenant_vsm_create(tx, &tv[0]));
+	snprintf(tv[0].vsm_id, sizeof tv[0].vsm_id, "v3");
+	assert_ok(ccsp_store_tenant_vsm_create(tx, &tv[0]));
+	assert_ok(ccsp_store_tenant_vsm_assigned(tx, h[0].id, "v3", &assigned));
+	assert_int_equal(assigned, 1);
+	assert_ok(ccsp_store_tenant_vsm_get(tx, ten.id, h[0].id, "v3", &tv[1]));
+	assert_string_equal(tv[1].cert_pem, tv[0].cert_pem);
+	assert_ccsp(CCSP_ERR_NOT_FOUND, ccsp_store_tenant_vsm_get(tx, "0123456789abcdef0123456789abcdef", h[0].id, "v3",
+	                                                          &tv[1])); /* another tenant: not there */
+	assert_ok(ccsp_store_tenant_vsm_set_address(tx, h[0].id, "v3", "10.0.0.5:7600", tv[0].cert_pem));
+	assert_ok(ccsp_store_tenant_vsm_list(tx, ten.id, 3, tv + 1, &n));
+	assert_int_equal(n, 1);
+	assert_string_equal(tv[1].address, "10.0.0.5:7600");
+	ccsp_store_pool_device d3 = d;
+	ccsp_store_pool_vsm_link l3 = l[1];
+	snprintf(d3.name, sizeof d3.name, "steal");
+	snprintf(d3.address, sizeof d3.address, "chsm:%s/v3", h[0].id);
+	snprintf(l3.vsm_id, sizeof l3.vsm_id, "v3");
+	memcpy(l3.chsm_id, h[0].id, sizeof l3.chsm_id);
+	assert_ccsp(CCSP_ERR_EXISTS, ccsp_store_pool_vsm_create(tx, &d3, &l3)); /* a tenant's: no pool device */
+	free(tv);
+
 	/* the device deleted with its link; then the CHSM may go (its tasks with it) */
 	assert_ok(ccsp_store_pool_device_delete(tx, d.id));
 	assert_ccsp(CCSP_ERR_NOT_FOUND, ccsp_store_pool_vsm_get(tx, d.id, &l[1]));
+	assert_ccsp(CCSP_ERR_STATE, ccsp_store_pool_chsm_delete(tx, h[0].id)); /* a tenant's VSM is on it */
+	assert_ok(st_tx_script(tx, "DELETE FROM tenant_vsms"));
 	assert_ok(ccsp_store_pool_chsm_delete(tx, h[0].id));
 	assert_ccsp(CCSP_ERR_NOT_FOUND, ccsp_store_pool_chsm_get(tx, h[0].id, &h[2]));
 	assert_ccsp(CCSP_ERR_NOT_FOUND, ccsp_store_pool_chsm_delete(tx, h[0].id));

@@ -252,7 +252,8 @@ static const char V5_SQL[] =
 
 /* Version 6: CHSMs registered by their GM/T 0088 management URL, the CHSM VSMs among the pool's devices (kind
  * 'chsm-vsm': their address, TLS certificate and the token ccspd set on them, sealed by the data-protection key),
- * and the CHSMs' long operations ccspd started, completed by their callbacks. */
+ * the CHSMs' long operations ccspd started, completed by their callbacks, and CHSM VSMs assigned to tenants as
+ * their own (tenant_vsms: not pool devices; ccspd keeps no token of theirs). */
 static const char V6_SQL[] =
 	"CREATE TABLE pool_chsms ("
 	" id TEXT PRIMARY KEY,"
@@ -284,7 +285,16 @@ static const char V6_SQL[] =
 	" message TEXT NOT NULL,"
 	" created BIGINT NOT NULL,"
 	" completed BIGINT NOT NULL);"
-	"CREATE INDEX pool_chsm_tasks_chsm ON pool_chsm_tasks (chsm_id, created);";
+	"CREATE INDEX pool_chsm_tasks_chsm ON pool_chsm_tasks (chsm_id, created);"
+	"CREATE TABLE tenant_vsms ("
+	" chsm_id TEXT NOT NULL REFERENCES pool_chsms(id),"
+	" vsm_id TEXT NOT NULL,"
+	" tenant_id TEXT NOT NULL REFERENCES tenants(id),"
+	" address TEXT NOT NULL,"
+	" cert_pem TEXT NOT NULL,"
+	" created BIGINT NOT NULL,"
+	" PRIMARY KEY (chsm_id, vsm_id));"
+	"CREATE INDEX tenant_vsms_tenant ON tenant_vsms (tenant_id);";
 
 static const st_migration MIGRATIONS[] = {
 	{1, V1_SQL, V1_SQLITE, V1_PG},

@@ -108,7 +108,8 @@ CCSP_MUST_CHECK ccsp_err ccsp_store_pool_chsm_list(ccsp_store_tx *tx, const char
                                                    ccsp_store_pool_chsm *out, size_t *n);
 /* The number of its VSMs among the pool's devices. */
 CCSP_MUST_CHECK ccsp_err ccsp_store_pool_chsm_vsms(ccsp_store_tx *tx, const char *id, int64_t *n);
-/* Delete a CHSM none of whose VSMs is a device: CCSP_ERR_STATE otherwise, CCSP_ERR_NOT_FOUND. */
+/* Delete a CHSM none of whose VSMs is a device or a tenant's (with its tasks): CCSP_ERR_STATE otherwise,
+ * CCSP_ERR_NOT_FOUND. */
 CCSP_MUST_CHECK ccsp_err ccsp_store_pool_chsm_delete(ccsp_store_tx *tx, const char *id);
 
 /* A device of kind CCSP_STORE_POOL_KIND_CHSM_VSM: the VSM of a registered CHSM, reached by libsdf at address with
@@ -159,5 +160,32 @@ CCSP_MUST_CHECK ccsp_err ccsp_store_pool_task_complete(ccsp_store_tx *tx, const 
 /* The newest limit tasks (of chsm_id, or of every CHSM when NULL), newest first. */
 CCSP_MUST_CHECK ccsp_err ccsp_store_pool_task_list(ccsp_store_tx *tx, const char *chsm_id, size_t limit,
                                                    ccsp_store_pool_task *out, size_t *n);
+
+/* A CHSM VSM assigned to a tenant as its own (the tenant's applications use it through libsdf; it is no pool
+ * device). A VSM is a pool device or a tenant's, never both. */
+typedef struct ccsp_store_tenant_vsm {
+	char chsm_id[CCSP_STORE_ID_LEN + 1];
+	char vsm_id[CCSP_STORE_POOL_VSM_ID_MAX + 1];
+	char tenant_id[CCSP_STORE_ID_LEN + 1];
+	char address[CCSP_STORE_POOL_INFO_MAX + 1]; /* HOST:PORT */
+	char cert_pem[CCSP_STORE_POOL_PEM_MAX + 1];
+	int64_t created;
+} ccsp_store_tenant_vsm;
+
+/* Assign. CCSP_ERR_EXISTS (assigned already, or a pool device), CCSP_ERR_NOT_FOUND (no such CHSM or tenant),
+ * CCSP_ERR_ARG. */
+CCSP_MUST_CHECK ccsp_err ccsp_store_tenant_vsm_create(ccsp_store_tx *tx, const ccsp_store_tenant_vsm *v);
+/* The VSM of tenant (NULL: whoever's): CCSP_ERR_NOT_FOUND when it is not that tenant's. */
+CCSP_MUST_CHECK ccsp_err ccsp_store_tenant_vsm_get(ccsp_store_tx *tx, const char *tenant, const char *chsm_id,
+                                                   const char *vsm_id, ccsp_store_tenant_vsm *out);
+/* The tenant's VSMs, at most limit, by CHSM and VSM id. */
+CCSP_MUST_CHECK ccsp_err ccsp_store_tenant_vsm_list(ccsp_store_tx *tx, const char *tenant, size_t limit,
+                                                    ccsp_store_tenant_vsm *out, size_t *n);
+/* Record where the VSM listens now (after its vsmd restarted). CCSP_ERR_NOT_FOUND, CCSP_ERR_ARG. */
+CCSP_MUST_CHECK ccsp_err ccsp_store_tenant_vsm_set_address(ccsp_store_tx *tx, const char *chsm_id, const char *vsm_id,
+                                                           const char *address, const char *cert_pem);
+/* *assigned = 1 when the VSM is a tenant's. */
+CCSP_MUST_CHECK ccsp_err ccsp_store_tenant_vsm_assigned(ccsp_store_tx *tx, const char *chsm_id, const char *vsm_id,
+                                                        int *assigned);
 
 #endif

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "platform/store/store_db.h"
+#include "platform/store/store_identity.h"
 #include "platform/store/store_pool.h"
 
 #define CHSM_COLS "id, name, url, ca_pem, device_pk, vendor, model, serial, version, created"
@@ -95,6 +96,12 @@ ccsp_err ccsp_store_pool_chsm_delete(ccsp_store_tx *tx, const char *id)
 	CCSP_GUARD(ccsp_store_pool_chsm_vsms(tx, id, &n));
 	CCSP_ENSURE(n == 0, CCSP_ERR_STATE);
 	st_val v[] = {ST_T(id)};
+	int64_t tenants = 0;
+	st_res *r = NULL;
+	CCSP_GUARD(st_tx_query_one(tx, "SELECT COUNT(*) FROM tenant_vsms WHERE chsm_id = ?", v, 1, &r));
+	tenants = st_res_int(r, 0, 0);
+	st_res_free(r);
+	CCSP_ENSURE(tenants == 0, CCSP_ERR_STATE);
 	CCSP_GUARD(st_tx_query(tx, "DELETE FROM pool_chsm_tasks WHERE chsm_id = ?", v, 1, NULL, NULL));
 	return st_tx_change_one(tx, "DELETE FROM pool_chsms WHERE id = ?", v, 1);
 }
@@ -111,6 +118,9 @@ ccsp_err ccsp_store_pool_vsm_create(ccsp_store_tx *tx, ccsp_store_pool_device *d
 	                    link->token_sealed_len <= sizeof link->token_sealed,
 	            CCSP_ERR_ARG);
 	CCSP_GUARD(ccsp_store_pool_chsm_get(tx, link->chsm_id, &c));
+	int assigned = 0;
+	CCSP_GUARD(ccsp_store_tenant_vsm_assigned(tx, link->chsm_id, link->vsm_id, &assigned));
+	CCSP_ENSURE(!assigned, CCSP_ERR_EXISTS);
 	CCSP_GUARD(ccsp_store_pool_device_create(tx, d));
 	memcpy(link->device_id, d->id, sizeof link->device_id);
 	st_val v[] = {ST_T(link->device_id), ST_T(link->chsm_id),  ST_T(link->vsm_id),
@@ -236,4 +246,103 @@ ccsp_err ccsp_store_pool_task_list(ccsp_store_tx *tx, const char *chsm_id, size_
 out:
 	st_res_free(r);
 	return ret;
+}
+
+/* ---- tenants' own VSMs ---- */
+
+#define TVSM_COLS "chsm_id, vsm_id, tenant_id, address, cert_pem, created"
+
+static ccsp_err tvsm_row(const st_res *r, size_t i, ccsp_store_tenant_vsm *v)
+{
+	memset(v, 0, sizeof *v);
+	CCSP_GUARD(st_res_copy_text(r, i, 0, v->chsm_id, sizeof v->chsm_id));
+	CCSP_GUARD(st_res_copy_text(r, i, 1, v->vsm_id, sizeof v->vsm_id));
+	CCSP_GUARD(st_res_copy_text(r, i, 2, v->tenant_id, sizeof v->tenant_id));
+	CCSP_GUARD(st_res_copy_text(r, i, 3, v->address, sizeof v->address));
+	CCSP_GUARD(st_res_copy_text(r, i, 4, v->cert_pem, sizeof v->cert_pem));
+	v->created = st_res_int(r, i, 5);
+	return CCSP_OK;
+}
+
+ccsp_err ccsp_store_tenant_vsm_assigned(ccsp_store_tx *tx, const char *chsm_id, const char *vsm_id, int *assigned)
+{
+	st_res *r = NULL;
+	CCSP_ENSURE(chsm_id != NULL && vsm_id != NULL && assigned != NULL, CCSP_ERR_ARG);
+	st_val v[] = {ST_T(chsm_id), ST_T(vsm_id)};
+	CCSP_GUARD(st_tx_query_one(tx, "SELECT COUNT(*) FROM tenant_vsms WHERE chsm_id = ? AND vsm_id = ?", v, 2, &r));
+	*assigned = st_res_int(r, 0, 0) > 0;
+	st_res_free(r);
+	return CCSP_OK;
+}
+
+ccsp_err ccsp_store_tenant_vsm_create(ccsp_store_tx *tx, const ccsp_store_tenant_vsm *v)
+{
+	ccsp_store_pool_chsm c;
+	ccsp_store_tenant t;
+	int64_t devices = 0;
+	st_res *r = NULL;
+	char address[CCSP_STORE_POOL_ADDRESS_MAX + 1];
+	CCSP_ENSURE(st_tx_writable(tx), CCSP_ERR_STATE);
+	CCSP_ENSURE(v != NULL && st_text_ok(v->vsm_id, CCSP_STORE_POOL_VSM_ID_MAX) &&
+	                    st_text_ok(v->address, CCSP_STORE_POOL_INFO_MAX) && v->cert_pem[0] != '\0' &&
+	                    st_value_ok(v->cert_pem, CCSP_STORE_POOL_PEM_MAX),
+	            CCSP_ERR_ARG);
+	CCSP_GUARD(ccsp_store_pool_chsm_get(tx, v->chsm_id, &c));
+	CCSP_GUARD(ccsp_store_tenant_get(tx, v->tenant_id, &t));
+	snprintf(address, sizeof address, "chsm:%s/%s", v->chsm_id, v->vsm_id); /* the pool device's, if it is one */
+	st_val q[] = {ST_T(address)};
+	CCSP_GUARD(st_tx_query_one(tx, "SELECT COUNT(*) FROM pool_devices WHERE address = ?", q, 1, &r));
+	devices = st_res_int(r, 0, 0);
+	st_res_free(r);
+	CCSP_ENSURE(devices == 0, CCSP_ERR_EXISTS);
+	st_val w[] = {ST_T(v->chsm_id), ST_T(v->vsm_id),   ST_T(v->tenant_id),
+	              ST_T(v->address), ST_T(v->cert_pem), ST_I(v->created)};
+	return st_tx_query(tx, "INSERT INTO tenant_vsms (" TVSM_COLS ") VALUES (?, ?, ?, ?, ?, ?)", w, 6, NULL, NULL);
+}
+
+ccsp_err ccsp_store_tenant_vsm_get(ccsp_store_tx *tx, const char *tenant, const char *chsm_id, const char *vsm_id,
+                                   ccsp_store_tenant_vsm *out)
+{
+	st_res *r = NULL;
+	CCSP_ENSURE(out != NULL && chsm_id != NULL && vsm_id != NULL, CCSP_ERR_ARG);
+	st_val v[] = {ST_T(chsm_id), ST_T(vsm_id)};
+	CCSP_GUARD(st_tx_query_one(tx, "SELECT " TVSM_COLS " FROM tenant_vsms WHERE chsm_id = ? AND vsm_id = ?", v, 2,
+	                           &r));
+	ccsp_err ret = tvsm_row(r, 0, out);
+	st_res_free(r);
+	if (ret == CCSP_OK && tenant != NULL && strcmp(out->tenant_id, tenant) != 0)
+		ret = CCSP_ERR_NOT_FOUND; /* another tenant's: as if it did not exist */
+	return ret;
+}
+
+ccsp_err ccsp_store_tenant_vsm_list(ccsp_store_tx *tx, const char *tenant, size_t limit, ccsp_store_tenant_vsm *out,
+                                    size_t *n)
+{
+	st_res *r = NULL;
+	ccsp_err ret = CCSP_OK;
+	CCSP_ENSURE(tenant != NULL && out != NULL && n != NULL && st_limit(limit), CCSP_ERR_ARG);
+	*n = 0;
+	st_val v[] = {ST_T(tenant), ST_I(limit)};
+	CCSP_GUARD(st_tx_query(tx, "SELECT " TVSM_COLS " FROM tenant_vsms WHERE tenant_id = ? ORDER BY chsm_id, vsm_id"
+	                           " LIMIT ?",
+	                       v, 2, &r, NULL));
+	for (size_t i = 0; i < r->rows && i < limit; i++) {
+		CCSP_CHECK(tvsm_row(r, i, &out[i]));
+		*n = i + 1;
+	}
+out:
+	st_res_free(r);
+	return ret;
+}
+
+ccsp_err ccsp_store_tenant_vsm_set_address(ccsp_store_tx *tx, const char *chsm_id, const char *vsm_id,
+                                           const char *address, const char *cert_pem)
+{
+	CCSP_ENSURE(st_tx_writable(tx), CCSP_ERR_STATE);
+	CCSP_ENSURE(chsm_id != NULL && vsm_id != NULL && st_text_ok(address, CCSP_STORE_POOL_INFO_MAX) &&
+	                    cert_pem != NULL && cert_pem[0] != '\0' && st_value_ok(cert_pem, CCSP_STORE_POOL_PEM_MAX),
+	            CCSP_ERR_ARG);
+	st_val v[] = {ST_T(address), ST_T(cert_pem), ST_T(chsm_id), ST_T(vsm_id)};
+	return st_tx_change_one(tx, "UPDATE tenant_vsms SET address = ?, cert_pem = ? WHERE chsm_id = ? AND vsm_id = ?", v,
+	                        4);
 }
