@@ -3,6 +3,7 @@
  * SM2 keys, signatures and encryption: the GB/T 32918.5 examples on sm2p256v1, random round trips,
  * interoperability with OpenSSL 3 in both directions, and the errors a caller can cause.
  */
+#include <pthread.h>
 #include <string.h>
 
 #include <openssl/core_names.h>
@@ -491,6 +492,73 @@ static void test_bad_signatures(void **state)
 	ccsp_sm2_key_free(other);
 }
 
+/* A public key's verification table is made at its second use: both paths give the same answers, and a key
+ * shared by threads gets one table (the others go without meanwhile). */
+typedef struct table_arg {
+	const ccsp_sm2_key *key;
+	const uint8_t *sig;
+	int ok;
+} table_arg;
+
+static void *verify_many(void *p)
+{
+	table_arg *a = p;
+	uint8_t bad[64];
+	memcpy(bad, a->sig, 64);
+	bad[5] ^= 1;
+	a->ok = 1;
+	for (int i = 0; i < 40; i++)
+		a->ok &= ccsp_sm2_verify(a->key, NULL, 0, (const uint8_t *)"message digest", 14, a->sig) == CCSP_OK &&
+		         ccsp_sm2_verify(a->key, NULL, 0, (const uint8_t *)"message digest", 14, bad) == CCSP_ERR_SIGNATURE;
+	return NULL;
+}
+
+static void test_lazy_table(void **state)
+{
+	(void)state;
+	ccsp_sm2_key *full = key_from_hex(STD_D), *pub = ccsp_sm2_key_new(), *shared = ccsp_sm2_key_new();
+	uint8_t point[65], sig[64], bad[64];
+	const uint8_t *m = (const uint8_t *)"message digest";
+	hex2bin(STD_SIG, sig, sizeof sig);
+	memcpy(bad, sig, 64);
+	bad[40] ^= 0x80;
+	assert_ok(ccsp_sm2_key_get_public(full, point));
+	assert_ok(ccsp_sm2_key_set_public(pub, point, sizeof point));
+	assert_int_equal(pub->tab_state, 0);
+	assert_ccsp(CCSP_ERR_SIGNATURE, ccsp_sm2_verify(pub, NULL, 0, m, 14, bad)); /* first use: no table */
+	assert_int_equal(pub->tab_state, 0);
+	assert_ok(ccsp_sm2_verify(pub, NULL, 0, m, 14, sig)); /* second: made */
+	assert_int_equal(pub->tab_state, 2);
+	assert_ok(ccsp_sm2_verify(pub, NULL, 0, m, 14, sig));
+	assert_ccsp(CCSP_ERR_SIGNATURE, ccsp_sm2_verify(pub, NULL, 0, m, 14, bad));
+	/* encryption to the key, with and without its table, decrypts */
+	for (int i = 0; i < 3; i++) {
+		ccsp_sm2_key *k = i < 2 ? pub : full;
+		uint8_t ct[200], pt[16];
+		size_t ctlen = 0, ptlen = 0;
+		assert_ok(ccsp_sm2_encrypt(k, CCSP_SM2_C1C3C2, m, 14, ct, sizeof ct, &ctlen));
+		assert_ok(ccsp_sm2_decrypt(full, CCSP_SM2_C1C3C2, ct, ctlen, pt, sizeof pt, &ptlen));
+		assert_int_equal(ptlen, 14);
+		assert_memory_equal(pt, m, 14);
+	}
+	/* threads on one fresh key */
+	assert_ok(ccsp_sm2_key_set_public(shared, point, sizeof point));
+	pthread_t th[4];
+	table_arg args[4];
+	for (int i = 0; i < 4; i++) {
+		args[i] = (table_arg){shared, sig, 0};
+		assert_int_equal(pthread_create(&th[i], NULL, verify_many, &args[i]), 0);
+	}
+	for (int i = 0; i < 4; i++) {
+		assert_int_equal(pthread_join(th[i], NULL), 0);
+		assert_true(args[i].ok);
+	}
+	assert_int_equal(shared->tab_state, 2);
+	ccsp_sm2_key_free(full);
+	ccsp_sm2_key_free(pub);
+	ccsp_sm2_key_free(shared);
+}
+
 static void test_bad_ciphertexts(void **state)
 {
 	(void)state;
@@ -585,6 +653,7 @@ int main(void)
 	        cmocka_unit_test(test_bad_private_keys),
 	        cmocka_unit_test(test_bad_public_keys),
 	        cmocka_unit_test(test_bad_signatures),
+	        cmocka_unit_test(test_lazy_table),
 	        cmocka_unit_test(test_bad_ciphertexts),
 	        cmocka_unit_test(test_bad_arguments),
 	};

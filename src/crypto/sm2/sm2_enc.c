@@ -60,7 +60,7 @@ ccsp_err ccsp_sm2_encrypt_core(const ccsp_sm2_impl *impl, const ccsp_sm2_key *ke
 	ccsp_err ret;
 	layout(fmt, msglen, &c3_off, &c2_off);
 	/* A2, A4 (A3: h = 1 and the key was validated: S != O; k != 0 mod n: C1 != O) */
-	impl->mul_base_and_point(&c1, &s, k, &key->pub, &key->pub_tab);
+	impl->mul_base_and_point(&c1, &s, k, &key->pub, ccsp_sm2_key_pub_table(impl, key));
 	out[0] = 0x04;
 	ccsp_sm2_point_encode(impl, out + 1, &c1);
 	ccsp_sm2_point_encode(impl, x2y2, &s);

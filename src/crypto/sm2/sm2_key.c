@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* SM2 key objects: generation, import and export, point encodings, Z (GB/T 32918.2 5.5). */
+#include <stdatomic.h>
 #include <string.h>
 
 #include <ccsp/mem.h>
@@ -132,10 +133,25 @@ ccsp_err ccsp_sm2_point_decode(const ccsp_sm2_impl *impl, ccsp_sm2_apoint *p, co
 	return CCSP_OK;
 }
 
+const ccsp_sm2_pub_table *ccsp_sm2_key_pub_table(const ccsp_sm2_impl *impl, const ccsp_sm2_key *key)
+{
+	ccsp_sm2_key *k = (ccsp_sm2_key *)key; /* the table is a cache: allocated writable by ccsp_sm2_key_new */
+	int state = atomic_load_explicit(&k->tab_state, memory_order_acquire);
+	if (state == 2)
+		return &k->pub_tab;
+	if (state != 0 || atomic_fetch_add_explicit(&k->tab_uses, 1, memory_order_relaxed) == 0)
+		return NULL; /* being built by another caller, or the first use */
+	int expected = 0;
+	if (!atomic_compare_exchange_strong(&k->tab_state, &expected, 1))
+		return NULL;
+	impl->pub_table(&k->pub_tab, &k->pub);
+	atomic_store_explicit(&k->tab_state, 2, memory_order_release);
+	return &k->pub_tab;
+}
+
 static ccsp_err key_set_public_point(ccsp_sm2_key *key, const ccsp_sm2_impl *impl, const ccsp_sm2_apoint *p)
 {
 	key->pub = *p;
-	impl->pub_table(&key->pub_tab, p);
 	ccsp_sm2_point_encode(impl, key->pub_xy, p);
 	CCSP_GUARD(ccsp_sm2_z_of(key->pub_xy, NULL, 0, key->z_default));
 	key->has_public = 1;

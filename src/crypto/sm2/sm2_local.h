@@ -11,7 +11,11 @@ struct ccsp_sm2_key {
 	int has_public;
 	int has_private;
 	ccsp_sm2_apoint pub;   /* Montgomery form */
-	ccsp_sm2_pub_table pub_tab; /* verification table of pub */
+	/* pub's table (1 KB, about half a scalar multiplication to build), made at the key's second use of it:
+	 * a key used once — a request's public key — never pays for it (ccsp_sm2_key_pub_table) */
+	ccsp_sm2_pub_table pub_tab;
+	_Atomic int tab_state;     /* 0 none, 1 being built, 2 ready */
+	_Atomic unsigned tab_uses; /* uses before it was built */
 	uint8_t pub_xy[64];    /* x || y, big-endian */
 	uint8_t z_default[32]; /* Z for the default ID, computed when the public key is set */
 	uint64_t d[4];         /* private scalar, plain */
@@ -27,6 +31,10 @@ ccsp_err ccsp_sm2_point_decode(const ccsp_sm2_impl *impl, ccsp_sm2_apoint *p, co
 void ccsp_sm2_point_encode(const ccsp_sm2_impl *impl, uint8_t out[64], const ccsp_sm2_apoint *p);
 /* Plain limbs of a Montgomery field element. */
 void ccsp_sm2_fe_from_mont(const ccsp_sm2_impl *impl, uint64_t r[4], const uint64_t a[4]);
+
+/* The table of key's public point for impl's point multiplications, or NULL (they then go without): built at the
+ * key's second call, by one caller while others go without meanwhile (thread-safe on a shared const key). */
+const ccsp_sm2_pub_table *ccsp_sm2_key_pub_table(const ccsp_sm2_impl *impl, const ccsp_sm2_key *key);
 
 /* Z = SM3(ENTL || ID || a || b || xG || yG || x || y) for the public key xy (GB/T 32918.2 5.5). */
 ccsp_err ccsp_sm2_z_of(const uint8_t pub_xy[64], const uint8_t *id, size_t idlen, uint8_t z[32]);

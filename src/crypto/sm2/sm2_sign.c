@@ -92,7 +92,7 @@ ccsp_err ccsp_sm2_verify_core(const ccsp_sm2_impl *impl, const ccsp_sm2_key *key
 	ccsp_sm2_sc_add(t, r, s);
 	if (ccsp_sm2_fe_is_zero(t))
 		return CCSP_ERR_SIGNATURE; /* B5 */
-	impl->mul_double_vartime(&q, s, t, &key->pub, &key->pub_tab);
+	impl->mul_double_vartime(&q, s, t, &key->pub, ccsp_sm2_key_pub_table(impl, key));
 	if (ccsp_sm2_fe_is_zero(q.z))
 		return CCSP_ERR_SIGNATURE;
 	/*
