@@ -263,7 +263,9 @@ static void run(void *arg)
 	job *j = arg;
 	ccspd_caller who;
 	ccsp_apierr err;
-	ccspd_call c = {.d = j->d, .req = j->req, .who = &who, .body = ccsp_http_req_json(j->req)};
+	/* The body is the request's, and the request goes once it is answered — which a handler may do before it has
+	 * finished with the body (act_wipe of a password after the answer): a reference keeps it until run() ends. */
+	ccspd_call c = {.d = j->d, .req = j->req, .who = &who, .body = json_incref(ccsp_http_req_json(j->req))};
 	int authenticated = authenticate(j->d, j->req, &who, &err) == 0;
 	if (authenticated) /* a tenant's caller: the answer is metered and counted for the tenant (ccspd_answered) */
 		c.meter = ccspd_meter_attach(j->d, j->req, &who, j->action->path);
@@ -278,6 +280,7 @@ static void run(void *arg)
 	} else {
 		j->action->fn(&c);
 	}
+	json_decref(c.body);
 	ccsp_memzero(&who, sizeof who);
 	free(j);
 }
@@ -302,9 +305,10 @@ static int run_inline(ccspd *d, ccsp_http_request *req, const ccspd_action *a)
 	who = (ccspd_caller){.kind = CCSPD_ANONYMOUS};
 	if (ccsp_reqauth_bearer_hash(ccsp_http_req_header(req, "Authorization"), who.session) == CCSP_OK &&
 	    cache_get(d, who.session, ccspd_now_ms(d), &who) && permitted(a, &who, &err) == 0) {
-		ccspd_call c = {.d = d, .req = req, .who = &who, .body = ccsp_http_req_json(req)};
+		ccspd_call c = {.d = d, .req = req, .who = &who, .body = json_incref(ccsp_http_req_json(req))};
 		c.meter = ccspd_meter_attach(d, req, &who, a->path);
 		a->fn(&c);
+		json_decref(c.body); /* as in run() */
 		done = 1;
 	}
 	ccsp_memzero(&who, sizeof who);
