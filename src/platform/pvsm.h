@@ -52,8 +52,10 @@ CCSP_MUST_CHECK ccsp_err ccsp_pvsm_unseal(ccsp_pvsm *p, const uint8_t *aad, size
 
 /* ---- tenants' keys (the KMS's first slice serves them from the platform VSM; src/platform/kms_vsm.h) ----
  * An SM4 key generated inside the VSM under its KEK at kek_index, handed out only wrapped (as the DPK above); each
- * use imports the wrapped key into one session (SDF_ImportKeyWithKEK), runs SM4-GCM there (SDF_AuthEnc/AuthDec)
- * and destroys the handle: no tenant key stays in a session, and ccspd never holds one in plaintext. */
+ * use hands the wrapped key back with the data: SM4-GCM in one call (the vendor extension SDF_AuthEncWithKEK /
+ * SDF_AuthDecWithKEK: unwrapped inside the VSM for that call and wiped), MACs through a session key imported for
+ * the call (SDF_ImportKeyWithKEK) and destroyed after it: no tenant key stays in a session, and ccspd never holds
+ * one in plaintext. */
 #define CCSP_PVSM_GCM_IV_SIZE 12
 #define CCSP_PVSM_GCM_TAG_SIZE 16
 #define CCSP_PVSM_GCM_MAX (1u << 20) /* bytes one encryption may carry */
