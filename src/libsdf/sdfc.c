@@ -18,6 +18,7 @@
 #include <ccsp/mem.h>
 
 #include "libsdf/sdfc_internal.h"
+#include "tlcp_conn.h"
 #include "sdf/sdf_ops.h"
 #include "sdf/sdf_token.h"
 
@@ -26,7 +27,9 @@
 
 struct sdfc_device {
 	sdfc_conf conf;
-	SSL_CTX *ctx;
+	SSL_CTX *ctx;          /* transport tls */
+	ccsp_tlcp_config *tlcp; /* transport tlcp */
+	ccsp_tlcp_session *tlcp_session; /* the last full handshake's, offered by new connections (under mu) */
 	uint8_t *token;        /* ccsp_secure_alloc'd CCSP_SDF_TOKEN_MAX bytes: locked, kept out of core dumps */
 	size_t token_len;
 	uint8_t device_id[SDFC_DEVICE_ID_SIZE]; /* set by the first HELLO, before the device is shared */
@@ -174,23 +177,31 @@ out:
 	return err;
 }
 
+/* The TLS context or the TLCP configuration of the config's transport. */
+static ccsp_err dev_transport(sdfc_device *d)
+{
+	return d->conf.tlcp ? sdfc_tlcp_ctx_new(&d->conf, &d->tlcp) : sdfc_tls_ctx_new(&d->conf, &d->ctx);
+}
+
 /* ---- pool ---- */
 
 /* c->mu held, c down with its old link reaped. Connect (mu released meanwhile) and say HELLO. */
 static ccsp_err dev_connect(sdfc_device *d, sdfc_conn *c, int first, const struct timespec *dl)
 {
 	SSL *ssl = NULL;
+	sdfc_tlcp *tl = NULL;
 	int fd = -1;
 	c->state = SDFC_CONNECTING;
 	pthread_mutex_unlock(&c->mu);
-	ccsp_err err = sdfc_tls_connect(d->ctx, &d->conf, dl, &ssl, &fd);
+	ccsp_err err = d->tlcp != NULL ? sdfc_tlcp_connect(d->tlcp, &d->conf, dl, &d->mu, &d->tlcp_session, &tl, &fd)
+	                               : sdfc_tls_connect(d->ctx, &d->conf, dl, &ssl, &fd);
 	pthread_mutex_lock(&c->mu);
 	if (err != CCSP_OK) {
 		c->state = SDFC_DOWN;
 		pthread_cond_broadcast(&c->cv);
 		return err;
 	}
-	if ((err = sdfc_conn_install(c, ssl, fd)) != CCSP_OK)
+	if ((err = sdfc_conn_install(c, ssl, tl, fd)) != CCSP_OK)
 		return sdfc_fail(err, "out of memory for a connection");
 	return dev_hello(d, c, first, dl); /* on failure c is down again */
 }
@@ -203,7 +214,7 @@ static ccsp_err dev_conn_ready(sdfc_device *d, sdfc_conn *c, const struct timesp
 			return sdfc_fail(CCSP_ERR_COMM, LOST_MSG);
 		if (c->state == SDFC_UP)
 			return CCSP_OK;
-		if (c->state == SDFC_DOWN && c->ssl == NULL)
+		if (c->state == SDFC_DOWN && !sdfc_conn_linked(c))
 			return dev_connect(d, c, 0, dl);
 		/* another thread is connecting, or pollers of the old link are leaving */
 		if (pthread_cond_timedwait(&c->cv, &c->mu, dl) != 0 && c->state != SDFC_UP)
@@ -302,7 +313,7 @@ ccsp_err sdfc_device_open(const char *path, sdfc_device **out)
 	atomic_init(&d->nup, 0);
 	atomic_init(&d->lost, 0);
 	if ((err = sdfc_conf_load(path, &d->conf)) != CCSP_OK || (err = dev_load_token(d)) != CCSP_OK ||
-	    (err = sdfc_tls_ctx_new(&d->conf, &d->ctx)) != CCSP_OK || (err = dev_conns_init(d)) != CCSP_OK)
+	    (err = dev_transport(d)) != CCSP_OK || (err = dev_conns_init(d)) != CCSP_OK)
 		goto out;
 	sdfc_deadline(&dl, d->conf.timeout_ms);
 	d->nused = 1;
@@ -326,6 +337,8 @@ void sdfc_device_close(sdfc_device *d)
 		sdfc_conn_destroy(&d->conns[i]);
 	free(d->conns);
 	SSL_CTX_free(d->ctx);
+	ccsp_tlcp_config_free(d->tlcp);
+	ccsp_tlcp_session_free(d->tlcp_session); /* wipes the master secret */
 	ccsp_secure_free(d->token); /* wipes */
 	sdfc_conf_clear(&d->conf);
 	if (d->mu_ok)

@@ -5,7 +5,9 @@
  *
  *   address     = HOST:PORT   required. HOST: an IPv4 address, a DNS name, or [an IPv6 address]
  *                             (brackets required for IPv6; no zone ids). PORT: 1..65535.
- *   ca_file     = PATH        required. PEM file of the CA certificate(s) that issued the VSM's certificate.
+ *   transport   = tls|tlcp    tls (the default): TLS 1.3; tlcp: TLCP (GB/T 38636), the approved-mode channel.
+ *   ca_file     = PATH        required. PEM file of the CA certificate(s) that issued the VSM's certificate
+ *                             (with tlcp: its signing and encryption certificates).
  *   server_name = NAME        the DNS name or IP address the VSM's certificate must carry (subjectAltName,
  *                             or CN for a DNS name without SANs). Default: the HOST of address.
  *   token_file  = PATH        required. The sealed client token (vsmd --init writes it; src/sdf/sdf_token.h).
@@ -14,6 +16,14 @@
  *   timeout_ms  = 100..600000 deadline of one call (connecting, sending, waiting for the answer). A call that
  *                             misses it fails (CCSP_ERR_COMM: SDR_COMMFAIL) and its connection
  *                             is closed. Default 30000.
+ *   tlcp_sign_cert, tlcp_sign_key, tlcp_enc_cert, tlcp_enc_key = PATH
+ *                             tlcp only, optional: this client's SM2 signing and encryption certificates (PEM;
+ *                             further certificates in tlcp_sign_cert are sent as its chain) and their
+ *                             unencrypted keys, each certificate with its key. The ECDHE suites need both pairs;
+ *                             a VSM that asks for client authentication needs them too.
+ *   tlcp_suites = LIST        tlcp only: suites offered, comma-separated, in preference order. Default
+ *                             ECDHE_SM4_GCM_SM3,ECC_SM4_GCM_SM3,ECDHE_SM4_CBC_SM3,ECC_SM4_CBC_SM3 (the ECDHE
+ *                             ones are offered only with both certificate pairs).
  *
  * A relative PATH is relative to the directory of the config file.
  *
@@ -26,14 +36,20 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "common/config.h"
 #include "libsdf/sdfc_internal.h"
+#include "tlcp.h"
 
 #define CONF_MSG_MAX 256
 
-static const char *const CONF_KEYS[] = {"address", "ca_file", "server_name", "token_file",
-                                        "pool_size", "timeout_ms", NULL};
+static const char *const CONF_KEYS[] = {"address", "ca_file", "server_name", "token_file", "pool_size",
+                                        "timeout_ms", "transport", "tlcp_sign_cert", "tlcp_sign_key",
+                                        "tlcp_enc_cert", "tlcp_enc_key", "tlcp_suites", NULL};
+static const char *const TLCP_FILE_KEYS[4] = {"tlcp_sign_cert", "tlcp_sign_key", "tlcp_enc_cert", "tlcp_enc_key"};
+static const uint16_t TLCP_SUITES[4] = {CCSP_TLCP_ECDHE_SM4_GCM_SM3, CCSP_TLCP_ECC_SM4_GCM_SM3,
+                                        CCSP_TLCP_ECDHE_SM4_CBC_SM3, CCSP_TLCP_ECC_SM4_CBC_SM3};
 
 static int is_ip_literal(const char *s)
 {
@@ -141,6 +157,65 @@ static ccsp_err conf_path(const char *name, const ccsp_config *cfg, const char *
 	return CCSP_OK;
 }
 
+/* One suite name of tlcp_suites (any case) appended to cf->suites; 0 when unknown, repeated or too many. */
+static int conf_suite(const char *name, sdfc_conf *cf)
+{
+	for (size_t i = 0; i < 4; i++) {
+		const ccsp_tlcp_suite *st = ccsp_tlcp_suite_find(TLCP_SUITES[i]);
+		if (st == NULL || strcasecmp(st->name, name) != 0)
+			continue;
+		for (size_t j = 0; j < cf->n_suites; j++)
+			if (cf->suites[j] == st->id)
+				return 0;
+		if (cf->n_suites == 4)
+			return 0;
+		cf->suites[cf->n_suites++] = st->id;
+		return 1;
+	}
+	return 0;
+}
+
+static ccsp_err conf_suites(const char *name, const char *v, sdfc_conf *cf)
+{
+	char list[256], *save = NULL;
+	int ok = 1;
+	if (v == NULL) {
+		memcpy(cf->suites, TLCP_SUITES, sizeof TLCP_SUITES);
+		cf->n_suites = 4;
+		return CCSP_OK;
+	}
+	if (strlen(v) >= sizeof list)
+		ok = 0;
+	else
+		memcpy(list, v, strlen(v) + 1);
+	for (char *t = ok ? strtok_r(list, ", ", &save) : NULL; t != NULL && ok; t = strtok_r(NULL, ", ", &save))
+		ok = conf_suite(t, cf);
+	if (!ok || cf->n_suites == 0)
+		return sdfc_fail(CCSP_ERR_DECODE, "%s: tlcp_suites %s: expected a comma-separated list of ECC_SM4_GCM_SM3, "
+		                 "ECC_SM4_CBC_SM3, ECDHE_SM4_GCM_SM3, ECDHE_SM4_CBC_SM3, each at most once", name, v);
+	return CCSP_OK;
+}
+
+/* transport, and with tlcp its optional certificate pairs and suites. */
+static ccsp_err conf_transport(const char *name, const ccsp_config *cfg, sdfc_conf *cf)
+{
+	const char *t = ccsp_config_get_or(cfg, "transport", "tls");
+	ccsp_err err = CCSP_OK;
+	if (strcmp(t, "tls") == 0)
+		return CCSP_OK;
+	if (strcmp(t, "tlcp") != 0)
+		return sdfc_fail(CCSP_ERR_DECODE, "%s: transport %s: expected tls or tlcp", name, t);
+	cf->tlcp = 1;
+	for (size_t i = 0; i < 4 && err == CCSP_OK; i++)
+		if (ccsp_config_get(cfg, TLCP_FILE_KEYS[i]) != NULL)
+			err = conf_path(name, cfg, TLCP_FILE_KEYS[i], &cf->tlcp_files[i]);
+	for (size_t i = 0; i < 4 && err == CCSP_OK; i += 2)
+		if ((cf->tlcp_files[i] == NULL) != (cf->tlcp_files[i + 1] == NULL))
+			err = sdfc_fail(CCSP_ERR_DECODE, "%s: %s and %s go together", name, TLCP_FILE_KEYS[i],
+			                TLCP_FILE_KEYS[i + 1]);
+	return err == CCSP_OK ? conf_suites(name, ccsp_config_get(cfg, "tlcp_suites"), cf) : err;
+}
+
 static ccsp_err conf_numbers(const ccsp_config *cfg, sdfc_conf *cf)
 {
 	char msg[CONF_MSG_MAX];
@@ -167,7 +242,8 @@ ccsp_err sdfc_conf_load(const char *path, sdfc_conf *cf)
 	if ((err = conf_address(path, ccsp_config_get(cfg, "address"), cf)) != CCSP_OK ||
 	    (err = conf_server_name(path, ccsp_config_get(cfg, "server_name"), cf)) != CCSP_OK ||
 	    (err = conf_path(path, cfg, "ca_file", &cf->ca_file)) != CCSP_OK ||
-	    (err = conf_path(path, cfg, "token_file", &cf->token_file)) != CCSP_OK)
+	    (err = conf_path(path, cfg, "token_file", &cf->token_file)) != CCSP_OK ||
+	    (err = conf_transport(path, cfg, cf)) != CCSP_OK)
 		goto out;
 	err = conf_numbers(cfg, cf);
 out:
@@ -181,5 +257,7 @@ void sdfc_conf_clear(sdfc_conf *cf)
 {
 	free(cf->ca_file);
 	free(cf->token_file);
+	for (size_t i = 0; i < 4; i++)
+		free(cf->tlcp_files[i]);
 	memset(cf, 0, sizeof *cf);
 }

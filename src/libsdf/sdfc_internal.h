@@ -3,6 +3,7 @@
  * Internals of libsdf's transport (sdfc.h), shared by its files:
  *   sdfc_conf.c  the config file
  *   sdfc_tls.c   TCP + TLS 1.3 connection set-up (no locking: the connection is private until installed)
+ *   sdfc_tlcp.c  TLCP (transport = tlcp): its configuration, set-up, and the link's reads and writes
  *   sdfc_pipe.c  one pipelined connection: request ids, the send queue, the I/O roles, failure
  *   sdfc.c       the device: pool, HELLO, calls, the thread's last error
  * Not installed.
@@ -37,6 +38,10 @@ typedef struct sdfc_conf {
 	char *token_file;                    /* likewise */
 	uint32_t pool_size;
 	uint32_t timeout_ms;
+	int tlcp;                            /* transport = tlcp (else TLS 1.3) */
+	char *tlcp_files[4];                 /* tlcp_sign_cert, _key, tlcp_enc_cert, _key: malloc'd, or NULL */
+	uint16_t suites[4];                  /* tlcp_suites, in preference order */
+	size_t n_suites;
 } sdfc_conf;
 
 /* Load and validate path into cf. CCSP_ERR_FILE_NOT_FOUND / CCSP_ERR_IO / CCSP_ERR_DECODE / CCSP_ERR_LIMIT /
@@ -57,6 +62,9 @@ int sdfc_ms_left(const struct timespec *dl);
 int sdfc_wait_fd(int fd, short events, const struct timespec *dl);
 
 /* ---- TCP + TLS (sdfc_tls.c) ---- */
+/* A connected non-blocking socket to cf->host:cf->port (every address getaddrinfo gives, in order), TCP_NODELAY,
+ * before dl. CCSP_ERR_COMM with the reason. */
+CCSP_MUST_CHECK ccsp_err sdfc_tcp_connect(const sdfc_conf *cf, const struct timespec *dl, int *fd);
 /* A client context: TLS 1.3 only, peer verification against cf->ca_file. Records are read ahead into
  * OpenSSL's buffer (SDFC_TLS_READ_BUFFER bytes per recv), so one recv carries many responses. */
 CCSP_MUST_CHECK ccsp_err sdfc_tls_ctx_new(const sdfc_conf *cf, SSL_CTX **out);
@@ -71,6 +79,32 @@ int sdfc_tls_drained(SSL *ssl);
 
 #define SDFC_TLS_READ_BUFFER (64u << 10)
 #define SDFC_TLS_WRITE_BUFFER (64u << 10)
+
+/* ---- TLCP (sdfc_tlcp.c) ---- */
+typedef struct ccsp_tlcp_config ccsp_tlcp_config;
+typedef struct sdfc_tlcp sdfc_tlcp; /* a TLCP link: the connection object and its read-ahead buffer */
+typedef struct ccsp_tlcp_session ccsp_tlcp_session;
+
+/* A client configuration: trust from cf->ca_file, this side's certificates when sdf.conf names them, cf->suites.
+ * CCSP_ERR_FILE_NOT_FOUND / CCSP_ERR_DECODE / CCSP_ERR_KEY / CCSP_ERR_NOMEM with the reason. */
+CCSP_MUST_CHECK ccsp_err sdfc_tlcp_ctx_new(const sdfc_conf *cf, ccsp_tlcp_config **out);
+/* As sdfc_tls_connect, over TLCP (the server's signing certificate must carry cf->server_name). *session (under
+ * mu; may be NULL) is offered for resumption and replaced by the new session after a full handshake, so that the
+ * device's further connections resume the first one's. */
+CCSP_MUST_CHECK ccsp_err sdfc_tlcp_connect(ccsp_tlcp_config *cfg, const sdfc_conf *cf, const struct timespec *dl,
+                                           pthread_mutex_t *mu, ccsp_tlcp_session **session, sdfc_tlcp **out,
+                                           int *fd);
+/* Close the socket yourself; this frees the rest (wiped). NULL is ignored. */
+void sdfc_tlcp_free(sdfc_tlcp *t);
+/* Protect buf into records (*written: bytes taken) and send them once SDFC_TLS_WRITE_BUFFER bytes gather and at
+ * the end: 1 all is on the socket, 0 the socket is full (*ev = POLLOUT; the rest goes with the next call, len 0
+ * only flushes), -1 failed (the reason in why). */
+int sdfc_tlcp_send(sdfc_tlcp *t, const uint8_t *buf, size_t len, size_t *written, short *ev, char *why, size_t whylen);
+/* Application data into buf: bytes (> 0), 0 when nothing is there (*ev = POLLIN), -1 failed or closed (why). */
+int sdfc_tlcp_recv(sdfc_tlcp *t, uint8_t *buf, size_t len, short *ev, char *why, size_t whylen);
+/* 1 when the last recv found everything read: nothing more without waiting (as sdfc_tls_drained). */
+int sdfc_tlcp_drained(const sdfc_tlcp *t);
+void sdfc_tlcp_close_notify(sdfc_tlcp *t); /* best effort */
 
 /* ---- one pipelined connection (sdfc_pipe.c) ---- */
 enum sdfc_state {
@@ -110,7 +144,8 @@ typedef struct sdfc_conn {
 	int state;                /* enum sdfc_state */
 	uint64_t gen;             /* bumped on failure: a thread that released mu sees whether it still holds
 	                             the same connection */
-	SSL *ssl;
+	SSL *ssl;                 /* the link: TLS ... */
+	sdfc_tlcp *tl;            /* ... or TLCP (at most one of them set) */
 	int fd;
 	unsigned refs;            /* threads using fd or ssl with mu released: both are freed only at 0 */
 	/* roles, each held by at most one thread (sdfc_pipe.c explains them) */
@@ -144,9 +179,14 @@ typedef struct sdfc_conn {
 CCSP_MUST_CHECK ccsp_err sdfc_conn_init(sdfc_conn *c, uint32_t timeout_ms, atomic_int *nup);
 /* Close (a close_notify is attempted) and free. No thread may be using c. */
 void sdfc_conn_destroy(sdfc_conn *c);
-/* mu held, state SDFC_CONNECTING: install a connected link; state becomes SDFC_HELLO. CCSP_ERR_NOMEM (the
- * link is then freed and the state is SDFC_DOWN). */
-CCSP_MUST_CHECK ccsp_err sdfc_conn_install(sdfc_conn *c, SSL *ssl, int fd);
+/* mu held, state SDFC_CONNECTING: install a connected link (ssl or tl); state becomes SDFC_HELLO. CCSP_ERR_NOMEM
+ * (the link is then freed and the state is SDFC_DOWN). */
+CCSP_MUST_CHECK ccsp_err sdfc_conn_install(sdfc_conn *c, SSL *ssl, sdfc_tlcp *tl, int fd);
+/* mu held: a link (TLS or TLCP) is still there, in use or waiting to be reaped. */
+static inline int sdfc_conn_linked(const sdfc_conn *c)
+{
+	return c->ssl != NULL || c->tl != NULL;
+}
 /* mu held: mark the connection up (HELLO answered) and wake the threads waiting for it. */
 void sdfc_conn_up(sdfc_conn *c);
 /* mu held: fail the connection. Every pending call completes with CCSP_ERR_COMM and the reason; the socket is

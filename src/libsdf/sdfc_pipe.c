@@ -114,11 +114,13 @@ static void link_reset(sdfc_conn *c)
 /* Free the link of a failed connection once no thread uses it. */
 static void conn_reap(sdfc_conn *c)
 {
-	if (c->state != SDFC_DOWN || c->refs != 0 || c->ssl == NULL)
+	if (c->state != SDFC_DOWN || c->refs != 0 || !sdfc_conn_linked(c))
 		return;
 	SSL_free(c->ssl);
+	sdfc_tlcp_free(c->tl);
 	(void)close(c->fd);
 	c->ssl = NULL;
+	c->tl = NULL;
 	c->fd = -1;
 	link_reset(c);
 	pthread_cond_broadcast(&c->cv); /* a thread may be waiting to reconnect */
@@ -160,7 +162,7 @@ void sdfc_conn_fail(sdfc_conn *c, const char *fmt, ...)
 	conn_reap(c);
 }
 
-ccsp_err sdfc_conn_install(sdfc_conn *c, SSL *ssl, int fd)
+ccsp_err sdfc_conn_install(sdfc_conn *c, SSL *ssl, sdfc_tlcp *tl, int fd)
 {
 	if (c->tx == NULL)
 		c->tx = malloc(SDFC_TX_SIZE);
@@ -168,12 +170,14 @@ ccsp_err sdfc_conn_install(sdfc_conn *c, SSL *ssl, int fd)
 		c->rx = malloc(SDFC_RX_SIZE);
 	if (c->tx == NULL || c->rx == NULL) {
 		SSL_free(ssl);
+		sdfc_tlcp_free(tl);
 		(void)close(fd);
 		c->state = SDFC_DOWN;
 		pthread_cond_broadcast(&c->cv);
 		return CCSP_ERR_NOMEM;
 	}
 	c->ssl = ssl;
+	c->tl = tl;
 	c->fd = fd;
 	c->state = SDFC_HELLO;
 	link_reset(c);
@@ -190,7 +194,9 @@ void sdfc_conn_up(sdfc_conn *c)
 void sdfc_conn_destroy(sdfc_conn *c)
 {
 	pthread_mutex_lock(&c->mu);
-	if (c->state == SDFC_UP) {
+	if (c->state == SDFC_UP && c->tl != NULL)
+		sdfc_tlcp_close_notify(c->tl);
+	if (c->state == SDFC_UP && c->ssl != NULL) {
 		ERR_clear_error();
 		(void)SSL_shutdown(c->ssl); /* close_notify, best effort: the socket is non-blocking */
 		(void)BIO_flush(SSL_get_wbio(c->ssl));
@@ -352,9 +358,23 @@ static short tls_want(SSL *ssl, int ret, const char *what, io_pass *ps)
 	return 0;
 }
 
+static void tlcp_write(sdfc_conn *c, io_pass *ps)
+{
+	char why[SDFC_REASON_MAX - 32];
+	int r = sdfc_tlcp_send(c->tl, ps->wbuf, ps->wlen, &ps->written, &ps->wev, why, sizeof why);
+	if (r > 0)
+		ps->flushed = 1;
+	else if (r < 0)
+		pass_fail(ps, "sending to the VSM: %s", why);
+}
+
 static void tls_write(sdfc_conn *c, io_pass *ps)
 {
 	size_t off = 0;
+	if (c->tl != NULL) {
+		tlcp_write(c, ps);
+		return;
+	}
 	for (unsigned i = 0; i < SDFC_LOOP_MAX && off < ps->wlen; i++) {
 		size_t chunk = ps->wlen - off < INT_MAX ? ps->wlen - off : INT_MAX;
 		ERR_clear_error();
@@ -418,6 +438,32 @@ static void rx_frame(sdfc_conn *c, io_pass *ps)
 	c->rx_len -= pos;
 }
 
+/* Bytes read into dst (> 0), or 0 with ps->rev set or the pass failed. */
+static int link_read(sdfc_conn *c, uint8_t *dst, size_t want, io_pass *ps)
+{
+	if (c->tl != NULL) {
+		char why[SDFC_REASON_MAX - 32];
+		int n = sdfc_tlcp_recv(c->tl, dst, want, &ps->rev, why, sizeof why);
+		if (n < 0)
+			pass_fail(ps, "receiving from the VSM: %s", why);
+		return n > 0 ? n : 0;
+	}
+	ERR_clear_error();
+	errno = 0;
+	int n = SSL_read(c->ssl, dst, (int)want);
+	if (n <= 0)
+		ps->rev = tls_want(c->ssl, n, "receiving from the VSM", ps);
+	return n > 0 ? n : 0;
+}
+
+/* Nothing more to read without waiting. */
+static int link_drained(const sdfc_conn *c)
+{
+	if (c->tl != NULL)
+		return sdfc_tlcp_drained(c->tl);
+	return !SSL_has_pending(c->ssl) && sdfc_tls_drained(c->ssl);
+}
+
 /* Read until the socket and OpenSSL's buffer are drained (ps->rev set), or SDFC_GOT_MAX responses are in. */
 static void tls_read(sdfc_conn *c, io_pass *ps)
 {
@@ -429,13 +475,9 @@ static void tls_read(sdfc_conn *c, io_pass *ps)
 		int body = c->rx_body != NULL;
 		uint8_t *dst = body ? c->rx_body + c->rx_got : c->rx + c->rx_len;
 		size_t want = body ? c->rx_h.length - c->rx_got : SDFC_RX_SIZE - c->rx_len; /* > 0, <= 4 MiB */
-		ERR_clear_error();
-		errno = 0;
-		int n = SSL_read(c->ssl, dst, (int)want);
-		if (n <= 0) {
-			ps->rev = tls_want(c->ssl, n, "receiving from the VSM", ps);
+		int n = link_read(c, dst, want, ps);
+		if (n <= 0)
 			return;
-		}
 		if (!body) {
 			c->rx_len += (size_t)n;
 		} else if ((c->rx_got += (size_t)n) == c->rx_h.length) {
@@ -446,10 +488,10 @@ static void tls_read(sdfc_conn *c, io_pass *ps)
 			/* hand a large body over before allocating the next: a burst of them in one malloc arena makes
 			 * glibc give the memory back and fault it in again (measured: a quarter more client CPU per
 			 * 64 KiB call) */
-			ps->rev = !SSL_has_pending(c->ssl) && sdfc_tls_drained(c->ssl) ? POLLIN : 0;
+			ps->rev = link_drained(c) ? POLLIN : 0;
 			return;
 		}
-		if (!SSL_has_pending(c->ssl) && sdfc_tls_drained(c->ssl)) {
+		if (link_drained(c)) {
 			if (c->rx_body == NULL)
 				rx_frame(c, ps);
 			ps->rev = ps->ngot < SDFC_GOT_MAX ? POLLIN : 0; /* when full, complete frames may be left */

@@ -163,7 +163,7 @@ fail:
 	return -1;
 }
 
-static ccsp_err tcp_connect(const sdfc_conf *cf, const struct timespec *dl, int *out)
+ccsp_err sdfc_tcp_connect(const sdfc_conf *cf, const struct timespec *dl, int *out)
 {
 	struct addrinfo hints, *res = NULL;
 	char ebuf[128];
@@ -273,7 +273,7 @@ ccsp_err sdfc_tls_connect(SSL_CTX *ctx, const sdfc_conf *cf, const struct timesp
 	SSL *ssl = NULL;
 	BIO *bio = NULL, *wbio = NULL;
 	int fd = -1;
-	ccsp_err err = tcp_connect(cf, dl, &fd);
+	ccsp_err err = sdfc_tcp_connect(cf, dl, &fd);
 	*out = NULL;
 	*fd_out = -1;
 	if (err != CCSP_OK)

@@ -64,7 +64,15 @@ static void net_event(void *arg, const char *name, const char *detail)
 
 static const char *const conf_keys[] = {"listen", "cert_file", "key_file", "storage_key_file", "workers",
                                         "max_connections", "max_inflight", "max_index", "max_sessions",
-                                        "max_session_keys", NULL};
+                                        "max_session_keys", "transport", "tlcp_sign_cert", "tlcp_sign_key",
+                                        "tlcp_enc_cert", "tlcp_enc_key", "tlcp_ca_file", "tlcp_verify", NULL};
+
+/* transport = tlcp: the files (relative to DIR) and their defaults (docs/operations.md). */
+#define TLCP_FILES 5
+static const char *const tlcp_keys[TLCP_FILES] = {"tlcp_sign_cert", "tlcp_sign_key", "tlcp_enc_cert", "tlcp_enc_key",
+                                                  "tlcp_ca_file"};
+static const char *const tlcp_defaults[TLCP_FILES] = {"tlcp-sign.pem", "tlcp-sign.key", "tlcp-enc.pem",
+                                                      "tlcp-enc.key", NULL};
 
 /* Resolve a path of the config relative to dir. */
 static void in_dir(char *out, size_t cap, const char *dir, const char *name)
@@ -95,6 +103,58 @@ static int load_limits(const ccsp_config *cfg, ccsp_vsm_limits *lim, vsmd_net_co
 	nc->handshake_timeout_ms = 10000;
 	nc->idle_timeout_ms = 600000;
 	return 0;
+}
+
+static int load_tlcp_verify(const ccsp_config *cfg, vsmd_net_config *nc, char *err, size_t errlen)
+{
+	static const char *const modes[] = {"none", "optional", "required"}; /* ccsp_tlcp_client_auth's values */
+	const char *v = ccsp_config_get(cfg, "tlcp_verify");
+	if (v == NULL) {
+		nc->tlcp_verify = nc->tlcp_ca_file != NULL ? 1 : 0;
+		return 0;
+	}
+	for (int i = 0; i < 3; i++)
+		if (strcmp(v, modes[i]) == 0)
+			nc->tlcp_verify = i;
+	if (strcmp(v, modes[nc->tlcp_verify]) != 0) {
+		snprintf(err, errlen, "tlcp_verify must be none, optional or required, not '%s'", v);
+		return -1;
+	}
+	if (nc->tlcp_verify != 0 && nc->tlcp_ca_file == NULL) {
+		snprintf(err, errlen, "tlcp_verify = %s needs tlcp_ca_file (the CA of the client certificates)", v);
+		return -1;
+	}
+	return 0;
+}
+
+/* transport = tls (the default) or tlcp with its files (paths[i] for tlcp_keys[i]). */
+static int load_transport(const ccsp_config *cfg, const char *dir, char paths[TLCP_FILES][PATH_MAX],
+                          vsmd_net_config *nc, char *err, size_t errlen)
+{
+	const char **files[TLCP_FILES] = {&nc->tlcp_sign_cert, &nc->tlcp_sign_key, &nc->tlcp_enc_cert, &nc->tlcp_enc_key,
+	                                  &nc->tlcp_ca_file};
+	const char *t = ccsp_config_get_or(cfg, "transport", "tls");
+	nc->transport = VSMD_TRANSPORT_TLS;
+	if (strcmp(t, "tls") == 0)
+		return 0;
+	if (strcmp(t, "tlcp") != 0) {
+		snprintf(err, errlen, "transport must be tls or tlcp, not '%s'", t);
+		return -1;
+	}
+	nc->transport = VSMD_TRANSPORT_TLCP;
+	for (int i = 0; i < TLCP_FILES; i++) {
+		const char *v = ccsp_config_get_or(cfg, tlcp_keys[i], tlcp_defaults[i]);
+		if (v == NULL)
+			continue;
+		in_dir(paths[i], PATH_MAX, dir, v);
+		*files[i] = paths[i];
+		if (access(paths[i], R_OK) != 0) { /* name the file; the network layer only says what went wrong */
+			snprintf(err, errlen, "%s %s: %s (docs/sdf.md, \"Over TLCP\", makes them)", tlcp_keys[i], paths[i],
+			         strerror(errno));
+			return -1;
+		}
+	}
+	return load_tlcp_verify(cfg, nc, err, errlen);
 }
 
 /* The storage key on an inherited descriptor (how chsmd hands it over: never argv, environment or a plaintext
@@ -146,7 +206,9 @@ static int serve(ccsp_vsm *vsm, const vsmd_net_config *nc)
 	vsmd_net *net = NULL;
 	ccsp_err ret = vsmd_net_new(nc, &h, &net);
 	if (ret != CCSP_OK) {
-		fprintf(stderr, "vsmd: cannot listen on %s: %s\n", nc->listen, ccsp_err_str(ret));
+		fprintf(stderr, "vsmd: cannot listen on %s (%s): %s\n", nc->listen,
+		        nc->transport == VSMD_TRANSPORT_TLCP ? "tlcp: the tlcp_* certificates and keys" : "tls",
+		        ccsp_err_str(ret));
 		return 1;
 	}
 	g_net = net;
@@ -167,6 +229,7 @@ static int serve(ccsp_vsm *vsm, const vsmd_net_config *nc)
 static int run_dir(const char *dir, int key_fd)
 {
 	char path[PATH_MAX], cert[PATH_MAX], key[PATH_MAX], sock[PATH_MAX], err[256] = "";
+	char tlcp[TLCP_FILES][PATH_MAX];
 	uint8_t skey[CCSP_VSM_STORAGE_KEY_SIZE];
 	ccsp_config *cfg = NULL;
 	ccsp_vsm_limits lim;
@@ -174,7 +237,8 @@ static int run_dir(const char *dir, int key_fd)
 	ccsp_vsm *vsm = NULL;
 	int rc = 1;
 	snprintf(path, sizeof path, "%s/" VSMD_CONF, dir);
-	if (ccsp_config_load(path, &cfg, err, sizeof err) != CCSP_OK || load_limits(cfg, &lim, &nc, err, sizeof err) != 0) {
+	if (ccsp_config_load(path, &cfg, err, sizeof err) != CCSP_OK || load_limits(cfg, &lim, &nc, err, sizeof err) != 0 ||
+	    load_transport(cfg, dir, tlcp, &nc, err, sizeof err) != 0) {
 		fprintf(stderr, "vsmd: %s\n", err);
 		goto out;
 	}

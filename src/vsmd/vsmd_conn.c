@@ -360,12 +360,13 @@ static void deadline_cb(evutil_socket_t fd, short what, void *arg)
 	vsmd_conn_close(arg);
 }
 
-vsmd_conn *vsmd_conn_new(vsmd_net *n, int fd, SSL *ssl, int admin, const char *peer)
+vsmd_conn *vsmd_conn_new(vsmd_net *n, int fd, SSL *ssl, vsmd_tlcp *tl, int admin, const char *peer)
 {
 	vsmd_conn *c = calloc(1, sizeof *c);
 	if (c == NULL || (c->deadline = evtimer_new(n->base, deadline_cb, c)) == NULL) {
 		free(c);
 		SSL_free(ssl);
+		vsmd_tlcp_free(tl);
 		(void)close(fd);
 		return NULL;
 	}
@@ -383,7 +384,7 @@ vsmd_conn *vsmd_conn_new(vsmd_net *n, int fd, SSL *ssl, int admin, const char *p
 		n->n_admin++;
 	else
 		n->n_tls++;
-	if (vsmd_io_open(c, fd, ssl) != CCSP_OK) {
+	if (vsmd_io_open(c, fd, ssl, tl) != CCSP_OK) {
 		vsmd_conn_close(c); /* frees the link and, with the open reference, c */
 		return NULL;
 	}

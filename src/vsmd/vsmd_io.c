@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * A connection's byte stream (loop thread): TLS 1.3 (or plain bytes on the admin socket) over a non-blocking
- * socket with its own read and write events, into c->in and out of c->out.
+ * A connection's byte stream (loop thread): TLS 1.3, TLCP (vsmd_tlcp.c) or plain bytes on the admin socket, over
+ * a non-blocking socket with its own read and write events, into c->in and out of c->out. A TLCP link mirrors the
+ * TLS one below (reads ahead into a buffer of its own, gathers records before a send); every branch between the
+ * two is on c->tl, so the TLS path is what it was.
  *
  * Why not a libevent bufferevent: a TLS bufferevent reads one record per readiness event with two recv calls
  * each (header, body), writes every queued answer as its own record and send, and adds and deletes its write
@@ -31,7 +33,7 @@
 #define VSMD_WRITE_BUFFER (64u << 10) /* TLS records gathered per send */
 #define VSMD_IOV_MAX 16
 
-enum { IO_BLOCKED = -1, IO_EOF = -2, IO_ERR = -3 };
+enum { IO_BLOCKED = VSMD_IO_BLOCKED, IO_EOF = VSMD_IO_EOF, IO_ERR = VSMD_IO_ERR };
 
 /*
  * The reading end of a TLS link: a socket BIO that notes whether its last recv drained the socket (got less
@@ -101,9 +103,17 @@ static BIO *rbio_new(int fd)
 	return b;
 }
 
+/* A TLS or TLCP link (not the admin socket). */
+static int io_secure(const vsmd_conn *c)
+{
+	return c->ssl != NULL || c->tl != NULL;
+}
+
 /* Nothing more to read without waiting: OpenSSL holds no record and the last recv drained the socket. */
 static int tls_drained(vsmd_conn *c)
 {
+	if (c->tl != NULL)
+		return vsmd_tlcp_drained(c->tl);
 	rbio_state *st = BIO_get_data(SSL_get_rbio(c->ssl));
 	return !SSL_has_pending(c->ssl) && st != NULL && st->drained;
 }
@@ -132,6 +142,8 @@ static int tls_status(vsmd_conn *c, int r, short *ev)
 static int io_recv(vsmd_conn *c, void *buf, size_t len, short *ev)
 {
 	*ev = EV_READ;
+	if (c->tl != NULL)
+		return vsmd_tlcp_recv(c->tl, buf, len, ev);
 	if (c->ssl == NULL) {
 		ssize_t n = recv(c->fd, buf, len, 0);
 		if (n > 0)
@@ -160,9 +172,27 @@ static void io_want_read(vsmd_conn *c)
 	(void)event_add(c->rev, NULL);
 }
 
+static void io_tlcp_handshake(vsmd_conn *c)
+{
+	short ev = EV_READ;
+	int r = vsmd_tlcp_handshake(c->tl, &ev);
+	if (r < 0) {
+		io_fail(c, 1);
+		return;
+	}
+	if (r > 0)
+		c->tls_open = 1;
+	if ((r == 0 && ev == EV_WRITE) || (r > 0 && vsmd_tlcp_unsent(c->tl) > 0))
+		io_want_write(c); /* our flight waits for room */
+}
+
 static void io_handshake(vsmd_conn *c)
 {
 	short ev;
+	if (c->tl != NULL) {
+		io_tlcp_handshake(c);
+		return;
+	}
 	ERR_clear_error();
 	int r = SSL_do_handshake(c->ssl);
 	if (r == 1) {
@@ -181,6 +211,8 @@ static void io_handshake(vsmd_conn *c)
 size_t vsmd_io_unsent(const vsmd_conn *c)
 {
 	size_t n = c->out != NULL ? evbuffer_get_length(c->out) : 0;
+	if (c->tl != NULL)
+		n += vsmd_tlcp_unsent(c->tl);
 	if (c->ssl != NULL)
 		n += (size_t)BIO_wpending(SSL_get_wbio(c->ssl));
 	return n;
@@ -190,6 +222,8 @@ size_t vsmd_io_unsent(const vsmd_conn *c)
 static int io_send(vsmd_conn *c, struct evbuffer_iovec *v, int nv, short *ev)
 {
 	*ev = EV_WRITE;
+	if (c->tl != NULL)
+		return vsmd_tlcp_send(c->tl, v, nv, ev);
 	if (c->ssl == NULL) {
 		ssize_t n = writev(c->fd, (struct iovec *)v, nv);
 		if (n >= 0)
@@ -214,6 +248,8 @@ static int io_send(vsmd_conn *c, struct evbuffer_iovec *v, int nv, short *ev)
 /* Push the BIO's gathered records to the socket. 1 all out, 0 blocked, -1 failed. */
 static int io_bio_flush(vsmd_conn *c)
 {
+	if (c->tl != NULL)
+		return vsmd_tlcp_flush(c->tl);
 	if (c->ssl == NULL)
 		return 1;
 	BIO *w = SSL_get_wbio(c->ssl);
@@ -287,7 +323,7 @@ static void io_read(vsmd_conn *c)
 			v.iov_len = (size_t)n;
 			(void)evbuffer_commit_space(c->in, &v, 1);
 			got += (size_t)n;
-			if (c->ssl != NULL && tls_drained(c))
+			if (io_secure(c) && tls_drained(c))
 				break; /* poll says when there is more */
 			continue;
 		}
@@ -318,9 +354,9 @@ static void io_read_cb(evutil_socket_t fd, short what, void *arg)
 		if (c->tls_open)
 			io_write(c);
 	}
-	if (c->fd >= 0 && c->ssl != NULL && !c->tls_open)
+	if (c->fd >= 0 && io_secure(c) && !c->tls_open)
 		io_handshake(c);
-	if (c->fd >= 0 && (c->ssl == NULL || c->tls_open))
+	if (c->fd >= 0 && (!io_secure(c) || c->tls_open))
 		io_read(c);
 	vsmd_conn_unref(c);
 }
@@ -336,7 +372,7 @@ static void io_write_cb(evutil_socket_t fd, short what, void *arg)
 		c->wblocked = 0;
 		(void)event_del(c->wev);
 	}
-	if (c->ssl != NULL && !c->tls_open) {
+	if (io_secure(c) && !c->tls_open) {
 		io_handshake(c);
 		if (c->fd >= 0 && c->tls_open)
 			io_read(c);
@@ -362,11 +398,12 @@ static int io_tls_bios(vsmd_conn *c)
 	return 0;
 }
 
-ccsp_err vsmd_io_open(vsmd_conn *c, int fd, SSL *ssl)
+ccsp_err vsmd_io_open(vsmd_conn *c, int fd, SSL *ssl, vsmd_tlcp *tl)
 {
 	vsmd_net *n = c->net;
 	c->fd = fd;
 	c->ssl = ssl;
+	c->tl = tl;
 	c->in = evbuffer_new();
 	c->out = evbuffer_new();
 	c->rev = event_new(n->base, fd, EV_READ | EV_PERSIST, io_read_cb, c);
@@ -392,13 +429,13 @@ void vsmd_io_set_reading(vsmd_conn *c, int on)
 	}
 	(void)event_add(c->rev, NULL);
 	/* what OpenSSL read ahead is invisible to poll: look at once */
-	if (c->ssl != NULL && c->tls_open && SSL_has_pending(c->ssl))
+	if (c->tls_open && ((c->ssl != NULL && SSL_has_pending(c->ssl)) || (c->tl != NULL && vsmd_tlcp_pending(c->tl))))
 		event_active(c->rev, EV_READ, 0);
 }
 
 void vsmd_io_flush_soon(vsmd_conn *c)
 {
-	if (c->fd < 0 || c->flush_soon || c->wblocked || (c->ssl != NULL && !c->tls_open))
+	if (c->fd < 0 || c->flush_soon || c->wblocked || (io_secure(c) && !c->tls_open))
 		return;
 	c->flush_soon = 1;
 	event_active(c->wev, EV_WRITE, 0); /* after the events of this loop iteration: their answers go together */
@@ -413,6 +450,8 @@ void vsmd_io_close(vsmd_conn *c)
 		(void)SSL_shutdown(c->ssl); /* close_notify, best effort: the socket is non-blocking */
 		(void)BIO_flush(SSL_get_wbio(c->ssl));
 	}
+	if (c->tl != NULL && c->tls_open && !c->peer_failed)
+		vsmd_tlcp_close_notify(c->tl);
 	ERR_clear_error();
 	if (c->rev != NULL)
 		event_free(c->rev);
@@ -426,6 +465,8 @@ void vsmd_io_close(vsmd_conn *c)
 	c->in = c->out = NULL;
 	SSL_free(c->ssl);
 	c->ssl = NULL;
+	vsmd_tlcp_free(c->tl);
+	c->tl = NULL;
 	(void)close(c->fd);
 	c->fd = -1;
 	c->reading = 0;

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* Listening: the address, the TLS 1.3 context, the TCP and admin sockets, accepting connections. */
+/* Listening: the address, the TLS 1.3 context or the TLCP configuration, the TCP and admin sockets, accepting
+ * connections. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
@@ -87,12 +88,17 @@ static void tcp_accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct s
 	int one = 1;
 	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
 	format_peer(sa, peer);
-	SSL *ssl = SSL_new(n->ssl_ctx);
-	if (ssl == NULL) {
+	SSL *ssl = NULL;
+	vsmd_tlcp *tl = NULL;
+	if (n->tlcp_cfg != NULL)
+		tl = vsmd_tlcp_new(n->tlcp_cfg, fd);
+	else
+		ssl = SSL_new(n->ssl_ctx);
+	if (ssl == NULL && tl == NULL) {
 		(void)close(fd);
 		return;
 	}
-	(void)vsmd_conn_new(n, fd, ssl, 0, peer); /* on failure fd and ssl are gone with it */
+	(void)vsmd_conn_new(n, fd, ssl, tl, 0, peer); /* on failure fd and the link are gone with it */
 }
 
 static void unix_accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa, int salen, void *arg)
@@ -119,7 +125,7 @@ static void unix_accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct 
 		return;
 	}
 	(void)snprintf(peer, sizeof peer, "admin uid=%u pid=%d", (unsigned)cred.uid, (int)cred.pid);
-	(void)vsmd_conn_new(n, fd, NULL, 1, peer);
+	(void)vsmd_conn_new(n, fd, NULL, NULL, 1, peer);
 }
 
 static ccsp_err tcp_open(vsmd_net *n, struct sockaddr_storage *ss, socklen_t sslen)
@@ -221,7 +227,7 @@ ccsp_err vsmd_listen_open(vsmd_net *n)
 	socklen_t sslen;
 	ccsp_err err = ccsp_net_parse_listen(n->cfg.listen, &ss, &sslen);
 	if (err == CCSP_OK)
-		err = tls_context(n);
+		err = n->cfg.transport == VSMD_TRANSPORT_TLCP ? vsmd_tlcp_context(n) : tls_context(n);
 	if (err != CCSP_OK)
 		return err;
 	n->retry_ev = evtimer_new(n->base, retry_cb, n);

@@ -9,6 +9,7 @@
 
 #include <event2/thread.h>
 
+#include "tlcp_conn.h"
 #include "vsmd_net_internal.h"
 
 static pthread_once_t global_once = PTHREAD_ONCE_INIT;
@@ -103,9 +104,24 @@ int vsmd_net_port(const vsmd_net *n)
 	return n != NULL ? n->port : 0;
 }
 
+static ccsp_err check_tlcp(const vsmd_net_config *cfg)
+{
+	if (cfg->tlcp_sign_cert == NULL || cfg->tlcp_sign_key == NULL || cfg->tlcp_enc_cert == NULL ||
+	    cfg->tlcp_enc_key == NULL || cfg->tlcp_verify < CCSP_TLCP_CLIENT_AUTH_NONE ||
+	    cfg->tlcp_verify > CCSP_TLCP_CLIENT_AUTH_REQUIRED)
+		return CCSP_ERR_ARG;
+	if (cfg->tlcp_verify != CCSP_TLCP_CLIENT_AUTH_NONE && cfg->tlcp_ca_file == NULL)
+		return CCSP_ERR_ARG; /* no client certificate could be accepted */
+	return CCSP_OK;
+}
+
 static ccsp_err check_config(const vsmd_net_config *cfg, const vsmd_net_handlers *h)
 {
-	if (cfg == NULL || h == NULL || cfg->listen == NULL || cfg->cert_file == NULL || cfg->key_file == NULL)
+	if (cfg == NULL || h == NULL || cfg->listen == NULL)
+		return CCSP_ERR_ARG;
+	if (cfg->transport == VSMD_TRANSPORT_TLCP ? check_tlcp(cfg) != CCSP_OK
+	                                          : cfg->transport != VSMD_TRANSPORT_TLS || cfg->cert_file == NULL ||
+	                                                cfg->key_file == NULL)
 		return CCSP_ERR_ARG;
 	if (cfg->workers < 1 || cfg->workers > 1024 || cfg->max_connections < 1 || cfg->max_inflight < 1)
 		return CCSP_ERR_ARG;
@@ -114,21 +130,25 @@ static ccsp_err check_config(const vsmd_net_config *cfg, const vsmd_net_handlers
 	return CCSP_OK;
 }
 
+/* A copy of an optional string into *dst (NULL stays NULL); 0 when out of memory. */
+static int dup_opt(const char **field, char **dst)
+{
+	const char *src = *field;
+	*dst = src != NULL ? strdup(src) : NULL;
+	*field = *dst;
+	return *dst != NULL || src == NULL;
+}
+
 static ccsp_err copy_config(vsmd_net *n, const vsmd_net_config *cfg)
 {
-	n->cfg = *cfg;
-	n->listen = strdup(cfg->listen);
-	n->cert_file = strdup(cfg->cert_file);
-	n->key_file = strdup(cfg->key_file);
-	n->admin_socket = cfg->admin_socket != NULL ? strdup(cfg->admin_socket) : NULL;
-	if (n->listen == NULL || n->cert_file == NULL || n->key_file == NULL ||
-	    (cfg->admin_socket != NULL && n->admin_socket == NULL))
-		return CCSP_ERR_NOMEM;
-	n->cfg.listen = n->listen;
-	n->cfg.cert_file = n->cert_file;
-	n->cfg.key_file = n->key_file;
-	n->cfg.admin_socket = n->admin_socket;
-	return CCSP_OK;
+	vsmd_net_config *c = &n->cfg;
+	*c = *cfg;
+	int ok = dup_opt(&c->listen, &n->listen) & dup_opt(&c->cert_file, &n->cert_file) &
+	         dup_opt(&c->key_file, &n->key_file) & dup_opt(&c->admin_socket, &n->admin_socket) &
+	         dup_opt(&c->tlcp_sign_cert, &n->tlcp_files[0]) & dup_opt(&c->tlcp_sign_key, &n->tlcp_files[1]) &
+	         dup_opt(&c->tlcp_enc_cert, &n->tlcp_files[2]) & dup_opt(&c->tlcp_enc_key, &n->tlcp_files[3]) &
+	         dup_opt(&c->tlcp_ca_file, &n->tlcp_files[4]);
+	return ok ? CCSP_OK : CCSP_ERR_NOMEM;
 }
 
 static ccsp_err create_events(vsmd_net *n)
@@ -245,6 +265,7 @@ void vsmd_net_free(vsmd_net *n)
 	if (n->base != NULL)
 		event_base_free(n->base);
 	SSL_CTX_free(n->ssl_ctx);
+	ccsp_tlcp_config_free(n->tlcp_cfg);
 	vsmd_listen_unlink_admin(n);
 	for (int i = 0; i < 2; i++)
 		if (n->stop_pipe[i] >= 0)
@@ -257,5 +278,7 @@ void vsmd_net_free(vsmd_net *n)
 	free(n->cert_file);
 	free(n->key_file);
 	free(n->admin_socket);
+	for (size_t i = 0; i < sizeof n->tlcp_files / sizeof n->tlcp_files[0]; i++)
+		free(n->tlcp_files[i]);
 	free(n);
 }

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * The network layer of vsmd: TLS 1.3 listener and local admin socket, SDF frames (docs/sdf-protocol.md),
+ * The network layer of vsmd: TLS 1.3 or TLCP (GB/T 38636) listener and local admin socket, SDF frames (docs/sdf-protocol.md),
  * HELLO authentication and device contexts, a worker pool that runs requests, flow control and shutdown.
  * It knows nothing of SDF semantics: every request of an authenticated connection goes to the dispatch
  * handler on a worker thread, and its answer is written back tagged with the request id.
@@ -43,10 +43,19 @@
 
 typedef struct vsmd_net vsmd_net;
 
+typedef enum vsmd_transport { VSMD_TRANSPORT_TLS = 0, VSMD_TRANSPORT_TLCP = 1 } vsmd_transport;
+
 typedef struct vsmd_net_config {
 	const char *listen;        /* "ADDR:PORT" (IPv4 or [IPv6]:port, numeric only); port 0 = pick a free one */
-	const char *cert_file;     /* PEM certificate chain of the VSM */
-	const char *key_file;      /* PEM private key (unencrypted) */
+	vsmd_transport transport;  /* what the TCP listener speaks */
+	const char *cert_file;     /* TLS: PEM certificate chain of the VSM */
+	const char *key_file;      /* TLS: PEM private key (unencrypted) */
+	/* TLCP: the VSM's signing and encryption certificates (PEM; the signing file's further certificates are sent
+	   as its chain) and their unencrypted SM2 keys; the trust anchors for client certificates (NULL: none, so
+	   only the ECC suites and no client authentication) and the client authentication asked for (0 none,
+	   1 optional, 2 required: ccsp_tlcp_client_auth) */
+	const char *tlcp_sign_cert, *tlcp_sign_key, *tlcp_enc_cert, *tlcp_enc_key, *tlcp_ca_file;
+	int tlcp_verify;
 	const char *admin_socket;  /* path of the unix admin socket, or NULL for none */
 	unsigned workers;          /* worker threads (1..1024) */
 	unsigned max_connections;  /* TLS connections (>= 1); beyond: accept and close at once. The admin socket
@@ -79,12 +88,14 @@ typedef struct vsmd_net_handlers {
 	void (*event)(void *arg, const char *name, const char *detail);
 } vsmd_net_handlers;
 
-/* Create the server: parse the address, load the certificate and key, bind and listen on the TCP address and
- * the admin socket (a stale socket file there is replaced; a live one, or a file that is not a socket, is
- * refused; created with mode 0600). Nothing is served until vsmd_net_run. cfg's strings are copied; h is copied.
+/* Create the server: parse the address, load the certificate and key (TLS) or the double certificates and keys
+ * (TLCP), bind and listen on the TCP address and the admin socket (a stale socket file there is replaced; a live
+ * one, or a file that is not a socket, is refused; created with mode 0600). Nothing is served until vsmd_net_run.
+ * cfg's strings are copied; h is copied.
  * Errors: CCSP_ERR_ARG (NULL argument, missing handler, a count out of range, a malformed address or an admin
- * path too long), CCSP_ERR_FILE_NOT_FOUND (certificate or key file missing), CCSP_ERR_DECODE (not a PEM
- * certificate chain or unencrypted private key), CCSP_ERR_KEY (key does not match the certificate),
+ * path too long, a TLCP file missing from the config, client authentication without tlcp_ca_file),
+ * CCSP_ERR_FILE_NOT_FOUND (certificate or key file missing), CCSP_ERR_DECODE (not a PEM certificate chain or
+ * unencrypted private key), CCSP_ERR_KEY (key does not match the certificate),
  * CCSP_ERR_IO (socket, bind, listen failed, e.g. port in use: errno is kept), CCSP_ERR_NOMEM,
  * CCSP_ERR_INTERNAL (libevent or OpenSSL setup). */
 CCSP_MUST_CHECK ccsp_err vsmd_net_new(const vsmd_net_config *cfg, const vsmd_net_handlers *h, vsmd_net **out);

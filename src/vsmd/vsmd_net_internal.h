@@ -9,7 +9,8 @@
  * job refers to it (refs: 1 while open + 1 per job + 1 while a loop function works on it).
  *
  * Files: vsmd_net.c (object, run, stop, drain), vsmd_listen.c (address, sockets, TLS context, accept),
- * vsmd_io.c (a connection's byte stream: TLS or plain, read and write events), vsmd_conn.c (framing, flow
+ * vsmd_io.c (a connection's byte stream: TLS, TLCP or plain, read and write events), vsmd_tlcp.c (a TLCP link and
+ * its configuration, under vsmd_io.c), vsmd_conn.c (framing, flow
  * control, timeouts, close), vsmd_auth.c (HELLO, device contexts, rate limit), vsmd_workers.c (pool, running
  * jobs, completions).
  */
@@ -44,13 +45,20 @@
 typedef struct vsmd_conn vsmd_conn;
 typedef struct vsmd_device vsmd_device;
 typedef struct vsmd_job vsmd_job;
+typedef struct vsmd_tlcp vsmd_tlcp;
+typedef struct ccsp_tlcp_config ccsp_tlcp_config;
+struct evbuffer_iovec;
+
+/* A link's read or write that did not move bytes (vsmd_io.c, vsmd_tlcp.c). */
+enum { VSMD_IO_BLOCKED = -1, VSMD_IO_EOF = -2, VSMD_IO_ERR = -3 };
 
 enum vsmd_conn_state { VSMD_CONN_HELLO_WAIT, VSMD_CONN_HELLO_PENDING, VSMD_CONN_READY };
 
 struct vsmd_conn {
 	vsmd_net *net;
 	int fd;                  /* -1 once closed */
-	SSL *ssl;                /* NULL on the admin socket */
+	SSL *ssl;                /* a TLS link; NULL on the admin socket and on a TLCP listener */
+	vsmd_tlcp *tl;           /* a TLCP link (listener with transport = tlcp), else NULL */
 	struct evbuffer *in, *out; /* bytes received, not yet framed / answers not yet written */
 	struct event *rev, *wev; /* socket readable (added while reading) / writable (added while it is full) */
 	struct event *deadline;  /* handshake + HELLO deadline, then the linger bound when closing */
@@ -59,7 +67,7 @@ struct vsmd_conn {
 	int wblocked;            /* wev is on: the socket is full */
 	int rblocked_w;          /* rev is on for a write that waits for input (TLS) */
 	int flush_soon;          /* wev is active: the output is written after this loop iteration */
-	int tls_open;            /* the TLS handshake is done */
+	int tls_open;            /* the TLS or TLCP handshake is done */
 	int peer_failed;         /* EOF or a fatal error: no close_notify */
 	uint64_t out_ms;         /* the output last made progress or stopped being empty (monotonic ms) */
 	vsmd_conn *prev, *next;  /* net->conns */
@@ -107,11 +115,13 @@ struct vsmd_job {
 struct vsmd_net {
 	vsmd_net_config cfg;     /* strings point into the copies below */
 	char *listen, *cert_file, *key_file, *admin_socket;
+	char *tlcp_files[5];     /* copies of the tlcp_* paths */
 	vsmd_net_handlers h;
 	int port;
 
 	struct event_base *base;
-	SSL_CTX *ssl_ctx;
+	SSL_CTX *ssl_ctx;        /* transport tls */
+	ccsp_tlcp_config *tlcp_cfg; /* transport tlcp */
 	struct evconnlistener *tcp, *unix_l;
 	struct event *stop_ev, *done_ev, *drain_ev, *retry_ev;
 	int stop_pipe[2];
@@ -155,8 +165,9 @@ void vsmd_listen_close(vsmd_net *n);
 void vsmd_listen_unlink_admin(vsmd_net *n);
 
 /* vsmd_conn.c */
-/* A connection on fd (and ssl, NULL on the admin socket): both are owned by it, also when NULL is returned. */
-vsmd_conn *vsmd_conn_new(vsmd_net *n, int fd, SSL *ssl, int admin, const char *peer);
+/* A connection on fd (and ssl or tl, both NULL on the admin socket): all are owned by it, also when NULL is
+ * returned. */
+vsmd_conn *vsmd_conn_new(vsmd_net *n, int fd, SSL *ssl, vsmd_tlcp *tl, int admin, const char *peer);
 void vsmd_conn_ref(vsmd_conn *c);
 void vsmd_conn_unref(vsmd_conn *c);
 void vsmd_conn_process(vsmd_conn *c);
@@ -172,11 +183,30 @@ void vsmd_conn_on_input(vsmd_conn *c);  /* vsmd_io.c: bytes came in */
 void vsmd_conn_on_output(vsmd_conn *c); /* vsmd_io.c: the output made progress and is at VSMD_OUT_RESUME or less */
 
 /* vsmd_io.c */
-CCSP_MUST_CHECK ccsp_err vsmd_io_open(vsmd_conn *c, int fd, SSL *ssl);
+CCSP_MUST_CHECK ccsp_err vsmd_io_open(vsmd_conn *c, int fd, SSL *ssl, vsmd_tlcp *tl);
 void vsmd_io_close(vsmd_conn *c); /* close_notify unless the peer failed; frees the link; idempotent */
 void vsmd_io_set_reading(vsmd_conn *c, int on);
 void vsmd_io_flush_soon(vsmd_conn *c); /* write c->out once the events of this loop iteration are handled */
 size_t vsmd_io_unsent(const vsmd_conn *c);
+
+/* vsmd_tlcp.c: a TLCP link (server side) in the terms of vsmd_io.c */
+/* n->tlcp_cfg from n->cfg's tlcp_* files: CCSP_ERR_FILE_NOT_FOUND, CCSP_ERR_DECODE (not PEM, not an SM2 key),
+ * CCSP_ERR_KEY (a key that does not match its certificate), CCSP_ERR_NOMEM. */
+CCSP_MUST_CHECK ccsp_err vsmd_tlcp_context(vsmd_net *n);
+vsmd_tlcp *vsmd_tlcp_new(ccsp_tlcp_config *cfg, int fd); /* NULL: out of memory */
+void vsmd_tlcp_free(vsmd_tlcp *t);
+/* Advance the handshake: 1 done, 0 waiting for *ev (EV_READ / EV_WRITE), -1 failed (its alert sent if it could). */
+int vsmd_tlcp_handshake(vsmd_tlcp *t, short *ev);
+/* Application data into buf: bytes (> 0) or VSMD_IO_BLOCKED / VSMD_IO_EOF / VSMD_IO_ERR; *ev what to wait for. */
+int vsmd_tlcp_recv(vsmd_tlcp *t, uint8_t *buf, size_t len, short *ev);
+/* Protect the chains into the output (sent once VSMD_TLCP_WRITE_BUFFER bytes gather, or by flush): bytes taken,
+ * or VSMD_IO_BLOCKED / VSMD_IO_ERR. */
+int vsmd_tlcp_send(vsmd_tlcp *t, const struct evbuffer_iovec *v, int nv, short *ev);
+int vsmd_tlcp_flush(vsmd_tlcp *t); /* 1 all sent, 0 the socket is full, -1 failed */
+size_t vsmd_tlcp_unsent(const vsmd_tlcp *t);
+int vsmd_tlcp_drained(const vsmd_tlcp *t); /* the last recv read all there was: wait for poll */
+int vsmd_tlcp_pending(const vsmd_tlcp *t); /* input may wait in the link, invisible to poll */
+void vsmd_tlcp_close_notify(vsmd_tlcp *t); /* best effort */
 
 /* vsmd_auth.c */
 void vsmd_auth_hello(vsmd_conn *c, const ccsp_sdf_header *h, uint8_t *body);

@@ -1,0 +1,302 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * A TLCP link (GB/T 38636, src/tlcp/tlcp_conn.h) under vsmd's byte stream: what vsmd_io.c does with SSL for a TLS
+ * listener, it does with these functions for a TLCP one. The connection object never touches the socket; here the
+ * socket is read into a buffer of our own (one recv takes every record there is, as OpenSSL's read-ahead does for
+ * TLS) and fed from it, and protected records gather in the object's output until VSMD_TLCP_WRITE_BUFFER bytes or a
+ * flush, so a batch of answers leaves in one send.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include <ccsp/mem.h>
+#include <ccsp/sm2_asn1.h>
+#include <ccsp/x509.h>
+
+#include <event2/buffer.h>
+
+#include "common/atomic_file.h"
+#include "tlcp_conn.h"
+#include "vsmd_net_internal.h"
+
+#define VSMD_TLCP_READ_BUFFER VSMD_TLS_READ_BUFFER /* bytes per recv */
+#define VSMD_TLCP_WRITE_BUFFER (64u << 10)        /* records gathered before a send */
+#define VSMD_TLCP_CHUNK 16384u                     /* plaintext protected per record */
+#define VSMD_TLCP_LOOP_MAX (1u << 20)
+#define VSMD_TLCP_FILE_MAX (1u << 20)              /* certificate and key files */
+#define VSMD_TLCP_SESSIONS 4096u                   /* resumable sessions: a client's pool joins cheaply */
+#define VSMD_TLCP_SESSION_S 3600
+
+struct vsmd_tlcp {
+	ccsp_tlcp_conn *conn;
+	int fd;
+	uint8_t *rbuf;       /* VSMD_TLCP_READ_BUFFER: received, rbuf[roff..rlen) not yet fed */
+	size_t roff, rlen;
+	int idle;            /* everything received is read and the last recv found the socket drained */
+};
+
+/* ---- configuration from PEM files ---- */
+
+typedef ccsp_err (*cert_fn)(ccsp_tlcp_config *cfg, const uint8_t *der, size_t len, const ccsp_sm2_key *key);
+
+static ccsp_err set_cert_sign(ccsp_tlcp_config *cfg, const uint8_t *der, size_t len, const ccsp_sm2_key *key)
+{
+	return key != NULL ? ccsp_tlcp_config_set_cert(cfg, 1, der, len, key) : ccsp_tlcp_config_add_chain(cfg, der, len);
+}
+
+static ccsp_err set_cert_enc(ccsp_tlcp_config *cfg, const uint8_t *der, size_t len, const ccsp_sm2_key *key)
+{
+	return key != NULL ? ccsp_tlcp_config_set_cert(cfg, 0, der, len, key) : CCSP_OK;
+}
+
+static ccsp_err add_trust(ccsp_tlcp_config *cfg, const uint8_t *der, size_t len, const ccsp_sm2_key *key)
+{
+	(void)key;
+	return ccsp_tlcp_config_add_trust(cfg, der, len);
+}
+
+/* Each CERTIFICATE block of path to fn: the first with key, the others with NULL. */
+static ccsp_err load_certs(ccsp_tlcp_config *cfg, const char *path, cert_fn fn, const ccsp_sm2_key *key)
+{
+	uint8_t *text = NULL, *der = malloc(CCSP_X509_CERT_MAX);
+	size_t len = 0, off = 0, n = 0;
+	ccsp_err err = der != NULL ? ccsp_file_read_all(path, VSMD_TLCP_FILE_MAX, &text, &len) : CCSP_ERR_NOMEM;
+	for (unsigned i = 0; err == CCSP_OK && i <= CCSP_TLCP_MAX_TRUST; i++, n++) {
+		size_t dlen = 0, used = 0;
+		err = ccsp_x509_pem_decode(text + off, len - off, "CERTIFICATE", der, CCSP_X509_CERT_MAX, &dlen, &used);
+		if (err == CCSP_ERR_NOT_FOUND) {
+			err = n > 0 ? CCSP_OK : CCSP_ERR_DECODE;
+			break;
+		}
+		if (err == CCSP_OK)
+			err = fn(cfg, der, dlen, n == 0 ? key : NULL);
+		off += used;
+	}
+	free(text);
+	free(der);
+	return err;
+}
+
+/* A certificate file (the signing one's further certificates are the chain) and its unencrypted SM2 key. */
+static ccsp_err load_pair(ccsp_tlcp_config *cfg, int sign, const char *cert, const char *keyfile)
+{
+	uint8_t *text = NULL;
+	size_t len = 0;
+	ccsp_sm2_key *key = ccsp_sm2_key_new();
+	ccsp_err err = key != NULL ? ccsp_file_read_all(keyfile, VSMD_TLCP_FILE_MAX, &text, &len) : CCSP_ERR_NOMEM;
+	if (err == CCSP_OK && ccsp_sm2_key_decode(key, text, len, NULL, 0, NULL) != CCSP_OK)
+		err = CCSP_ERR_DECODE;
+	if (text != NULL)
+		ccsp_memzero(text, len);
+	free(text);
+	if (err == CCSP_OK)
+		err = load_certs(cfg, cert, sign ? set_cert_sign : set_cert_enc, key);
+	ccsp_sm2_key_free(key);
+	return err;
+}
+
+ccsp_err vsmd_tlcp_context(vsmd_net *n)
+{
+	static const uint16_t all[] = {CCSP_TLCP_ECDHE_SM4_GCM_SM3, CCSP_TLCP_ECC_SM4_GCM_SM3, CCSP_TLCP_ECDHE_SM4_CBC_SM3,
+	                               CCSP_TLCP_ECC_SM4_CBC_SM3};
+	static const uint16_t ecc[] = {CCSP_TLCP_ECC_SM4_GCM_SM3, CCSP_TLCP_ECC_SM4_CBC_SM3};
+	const vsmd_net_config *c = &n->cfg;
+	int trust = c->tlcp_ca_file != NULL;
+	ccsp_tlcp_config *cfg = ccsp_tlcp_config_new();
+	n->tlcp_cfg = cfg;
+	if (cfg == NULL)
+		return CCSP_ERR_NOMEM;
+	ccsp_err err = load_pair(cfg, 1, c->tlcp_sign_cert, c->tlcp_sign_key);
+	if (err == CCSP_OK)
+		err = load_pair(cfg, 0, c->tlcp_enc_cert, c->tlcp_enc_key);
+	if (err == CCSP_OK && trust)
+		err = load_certs(cfg, c->tlcp_ca_file, add_trust, NULL);
+	/* ECDHE takes the client's certificates, which only a trust store can accept */
+	if (err == CCSP_OK)
+		err = trust ? ccsp_tlcp_config_set_suites(cfg, all, 4) : ccsp_tlcp_config_set_suites(cfg, ecc, 2);
+	if (err == CCSP_OK)
+		err = ccsp_tlcp_config_set_client_auth(cfg, (ccsp_tlcp_client_auth)c->tlcp_verify);
+	if (err == CCSP_OK)
+		err = ccsp_tlcp_config_set_session_cache(cfg, VSMD_TLCP_SESSIONS, VSMD_TLCP_SESSION_S);
+	return err;
+}
+
+/* ---- a link ---- */
+
+vsmd_tlcp *vsmd_tlcp_new(ccsp_tlcp_config *cfg, int fd)
+{
+	vsmd_tlcp *t = calloc(1, sizeof *t);
+	if (t == NULL)
+		return NULL;
+	t->fd = fd;
+	t->conn = ccsp_tlcp_conn_new(cfg, 1);
+	t->rbuf = malloc(VSMD_TLCP_READ_BUFFER);
+	if (t->conn == NULL || t->rbuf == NULL) {
+		vsmd_tlcp_free(t);
+		return NULL;
+	}
+	return t;
+}
+
+void vsmd_tlcp_free(vsmd_tlcp *t)
+{
+	if (t == NULL)
+		return;
+	ccsp_tlcp_conn_free(t->conn);
+	if (t->rbuf != NULL)
+		ccsp_memzero(t->rbuf, VSMD_TLCP_READ_BUFFER);
+	free(t->rbuf);
+	free(t);
+}
+
+size_t vsmd_tlcp_unsent(const vsmd_tlcp *t)
+{
+	const uint8_t *p;
+	size_t len;
+	ccsp_tlcp_conn_out(t->conn, &p, &len);
+	return len;
+}
+
+int vsmd_tlcp_flush(vsmd_tlcp *t)
+{
+	const uint8_t *p;
+	size_t len, done = 0;
+	int rc = 1;
+	ccsp_tlcp_conn_out(t->conn, &p, &len);
+	for (unsigned i = 0; i < VSMD_TLCP_LOOP_MAX && done < len; i++) {
+		ssize_t n = send(t->fd, p + done, len - done, MSG_NOSIGNAL);
+		if (n > 0) {
+			done += (size_t)n;
+		} else if (n < 0 && errno != EINTR) {
+			rc = errno == EAGAIN || errno == EWOULDBLOCK ? 0 : -1;
+			break;
+		}
+	}
+	if (done > 0) /* never with 0: out_consume memmoves from a NULL buffer before the first output */
+		ccsp_tlcp_conn_out_consume(t->conn, done);
+	return done < len && rc == 1 ? 0 : rc;
+}
+
+/* The next received bytes into the connection: 1 some were fed, 0 none there (the socket is drained), -1 EOF or
+ * an error. */
+static int link_fill(vsmd_tlcp *t)
+{
+	if (t->roff == t->rlen) {
+		ssize_t n;
+		do
+			n = recv(t->fd, t->rbuf, VSMD_TLCP_READ_BUFFER, 0);
+		while (n < 0 && errno == EINTR);
+		if (n <= 0)
+			return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) ? 0 : -1;
+		t->roff = 0;
+		t->rlen = (size_t)n;
+	}
+	size_t used = 0;
+	if (ccsp_tlcp_conn_feed(t->conn, t->rbuf + t->roff, t->rlen - t->roff, &used) != CCSP_OK || used == 0)
+		return -1; /* refused, or a full input buffer that gives nothing: the connection is stuck */
+	t->roff += used;
+	return 1;
+}
+
+int vsmd_tlcp_handshake(vsmd_tlcp *t, short *ev)
+{
+	for (unsigned i = 0; i < VSMD_TLCP_LOOP_MAX; i++) {
+		int done = 0;
+		ccsp_err err = ccsp_tlcp_conn_handshake(t->conn, &done);
+		int f = vsmd_tlcp_flush(t); /* also the alert of a refusal, best effort */
+		if (err != CCSP_OK || f < 0)
+			return -1;
+		if (done)
+			return 1; /* the rest of our last flight, if the socket was full, goes with the next flush */
+		if (f == 0) {
+			*ev = EV_WRITE;
+			return 0;
+		}
+		int r = link_fill(t);
+		if (r < 0)
+			return -1;
+		if (r == 0) {
+			*ev = EV_READ;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+/* A refusal leaves its alert in the output: send it, best effort. */
+static int link_failed(vsmd_tlcp *t)
+{
+	(void)vsmd_tlcp_flush(t);
+	return VSMD_IO_ERR;
+}
+
+int vsmd_tlcp_recv(vsmd_tlcp *t, uint8_t *buf, size_t len, short *ev)
+{
+	size_t got = 0;
+	*ev = EV_READ;
+	t->idle = 0;
+	for (unsigned i = 0; i < VSMD_TLCP_LOOP_MAX; i++) {
+		size_t n = 0;
+		if (ccsp_tlcp_conn_read(t->conn, buf + got, len - got, &n) != CCSP_OK)
+			return link_failed(t);
+		got += n;
+		if (got == len)
+			return (int)got; /* more may be there: not idle */
+		if (n > 0)
+			continue;
+		if (ccsp_tlcp_conn_state(t->conn) == CCSP_TLCP_STATE_PEER_CLOSED)
+			return got > 0 ? (int)got : VSMD_IO_EOF;
+		int r = link_fill(t);
+		if (r < 0)
+			return got > 0 ? (int)got : ccsp_tlcp_conn_state(t->conn) == CCSP_TLCP_STATE_FAILED ? link_failed(t)
+			                                                                                  : VSMD_IO_EOF;
+		if (r == 0)
+			break;
+	}
+	t->idle = 1;
+	return got > 0 ? (int)got : VSMD_IO_BLOCKED;
+}
+
+int vsmd_tlcp_drained(const vsmd_tlcp *t)
+{
+	return t->idle;
+}
+
+int vsmd_tlcp_pending(const vsmd_tlcp *t)
+{
+	return !t->idle;
+}
+
+int vsmd_tlcp_send(vsmd_tlcp *t, const struct evbuffer_iovec *v, int nv, short *ev)
+{
+	size_t total = 0;
+	*ev = EV_WRITE;
+	for (int i = 0; i < nv; i++) {
+		const uint8_t *p = v[i].iov_base;
+		for (size_t off = 0; off < v[i].iov_len;) {
+			if (vsmd_tlcp_unsent(t) >= VSMD_TLCP_WRITE_BUFFER) {
+				int f = vsmd_tlcp_flush(t);
+				if (f < 0)
+					return VSMD_IO_ERR;
+				if (f == 0)
+					return total > 0 ? (int)total : VSMD_IO_BLOCKED;
+			}
+			size_t chunk = v[i].iov_len - off < VSMD_TLCP_CHUNK ? v[i].iov_len - off : VSMD_TLCP_CHUNK;
+			if (ccsp_tlcp_conn_write(t->conn, p + off, chunk) != CCSP_OK)
+				return VSMD_IO_ERR;
+			off += chunk;
+			total += chunk;
+			if (total >= (1u << 30))
+				return (int)total;
+		}
+	}
+	return (int)total;
+}
+
+void vsmd_tlcp_close_notify(vsmd_tlcp *t)
+{
+	if (ccsp_tlcp_conn_close(t->conn) == CCSP_OK)
+		(void)vsmd_tlcp_flush(t);
+}
