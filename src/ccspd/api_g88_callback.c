@@ -30,6 +30,7 @@ typedef struct cb_job {
 	ccsp_store_pool_chsm chsm;
 	int64_t status;
 	char message[CCSP_STORE_POOL_TASK_MESSAGE_MAX + 1];
+	json_t *result; /* the callback's result (borrowed from its body while it is checked) */
 	int repeated;
 } cb_job;
 
@@ -82,6 +83,8 @@ static ccsp_err complete_fn(ccsp_store_tx *tx, void *arg)
 		return CCSP_OK;
 	}
 	CCSP_GUARD(ret);
+	if (done && strcmp(j->task.opr_type, "export") == 0)
+		CCSP_GUARD(ccspd_tvsm_exported(j->d, tx, &j->task, j->result));
 	char actor[CCSP_STORE_ID_LEN + 8];
 	snprintf(actor, sizeof actor, "chsm:%s", j->chsm.id);
 	return ccspd_audit_as(j->d, tx, actor, "chsm", NULL, "pool.chsm-callback", j->task.request_id,
@@ -115,7 +118,15 @@ static void lease_task(void *arg)
 	free(j);
 }
 
-/* Check and record the callback, answer it, then (a VSM created) start its lease. */
+/* After the answer: a drift's end (the tenant moved onto the new VSM, or the drift freed for a later round). */
+static void drift_task(void *arg)
+{
+	cb_job *j = arg;
+	ccspd_tvsm_drift_done(j->d, &j->task, &j->chsm, j->status == 200);
+	free(j);
+}
+
+/* Check and record the callback, answer it, then (a VSM created) start its lease or (a drift) move the tenant. */
 static void callback_task(void *arg)
 {
 	cb_job *j = arg;
@@ -150,8 +161,11 @@ static void callback_task(void *arg)
 		e = CCSP_APIERR_BAD_REQUEST, why = "the callback names another VSM than the task's";
 		goto answer;
 	}
-	if (ccsp_store_run(j->d->store, complete_fn, j) != CCSP_OK)
-		e = CCSP_APIERR_UNAVAILABLE;
+	j->result = json_object_get(o, "result");
+	ret = ccsp_store_run(j->d->store, complete_fn, j);
+	if (ret != CCSP_OK)
+		e = ret == CCSP_ERR_ARG ? CCSP_APIERR_BAD_REQUEST : CCSP_APIERR_UNAVAILABLE;
+	j->result = NULL;
 answer:
 	json_decref(o);
 	if (e != CCSP_APIERR_COUNT_) {
@@ -160,8 +174,10 @@ answer:
 		return;
 	}
 	ccspd_ok(req, json_pack("{s:i, s:s}", "status", 200, "message", "success"));
-	if (j->repeated || j->status != 200 || strcmp(j->task.opr_type, "create") != 0 ||
-	    ccsp_taskq_submit(j->d->tasks, lease_task, j) != CCSP_OK)
+	void (*after)(void *) = strcmp(j->task.opr_type, "drift") == 0                          ? drift_task
+	                        : strcmp(j->task.opr_type, "create") == 0 && j->status == 200 ? lease_task
+	                                                                                       : NULL;
+	if (j->repeated || after == NULL || ccsp_taskq_submit(j->d->tasks, after, j) != CCSP_OK)
 		free(j);
 }
 

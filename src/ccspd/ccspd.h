@@ -146,6 +146,7 @@ struct ccspd {
 	struct ccspd_sessions *sessions; /* the gateway's session cache (gateway.c) */
 	ccsp_pool *pool;                 /* the resource pool's scheduler (resource_pool.c, src/platform/pool.h) */
 	struct ccspd_pool_keeper *pool_keeper;
+	struct ccspd_tvsm_keeper *tvsm_keeper; /* tenants' VSMs imaged and drifted (tvsm_keeper.c); NULL when off */
 	char g88_callback_url[CCSP_STORE_POOL_URL_MAX + 1]; /* where CHSMs send their callbacks (pool_open; serve) */
 	_Atomic int stopping;
 	_Atomic int64_t sessions_counted_ms; /* when /metrics last counted the sessions in the store (api_ops.c) */
@@ -184,6 +185,17 @@ CCSP_MUST_CHECK ccsp_err ccspd_pool_device_conf(ccspd *d, const ccsp_store_pool_
 /* Its path, written first (token unsealed) when this node has none. */
 CCSP_MUST_CHECK ccsp_err ccspd_pool_vsm_conf_ensure(ccspd *d, const ccsp_store_pool_vsm_link *link,
                                                     char path[PATH_MAX]);
+
+/* tvsm_keeper.c: tenants' own VSMs imaged after each change of their data and drifted onto another VSM when down
+ * (image_upload_url, tenant_vsm_check_interval_s, tenant_vsm_drift_after in ccspd.conf). */
+typedef struct ccspd_tvsm_keeper ccspd_tvsm_keeper;
+CCSP_MUST_CHECK ccsp_err ccspd_tvsm_keeper_open(ccspd *d, const ccsp_config *cfg, char *err, size_t errlen);
+void ccspd_tvsm_keeper_close(ccspd *d);
+/* The callback of an export task (done): record the image its result names, in the callback's transaction. */
+CCSP_MUST_CHECK ccsp_err ccspd_tvsm_exported(ccspd *d, ccsp_store_tx *tx, const ccsp_store_pool_task *t,
+                                             json_t *result);
+/* The callback of a drift task (after its answer): move the tenant onto the new VSM (done), or free the drift. */
+void ccspd_tvsm_drift_done(ccspd *d, const ccsp_store_pool_task *t, const ccsp_store_pool_chsm *chsm, int done);
 
 /* pool_lease.c: calls to a CHSM and the lease of a CHSM VSM into the pool. A failure's answer code and text. */
 typedef struct ccspd_pool_fail {

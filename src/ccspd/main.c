@@ -153,7 +153,8 @@ static const char *const conf_keys[] = {"listen",         "cert_file",          
                                         "audit_sign_password_file", "audit_checkpoint_records",
                                         "audit_checkpoint_interval_s", "rate_per_client", "rate_burst",
                                         "kms_sweep_interval_s", "metering_flush_interval_s",
-                                        "g88_callback_url", NULL};
+                                        "g88_callback_url", "image_upload_url", "tenant_vsm_check_interval_s",
+                                        "tenant_vsm_drift_after", NULL};
 
 static ccsp_http_server *g_http; /* for the signal handler only */
 
@@ -232,6 +233,7 @@ static int open_modules(ccspd *d, const ccsp_config *cfg)
 		return -1;
 	}
 	if ((ret = ccspd_pool_open(d, cfg, err, sizeof err)) != CCSP_OK ||
+	    (ret = ccspd_tvsm_keeper_open(d, cfg, err, sizeof err)) != CCSP_OK ||
 	    (ret = ccspd_kms_sweep_open(d, cfg, err, sizeof err)) != CCSP_OK ||
 	    (ret = ccspd_meter_open(d, cfg, err, sizeof err)) != CCSP_OK) {
 		fprintf(stderr, "ccspd: %s\n", err[0] != '\0' ? err : ccsp_err_str(ret));
@@ -260,6 +262,7 @@ static void close_modules(ccspd *d)
 	}
 	ccspd_meter_close(d); /* every request answered: the last flush */
 	ccspd_kms_sweep_close(d);
+	ccspd_tvsm_keeper_close(d);
 	ccspd_pool_close(d);
 	ccspd_audit_close(d);
 	ccspd_appauth_close(d);

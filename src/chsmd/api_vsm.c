@@ -4,9 +4,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <ccsp/mem.h>
 #include <ccsp/rand.h>
+#include <ccsp/sm3.h>
 
 #include "chsmd/chsmd.h"
 #include "common/atomic_file.h"
@@ -85,18 +87,46 @@ static json_t *vsm_tls_cert(chsmd *d, const char *id)
 	return pem != NULL ? pem : json_null();
 }
 
+/* getVSMInfo dataVersion (an extension): changes whenever what an image of the VSM carries for its users changes —
+ * its keys (keystore.bin), its token (the token hash) or its file area —, so that a cloud platform keeping images
+ * exports again only then. SM3 over each one's inode, size and modification time (every write there replaces the
+ * file or the directory entry), 32 hex digits. Never any of their content. */
+static json_t *vsm_data_version(chsmd *d, const char *id)
+{
+	static const char *const names[] = {"keystore.bin", "token.hash", "files"} /* chsm_vsm_internal.h, vsm.c */;
+	uint64_t meta[3][4];
+	uint8_t digest[32];
+	char path[PATH_MAX], hex[33];
+	memset(meta, 0, sizeof meta);
+	for (size_t i = 0; i < 3; i++) {
+		struct stat st;
+		snprintf(path, sizeof path, "%s/vsm/%s/%s", d->dir, id, names[i]);
+		if (stat(path, &st) == 0) {
+			meta[i][0] = (uint64_t)st.st_ino;
+			meta[i][1] = (uint64_t)st.st_size;
+			meta[i][2] = (uint64_t)st.st_mtim.tv_sec;
+			meta[i][3] = (uint64_t)st.st_mtim.tv_nsec;
+		}
+	}
+	if (ccsp_sm3((const uint8_t *)meta, sizeof meta, digest) != CCSP_OK)
+		return json_null();
+	for (size_t i = 0; i < 16; i++)
+		snprintf(hex + 2 * i, 3, "%02x", digest[i]);
+	return json_string(hex);
+}
+
 static void vsm_info(chsmd *d, ccsp_http_request *req, const char *id, const ccsp_chsm_vsm_info *info)
 {
 	char host[64];
 	unsigned port;
 	split_listen(info->listen, host, sizeof host, &port);
 	json_t *eps = vsm_eps(d, id, info->run == CCSP_CHSM_VSM_RUNNING);
-	chsmd_ok(req, json_pack("{s:s, s:s, s:s, s:s, s:i, s:s, s:s, s:s, s:s, s:i, s:s, s:s, s:s, s:i, s:o, s:o}", "id", id,
+	chsmd_ok(req, json_pack("{s:s, s:s, s:s, s:s, s:i, s:s, s:s, s:s, s:s, s:i, s:s, s:s, s:s, s:i, s:o, s:o, s:o}", "id", id,
 	                        "uuid", info->uuid, "version", info->version, "func", "GVSM", "flavor", (int)info->flavor,
 	                        "status", info->ok ? "ok" : "fail", "runStatus", ccsp_chsm_vsm_run_name(info->run), "token",
 	                        info->token_set ? "set" : "0", "ip", host, "port", (int)(info->port ? info->port : port),
 	                        "mask", "", "gateway", "", "ip6", "", "restarts", (int)info->restarts, "eps", eps, "tlsCert",
-	                        vsm_tls_cert(d, id)));
+	                        vsm_tls_cert(d, id), "dataVersion", vsm_data_version(d, id)));
 }
 
 /* ---- the long operations ---- */

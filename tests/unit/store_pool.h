@@ -324,6 +324,65 @@ static void test_pool_chsms(void **state)
 	snprintf(l3.vsm_id, sizeof l3.vsm_id, "v3");
 	memcpy(l3.chsm_id, h[0].id, sizeof l3.chsm_id);
 	assert_ccsp(CCSP_ERR_EXISTS, ccsp_store_pool_vsm_create(tx, &d3, &l3)); /* a tenant's: no pool device */
+	assert_ok(ccsp_store_tenant_vsm_list(tx, NULL, 3, tv + 1, &n)); /* every tenant's */
+	assert_int_equal(n, 1);
+
+	/* its images and its drift (schema 7) */
+	ccsp_store_tvsm_image *im = calloc(2, sizeof *im);
+	assert_non_null(im);
+	memcpy(im[0].chsm_id, h[0].id, sizeof im[0].chsm_id);
+	snprintf(im[0].vsm_id, sizeof im[0].vsm_id, "v3");
+	snprintf(im[0].url, sizeof im[0].url, "http://files/1.img");
+	snprintf(im[0].digest, sizeof im[0].digest, "q83vEjRWeJA=");
+	snprintf(im[0].data_version, sizeof im[0].data_version, "dv1");
+	im[0].size = 4096;
+	im[0].created = NOW;
+	assert_ccsp(CCSP_ERR_NOT_FOUND, ccsp_store_tvsm_image_get(tx, h[0].id, "v3", &im[1]));
+	assert_ccsp(CCSP_ERR_NOT_FOUND, ccsp_store_tvsm_drift_claim(tx, h[0].id, "v3", "task-1", NOW, NOW - 10)); /* no image */
+	im[1] = im[0];
+	snprintf(im[1].vsm_id, sizeof im[1].vsm_id, "v1");
+	assert_ccsp(CCSP_ERR_NOT_FOUND, ccsp_store_tvsm_image_put(tx, &im[1])); /* not a tenant's VSM */
+	im[1].size = 0;
+	assert_ccsp(CCSP_ERR_ARG, ccsp_store_tvsm_image_put(tx, &im[1]));
+	assert_ok(ccsp_store_tvsm_image_put(tx, &im[0]));
+	assert_ok(ccsp_store_tvsm_drift_claim(tx, h[0].id, "v3", "task-1", NOW, NOW - 10));
+	assert_ccsp(CCSP_ERR_STATE, ccsp_store_tvsm_drift_claim(tx, h[0].id, "v3", "task-2", NOW + 5, NOW - 5));
+	snprintf(im[0].url, sizeof im[0].url, "http://files/2.img");
+	snprintf(im[0].data_version, sizeof im[0].data_version, "dv2");
+	assert_ok(ccsp_store_tvsm_image_put(tx, &im[0])); /* a newer image: replaces, the drift stays */
+	assert_ok(ccsp_store_tvsm_image_get(tx, h[0].id, "v3", &im[1]));
+	assert_string_equal(im[1].url, "http://files/2.img");
+	assert_string_equal(im[1].data_version, "dv2");
+	assert_string_equal(im[1].drift_task, "task-1");
+	assert_ccsp(CCSP_ERR_STATE, ccsp_store_tvsm_drift_release(tx, h[0].id, "v3", "task-2"));
+	assert_ok(ccsp_store_tvsm_drift_claim(tx, h[0].id, "v3", "task-2", NOW + 20, NOW + 10)); /* task-1 is stale */
+	assert_ok(ccsp_store_tvsm_image_get(tx, h[0].id, "v3", &im[1]));
+	assert_string_equal(im[1].drift_task, "task-2");
+	assert_int_equal(im[1].drift_claimed, NOW + 20);
+	assert_ccsp(CCSP_ERR_STATE, ccsp_store_tvsm_drift_release(tx, h[0].id, "v3", "task-1")); /* taken over */
+	assert_ok(ccsp_store_tvsm_drift_release(tx, h[0].id, "v3", "task-2"));
+	assert_ok(ccsp_store_tvsm_drift_claim(tx, h[0].id, "v3", "task-2", NOW, NOW - 10));
+	/* the move: only the claiming task; not onto a tenant's or a pool device's VSM */
+	ccsp_store_tenant_vsm to = tv[0];
+	memcpy(to.chsm_id, h[0].id, sizeof to.chsm_id); /* another VSM of the same CHSM (which keeps a tenant VSM) */
+	snprintf(to.vsm_id, sizeof to.vsm_id, "w9");
+	snprintf(to.address, sizeof to.address, "10.0.0.6:7700");
+	memset(to.tenant_id, 0, sizeof to.tenant_id);
+	assert_ccsp(CCSP_ERR_STATE, ccsp_store_tenant_vsm_move(tx, h[0].id, "v3", "task-1", &to));
+	assert_ccsp(CCSP_ERR_EXISTS, ccsp_store_tenant_vsm_move(tx, h[0].id, "v3", "task-2", &tv[0])); /* itself */
+	assert_ok(ccsp_store_tenant_vsm_move(tx, h[0].id, "v3", "task-2", &to));
+	assert_string_equal(to.tenant_id, ten.id);
+	assert_ccsp(CCSP_ERR_NOT_FOUND, ccsp_store_tenant_vsm_get(tx, NULL, h[0].id, "v3", &tv[1]));
+	assert_ok(ccsp_store_tenant_vsm_get(tx, ten.id, h[0].id, "w9", &tv[1]));
+	assert_string_equal(tv[1].address, "10.0.0.6:7700");
+	assert_int_equal(tv[1].created, NOW);
+	assert_ccsp(CCSP_ERR_NOT_FOUND, ccsp_store_tvsm_image_get(tx, h[0].id, "v3", &im[1]));
+	assert_ok(ccsp_store_tvsm_image_get(tx, h[0].id, "w9", &im[1]));
+	assert_string_equal(im[1].url, "http://files/2.img");
+	assert_string_equal(im[1].data_version, ""); /* exported afresh */
+	assert_string_equal(im[1].drift_task, "");
+	assert_ok(st_tx_script(tx, "DELETE FROM tenant_vsm_images"));
+	free(im);
 	free(tv);
 
 	/* the device deleted with its link; then the CHSM may go (its tasks with it) */

@@ -296,6 +296,20 @@ static const char V6_SQL[] =
 	" PRIMARY KEY (chsm_id, vsm_id));"
 	"CREATE INDEX tenant_vsms_tenant ON tenant_vsms (tenant_id);";
 
+/* Version 7: the newest image of each tenant VSM and the drift under way (store_pool.h ccsp_store_tvsm_image). */
+static const char V7_SQL[] =
+	"CREATE TABLE tenant_vsm_images ("
+	" chsm_id TEXT NOT NULL,"
+	" vsm_id TEXT NOT NULL,"
+	" url TEXT NOT NULL,"
+	" digest TEXT NOT NULL,"
+	" size BIGINT NOT NULL,"
+	" data_version TEXT NOT NULL,"
+	" drift_task TEXT NOT NULL,"
+	" drift_claimed BIGINT NOT NULL,"
+	" created BIGINT NOT NULL,"
+	" PRIMARY KEY (chsm_id, vsm_id));";
+
 static const st_migration MIGRATIONS[] = {
 	{1, V1_SQL, V1_SQLITE, V1_PG},
 	{2, V2_SQL, NULL, NULL},
@@ -303,6 +317,7 @@ static const st_migration MIGRATIONS[] = {
 	{4, V4_SQL, NULL, NULL},
 	{5, V5_SQL, NULL, NULL},
 	{6, V6_SQL, NULL, NULL},
+	{7, V7_SQL, NULL, NULL},
 };
 #define N_MIGRATIONS (sizeof MIGRATIONS / sizeof MIGRATIONS[0])
 

@@ -178,7 +178,7 @@ CCSP_MUST_CHECK ccsp_err ccsp_store_tenant_vsm_create(ccsp_store_tx *tx, const c
 /* The VSM of tenant (NULL: whoever's): CCSP_ERR_NOT_FOUND when it is not that tenant's. */
 CCSP_MUST_CHECK ccsp_err ccsp_store_tenant_vsm_get(ccsp_store_tx *tx, const char *tenant, const char *chsm_id,
                                                    const char *vsm_id, ccsp_store_tenant_vsm *out);
-/* The tenant's VSMs, at most limit, by CHSM and VSM id. */
+/* The tenant's VSMs (NULL: every tenant's), at most limit, by CHSM and VSM id. */
 CCSP_MUST_CHECK ccsp_err ccsp_store_tenant_vsm_list(ccsp_store_tx *tx, const char *tenant, size_t limit,
                                                     ccsp_store_tenant_vsm *out, size_t *n);
 /* Record where the VSM listens now (after its vsmd restarted). CCSP_ERR_NOT_FOUND, CCSP_ERR_ARG. */
@@ -187,5 +187,40 @@ CCSP_MUST_CHECK ccsp_err ccsp_store_tenant_vsm_set_address(ccsp_store_tx *tx, co
 /* *assigned = 1 when the VSM is a tenant's. */
 CCSP_MUST_CHECK ccsp_err ccsp_store_tenant_vsm_assigned(ccsp_store_tx *tx, const char *chsm_id, const char *vsm_id,
                                                         int *assigned);
+
+/* The newest image of a tenant's VSM (exportVSM: sealed for the CHSMs' trust domain and signed by the exporting
+ * CHSM's device key) on the platform's image server, and the drift in progress, if any (schema version 7). */
+#define CCSP_STORE_POOL_DIGEST_MAX 64  /* Base64 of an SM3 digest */
+#define CCSP_STORE_POOL_DATA_VERSION_MAX 64
+typedef struct ccsp_store_tvsm_image {
+	char chsm_id[CCSP_STORE_ID_LEN + 1];
+	char vsm_id[CCSP_STORE_POOL_VSM_ID_MAX + 1];
+	char url[CCSP_STORE_POOL_URL_MAX + 1];          /* where the CHSM uploaded it */
+	char digest[CCSP_STORE_POOL_DIGEST_MAX + 1];    /* Base64 SM3 of the file, from the CHSM's signed callback */
+	int64_t size;                                   /* bytes of the file */
+	char data_version[CCSP_STORE_POOL_DATA_VERSION_MAX + 1]; /* the VSM's getVSMInfo dataVersion it follows */
+	char drift_task[CCSP_STORE_NAME_MAX + 1];       /* "" or the requestId of the drift under way */
+	int64_t drift_claimed;                          /* when it was claimed (ms), 0 without */
+	int64_t created;
+} ccsp_store_tvsm_image;
+
+/* Record the VSM's newest image (replacing the previous; a drift under way stays). CCSP_ERR_NOT_FOUND (not a
+ * tenant's VSM), CCSP_ERR_ARG. */
+CCSP_MUST_CHECK ccsp_err ccsp_store_tvsm_image_put(ccsp_store_tx *tx, const ccsp_store_tvsm_image *img);
+/* CCSP_ERR_NOT_FOUND: no image yet. */
+CCSP_MUST_CHECK ccsp_err ccsp_store_tvsm_image_get(ccsp_store_tx *tx, const char *chsm_id, const char *vsm_id,
+                                                   ccsp_store_tvsm_image *out);
+/* Claim the VSM's drift for task at now: CCSP_ERR_STATE when another drift claimed at stale_before or later is
+ * under way (an older claim is taken over: its CHSM never called back), CCSP_ERR_NOT_FOUND (no image). */
+CCSP_MUST_CHECK ccsp_err ccsp_store_tvsm_drift_claim(ccsp_store_tx *tx, const char *chsm_id, const char *vsm_id,
+                                                     const char *task, int64_t now, int64_t stale_before);
+/* Give up task's claim (a failed drift): CCSP_ERR_STATE when task does not hold it. */
+CCSP_MUST_CHECK ccsp_err ccsp_store_tvsm_drift_release(ccsp_store_tx *tx, const char *chsm_id, const char *vsm_id,
+                                                       const char *task);
+/* Complete task's drift: the tenant's VSM (chsm_id, vsm_id) becomes to (its chsm_id, vsm_id, address, cert_pem;
+ * tenant and created carried over into *to), the image record follows it (its data_version cleared, so that the
+ * new VSM is exported afresh). CCSP_ERR_STATE when task does not hold the drift, CCSP_ERR_EXISTS (to is taken). */
+CCSP_MUST_CHECK ccsp_err ccsp_store_tenant_vsm_move(ccsp_store_tx *tx, const char *chsm_id, const char *vsm_id,
+                                                    const char *task, ccsp_store_tenant_vsm *to);
 
 #endif

@@ -320,12 +320,12 @@ ccsp_err ccsp_store_tenant_vsm_list(ccsp_store_tx *tx, const char *tenant, size_
 {
 	st_res *r = NULL;
 	ccsp_err ret = CCSP_OK;
-	CCSP_ENSURE(tenant != NULL && out != NULL && n != NULL && st_limit(limit), CCSP_ERR_ARG);
+	CCSP_ENSURE(out != NULL && n != NULL && st_limit(limit), CCSP_ERR_ARG);
 	*n = 0;
-	st_val v[] = {ST_T(tenant), ST_I(limit)};
-	CCSP_GUARD(st_tx_query(tx, "SELECT " TVSM_COLS " FROM tenant_vsms WHERE tenant_id = ? ORDER BY chsm_id, vsm_id"
-	                           " LIMIT ?",
-	                       v, 2, &r, NULL));
+	st_val v[] = {ST_T(tenant), ST_T(tenant), ST_I(limit)};
+	CCSP_GUARD(st_tx_query(tx, "SELECT " TVSM_COLS " FROM tenant_vsms WHERE (? IS NULL OR tenant_id = ?)"
+	                           " ORDER BY chsm_id, vsm_id LIMIT ?",
+	                       v, 3, &r, NULL));
 	for (size_t i = 0; i < r->rows && i < limit; i++) {
 		CCSP_CHECK(tvsm_row(r, i, &out[i]));
 		*n = i + 1;
