@@ -31,6 +31,8 @@ static const struct {
 	{"mac-verify", ccspd_act_crypto_mac_verify},
 	{"asymmetric-decrypt", ccspd_act_crypto_asymmetric_decrypt},
 	{"get-public-key", ccspd_act_crypto_get_public_key},
+	{"envelope-seal", ccspd_act_crypto_envelope_seal},
+	{"envelope-open", ccspd_act_crypto_envelope_open},
 	{"hash", ccspd_act_crypto_hash},
 	{"random", ccspd_act_crypto_random},
 };

@@ -253,6 +253,9 @@ void ccspd_act_crypto_sign(ccspd_call *c);
 void ccspd_act_crypto_verify(ccspd_call *c);
 void ccspd_act_crypto_asymmetric_decrypt(ccspd_call *c);
 void ccspd_act_crypto_get_public_key(ccspd_call *c);
+/* act_crypto_envelope.c: GM/T 0010 SM2 digital envelopes (seal to any SM2 public key, open with an SM2_ENC key). */
+void ccspd_act_crypto_envelope_seal(ccspd_call *c);
+void ccspd_act_crypto_envelope_open(ccspd_call *c);
 /* act_crypto_batch.c: up to 1000 of the crypto actions above in one call, answered per item. */
 void ccspd_act_crypto_batch(ccspd_call *c);
 /* act_kms.c: the KMS key lifecycle, for tenant administrators (act_kms.h). */

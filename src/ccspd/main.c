@@ -34,6 +34,8 @@ const ccspd_action ccspd_actions[] = {
 	{API "/crypto/verify", CCSPD_MAY_APP, ccspd_act_crypto_verify},
 	{API "/crypto/asymmetric-decrypt", CCSPD_MAY_APP, ccspd_act_crypto_asymmetric_decrypt},
 	{API "/crypto/get-public-key", CCSPD_MAY_APP | CCSPD_MAY_TENANT_ADMIN, ccspd_act_crypto_get_public_key},
+	{API "/crypto/envelope-seal", CCSPD_MAY_APP, ccspd_act_crypto_envelope_seal}, /* act_crypto_envelope.c */
+	{API "/crypto/envelope-open", CCSPD_MAY_APP, ccspd_act_crypto_envelope_open},
 	/* people and objects (act_auth.c, act_auth2.c, act_admin.c, act_app.c, audit_log.c; docs/api-ccspd.md) */
 	{API "/auth/login", CCSPD_MAY_ANONYMOUS, ccspd_act_auth_login},
 	{API "/auth/login2", CCSPD_MAY_ANONYMOUS, ccspd_act_auth_login2},

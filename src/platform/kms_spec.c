@@ -17,7 +17,8 @@ static const struct {
 	[CCSP_KMS_SPEC_HMAC_SM3] = {"HMAC_SM3", "HMAC", OP(CCSP_KMS_OP_MAC) | OP(CCSP_KMS_OP_MAC_VERIFY), 0},
 	[CCSP_KMS_SPEC_SM2_SIGN] = {"SM2_SIGN", "SM2", OP(CCSP_KMS_OP_SIGN) | OP(CCSP_KMS_OP_VERIFY) |
 	                                                   OP(CCSP_KMS_OP_GET_PUBLIC_KEY), 1},
-	[CCSP_KMS_SPEC_SM2_ENC] = {"SM2_ENC", "SM2", OP(CCSP_KMS_OP_ASYM_DECRYPT) | OP(CCSP_KMS_OP_GET_PUBLIC_KEY), 1},
+	[CCSP_KMS_SPEC_SM2_ENC] = {"SM2_ENC", "SM2", OP(CCSP_KMS_OP_ASYM_DECRYPT) | OP(CCSP_KMS_OP_ENVELOPE_OPEN) |
+	                                                 OP(CCSP_KMS_OP_GET_PUBLIC_KEY), 1},
 };
 
 static const char *const op_names[CCSP_KMS_OP_COUNT_] = {
@@ -30,6 +31,7 @@ static const char *const op_names[CCSP_KMS_OP_COUNT_] = {
 	[CCSP_KMS_OP_VERIFY] = "verify",
 	[CCSP_KMS_OP_ASYM_DECRYPT] = "asymmetric-decrypt",
 	[CCSP_KMS_OP_GET_PUBLIC_KEY] = "get-public-key",
+	[CCSP_KMS_OP_ENVELOPE_OPEN] = "envelope-open",
 };
 
 static int valid(ccsp_kms_spec s)

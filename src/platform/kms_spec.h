@@ -9,7 +9,7 @@
  *                                                             algorithm 1 with padding method 2)
  *   HMAC_SM3   32-byte secret                                 mac, mac-verify (HMAC-SM3)
  *   SM2_SIGN   SM2 pair, private key wrapped for signing      sign, verify, get-public-key
- *   SM2_ENC    SM2 pair, private key wrapped for decryption   asymmetric-decrypt, get-public-key
+ *   SM2_ENC    SM2 pair, private key wrapped for decryption   asymmetric-decrypt, envelope-open, get-public-key
  *
  * Operations are "new work" (they protect new data or make new signatures: refused on an archived or
  * compromised key) or "old work" (they read data protected before: allowed on archived and compromised keys);
@@ -40,6 +40,7 @@ typedef enum ccsp_kms_op {
 	CCSP_KMS_OP_VERIFY,
 	CCSP_KMS_OP_ASYM_DECRYPT,
 	CCSP_KMS_OP_GET_PUBLIC_KEY,
+	CCSP_KMS_OP_ENVELOPE_OPEN, /* a GM/T 0010 envelope's SM4 key decrypted with the SM2 key: old work */
 	CCSP_KMS_OP_COUNT_
 } ccsp_kms_op;
 

@@ -150,6 +150,26 @@ static ccsp_err pv_recover(void *ctx, ccsp_kms_spec spec, uint32_t kek_index, co
 	                             share_lens, pub, out->bytes, &out->len);
 }
 
+static ccsp_err pv_envelope_seal(void *ctx, const uint8_t recipient[CCSP_KMS_PUBLIC_SIZE], const uint8_t *in,
+                                 size_t len, uint8_t key_ct[CCSP_KMS_ENVELOPE_KEY_CT_SIZE], uint8_t iv[16],
+                                 uint8_t *out)
+{
+	ccsp_pvsm *p = ctx;
+	if (p == NULL)
+		return CCSP_ERR_MODULE_STATE;
+	return ccsp_pvsm_envelope_seal(p, recipient, in, len, key_ct, iv, out);
+}
+
+static ccsp_err pv_envelope_open(void *ctx, const ccsp_kms_wrapped *key,
+                                 const uint8_t key_ct[CCSP_KMS_ENVELOPE_KEY_CT_SIZE], const uint8_t iv[16],
+                                 const uint8_t *in, size_t len, uint8_t *out)
+{
+	ccsp_pvsm *p = ctx;
+	if (p == NULL)
+		return CCSP_ERR_MODULE_STATE;
+	return ccsp_pvsm_envelope_open(p, key->kek_index, key->bytes, key->len, key_ct, iv, in, len, out);
+}
+
 const ccsp_kms_vsm_ops ccsp_kms_vsm_pvsm_ops = {
 	.generate = pv_generate,
 	.encrypt = pv_encrypt,
@@ -161,4 +181,6 @@ const ccsp_kms_vsm_ops ccsp_kms_vsm_pvsm_ops = {
 	.export_to = pv_export,
 	.backup = pv_backup,
 	.recover = pv_recover,
+	.envelope_seal = pv_envelope_seal,
+	.envelope_open = pv_envelope_open,
 };

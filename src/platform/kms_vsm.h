@@ -26,6 +26,7 @@
 #define CCSP_KMS_SM2_CT_MAX CCSP_PVSM_SM2_CT_MAX
 #define CCSP_KMS_SHARES_MAX CCSP_PVSM_SHARES_MAX
 #define CCSP_KMS_SHARE_CT_MAX CCSP_PVSM_SHARE_CT_MAX
+#define CCSP_KMS_ENVELOPE_KEY_CT_SIZE CCSP_PVSM_ENVELOPE_KEY_CT_SIZE
 
 /* A key as the store keeps it: wrapped, and the index of the KEK that wraps it. */
 typedef struct ccsp_kms_wrapped {
@@ -80,6 +81,16 @@ typedef struct ccsp_kms_vsm_ops {
 	ccsp_err (*recover)(void *ctx, ccsp_kms_spec spec, uint32_t kek_index, const ccsp_kms_wrapped *import_key,
 	                    unsigned m, const uint8_t (*shares)[CCSP_KMS_SHARE_CT_MAX], const size_t *share_lens,
 	                    const uint8_t pub[CCSP_KMS_PUBLIC_SIZE], ccsp_kms_wrapped *out);
+	/* GM/T 0010 digital envelopes (pvsm.h "digital envelopes"): seal makes a fresh SM4 key in the module,
+	 * SM2-encrypted to recipient (x || y) into key_ct, and SM4-CBC-encrypts in (len bytes, a non-zero multiple of 16
+	 * the caller padded) with it and a fresh IV (iv) into out; open decrypts key_ct with the wrapped SM2_ENC key
+	 * and in with that SM4 key into out, inside the module (CCSP_ERR_AUTH: key_ct is not for this key). */
+	ccsp_err (*envelope_seal)(void *ctx, const uint8_t recipient[CCSP_KMS_PUBLIC_SIZE], const uint8_t *in,
+	                          size_t len, uint8_t key_ct[CCSP_KMS_ENVELOPE_KEY_CT_SIZE], uint8_t iv[16],
+	                          uint8_t *out);
+	ccsp_err (*envelope_open)(void *ctx, const ccsp_kms_wrapped *key,
+	                          const uint8_t key_ct[CCSP_KMS_ENVELOPE_KEY_CT_SIZE], const uint8_t iv[16],
+	                          const uint8_t *in, size_t len, uint8_t *out);
 } ccsp_kms_vsm_ops;
 
 typedef struct ccsp_kms_vsm {

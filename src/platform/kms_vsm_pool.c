@@ -86,6 +86,20 @@ static ccsp_err pl_recover(void *ctx, ccsp_kms_spec spec, uint32_t kek_index, co
 	ON_MEMBER(ctx, PV.recover(P, spec, kek_index, import_key, m, shares, share_lens, pub, out));
 }
 
+static ccsp_err pl_envelope_seal(void *ctx, const uint8_t recipient[CCSP_KMS_PUBLIC_SIZE], const uint8_t *in,
+                                 size_t len, uint8_t key_ct[CCSP_KMS_ENVELOPE_KEY_CT_SIZE], uint8_t iv[16],
+                                 uint8_t *out)
+{
+	ON_MEMBER(ctx, PV.envelope_seal(P, recipient, in, len, key_ct, iv, out));
+}
+
+static ccsp_err pl_envelope_open(void *ctx, const ccsp_kms_wrapped *key,
+                                 const uint8_t key_ct[CCSP_KMS_ENVELOPE_KEY_CT_SIZE], const uint8_t iv[16],
+                                 const uint8_t *in, size_t len, uint8_t *out)
+{
+	ON_MEMBER(ctx, PV.envelope_open(P, key, key_ct, iv, in, len, out));
+}
+
 static const ccsp_kms_vsm_ops pool_ops = {
         .generate = pl_generate,
         .encrypt = pl_encrypt,
@@ -97,6 +111,8 @@ static const ccsp_kms_vsm_ops pool_ops = {
         .export_to = pl_export,
         .backup = pl_backup,
         .recover = pl_recover,
+        .envelope_seal = pl_envelope_seal,
+        .envelope_open = pl_envelope_open,
 };
 
 void ccsp_kms_vsm_pool(ccsp_kms_vsm *v, ccsp_pool *p, const char *group)

@@ -665,3 +665,91 @@ ccsp_err ccsp_pvsm_key_recover(ccsp_pvsm *p, unsigned kek_index, const uint8_t *
 	}
 	return backup_err(rv);
 }
+
+/* ---- GM/T 0010 digital envelopes: the SM4 content key inside the VSM only ---- */
+
+static int envelope_args_ok(ccsp_pvsm *p, const uint8_t *in, size_t len, const uint8_t *out)
+{
+	return p != NULL && in != NULL && out != NULL && len > 0 && len % 16 == 0 && len <= CCSP_PVSM_ENVELOPE_MAX;
+}
+
+/* SM4-CBC of in with the session key k (encrypt or decrypt) into out; rv of SDF. */
+static LONG cbc_with(pvsm_session *s, HANDLE k, int encrypt, const uint8_t iv[16], const uint8_t *in, size_t len,
+                     uint8_t *out)
+{
+	BYTE v[16]; /* SDF may update the IV it is given */
+	ULONG n = 0;
+	memcpy(v, iv, sizeof v);
+	LONG rv = encrypt ? SDF_Encrypt(s->h, k, SGD_SM4_CBC, v, (BYTE *)in, (ULONG)len, out, &n)
+	                  : SDF_Decrypt(s->h, k, SGD_SM4_CBC, v, (BYTE *)in, (ULONG)len, out, &n);
+	if (rv == SDR_OK && n != len)
+		rv = SDR_COMMFAIL;
+	return rv;
+}
+
+ccsp_err ccsp_pvsm_envelope_seal(ccsp_pvsm *p, const uint8_t recipient[64], const uint8_t *in, size_t len,
+                                 uint8_t key_ct[CCSP_PVSM_ENVELOPE_KEY_CT_SIZE], uint8_t iv[16], uint8_t *out)
+{
+	ECCrefPublicKey pk;
+	HANDLE k = NULL;
+	if (!envelope_args_ok(p, in, len, out) || recipient == NULL || key_ct == NULL || iv == NULL)
+		return CCSP_ERR_ARG;
+	ECCCipher *c = calloc(1, SDF_ECCCIPHER_SIZE(16));
+	if (c == NULL)
+		return CCSP_ERR_NOMEM;
+	pub_of(recipient, &pk);
+	pvsm_session *s = take(p);
+	LONG rv = SDF_GenerateKeyWithEPK_ECC(s->h, 128, SGD_SM2_3, &pk, c, &k);
+	if (rv == SDR_OK)
+		rv = SDF_GenerateRandom(s->h, 16, iv);
+	if (rv == SDR_OK)
+		rv = cbc_with(s, k, 1, iv, in, len, out);
+	if (k != NULL)
+		(void)SDF_DestroyKey(s->h, k);
+	give_back(s);
+	if (rv == SDR_OK && c->L != 16)
+		rv = SDR_COMMFAIL;
+	if (rv == SDR_OK) {
+		memcpy(key_ct, c->x + 32, 32);
+		memcpy(key_ct + 32, c->y + 32, 32);
+		memcpy(key_ct + 64, c->M, 32);
+		memcpy(key_ct + 96, (uint8_t *)c + SDF_ECCCIPHER_FIXED_SIZE, 16);
+	} else {
+		ccsp_memzero(out, len);
+	}
+	free(c);
+	return pair_err(rv);
+}
+
+ccsp_err ccsp_pvsm_envelope_open(ccsp_pvsm *p, unsigned kek_index, const uint8_t *wrapped, size_t wlen,
+                                 const uint8_t key_ct[CCSP_PVSM_ENVELOPE_KEY_CT_SIZE], const uint8_t iv[16],
+                                 const uint8_t *in, size_t len, uint8_t *out)
+{
+	BYTE w[CCSP_PVSM_WRAPPED_MAX], sk[SDF_WRAPPED_ECC_KEY_MAX]; /* sk: the SM4 key under the KEK, never plain */
+	ULONG sklen = 0;
+	HANDLE k = NULL;
+	if (!envelope_args_ok(p, in, len, out) || wrapped == NULL || wlen == 0 || wlen > sizeof w || key_ct == NULL ||
+	    iv == NULL)
+		return CCSP_ERR_ARG;
+	ECCCipher *c = cipher_of(key_ct, CCSP_PVSM_ENVELOPE_KEY_CT_SIZE);
+	if (c == NULL)
+		return CCSP_ERR_NOMEM;
+	memcpy(w, wrapped, wlen);
+	pvsm_session *s = take(p);
+	LONG rv = SDF_ImportKeyWithWrappedKey_ECC(s->h, (ULONG)kek_index, w, (ULONG)wlen, SDF_KEY_KIND_SM4, c, NULL,
+	                                          NULL, sk, &sklen);
+	if (rv == SDR_OK)
+		rv = sklen > 0 && sklen <= sizeof sk ? SDF_ImportKeyWithKEK(s->h, SGD_SM4_ECB, (ULONG)kek_index, sk, sklen, &k)
+		                                     : SDR_COMMFAIL;
+	if (rv == SDR_OK)
+		rv = cbc_with(s, k, 0, iv, in, len, out);
+	if (k != NULL)
+		(void)SDF_DestroyKey(s->h, k);
+	give_back(s);
+	free(c);
+	ccsp_memzero(sk, sizeof sk);
+	ccsp_memzero(w, sizeof w);
+	if (rv != SDR_OK)
+		ccsp_memzero(out, len);
+	return pair_err(rv);
+}

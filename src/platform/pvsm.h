@@ -183,4 +183,24 @@ CCSP_MUST_CHECK ccsp_err ccsp_pvsm_key_recover(ccsp_pvsm *p, unsigned kek_index,
                                                const size_t *share_lens, const uint8_t pub[64],
                                                uint8_t wrapped[CCSP_PVSM_WRAPPED_MAX], size_t *wlen);
 
+/* ---- GM/T 0010 digital envelopes: the content key made and used inside the VSM only ----
+ * Seal: a fresh SM4 key from the VSM's generator SM2-encrypted to recipient (x || y; SDF_GenerateKeyWithEPK_ECC)
+ * into key_ct (x || y || C3 || C2), a fresh IV from the generator into iv, and in (len bytes, a non-zero multiple
+ * of 16 the caller padded, at most CCSP_PVSM_ENVELOPE_MAX) SM4-CBC-encrypted with that key into out (len bytes;
+ * SDF_Encrypt); the key then destroyed in the session.
+ * Open: key_ct decrypted with a wrapped SM2 encryption key of ccsp_pvsm_pair_generate and rewrapped under the KEK
+ * at kek_index inside the VSM (SDF_ImportKeyWithWrappedKey_ECC, kind SM4: the VSM audits it as a key import),
+ * that wrap imported as a session key (SDF_ImportKeyWithKEK), in SM4-CBC-decrypted with it into out (len bytes,
+ * padding left for the caller) and the key destroyed: the SM4 key never leaves the VSM in plaintext.
+ * Errors: CCSP_ERR_ARG (bounds), CCSP_ERR_AUTH (key_ct's C3 does not match: not for this key; nothing written),
+ * CCSP_ERR_KEY (the wrapped key refused; recipient not a valid point), CCSP_ERR_COMM. */
+#define CCSP_PVSM_ENVELOPE_MAX (CCSP_PVSM_GCM_MAX)
+#define CCSP_PVSM_ENVELOPE_KEY_CT_SIZE (96 + 16)
+CCSP_MUST_CHECK ccsp_err ccsp_pvsm_envelope_seal(ccsp_pvsm *p, const uint8_t recipient[64], const uint8_t *in,
+                                                 size_t len, uint8_t key_ct[CCSP_PVSM_ENVELOPE_KEY_CT_SIZE],
+                                                 uint8_t iv[16], uint8_t *out);
+CCSP_MUST_CHECK ccsp_err ccsp_pvsm_envelope_open(ccsp_pvsm *p, unsigned kek_index, const uint8_t *wrapped,
+                                                 size_t wlen, const uint8_t key_ct[CCSP_PVSM_ENVELOPE_KEY_CT_SIZE],
+                                                 const uint8_t iv[16], const uint8_t *in, size_t len, uint8_t *out);
+
 #endif

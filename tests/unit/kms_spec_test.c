@@ -7,14 +7,14 @@
 #include "test_util.h"
 
 /* Columns: encrypt, decrypt, generate-data-key, mac, mac-verify, sign, verify, asymmetric-decrypt,
- * get-public-key. */
+ * get-public-key, envelope-open. */
 static const int expect[CCSP_KMS_SPEC_COUNT_][CCSP_KMS_OP_COUNT_] = {
-	[CCSP_KMS_SPEC_NONE] = {0, 0, 0, 0, 0, 0, 0, 0, 0},
-	[CCSP_KMS_SPEC_SM4] = {1, 1, 1, 0, 0, 0, 0, 0, 0},
-	[CCSP_KMS_SPEC_SM4_MAC] = {0, 0, 0, 1, 1, 0, 0, 0, 0},
-	[CCSP_KMS_SPEC_HMAC_SM3] = {0, 0, 0, 1, 1, 0, 0, 0, 0},
-	[CCSP_KMS_SPEC_SM2_SIGN] = {0, 0, 0, 0, 0, 1, 1, 0, 1},
-	[CCSP_KMS_SPEC_SM2_ENC] = {0, 0, 0, 0, 0, 0, 0, 1, 1},
+	[CCSP_KMS_SPEC_NONE] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0},
+	[CCSP_KMS_SPEC_SM4] = {1, 1, 1, 0, 0, 0, 0, 0, 0, 0},
+	[CCSP_KMS_SPEC_SM4_MAC] = {0, 0, 0, 1, 1, 0, 0, 0, 0, 0},
+	[CCSP_KMS_SPEC_HMAC_SM3] = {0, 0, 0, 1, 1, 0, 0, 0, 0, 0},
+	[CCSP_KMS_SPEC_SM2_SIGN] = {0, 0, 0, 0, 0, 1, 1, 0, 1, 0},
+	[CCSP_KMS_SPEC_SM2_ENC] = {0, 0, 0, 0, 0, 0, 0, 1, 1, 1},
 };
 
 static void test_permits(void **state)
@@ -48,13 +48,14 @@ static void test_names(void **state)
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
 		assert_int_equal(ccsp_kms_spec_parse(bad[i]), CCSP_KMS_SPEC_NONE);
 	assert_string_equal(ccsp_kms_op_name(CCSP_KMS_OP_ASYM_DECRYPT), "asymmetric-decrypt");
+	assert_string_equal(ccsp_kms_op_name(CCSP_KMS_OP_ENVELOPE_OPEN), "envelope-open");
 	assert_null(ccsp_kms_op_name(CCSP_KMS_OP_COUNT_));
 }
 
 static void test_new_work(void **state)
 {
 	(void)state;
-	const int new_work[CCSP_KMS_OP_COUNT_] = {1, 0, 1, 1, 0, 1, 0, 0, 0};
+	const int new_work[CCSP_KMS_OP_COUNT_] = {1, 0, 1, 1, 0, 1, 0, 0, 0, 0};
 	for (int o = 0; o < CCSP_KMS_OP_COUNT_; o++)
 		assert_int_equal(ccsp_kms_op_new_work((ccsp_kms_op)o), new_work[o]);
 }
