@@ -5,6 +5,8 @@
  *   pool/tenant-vsm-assign  {chsmId, vsmId, tenantId}  (system administrator) -> the assignment: the VSM is locked
  *                           with a fresh token nobody keeps (configVSMToken, with the tenantId), its address and
  *                           TLS certificate recorded (getVSMInfo)
+ *   pool/tenant-vsm-release {chsmId, vsmId}            (system administrator) -> the VSM taken from its tenant at
+ *                           once and retired: ccspd resets it (resetVSM) as soon as its CHSM answers (tvsm_keeper.c)
  *   vsm/list                {limit?}                   (tenant administrator) -> {"vsms": [...]}: the tenant's
  *   vsm/client-config       {chsmId, vsmId}            (tenant administrator) -> what libsdf needs: "sdfConf" (the
  *                           config text), "caCert" (the VSM's certificate), "token": a new token set on the VSM
@@ -108,6 +110,33 @@ void ccspd_act_pool_tenant_vsm_assign(ccspd_call *c)
 	act_job_run(&j->act, assign_fn, j);
 out:
 	ccsp_memzero(token, sizeof token);
+	free(j);
+}
+
+static ccsp_err release_fn(ccsp_store_tx *tx, void *arg)
+{
+	tvsm_job *j = arg;
+	CCSP_GUARD(ccsp_store_tenant_vsm_get(tx, NULL, j->chsm_id, j->vsm_id, &j->v));
+	ccsp_err ret = ccsp_store_tenant_vsm_release(tx, NULL, j->chsm_id, j->vsm_id, ccspd_now_ms(j->act.c->d));
+	if (ret == CCSP_ERR_STATE)
+		return act_job_refuse(&j->act, CCSP_APIERR_CONFLICT, "a drift of the VSM is under way: release it after");
+	CCSP_GUARD(ret);
+	CCSP_GUARD(ccspd_audit(j->act.c, tx, "pool.tenant-vsm-release", j->vsm_id, "ok",
+	                       json_pack("{s:s, s:s}", "chsmId", j->chsm_id, "tenantId", j->v.tenant_id)));
+	json_t *r = tvsm_json(&j->v);
+	json_object_set_new(r, "state", json_string("resetting"));
+	act_job_result(&j->act, r);
+	return CCSP_OK;
+}
+
+void ccspd_act_pool_tenant_vsm_release(ccspd_call *c)
+{
+	tvsm_job *j = job_new(c);
+	if (j == NULL)
+		return;
+	if (act_id(c, "chsmId", 1, &j->chsm_id) == 0 &&
+	    act_str(c, "vsmId", 1, CCSP_STORE_POOL_VSM_ID_MAX, &j->vsm_id) == 0)
+		act_job_run(&j->act, release_fn, j);
 	free(j);
 }
 

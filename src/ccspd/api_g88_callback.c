@@ -85,6 +85,10 @@ static ccsp_err complete_fn(ccsp_store_tx *tx, void *arg)
 	CCSP_GUARD(ret);
 	if (done && strcmp(j->task.opr_type, "export") == 0)
 		CCSP_GUARD(ccspd_tvsm_exported(j->d, tx, &j->task, j->result));
+	if (done && strcmp(j->task.opr_type, "reset") == 0) { /* a retired VSM is clean: forgotten */
+		ret = ccsp_store_retired_vsm_remove(tx, j->task.chsm_id, j->task.vsm_id);
+		CCSP_GUARD(ret == CCSP_ERR_NOT_FOUND ? CCSP_OK : ret);
+	}
 	char actor[CCSP_STORE_ID_LEN + 8];
 	snprintf(actor, sizeof actor, "chsm:%s", j->chsm.id);
 	return ccspd_audit_as(j->d, tx, actor, "chsm", NULL, "pool.chsm-callback", j->task.request_id,

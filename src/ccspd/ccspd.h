@@ -187,7 +187,8 @@ CCSP_MUST_CHECK ccsp_err ccspd_pool_vsm_conf_ensure(ccspd *d, const ccsp_store_p
                                                     char path[PATH_MAX]);
 
 /* tvsm_keeper.c: tenants' own VSMs imaged after each change of their data and drifted onto another VSM when down
- * (image_upload_url, tenant_vsm_check_interval_s, tenant_vsm_drift_after in ccspd.conf). */
+ * (image_upload_url, tenant_vsm_check_interval_s, tenant_vsm_drift_after in ccspd.conf); VSMs retired from tenants
+ * (released, drifted away from) reset. */
 typedef struct ccspd_tvsm_keeper ccspd_tvsm_keeper;
 CCSP_MUST_CHECK ccsp_err ccspd_tvsm_keeper_open(ccspd *d, const ccsp_config *cfg, char *err, size_t errlen);
 void ccspd_tvsm_keeper_close(ccspd *d);
@@ -381,6 +382,7 @@ void ccspd_act_pool_chsm_vsm_create(ccspd_call *c);
 void ccspd_act_pool_chsm_task_list(ccspd_call *c);
 /* act_tenant_vsm.c: CHSM VSMs assigned to tenants as their own (used directly through libsdf). */
 void ccspd_act_pool_tenant_vsm_assign(ccspd_call *c);
+void ccspd_act_pool_tenant_vsm_release(ccspd_call *c);
 void ccspd_act_vsm_list(ccspd_call *c);
 void ccspd_act_vsm_client_config(ccspd_call *c);
 /* api_g88_callback.c: POST CCSPD_G88_CALLBACK_PATH, the CHSMs' callbacks (GM/T 0088 §6.6), verified with the

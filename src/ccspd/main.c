@@ -67,6 +67,7 @@ const ccspd_action ccspd_actions[] = {
 	{API "/pool/chsm-vsm-create", CCSPD_MAY_SYSADMIN, ccspd_act_pool_chsm_vsm_create},
 	{API "/pool/chsm-task-list", CCSPD_MAY_SYSADMIN, ccspd_act_pool_chsm_task_list},
 	{API "/pool/tenant-vsm-assign", CCSPD_MAY_SYSADMIN, ccspd_act_pool_tenant_vsm_assign}, /* act_tenant_vsm.c */
+	{API "/pool/tenant-vsm-release", CCSPD_MAY_SYSADMIN, ccspd_act_pool_tenant_vsm_release},
 	{API "/vsm/list", CCSPD_MAY_TENANT_ADMIN, ccspd_act_vsm_list},
 	{API "/vsm/client-config", CCSPD_MAY_TENANT_ADMIN, ccspd_act_vsm_client_config},
 	{API "/pool/device-list", CCSPD_MAY_SYSADMIN, ccspd_act_pool_device_list},

@@ -47,12 +47,20 @@ typedef struct tvsm_watch {
 	int seen; /* listed in this round */
 } tvsm_watch;
 
+/* A retired VSM whose reset was asked (resetVSM): asked again when no callback came within TVSM_EXPORT_WAIT_MS. */
+typedef struct tvsm_reset {
+	char chsm_id[CCSP_STORE_ID_LEN + 1], vsm_id[CCSP_STORE_POOL_VSM_ID_MAX + 1];
+	int64_t asked_ms;
+} tvsm_reset;
+
 struct ccspd_tvsm_keeper {
-	char upload_url[CCSP_STORE_POOL_URL_MAX + 1];
+	char upload_url[CCSP_STORE_POOL_URL_MAX + 1]; /* "": no images, no drift (resets only) */
 	uint32_t drift_after;
 	ccsp_ticker *ticker;
 	tvsm_watch watch[TVSM_WATCH_MAX];
 	size_t n;
+	tvsm_reset resets[TVSM_WATCH_MAX];
+	size_t nresets;
 };
 
 /* ---- one CHSM call ---- */
@@ -385,10 +393,96 @@ static void check_vsm(ccspd *d, round_job *r, tvsm_watch *w)
 	json_decref(info);
 }
 
+/* ---- retired VSMs: reset ---- */
+
+typedef struct retired_job {
+	ccsp_store_retired_vsm *list;
+	size_t n;
+	const ccsp_store_retired_vsm *v;
+	ccsp_store_pool_chsm chsm;
+} retired_job;
+
+static ccsp_err retired_list_fn(ccsp_store_tx *tx, void *arg)
+{
+	retired_job *r = arg;
+	return ccsp_store_retired_vsm_list(tx, TVSM_WATCH_MAX, r->list, &r->n);
+}
+
+static ccsp_err retired_chsm_fn(ccsp_store_tx *tx, void *arg)
+{
+	retired_job *r = arg;
+	return ccsp_store_pool_chsm_get(tx, r->v->chsm_id, &r->chsm);
+}
+
+/* v's note, marked asked now; NULL when its reset was asked within TVSM_EXPORT_WAIT_MS (its callback may come). */
+static tvsm_reset *reset_note(ccspd *d, const ccsp_store_retired_vsm *v)
+{
+	ccspd_tvsm_keeper *k = d->tvsm_keeper;
+	int64_t now = ccspd_now_ms(d);
+	tvsm_reset *e = NULL;
+	for (size_t i = 0; i < k->nresets && e == NULL; i++)
+		if (strcmp(k->resets[i].chsm_id, v->chsm_id) == 0 && strcmp(k->resets[i].vsm_id, v->vsm_id) == 0)
+			e = &k->resets[i];
+	if (e != NULL && e->asked_ms != 0 && now - e->asked_ms < TVSM_EXPORT_WAIT_MS)
+		return NULL;
+	if (e == NULL) {
+		if (k->nresets == TVSM_WATCH_MAX)
+			k->nresets = 0; /* forget the notes: at worst a reset is asked twice */
+		e = &k->resets[k->nresets++];
+		memcpy(e->chsm_id, v->chsm_id, sizeof e->chsm_id);
+		memcpy(e->vsm_id, v->vsm_id, sizeof e->vsm_id);
+	}
+	e->asked_ms = now;
+	return e;
+}
+
+/* Ask the CHSM of every retired VSM for its reset; the callback forgets it (api_g88_callback.c). A CHSM that does
+ * not answer (the one a drift left) is asked again at each round until it does. */
+static void reset_retired(ccspd *d)
+{
+	retired_job r = {.list = calloc(TVSM_WATCH_MAX, sizeof *r.list)};
+	if (r.list == NULL || ccsp_store_run(d->store, retired_list_fn, &r) != CCSP_OK) {
+		free(r.list);
+		return;
+	}
+	for (size_t i = 0; i < r.n && !d->stopping; i++) {
+		ccspd_pool_fail f;
+		json_t *res = NULL;
+		task_rec t = {.d = d, .action = "pool.vsm-reset-start"};
+		tvsm_reset *note;
+		r.v = &r.list[i];
+		if (ccsp_store_run(d->store, retired_chsm_fn, &r) != CCSP_OK || (note = reset_note(d, r.v)) == NULL ||
+		    ccsp_g88_request_id(t.task.request_id) != CCSP_OK)
+			continue;
+		if (g88(d, &r.chsm, TVSM_CALL_TIMEOUT_S, "/vsm",
+		        json_pack("{s:s, s:s, s:s, s:s}", "requestId", t.task.request_id, "oprType", "reset", "vsmId",
+		                  r.v->vsm_id, "callbackUrl", d->g88_callback_url),
+		        &res, &f) != 0) {
+			note->asked_ms = 0; /* not asked after all: again next round */
+			json_decref(res);
+			continue;
+		}
+		json_decref(res);
+		snprintf(t.task.chsm_id, sizeof t.task.chsm_id, "%s", r.v->chsm_id);
+		snprintf(t.task.opr_type, sizeof t.task.opr_type, "reset");
+		snprintf(t.task.vsm_id, sizeof t.task.vsm_id, "%s", r.v->vsm_id);
+		snprintf(t.task.name, sizeof t.task.name, "%s", r.v->reason);
+		t.detail = json_pack("{s:s, s:s, s:s}", "chsmId", r.v->chsm_id, "reason", r.v->reason, "chsmRequestId",
+		                     t.task.request_id);
+		if (ccsp_store_run(d->store, task_rec_fn, &t) != CCSP_OK)
+			log_fail(d, "cannot record a reset", r.v->chsm_id, r.v->vsm_id, "store");
+		json_decref(t.detail);
+	}
+	free(r.list);
+}
+
 static void tick(void *arg)
 {
 	ccspd *d = arg;
 	ccspd_tvsm_keeper *k = d->tvsm_keeper;
+	reset_retired(d);
+	if (k->upload_url[0] == '\0')
+		return; /* images and drift off */
 	round_job r = {.vsms = calloc(TVSM_WATCH_MAX, sizeof *r.vsms)};
 	if (r.vsms == NULL || ccsp_store_run(d->store, list_fn, &r) != CCSP_OK) {
 		free(r.vsms);
@@ -445,7 +539,8 @@ static ccsp_err drift_done_fn(ccsp_store_tx *tx, void *arg)
 	json_t *detail = json_pack("{s:s, s:s, s:s, s:s, s:s}", "fromChsmId", j->from_chsm, "fromVsmId", j->from_vsm,
 	                           "toChsmId", j->t->chsm_id, "toVsmId", j->t->vsm_id, "reason", j->why);
 	if (j->ok) {
-		ccsp_err ret = ccsp_store_tenant_vsm_move(tx, j->from_chsm, j->from_vsm, j->t->request_id, &j->to);
+		ccsp_err ret = ccsp_store_tenant_vsm_move(tx, j->from_chsm, j->from_vsm, j->t->request_id, &j->to,
+		                                          ccspd_now_ms(j->d));
 		if (ret != CCSP_OK) {
 			json_decref(detail);
 			return ret;
@@ -499,8 +594,6 @@ ccsp_err ccspd_tvsm_keeper_open(ccspd *d, const ccsp_config *cfg, char *err, siz
 		snprintf(err, errlen, "image_upload_url: an http(s) URL of at most %d bytes", CCSP_STORE_POOL_URL_MAX);
 		return CCSP_ERR_ARG;
 	}
-	if (url[0] == '\0')
-		return CCSP_OK; /* off: tenants' VSMs are not imaged, nor drifted */
 	ccspd_tvsm_keeper *k = calloc(1, sizeof *k);
 	if (k == NULL)
 		return CCSP_ERR_NOMEM;

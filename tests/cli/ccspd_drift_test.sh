@@ -7,7 +7,9 @@
 # (kill -9, with its vsmds) under a stream of A's signing calls: ccspd finds the VSM down, fetches and checks the
 # image, signs it, has CHSM 2 create a VSM from it and moves A onto it; A fetches its client config again and signs
 # on, with the same keys at the same indices (the VSMs' key listings compared); the calls that failed meanwhile are
-# counted. The new VSM is imaged in its turn; all of it audited. Every wait is bounded; nothing is left running.
+# counted. The new VSM is imaged in its turn; the old one is reset when its CHSM is back. The system administrator
+# releases the tenant's VSM: gone from the tenant at once, then reset. All of it audited. Every wait is bounded;
+# nothing is left running.
 . "$(dirname "$0")/common.sh"
 . "$(dirname "$0")/ccspd_lib.sh"
 CHSMD=$BIN/chsmd
@@ -176,4 +178,37 @@ check "audited: exports, the drift's start and its success (naming both VSMs)" o
 	db "SELECT detail FROM audit WHERE action = '\''pool.tenant-vsm-drift'\'' AND outcome = '\''ok'\''" | grep -q "$V2"'
 adm pool/chsm-task-list "{\"chsmId\":\"$C2\"}"
 check "chsm-task-list: the drift on c2, done" grep -q "\"oprType\":\"drift\",\"vsmId\":\"$V2\",\"name\":\"$C1/$V1\",\"state\":\"done\"" "$T/r"
+
+# ---- the VSM drifted away from: reset once its CHSM is back ----
+check "the old VSM is retired, waiting for its reset" \
+	[ "$(db "SELECT reason FROM retired_vsms WHERE chsm_id = '$C1' AND vsm_id = '$V1'")" = drifted ]
+P1=${U1##*:}
+sed -i "s/^listen = .*/listen = 127.0.0.1:$P1/" "$T/c1/chsmd.conf" # back where ccspd knows it
+mv "$T/c1.out" "$T/c1.old.out"
+"$CHSMD" --dir "$T/c1" >"$T/c1.out" 2>&1 &
+PIDS="$PIDS $!"
+wait_for "$T/c1.out" 'listening on port' || fail "c1 did not restart: $(cat "$T/c1.out")"
+old_reset() { "$CCSP" chsm call $K1 vsm info --vsm "$V1" 2>/dev/null | grep -q '"token":"0"' &&
+	[ -z "$(db "SELECT vsm_id FROM retired_vsms WHERE vsm_id = '$V1'")" ]; }
+check "ccspd reset it: no token, no key, no longer retired" until_ok 60 ok \
+	'old_reset && [ -z "$("$CCSP" vsm keys --dir "$T/c1/vsm/$V1")" ]'
+
+# ---- released: taken from the tenant at once, then reset ----
+api "$T/alice.tok" pool/tenant-vsm-release "{\"chsmId\":\"$C2\",\"vsmId\":\"$V2\"}"
+check "a tenant administrator may not release: CCSP-3000" is_err 403 CCSP-3000
+adm pool/tenant-vsm-release "{\"chsmId\":\"$C2\",\"vsmId\":\"no-such\"}"
+check "releasing no tenant's VSM: CCSP-1002" is_err 404 CCSP-1002
+adm pool/tenant-vsm-release "{\"chsmId\":\"$C2\",\"vsmId\":\"$V2\"}"
+check "pool/tenant-vsm-release: 200, resetting" ok '[ "$(code)" = 200 ] && [ "$(field state)" = resetting ] &&
+	[ "$(field tenantId)" = "$A" ]'
+api "$T/alice.tok" vsm/list '{}'
+check "A's VSM list is empty at once" ok '[ "$(code)" = 200 ] && ! grep -q "$V2" "$T/r"'
+released_reset() { "$CCSP" chsm call $K2 vsm info --vsm "$V2" 2>/dev/null | grep -q '"token":"0"' &&
+	[ -z "$(db "SELECT vsm_id FROM retired_vsms WHERE vsm_id = '$V2'")" ]; }
+check "the released VSM is reset: no token, no key" until_ok 60 ok \
+	'released_reset && [ -z "$("$CCSP" vsm keys --dir "$T/c2/vsm/$V2")" ]'
+check "A's application no longer opens it" sh -c "! env CCSP_SDF_CONF='$T/tv/sdf.conf' '$BIN/sdf_demo' 1 password-1 >/dev/null 2>&1"
+check "audited: the release and both resets" ok \
+	'[ "$(db "SELECT COUNT(*) FROM audit WHERE action = '\''pool.tenant-vsm-release'\'' AND outcome = '\''ok'\''")" = 1 ] &&
+	[ "$(db "SELECT COUNT(*) FROM audit WHERE action = '\''pool.vsm-reset-start'\''")" -ge 2 ]'
 finish

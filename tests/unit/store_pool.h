@@ -368,9 +368,9 @@ static void test_pool_chsms(void **state)
 	snprintf(to.vsm_id, sizeof to.vsm_id, "w9");
 	snprintf(to.address, sizeof to.address, "10.0.0.6:7700");
 	memset(to.tenant_id, 0, sizeof to.tenant_id);
-	assert_ccsp(CCSP_ERR_STATE, ccsp_store_tenant_vsm_move(tx, h[0].id, "v3", "task-1", &to));
-	assert_ccsp(CCSP_ERR_EXISTS, ccsp_store_tenant_vsm_move(tx, h[0].id, "v3", "task-2", &tv[0])); /* itself */
-	assert_ok(ccsp_store_tenant_vsm_move(tx, h[0].id, "v3", "task-2", &to));
+	assert_ccsp(CCSP_ERR_STATE, ccsp_store_tenant_vsm_move(tx, h[0].id, "v3", "task-1", &to, NOW));
+	assert_ccsp(CCSP_ERR_EXISTS, ccsp_store_tenant_vsm_move(tx, h[0].id, "v3", "task-2", &tv[0], NOW)); /* itself */
+	assert_ok(ccsp_store_tenant_vsm_move(tx, h[0].id, "v3", "task-2", &to, NOW));
 	assert_string_equal(to.tenant_id, ten.id);
 	assert_ccsp(CCSP_ERR_NOT_FOUND, ccsp_store_tenant_vsm_get(tx, NULL, h[0].id, "v3", &tv[1]));
 	assert_ok(ccsp_store_tenant_vsm_get(tx, ten.id, h[0].id, "w9", &tv[1]));
@@ -381,7 +381,39 @@ static void test_pool_chsms(void **state)
 	assert_string_equal(im[1].url, "http://files/2.img");
 	assert_string_equal(im[1].data_version, ""); /* exported afresh */
 	assert_string_equal(im[1].drift_task, "");
-	assert_ok(st_tx_script(tx, "DELETE FROM tenant_vsm_images"));
+	/* the VSM left is retired until its reset; no one gets it meanwhile */
+	ccsp_store_retired_vsm *rv = calloc(3, sizeof *rv);
+	assert_non_null(rv);
+	assert_ok(ccsp_store_retired_vsm_list(tx, 3, rv, &n));
+	assert_int_equal(n, 1);
+	assert_string_equal(rv[0].vsm_id, "v3");
+	assert_string_equal(rv[0].reason, "drifted");
+	assert_ccsp(CCSP_ERR_EXISTS, ccsp_store_tenant_vsm_create(tx, &tv[0])); /* v3 again */
+	ccsp_store_pool_device d4 = d;
+	ccsp_store_pool_vsm_link l4 = l[1];
+	snprintf(d4.name, sizeof d4.name, "retired");
+	snprintf(d4.address, sizeof d4.address, "chsm:%s/v3", h[0].id);
+	snprintf(l4.vsm_id, sizeof l4.vsm_id, "v3");
+	memcpy(l4.chsm_id, h[0].id, sizeof l4.chsm_id);
+	assert_ccsp(CCSP_ERR_EXISTS, ccsp_store_pool_vsm_create(tx, &d4, &l4)); /* nor a pool device */
+	/* a release: at once, the image with it; not during a drift; not another tenant's */
+	assert_ok(ccsp_store_tvsm_drift_claim(tx, h[0].id, "w9", "task-3", NOW, NOW - 10));
+	assert_ccsp(CCSP_ERR_STATE, ccsp_store_tenant_vsm_release(tx, NULL, h[0].id, "w9", NOW));
+	assert_ok(ccsp_store_tvsm_drift_release(tx, h[0].id, "w9", "task-3"));
+	assert_ccsp(CCSP_ERR_NOT_FOUND,
+	            ccsp_store_tenant_vsm_release(tx, "0123456789abcdef0123456789abcdef", h[0].id, "w9", NOW));
+	assert_ok(ccsp_store_tenant_vsm_release(tx, ten.id, h[0].id, "w9", NOW + 1));
+	assert_ccsp(CCSP_ERR_NOT_FOUND, ccsp_store_tenant_vsm_get(tx, NULL, h[0].id, "w9", &tv[1]));
+	assert_ccsp(CCSP_ERR_NOT_FOUND, ccsp_store_tvsm_image_get(tx, h[0].id, "w9", &im[1]));
+	assert_ok(ccsp_store_retired_vsm_list(tx, 3, rv, &n));
+	assert_int_equal(n, 2);
+	assert_string_equal(rv[1].vsm_id, "w9"); /* oldest first */
+	assert_string_equal(rv[1].reason, "released");
+	assert_ok(ccsp_store_retired_vsm_remove(tx, h[0].id, "v3"));
+	assert_ccsp(CCSP_ERR_NOT_FOUND, ccsp_store_retired_vsm_remove(tx, h[0].id, "v3"));
+	assert_ok(ccsp_store_tenant_vsm_create(tx, &tv[0])); /* v3, reset: assignable again */
+	assert_ok(st_tx_script(tx, "DELETE FROM retired_vsms"));
+	free(rv);
 	free(im);
 	free(tv);
 

@@ -296,7 +296,8 @@ static const char V6_SQL[] =
 	" PRIMARY KEY (chsm_id, vsm_id));"
 	"CREATE INDEX tenant_vsms_tenant ON tenant_vsms (tenant_id);";
 
-/* Version 7: the newest image of each tenant VSM and the drift under way (store_pool.h ccsp_store_tvsm_image). */
+/* Version 7: the newest image of each tenant VSM and the drift under way (store_pool.h ccsp_store_tvsm_image); VSMs
+ * that held a tenant's keys and wait for their reset (ccsp_store_retired_vsm). */
 static const char V7_SQL[] =
 	"CREATE TABLE tenant_vsm_images ("
 	" chsm_id TEXT NOT NULL,"
@@ -308,6 +309,12 @@ static const char V7_SQL[] =
 	" drift_task TEXT NOT NULL,"
 	" drift_claimed BIGINT NOT NULL,"
 	" created BIGINT NOT NULL,"
+	" PRIMARY KEY (chsm_id, vsm_id));"
+	"CREATE TABLE retired_vsms ("
+	" chsm_id TEXT NOT NULL,"
+	" vsm_id TEXT NOT NULL,"
+	" reason TEXT NOT NULL,"
+	" since BIGINT NOT NULL,"
 	" PRIMARY KEY (chsm_id, vsm_id));";
 
 static const st_migration MIGRATIONS[] = {

@@ -217,10 +217,31 @@ CCSP_MUST_CHECK ccsp_err ccsp_store_tvsm_drift_claim(ccsp_store_tx *tx, const ch
 /* Give up task's claim (a failed drift): CCSP_ERR_STATE when task does not hold it. */
 CCSP_MUST_CHECK ccsp_err ccsp_store_tvsm_drift_release(ccsp_store_tx *tx, const char *chsm_id, const char *vsm_id,
                                                        const char *task);
+/* A CHSM VSM that held a tenant's keys and is no longer the tenant's (released, or drifted away from): ccspd resets
+ * it (resetVSM) as soon as its CHSM answers, then forgets it (schema version 7). */
+typedef struct ccsp_store_retired_vsm {
+	char chsm_id[CCSP_STORE_ID_LEN + 1];
+	char vsm_id[CCSP_STORE_POOL_VSM_ID_MAX + 1];
+	char reason[16]; /* "released", "drifted" */
+	int64_t since;
+} ccsp_store_retired_vsm;
+/* Take the tenant's VSM away (its image record with it) and retire it: CCSP_ERR_NOT_FOUND (not tenant's; NULL:
+ * whoever's), CCSP_ERR_STATE (a drift of it is under way). */
+CCSP_MUST_CHECK ccsp_err ccsp_store_tenant_vsm_release(ccsp_store_tx *tx, const char *tenant, const char *chsm_id,
+                                                       const char *vsm_id, int64_t now);
+/* The retired VSMs, oldest first, at most limit. */
+CCSP_MUST_CHECK ccsp_err ccsp_store_retired_vsm_list(ccsp_store_tx *tx, size_t limit, ccsp_store_retired_vsm *out,
+                                                     size_t *n);
+/* Forget a retired VSM (its reset is done). CCSP_ERR_NOT_FOUND. */
+CCSP_MUST_CHECK ccsp_err ccsp_store_retired_vsm_remove(ccsp_store_tx *tx, const char *chsm_id, const char *vsm_id);
+
 /* Complete task's drift: the tenant's VSM (chsm_id, vsm_id) becomes to (its chsm_id, vsm_id, address, cert_pem;
  * tenant and created carried over into *to), the image record follows it (its data_version cleared, so that the
- * new VSM is exported afresh). CCSP_ERR_STATE when task does not hold the drift, CCSP_ERR_EXISTS (to is taken). */
+ * new VSM is exported afresh), and the old VSM is retired ("drifted"). CCSP_ERR_STATE when task does not hold the drift, CCSP_ERR_EXISTS (to is taken). */
 CCSP_MUST_CHECK ccsp_err ccsp_store_tenant_vsm_move(ccsp_store_tx *tx, const char *chsm_id, const char *vsm_id,
-                                                    const char *task, ccsp_store_tenant_vsm *to);
+                                                    const char *task, ccsp_store_tenant_vsm *to, int64_t now);
+/* *retired = 1 while the VSM waits for its reset (it is then neither assigned nor leased: CCSP_ERR_EXISTS). */
+CCSP_MUST_CHECK ccsp_err ccsp_store_retired_vsm_is(ccsp_store_tx *tx, const char *chsm_id, const char *vsm_id,
+                                                   int *retired);
 
 #endif

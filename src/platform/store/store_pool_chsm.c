@@ -121,6 +121,8 @@ ccsp_err ccsp_store_pool_vsm_create(ccsp_store_tx *tx, ccsp_store_pool_device *d
 	int assigned = 0;
 	CCSP_GUARD(ccsp_store_tenant_vsm_assigned(tx, link->chsm_id, link->vsm_id, &assigned));
 	CCSP_ENSURE(!assigned, CCSP_ERR_EXISTS);
+	CCSP_GUARD(ccsp_store_retired_vsm_is(tx, link->chsm_id, link->vsm_id, &assigned));
+	CCSP_ENSURE(!assigned, CCSP_ERR_EXISTS); /* a former tenant's, its reset not yet confirmed */
 	CCSP_GUARD(ccsp_store_pool_device_create(tx, d));
 	memcpy(link->device_id, d->id, sizeof link->device_id);
 	st_val v[] = {ST_T(link->device_id), ST_T(link->chsm_id),  ST_T(link->vsm_id),
@@ -295,6 +297,9 @@ ccsp_err ccsp_store_tenant_vsm_create(ccsp_store_tx *tx, const ccsp_store_tenant
 	devices = st_res_int(r, 0, 0);
 	st_res_free(r);
 	CCSP_ENSURE(devices == 0, CCSP_ERR_EXISTS);
+	int retired = 0;
+	CCSP_GUARD(ccsp_store_retired_vsm_is(tx, v->chsm_id, v->vsm_id, &retired));
+	CCSP_ENSURE(!retired, CCSP_ERR_EXISTS); /* a former tenant's, its reset not yet confirmed */
 	st_val w[] = {ST_T(v->chsm_id), ST_T(v->vsm_id),   ST_T(v->tenant_id),
 	              ST_T(v->address), ST_T(v->cert_pem), ST_I(v->created)};
 	return st_tx_query(tx, "INSERT INTO tenant_vsms (" TVSM_COLS ") VALUES (?, ?, ?, ?, ?, ?)", w, 6, NULL, NULL);

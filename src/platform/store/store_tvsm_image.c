@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* The images of tenants' VSMs and their drifts (store_pool.h, schema version 7). */
+/* The images of tenants' VSMs, their drifts, and the VSMs retired from tenants (store_pool.h, schema version 7). */
 #include <stdio.h>
 #include <string.h>
 
@@ -88,8 +88,18 @@ ccsp_err ccsp_store_tvsm_drift_release(ccsp_store_tx *tx, const char *chsm_id, c
 	return changed == 1 ? CCSP_OK : CCSP_ERR_STATE;
 }
 
+/* Retire a VSM (again: its reason and time renewed). */
+static ccsp_err retire(ccsp_store_tx *tx, const char *chsm_id, const char *vsm_id, const char *reason, int64_t now)
+{
+	st_val v[] = {ST_T(chsm_id), ST_T(vsm_id), ST_T(reason), ST_I(now)};
+	return st_tx_query(tx,
+	                   "INSERT INTO retired_vsms (chsm_id, vsm_id, reason, since) VALUES (?, ?, ?, ?)"
+	                   " ON CONFLICT (chsm_id, vsm_id) DO UPDATE SET reason = excluded.reason, since = excluded.since",
+	                   v, 4, NULL, NULL);
+}
+
 ccsp_err ccsp_store_tenant_vsm_move(ccsp_store_tx *tx, const char *chsm_id, const char *vsm_id, const char *task,
-                                   ccsp_store_tenant_vsm *to)
+                                   ccsp_store_tenant_vsm *to, int64_t now)
 {
 	ccsp_store_tenant_vsm from;
 	ccsp_store_tvsm_image m;
@@ -112,5 +122,68 @@ ccsp_err ccsp_store_tenant_vsm_move(ccsp_store_tx *tx, const char *chsm_id, cons
 	m.data_version[0] = '\0'; /* the new VSM is exported afresh at its first check */
 	m.drift_task[0] = '\0';
 	m.drift_claimed = 0;
-	return ccsp_store_tvsm_image_put(tx, &m);
+	CCSP_GUARD(ccsp_store_tvsm_image_put(tx, &m));
+	return retire(tx, chsm_id, vsm_id, "drifted", now);
+}
+
+ccsp_err ccsp_store_tenant_vsm_release(ccsp_store_tx *tx, const char *tenant, const char *chsm_id, const char *vsm_id,
+                                      int64_t now)
+{
+	ccsp_store_tenant_vsm v;
+	ccsp_store_tvsm_image m;
+	CCSP_ENSURE(st_tx_writable(tx), CCSP_ERR_STATE);
+	CCSP_GUARD(ccsp_store_tenant_vsm_get(tx, tenant, chsm_id, vsm_id, &v));
+	ccsp_err ret = ccsp_store_tvsm_image_get(tx, chsm_id, vsm_id, &m);
+	if (ret != CCSP_ERR_NOT_FOUND) {
+		CCSP_GUARD(ret);
+		CCSP_ENSURE(m.drift_task[0] == '\0', CCSP_ERR_STATE);
+		st_val k[] = {ST_T(chsm_id), ST_T(vsm_id)};
+		CCSP_GUARD(st_tx_change_one(tx, "DELETE FROM tenant_vsm_images WHERE chsm_id = ? AND vsm_id = ?", k, 2));
+	}
+	st_val k[] = {ST_T(chsm_id), ST_T(vsm_id)};
+	CCSP_GUARD(st_tx_change_one(tx, "DELETE FROM tenant_vsms WHERE chsm_id = ? AND vsm_id = ?", k, 2));
+	return retire(tx, chsm_id, vsm_id, "released", now);
+}
+
+ccsp_err ccsp_store_retired_vsm_list(ccsp_store_tx *tx, size_t limit, ccsp_store_retired_vsm *out, size_t *n)
+{
+	st_res *r = NULL;
+	ccsp_err ret = CCSP_OK;
+	CCSP_ENSURE(out != NULL && n != NULL && st_limit(limit), CCSP_ERR_ARG);
+	*n = 0;
+	st_val v[] = {ST_I(limit)};
+	CCSP_GUARD(st_tx_query(tx, "SELECT chsm_id, vsm_id, reason, since FROM retired_vsms ORDER BY since, chsm_id, vsm_id"
+	                           " LIMIT ?",
+	                       v, 1, &r, NULL));
+	for (size_t i = 0; i < r->rows && i < limit; i++) {
+		ccsp_store_retired_vsm *o = &out[i];
+		memset(o, 0, sizeof *o);
+		CCSP_CHECK(st_res_copy_text(r, i, 0, o->chsm_id, sizeof o->chsm_id));
+		CCSP_CHECK(st_res_copy_text(r, i, 1, o->vsm_id, sizeof o->vsm_id));
+		CCSP_CHECK(st_res_copy_text(r, i, 2, o->reason, sizeof o->reason));
+		o->since = st_res_int(r, i, 3);
+		*n = i + 1;
+	}
+out:
+	st_res_free(r);
+	return ret;
+}
+
+ccsp_err ccsp_store_retired_vsm_remove(ccsp_store_tx *tx, const char *chsm_id, const char *vsm_id)
+{
+	CCSP_ENSURE(st_tx_writable(tx), CCSP_ERR_STATE);
+	CCSP_ENSURE(chsm_id != NULL && vsm_id != NULL, CCSP_ERR_ARG);
+	st_val k[] = {ST_T(chsm_id), ST_T(vsm_id)};
+	return st_tx_change_one(tx, "DELETE FROM retired_vsms WHERE chsm_id = ? AND vsm_id = ?", k, 2);
+}
+
+ccsp_err ccsp_store_retired_vsm_is(ccsp_store_tx *tx, const char *chsm_id, const char *vsm_id, int *retired)
+{
+	st_res *r = NULL;
+	CCSP_ENSURE(chsm_id != NULL && vsm_id != NULL && retired != NULL, CCSP_ERR_ARG);
+	st_val v[] = {ST_T(chsm_id), ST_T(vsm_id)};
+	CCSP_GUARD(st_tx_query_one(tx, "SELECT COUNT(*) FROM retired_vsms WHERE chsm_id = ? AND vsm_id = ?", v, 2, &r));
+	*retired = st_res_int(r, 0, 0) > 0;
+	st_res_free(r);
+	return CCSP_OK;
 }
