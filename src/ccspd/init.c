@@ -11,6 +11,7 @@
 #include "common/atomic_file.h"
 #include "common/netaddr.h"
 #include "common/selfcert.h"
+#include "common/tlcp_devcert.h"
 #include "platform/password.h"
 #include "platform/store/store_identity.h"
 
@@ -110,11 +111,14 @@ int ccspd_init(const char *dir, int argc, char **argv)
 	         "# ccspd configuration (docs/operations.md lists every option)\n"
 	         "listen = %s\ncert_file = tls-cert.pem\nkey_file = tls-key.pem\nstore = %s\n%s%s%s"
 	         "workers = 8\nvsm_sessions = 8\n"
-	         "# audit_sign_index = 2   the platform VSM's SM2 key that signs audit checkpoints and exports\n",
+	         "# audit_sign_index = 2   the platform VSM's SM2 key that signs audit checkpoints and exports\n"
+	         "# tlcp_listen = ADDR:PORT   the same API over TLCP (GB/T 38636) too: tlcp-*.pem, CA tlcp-ca.pem\n",
 	         listen, o.store != NULL ? o.store : "sqlite:ccspd.db", o.vsm_conf != NULL ? "vsm_conf = " : "",
 	         o.vsm_conf != NULL ? o.vsm_conf : "", o.vsm_conf != NULL ? "\n" : "");
 	char otp[CCSP_PASSWORD_OTP_LEN + 1] = "";
 	ccsp_err ret = ccsp_selfcert_create(cert, key, "ccsp platform", alt, 825);
+	if (ret == CCSP_OK)
+		ret = ccsp_tlcp_devcert_create(dir, "ccsp platform", listen, 825);
 	if (ret == CCSP_OK)
 		ret = create_admin(dir, o.store != NULL ? o.store : "sqlite:ccspd.db", otp);
 	if (ret == CCSP_OK) /* the config last: a directory without it is an unfinished init */

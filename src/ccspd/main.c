@@ -18,6 +18,7 @@
 #include <ccsp/mem.h>
 
 #include "ccspd/ccspd.h"
+#include "common/http_tlcp_conf.h"
 
 /* The actions: path, who may call (gateway.c checks it), function. Every one is POST with a JSON body. */
 const ccspd_action ccspd_actions[] = {
@@ -157,7 +158,7 @@ static const char *const conf_keys[] = {"listen",         "cert_file",          
                                         "audit_checkpoint_interval_s", "rate_per_client", "rate_burst",
                                         "kms_sweep_interval_s", "metering_flush_interval_s",
                                         "g88_callback_url", "image_upload_url", "tenant_vsm_check_interval_s",
-                                        "tenant_vsm_drift_after", NULL};
+                                        "tenant_vsm_drift_after", CCSP_HTTP_TLCP_CONF_KEYS, NULL};
 
 static ccsp_http_server *g_http; /* for the signal handler only */
 
@@ -249,8 +250,14 @@ static int open_modules(ccspd *d, const ccsp_config *cfg)
 	                       .max_connections = conns, .rate_per_client = rate, .rate_burst = burst};
 	ccsp_http_callbacks cb = {.arg = d, .authorize = ccspd_authorize, .render_error = ccspd_render_error,
 	                          .answered = ccspd_answered};
+	static ccsp_http_tlcp_files tlcp_files; /* large; used only until the server is made */
+	if (ccsp_http_tlcp_from_config(cfg, d->dir, &tlcp_files, &hc, err, sizeof err) != CCSP_OK) {
+		fprintf(stderr, "ccspd: %s\n", err);
+		return -1;
+	}
 	if ((ret = ccsp_http_server_new(&hc, routes, n_routes, &cb, &d->http)) != CCSP_OK) {
-		fprintf(stderr, "ccspd: cannot listen on %s: %s\n", hc.listen, ccsp_err_str(ret));
+		fprintf(stderr, "ccspd: cannot listen on %s%s%s: %s\n", hc.listen, hc.tlcp_listen != NULL ? " and (TLCP) " : "",
+		        hc.tlcp_listen != NULL ? hc.tlcp_listen : "", ccsp_err_str(ret));
 		return -1;
 	}
 	return 0;
@@ -287,6 +294,8 @@ static int serve(ccspd *d)
 	signal(SIGPIPE, SIG_IGN);
 	printf("ccspd: listening on port %d, API https://127.0.0.1:%d" API ", platform VSM %s\n",
 	       ccsp_http_server_port(d->http), ccsp_http_server_port(d->http), d->pvsm != NULL ? "ready" : "unavailable");
+	if (ccsp_http_server_tlcp_port(d->http) != 0) /* worded apart from the line above, which tests parse */
+		printf("ccspd: TLCP (GB/T 38636) on port %d, the same API\n", ccsp_http_server_tlcp_port(d->http));
 	fflush(stdout);
 	ccsp_err ret = ccsp_http_server_run(d->http);
 	g_http = NULL;

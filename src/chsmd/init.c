@@ -10,6 +10,7 @@
 #include "chsmd/chsmd.h"
 #include "common/atomic_file.h"
 #include "common/selfcert.h"
+#include "common/tlcp_devcert.h"
 
 int chsmd_init_with(const char *dir, const char *listen, chsmd_make_keys_fn make_keys, void *arg)
 {
@@ -32,11 +33,14 @@ int chsmd_init_with(const char *dir, const char *listen, chsmd_make_keys_fn make
 	snprintf(text, sizeof text,
 	         "# chsmd configuration (docs/operations.md lists every option)\n"
 	         "listen = %s\ncert_file = tls-cert.pem\nkey_file = tls-key.pem\n"
-	         "vsm_host = 127.0.0.1\nvsm_port_base = 7500\nworkers = 4\n",
+	         "vsm_host = 127.0.0.1\nvsm_port_base = 7500\nworkers = 4\n"
+	         "# tlcp_listen = ADDR:PORT   the same API over TLCP (GB/T 38636) too: tlcp-*.pem, CA tlcp-ca.pem\n",
 	         listen);
 	ccsp_err ret = make_keys != NULL ? make_keys(dir, arg) : chsm_keys_create(dir);
 	if (ret == CCSP_OK)
 		ret = ccsp_selfcert_create(cert, key, "ccsp chsm", alt, 825);
+	if (ret == CCSP_OK)
+		ret = ccsp_tlcp_devcert_create(dir, "ccsp chsm", listen, 825);
 	if (ret == CCSP_OK)
 		ret = ccsp_atomic_write(path, text, strlen(text), 0600);
 	if (ret != CCSP_OK) {

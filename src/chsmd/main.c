@@ -27,6 +27,7 @@
 #include "common/b64.h"
 #include "chsmd/chsmd.h"
 #include "common/config.h"
+#include "common/http_tlcp_conf.h"
 
 #define API "/api/1.0"
 
@@ -49,7 +50,7 @@ static const ccsp_http_route routes[] = {
 };
 
 static const char *const conf_keys[] = {"listen", "cert_file", "key_file", "vsmd_path", "vsm_host",
-                                        "vsm_port_base", "workers", "callback_ca_file", NULL};
+                                        "vsm_port_base", "workers", "callback_ca_file", CCSP_HTTP_TLCP_CONF_KEYS, NULL};
 
 static ccsp_http_server *g_http; /* for the signal handler only */
 
@@ -141,8 +142,14 @@ static int open_modules(chsmd *d, const ccsp_config *cfg, const char *self, ccsp
 	ccsp_http_config hc = {.listen = ccsp_config_get_or(cfg, "listen", CHSMD_DEFAULT_LISTEN), .cert_file = cert,
 	                       .key_file = key, .log = d->log};
 	ccsp_http_callbacks cb = {.arg = d, .authorize = chsmd_authorize, .render_error = chsmd_render_error};
+	static ccsp_http_tlcp_files tlcp_files; /* large; used only until the server is made */
+	if (ccsp_http_tlcp_from_config(cfg, d->dir, &tlcp_files, &hc, err, sizeof err) != CCSP_OK) {
+		fprintf(stderr, "chsmd: %s\n", err);
+		return -1;
+	}
 	if ((ret = ccsp_http_server_new(&hc, routes, sizeof routes / sizeof routes[0], &cb, http)) != CCSP_OK) {
-		fprintf(stderr, "chsmd: cannot listen on %s: %s\n", hc.listen, ccsp_err_str(ret));
+		fprintf(stderr, "chsmd: cannot listen on %s%s%s: %s\n", hc.listen, hc.tlcp_listen != NULL ? " and (TLCP) " : "",
+		        hc.tlcp_listen != NULL ? hc.tlcp_listen : "", ccsp_err_str(ret));
 		return -1;
 	}
 	return 0;
@@ -177,6 +184,8 @@ static int serve(chsmd *d, ccsp_http_server *http)
 	signal(SIGPIPE, SIG_IGN);
 	printf("chsmd: listening on port %d, management API https://127.0.0.1:%d/api/1.0, device key %s\n",
 	       ccsp_http_server_port(http), ccsp_http_server_port(http), d->device_fingerprint);
+	if (ccsp_http_server_tlcp_port(http) != 0) /* worded apart from the line above, which tests parse */
+		printf("chsmd: TLCP (GB/T 38636) on port %d, the same management API\n", ccsp_http_server_tlcp_port(http));
 	fflush(stdout);
 	char *failure = chsmd_release_settle(d->dir); /* up: an upgrade to this release is confirmed */
 	chsmd_callbacks_resume(d, failure);            /* deferred restart/upgrade callbacks, and those pending */

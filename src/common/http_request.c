@@ -13,7 +13,6 @@
 
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
-#include <event2/bufferevent_ssl.h>
 #include <event2/keyvalq_struct.h>
 
 #include "common/http_internal.h"
@@ -300,10 +299,13 @@ void http_request_cb(struct evhttp_request *ev, void *arg)
 	 * reach evhttp's read callback in the writing state, which aborts the process. */
 	if (bev != NULL)
 		(void)bufferevent_disable(bev, EV_READ);
-	if (bev == NULL || bufferevent_openssl_get_ssl(bev) == NULL) {
-		evhttp_send_error(ev, 503, NULL); /* no TLS (see bev_cb): never served; closes the connection */
+	http_conn *conn = bev != NULL ? http_conn_of(srv, ev) : NULL;
+	if (conn == NULL) {
+		evhttp_send_error(ev, 503, NULL); /* neither TLS nor TLCP (see bev_cb): never served; closes it */
 		return;
 	}
+	if (conn->tlcp_bev != NULL)
+		http_tlcp_watch_close(conn, evcon);
 	ccsp_http_request *req = request_new(srv, ev);
 	if (req == NULL) {
 		evhttp_send_error(ev, 500, NULL);

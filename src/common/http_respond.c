@@ -60,7 +60,7 @@ static void send_now(ccsp_http_request *req)
 		add_header(h, req->resp_headers[i], req->resp_headers[i + 1]);
 	if (req->close || srv->draining)
 		add_header(h, "Connection", "close");
-	http_conn *c = http_conn_of(ev);
+	http_conn *c = http_conn_of(srv, ev);
 	if (c != NULL) {
 		c->unflushed++;
 		srv->unflushed++;

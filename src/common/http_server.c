@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The server object: configuration, the TLS context, the listener, connection accounting, run, stop and drain.
+ * The optional TLCP listener (http_tlcp.c) is a second evhttp on the same loop; both share the accounting here.
  *
  * Connections are counted through their SSL objects: each carries an http_conn (ex_data) that OpenSSL hands
  * back to conn_free_cb when libevent frees the connection, whatever the reason (peer gone, timeout, error,
@@ -62,9 +63,32 @@ static void silent_log(int severity, const char *msg)
 
 static void set_listener(ccsp_http_server *srv, int on)
 {
-	struct evconnlistener *l = srv->bound != NULL ? evhttp_bound_socket_get_listener(srv->bound) : NULL;
-	if (l != NULL)
-		(void)(on ? evconnlistener_enable(l) : evconnlistener_disable(l));
+	struct evhttp_bound_socket *bound[] = {srv->bound, srv->tlcp_bound};
+	for (size_t i = 0; i < sizeof bound / sizeof bound[0]; i++) {
+		struct evconnlistener *l = bound[i] != NULL ? evhttp_bound_socket_get_listener(bound[i]) : NULL;
+		if (l != NULL)
+			(void)(on ? evconnlistener_enable(l) : evconnlistener_disable(l));
+	}
+}
+
+void http_conn_opened(ccsp_http_server *srv)
+{
+	if (++srv->n_conns >= srv->cfg.max_connections && !srv->paused) {
+		srv->paused = 1; /* new clients wait in the backlog until a connection ends */
+		set_listener(srv, 0);
+	}
+}
+
+void http_conn_closed(http_conn *c)
+{
+	ccsp_http_server *srv = c->srv;
+	srv->unflushed -= c->unflushed;
+	srv->n_conns--;
+	if (srv->paused && !srv->draining && srv->n_conns < srv->cfg.max_connections) {
+		srv->paused = 0;
+		set_listener(srv, 1);
+	}
+	http_check_done(srv);
 }
 
 /* OpenSSL frees an SSL: for ours, the connection is gone (loop thread, or the thread freeing the server). */
@@ -78,15 +102,8 @@ static void conn_free_cb(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx, l
 	(void)argp;
 	if (c == NULL)
 		return; /* an SSL of someone else in the process */
-	ccsp_http_server *srv = c->srv;
-	srv->unflushed -= c->unflushed;
-	srv->n_conns--;
+	http_conn_closed(c);
 	free(c);
-	if (srv->paused && !srv->draining && srv->n_conns < srv->cfg.max_connections) {
-		srv->paused = 0;
-		set_listener(srv, 1);
-	}
-	http_check_done(srv);
 }
 
 /* libevent's lock callbacks must exist before the first event_base (answers are queued from other threads);
@@ -98,12 +115,14 @@ static void global_init(void)
 	global_ok = evthread_use_pthreads() == 0 && conn_index >= 0;
 }
 
-http_conn *http_conn_of(struct evhttp_request *ev)
+http_conn *http_conn_of(ccsp_http_server *srv, struct evhttp_request *ev)
 {
 	struct evhttp_connection *evcon = evhttp_request_get_connection(ev);
 	struct bufferevent *bev = evcon != NULL ? evhttp_connection_get_bufferevent(evcon) : NULL;
 	SSL *ssl = bev != NULL ? bufferevent_openssl_get_ssl(bev) : NULL;
-	return ssl != NULL ? SSL_get_ex_data(ssl, conn_index) : NULL;
+	if (ssl != NULL)
+		return SSL_get_ex_data(ssl, conn_index);
+	return bev != NULL ? http_tlcp_conn_of(srv, bev) : NULL;
 }
 
 /* A new connection's bufferevent. It must never be NULL: evhttp would then make a plaintext one itself. When
@@ -118,10 +137,7 @@ static struct bufferevent *bev_cb(struct event_base *base, void *arg)
 		c->srv = srv;
 		if (SSL_set_ex_data(ssl, conn_index, c) == 1) {
 			c = NULL; /* freed with the SSL from now on */
-			if (++srv->n_conns >= srv->cfg.max_connections && !srv->paused) {
-				srv->paused = 1; /* new clients wait in the backlog until a connection ends */
-				set_listener(srv, 0);
-			}
+			http_conn_opened(srv);
 		}
 	}
 	free(c);
@@ -170,6 +186,10 @@ static void begin_drain(ccsp_http_server *srv)
 		evhttp_del_accept_socket(srv->http, srv->bound); /* closes the listening socket */
 		srv->bound = NULL;
 	}
+	if (srv->tlcp_bound != NULL) {
+		evhttp_del_accept_socket(srv->tlcp_http, srv->tlcp_bound);
+		srv->tlcp_bound = NULL;
+	}
 	struct timeval tv = ms_tv(srv->cfg.drain_timeout_ms);
 	(void)event_add(srv->drain_ev, &tv);
 	http_check_done(srv);
@@ -208,6 +228,11 @@ int ccsp_http_server_port(const ccsp_http_server *srv)
 	return srv != NULL ? srv->port : 0;
 }
 
+int ccsp_http_server_tlcp_port(const ccsp_http_server *srv)
+{
+	return srv != NULL ? srv->tlcp_port : 0;
+}
+
 struct event_base *ccsp_http_server_base(ccsp_http_server *srv)
 {
 	return srv != NULL ? srv->base : NULL;
@@ -228,6 +253,10 @@ ccsp_err ccsp_http_server_run(ccsp_http_server *srv)
 	evhttp_free(srv->http);
 	srv->http = NULL;
 	srv->bound = NULL;
+	if (srv->tlcp_http != NULL)
+		evhttp_free(srv->tlcp_http);
+	srv->tlcp_http = NULL;
+	srv->tlcp_bound = NULL;
 	/* libevent closes a freed connection's socket in a finalizer callback: run those now, so that every
 	 * connection is closed when run returns, not only when the server is freed */
 	(void)event_base_loop(srv->base, EVLOOP_NONBLOCK);
@@ -316,11 +345,12 @@ out:
 	return err;
 }
 
-static ccsp_err bind_listener(ccsp_http_server *srv)
+ccsp_err http_bind(ccsp_http_server *srv, struct evhttp *http, const char *listen, struct evhttp_bound_socket **bound,
+                   int *port)
 {
 	struct sockaddr_storage ss;
 	socklen_t sslen;
-	ccsp_err err = ccsp_net_parse_listen(srv->listen, &ss, &sslen);
+	ccsp_err err = ccsp_net_parse_listen(listen, &ss, &sslen);
 	if (err != CCSP_OK)
 		return err;
 	struct evconnlistener *l =
@@ -328,8 +358,8 @@ static ccsp_err bind_listener(ccsp_http_server *srv)
 	                            SOMAXCONN, (struct sockaddr *)&ss, (int)sslen);
 	if (l == NULL)
 		return CCSP_ERR_IO; /* errno from socket/bind/listen */
-	srv->bound = evhttp_bind_listener(srv->http, l);
-	if (srv->bound == NULL) {
+	*bound = evhttp_bind_listener(http, l);
+	if (*bound == NULL) {
 		evconnlistener_free(l);
 		return CCSP_ERR_NOMEM;
 	}
@@ -341,8 +371,8 @@ static ccsp_err bind_listener(ccsp_http_server *srv)
 	socklen_t len = sizeof ss;
 	if (getsockname(evconnlistener_get_fd(l), (struct sockaddr *)&ss, &len) != 0)
 		return CCSP_ERR_IO;
-	srv->port = ntohs(ss.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&ss)->sin6_port
-	                                           : ((struct sockaddr_in *)&ss)->sin_port);
+	*port = ntohs(ss.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&ss)->sin6_port
+	                                       : ((struct sockaddr_in *)&ss)->sin_port);
 	return CCSP_OK;
 }
 
@@ -363,24 +393,26 @@ static ccsp_err create_events(ccsp_http_server *srv)
 	return CCSP_OK;
 }
 
-static ccsp_err create_http(ccsp_http_server *srv)
+ccsp_err http_evhttp_new(ccsp_http_server *srv, struct bufferevent *(*bevcb)(struct event_base *, void *),
+                         struct evhttp **out)
 {
-	srv->http = evhttp_new(srv->base);
-	if (srv->http == NULL)
+	struct evhttp *http = evhttp_new(srv->base);
+	*out = http;
+	if (http == NULL)
 		return CCSP_ERR_INTERNAL;
 	struct timeval tv = ms_tv(srv->cfg.timeout_ms);
-	evhttp_set_bevcb(srv->http, bev_cb, srv);
-	evhttp_set_gencb(srv->http, http_request_cb, srv);
-	evhttp_set_max_headers_size(srv->http, (ev_ssize_t)srv->cfg.max_header_bytes);
-	evhttp_set_max_body_size(srv->http, (ev_ssize_t)srv->cfg.max_body);
-	evhttp_set_timeout_tv(srv->http, &tv);
-	evhttp_set_default_content_type(srv->http, NULL);
+	evhttp_set_bevcb(http, bevcb, srv);
+	evhttp_set_gencb(http, http_request_cb, srv);
+	evhttp_set_max_headers_size(http, (ev_ssize_t)srv->cfg.max_header_bytes);
+	evhttp_set_max_body_size(http, (ev_ssize_t)srv->cfg.max_body);
+	evhttp_set_timeout_tv(http, &tv);
+	evhttp_set_default_content_type(http, NULL);
 	/* every method reaches http_request.c, which answers 404/405 itself */
-	evhttp_set_allowed_methods(srv->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_HEAD | EVHTTP_REQ_PUT |
-	                                          EVHTTP_REQ_DELETE | EVHTTP_REQ_OPTIONS | EVHTTP_REQ_TRACE |
-	                                          EVHTTP_REQ_CONNECT | EVHTTP_REQ_PATCH);
+	evhttp_set_allowed_methods(http, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_HEAD | EVHTTP_REQ_PUT |
+	                                     EVHTTP_REQ_DELETE | EVHTTP_REQ_OPTIONS | EVHTTP_REQ_TRACE |
+	                                     EVHTTP_REQ_CONNECT | EVHTTP_REQ_PATCH);
 	/* a body over the limit is read and discarded before the 413, so that the client sees the answer */
-	return evhttp_set_flags(srv->http, EVHTTP_SERVER_LINGERING_CLOSE) == 0 ? CCSP_OK : CCSP_ERR_INTERNAL;
+	return evhttp_set_flags(http, EVHTTP_SERVER_LINGERING_CLOSE) == 0 ? CCSP_OK : CCSP_ERR_INTERNAL;
 }
 
 /* Request ids are not secrets: a random base per server (unique across restarts) plus a counter. */
@@ -423,9 +455,11 @@ ccsp_err ccsp_http_server_new(const ccsp_http_config *cfg, const ccsp_http_route
 	if (err == CCSP_OK)
 		err = tls_context(srv);
 	if (err == CCSP_OK)
-		err = create_http(srv);
+		err = http_evhttp_new(srv, bev_cb, &srv->http);
 	if (err == CCSP_OK)
-		err = bind_listener(srv);
+		err = http_bind(srv, srv->http, srv->listen, &srv->bound, &srv->port);
+	if (err == CCSP_OK)
+		err = http_tlcp_start(srv, cfg);
 	if (err != CCSP_OK)
 		goto out;
 	id_base_init(srv);
@@ -447,14 +481,17 @@ void ccsp_http_server_free(ccsp_http_server *srv)
 	srv->draining = 1;
 	if (srv->http != NULL)
 		evhttp_free(srv->http); /* connections end here: conn_free_cb still sees srv */
+	if (srv->tlcp_http != NULL)
+		evhttp_free(srv->tlcp_http);
 	http_done_discard(srv);
 	struct event *evs[] = {srv->stop_ev, srv->done_ev, srv->drain_ev, srv->retry_ev};
 	for (size_t i = 0; i < sizeof evs / sizeof evs[0]; i++)
 		if (evs[i] != NULL)
 			event_free(evs[i]);
 	if (srv->base != NULL)
-		event_base_free(srv->base);
+		event_base_free(srv->base); /* runs the finalizers of freed TLCP connections: they still see srv */
 	SSL_CTX_free(srv->ssl_ctx);
+	http_tlcp_free(srv);
 	for (int i = 0; i < 2; i++)
 		if (srv->stop_pipe[i] >= 0)
 			(void)close(srv->stop_pipe[i]);

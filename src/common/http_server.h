@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The one HTTPS/JSON serving layer of chsmd and ccspd: HTTP/1.1 with keep-alive over TLS 1.2/1.3 (OpenSSL 3),
- * on libevent's evhttp, JSON through jansson. It routes, bounds and validates requests and writes answers; it
+ * and optionally over TLCP (GB/T 38636) on a port of its own, on libevent's evhttp, JSON through jansson. It routes, bounds and validates requests and writes answers; it
  * knows nothing of either daemon's authentication, envelope or semantics.
  *
  * A request goes through these steps, each answered through the caller's render_error when it refuses:
@@ -27,8 +27,8 @@
  * callable from any thread; off the loop thread the answer is serialised there and queued, and the loop
  * writes it. Long work must never run on the loop thread.
  *
- * Bounds: max_connections open TLS connections (beyond, the listener pauses: new clients wait in the kernel
- * backlog until one closes); per connection one request at a time (pipelined requests wait); every read or
+ * Bounds: max_connections open TLS and TLCP connections together (beyond, the listeners pause: new clients wait in
+ * the kernel backlog until one closes); per connection one request at a time (pipelined requests wait); every read or
  * write stalls at most timeout_ms (also the keep-alive idle limit); header and body sizes as above; at most
  * CCSP_HTTP_MAX_QUERY_PARAMS query parameters in a query of at most CCSP_HTTP_MAX_QUERY bytes; with
  * rate_per_client, each client address's requests per second (a token bucket: beyond, 429 with Retry-After: 1,
@@ -80,6 +80,14 @@ typedef struct ccsp_http_config {
 	unsigned rate_per_client;  /* requests per second one client address may make (0: no limit); beyond, 429 */
 	unsigned rate_burst;       /* ... in bursts of up to this many (0: 2 x rate_per_client); common/ratelimit.h */
 	ccsp_log *log;             /* access log, or NULL; not owned, must outlive the server */
+	/* Optional second listener speaking TLCP (GB/T 38636, http_tlcp.c): the same routes, callbacks and limits
+	 * (max_connections counts both listeners' connections together; timeout_ms also bounds the handshake). NULL:
+	 * none, and the tlcp_* files are not read. */
+	const char *tlcp_listen;   /* "ADDR:PORT" as listen; port 0 = pick a free one */
+	const char *tlcp_sign_cert, *tlcp_sign_key; /* PEM SM2 signing certificate (then its chain) and its key */
+	const char *tlcp_enc_cert, *tlcp_enc_key;   /* PEM SM2 encryption certificate and its key */
+	const char *tlcp_ca_file;  /* trust anchors for client certificates; NULL: none (ECC suites only) */
+	int tlcp_verify;           /* client certificates: 0 not asked, 1 optional, 2 required (needs tlcp_ca_file) */
 } ccsp_http_config;
 
 /* A handler: parse and validate req, call the module, answer with exactly one ccsp_http_respond_* (now, or
@@ -115,9 +123,10 @@ typedef struct ccsp_http_callbacks {
 /* Create the server: check the route table, load the certificate and key (TLS 1.2 and 1.3 only, ECDHE AEAD
  * suites for 1.2), bind and listen. Nothing is served until ccsp_http_server_run. cfg's strings are copied;
  * the route table is copied, but its strings must outlive the server (a static table); cb is copied.
+ * With tlcp_listen, the TLCP configuration is loaded (common/tlcp_pem.h) and a second port bound the same way.
  * Errors: CCSP_ERR_ARG (NULL or malformed argument, a route with an unknown method, a path not starting with
- * '/', a NULL handler, a method+path given twice, limits too large), CCSP_ERR_FILE_NOT_FOUND (certificate or
- * key missing), CCSP_ERR_DECODE (not PEM or an encrypted key), CCSP_ERR_KEY (key does not match the
+ * '/', a NULL handler, a method+path given twice, limits too large, tlcp_listen without its four files,
+ * tlcp_verify out of range or above 0 without tlcp_ca_file), CCSP_ERR_FILE_NOT_FOUND (certificate or key missing), CCSP_ERR_DECODE (not PEM or an encrypted key), CCSP_ERR_KEY (key does not match the
  * certificate), CCSP_ERR_IO (bind or listen failed, e.g. port in use: errno is kept), CCSP_ERR_NOMEM,
  * CCSP_ERR_INTERNAL (libevent or OpenSSL setup). */
 CCSP_MUST_CHECK ccsp_err ccsp_http_server_new(const ccsp_http_config *cfg, const ccsp_http_route *routes,
@@ -125,6 +134,8 @@ CCSP_MUST_CHECK ccsp_err ccsp_http_server_new(const ccsp_http_config *cfg, const
                                               ccsp_http_server **out);
 /* The bound TCP port (the chosen one for port 0). */
 int ccsp_http_server_port(const ccsp_http_server *srv);
+/* The TLCP listener's bound port; 0 without tlcp_listen. */
+int ccsp_http_server_tlcp_port(const ccsp_http_server *srv);
 /* The event loop, for the daemon's own timers and events on the loop thread (e.g. child-process watch). */
 struct event_base *ccsp_http_server_base(ccsp_http_server *srv);
 /* Serve on the calling thread until ccsp_http_server_stop; then drain: close the listener, answer 503 to new

@@ -14,14 +14,11 @@
 #include <unistd.h>
 
 #include <ccsp/mem.h>
-#include <ccsp/sm2_asn1.h>
-#include <ccsp/x509.h>
 
-#include "common/atomic_file.h"
+#include "common/tlcp_pem.h"
 #include "libsdf/sdfc_internal.h"
 #include "tlcp_conn.h"
 
-#define TLCP_FILE_MAX (1u << 20) /* certificate and key files */
 #define TLCP_CHUNK 16384u        /* plaintext per record */
 
 struct sdfc_tlcp {
@@ -34,44 +31,11 @@ struct sdfc_tlcp {
 
 /* ---- configuration ---- */
 
-typedef ccsp_err (*cert_fn)(ccsp_tlcp_config *cfg, const uint8_t *der, size_t len, const ccsp_sm2_key *key);
-
-static ccsp_err set_cert_sign(ccsp_tlcp_config *cfg, const uint8_t *der, size_t len, const ccsp_sm2_key *key)
-{
-	return key != NULL ? ccsp_tlcp_config_set_cert(cfg, 1, der, len, key) : ccsp_tlcp_config_add_chain(cfg, der, len);
-}
-
-static ccsp_err set_cert_enc(ccsp_tlcp_config *cfg, const uint8_t *der, size_t len, const ccsp_sm2_key *key)
-{
-	return key != NULL ? ccsp_tlcp_config_set_cert(cfg, 0, der, len, key) : CCSP_OK;
-}
-
-static ccsp_err add_trust(ccsp_tlcp_config *cfg, const uint8_t *der, size_t len, const ccsp_sm2_key *key)
-{
-	(void)key;
-	return ccsp_tlcp_config_add_trust(cfg, der, len);
-}
-
-/* Each CERTIFICATE block of path to fn: the first with key, the others with NULL. */
-static ccsp_err load_certs(ccsp_tlcp_config *cfg, const char *key_name, const char *path, cert_fn fn,
+/* The certificates of path (common/tlcp_pem.c), refusals named after the sdf.conf key. */
+static ccsp_err load_certs(ccsp_tlcp_config *cfg, const char *key_name, const char *path, ccsp_tlcp_pem_role role,
                            const ccsp_sm2_key *key)
 {
-	uint8_t *text = NULL, *der = malloc(CCSP_X509_CERT_MAX);
-	size_t len = 0, off = 0, n = 0;
-	ccsp_err err = der != NULL ? ccsp_file_read_all(path, TLCP_FILE_MAX, &text, &len) : CCSP_ERR_NOMEM;
-	for (unsigned i = 0; err == CCSP_OK && i <= CCSP_TLCP_MAX_TRUST; i++, n++) {
-		size_t dlen = 0, used = 0;
-		err = ccsp_x509_pem_decode(text + off, len - off, "CERTIFICATE", der, CCSP_X509_CERT_MAX, &dlen, &used);
-		if (err == CCSP_ERR_NOT_FOUND) {
-			err = n > 0 ? CCSP_OK : CCSP_ERR_DECODE;
-			break;
-		}
-		if (err == CCSP_OK)
-			err = fn(cfg, der, dlen, n == 0 ? key : NULL);
-		off += used;
-	}
-	free(text);
-	free(der);
+	ccsp_err err = ccsp_tlcp_pem_add_certs(cfg, path, role, key);
 	if (err != CCSP_OK)
 		return sdfc_fail(err, "%s %s: %s", key_name, path,
 		                 err == CCSP_ERR_FILE_NOT_FOUND ? "no such file"
@@ -83,21 +47,14 @@ static ccsp_err load_certs(ccsp_tlcp_config *cfg, const char *key_name, const ch
 /* A certificate (the signing file's further certificates are its chain) and its unencrypted SM2 key. */
 static ccsp_err load_pair(ccsp_tlcp_config *cfg, int sign, const char *cert, const char *keyfile)
 {
-	uint8_t *text = NULL;
-	size_t len = 0;
 	ccsp_sm2_key *key = ccsp_sm2_key_new();
-	ccsp_err err = key != NULL ? ccsp_file_read_all(keyfile, TLCP_FILE_MAX, &text, &len) : CCSP_ERR_NOMEM;
-	if (err == CCSP_OK && ccsp_sm2_key_decode(key, text, len, NULL, 0, NULL) != CCSP_OK)
-		err = CCSP_ERR_DECODE;
-	if (text != NULL)
-		ccsp_memzero(text, len);
-	free(text);
+	ccsp_err err = key != NULL ? ccsp_tlcp_pem_read_key(keyfile, key) : CCSP_ERR_NOMEM;
 	if (err != CCSP_OK)
 		err = sdfc_fail(err, "%s %s: %s", sign ? "tlcp_sign_key" : "tlcp_enc_key", keyfile,
 		                err == CCSP_ERR_FILE_NOT_FOUND ? "no such file" : "not an unencrypted SM2 private key");
 	else
-		err = load_certs(cfg, sign ? "tlcp_sign_cert" : "tlcp_enc_cert", cert, sign ? set_cert_sign : set_cert_enc,
-		                 key);
+		err = load_certs(cfg, sign ? "tlcp_sign_cert" : "tlcp_enc_cert", cert,
+		                 sign ? CCSP_TLCP_PEM_SIGN : CCSP_TLCP_PEM_ENC, key);
 	ccsp_sm2_key_free(key);
 	return err;
 }
@@ -108,7 +65,7 @@ ccsp_err sdfc_tlcp_ctx_new(const sdfc_conf *cf, ccsp_tlcp_config **out)
 	ccsp_err err = cfg != NULL ? CCSP_OK : sdfc_fail(CCSP_ERR_NOMEM, "out of memory");
 	*out = NULL;
 	if (err == CCSP_OK)
-		err = load_certs(cfg, "ca_file", cf->ca_file, add_trust, NULL);
+		err = load_certs(cfg, "ca_file", cf->ca_file, CCSP_TLCP_PEM_TRUST, NULL);
 	if (err == CCSP_OK && cf->tlcp_files[0] != NULL)
 		err = load_pair(cfg, 1, cf->tlcp_files[0], cf->tlcp_files[1]);
 	if (err == CCSP_OK && cf->tlcp_files[2] != NULL)

@@ -12,12 +12,10 @@
 #include <sys/socket.h>
 
 #include <ccsp/mem.h>
-#include <ccsp/sm2_asn1.h>
-#include <ccsp/x509.h>
 
 #include <event2/buffer.h>
 
-#include "common/atomic_file.h"
+#include "common/tlcp_pem.h"
 #include "tlcp_conn.h"
 #include "vsmd_net_internal.h"
 
@@ -25,7 +23,6 @@
 #define VSMD_TLCP_WRITE_BUFFER (64u << 10)        /* records gathered before a send */
 #define VSMD_TLCP_CHUNK 16384u                     /* plaintext protected per record */
 #define VSMD_TLCP_LOOP_MAX (1u << 20)
-#define VSMD_TLCP_FILE_MAX (1u << 20)              /* certificate and key files */
 #define VSMD_TLCP_SESSIONS 4096u                   /* resumable sessions: a client's pool joins cheaply */
 #define VSMD_TLCP_SESSION_S 3600
 
@@ -37,65 +34,7 @@ struct vsmd_tlcp {
 	int idle;            /* everything received is read and the last recv found the socket drained */
 };
 
-/* ---- configuration from PEM files ---- */
-
-typedef ccsp_err (*cert_fn)(ccsp_tlcp_config *cfg, const uint8_t *der, size_t len, const ccsp_sm2_key *key);
-
-static ccsp_err set_cert_sign(ccsp_tlcp_config *cfg, const uint8_t *der, size_t len, const ccsp_sm2_key *key)
-{
-	return key != NULL ? ccsp_tlcp_config_set_cert(cfg, 1, der, len, key) : ccsp_tlcp_config_add_chain(cfg, der, len);
-}
-
-static ccsp_err set_cert_enc(ccsp_tlcp_config *cfg, const uint8_t *der, size_t len, const ccsp_sm2_key *key)
-{
-	return key != NULL ? ccsp_tlcp_config_set_cert(cfg, 0, der, len, key) : CCSP_OK;
-}
-
-static ccsp_err add_trust(ccsp_tlcp_config *cfg, const uint8_t *der, size_t len, const ccsp_sm2_key *key)
-{
-	(void)key;
-	return ccsp_tlcp_config_add_trust(cfg, der, len);
-}
-
-/* Each CERTIFICATE block of path to fn: the first with key, the others with NULL. */
-static ccsp_err load_certs(ccsp_tlcp_config *cfg, const char *path, cert_fn fn, const ccsp_sm2_key *key)
-{
-	uint8_t *text = NULL, *der = malloc(CCSP_X509_CERT_MAX);
-	size_t len = 0, off = 0, n = 0;
-	ccsp_err err = der != NULL ? ccsp_file_read_all(path, VSMD_TLCP_FILE_MAX, &text, &len) : CCSP_ERR_NOMEM;
-	for (unsigned i = 0; err == CCSP_OK && i <= CCSP_TLCP_MAX_TRUST; i++, n++) {
-		size_t dlen = 0, used = 0;
-		err = ccsp_x509_pem_decode(text + off, len - off, "CERTIFICATE", der, CCSP_X509_CERT_MAX, &dlen, &used);
-		if (err == CCSP_ERR_NOT_FOUND) {
-			err = n > 0 ? CCSP_OK : CCSP_ERR_DECODE;
-			break;
-		}
-		if (err == CCSP_OK)
-			err = fn(cfg, der, dlen, n == 0 ? key : NULL);
-		off += used;
-	}
-	free(text);
-	free(der);
-	return err;
-}
-
-/* A certificate file (the signing one's further certificates are the chain) and its unencrypted SM2 key. */
-static ccsp_err load_pair(ccsp_tlcp_config *cfg, int sign, const char *cert, const char *keyfile)
-{
-	uint8_t *text = NULL;
-	size_t len = 0;
-	ccsp_sm2_key *key = ccsp_sm2_key_new();
-	ccsp_err err = key != NULL ? ccsp_file_read_all(keyfile, VSMD_TLCP_FILE_MAX, &text, &len) : CCSP_ERR_NOMEM;
-	if (err == CCSP_OK && ccsp_sm2_key_decode(key, text, len, NULL, 0, NULL) != CCSP_OK)
-		err = CCSP_ERR_DECODE;
-	if (text != NULL)
-		ccsp_memzero(text, len);
-	free(text);
-	if (err == CCSP_OK)
-		err = load_certs(cfg, cert, sign ? set_cert_sign : set_cert_enc, key);
-	ccsp_sm2_key_free(key);
-	return err;
-}
+/* ---- configuration from PEM files (common/tlcp_pem.c) ---- */
 
 ccsp_err vsmd_tlcp_context(vsmd_net *n)
 {
@@ -108,11 +47,11 @@ ccsp_err vsmd_tlcp_context(vsmd_net *n)
 	n->tlcp_cfg = cfg;
 	if (cfg == NULL)
 		return CCSP_ERR_NOMEM;
-	ccsp_err err = load_pair(cfg, 1, c->tlcp_sign_cert, c->tlcp_sign_key);
+	ccsp_err err = ccsp_tlcp_pem_load_pair(cfg, 1, c->tlcp_sign_cert, c->tlcp_sign_key);
 	if (err == CCSP_OK)
-		err = load_pair(cfg, 0, c->tlcp_enc_cert, c->tlcp_enc_key);
+		err = ccsp_tlcp_pem_load_pair(cfg, 0, c->tlcp_enc_cert, c->tlcp_enc_key);
 	if (err == CCSP_OK && trust)
-		err = load_certs(cfg, c->tlcp_ca_file, add_trust, NULL);
+		err = ccsp_tlcp_pem_add_certs(cfg, c->tlcp_ca_file, CCSP_TLCP_PEM_TRUST, NULL);
 	/* ECDHE takes the client's certificates, which only a trust store can accept */
 	if (err == CCSP_OK)
 		err = trust ? ccsp_tlcp_config_set_suites(cfg, all, 4) : ccsp_tlcp_config_set_suites(cfg, ecc, 2);
