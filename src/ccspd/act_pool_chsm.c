@@ -14,9 +14,12 @@
  *                                                         sealed), getVSMInfo (address and TLS certificate), this
  *                                                         node's client config written, the availability check
  *                                                         (pool_lease.c)
- *   chsm-vsm-create    {chsmId, name, flavor?}         -> the task: createVSM with ccspd's callback URL; when the
+ *   chsm-vsm-create    {chsmId, name, flavor?, copyOf?}  -> the task: createVSM with ccspd's callback URL; when the
  *                                                         CHSM's callback says the VSM is ready, ccspd leases it as
- *                                                         the device `name` (api_g88_callback.c)
+ *                                                         the device `name` (api_g88_callback.c). copyOf (a CHSM
+ *                                                         VSM device): the new VSM is made from an image of that
+ *                                                         one (its KEKs: key sync, KM-12) — exportVSM first, then
+ *                                                         createVSM with the image from the export's callback
  *   chsm-task-list     {chsmId?, limit?}               -> {"tasks": [...]}: those operations, newest first
  * The calls to the CHSM run outside any transaction; every change is audited (pool.*).
  */
@@ -34,7 +37,8 @@
 
 typedef struct chsm_job {
 	act_job act; /* first: act_job_run's (act_util.c) */
-	const char *id, *cursor;
+	const char *id, *cursor, *copy_of;
+	ccsp_store_pool_chsm src; /* copyOf: the copied VSM's CHSM */
 	int64_t limit;
 	int key_created, taken;
 	ccsp_store_pool_chsm chsm;
@@ -339,11 +343,43 @@ static ccsp_err task_create_fn(ccsp_store_tx *tx, void *arg)
 	chsm_job *j = arg;
 	j->task.created = ccspd_now_ms(j->act.c->d);
 	CCSP_GUARD(ccsp_store_pool_task_create(tx, &j->task));
-	CCSP_GUARD(ccspd_audit(j->act.c, tx, "pool.chsm-vsm-create", j->chsm.id, "ok",
-	                       json_pack("{s:s, s:s, s:s, s:I}", "chsmRequestId", j->task.request_id, "vsmId",
-	                                 j->task.vsm_id, "name", j->task.name, "flavor", (json_int_t)j->limit)));
+	json_t *detail = json_pack("{s:s, s:s, s:s, s:I}", "chsmRequestId", j->task.request_id, "vsmId", j->task.vsm_id,
+	                           "name", j->task.name, "flavor", (json_int_t)j->limit);
+	if (j->copy_of != NULL) /* the export of the copied VSM is the task so far; the createVSM follows its callback */
+		json_object_set_new(detail, "copyOf", json_string(j->copy_of));
+	CCSP_GUARD(ccspd_audit(j->act.c, tx, "pool.chsm-vsm-create", j->chsm.id, "ok", detail));
 	act_job_result(&j->act, task_json(&j->task));
 	return CCSP_OK;
+}
+
+/* The device copied (a CHSM VSM in the pool) and its CHSM. */
+static ccsp_err copy_src_fn(ccsp_store_tx *tx, void *arg)
+{
+	chsm_job *j = arg;
+	CCSP_GUARD(ccsp_store_pool_vsm_get(tx, j->copy_of, &j->link));
+	return ccsp_store_pool_chsm_get(tx, j->link.chsm_id, &j->src);
+}
+
+/* copyOf: exportVSM of the copied device's VSM; its callback has the CHSM chsmId make the copy (createVSM with the
+ * image: api_g88_callback.c), whose own callback leases it. 0 with the task to record, or -1 after answering. */
+static int copy_export(ccspd_call *c, chsm_job *j, const char *name)
+{
+	ccspd_pool_fail f;
+	ccsp_err ret = ccsp_store_run(c->d->store, copy_src_fn, j);
+	if (ret != CCSP_OK) {
+		act_fail(c, ret, ret == CCSP_ERR_NOT_FOUND ? "copyOf: no CHSM VSM device of that id" : NULL);
+		return -1;
+	}
+	if (ccspd_g88_export(c->d, &j->src, j->link.vsm_id, j->task.request_id, &f) != 0) {
+		ccspd_call_fail(c, f.code, f.msg);
+		return -1;
+	}
+	snprintf(j->task.chsm_id, sizeof j->task.chsm_id, "%s", j->src.id);
+	snprintf(j->task.opr_type, sizeof j->task.opr_type, "copy-export");
+	snprintf(j->task.vsm_id, sizeof j->task.vsm_id, "%s", j->link.vsm_id);
+	snprintf(j->task.name, sizeof j->task.name, "%s", name);
+	snprintf(j->task.detail, sizeof j->task.detail, "%s:%d", j->chsm.id, (int)j->limit);
+	return 0;
 }
 
 void ccspd_act_pool_chsm_vsm_create(ccspd_call *c)
@@ -359,7 +395,7 @@ void ccspd_act_pool_chsm_vsm_create(ccspd_call *c)
 	}
 	j->act.c = c;
 	if (act_id(c, "chsmId", 1, &j->id) != 0 || act_str(c, "name", 1, CCSP_STORE_NAME_MAX, &name) != 0 ||
-	    act_int(c, "flavor", 1, 3, 1, &j->limit) != 0)
+	    act_int(c, "flavor", 1, 3, 1, &j->limit) != 0 || act_id(c, "copyOf", 0, &j->copy_of) != 0)
 		goto out;
 	snprintf(j->dev.name, sizeof j->dev.name, "%s", name);
 	snprintf(j->dev.address, sizeof j->dev.address, "-"); /* not yet known: the name alone is checked */
@@ -374,6 +410,11 @@ void ccspd_act_pool_chsm_vsm_create(ccspd_call *c)
 	audit_key_created(c, created);
 	if (ccsp_g88_request_id(j->task.request_id) != CCSP_OK) {
 		ccspd_call_fail(c, CCSP_APIERR_INTERNAL, NULL);
+		goto out;
+	}
+	if (j->copy_of != NULL) {
+		if (copy_export(c, j, name) == 0)
+			act_job_run(&j->act, task_create_fn, j);
 		goto out;
 	}
 	const ccsp_g88_target t = {.url = j->chsm.url, .ca_pem = j->chsm.ca_pem[0] != '\0' ? j->chsm.ca_pem : NULL};

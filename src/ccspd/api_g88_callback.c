@@ -32,6 +32,9 @@ typedef struct cb_job {
 	char message[CCSP_STORE_POOL_TASK_MESSAGE_MAX + 1];
 	json_t *result; /* the callback's result (borrowed from its body while it is checked) */
 	int repeated;
+	/* copy-export: the image the result names */
+	char image_url[CCSP_STORE_POOL_URL_MAX + 1], image_digest[CCSP_STORE_POOL_DIGEST_MAX + 1];
+	int64_t image_size;
 } cb_job;
 
 /* 1 when the CHSM-Signature verifies over body with the CHSM's device key (Base64 SubjectPublicKeyInfo). */
@@ -130,6 +133,76 @@ static void drift_task(void *arg)
 	free(j);
 }
 
+static ccsp_err copy_target_fn(ccsp_store_tx *tx, void *arg)
+{
+	cb_job *j = arg;
+	return ccsp_store_pool_chsm_get(tx, j->chsm.id, &j->chsm);
+}
+
+static ccsp_err copy_create_fn(ccsp_store_tx *tx, void *arg)
+{
+	cb_job *j = arg;
+	j->task.created = ccspd_now_ms(j->d);
+	CCSP_GUARD(ccsp_store_pool_task_create(tx, &j->task));
+	return ccspd_audit_as(j->d, tx, "system", "system", NULL, "pool.chsm-vsm-create", j->chsm.id, "ok",
+	                      json_pack("{s:s, s:s, s:s}", "chsmRequestId", j->task.request_id, "vsmId", j->task.vsm_id,
+	                                "name", j->task.name));
+}
+
+/* After the answer: a copied VSM's image is ready — the CHSM named in the task's detail makes the copy from it
+ * (createVSM with the image, signed by the platform key); its callback leases it as the device named. */
+static void copy_task(void *arg)
+{
+	cb_job *j = arg;
+	ccspd_pool_fail f = {.code = CCSP_APIERR_INTERNAL, .msg = ""};
+	char sig64[CCSPD_IMAGE_SIG_MAX + 1];
+	const char *why = "the task names no target CHSM";
+	int flavor = 1;
+	const char *colon = strchr(j->task.detail, ':');
+	if (colon != NULL && (size_t)(colon - j->task.detail) == CCSP_STORE_ID_LEN) {
+		memcpy(j->chsm.id, j->task.detail, CCSP_STORE_ID_LEN);
+		j->chsm.id[CCSP_STORE_ID_LEN] = '\0';
+		flavor = atoi(colon + 1);
+		why = "the target CHSM is no longer registered";
+		if (ccsp_store_run(j->d->store, copy_target_fn, j) == CCSP_OK &&
+		    ccspd_image_sign(j->d, j->image_url, j->image_digest, j->image_size, sig64, &why) == 0) {
+			why = f.msg;
+			ccsp_store_pool_task t = j->task;
+			if (ccsp_g88_request_id(j->task.request_id) == CCSP_OK &&
+			    ccspd_g88_create_from_image(j->d, &j->chsm, flavor, j->image_url, sig64, &j->task, &f) == 0) {
+				j->task.detail[0] = '\0';
+				why = "cannot record the task";
+				if (ccsp_store_run(j->d->store, copy_create_fn, j) == CCSP_OK)
+					why = NULL;
+			}
+			if (why != NULL)
+				j->task = t;
+		}
+	}
+	if (why != NULL) {
+		ccsp_log_event(j->d->log, "error", "ccspd.pool", "detail", "cannot make the copy of a VSM", "vsmId",
+		               j->task.vsm_id, "name", j->task.name, "reason", why, (char *)NULL);
+		if (ccspd_audit_as(j->d, NULL, "system", "system", NULL, "pool.chsm-vsm-create", j->task.vsm_id, "failed",
+		                   json_pack("{s:s, s:s}", "name", j->task.name, "reason", why)) != CCSP_OK)
+			ccsp_log_event(j->d->log, "error", "ccspd.pool", "detail", "cannot audit a failed copy", (char *)NULL);
+	}
+	free(j);
+}
+
+/* The image a copy-export's result names, kept for copy_task: 0, or -1 when it names none. */
+static int copy_image(cb_job *j)
+{
+	json_t *url = json_object_get(j->result, "imageUrl"), *dig = json_object_get(j->result, "digest"),
+	       *size = json_object_get(j->result, "size");
+	if (!json_is_string(url) || !json_is_string(dig) || !json_is_integer(size) ||
+	    json_string_length(url) > CCSP_STORE_POOL_URL_MAX || json_string_length(dig) > CCSP_STORE_POOL_DIGEST_MAX)
+		return -1;
+	snprintf(j->image_url, sizeof j->image_url, "%s", json_string_value(url));
+	snprintf(j->image_digest, sizeof j->image_digest, "%s", json_string_value(dig));
+	j->image_size = json_integer_value(size);
+	return 0;
+}
+
 /* Check and record the callback, answer it, then (a VSM created) start its lease or (a drift) move the tenant. */
 static void callback_task(void *arg)
 {
@@ -166,6 +239,10 @@ static void callback_task(void *arg)
 		goto answer;
 	}
 	j->result = json_object_get(o, "result");
+	if (j->status == 200 && strcmp(j->task.opr_type, "copy-export") == 0 && copy_image(j) != 0) {
+		e = CCSP_APIERR_BAD_REQUEST, why = "the export's callback names no image (imageUrl, digest, size)";
+		goto answer;
+	}
 	ret = ccsp_store_run(j->d->store, complete_fn, j);
 	if (ret != CCSP_OK)
 		e = ret == CCSP_ERR_ARG ? CCSP_APIERR_BAD_REQUEST : CCSP_APIERR_UNAVAILABLE;
@@ -178,9 +255,11 @@ answer:
 		return;
 	}
 	ccspd_ok(req, json_pack("{s:i, s:s}", "status", 200, "message", "success"));
-	void (*after)(void *) = strcmp(j->task.opr_type, "drift") == 0                          ? drift_task
-	                        : strcmp(j->task.opr_type, "create") == 0 && j->status == 200 ? lease_task
-	                                                                                       : NULL;
+	int ok = j->status == 200;
+	void (*after)(void *) = strcmp(j->task.opr_type, "drift") == 0                  ? drift_task
+	                        : strcmp(j->task.opr_type, "create") == 0 && ok        ? lease_task
+	                        : strcmp(j->task.opr_type, "copy-export") == 0 && ok ? copy_task
+	                                                                               : NULL;
 	if (j->repeated || after == NULL || ccsp_taskq_submit(j->d->tasks, after, j) != CCSP_OK)
 		free(j);
 }

@@ -192,6 +192,8 @@ CCSP_MUST_CHECK ccsp_err ccspd_pool_vsm_conf_ensure(ccspd *d, const ccsp_store_p
 typedef struct ccspd_tvsm_keeper ccspd_tvsm_keeper;
 CCSP_MUST_CHECK ccsp_err ccspd_tvsm_keeper_open(ccspd *d, const ccsp_config *cfg, char *err, size_t errlen);
 void ccspd_tvsm_keeper_close(ccspd *d);
+/* ccspd.conf image_upload_url, "" when none. */
+const char *ccspd_image_upload_url(const ccspd *d);
 /* The callback of an export task (done): record the image its result names, in the callback's transaction. */
 CCSP_MUST_CHECK ccsp_err ccspd_tvsm_exported(ccspd *d, ccsp_store_tx *tx, const ccsp_store_pool_task *t,
                                              json_t *result);
@@ -222,6 +224,22 @@ int ccspd_g88_vsm_info(ccspd *d, const ccsp_store_pool_chsm *chsm, const char *v
  * or -1 with f set. The caller has checked that neither the name nor the VSM is registered. */
 int ccspd_pool_vsm_lease(ccspd *d, ccspd_call *c, const ccsp_store_pool_chsm *chsm, const char *vsm_id,
                          ccsp_store_pool_device *dev, ccsp_store_pool_vsm_link *link, ccspd_pool_fail *f);
+
+/* pool_image.c: CHSM images in ccspd's hands (they stay sealed for the CHSMs' trust domain). ccspd_image_sign
+ * fetches the image at url, checks it is of size bytes and SM3 digest (Base64, as the exporting CHSM's signed
+ * callback said) and signs it with the platform key (Base64 DER, what createVSM/importVSM check): 0, or -1 with
+ * *why. ccspd_g88_create_from_image asks chsm for createVSM with it (requestId task->request_id, the caller's; the
+ * callback to ccspd): 0 with task's chsm_id, opr_type "create" and vsm_id filled, or -1 with *f. */
+#define CCSPD_IMAGE_SIG_MAX 128
+int ccspd_image_sign(ccspd *d, const char *url, const char *digest, int64_t size, char sig64[CCSPD_IMAGE_SIG_MAX + 1],
+                     const char **why);
+int ccspd_g88_create_from_image(ccspd *d, const ccsp_store_pool_chsm *chsm, int flavor, const char *url,
+                                const char *sig64, ccsp_store_pool_task *task, ccspd_pool_fail *f);
+/* exportVSM of vsm_id on chsm to the image server (configCHSMUploadAddress with image_upload_url first), requestId
+ * request_id, the callback to ccspd: 0, or -1 with *f (CCSP_APIERR_BAD_REQUEST: no image_upload_url). */
+int ccspd_g88_export(ccspd *d, const ccsp_store_pool_chsm *chsm, const char *vsm_id, const char *request_id,
+                     ccspd_pool_fail *f);
+
 
 /* envelope.c: answers, the error body, the HTTP layer's callbacks. */
 void ccspd_ok(ccsp_http_request *req, json_t *result); /* 200 with result (stolen) */

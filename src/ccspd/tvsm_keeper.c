@@ -107,24 +107,14 @@ static ccsp_err task_rec_fn(ccsp_store_tx *tx, void *arg)
 
 static void export_vsm(ccspd *d, const ccsp_store_pool_chsm *chsm, tvsm_watch *w, const char *version)
 {
-	ccspd_tvsm_keeper *k = d->tvsm_keeper;
 	ccspd_pool_fail f;
-	json_t *res = NULL;
 	task_rec r = {.d = d, .action = "pool.tenant-vsm-export"};
 	if (ccsp_g88_request_id(r.task.request_id) != CCSP_OK)
 		return;
-	if (g88(d, chsm, TVSM_CALL_TIMEOUT_S, "/chsm/imageuploader", json_pack("{s:s}", "url", k->upload_url), &res,
-	        &f) != 0 ||
-	    (json_decref(res), res = NULL,
-	     g88(d, chsm, TVSM_CALL_TIMEOUT_S, "/vsm/image",
-	         json_pack("{s:s, s:s, s:s, s:s}", "requestId", r.task.request_id, "oprType", "export", "vsmId", w->vsm_id,
-	                   "callbackUrl", d->g88_callback_url),
-	         &res, &f) != 0)) {
+	if (ccspd_g88_export(d, chsm, w->vsm_id, r.task.request_id, &f) != 0) {
 		log_fail(d, "cannot export a tenant VSM", w->chsm_id, w->vsm_id, f.msg);
-		json_decref(res);
 		return;
 	}
-	json_decref(res);
 	snprintf(r.task.chsm_id, sizeof r.task.chsm_id, "%s", chsm->id);
 	snprintf(r.task.opr_type, sizeof r.task.opr_type, "export");
 	snprintf(r.task.vsm_id, sizeof r.task.vsm_id, "%s", w->vsm_id);
@@ -139,78 +129,6 @@ static void export_vsm(ccspd *d, const ccsp_store_pool_chsm *chsm, tvsm_watch *w
 }
 
 /* ---- drift ---- */
-
-typedef struct fetched {
-	uint8_t *buf;
-	size_t len, cap;
-} fetched;
-
-static size_t on_image(char *p, size_t size, size_t n, void *arg)
-{
-	fetched *f = arg;
-	size_t len = size * n;
-	if (len > TVSM_IMAGE_MAX - f->len)
-		return 0; /* too large: the transfer fails */
-	if (f->len + len > f->cap) {
-		size_t cap = f->cap != 0 ? f->cap : 65536;
-		while (cap < f->len + len)
-			cap *= 2;
-		uint8_t *b = realloc(f->buf, cap);
-		if (b == NULL)
-			return 0;
-		f->buf = b;
-		f->cap = cap;
-	}
-	memcpy(f->buf + f->len, p, len);
-	f->len += len;
-	return len;
-}
-
-/* The image at img->url, of img's size and SM3 digest: 0, or -1 with *why. */
-static int fetch_image(const ccsp_store_tvsm_image *img, fetched *out, const char **why)
-{
-	uint8_t digest[32];
-	char b64[CCSP_B64_LEN(32) + 1];
-	CURL *curl = curl_easy_init();
-	*why = "out of memory";
-	if (curl == NULL)
-		return -1;
-	curl_easy_setopt(curl, CURLOPT_URL, img->url);
-	curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "https,http");
-	curl_easy_setopt(curl, CURLOPT_FAILONERROR, 1L);
-	curl_easy_setopt(curl, CURLOPT_TIMEOUT, 300L);
-	curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_image);
-	curl_easy_setopt(curl, CURLOPT_WRITEDATA, out);
-	CURLcode cc = curl_easy_perform(curl);
-	curl_easy_cleanup(curl);
-	if (cc != CURLE_OK) {
-		*why = "the image server does not give the image";
-		return -1;
-	}
-	*why = "the image differs from what its CHSM reported (size or SM3 digest)";
-	if ((int64_t)out->len != img->size || ccsp_sm3(out->buf, out->len, digest) != CCSP_OK)
-		return -1;
-	ccsp_b64_encode(digest, sizeof digest, b64);
-	return strcmp(b64, img->digest) == 0 ? 0 : -1;
-}
-
-/* The platform's signature over the image (what importVSM / createVSM check): Base64 DER into sig64. */
-static int sign_image(ccspd *d, const fetched *im, char sig64[CCSP_B64_LEN(CCSP_SM2_SIGNATURE_DER_MAX) + 1])
-{
-	ccspd_g88_key k;
-	uint8_t e[32], sig[CCSP_SM2_SIGNATURE_SIZE], der[CCSP_SM2_SIGNATURE_DER_MAX];
-	size_t derlen = 0;
-	int created = 0;
-	if (ccspd_g88_key_load(d, 0, &k, &created) != CCSP_OK ||
-	    ccsp_sm2_compute_e_point(k.signer.pub, sizeof k.signer.pub, (const uint8_t *)CCSP_SM2_DEFAULT_ID,
-	                             CCSP_SM2_DEFAULT_ID_LEN, im->buf, im->len, e) != CCSP_OK ||
-	    k.signer.sign(k.signer.ctx, e, sig) != CCSP_OK ||
-	    ccsp_sm2_signature_to_der(sig, der, sizeof der, &derlen) != CCSP_OK)
-		return -1;
-	ccsp_b64_encode(der, derlen, sig64);
-	return 0;
-}
 
 typedef struct claim_job {
 	ccspd *d;
@@ -241,31 +159,19 @@ static ccsp_err release_fn(ccsp_store_tx *tx, void *arg)
  * CHSM is asked with the same): 0 when it accepted and the task is recorded. */
 static int ask_chsm(ccspd *d, claim_job *j, size_t i, tvsm_watch *w, const char *sig64)
 {
-	json_t *res = NULL;
 	ccspd_pool_fail f;
 	task_rec r = {.d = d, .action = "pool.tenant-vsm-drift-start"};
 	snprintf(r.task.request_id, sizeof r.task.request_id, "%s", j->task);
-	if (g88(d, &j->chsms[i], TVSM_CALL_TIMEOUT_S, "/vsm",
-	        json_pack("{s:s, s:s, s:i, s:s, s:s, s:s, s:s}", "requestId", j->task, "oprType", "create", "flavor",
-	                  w->flavor, "imageUrl", j->img.url, "alg", "SM2WithSM3", "sign", sig64, "callbackUrl",
-	                  d->g88_callback_url),
-	        &res, &f) != 0) {
+	if (ccspd_g88_create_from_image(d, &j->chsms[i], w->flavor, j->img.url, sig64, &r.task, &f) != 0) {
 		log_fail(d, "a CHSM refused the drift's createVSM", j->chsms[i].id, w->vsm_id, f.msg);
 		return -1;
 	}
-	json_t *vsm = json_object_get(res, "vsmId");
-	int ok = json_is_string(vsm) && json_string_length(vsm) > 0 && json_string_length(vsm) <= CCSP_STORE_POOL_VSM_ID_MAX;
-	if (ok) {
-		snprintf(r.task.chsm_id, sizeof r.task.chsm_id, "%s", j->chsms[i].id);
-		snprintf(r.task.opr_type, sizeof r.task.opr_type, "drift");
-		snprintf(r.task.vsm_id, sizeof r.task.vsm_id, "%s", json_string_value(vsm));
-		snprintf(r.task.name, sizeof r.task.name, "%s/%s", w->chsm_id, w->vsm_id);
-		r.detail = json_pack("{s:s, s:s, s:s, s:s, s:s}", "fromChsmId", w->chsm_id, "fromVsmId", w->vsm_id,
-		                     "toChsmId", j->chsms[i].id, "toVsmId", r.task.vsm_id, "chsmRequestId", j->task);
-		ok = ccsp_store_run(d->store, task_rec_fn, &r) == CCSP_OK;
-		json_decref(r.detail);
-	}
-	json_decref(res);
+	snprintf(r.task.opr_type, sizeof r.task.opr_type, "drift");
+	snprintf(r.task.name, sizeof r.task.name, "%s/%s", w->chsm_id, w->vsm_id);
+	r.detail = json_pack("{s:s, s:s, s:s, s:s, s:s}", "fromChsmId", w->chsm_id, "fromVsmId", w->vsm_id, "toChsmId",
+	                     j->chsms[i].id, "toVsmId", r.task.vsm_id, "chsmRequestId", j->task);
+	int ok = ccsp_store_run(d->store, task_rec_fn, &r) == CCSP_OK;
+	json_decref(r.detail);
 	return ok ? 0 : -1;
 }
 
@@ -286,8 +192,7 @@ static int ask_chsms(ccspd *d, claim_job *j, tvsm_watch *w, const char *sig64)
 
 static void drift(ccspd *d, tvsm_watch *w)
 {
-	char task[CCSP_G88_REQUEST_ID_LEN + 1], sig64[CCSP_B64_LEN(CCSP_SM2_SIGNATURE_DER_MAX) + 1];
-	fetched im = {0};
+	char task[CCSP_G88_REQUEST_ID_LEN + 1], sig64[CCSPD_IMAGE_SIG_MAX + 1];
 	const char *why = "no CHSM accepted the image";
 	claim_job j = {.d = d, .w = w, .task = task, .chsms = calloc(TVSM_CHSMS_MAX, sizeof *j.chsms)};
 	if (j.chsms == NULL || ccsp_g88_request_id(task) != CCSP_OK)
@@ -299,7 +204,7 @@ static void drift(ccspd *d, tvsm_watch *w)
 			         ret == CCSP_ERR_NOT_FOUND ? "no image of it yet" : ccsp_err_name(ret));
 		goto out;
 	}
-	if (fetch_image(&j.img, &im, &why) != 0 || (why = "cannot sign the image", sign_image(d, &im, sig64)) != 0 ||
+	if (ccspd_image_sign(d, j.img.url, j.img.digest, j.img.size, sig64, &why) != 0 ||
 	    (why = "no CHSM accepted the image", ask_chsms(d, &j, w, sig64)) != 0) {
 		log_fail(d, "cannot drift a tenant VSM", w->chsm_id, w->vsm_id, why);
 		if (ccsp_store_run(d->store, release_fn, &j) != CCSP_OK)
@@ -307,7 +212,6 @@ static void drift(ccspd *d, tvsm_watch *w)
 	}
 	w->attempts++; /* the next drift of it starts with the next CHSM */
 out:
-	free(im.buf);
 	free(j.chsms);
 }
 
@@ -610,4 +514,9 @@ void ccspd_tvsm_keeper_close(ccspd *d)
 	ccsp_ticker_stop(d->tvsm_keeper->ticker);
 	free(d->tvsm_keeper);
 	d->tvsm_keeper = NULL;
+}
+
+const char *ccspd_image_upload_url(const ccspd *d)
+{
+	return d->tvsm_keeper != NULL ? d->tvsm_keeper->upload_url : "";
 }

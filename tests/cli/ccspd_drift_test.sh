@@ -8,8 +8,9 @@
 # image, signs it, has CHSM 2 create a VSM from it and moves A onto it; A fetches its client config again and signs
 # on, with the same keys at the same indices (the VSMs' key listings compared); the calls that failed meanwhile are
 # counted. The new VSM is imaged in its turn; the old one is reset when its CHSM is back. The system administrator
-# releases the tenant's VSM: gone from the tenant at once, then reset. All of it audited. Every wait is bounded;
-# nothing is left running.
+# releases the tenant's VSM: gone from the tenant at once, then reset. A pool group's member copied from its image
+# (chsm-vsm-create copyOf: key sync, KM-12) joins the group by the key check. All of it audited. Every wait is
+# bounded; nothing is left running.
 . "$(dirname "$0")/common.sh"
 . "$(dirname "$0")/ccspd_lib.sh"
 CHSMD=$BIN/chsmd
@@ -211,4 +212,31 @@ check "A's application no longer opens it" sh -c "! env CCSP_SDF_CONF='$T/tv/sdf
 check "audited: the release and both resets" ok \
 	'[ "$(db "SELECT COUNT(*) FROM audit WHERE action = '\''pool.tenant-vsm-release'\'' AND outcome = '\''ok'\''")" = 1 ] &&
 	[ "$(db "SELECT COUNT(*) FROM audit WHERE action = '\''pool.vsm-reset-start'\''")" -ge 2 ]'
+
+# ---- key sync inside a pool group (KM-12): a copy of a member made from its image ----
+"$CCSP" chsm call $K2 vsm create --set flavor=1 --callback http://127.0.0.1:9/cb >"$T/r"
+P1=$(field vsmId)
+p1_ok() { "$CCSP" chsm call $K2 vsm status --vsm "$P1" 2>/dev/null | grep -q '"status":"ok"'; }
+check "a VSM on c2 for the pool, with a KEK at index 1" ok \
+	'until_ok 60 p1_ok && "$CCSP" vsm keygen --dir "$T/c2/vsm/$P1" --index 1 --kek >/dev/null'
+adm pool/chsm-vsm-register "{\"chsmId\":\"$C2\",\"vsmId\":\"$P1\",\"name\":\"g-1\"}"
+D1=$(field deviceId)
+adm pool/group-create '{"name":"g","kekIndex":1}'
+G=$(field groupId)
+adm pool/group-add-member "{\"groupId\":\"$G\",\"deviceId\":\"$D1\"}"
+check "the group's first member (it defines the group's KEK)" [ "$(code)" = 200 ]
+adm pool/chsm-vsm-create "{\"chsmId\":\"$C1\",\"name\":\"g-2\",\"copyOf\":\"0123456789abcdef0123456789abcdef\"}"
+check "a copy of no device: CCSP-1002" is_err 404 CCSP-1002
+adm pool/chsm-vsm-create "{\"chsmId\":\"$C1\",\"name\":\"g-1\",\"copyOf\":\"$D1\"}"
+check "a copy under a name taken: CCSP-4000" is_err 409 CCSP-4000
+adm pool/chsm-vsm-create "{\"chsmId\":\"$C1\",\"name\":\"g-2\",\"copyOf\":\"$D1\"}"
+check "chsm-vsm-create copyOf: the member's export accepted" ok '[ "$(code)" = 200 ] &&
+	[ "$(field oprType)" = copy-export ] && [ "$(field vsmId)" = "$P1" ]'
+copied() { adm pool/device-list '{}' && grep -q '"name":"g-2","kind":"chsm-vsm"' "$T/r"; }
+check "the copy is made on c1 from the image and leased as device g-2" until_ok 120 copied
+D2=$(grep -o '"deviceId":"[0-9a-f]*","name":"g-2"' "$T/r" | cut -d'"' -f4)
+adm pool/group-add-member "{\"groupId\":\"$G\",\"deviceId\":\"$D2\"}"
+check "the copy joins the group: it holds the group's KEK (the key check)" [ "$(code)" = 200 ]
+adm pool/chsm-task-list "{\"chsmId\":\"$C1\"}"
+check "chsm-task-list: the copy's createVSM on c1, done" grep -q '"oprType":"create","vsmId":"[^"]*","name":"g-2","state":"done"' "$T/r"
 finish

@@ -279,10 +279,16 @@ static void test_pool_chsms(void **state)
 	assert_int_equal(t[1].status, 200);
 	assert_string_equal(t[1].message, "success");
 	assert_int_equal(t[1].completed, NOW + 1);
+	assert_string_equal(t[1].detail, "");
 	t[2] = t[0];
 	snprintf(t[2].request_id, sizeof t[2].request_id, "second");
+	snprintf(t[2].opr_type, sizeof t[2].opr_type, "copy-export"); /* with where the copy goes (schema 7) */
+	snprintf(t[2].detail, sizeof t[2].detail, "%s:2", h[1].id);
 	t[2].created = NOW + 5;
 	assert_ok(ccsp_store_pool_task_create(tx, &t[2]));
+	assert_ok(ccsp_store_pool_task_get(tx, "second", &t[1]));
+	assert_string_equal(t[1].detail, t[2].detail);
+	assert_string_equal(t[1].opr_type, "copy-export");
 	assert_ok(ccsp_store_pool_task_list(tx, h[0].id, 3, t, &n));
 	assert_int_equal(n, 2);
 	assert_string_equal(t[0].request_id, "second"); /* newest first */

@@ -310,6 +310,7 @@ static const char V7_SQL[] =
 	" drift_claimed BIGINT NOT NULL,"
 	" created BIGINT NOT NULL,"
 	" PRIMARY KEY (chsm_id, vsm_id));"
+	"ALTER TABLE pool_chsm_tasks ADD COLUMN detail TEXT NOT NULL DEFAULT '';"
 	"CREATE TABLE retired_vsms ("
 	" chsm_id TEXT NOT NULL,"
 	" vsm_id TEXT NOT NULL,"

@@ -140,13 +140,14 @@ CCSP_MUST_CHECK ccsp_err ccsp_store_pool_vsm_get(ccsp_store_tx *tx, const char *
 typedef struct ccsp_store_pool_task {
 	char request_id[CCSP_STORE_NAME_MAX + 1]; /* the requestId ccspd sent */
 	char chsm_id[CCSP_STORE_ID_LEN + 1];
-	char opr_type[16];                          /* "create" */
+	char opr_type[16];                          /* "create", "export", "drift", "reset", "copy-export" */
 	char vsm_id[CCSP_STORE_POOL_VSM_ID_MAX + 1];
 	char name[CCSP_STORE_NAME_MAX + 1];         /* create: the device name the VSM gets in the pool */
 	char state[16];                             /* "accepted", "done", "failed" */
 	int64_t status;                             /* the callback's status (0 until then) */
 	char message[CCSP_STORE_POOL_TASK_MESSAGE_MAX + 1];
 	int64_t created, completed;                 /* completed 0 until then */
+	char detail[CCSP_STORE_NAME_MAX + 1];       /* copy-export: "<chsmId>:<flavor>", where the copy is made (v7) */
 } ccsp_store_pool_task;
 
 /* Record t (state "accepted"). CCSP_ERR_EXISTS (that requestId), CCSP_ERR_NOT_FOUND (no such CHSM), CCSP_ERR_ARG. */

@@ -163,7 +163,7 @@ ccsp_err ccsp_store_pool_device_taken(ccsp_store_tx *tx, const char *name, const
 
 /* ---- tasks ---- */
 
-#define TASK_COLS "request_id, chsm_id, opr_type, vsm_id, name, state, status, message, created, completed"
+#define TASK_COLS "request_id, chsm_id, opr_type, vsm_id, name, state, status, message, created, completed, detail"
 
 static ccsp_err task_row(const st_res *r, size_t i, ccsp_store_pool_task *t)
 {
@@ -178,6 +178,7 @@ static ccsp_err task_row(const st_res *r, size_t i, ccsp_store_pool_task *t)
 	CCSP_GUARD(st_res_copy_text(r, i, 7, t->message, sizeof t->message));
 	t->created = st_res_int(r, i, 8);
 	t->completed = st_res_int(r, i, 9);
+	CCSP_GUARD(st_res_copy_text(r, i, 10, t->detail, sizeof t->detail));
 	return CCSP_OK;
 }
 
@@ -187,17 +188,19 @@ ccsp_err ccsp_store_pool_task_create(ccsp_store_tx *tx, ccsp_store_pool_task *t)
 	CCSP_ENSURE(st_tx_writable(tx), CCSP_ERR_STATE);
 	CCSP_ENSURE(t != NULL && st_text_ok(t->request_id, CCSP_STORE_NAME_MAX) &&
 	                    st_text_ok(t->opr_type, sizeof t->opr_type - 1) &&
-	                    st_text_ok(t->vsm_id, CCSP_STORE_POOL_VSM_ID_MAX) && st_text_ok(t->name, CCSP_STORE_NAME_MAX),
+	                    st_text_ok(t->vsm_id, CCSP_STORE_POOL_VSM_ID_MAX) && st_text_ok(t->name, CCSP_STORE_NAME_MAX) &&
+	                    st_value_ok(t->detail, CCSP_STORE_NAME_MAX),
 	            CCSP_ERR_ARG);
 	CCSP_GUARD(ccsp_store_pool_chsm_get(tx, t->chsm_id, &c));
 	snprintf(t->state, sizeof t->state, "accepted");
 	t->status = 0;
 	t->message[0] = '\0';
 	t->completed = 0;
-	st_val v[] = {ST_T(t->request_id), ST_T(t->chsm_id), ST_T(t->opr_type), ST_T(t->vsm_id), ST_T(t->name),
-	              ST_T(t->state),      ST_I(t->status),  ST_T(t->message),  ST_I(t->created), ST_I(t->completed)};
-	return st_tx_query(tx, "INSERT INTO pool_chsm_tasks (" TASK_COLS ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", v,
-	                   10, NULL, NULL);
+	st_val v[] = {ST_T(t->request_id), ST_T(t->chsm_id), ST_T(t->opr_type), ST_T(t->vsm_id),
+	              ST_T(t->name),       ST_T(t->state),   ST_I(t->status),   ST_T(t->message),
+	              ST_I(t->created),    ST_I(t->completed), ST_T(t->detail)};
+	return st_tx_query(tx, "INSERT INTO pool_chsm_tasks (" TASK_COLS ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", v,
+	                   11, NULL, NULL);
 }
 
 ccsp_err ccsp_store_pool_task_get(ccsp_store_tx *tx, const char *request_id, ccsp_store_pool_task *out)
