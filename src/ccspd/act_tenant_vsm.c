@@ -9,7 +9,8 @@
  *                           once and retired: ccspd resets it (resetVSM) as soon as its CHSM answers (tvsm_keeper.c)
  *   vsm/list                {limit?}                   (tenant administrator) -> {"vsms": [...]}: the tenant's
  *   vsm/client-config       {chsmId, vsmId}            (tenant administrator) -> what libsdf needs: "sdfConf" (the
- *                           config text), "caCert" (the VSM's certificate), "token": a new token set on the VSM
+ *                           config text), "transport" (tls, or tlcp when the CHSM's VSMs serve TLCP), "caCert" (the
+ *                           VSM's TLS certificate, or on TLCP the CHSM's device CA), "token": a new token set on the VSM
  *                           now — the previous one stops working —, shown in this answer only: ccspd keeps no copy;
  *                           the address is read after the VSM restarted with it (and recorded)
  * A VSM is a pool device or a tenant's, never both. Another tenant's VSM answers CCSP-1002 as if it did not exist.
@@ -32,6 +33,7 @@ typedef struct tvsm_job {
 	int taken;
 	ccsp_store_pool_chsm chsm;
 	ccsp_store_tenant_vsm v;
+	ccspd_vsm_channel ch; /* vsm/client-config */
 } tvsm_job;
 
 static json_t *tvsm_json(const ccsp_store_tenant_vsm *v)
@@ -182,6 +184,25 @@ static ccsp_err config_audit_fn(ccsp_store_tx *tx, void *arg)
 	                   json_pack("{s:s, s:s}", "chsmId", j->v.chsm_id, "detail", "a new token was set"));
 }
 
+/* The answer: the config text (transport = tlcp on TLCP), what libsdf trusts (caCert: the VSM's TLS certificate, or
+ * the CHSM's device CA) and the token. */
+static void client_config_answer(ccspd_call *c, const tvsm_job *j, const char *token)
+{
+	const char *colon = strrchr(j->v.address, ':');
+	int hostlen = colon != NULL ? (int)(colon - j->v.address) : (int)strlen(j->v.address);
+	char conf[512];
+	snprintf(conf, sizeof conf,
+	         "# libsdf client configuration for VSM %s (docs/sdf.md); seal the token with\n"
+	         "# 'ccsp vsm seal-token --out client.token' and keep caCert as vsm-ca.pem beside this file\n"
+	         "%saddress = %s\nserver_name = %.*s\nca_file = vsm-ca.pem\ntoken_file = client.token\n",
+	         j->v.vsm_id, j->ch.tlcp ? "transport = tlcp\n" : "", j->v.address, hostlen, j->v.address);
+	json_t *r = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "chsmId", j->v.chsm_id, "vsmId", j->v.vsm_id,
+	                      "address", j->v.address, "transport", j->ch.tlcp ? "tlcp" : "tls", "sdfConf", conf, "caCert",
+	                      ccspd_vsm_channel_trust(&j->ch), "token", token);
+	ccspd_call_ok(c, json_incref(r));
+	act_result_free(r); /* the token wiped */
+}
+
 void ccspd_act_vsm_client_config(ccspd_call *c)
 {
 	tvsm_job *j = job_new(c);
@@ -196,28 +217,19 @@ void ccspd_act_vsm_client_config(ccspd_call *c)
 		act_fail(c, ret, NULL);
 		goto out;
 	}
-	/* the token, then where the VSM listens after its restart with it */
+	/* the token, then where the VSM listens after its restart with it, and over what */
 	if (ccspd_g88_vsm_token(c->d, &j->chsm, j->vsm_id, j->v.tenant_id, token, &f) != 0 ||
-	    ccspd_g88_vsm_info(c->d, &j->chsm, j->vsm_id, j->v.address, j->v.cert_pem, &f) != 0) {
+	    ccspd_g88_vsm_channel(c->d, &j->chsm, j->vsm_id, &j->ch, &f) != 0) {
 		ccspd_call_fail(c, f.code, f.msg);
 		goto out;
 	}
+	memcpy(j->v.address, j->ch.address, sizeof j->ch.address);
+	memcpy(j->v.cert_pem, j->ch.tls_cert, sizeof j->ch.tls_cert);
 	if (ccsp_store_run(c->d->store, config_audit_fn, j) != CCSP_OK) {
 		ccspd_call_fail(c, CCSP_APIERR_INTERNAL, NULL); /* nothing unaudited is handed out */
 		goto out;
 	}
-	const char *colon = strrchr(j->v.address, ':');
-	int hostlen = colon != NULL ? (int)(colon - j->v.address) : (int)strlen(j->v.address);
-	char conf[512];
-	snprintf(conf, sizeof conf,
-	         "# libsdf client configuration for VSM %s (docs/sdf.md); seal the token with\n"
-	         "# 'ccsp vsm seal-token --out client.token' and keep caCert as vsm-ca.pem beside this file\n"
-	         "address = %s\nserver_name = %.*s\nca_file = vsm-ca.pem\ntoken_file = client.token\n",
-	         j->v.vsm_id, j->v.address, hostlen, j->v.address);
-	json_t *r = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "chsmId", j->v.chsm_id, "vsmId", j->v.vsm_id, "address",
-	                      j->v.address, "sdfConf", conf, "caCert", j->v.cert_pem, "token", token);
-	ccspd_call_ok(c, json_incref(r));
-	act_result_free(r); /* the token wiped */
+	client_config_answer(c, j, token);
 out:
 	ccsp_memzero(token, sizeof token);
 	free(j);

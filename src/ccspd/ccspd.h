@@ -176,13 +176,25 @@ void ccspd_pool_vsm_token_aad(const char *chsm_id, const char *vsm_id, char *out
 /* DIR/pool/<chsmId>-<vsmId>.conf. CCSP_ERR_ARG when too long. */
 CCSP_MUST_CHECK ccsp_err ccspd_pool_vsm_conf_path(ccspd *d, const char *chsm_id, const char *vsm_id,
                                                   char path[PATH_MAX]);
-/* Write the client config of link with token (and the VSM's certificate beside it), atomically, mode 0600. */
+/* getVSMInfo: where a CHSM VSM listens and how libsdf reaches it (pool_lease.c ccspd_g88_vsm_channel). */
+typedef struct ccspd_vsm_channel {
+	char address[CCSP_STORE_POOL_INFO_MAX + 1];  /* HOST:PORT or [HOST]:PORT */
+	char tls_cert[CCSP_STORE_POOL_PEM_MAX + 1];  /* tlsCert: the VSM's TLS certificate (what the store records) */
+	int tlcp;                                    /* transport "tlcp": the VSM serves TLCP (GB/T 38636) */
+	char tlcp_ca[CCSP_STORE_POOL_PEM_MAX + 1];   /* with tlcp: tlcpCaCert, the CHSM's device CA */
+} ccspd_vsm_channel;
+/* What libsdf trusts for ch: the device CA on TLCP, else the VSM's TLS certificate. */
+const char *ccspd_vsm_channel_trust(const ccspd_vsm_channel *ch);
+/* Write the client config of link's VSM reached through ch (address, transport = tlcp when ch->tlcp) with token,
+ * and the certificate libsdf trusts beside it, atomically, mode 0600. */
 CCSP_MUST_CHECK ccsp_err ccspd_pool_vsm_conf_write(ccspd *d, const ccsp_store_pool_vsm_link *link,
-                                                   const char *token, char path[PATH_MAX]);
+                                                   const ccspd_vsm_channel *ch, const char *token,
+                                                   char path[PATH_MAX]);
 /* The libsdf config of a pool device on this node: its address for kind "sdf", the CHSM VSM's config (written
  * when missing) for kind "chsm-vsm". */
 CCSP_MUST_CHECK ccsp_err ccspd_pool_device_conf(ccspd *d, const ccsp_store_pool_device *dev, char path[PATH_MAX]);
-/* Its path, written first (token unsealed) when this node has none. */
+/* Its path, written first (token unsealed) when this node has none: the channel is asked of the CHSM then
+ * (getVSMInfo: address, transport, trust), so CCSP_ERR_COMM when the CHSM does not answer. */
 CCSP_MUST_CHECK ccsp_err ccspd_pool_vsm_conf_ensure(ccspd *d, const ccsp_store_pool_vsm_link *link,
                                                     char path[PATH_MAX]);
 
@@ -214,6 +226,10 @@ int ccspd_g88_call(const ccsp_g88_target *t, const ccsp_g88_signer *s, const cha
 #define CCSPD_VSM_TOKEN_LEN 48
 int ccspd_g88_vsm_token(ccspd *d, const ccsp_store_pool_chsm *chsm, const char *vsm_id, const char *tenant_id,
                         char token[CCSPD_VSM_TOKEN_LEN + 1], ccspd_pool_fail *f);
+/* getVSMInfo: the VSM's channel (address, tlsCert, transport and, on TLCP, tlcpCaCert). 0, or -1 with f set (no
+ * address or certificate, or transport "tlcp" without tlcpCaCert). */
+int ccspd_g88_vsm_channel(ccspd *d, const ccsp_store_pool_chsm *chsm, const char *vsm_id, ccspd_vsm_channel *ch,
+                          ccspd_pool_fail *f);
 /* getVSMInfo: the VSM's HOST:PORT and TLS certificate (tlsCert). 0, or -1 with f set. */
 int ccspd_g88_vsm_info(ccspd *d, const ccsp_store_pool_chsm *chsm, const char *vsm_id,
                        char address[CCSP_STORE_POOL_INFO_MAX + 1], char cert_pem[CCSP_STORE_POOL_PEM_MAX + 1],

@@ -10,10 +10,11 @@
  * same instant would each store theirs, the last one winning — make it once with pool/platform-key before
  * registering CHSMs from several nodes.
  *
- * A CHSM VSM's client config is written on each node that uses it: DIR/pool/<chsmId>-<vsmId>.conf, .pem (the
- * VSM's TLS certificate) and .token (the token as libsdf keeps it: sealed to the host, or to CCSP_SDF_PIN; see
- * docs/sdf.md), mode 0600, atomically, from the store's record; the store's copy of the token is unsealed by the
- * data-protection key only for that write.
+ * A CHSM VSM's client config is written on each node that uses it: DIR/pool/<chsmId>-<vsmId>.conf, .pem (what
+ * libsdf trusts: the VSM's TLS certificate, or on TLCP the CHSM's device CA) and .token (the token as libsdf keeps
+ * it: sealed to the host, or to CCSP_SDF_PIN; see docs/sdf.md), mode 0600, atomically. The VSM's channel (address,
+ * transport, trust) comes from getVSMInfo when the file is written — at the lease, and on a node without the file
+ * —, the token from the store's record, unsealed by the data-protection key only for that write.
  */
 #include <errno.h>
 #include <limits.h>
@@ -138,9 +139,10 @@ static void host_of(const char *address, char *host, size_t cap)
 	snprintf(host, cap, "%.*s", (int)n, address);
 }
 
-ccsp_err ccspd_pool_vsm_conf_write(ccspd *d, const ccsp_store_pool_vsm_link *link, const char *token,
-                                   char path[PATH_MAX])
+ccsp_err ccspd_pool_vsm_conf_write(ccspd *d, const ccsp_store_pool_vsm_link *link, const ccspd_vsm_channel *ch,
+                                   const char *token, char path[PATH_MAX])
 {
+	const char *trust = ccspd_vsm_channel_trust(ch);
 	char pem[PATH_MAX], tok[PATH_MAX], dir[PATH_MAX], host[CCSP_STORE_POOL_INFO_MAX + 1], *text = NULL;
 	size_t len = 0;
 	ccsp_err ret;
@@ -149,15 +151,15 @@ ccsp_err ccspd_pool_vsm_conf_write(ccspd *d, const ccsp_store_pool_vsm_link *lin
 	CCSP_CHECK(ccspd_pool_vsm_conf_path(d, link->chsm_id, link->vsm_id, path));
 	snprintf(pem, sizeof pem, "%.*s.pem", (int)(strlen(path) - 5), path);
 	snprintf(tok, sizeof tok, "%.*s.token", (int)(strlen(path) - 5), path);
-	CCSP_CHECK(ccsp_atomic_write(pem, link->cert_pem, strlen(link->cert_pem), 0600));
+	CCSP_CHECK(ccsp_atomic_write(pem, trust, strlen(trust), 0600));
 	CCSP_CHECK(ccsp_sdf_token_seal(tok, (const uint8_t *)token, strlen(token))); /* as libsdf reads it */
-	host_of(link->address, host, sizeof host);
+	host_of(ch->address, host, sizeof host);
 	FILE *f = open_memstream(&text, &len);
 	CCSP_CHECK(f != NULL ? CCSP_OK : CCSP_ERR_NOMEM);
 	fprintf(f,
 	        "# written by ccspd for VSM %s of CHSM %s (its pool device): do not edit\n"
-	        "address = %s\nserver_name = %s\nca_file = %s\ntoken_file = %s\n",
-	        link->vsm_id, link->chsm_id, link->address, host, pem, tok);
+	        "%saddress = %s\nserver_name = %s\nca_file = %s\ntoken_file = %s\n",
+	        link->vsm_id, link->chsm_id, ch->tlcp ? "transport = tlcp\n" : "", ch->address, host, pem, tok);
 	CCSP_CHECK(fclose(f) == 0 ? CCSP_OK : CCSP_ERR_NOMEM);
 	ret = ccsp_atomic_write(path, text, len, 0600);
 out:
@@ -165,20 +167,42 @@ out:
 	return ret;
 }
 
+/* The CHSM of link from the store, then the VSM's channel from the CHSM. */
+static ccsp_err channel_ask(ccspd *d, const ccsp_store_pool_vsm_link *link, ccspd_vsm_channel *ch)
+{
+	ccsp_store_pool_chsm *chsm = calloc(1, sizeof *chsm);
+	ccsp_store_tx *tx = NULL;
+	ccspd_pool_fail f;
+	ccsp_err ret = chsm != NULL ? ccsp_store_begin_ro(d->store, &tx) : CCSP_ERR_NOMEM;
+	if (ret == CCSP_OK)
+		ret = ccsp_store_pool_chsm_get(tx, link->chsm_id, chsm);
+	ccsp_store_rollback(tx);
+	if (ret == CCSP_OK && ccspd_g88_vsm_channel(d, chsm, link->vsm_id, ch, &f) != 0)
+		ret = CCSP_ERR_COMM;
+	free(chsm);
+	return ret;
+}
+
 ccsp_err ccspd_pool_vsm_conf_ensure(ccspd *d, const ccsp_store_pool_vsm_link *link, char path[PATH_MAX])
 {
 	char aad[128], token[CCSP_STORE_POOL_TOKEN_SEALED_MAX + 1] = "";
+	ccspd_vsm_channel *ch = NULL;
 	struct stat st;
+	ccsp_err ret;
 	CCSP_GUARD(ccspd_pool_vsm_conf_path(d, link->chsm_id, link->vsm_id, path));
 	if (stat(path, &st) == 0)
 		return CCSP_OK;
 	CCSP_ENSURE(link->token_sealed_len > CCSP_PVSM_SEAL_OVERHEAD, CCSP_ERR_TAMPERED);
+	/* the transport is the CHSM's to say (getVSMInfo), not the record's: asked now, as at the lease */
+	CCSP_CHECK((ch = malloc(sizeof *ch)) != NULL ? CCSP_OK : CCSP_ERR_NOMEM);
+	CCSP_CHECK(channel_ask(d, link, ch));
 	ccspd_pool_vsm_token_aad(link->chsm_id, link->vsm_id, aad, sizeof aad);
-	ccsp_err ret = ccsp_pvsm_unseal(d->pvsm, (const uint8_t *)aad, strlen(aad), link->token_sealed,
-	                                link->token_sealed_len, (uint8_t *)token);
-	if (ret == CCSP_OK)
-		ret = ccspd_pool_vsm_conf_write(d, link, token, path);
+	CCSP_CHECK(ccsp_pvsm_unseal(d->pvsm, (const uint8_t *)aad, strlen(aad), link->token_sealed,
+	                            link->token_sealed_len, (uint8_t *)token));
+	ret = ccspd_pool_vsm_conf_write(d, link, ch, token, path);
+out:
 	ccsp_memzero(token, sizeof token);
+	free(ch);
 	return ret;
 }
 

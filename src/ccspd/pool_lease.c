@@ -3,8 +3,9 @@
  * A CHSM VSM leased into the pool (ccspd.h "pool_lease.c"): the steps of pool/chsm-vsm-register, also run for a VSM
  * that ccspd created once the CHSM's callback said it is ready. In order: a fresh token set on the VSM with
  * configVSMToken (its vsmd restarts with it) and sealed by the data-protection key; getVSMInfo for the address the
- * VSM has after that restart and its TLS certificate (tlsCert); this node's libsdf config; the availability check
- * through it; the device and its link stored and audited in one transaction.
+ * VSM has after that restart, its TLS certificate (tlsCert) and its channel (transport; on TLCP the CHSM's device
+ * CA, tlcpCaCert); this node's libsdf config; the availability check through it; the device and its link stored and
+ * audited in one transaction.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -79,9 +80,40 @@ out:
 	return rc;
 }
 
-int ccspd_g88_vsm_info(ccspd *d, const ccsp_store_pool_chsm *chsm, const char *vsm_id,
-                       char address[CCSP_STORE_POOL_INFO_MAX + 1], char cert_pem[CCSP_STORE_POOL_PEM_MAX + 1],
-                       ccspd_pool_fail *f)
+/* A string member of at most max bytes into out (max + 1 bytes): 1, or 0 when absent, empty or longer. */
+static int member_copy(json_t *obj, const char *name, char *out, size_t max)
+{
+	json_t *v = json_object_get(obj, name);
+	if (!json_is_string(v) || json_string_length(v) == 0 || json_string_length(v) > max)
+		return 0;
+	memcpy(out, json_string_value(v), json_string_length(v) + 1);
+	return 1;
+}
+
+/* getVSMInfo's answer into ch: 0, or -1 with f set. */
+static int channel_parse(json_t *info, ccspd_vsm_channel *ch, ccspd_pool_fail *f)
+{
+	json_t *ip = json_object_get(info, "ip"), *port = json_object_get(info, "port"),
+	       *transport = json_object_get(info, "transport");
+	int ok = json_is_string(ip) && json_is_integer(port) && json_integer_value(port) > 0 &&
+	         json_integer_value(port) < 65536 && member_copy(info, "tlsCert", ch->tls_cert, CCSP_STORE_POOL_PEM_MAX);
+	if (!ok)
+		return fail(f, CCSP_APIERR_UNAVAILABLE,
+		            "the CHSM's getVSMInfo gives no address (ip, port) or TLS certificate (tlsCert) for the VSM");
+	const char *host = json_string_value(ip);
+	snprintf(ch->address, sizeof ch->address, strchr(host, ':') ? "[%s]:%d" : "%s:%d", host,
+	         (int)json_integer_value(port));
+	/* a CHSM without the extension serves TLS */
+	ch->tlcp = json_is_string(transport) && strcmp(json_string_value(transport), "tlcp") == 0;
+	ch->tlcp_ca[0] = '\0';
+	if (ch->tlcp && !member_copy(info, "tlcpCaCert", ch->tlcp_ca, CCSP_STORE_POOL_PEM_MAX))
+		return fail(f, CCSP_APIERR_UNAVAILABLE,
+		            "the CHSM's getVSMInfo says the VSM serves TLCP but gives no device CA (tlcpCaCert)");
+	return 0;
+}
+
+int ccspd_g88_vsm_channel(ccspd *d, const ccsp_store_pool_chsm *chsm, const char *vsm_id, ccspd_vsm_channel *ch,
+                          ccspd_pool_fail *f)
 {
 	ccspd_g88_key k;
 	ccsp_g88_target t;
@@ -90,22 +122,29 @@ int ccspd_g88_vsm_info(ccspd *d, const ccsp_store_pool_chsm *chsm, const char *v
 	    ccspd_g88_call(&t, &k.signer, "/vsm", json_pack("{s:s, s:s}", "oprType", "getinfo", "vsmId", vsm_id), &info,
 	                   f) != 0)
 		return -1;
-	json_t *ip = json_object_get(info, "ip"), *port = json_object_get(info, "port"),
-	       *cert = json_object_get(info, "tlsCert");
-	int ok = json_is_string(ip) && json_is_integer(port) && json_integer_value(port) > 0 &&
-	         json_integer_value(port) < 65536 && json_is_string(cert) && json_string_length(cert) > 0 &&
-	         json_string_length(cert) <= CCSP_STORE_POOL_PEM_MAX;
-	if (ok) {
-		const char *host = json_string_value(ip);
-		snprintf(address, CCSP_STORE_POOL_INFO_MAX + 1, strchr(host, ':') ? "[%s]:%d" : "%s:%d", host,
-		         (int)json_integer_value(port));
-		snprintf(cert_pem, CCSP_STORE_POOL_PEM_MAX + 1, "%s", json_string_value(cert));
-	}
+	int rc = channel_parse(info, ch, f);
 	json_decref(info);
-	if (!ok)
-		return fail(f, CCSP_APIERR_UNAVAILABLE,
-		            "the CHSM's getVSMInfo gives no address (ip, port) or TLS certificate (tlsCert) for the VSM");
-	return 0;
+	return rc;
+}
+
+const char *ccspd_vsm_channel_trust(const ccspd_vsm_channel *ch)
+{
+	return ch->tlcp ? ch->tlcp_ca : ch->tls_cert;
+}
+
+int ccspd_g88_vsm_info(ccspd *d, const ccsp_store_pool_chsm *chsm, const char *vsm_id,
+                       char address[CCSP_STORE_POOL_INFO_MAX + 1], char cert_pem[CCSP_STORE_POOL_PEM_MAX + 1],
+                       ccspd_pool_fail *f)
+{
+	ccspd_vsm_channel *ch = malloc(sizeof *ch);
+	int rc = ch != NULL ? ccspd_g88_vsm_channel(d, chsm, vsm_id, ch, f)
+	                    : fail(f, CCSP_APIERR_INTERNAL, "out of memory");
+	if (rc == 0) {
+		memcpy(address, ch->address, sizeof ch->address);
+		memcpy(cert_pem, ch->tls_cert, sizeof ch->tls_cert);
+	}
+	free(ch);
+	return rc;
 }
 
 /* A fresh token into token, set on the VSM and sealed into link. */
@@ -146,17 +185,22 @@ int ccspd_pool_vsm_lease(ccspd *d, ccspd_call *c, const ccsp_store_pool_chsm *ch
                          ccsp_store_pool_device *dev, ccsp_store_pool_vsm_link *link, ccspd_pool_fail *f)
 {
 	char conf[PATH_MAX], token[CCSPD_VSM_TOKEN_LEN + 1] = "";
+	ccspd_vsm_channel *ch = malloc(sizeof *ch);
 	int rc = -1;
+	if (ch == NULL)
+		return fail(f, CCSP_APIERR_INTERNAL, "out of memory");
 	snprintf(dev->kind, sizeof dev->kind, "%s", CCSP_STORE_POOL_KIND_CHSM_VSM);
 	snprintf(dev->address, sizeof dev->address, "chsm:%s/%s", chsm->id, vsm_id);
 	memset(link, 0, sizeof *link);
 	snprintf(link->chsm_id, sizeof link->chsm_id, "%s", chsm->id);
 	snprintf(link->vsm_id, sizeof link->vsm_id, "%s", vsm_id);
 	/* the token first: the VSM restarts with it, and its address is the one it has after that */
-	if (lease_token(d, chsm, link, token, f) != 0 ||
-	    ccspd_g88_vsm_info(d, chsm, vsm_id, link->address, link->cert_pem, f) != 0)
+	if (lease_token(d, chsm, link, token, f) != 0 || ccspd_g88_vsm_channel(d, chsm, vsm_id, ch, f) != 0)
 		goto out;
-	if (ccspd_pool_vsm_conf_write(d, link, token, conf) != CCSP_OK) {
+	/* the record keeps the TLS certificate; the node's config trusts what the channel needs (pool_chsm.c) */
+	memcpy(link->address, ch->address, sizeof ch->address);
+	memcpy(link->cert_pem, ch->tls_cert, sizeof ch->tls_cert);
+	if (ccspd_pool_vsm_conf_write(d, link, ch, token, conf) != CCSP_OK) {
 		fail(f, CCSP_APIERR_INTERNAL, "cannot write the VSM's client config");
 		goto out;
 	}
@@ -176,5 +220,6 @@ int ccspd_pool_vsm_lease(ccspd *d, ccspd_call *c, const ccsp_store_pool_chsm *ch
 	rc = 0;
 out:
 	ccsp_memzero(token, sizeof token);
+	free(ch);
 	return rc;
 }

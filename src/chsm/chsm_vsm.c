@@ -149,7 +149,9 @@ ccsp_err chsm_spawn(ccsp_chsm_sup *sup, chsm_entry *e)
 	else if (e->meta.vsmd[0] != '\0')
 		snprintf(own, sizeof own, "%s/%s", sup->state_dir, e->meta.vsmd);
 	char *argv[] = {e->meta.vsmd[0] != '\0' ? own : sup->vsmd, "--dir", e->dir, "--storage-key-fd", fdarg, NULL};
-	ccsp_err ret = sup->cfg.get_storage_key(sup->cfg.key_arg, e->id, key);
+	ccsp_err ret = sup->cfg.prepare_start != NULL ? sup->cfg.prepare_start(sup->cfg.key_arg, e->dir) : CCSP_OK;
+	if (ret == CCSP_OK)
+		ret = sup->cfg.get_storage_key(sup->cfg.key_arg, e->id, key);
 	if (ret == CCSP_OK)
 		ret = chsm_proc_spawn(&e->proc, argv, key);
 	ccsp_memzero(key, sizeof key);

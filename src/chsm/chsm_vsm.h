@@ -5,7 +5,8 @@
  * request, queue the call on the task queue and render its result.
  *
  * State on disk: a CHSM state directory DIR holds one directory per VSM, DIR/vsm/<id>/, which is a vsmd state
- * directory (vsmd.conf, keystore.bin, audit.log, files/, token.hash, tls-*.pem, sdf.conf; src/vsm/vsm.h) plus
+ * directory (vsmd.conf, keystore.bin, audit.log, files/, token.hash, tls-*.pem, tlcp-*.pem/.key, sdf.conf;
+ * src/vsm/vsm.h) plus
  * chsm-vsm.conf, this module's record of the VSM (uuid, flavor, whether it should run). chsm-vsm.conf is written
  * last when a VSM is created: a directory without it is an unfinished create and is ignored.
  *
@@ -55,6 +56,8 @@
 #include <sys/types.h>
 
 #include <ccsp/error.h>
+#include <ccsp/sm2.h>
+#include <ccsp/x509.h>
 
 #define CCSP_CHSM_VSM_ID_MAX 36     /* characters of a vsmId (a UUID fits) */
 #define CCSP_CHSM_VSM_LISTEN_MAX 64 /* "a.b.c.d:port" or "[v6]:port" */
@@ -78,6 +81,11 @@ typedef struct ccsp_chsm_sup_config {
 	/* importVSM: store key as the storage key of VSM id in the directory vsm_dir (which becomes DIR/vsm/<id>). */
 	ccsp_err (*store_storage_key)(void *arg, const char *vsm_dir, const char *id,
 	                              const uint8_t key[CCSP_CHSM_VSM_KEY_SIZE]);
+	/* Optional: called before each start of a vsmd (createVSM's first one included) with key_arg and the VSM's
+	 * directory, to make it ready for the channel the CHSM's VSMs serve (chsmd: vsm_transport — vsmd.conf's
+	 * transport and the TLCP certificates of its device CA). Called with the mutex held, like get_storage_key: it
+	 * must not call back into this module. A failure fails that start (the supervisor retries it as any other). */
+	ccsp_err (*prepare_start)(void *arg, const char *vsm_dir);
 	ccsp_chsm_vsm_event_fn event; /* may be NULL */
 	void *event_arg;
 	uint32_t max_vsms;         /* 0: 32 */
@@ -218,6 +226,27 @@ int ccsp_chsm_vsm_id_valid(const char *id);
 CCSP_MUST_CHECK ccsp_err ccsp_chsm_vsm_info_get(ccsp_chsm_sup *sup, const char *id, ccsp_chsm_vsm_info *info);
 /* The ids of all VSMs (getCHSMInfo vsmIds, getCHSMAllStatus): up to cap into ids, *n the total. */
 void ccsp_chsm_vsm_list(ccsp_chsm_sup *sup, char (*ids)[CCSP_CHSM_VSM_ID_MAX + 1], size_t cap, size_t *n);
+
+/* ---- the VSMs' channel (chsm_vsm_tlcp.c) ---- */
+
+/* The CA that issues the VSMs' TLCP certificates (chsmd: its device CA, signed by the device key). */
+typedef struct ccsp_chsm_tlcp_issuer {
+	const ccsp_x509_cert *cert; /* the CA certificate */
+	const ccsp_sm2_key *key;    /* its private key (only signs) */
+	const char *cert_path;      /* its PEM file, absolute: the trust (ca_file) of the VSM's client template */
+} ccsp_chsm_tlcp_issuer;
+/* Make the VSM directory vsm_dir serve TLCP (tlcp not NULL) or TLS (NULL), for a vsmd about to start:
+ *   TLCP: unless tlcp-sign.pem/.key and tlcp-enc.pem/.key are there, issued by tlcp->cert, valid for at least
+ *         another day and naming vsmd.conf's listen address (as the TLS certificate does: IP or DNS, 127.0.0.1,
+ *         localhost), a fresh pair is issued (ccsp_tlcp_devcert_issue; keys 0600, wiped from memory); vsmd.conf
+ *         gets transport = tlcp and the four tlcp_* paths;
+ *   TLS:  vsmd.conf gets transport = tls (the TLCP files, if any, stay unused).
+ * The client template sdf.conf follows (transport, ca_file: the CA's file or the VSM's TLS certificate; best effort,
+ * as configVSMNet does). Files are rewritten only when something changes. CCSP_ERR_FILE_NOT_FOUND (no vsmd.conf or
+ * no listen in it), CCSP_ERR_IO, the errors of the certificate code. */
+CCSP_MUST_CHECK ccsp_err ccsp_chsm_vsm_dir_transport(const char *vsm_dir, const ccsp_chsm_tlcp_issuer *tlcp);
+/* "tls" or "tlcp": what vsmd.conf of vsm_dir says now (its transport key; tls when absent or unreadable). */
+const char *ccsp_chsm_vsm_dir_transport_name(const char *vsm_dir);
 
 /* "stopped", "starting", "running", ... (spec §3.8 runStatus). */
 const char *ccsp_chsm_vsm_run_name(ccsp_chsm_vsm_run run);

@@ -206,7 +206,8 @@ static ccsp_err copy_slot_file(const char *src, const char *dst, const char *nam
 static ccsp_err stage(ccsp_chsm_sup *sup, const chsm_entry *e, const chsm_image *im, const char *prefix,
                       const char *dir, uint32_t flavor)
 {
-	static const char *const slot_files[] = {CHSM_VSMD_CONF, CHSM_SDF_CONF, "tls-cert.pem", "tls-key.pem"};
+	static const char *const slot_files[] = {CHSM_VSMD_CONF, CHSM_SDF_CONF, "tls-cert.pem", "tls-key.pem",
+	                                         "tlcp-sign.pem", "tlcp-sign.key", "tlcp-enc.pem", "tlcp-enc.key"};
 	char path[PATH_MAX], ename[CHSM_IMAGE_NAME_MAX + 1], v[4][16];
 	size_t plen = strlen(prefix), len;
 	const uint8_t *data;

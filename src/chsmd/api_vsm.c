@@ -115,18 +115,32 @@ static json_t *vsm_data_version(chsmd *d, const char *id)
 	return json_string(hex);
 }
 
+/* getVSMInfo transport (an extension): what the VSM's vsmd.conf says it serves, "tls" or "tlcp" — the channel of its
+ * running vsmd; a change of chsmd.conf vsm_transport reaches a VSM at its next start. */
+static const char *vsm_transport(chsmd *d, const char *id)
+{
+	char dir[PATH_MAX];
+	snprintf(dir, sizeof dir, "%s/vsm/%s", d->dir, id);
+	return ccsp_chsm_vsm_dir_transport_name(dir);
+}
+
 static void vsm_info(chsmd *d, ccsp_http_request *req, const char *id, const ccsp_chsm_vsm_info *info)
 {
 	char host[64];
 	unsigned port;
 	split_listen(info->listen, host, sizeof host, &port);
 	json_t *eps = vsm_eps(d, id, info->run == CCSP_CHSM_VSM_RUNNING);
-	chsmd_ok(req, json_pack("{s:s, s:s, s:s, s:s, s:i, s:s, s:s, s:s, s:s, s:i, s:s, s:s, s:s, s:i, s:o, s:o, s:o}", "id", id,
-	                        "uuid", info->uuid, "version", info->version, "func", "GVSM", "flavor", (int)info->flavor,
-	                        "status", info->ok ? "ok" : "fail", "runStatus", ccsp_chsm_vsm_run_name(info->run), "token",
-	                        info->token_set ? "set" : "0", "ip", host, "port", (int)(info->port ? info->port : port),
-	                        "mask", "", "gateway", "", "ip6", "", "restarts", (int)info->restarts, "eps", eps, "tlsCert",
-	                        vsm_tls_cert(d, id), "dataVersion", vsm_data_version(d, id)));
+	json_t *r = json_pack("{s:s, s:s, s:s, s:s, s:i, s:s, s:s, s:s, s:s, s:i, s:s, s:s, s:s, s:i, s:o, s:o, s:o}", "id",
+	                      id, "uuid", info->uuid, "version", info->version, "func", "GVSM", "flavor", (int)info->flavor,
+	                      "status", info->ok ? "ok" : "fail", "runStatus", ccsp_chsm_vsm_run_name(info->run), "token",
+	                      info->token_set ? "set" : "0", "ip", host, "port", (int)(info->port ? info->port : port),
+	                      "mask", "", "gateway", "", "ip6", "", "restarts", (int)info->restarts, "eps", eps, "tlsCert",
+	                      vsm_tls_cert(d, id), "dataVersion", vsm_data_version(d, id));
+	if (r != NULL) {
+		json_object_set_new(r, "transport", json_string(vsm_transport(d, id)));
+		json_object_set_new(r, "tlcpCaCert", chsmd_device_ca_pem(d));
+	}
+	chsmd_ok(req, r);
 }
 
 /* ---- the long operations ---- */

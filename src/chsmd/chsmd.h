@@ -14,10 +14,13 @@
 
 #include <jansson.h>
 
+#include <ccsp/x509.h>
+
 #include "chsm/chsm_cbstore.h"
 #include "chsm/chsm_keys.h"
 #include "chsm/chsm_pk.h"
 #include "chsm/chsm_vsm.h"
+#include "common/config.h"
 #include "common/http_server.h"
 #include "common/log.h"
 #include "common/taskq.h"
@@ -51,6 +54,11 @@ typedef struct chsmd {
 	json_t *recent;       /* the results of the last CHSMD_RECENT_MAX long operations, oldest first (spec §3.7) */
 	char device_fingerprint[64]; /* Base64 SM3 of the device public key (the CHSM-AuthPK of callbacks) */
 	char device_id[16];          /* its first 6 bytes in hex: names this CHSM in file names */
+	int vsm_tlcp;                /* chsmd.conf vsm_transport = tlcp: the VSMs serve TLCP (device_ca.c) */
+	char device_ca_path[PATH_MAX];            /* DIR/device-ca.pem, absolute */
+	uint8_t device_ca_der[CCSP_X509_CERT_MAX]; /* the device CA certificate */
+	size_t device_ca_len;
+	ccsp_x509_cert device_ca;                 /* parsed, pointing into device_ca_der */
 	_Atomic int stopping; /* set once the server has drained: callbacks stop retrying */
 	struct chsmd_logntp *logntp; /* log upload and the NTP client (logntp.c) */
 	chsm_cbstore *callbacks;        /* DIR/callbacks: the callbacks not yet acknowledged (callbacks.c) */
@@ -226,6 +234,21 @@ int chsmd_init(const char *dir, const char *listen);
  * success). */
 typedef ccsp_err (*chsmd_make_keys_fn)(const char *dir, void *arg);
 int chsmd_init_with(const char *dir, const char *listen, chsmd_make_keys_fn make_keys, void *arg);
+
+/* device_ca.c: the device CA, DIR/device-ca.pem — a self-issued certificate of the device key that issues the VSMs'
+ * TLCP certificates — and the VSMs' transport (chsmd.conf vsm_transport).
+ * _ensure: the certificate of dir's file into der (CCSP_X509_CERT_MAX bytes) when it is device's and lives long
+ * enough, else a new one made and written (chsmd --init, and the start that finds none). */
+#define CHSMD_DEVICE_CA_FILE "device-ca.pem"
+CCSP_MUST_CHECK ccsp_err chsmd_device_ca_ensure(const char *dir, const ccsp_sm2_key *device, uint8_t *der,
+                                                size_t *len);
+/* At start, after the keys: vsm_transport read, the device CA ensured and kept in d. CCSP_ERR_ARG (bad
+ * vsm_transport), the errors of _ensure; the reason in err. */
+CCSP_MUST_CHECK ccsp_err chsmd_device_ca_open(chsmd *d, const ccsp_config *cfg, char *err, size_t errlen);
+/* The supervisor's prepare_start (src/chsm/chsm_vsm.h): the VSM directory set up for vsm_transport. */
+ccsp_err chsmd_vsm_prepare_start(void *arg, const char *vsm_dir);
+/* getVSMInfo tlcpCaCert: the device CA certificate as PEM (json null when there is none). */
+json_t *chsmd_device_ca_pem(chsmd *d);
 
 /* unseal.c, admin.c: production mode — the master key exists only as custodians' m-of-n shares
  * (src/chsm/chsm_custody.h). chsmd --init DIR --production --shares N --threshold M [--listen A:P]: argv after

@@ -50,7 +50,8 @@ static const ccsp_http_route routes[] = {
 };
 
 static const char *const conf_keys[] = {"listen", "cert_file", "key_file", "vsmd_path", "vsm_host",
-                                        "vsm_port_base", "workers", "callback_ca_file", CCSP_HTTP_TLCP_CONF_KEYS, NULL};
+                                        "vsm_port_base", "workers", "callback_ca_file", "vsm_transport",
+                                        CCSP_HTTP_TLCP_CONF_KEYS, NULL};
 
 static ccsp_http_server *g_http; /* for the signal handler only */
 
@@ -120,6 +121,10 @@ static int open_modules(chsmd *d, const ccsp_config *cfg, const char *self, ccsp
 		fprintf(stderr, "chsmd: cannot open the CHSM keys in %s: %s\n", d->dir, ccsp_err_str(ret));
 		return -1;
 	}
+	if (chsmd_device_ca_open(d, cfg, err, sizeof err) != CCSP_OK) {
+		fprintf(stderr, "chsmd: %s\n", err);
+		return -1;
+	}
 	ccsp_config_path(path, sizeof path, d->dir, "platform-keys");
 	chsmd_fetch_sweep(d->dir); /* an image download a crash interrupted */
 	if ((ret = ccsp_chsm_pk_store_open(path, &d->pks)) != CCSP_OK || (ret = chsmd_settings_load(d)) != CCSP_OK ||
@@ -131,7 +136,7 @@ static int open_modules(chsmd *d, const ccsp_config *cfg, const char *self, ccsp
 	int release = chsmd_release_vsmd(d->dir, self, vsmd, sizeof vsmd);
 	ccsp_chsm_sup_config sc = {.state_dir = d->dir, .vsmd_path = release ? vsmd : ccsp_config_get_or(cfg, "vsmd_path", vsmd),
 	                           .get_storage_key = chsmd_vsm_storage_key, .store_storage_key = chsmd_vsm_store_key,
-	                           .key_arg = d, .event = on_vsm_event,
+	                           .key_arg = d, .prepare_start = chsmd_vsm_prepare_start, .event = on_vsm_event,
 	                           .event_arg = d};
 	if ((ret = ccsp_chsm_sup_new(&sc, &d->sup)) != CCSP_OK) {
 		fprintf(stderr, "chsmd: cannot supervise VSMs with %s: %s\n", sc.vsmd_path, ccsp_err_str(ret));
@@ -186,6 +191,9 @@ static int serve(chsmd *d, ccsp_http_server *http)
 	       ccsp_http_server_port(http), ccsp_http_server_port(http), d->device_fingerprint);
 	if (ccsp_http_server_tlcp_port(http) != 0) /* worded apart from the line above, which tests parse */
 		printf("chsmd: TLCP (GB/T 38636) on port %d, the same management API\n", ccsp_http_server_tlcp_port(http));
+	if (d->vsm_tlcp)
+		printf("chsmd: VSMs serve TLCP (vsm_transport = tlcp), certificates from the device CA %s\n",
+		       d->device_ca_path);
 	fflush(stdout);
 	char *failure = chsmd_release_settle(d->dir); /* up: an upgrade to this release is confirmed */
 	chsmd_callbacks_resume(d, failure);            /* deferred restart/upgrade callbacks, and those pending */

@@ -12,6 +12,7 @@
 
 #include "common/atomic_file.h"
 #include "common/selfcert.h"
+#include "common/tlcp_devcert.h"
 #include "sdf/sdf_token.h"
 #include "vsm/vsm.h"
 #include "vsmd/init.h"
@@ -63,25 +64,29 @@ static ccsp_err make_tls(const char *dir, const char *host)
 	return ccsp_selfcert_create(cert, key, "ccsp vsm", alt, 825);
 }
 
-/* managed: the storage key comes from chsmd on a descriptor, so vsmd.conf names no key file. */
-static ccsp_err make_configs(const char *dir, const char *listen, const char *host, int managed)
+/* managed: the storage key comes from chsmd on a descriptor, so vsmd.conf names no key file. tlcp: the listener
+ * serves TLCP with the double certificates of make_tlcp, and clients trust their dev CA. */
+static ccsp_err make_configs(const char *dir, const char *listen, const char *host, int managed, int tlcp)
 {
 	char text[3 * PATH_MAX], absdir[PATH_MAX];
 	if (realpath(dir, absdir) == NULL)
 		return CCSP_ERR_IO;
 	snprintf(text, sizeof text,
 	         "# vsmd configuration (docs/operations.md lists every option)\n"
-	         "listen = %s\ncert_file = tls-cert.pem\nkey_file = tls-key.pem\n%s"
+	         "listen = %s\ncert_file = tls-cert.pem\nkey_file = tls-key.pem\n%s%s"
 	         "workers = 2\nmax_connections = 256\nmax_inflight = 64\n",
-	         listen, managed ? "" : "storage_key_file = " VSMD_STORAGE_KEY "\n");
+	         listen, managed ? "" : "storage_key_file = " VSMD_STORAGE_KEY "\n",
+	         tlcp ? "transport = tlcp\ntlcp_sign_cert = tlcp-sign.pem\ntlcp_sign_key = tlcp-sign.key\n"
+	                "tlcp_enc_cert = tlcp-enc.pem\ntlcp_enc_key = tlcp-enc.key\n"
+	              : "");
 	ccsp_err ret = write_text(dir, VSMD_CONF, text, 0600);
 	if (ret != CCSP_OK)
 		return ret;
 	snprintf(text, sizeof text,
 	         "# libsdf client configuration: point CCSP_SDF_CONF at this file (docs/sdf.md)\n"
-	         "address = %s\nserver_name = %s\nca_file = %s/tls-cert.pem\ntoken_file = %s/client.token\n"
+	         "%saddress = %s\nserver_name = %s\nca_file = %s/%s\ntoken_file = %s/client.token\n"
 	         "pool_size = 4\n",
-	         listen, host, absdir, absdir);
+	         tlcp ? "transport = tlcp\n" : "", listen, host, absdir, tlcp ? "tlcp-ca.pem" : "tls-cert.pem", absdir);
 	return write_text(dir, "sdf.conf", text, 0644);
 }
 
@@ -108,7 +113,7 @@ static ccsp_err make_vsm(const char *dir, const uint8_t skey[CCSP_VSM_STORAGE_KE
 	return ret;
 }
 
-int vsmd_init(const char *dir, const char *listen, const uint8_t *given_key)
+int vsmd_init(const char *dir, const char *listen, const uint8_t *given_key, int tlcp)
 {
 	uint8_t skey[CCSP_VSM_STORAGE_KEY_SIZE];
 	char host[256], path[PATH_MAX];
@@ -139,8 +144,10 @@ int vsmd_init(const char *dir, const char *listen, const uint8_t *given_key)
 		ret = make_vsm(dir, skey, managed);
 	if (ret == CCSP_OK)
 		ret = make_tls(dir, host);
+	if (ret == CCSP_OK && tlcp) /* a dev CA made for the occasion: tlcp-ca.pem, its key wiped unused afterwards */
+		ret = ccsp_tlcp_devcert_create(dir, "ccsp vsm", listen, 825);
 	if (ret == CCSP_OK)
-		ret = make_configs(dir, listen, host, managed);
+		ret = make_configs(dir, listen, host, managed, tlcp);
 	ccsp_memzero(skey, sizeof skey);
 	if (ret != CCSP_OK) {
 		fprintf(stderr, "vsmd: --init %s failed: %s\n", dir, ccsp_err_str(ret));
@@ -154,5 +161,7 @@ int vsmd_init(const char *dir, const char *listen, const uint8_t *given_key)
 	printf("vsmd: created a VSM in %s (dev mode: storage key in %s/" VSMD_STORAGE_KEY ", mode 0600)\n", dir, dir);
 	printf("vsmd: it will listen on %s; start it with: vsmd --dir %s\n", listen, dir);
 	printf("vsmd: client config: %s/sdf.conf (export CCSP_SDF_CONF=%s/sdf.conf)\n", dir, dir);
+	if (tlcp)
+		printf("vsmd: it serves TLCP (GB/T 38636); clients trust its dev CA %s/tlcp-ca.pem\n", dir);
 	return 0;
 }

@@ -18,7 +18,11 @@
  * skey not NULL (vsmd --init DIR --storage-key-fd N: the VSM is chsmd's): the VSM is created under that key,
  * which is not stored anywhere (no storage.key, no storage_key_file in vsmd.conf: it is served only with
  * --storage-key-fd), and it gets no client token (it starts free, GM/T 0088 token "0", until chsmd sets one).
- * The caller wipes skey. */
-int vsmd_init(const char *dir, const char *listen, const uint8_t *skey);
+ * The caller wipes skey.
+ * tlcp (vsmd --init DIR --transport tlcp): the listener serves TLCP (GB/T 38636): double certificates issued by a
+ * dev CA made for the occasion (src/common/tlcp_devcert.h: tlcp-ca.pem, tlcp-sign.pem/.key, tlcp-enc.pem/.key; the
+ * CA's key is wiped unused afterwards), transport = tlcp in vsmd.conf and in sdf.conf, whose ca_file is tlcp-ca.pem.
+ * A VSM of chsmd is made with tlcp 0: chsmd sets up its channel before each start (vsm_transport). */
+int vsmd_init(const char *dir, const char *listen, const uint8_t *skey, int tlcp);
 
 #endif

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * vsmd — one virtual security module serving the SDF protocol.
- *   vsmd --init DIR [--listen ADDR:PORT] [--storage-key-fd N]
+ *   vsmd --init DIR [--listen ADDR:PORT] [--storage-key-fd N] [--transport tls|tlcp]
  *                                          create a VSM: standalone (dev mode, a storage key file) or, with
  *                                          --storage-key-fd, chsmd's (the key read from N, stored nowhere)
  *   vsmd --dir DIR [--storage-key-fd N]    serve it in the foreground until SIGTERM / SIGINT; with
@@ -275,7 +275,7 @@ out:
 
 static int usage(void)
 {
-	fprintf(stderr, "usage: vsmd --init DIR [--listen ADDR:PORT] [--storage-key-fd N]\n"
+	fprintf(stderr, "usage: vsmd --init DIR [--listen ADDR:PORT] [--storage-key-fd N] [--transport tls|tlcp]\n"
 	                "       vsmd --dir DIR [--storage-key-fd N]\n");
 	return 2;
 }
@@ -287,16 +287,20 @@ static int parse_fd(const char *s)
 	return *s == '\0' || *end != '\0' || fd < 3 || fd > 1023 ? -1 : (int)fd;
 }
 
-/* vsmd --init DIR [--listen ADDR:PORT] [--storage-key-fd N], options in any order, each at most once. */
+/* vsmd --init DIR [--listen ADDR:PORT] [--storage-key-fd N] [--transport tls|tlcp], options in any order, each at
+ * most once. */
 static int init_main(int argc, char **argv)
 {
-	const char *listen = NULL;
+	const char *listen = NULL, *transport = NULL;
 	int fd = -1, rc;
 	for (int i = 3; i < argc; i += 2) {
 		if (i + 1 >= argc)
 			return usage();
 		if (strcmp(argv[i], "--listen") == 0 && listen == NULL)
 			listen = argv[i + 1];
+		else if (strcmp(argv[i], "--transport") == 0 && transport == NULL &&
+		         (strcmp(argv[i + 1], "tls") == 0 || strcmp(argv[i + 1], "tlcp") == 0))
+			transport = argv[i + 1];
 		else if (strcmp(argv[i], "--storage-key-fd") == 0 && fd < 0)
 			fd = parse_fd(argv[i + 1]);
 		else
@@ -304,12 +308,13 @@ static int init_main(int argc, char **argv)
 		if (fd == -1 && strcmp(argv[i], "--storage-key-fd") == 0)
 			return usage();
 	}
+	int tlcp = transport != NULL && strcmp(transport, "tlcp") == 0;
 	if (fd < 0)
-		return vsmd_init(argv[2], listen != NULL ? listen : VSMD_DEFAULT_LISTEN, NULL);
+		return vsmd_init(argv[2], listen != NULL ? listen : VSMD_DEFAULT_LISTEN, NULL, tlcp);
 	uint8_t skey[CCSP_VSM_STORAGE_KEY_SIZE];
 	if (read_storage_key_fd(fd, skey) != 0)
 		return 1;
-	rc = vsmd_init(argv[2], listen != NULL ? listen : VSMD_DEFAULT_LISTEN, skey);
+	rc = vsmd_init(argv[2], listen != NULL ? listen : VSMD_DEFAULT_LISTEN, skey, tlcp);
 	ccsp_memzero(skey, sizeof skey);
 	return rc;
 }

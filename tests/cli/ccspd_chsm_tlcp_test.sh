@@ -1,0 +1,125 @@
+#!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
+# ccspd with a CHSM whose VSMs serve TLCP (chsmd.conf vsm_transport = tlcp; docs/api-ccspd.md "pool", "vsm"): a VSM
+# leased into the pool is checked through libsdf over TLCP (the lease's availability check) and this node's client
+# config says transport = tlcp and trusts the CHSM's device CA (getVSMInfo tlcpCaCert); lost, it is written again
+# the same way (the transport asked of the CHSM, not the record); a tenant's own VSM: vsm/client-config answers
+# transport tlcp, a config with transport = tlcp and the device CA as caCert, with which the GM/T 0018 example
+# runs through libsdf over TLCP; the store keeps the VSM's TLS certificate. Every wait is bounded; nothing is left
+# running (chsmd stops its vsmds; a vsmd whose chsmd is gone stops by itself).
+. "$(dirname "$0")/common.sh"
+. "$(dirname "$0")/ccspd_lib.sh"
+CHSMD=$BIN/chsmd
+[ -x "$CHSMD" ] && [ -x "$BIN/sdf_demo" ] || { echo "skip: chsmd or sdf_demo not built"; finish; }
+adm() { api "$T/admin.tok" "$@"; }
+json_text() { sed ':a;N;$!ba;s/\n/\\n/g' "$1"; } # a PEM file as a JSON string's content
+
+# ---- a platform VSM, ccspd, a CHSM on TLCP (it trusts ccspd's certificate for its callbacks) ----
+vsm_start "$T/vsm"
+"$CCSPD" --init "$T/p" --listen 127.0.0.1:0 --vsm-conf "$T/vsm/sdf.conf" >/dev/null
+echo "pool_health_interval_s = 1" >>"$T/p/ccspd.conf"
+C=$T/c
+"$CHSMD" --init "$C" --listen 127.0.0.1:0 >/dev/null
+sed -i -e 's/^vsm_port_base = .*/vsm_port_base = 0/' -e 's/^vsm_transport = .*/vsm_transport = tlcp/' "$C/chsmd.conf"
+echo "callback_ca_file = $T/p/tls-cert.pem" >>"$C/chsmd.conf"
+"$CHSMD" --dir "$C" >"$C.out" 2>&1 &
+CHPID=$!
+PIDS="$PIDS $CHPID"
+wait_for "$C.out" 'listening on port' || { fail "chsmd did not start: $(cat "$C.out")"; finish; }
+UC=https://127.0.0.1:$(sed -n 's/^chsmd: listening on port \([0-9]*\).*/\1/p' "$C.out")
+start
+pwfile admin "$(cat "$T/p/initial-admin-password")"
+"$OPENSSL" genpkey -algorithm SM2 -out "$T/admin-key.pem" 2>/dev/null
+"$CCSP" admin login --url "$U" --insecure --login admin --password-file "$T/admin.pw" --key "$T/admin-key.pem" \
+	--token-file "$T/admin.tok" >/dev/null 2>&1
+pwfile admin.new 'Admin-Passw0rd-2026'
+"$CCSP" admin password --url "$U" --insecure --token-file "$T/admin.tok" --old-file "$T/admin.pw" \
+	--new-file "$T/admin.new.pw"
+adm admin/tenant-create '{"name":"A"}'
+A=$(field id)
+adm admin/member-create "{\"tenant\":\"$A\",\"login\":\"alice\",\"role\":\"tenant_admin\"}"
+check "A's administrator alice" first_login alice "$A" "$(field oneTimePassword)" 'Alice-Passw0rd-2026'
+
+# the operator's key first, then ccspd's added; the CHSM registered
+adm pool/platform-key '{}'
+printf '%b\n' "$(field publicKey)" | sed '/^$/d' >"$T/ccspd-pub.pem"
+"$CCSP" chsm keygen --out "$T/op.pem"
+K="--url $UC --key $T/op.pem --cacert $C/tls-cert.pem"
+"$CCSP" chsm configure $K >/dev/null
+"$CCSP" chsm configure $K --add "$T/ccspd-pub.pem" >/dev/null
+adm pool/chsm-register "{\"name\":\"c\",\"url\":\"$UC\",\"caCert\":\"$(json_text "$C/tls-cert.pem")\"}"
+check "register the CHSM" [ "$(code)" = 200 ]
+CID=$(field chsmId)
+# new_vsm: a VSM made by the operator, running; $VSM
+new_vsm() {
+	"$CCSP" chsm call $K vsm create --set flavor=1 --callback http://127.0.0.1:9/cb >"$T/r"
+	VSM=$(field vsmId)
+	eventually_long "$CCSP" chsm call $K vsm status --vsm "$VSM" >"$T/st" 2>/dev/null
+}
+eventually_long() { # CMD within 60 s
+	n=0
+	until "$@" && grep -q '"status":"ok"' "$T/st"; do
+		n=$((n + 1))
+		[ $n -lt 240 ] || return 1
+		sleep 0.25
+	done
+}
+
+# ---- a pool device on TLCP ----
+check "the operator creates a VSM" new_vsm
+V1=$VSM
+check "... it serves TLCP" grep -q '^transport = tlcp$' "$C/vsm/$V1/vsmd.conf"
+"$CCSP" vsm keygen --dir "$C/vsm/$V1" --index 1 --kek >/dev/null
+adm pool/chsm-vsm-register "{\"chsmId\":\"$CID\",\"vsmId\":\"$V1\",\"name\":\"c-vsm\"}"
+check "register it as a device: 200 (its availability checked through libsdf over TLCP)" [ "$(code)" = 200 ]
+DV=$(field deviceId)
+CONF=$T/p/pool/$CID-$V1.conf
+check "this node's config: transport = tlcp" grep -q '^transport = tlcp$' "$CONF"
+same "$T/p/pool/$CID-$V1.pem" "$C/device-ca.pem" "... trusting the CHSM's device CA"
+check "the store keeps the VSM's TLS certificate" ok \
+	'[ "$(db "SELECT cert_pem FROM pool_vsm_links")" = "$(cat "$C/vsm/$V1/tls-cert.pem")" ]'
+adm pool/group-create "{\"name\":\"ga\",\"kekIndex\":1,\"tenantId\":\"$A\"}"
+adm pool/group-add-member "{\"groupId\":\"$(field groupId)\",\"deviceId\":\"$DV\"}"
+check "it joins A's group (the pool opens it through that config)" [ "$(code)" = 200 ]
+stop
+rm -f "$CONF" "$T/p/pool/$CID-$V1.pem" "$T/p/pool/$CID-$V1.token"
+start
+check "lost, the config is written again" eventually test -f "$CONF"
+check "... with transport = tlcp and the device CA (asked of the CHSM)" ok \
+	'grep -q "^transport = tlcp$" "$CONF" && cmp -s "$T/p/pool/$CID-$V1.pem" "$C/device-ca.pem"'
+dev_up() { adm pool/device-list '{}' && grep -o "\"deviceId\":\"$DV\"[^]]*" "$T/r" | grep -q '"state":"up"'; }
+i=0
+while [ $i -lt 100 ] && ! dev_up; do sleep 0.2; i=$((i + 1)); done
+check "... and the pool reaches the VSM through it (device up)" dev_up
+
+# ---- a tenant's own VSM on TLCP ----
+check "the operator creates a second VSM" new_vsm
+V2=$VSM
+printf 'password-1\n' >"$T/kpw"
+check "... with an SM2 signing and encryption key at index 1" ok \
+	'"$CCSP" vsm keygen --dir "$C/vsm/$V2" --index 1 --sign --password-file "$T/kpw" >/dev/null &&
+	"$CCSP" vsm keygen --dir "$C/vsm/$V2" --index 1 --enc >/dev/null'
+adm pool/tenant-vsm-assign "{\"chsmId\":\"$CID\",\"vsmId\":\"$V2\",\"tenantId\":\"$A\"}"
+check "assigned to A" [ "$(code)" = 200 ]
+mkdir -p "$T/tv"
+api "$T/alice.tok" vsm/client-config "{\"chsmId\":\"$CID\",\"vsmId\":\"$V2\"}"
+check "vsm/client-config: transport tlcp" ok '[ "$(code)" = 200 ] && [ "$(field transport)" = tlcp ]'
+printf '%b' "$(field sdfConf)" >"$T/tv/sdf.conf"
+printf '%b' "$(field caCert)" >"$T/tv/vsm-ca.pem"
+field token | "$CCSP" vsm seal-token --out "$T/tv/client.token"
+check "... its config says transport = tlcp" grep -q '^transport = tlcp$' "$T/tv/sdf.conf"
+same "$T/tv/vsm-ca.pem" "$C/device-ca.pem" "... caCert is the CHSM's device CA"
+check "A's application uses its VSM through libsdf over TLCP (GM/T 0018 example)" \
+	env CCSP_SDF_CONF="$T/tv/sdf.conf" "$BIN/sdf_demo" 1 password-1
+cp "$C/vsm/$V2/tls-cert.pem" "$T/tv/vsm-ca.pem"
+check "... trusting the VSM's TLS certificate instead: refused" \
+	sh -c "! env CCSP_SDF_CONF='$T/tv/sdf.conf' '$BIN/sdf_demo' 1 password-1 >/dev/null 2>&1"
+
+# ---- shutdown ----
+stop
+kill -TERM "$CHPID"
+i=0
+while [ $i -lt 300 ] && kill -0 "$CHPID" 2>/dev/null; do sleep 0.1; i=$((i + 1)); done
+wait "$CHPID"
+check "chsmd exits 0 on SIGTERM (its vsmds stopped)" [ $? -eq 0 ]
+finish
