@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * Tenants' own VSMs kept (docs/api-ccspd.md "Images and drift"; ccspd.h "tvsm_keeper.c"). On when ccspd.conf has
- * image_upload_url: every tenant_vsm_check_interval_s a ticker asks each tenant VSM's CHSM for getVSMInfo.
+ * Tenants' own VSMs kept (docs/api-ccspd.md "Images and drift"; ccspd.h "tvsm_keeper.c"). Every
+ * tenant_vsm_check_interval_s a ticker asks the CHSM of every retired VSM (released, or drifted away from) for its
+ * reset until the CHSM confirms it; and, when ccspd.conf has image_upload_url, each tenant VSM's CHSM for getVSMInfo.
  *   - Answered and running: when its dataVersion (keys, token, file area) differs from the newest image's, the VSM
  *     is exported: configCHSMUploadAddress with image_upload_url, then exportVSM with ccspd's callback URL (task
  *     "export", named after that dataVersion). The CHSM's signed callback records the image (api_g88_callback.c).
@@ -14,24 +15,17 @@
  * The image carries the VSM's keys, file area and token hash, sealed for the CHSMs' trust domain: a CHSM of another
  * domain refuses it (its callback fails, the next is asked), the tenant's token works on the new VSM, and ccspd
  * never sees a key. Everything is audited: pool.tenant-vsm-export, pool.tenant-vsm-drift-start,
- * pool.tenant-vsm-drift (ok or failed).
+ * pool.tenant-vsm-drift (ok or failed), pool.vsm-reset-start.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <ccsp/mem.h>
-#include <ccsp/sm2.h>
-#include <ccsp/sm2_asn1.h>
-#include <ccsp/sm3.h>
-
 #include "ccspd/act.h"
-#include "common/b64.h"
 #include "common/ticker.h"
 #include "crypto/module.h" /* CCSP_GUARD */
 
 #define TVSM_WATCH_MAX 256                 /* tenant VSMs this node watches */
-#define TVSM_IMAGE_MAX ((size_t)256 << 20) /* the largest image fetched */
 #define TVSM_CHSMS_MAX 64                  /* CHSMs asked for a drift */
 #define TVSM_CALL_TIMEOUT_S 10             /* a health check's bound */
 #define TVSM_EXPORT_WAIT_MS 120000         /* an export without its callback is asked again after this */
@@ -93,8 +87,7 @@ typedef struct task_rec {
 	ccspd *d;
 	ccsp_store_pool_task task;
 	const char *action; /* audit action */
-	json_t *detail;     /* audit detail (stolen) */
-	const char *drift_claim_of; /* "": none; else claim the drift of task.name's VSM for task.request_id */
+	json_t *detail;     /* audit detail (borrowed) */
 } task_rec;
 
 static ccsp_err task_rec_fn(ccsp_store_tx *tx, void *arg)
@@ -190,7 +183,7 @@ static int ask_chsms(ccspd *d, claim_job *j, tvsm_watch *w, const char *sig64)
 	return own < n ? ask_chsm(d, j, own, w, sig64) : -1;
 }
 
-static void drift(ccspd *d, tvsm_watch *w)
+static void drift(ccspd *d, tvsm_watch *w, const char *down)
 {
 	char task[CCSP_G88_REQUEST_ID_LEN + 1], sig64[CCSPD_IMAGE_SIG_MAX + 1];
 	const char *why = "no CHSM accepted the image";
@@ -204,6 +197,7 @@ static void drift(ccspd *d, tvsm_watch *w)
 			         ret == CCSP_ERR_NOT_FOUND ? "no image of it yet" : ccsp_err_name(ret));
 		goto out;
 	}
+	log_fail(d, "a tenant VSM is down: drifting it", w->chsm_id, w->vsm_id, down);
 	if (ccspd_image_sign(d, j.img.url, j.img.digest, j.img.size, sig64, &why) != 0 ||
 	    (why = "no CHSM accepted the image", ask_chsms(d, &j, w, sig64)) != 0) {
 		log_fail(d, "cannot drift a tenant VSM", w->chsm_id, w->vsm_id, why);
@@ -266,19 +260,27 @@ static ccsp_err vsm_fn(ccsp_store_tx *tx, void *arg)
 	return ret == CCSP_ERR_NOT_FOUND ? CCSP_OK : ret;
 }
 
+/* Down: the CHSM does not answer for the VSM, or says it stopped or failed. Its passing states (starting,
+ * restarting around a token change, importing, ...) are neither up nor down: they do not count towards a drift. */
+static int vsm_down(int answered, const char *run)
+{
+	return !answered || run == NULL || strcmp(run, "stopped") == 0 || strcmp(run, "error") == 0 ||
+	       strcmp(run, "deleting") == 0;
+}
+
 /* One VSM's check: export it when its data changed, drift it when down too long. */
 static void check_vsm(ccspd *d, round_job *r, tvsm_watch *w)
 {
 	ccspd_tvsm_keeper *k = d->tvsm_keeper;
-	ccspd_pool_fail f;
+	ccspd_pool_fail f = {.code = CCSP_APIERR_UNAVAILABLE, .msg = "no answer"};
 	json_t *info = NULL;
 	if (ccsp_store_run(d->store, vsm_fn, r) != CCSP_OK)
 		return;
-	int up = g88(d, &r->chsm, TVSM_CALL_TIMEOUT_S, "/vsm",
-	             json_pack("{s:s, s:s}", "oprType", "getinfo", "vsmId", w->vsm_id), &info, &f) == 0;
+	int answered = g88(d, &r->chsm, TVSM_CALL_TIMEOUT_S, "/vsm",
+	                   json_pack("{s:s, s:s}", "oprType", "getinfo", "vsmId", w->vsm_id), &info, &f) == 0;
 	const char *run = json_string_value(json_object_get(info, "runStatus"));
 	const char *version = json_string_value(json_object_get(info, "dataVersion"));
-	up = up && run != NULL && strcmp(run, "running") == 0;
+	int up = answered && run != NULL && strcmp(run, "running") == 0;
 	if (up) {
 		w->failures = 0;
 		json_t *fl = json_object_get(info, "flavor");
@@ -289,10 +291,9 @@ static void check_vsm(ccspd *d, round_job *r, tvsm_watch *w)
 		            ccspd_now_ms(d) - w->exported_ms < TVSM_EXPORT_WAIT_MS;
 		if (version != NULL && strlen(version) <= CCSP_STORE_POOL_DATA_VERSION_MAX && !current && !asked)
 			export_vsm(d, &r->chsm, w, version);
-	} else if (++w->failures >= k->drift_after) {
-		log_fail(d, "a tenant VSM is down: drifting it", w->chsm_id, w->vsm_id,
-		         info == NULL ? f.msg : run != NULL ? run : "no runStatus");
-		drift(d, w);
+	} else if (vsm_down(answered, run) &&
+	           ++w->failures >= k->drift_after * (w->attempts + 1)) { /* one attempt per drift_after checks */
+		drift(d, w, !answered ? f.msg : run != NULL ? run : "no runStatus");
 	}
 	json_decref(info);
 }

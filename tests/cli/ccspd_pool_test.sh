@@ -25,10 +25,13 @@ adm() { api "$T/admin.tok" "$@"; }
 
 # vsm_run DIR: start vsmd on an existing VSM directory (a free port, written into its sdf.conf); sets VPID
 vsm_run() {
+	# truncated first: the background job's own redirection truncates it late, and the wait below would see the
+	# ready line of the last vsmd on this directory (that, not a slow start, made this test fail under ASan)
+	: >"$1.out"
 	"$BIN/vsmd" --dir "$1" >"$1.out" 2>&1 &
 	VPID=$!
 	PIDS="$PIDS $VPID"
-	# up to 120 s: its self-tests under ASan, on two cores busy with ccspd's health rounds, took over 30 s once
+	# up to 120 s: its self-tests under ASan, on two cores busy with ccspd's health rounds
 	i=0
 	while [ $i -lt 1200 ] && ! grep -q 'listening on port' "$1.out" 2>/dev/null; do sleep 0.1; i=$((i + 1)); done
 	grep -q 'listening on port' "$1.out" || { fail "vsmd $1 did not start: $(cat "$1.out")"; finish; }
