@@ -8,7 +8,7 @@
 BUILD      ?= build
 BUILD_ASAN ?= build-asan
 BUILD_FUZZ ?= build-fuzz
-FUZZ_SECONDS ?= 15
+FUZZ_SECONDS ?= 10
 JOBS       ?= $(shell nproc)
 
 .PHONY: all deps build run check check-asan fuzz bench clean
