@@ -47,8 +47,6 @@
 #define TLCP_CHUNK 16384u            /* plaintext per record */
 #define TLCP_WIRE_HIGH (256u << 10)  /* protected bytes waiting for the socket before no more plaintext is taken */
 #define TLCP_LOOP_MAX 4096u
-#define TLCP_SESSIONS 4096u          /* resumable sessions */
-#define TLCP_SESSION_S 3600
 
 typedef struct http_tlcp {
 	http_conn base; /* first: http_conn_of hands out &base */
@@ -351,30 +349,14 @@ static ccsp_err copy_strings(ccsp_http_server *srv, const ccsp_http_config *cfg)
 	return CCSP_OK;
 }
 
-/* The configuration as vsmd's (vsmd_tlcp.c): ECDHE only with a trust store (it takes the client's certificates). */
+/* The configuration as vsmd's (common/tlcp_pem.c). */
 static ccsp_err load_config(ccsp_http_server *srv)
 {
-	static const uint16_t all[] = {CCSP_TLCP_ECDHE_SM4_GCM_SM3, CCSP_TLCP_ECC_SM4_GCM_SM3, CCSP_TLCP_ECDHE_SM4_CBC_SM3,
-	                               CCSP_TLCP_ECC_SM4_CBC_SM3};
-	static const uint16_t ecc[] = {CCSP_TLCP_ECC_SM4_GCM_SM3, CCSP_TLCP_ECC_SM4_CBC_SM3};
 	const ccsp_http_config *c = &srv->cfg;
-	int trust = c->tlcp_ca_file != NULL;
-	ccsp_tlcp_config *cfg = ccsp_tlcp_config_new();
-	srv->tlcp_cfg = cfg;
-	if (cfg == NULL)
-		return CCSP_ERR_NOMEM;
-	ccsp_err err = ccsp_tlcp_pem_load_pair(cfg, 1, c->tlcp_sign_cert, c->tlcp_sign_key);
-	if (err == CCSP_OK)
-		err = ccsp_tlcp_pem_load_pair(cfg, 0, c->tlcp_enc_cert, c->tlcp_enc_key);
-	if (err == CCSP_OK && trust)
-		err = ccsp_tlcp_pem_add_certs(cfg, c->tlcp_ca_file, CCSP_TLCP_PEM_TRUST, NULL);
-	if (err == CCSP_OK)
-		err = trust ? ccsp_tlcp_config_set_suites(cfg, all, 4) : ccsp_tlcp_config_set_suites(cfg, ecc, 2);
-	if (err == CCSP_OK)
-		err = ccsp_tlcp_config_set_client_auth(cfg, (ccsp_tlcp_client_auth)c->tlcp_verify);
-	if (err == CCSP_OK)
-		err = ccsp_tlcp_config_set_session_cache(cfg, TLCP_SESSIONS, TLCP_SESSION_S);
-	return err;
+	ccsp_tlcp_pem_server ps = {.sign_cert = c->tlcp_sign_cert, .sign_key = c->tlcp_sign_key,
+	                           .enc_cert = c->tlcp_enc_cert, .enc_key = c->tlcp_enc_key,
+	                           .ca_file = c->tlcp_ca_file, .verify = c->tlcp_verify};
+	return ccsp_tlcp_pem_server_config(&ps, &srv->tlcp_cfg);
 }
 
 ccsp_err http_tlcp_start(ccsp_http_server *srv, const ccsp_http_config *cfg)

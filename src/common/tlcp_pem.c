@@ -66,3 +66,31 @@ ccsp_err ccsp_tlcp_pem_load_pair(ccsp_tlcp_config *cfg, int sign, const char *ce
 	ccsp_sm2_key_free(key); /* wipes the private part */
 	return err;
 }
+
+ccsp_err ccsp_tlcp_pem_server_config(const ccsp_tlcp_pem_server *s, ccsp_tlcp_config **out)
+{
+	static const uint16_t all[] = {CCSP_TLCP_ECDHE_SM4_GCM_SM3, CCSP_TLCP_ECC_SM4_GCM_SM3, CCSP_TLCP_ECDHE_SM4_CBC_SM3,
+	                               CCSP_TLCP_ECC_SM4_CBC_SM3};
+	static const uint16_t ecc[] = {CCSP_TLCP_ECC_SM4_GCM_SM3, CCSP_TLCP_ECC_SM4_CBC_SM3};
+	int trust = s->ca_file != NULL;
+	ccsp_tlcp_config *cfg = ccsp_tlcp_config_new();
+	if (cfg == NULL)
+		return CCSP_ERR_NOMEM;
+	ccsp_err err = ccsp_tlcp_pem_load_pair(cfg, 1, s->sign_cert, s->sign_key);
+	if (err == CCSP_OK)
+		err = ccsp_tlcp_pem_load_pair(cfg, 0, s->enc_cert, s->enc_key);
+	if (err == CCSP_OK && trust)
+		err = ccsp_tlcp_pem_add_certs(cfg, s->ca_file, CCSP_TLCP_PEM_TRUST, NULL);
+	if (err == CCSP_OK)
+		err = trust ? ccsp_tlcp_config_set_suites(cfg, all, 4) : ccsp_tlcp_config_set_suites(cfg, ecc, 2);
+	if (err == CCSP_OK)
+		err = ccsp_tlcp_config_set_client_auth(cfg, (ccsp_tlcp_client_auth)s->verify);
+	if (err == CCSP_OK)
+		err = ccsp_tlcp_config_set_session_cache(cfg, CCSP_TLCP_PEM_SESSIONS, CCSP_TLCP_PEM_SESSION_S);
+	if (err != CCSP_OK) {
+		ccsp_tlcp_config_free(cfg);
+		return err;
+	}
+	*out = cfg;
+	return CCSP_OK;
+}

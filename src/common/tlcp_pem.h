@@ -36,4 +36,17 @@ CCSP_MUST_CHECK ccsp_err ccsp_tlcp_pem_add_certs(ccsp_tlcp_config *cfg, const ch
 CCSP_MUST_CHECK ccsp_err ccsp_tlcp_pem_load_pair(ccsp_tlcp_config *cfg, int sign, const char *cert_path,
                                                  const char *key_path);
 
+/* A server's TLCP configuration (vsmd's listener, the HTTP layer's): its signing and encryption pairs, trust anchors
+ * for client certificates (ca_file, NULL for none), client authentication (verify: ccsp_tlcp_client_auth), all four
+ * suites when there is a trust store — ECDHE takes the client's certificates, which only a trust store can accept —
+ * else the ECC ones, GCM first, and a session cache of CCSP_TLCP_PEM_SESSIONS for CCSP_TLCP_PEM_SESSION_S seconds.
+ * *out only on success. The errors of load_pair and add_certs, CCSP_ERR_NOMEM. */
+#define CCSP_TLCP_PEM_SESSIONS 4096u /* resumable sessions: a client's further connections join cheaply */
+#define CCSP_TLCP_PEM_SESSION_S 3600
+typedef struct ccsp_tlcp_pem_server {
+	const char *sign_cert, *sign_key, *enc_cert, *enc_key, *ca_file;
+	int verify;
+} ccsp_tlcp_pem_server;
+CCSP_MUST_CHECK ccsp_err ccsp_tlcp_pem_server_config(const ccsp_tlcp_pem_server *s, ccsp_tlcp_config **out);
+
 #endif

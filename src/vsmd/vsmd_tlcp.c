@@ -23,8 +23,6 @@
 #define VSMD_TLCP_WRITE_BUFFER (64u << 10)        /* records gathered before a send */
 #define VSMD_TLCP_CHUNK 16384u                     /* plaintext protected per record */
 #define VSMD_TLCP_LOOP_MAX (1u << 20)
-#define VSMD_TLCP_SESSIONS 4096u                   /* resumable sessions: a client's pool joins cheaply */
-#define VSMD_TLCP_SESSION_S 3600
 
 struct vsmd_tlcp {
 	ccsp_tlcp_conn *conn;
@@ -38,28 +36,11 @@ struct vsmd_tlcp {
 
 ccsp_err vsmd_tlcp_context(vsmd_net *n)
 {
-	static const uint16_t all[] = {CCSP_TLCP_ECDHE_SM4_GCM_SM3, CCSP_TLCP_ECC_SM4_GCM_SM3, CCSP_TLCP_ECDHE_SM4_CBC_SM3,
-	                               CCSP_TLCP_ECC_SM4_CBC_SM3};
-	static const uint16_t ecc[] = {CCSP_TLCP_ECC_SM4_GCM_SM3, CCSP_TLCP_ECC_SM4_CBC_SM3};
 	const vsmd_net_config *c = &n->cfg;
-	int trust = c->tlcp_ca_file != NULL;
-	ccsp_tlcp_config *cfg = ccsp_tlcp_config_new();
-	n->tlcp_cfg = cfg;
-	if (cfg == NULL)
-		return CCSP_ERR_NOMEM;
-	ccsp_err err = ccsp_tlcp_pem_load_pair(cfg, 1, c->tlcp_sign_cert, c->tlcp_sign_key);
-	if (err == CCSP_OK)
-		err = ccsp_tlcp_pem_load_pair(cfg, 0, c->tlcp_enc_cert, c->tlcp_enc_key);
-	if (err == CCSP_OK && trust)
-		err = ccsp_tlcp_pem_add_certs(cfg, c->tlcp_ca_file, CCSP_TLCP_PEM_TRUST, NULL);
-	/* ECDHE takes the client's certificates, which only a trust store can accept */
-	if (err == CCSP_OK)
-		err = trust ? ccsp_tlcp_config_set_suites(cfg, all, 4) : ccsp_tlcp_config_set_suites(cfg, ecc, 2);
-	if (err == CCSP_OK)
-		err = ccsp_tlcp_config_set_client_auth(cfg, (ccsp_tlcp_client_auth)c->tlcp_verify);
-	if (err == CCSP_OK)
-		err = ccsp_tlcp_config_set_session_cache(cfg, VSMD_TLCP_SESSIONS, VSMD_TLCP_SESSION_S);
-	return err;
+	ccsp_tlcp_pem_server ps = {.sign_cert = c->tlcp_sign_cert, .sign_key = c->tlcp_sign_key,
+	                           .enc_cert = c->tlcp_enc_cert, .enc_key = c->tlcp_enc_key,
+	                           .ca_file = c->tlcp_ca_file, .verify = c->tlcp_verify};
+	return ccsp_tlcp_pem_server_config(&ps, &n->tlcp_cfg);
 }
 
 /* ---- a link ---- */
