@@ -216,6 +216,7 @@ void ccspd_tvsm_drift_done(ccspd *d, const ccsp_store_pool_task *t, const ccsp_s
 typedef struct ccspd_pool_fail {
 	ccsp_apierr code;
 	char msg[CCSP_G88_MESSAGE_MAX + 160];
+	int no_answer; /* set by ccspd_g88_call: the CHSM did not answer at all (no connection, timeout) */
 } ccspd_pool_fail;
 /* One GM/T 0088 call (req stolen): 0 with the answer's result (NULL when none; the caller's) when the CHSM said
  * 200, else -1 with f set (CCSP-9001: it does not answer, or refused, with its status and message). */

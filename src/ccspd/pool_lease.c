@@ -39,6 +39,7 @@ int ccspd_g88_call(const ccsp_g88_target *t, const ccsp_g88_signer *s, const cha
 		return 0;
 	}
 	json_decref(a.result);
+	f->no_answer = ret != CCSP_OK;
 	if (ret != CCSP_OK)
 		return fail(f, CCSP_APIERR_UNAVAILABLE, "the CHSM does not answer at %s: %s", path, a.message);
 	return fail(f, CCSP_APIERR_UNAVAILABLE, "the CHSM refused %s: %d %s", path, a.status, a.message);

@@ -14,7 +14,9 @@
  *     new VSM, or frees the drift for a later round, which starts with the next CHSM (ccspd_tvsm_drift_done).
  * The image carries the VSM's keys, file area and token hash, sealed for the CHSMs' trust domain: a CHSM of another
  * domain refuses it (its callback fails, the next is asked), the tenant's token works on the new VSM, and ccspd
- * never sees a key. Everything is audited: pool.tenant-vsm-export, pool.tenant-vsm-drift-start,
+ * never sees a key. A CHSM that does not answer one call of a round is not asked again in that round: its other VSMs
+ * count as not answered at once, so one unreachable CHSM delays a round by one call's timeout (10 s), not one per
+ * VSM. Everything is audited: pool.tenant-vsm-export, pool.tenant-vsm-drift-start,
  * pool.tenant-vsm-drift (ok or failed), pool.vsm-reset-start.
  */
 #include <stdio.h>
@@ -59,20 +61,56 @@ struct ccspd_tvsm_keeper {
 
 /* ---- one CHSM call ---- */
 
-static int g88(ccspd *d, const ccsp_store_pool_chsm *chsm, long timeout_s, const char *path, json_t *req,
-               json_t **result, ccspd_pool_fail *f)
+/* A round's calls: the platform key, loaded at the first call, and the CHSMs that did not answer at all — their
+ * other VSMs are not asked again in the round, so a CHSM that is unreachable (or hangs) costs one call's timeout
+ * per round, not one per VSM, and the VSMs of the other CHSMs are checked on time. */
+typedef struct tvsm_round {
+	ccspd *d;
+	int key_state; /* 0: not loaded yet, 1: loaded, -1: cannot be loaded */
+	ccspd_g88_key key;
+	char silent[TVSM_CHSMS_MAX][CCSP_STORE_ID_LEN + 1];
+	size_t nsilent;
+} tvsm_round;
+
+static int round_silent(const tvsm_round *rd, const char *chsm_id)
 {
-	ccspd_g88_key k;
+	for (size_t i = 0; i < rd->nsilent; i++)
+		if (strcmp(rd->silent[i], chsm_id) == 0)
+			return 1;
+	return 0;
+}
+
+static int round_key(tvsm_round *rd)
+{
 	int created = 0;
-	if (ccspd_g88_key_load(d, 0, &k, &created) != CCSP_OK) {
+	if (rd->key_state == 0)
+		rd->key_state = ccspd_g88_key_load(rd->d, 0, &rd->key, &created) == CCSP_OK ? 1 : -1;
+	return rd->key_state;
+}
+
+static int g88(tvsm_round *rd, const ccsp_store_pool_chsm *chsm, const char *path, json_t *req, json_t **result,
+               ccspd_pool_fail *f)
+{
+	f->no_answer = 0;
+	if (round_silent(rd, chsm->id)) {
+		json_decref(req);
+		f->code = CCSP_APIERR_UNAVAILABLE;
+		f->no_answer = 1;
+		snprintf(f->msg, sizeof f->msg, "the CHSM did not answer earlier in this round");
+		return -1;
+	}
+	if (round_key(rd) != 1) {
 		json_decref(req);
 		f->code = CCSP_APIERR_CRYPTO_MODULE;
 		snprintf(f->msg, sizeof f->msg, "cannot load the platform's GM/T 0088 key");
 		return -1;
 	}
 	ccsp_g88_target t = {.url = chsm->url, .ca_pem = chsm->ca_pem[0] != '\0' ? chsm->ca_pem : NULL,
-	                     .timeout_s = timeout_s};
-	return ccspd_g88_call(&t, &k.signer, path, req, result, f);
+	                     .timeout_s = TVSM_CALL_TIMEOUT_S};
+	int ret = ccspd_g88_call(&t, &rd->key.signer, path, req, result, f);
+	if (ret != 0 && f->no_answer && rd->nsilent < TVSM_CHSMS_MAX)
+		snprintf(rd->silent[rd->nsilent++], sizeof rd->silent[0], "%s", chsm->id);
+	return ret;
 }
 
 static void log_fail(ccspd *d, const char *what, const char *chsm_id, const char *vsm_id, const char *why)
@@ -269,15 +307,15 @@ static int vsm_down(int answered, const char *run)
 }
 
 /* One VSM's check: export it when its data changed, drift it when down too long. */
-static void check_vsm(ccspd *d, round_job *r, tvsm_watch *w)
+static void check_vsm(ccspd *d, tvsm_round *rd, round_job *r, tvsm_watch *w)
 {
 	ccspd_tvsm_keeper *k = d->tvsm_keeper;
 	ccspd_pool_fail f = {.code = CCSP_APIERR_UNAVAILABLE, .msg = "no answer"};
 	json_t *info = NULL;
 	if (ccsp_store_run(d->store, vsm_fn, r) != CCSP_OK)
 		return;
-	int answered = g88(d, &r->chsm, TVSM_CALL_TIMEOUT_S, "/vsm",
-	                   json_pack("{s:s, s:s}", "oprType", "getinfo", "vsmId", w->vsm_id), &info, &f) == 0;
+	int answered = g88(rd, &r->chsm, "/vsm", json_pack("{s:s, s:s}", "oprType", "getinfo", "vsmId", w->vsm_id),
+	                   &info, &f) == 0;
 	const char *run = json_string_value(json_object_get(info, "runStatus"));
 	const char *version = json_string_value(json_object_get(info, "dataVersion"));
 	int up = answered && run != NULL && strcmp(run, "running") == 0;
@@ -343,7 +381,7 @@ static tvsm_reset *reset_note(ccspd *d, const ccsp_store_retired_vsm *v)
 
 /* Ask the CHSM of every retired VSM for its reset; the callback forgets it (api_g88_callback.c). A CHSM that does
  * not answer (the one a drift left) is asked again at each round until it does. */
-static void reset_retired(ccspd *d)
+static void reset_retired(ccspd *d, tvsm_round *rd)
 {
 	retired_job r = {.list = calloc(TVSM_WATCH_MAX, sizeof *r.list)};
 	if (r.list == NULL || ccsp_store_run(d->store, retired_list_fn, &r) != CCSP_OK) {
@@ -359,7 +397,7 @@ static void reset_retired(ccspd *d)
 		if (ccsp_store_run(d->store, retired_chsm_fn, &r) != CCSP_OK || (note = reset_note(d, r.v)) == NULL ||
 		    ccsp_g88_request_id(t.task.request_id) != CCSP_OK)
 			continue;
-		if (g88(d, &r.chsm, TVSM_CALL_TIMEOUT_S, "/vsm",
+		if (g88(rd, &r.chsm, "/vsm",
 		        json_pack("{s:s, s:s, s:s, s:s}", "requestId", t.task.request_id, "oprType", "reset", "vsmId",
 		                  r.v->vsm_id, "callbackUrl", d->g88_callback_url),
 		        &res, &f) != 0) {
@@ -381,13 +419,10 @@ static void reset_retired(ccspd *d)
 	free(r.list);
 }
 
-static void tick(void *arg)
+/* Every tenant VSM's check. */
+static void check_tenant_vsms(ccspd *d, tvsm_round *rd)
 {
-	ccspd *d = arg;
 	ccspd_tvsm_keeper *k = d->tvsm_keeper;
-	reset_retired(d);
-	if (k->upload_url[0] == '\0')
-		return; /* images and drift off */
 	round_job r = {.vsms = calloc(TVSM_WATCH_MAX, sizeof *r.vsms)};
 	if (r.vsms == NULL || ccsp_store_run(d->store, list_fn, &r) != CCSP_OK) {
 		free(r.vsms);
@@ -401,10 +436,24 @@ static void tick(void *arg)
 			break;
 		w->seen = 1;
 		r.v = &r.vsms[i];
-		check_vsm(d, &r, w);
+		check_vsm(d, rd, &r, w);
 	}
 	watch_prune(k);
 	free(r.vsms);
+}
+
+static void tick(void *arg)
+{
+	ccspd *d = arg;
+	ccspd_tvsm_keeper *k = d->tvsm_keeper;
+	tvsm_round *rd = calloc(1, sizeof *rd);
+	if (rd == NULL)
+		return;
+	rd->d = d;
+	reset_retired(d, rd);
+	if (k->upload_url[0] != '\0') /* images and drift on */
+		check_tenant_vsms(d, rd);
+	free(rd);
 }
 
 /* ---- the CHSMs' callbacks (api_g88_callback.c) ---- */

@@ -7,7 +7,8 @@
 # (kill -9, with its vsmds) under a stream of A's signing calls: ccspd finds the VSM down, fetches and checks the
 # image, signs it, has CHSM 2 create a VSM from it and moves A onto it; A fetches its client config again and signs
 # on, with the same keys at the same indices (the VSMs' key listings compared); the calls that failed meanwhile are
-# counted. The new VSM is imaged in its turn; the old one is reset when its CHSM is back. The system administrator
+# counted; tenant B's VSM on CHSM 1 drifts in the same rounds (the dead CHSM is asked once a round, not once per
+# VSM). The new VSM is imaged in its turn; the old one is reset when its CHSM is back. The system administrator
 # releases the tenant's VSM: gone from the tenant at once, then reset. A pool group's member copied from its image
 # (chsm-vsm-create copyOf: key sync, KM-12) joins the group by the key check. All of it audited. Every wait is
 # bounded; nothing is left running.
@@ -137,6 +138,17 @@ check "... once per change: the image URL changed" [ "$(db "SELECT url FROM tena
 "$CCSP" vsm keys --dir "$T/c1/vsm/$V1" | sed 's/ created=[^ ]*//' >"$T/keys1"
 check "A's VSM holds four keys" [ "$(wc -l <"$T/keys1")" = 4 ]
 
+# ---- tenant B's VSM on c1 too: when c1 dies both drift, and c1 is asked once a round, not once per VSM ----
+adm admin/tenant-create '{"name":"B"}'
+B=$(field id)
+"$CCSP" chsm call $K1 vsm create --set flavor=1 --callback http://127.0.0.1:9/cb >"$T/r"
+VB=$(field vsmId)
+vsmb_ok() { "$CCSP" chsm call $K1 vsm status --vsm "$VB" 2>/dev/null | grep -q '"status":"ok"'; }
+check "B's VSM created on c1" until_ok 60 vsmb_ok
+adm pool/tenant-vsm-assign "{\"chsmId\":\"$C1\",\"vsmId\":\"$VB\",\"tenantId\":\"$B\"}"
+check "assigned to B" [ "$(code)" = 200 ]
+check "B's VSM imaged" until_ok 60 ok '[ -n "$(db "SELECT url FROM tenant_vsm_images WHERE vsm_id = '\''$VB'\''")" ]'
+
 # ---- c1 dies under A's calls: the drift ----
 : >"$T/load.ok"
 : >"$T/load.fail"
@@ -156,6 +168,10 @@ pkill -9 -f "vsmd --dir $T/c1/"
 drifted() { api "$T/alice.tok" vsm/list '{}' && grep -q "\"chsmId\":\"$C2\"" "$T/r" && ! grep -q "$V1" "$T/r"; }
 check "ccspd moved A onto a VSM of c2 (vsm/list)" until_ok 120 drifted
 V2=$(sed -n 's/.*"vsmId":"\([^"]*\)".*/\1/p' "$T/r")
+b_drifted() { [ "$(db "SELECT chsm_id FROM tenant_vsms WHERE tenant_id = '$B'")" = "$C2" ]; }
+check "B's VSM drifted onto c2 as well" until_ok 120 b_drifted
+check "the dead CHSM was asked once a round: B's or A's check found it silent already" \
+	grep -q 'the CHSM did not answer earlier in this round' "$T/p.out"
 check "A's calls failed meanwhile (counted)" ok '[ "$(wc -l <"$T/load.fail")" -ge 1 ]'
 OK_BEFORE=$(wc -l <"$T/load.ok")
 check "A fetches its client config for the new VSM" client_config "$C2" "$V2"
