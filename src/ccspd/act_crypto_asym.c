@@ -108,7 +108,7 @@ void ccspd_act_crypto_sign(ccspd_call *c)
 	if (kms_sel_parse(c, &u.sel) != 0 || tbs_parse(c, &t) != 0 || kms_use_load(&u) != 0 ||
 	    tbs_digest(&u, &t, e) != 0)
 		goto out;
-	kms_vsm_of(c->d, u.group, &v);
+	kms_vsm_for_call(c, u.group, &v);
 	ccsp_err ret = v.ops->sign(v.ctx, &u.w, e, sig);
 	if (ret == CCSP_OK)
 		ret = ccsp_sm2_signature_to_der(sig, der, sizeof der, &derlen);
@@ -221,7 +221,7 @@ void ccspd_act_crypto_asymmetric_decrypt(ccspd_call *c)
 	    kms_use_load(&u) != 0)
 		goto out;
 	pt = malloc(ctlen);
-	kms_vsm_of(c->d, u.group, &v);
+	kms_vsm_for_call(c, u.group, &v);
 	ccsp_err ret = pt != NULL ? v.ops->asym_decrypt(v.ctx, &u.w, ct, ctlen, pt, &ptlen) : CCSP_ERR_NOMEM;
 	if (ret == CCSP_OK)
 		kms_use_ok_b64(&u, "plaintext", pt, ptlen);

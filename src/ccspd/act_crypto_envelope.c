@@ -98,7 +98,7 @@ static ccsp_err seal(ccspd_call *c, const recipient *r, const uint8_t *padded, s
 	if (ret == CCSP_OK)
 		ret = kms_group_of_tenant(c->d, c->who->tenant_id, group);
 	if (ret == CCSP_OK) {
-		kms_vsm_of(c->d, group, &v);
+		kms_vsm_for_call(c, group, &v);
 		ret = v.ops->envelope_seal(v.ctx, r->pub, padded, len, key_ct, iv, ct);
 	}
 	if (ret == CCSP_OK)
@@ -175,7 +175,7 @@ static ccsp_err open_any(kms_use *u, const ccsp_envelope *env, uint8_t *out)
 {
 	ccsp_kms_vsm v;
 	ccsp_err ret = CCSP_ERR_AUTH;
-	kms_vsm_of(u->c->d, u->group, &v);
+	kms_vsm_for_call(u->c, u->group, &v);
 	for (size_t i = 0; i < env->n_recipients && ret == CCSP_ERR_AUTH; i++)
 		ret = v.ops->envelope_open(v.ctx, &u->w, env->recipients[i].key_ct, env->iv, env->content,
 		                           env->content_len, out);

@@ -45,7 +45,7 @@ static ccsp_err seal(kms_use *u, const char *canon, const uint8_t *pt, size_t le
 		ret = ccsp_kms_blob_header(u->key_id, (uint32_t)u->version, b);
 	if (ret == CCSP_OK)
 		ret = ccsp_kms_aad(b, u->c->who->tenant_id, u->c->who->id, canon, &aad, &aadlen);
-	kms_vsm_of(u->c->d, u->group, &v);
+	kms_vsm_for_call(u->c, u->group, &v);
 	if (ret == CCSP_OK)
 		ret = v.ops->encrypt(v.ctx, &u->w, aad, aadlen, pt, len, b + CCSP_KMS_BLOB_IV_OFF, b + CCSP_KMS_BLOB_CT_OFF,
 		                     b + CCSP_KMS_BLOB_CT_OFF + len);
@@ -106,7 +106,7 @@ static ccsp_err open_blob(kms_use *u, const ccsp_kms_blob *b, const char *canon,
 	ccsp_kms_vsm v;
 	ccsp_err ret = out != NULL ? ccsp_kms_aad(b->header, u->c->who->tenant_id, u->c->who->id, canon, &aad, &aadlen)
 	                           : CCSP_ERR_NOMEM;
-	kms_vsm_of(u->c->d, u->group, &v);
+	kms_vsm_for_call(u->c, u->group, &v);
 	if (ret == CCSP_OK)
 		ret = v.ops->decrypt(v.ctx, &u->w, aad, aadlen, b->iv, b->ct, b->ctlen, b->tag, out);
 	free(aad);

@@ -27,7 +27,7 @@ static const char *algorithm(ccsp_kms_spec kind)
 static ccsp_err compute(kms_use *u, const uint8_t *data, size_t len, uint8_t mac[32], size_t *maclen)
 {
 	ccsp_kms_vsm v;
-	kms_vsm_of(u->c->d, u->group, &v);
+	kms_vsm_for_call(u->c, u->group, &v);
 	if (u->kind != CCSP_KMS_SPEC_SM4_MAC)
 		return v.ops->mac(v.ctx, u->kind, &u->w, data, len, mac, maclen);
 	size_t padded = len / 16 * 16 + 16; /* padding method 2: 0x80, then zeros */

@@ -103,6 +103,9 @@ CCSP_MUST_CHECK ccsp_err kms_rotate_round(ccspd *d, size_t *rotated);
 /* The backend of the KMS's key operations: the members of resource group `group` (the key's group_id; for a new
  * key, kms_group_of_tenant's) in the resource pool. */
 void kms_vsm_of(ccspd *d, const char *group, ccsp_kms_vsm *v);
+/* The same for an action's call: an application's operations run on the group's members dedicated to it first
+ * (pool/device-dedicate; pool.h), everyone else's on shared members. */
+void kms_vsm_for_call(const ccspd_call *c, const char *group, ccsp_kms_vsm *v);
 /* For a use that takes a version's material out of the store (backup, export): version *version of k (0: the
  * primary, set) with its wrapped material into w and, for SM2 pairs, its public key into pub; *err
  * CCSP_APIERR_COUNT_. A refusal sets *err and *msg instead (no such version: CCSP-1001; destroyed or compromised:

@@ -113,6 +113,13 @@ void kms_vsm_of(ccspd *d, const char *group, ccsp_kms_vsm *v)
 	ccsp_kms_vsm_pool(v, d->pool, group);
 }
 
+void kms_vsm_for_call(const ccspd_call *c, const char *group, ccsp_kms_vsm *v)
+{
+	kms_vsm_of(c->d, group, v);
+	if (c->who != NULL && c->who->kind == CCSPD_CALLER_APP)
+		memcpy(v->app, c->who->id, sizeof v->app);
+}
+
 ccsp_err kms_version_out(ccsp_store_tx *tx, const ccsp_store_kms_key *k, int64_t *version, ccsp_kms_wrapped *w,
                          uint8_t pub[CCSP_KMS_PUBLIC_SIZE], ccsp_apierr *err, const char **msg)
 {

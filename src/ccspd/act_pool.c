@@ -17,6 +17,9 @@
  *                                                          group's key check (the first member sets it)
  *   group-remove-member {groupId, deviceId}             -> the device, in no group; the last device of a group
  *                                                          that holds keys cannot leave
+ *   device-dedicate     {deviceId, tenantId?, appId?}   -> the device, dedicated to that application (POOL-3):
+ *                                                          it runs the app's operations on its group's keys and
+ *                                                          no one else's; without appId, shared again
  * Every change is audited (pool.*); the key check and the availability check talk to the device outside any
  * transaction, and membership changes reach this node's scheduler at once (others within
  * pool_health_interval_s).
@@ -31,7 +34,7 @@
 
 typedef struct pool_job {
 	act_job act; /* first: act_job_run's (act_util.c) */
-	const char *id, *group_id, *name, *cursor, *tenant;
+	const char *id, *group_id, *name, *cursor, *tenant, *app;
 	int64_t limit, kek_index;
 	ccsp_store_pool_device dev;
 	ccsp_store_pool_group grp;
@@ -61,10 +64,12 @@ static json_t *health_json(ccspd *d, const char *id)
 static json_t *device_json(ccspd *d, const ccsp_store_pool_device *v)
 {
 	json_t *h = health_json(d, v->id);
-	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:I, s:o}", "deviceId", v->id, "name", v->name,
-	                 "kind", v->kind, "sdfConf", v->address, "vendor", v->vendor, "model", v->model, "serial",
-	                 v->serial, "groupId", v->group_id[0] != '\0' ? json_string(v->group_id) : json_null(),
-	                 "created", (json_int_t)v->created, "health", h != NULL ? h : json_null());
+	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:o, s:I, s:o}", "deviceId", v->id, "name",
+	                 v->name, "kind", v->kind, "sdfConf", v->address, "vendor", v->vendor, "model", v->model,
+	                 "serial", v->serial, "groupId",
+	                 v->group_id[0] != '\0' ? json_string(v->group_id) : json_null(), "dedicatedApp",
+	                 v->dedicated_app[0] != '\0' ? json_string(v->dedicated_app) : json_null(), "created",
+	                 (json_int_t)v->created, "health", h != NULL ? h : json_null());
 }
 
 static json_t *group_json(const ccsp_store_pool_group *g, int64_t keys, int64_t members)
@@ -346,6 +351,13 @@ static ccsp_err leave_fn(ccsp_store_tx *tx, void *arg)
 	if (keys > 0 && members == 1 && strcmp(p->grp.id, CCSP_STORE_POOL_DEFAULT_GROUP) != 0)
 		return act_job_refuse(&p->act, CCSP_APIERR_CONFLICT,
 		                      "the group holds keys and this is its last device: add another device first");
+	int64_t shared = 0;
+	CCSP_GUARD(ccsp_store_pool_group_shared(tx, p->grp.id, p->dev.id, &shared));
+	if (now.dedicated_app[0] == '\0' && shared == 0 && members > 1 &&
+	    strcmp(p->grp.id, CCSP_STORE_POOL_DEFAULT_GROUP) != 0)
+		return act_job_refuse(&p->act, CCSP_APIERR_CONFLICT,
+		                      "this is the group's last shared device: its other members are dedicated to "
+		                      "applications (share one first)");
 	CCSP_GUARD(ccsp_store_pool_device_set_group(tx, p->dev.id, NULL));
 	p->dev.group_id[0] = '\0';
 	CCSP_GUARD(ccspd_audit(p->act.c, tx, "pool.group-remove-member", p->dev.id, "ok",
@@ -396,4 +408,60 @@ void ccspd_act_pool_group_remove_member(ccspd_call *c)
 	    read_pair(&p) != 0)
 		return;
 	membership(c, &p, leave_fn);
+}
+
+/* ---- dedication (POOL-3) ---- */
+
+/* The application is the tenant's, and the device's group (if any) may serve that tenant. */
+static ccsp_err dedicate_check(ccsp_store_tx *tx, pool_job *p)
+{
+	ccsp_store_app app;
+	ccsp_err ret = ccsp_store_app_get(tx, p->tenant, p->app, &app);
+	if (ret == CCSP_ERR_NOT_FOUND)
+		return act_job_refuse(&p->act, CCSP_APIERR_NOT_FOUND, "no such application in that tenant");
+	CCSP_GUARD(ret);
+	if (p->dev.group_id[0] == '\0')
+		return CCSP_OK;
+	CCSP_GUARD(ccsp_store_pool_group_get(tx, p->dev.group_id, &p->grp));
+	if (p->grp.tenant_id[0] != '\0' && strcmp(p->grp.tenant_id, p->tenant) != 0)
+		return act_job_refuse(&p->act, CCSP_APIERR_CONFLICT,
+		                      "the device's group is another tenant's exclusive group");
+	return CCSP_OK;
+}
+
+static ccsp_err dedicate_fn(ccsp_store_tx *tx, void *arg)
+{
+	pool_job *p = arg;
+	p->act.err = CCSP_APIERR_INTERNAL; /* a refusal sets another */
+	ccsp_err ret = ccsp_store_pool_device_get(tx, p->id, &p->dev);
+	if (ret == CCSP_ERR_NOT_FOUND)
+		return act_job_refuse(&p->act, CCSP_APIERR_NOT_FOUND, "no such device");
+	CCSP_GUARD(ret);
+	if (p->app != NULL) {
+		CCSP_GUARD(dedicate_check(tx, p));
+		if (p->act.err != CCSP_APIERR_INTERNAL)
+			return CCSP_OK;
+	}
+	ret = ccsp_store_pool_device_dedicate(tx, p->dev.id, p->app);
+	if (ret == CCSP_ERR_STATE)
+		return act_job_refuse(&p->act, CCSP_APIERR_CONFLICT,
+		                      "the device is its group's last shared member: the group's other callers would "
+		                      "have none (add a device first)");
+	CCSP_GUARD(ret);
+	snprintf(p->dev.dedicated_app, sizeof p->dev.dedicated_app, "%s", p->app != NULL ? p->app : "");
+	CCSP_GUARD(ccspd_audit(p->act.c, tx, "pool.device-dedicate", p->dev.id, "ok",
+	                       json_pack("{s:s, s:o, s:o}", "device", p->dev.name, "tenantId",
+	                                 p->app != NULL ? json_string(p->tenant) : json_null(), "appId",
+	                                 p->app != NULL ? json_string(p->app) : json_null())));
+	act_job_result(&p->act, NULL);
+	return CCSP_OK;
+}
+
+void ccspd_act_pool_device_dedicate(ccspd_call *c)
+{
+	pool_job p = {.act.c = c};
+	if (act_id(c, "deviceId", 1, &p.id) != 0 || act_id(c, "appId", 0, &p.app) != 0 ||
+	    act_id(c, "tenantId", p.app != NULL, &p.tenant) != 0)
+		return;
+	membership(c, &p, dedicate_fn);
 }

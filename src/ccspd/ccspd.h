@@ -402,6 +402,7 @@ void ccspd_act_admin_principal_enable(ccspd_call *c);
 void ccspd_act_pool_device_register(ccspd_call *c);
 void ccspd_act_pool_device_list(ccspd_call *c);
 void ccspd_act_pool_device_remove(ccspd_call *c);
+void ccspd_act_pool_device_dedicate(ccspd_call *c);
 void ccspd_act_pool_group_create(ccspd_call *c);
 void ccspd_act_pool_group_list(ccspd_call *c);
 void ccspd_act_pool_group_delete(ccspd_call *c);

@@ -77,6 +77,7 @@ const ccspd_action ccspd_actions[] = {
 	{API "/pool/group-list", CCSPD_MAY_SYSADMIN, ccspd_act_pool_group_list},
 	{API "/pool/group-delete", CCSPD_MAY_SYSADMIN, ccspd_act_pool_group_delete},
 	{API "/pool/group-add-member", CCSPD_MAY_SYSADMIN, ccspd_act_pool_group_add_member},
+	{API "/pool/device-dedicate", CCSPD_MAY_SYSADMIN, ccspd_act_pool_device_dedicate},
 	{API "/pool/group-remove-member", CCSPD_MAY_SYSADMIN, ccspd_act_pool_group_remove_member},
 	{API "/secadmin/custodian-add", CCSPD_MAY_SECADMIN, ccspd_act_secadmin_custodian_add},
 	{API "/secadmin/custodian-list", CCSPD_MAY_SECADMIN, ccspd_act_secadmin_custodian_list},

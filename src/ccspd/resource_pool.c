@@ -74,6 +74,7 @@ static ccsp_err refresh_fn(ccsp_store_tx *tx, void *arg)
 			memset(s, 0, sizeof *s);
 			memcpy(s->id, devs[i].id, sizeof s->id);
 			memcpy(s->address, devs[i].address, sizeof s->address);
+			memcpy(s->app, devs[i].dedicated_app, sizeof s->app);
 			group_spec(s, &g, j->default_kek);
 			if (strcmp(devs[i].kind, CCSP_STORE_POOL_KIND_CHSM_VSM) == 0) {
 				if ((ret = ccsp_store_pool_vsm_get(tx, devs[i].id, &j->links[j->nlinks])) != CCSP_OK)

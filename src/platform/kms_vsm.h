@@ -99,6 +99,7 @@ typedef struct ccsp_kms_vsm {
 	uint32_t kek_index; /* the KEK new keys are wrapped by */
 	ccsp_pool *pool;    /* ccsp_kms_vsm_pool: the pool and the group (ctx points here) */
 	char group[CCSP_STORE_ID_LEN + 1];
+	char app[CCSP_STORE_ID_LEN + 1]; /* the calling application, for its dedicated members (pool.h); "" for people */
 } ccsp_kms_vsm;
 
 /* The ops on one VSM: ctx is its ccsp_pvsm (NULL: every op answers CCSP_ERR_MODULE_STATE). */

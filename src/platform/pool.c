@@ -147,8 +147,10 @@ ccsp_err ccsp_pool_sync(ccsp_pool *p, const ccsp_pool_spec *specs, size_t n)
 			sync_platform(m, &specs[j]);
 			continue;
 		}
-		if (m != NULL && m->state != CCSP_POOL_RETIRED && same_spec(&m->spec, &specs[j]))
+		if (m != NULL && m->state != CCSP_POOL_RETIRED && same_spec(&m->spec, &specs[j])) {
+			memcpy(m->spec.app, specs[j].app, sizeof m->spec.app); /* a dedication needs no reopening */
 			continue;
+		}
 		if (m == NULL && (m = add_slot(p, specs[j].id)) == NULL) {
 			ret = CCSP_ERR_LIMIT;
 			continue;
@@ -309,6 +311,21 @@ static int tried(const ccsp_pool_lease *l, size_t slot)
 	return 0;
 }
 
+/* The up member of group serving app ("" for shared) with the fewest operations in flight that l has not tried,
+ * searched from slot start (equal loads take turns). Under the lock. */
+static member *least_loaded(ccsp_pool *p, const char *group, const char *app, const ccsp_pool_lease *l, size_t start)
+{
+	member *best = NULL;
+	for (size_t k = 0; k < p->n; k++) {
+		size_t i = (start + k) % p->n;
+		member *m = &p->m[i];
+		if (m->used && m->state == CCSP_POOL_UP && strcmp(m->spec.group, group) == 0 &&
+		    strcmp(m->spec.app, app) == 0 && !tried(l, i) && (best == NULL || m->inflight < best->inflight))
+			best = m;
+	}
+	return best;
+}
+
 ccsp_err ccsp_pool_acquire(ccsp_pool *p, const char *group, ccsp_pool_lease *l)
 {
 	member *best = NULL;
@@ -319,13 +336,10 @@ ccsp_err ccsp_pool_acquire(ccsp_pool *p, const char *group, ccsp_pool_lease *l)
 		return CCSP_ERR_MODULE_STATE;
 	pthread_mutex_lock(&p->mu);
 	size_t start = p->n > 0 ? p->next++ % p->n : 0;
-	for (size_t k = 0; k < p->n; k++) {
-		size_t i = (start + k) % p->n;
-		member *m = &p->m[i];
-		if (m->used && m->state == CCSP_POOL_UP && strcmp(m->spec.group, group) == 0 && !tried(l, i) &&
-		    (best == NULL || m->inflight < best->inflight))
-			best = m;
-	}
+	if (l->app != NULL && l->app[0] != '\0')
+		best = least_loaded(p, group, l->app, l, start);
+	if (best == NULL)
+		best = least_loaded(p, group, "", l, start);
 	if (best != NULL) {
 		best->inflight++;
 		best->ops++;
@@ -434,6 +448,7 @@ void ccsp_pool_infos(ccsp_pool *p, ccsp_pool_info *out, size_t max, size_t *n)
 		o->failures = m->failures;
 		o->retries = m->retries;
 		o->downs = m->downs;
+		memcpy(o->app, m->spec.app, sizeof o->app);
 	}
 	pthread_mutex_unlock(&p->mu);
 }

@@ -10,6 +10,9 @@
  *   recorded check value) before it is put in rotation; a member in rotation must answer (device information),
  *   else it leaves rotation and is reopened on a later round. A member that cannot reproduce the key check (reset,
  *   replaced, another KEK) is "mismatch": never used until it does.
+ * - A member may be dedicated to one application (POOL-3: spec.app): it runs that application's operations and no
+ *   one else's. An application's lease takes its dedicated members of the group first and the group's shared
+ *   members only when none of those is healthy (or left to try); everyone else's leases take shared members only.
  * - ccsp_pool_acquire leases the healthy member of a group with the fewest operations in flight; the caller runs
  *   the operation on the lease's handle and gives it back with ccsp_pool_release and the result. A communication
  *   failure (CCSP_ERR_COMM) takes the member out of rotation at once and, when the caller says the operation may
@@ -57,6 +60,7 @@ typedef struct ccsp_pool_spec {
 	uint8_t probe[CCSP_STORE_POOL_PROBE_MAX]; /* probe_len 0: the group has no key check yet */
 	size_t probe_len;
 	uint8_t check[CCSP_STORE_POOL_CHECK_SIZE];
+	char app[CCSP_STORE_ID_LEN + 1]; /* the application it is dedicated to; "" when shared */
 } ccsp_pool_spec;
 
 typedef enum ccsp_pool_state {
@@ -74,10 +78,12 @@ typedef struct ccsp_pool_info {
 	unsigned inflight;
 	uint64_t ops, failures, retries; /* operations run; of them failed with CCSP_ERR_COMM; retried elsewhere */
 	uint64_t downs;                  /* times it left rotation */
+	char app[CCSP_STORE_ID_LEN + 1]; /* dedicated to; "" when shared */
 } ccsp_pool_info;
 
 typedef struct ccsp_pool_lease {
-	void *handle; /* the device to run the operation on */
+	const char *app; /* set by the caller: the application the operation is for (NULL or "": shared members only) */
+	void *handle;    /* the device to run the operation on */
 	unsigned slot, tries;
 	unsigned tried[CCSP_POOL_TRIES];
 } ccsp_pool_lease;
@@ -94,8 +100,8 @@ CCSP_MUST_CHECK ccsp_err ccsp_pool_sync(ccsp_pool *p, const ccsp_pool_spec *spec
 /* One health round (above). */
 void ccsp_pool_tick(ccsp_pool *p);
 
-/* Lease a member of group for one operation (l zeroed before the first call). CCSP_ERR_MODULE_STATE when the
- * group has no healthy member left to try. */
+/* Lease a member of group for one operation for l->app (l otherwise zeroed before the first call).
+ * CCSP_ERR_MODULE_STATE when the group has no healthy member left to try for it. */
 CCSP_MUST_CHECK ccsp_err ccsp_pool_acquire(ccsp_pool *p, const char *group, ccsp_pool_lease *l);
 /* Give the lease back with the operation's result. 1 when the caller should acquire again and retry (result was
  * CCSP_ERR_COMM, retry_safe is set and tries remain), else 0. */

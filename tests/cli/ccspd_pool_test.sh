@@ -8,7 +8,9 @@
 # and B's go on; a VSM killed under a stream of signatures costs no request (retried on the other member) and is
 # taken out of rotation, then put back when it answers again; signatures made on either member verify with the
 # key's public key (openssl); membership refusals (last member of a group with keys, a device in a group,
-# deleting a group with keys); only the system administrator manages the pool; /metrics per member; all audited.
+# deleting a group with keys); a device dedicated to one application runs its operations and no one else's
+# (POOL-3; refusals: another tenant's group, a group's last shared device); only the system administrator manages
+# the pool; /metrics per member; all audited.
 # Every wait is bounded.
 . "$(dirname "$0")/common.sh"
 . "$(dirname "$0")/ccspd_lib.sh"
@@ -71,9 +73,11 @@ check "A's administrator alice" first_login alice "$A" "$(field oneTimePassword)
 adm admin/member-create "{\"tenant\":\"$B\",\"login\":\"bob\",\"role\":\"tenant_admin\"}"
 check "B's administrator bob" first_login bob "$B" "$(field oneTimePassword)" 'Bob-Passw0rd-2026'
 api "$T/alice.tok" app/create '{"name":"svc"}'
+APP_A=$(field id)
 akA=$(field accessKey)
 field secret >"$T/a.secret"
 api "$T/bob.tok" app/create '{"name":"svc"}'
+APP_B=$(field id)
 akB=$(field accessKey)
 field secret >"$T/b.secret"
 
@@ -178,6 +182,48 @@ adm pool/device-list '{}'
 check "A signs 10 times, spread over both of A's VSMs" ok '[ $fails = 0 ] && [ "$(ops_of "$D_xa1")" -ge 1 ] &&
 	[ "$(ops_of "$D_xa2")" -ge 1 ]'
 
+# ---- a device dedicated to one application (POOL-3) ----
+dedicate() { adm pool/device-dedicate "$1"; }
+dedicate "{\"deviceId\":\"$D_vsm2\",\"tenantId\":\"$B\",\"appId\":\"$APP_B\"}"
+check "vsm2 (default group) dedicated to B's app" ok '[ "$(code)" = 200 ] && [ "$(field dedicatedApp)" = "$APP_B" ]'
+api "$T/alice.tok" pool/device-dedicate "{\"deviceId\":\"$D_vsm2\"}"
+check "a tenant administrator may not dedicate: CCSP-3000" is_err 403 CCSP-3000
+dedicate "{\"deviceId\":\"$D_xa1\",\"tenantId\":\"$B\",\"appId\":\"$APP_B\"}"
+check "a device of A's exclusive group for B's app: CCSP-4000" is_err 409 CCSP-4000
+dedicate "{\"deviceId\":\"$D_xa1\",\"tenantId\":\"$A\",\"appId\":\"$APP_B\"}"
+check "an app of another tenant: CCSP-1002" is_err 404 CCSP-1002
+dedicate "{\"deviceId\":\"$D_xa1\",\"appId\":\"$APP_A\"}"
+check "appId without tenantId: CCSP-1001" is_err 400 CCSP-1001
+dedicate "{\"deviceId\":\"$D_xa1\",\"tenantId\":\"$A\",\"appId\":\"$APP_A\"}"
+check "xa1 dedicated to A's app" ok '[ "$(code)" = 200 ] && [ "$(field dedicatedApp)" = "$APP_A" ]'
+dedicate "{\"deviceId\":\"$D_xa2\",\"tenantId\":\"$A\",\"appId\":\"$APP_A\"}"
+check "... but not xa2 too, A's group's last shared device: CCSP-4000" is_err 409 CCSP-4000
+adm pool/group-remove-member "{\"groupId\":\"$G\",\"deviceId\":\"$D_xa2\"}"
+check "... nor may xa2 leave the group: CCSP-4000" is_err 409 CCSP-4000
+adm pool/device-list '{}'
+plat_before=$(ops_of platform) vsm2_before=$(ops_of "$D_vsm2") xa1_before=$(ops_of "$D_xa1") xa2_before=$(ops_of "$D_xa2")
+i=0
+fails=0
+while [ $i -lt 10 ]; do
+	b crypto/sign "{\"keyId\":\"$KB\",\"message\":\"$M\"}"
+	[ "$(code)" = 200 ] || fails=$((fails + 1))
+	a crypto/sign "{\"keyId\":\"$KA\",\"message\":\"$M\"}"
+	[ "$(code)" = 200 ] || fails=$((fails + 1))
+	i=$((i + 1))
+done
+adm pool/device-list '{}'
+check "B's app signs 10 times, all on its vsm2, none on the platform VSM" ok '[ $fails = 0 ] &&
+	[ "$(ops_of "$D_vsm2")" = $((vsm2_before + 10)) ] && [ "$(ops_of platform)" = "$plat_before" ]'
+check "A's app signs 10 times, all on its xa1" ok \
+	'[ "$(ops_of "$D_xa1")" = $((xa1_before + 10)) ] && [ "$(ops_of "$D_xa2")" = "$xa2_before" ]'
+api "$T/bob.tok" kms/key-create '{"spec":"SM4"}'
+check "B's administrator (no app) makes a key on the shared platform VSM, not on vsm2" ok '[ "$(code)" = 200 ] &&
+	adm pool/device-list "{}" && [ "$(ops_of "$D_vsm2")" = $((vsm2_before + 10)) ]'
+for d in "$D_vsm2" "$D_xa1"; do
+	dedicate "{\"deviceId\":\"$d\"}"
+	check "shared again" ok '[ "$(code)" = 200 ] && grep -q "\"dedicatedApp\":null" "$T/r"'
+done
+
 # ---- a member killed under a stream of signatures ----
 : >"$T/codes"
 i=0
@@ -241,7 +287,7 @@ check "A still signs on xa1" ok '[ "$(code)" = 200 ]'
 
 # ---- audited ----
 for act in pool.device-register pool.group-create pool.group-add-member pool.group-remove-member \
-	pool.device-remove pool.group-delete; do
+	pool.device-remove pool.group-delete pool.device-dedicate; do
 	check "audited: $act" [ "$(db "SELECT COUNT(*) FROM audit WHERE action = '$act'")" -ge 1 ]
 done
 check "the audit never names a secret of the devices (no token in it)" \

@@ -3,7 +3,8 @@
  * The resource pool's scheduler (src/platform/pool.h) against fake devices: least-loaded choice, group isolation,
  * a communication failure taking a member out of rotation and the retry on another member (bounded, and only
  * when the caller says it is safe), health rounds bringing members back, the key check keeping out a device
- * with another KEK, retirement, and the platform member that is never closed.
+ * with another KEK, retirement, the platform member that is never closed, and members dedicated to one
+ * application (POOL-3).
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -184,6 +185,72 @@ static void test_group_isolation(void **state)
 	assert_int_equal(info_of(p, "A").ops + info_of(p, "B").ops, 0);
 	assert_int_equal(ccsp_pool_group_kek(p, "g1"), 7);
 	assert_int_equal(ccsp_pool_group_kek(p, "g3"), 0);
+}
+
+/* POOL-3: A dedicated to app "app1" in g1, B shared. app1's operations run on A, everyone else's on B; when A
+ * fails, app1 falls back to B (retry included); a dedication changed by sync takes effect without reopening. */
+static void test_dedicated_member(void **state)
+{
+	ccsp_pool *p = *state;
+	ccsp_pool_spec s[] = {spec("A", "g1", "a"), spec("B", "g1", "b")};
+	strcpy(s[0].app, "app1");
+	assert_int_equal(ccsp_pool_sync(p, s, 2), CCSP_OK);
+	ccsp_pool_tick(p);
+	for (int i = 0; i < 10; i++) {
+		ccsp_pool_lease mine = {.app = "app1"}, other = {.app = "app2"}, person = {0};
+		assert_int_equal(ccsp_pool_acquire(p, "g1", &mine), CCSP_OK);
+		assert_int_equal(ccsp_pool_acquire(p, "g1", &other), CCSP_OK);
+		assert_int_equal(ccsp_pool_acquire(p, "g1", &person), CCSP_OK);
+		assert_ptr_equal(mine.handle, dev_at("a")); /* even though A is the busier one now */
+		assert_ptr_equal(other.handle, dev_at("b"));
+		assert_ptr_equal(person.handle, dev_at("b"));
+		assert_int_equal(ccsp_pool_release(p, &mine, CCSP_OK, 1), 0);
+		assert_int_equal(ccsp_pool_release(p, &other, CCSP_OK, 1), 0);
+		assert_int_equal(ccsp_pool_release(p, &person, CCSP_OK, 1), 0);
+	}
+	assert_int_equal(info_of(p, "A").ops, 10);
+	assert_int_equal(info_of(p, "B").ops, 20);
+	assert_string_equal(info_of(p, "A").app, "app1");
+	/* A fails under app1's operation: retried on the shared B */
+	ccsp_pool_lease l = {.app = "app1"};
+	assert_int_equal(ccsp_pool_acquire(p, "g1", &l), CCSP_OK);
+	assert_ptr_equal(l.handle, dev_at("a"));
+	devs[0].answers = 0;
+	assert_int_equal(ccsp_pool_release(p, &l, CCSP_ERR_COMM, 1), 1);
+	assert_int_equal(ccsp_pool_acquire(p, "g1", &l), CCSP_OK);
+	assert_ptr_equal(l.handle, dev_at("b"));
+	assert_int_equal(ccsp_pool_release(p, &l, CCSP_OK, 1), 0);
+	/* back after a round; then shared again by sync, with no reopening */
+	devs[0].answers = 1;
+	ccsp_pool_tick(p); /* closes the failed handle */
+	ccsp_pool_tick(p); /* reopens and checks it */
+	int opens = devs[0].opens;
+	s[0].app[0] = '\0';
+	assert_int_equal(ccsp_pool_sync(p, s, 2), CCSP_OK);
+	assert_int_equal(info_of(p, "A").state, CCSP_POOL_UP);
+	assert_string_equal(info_of(p, "A").app, "");
+	ccsp_pool_lease a = {0}, b = {0};
+	assert_int_equal(ccsp_pool_acquire(p, "g1", &a), CCSP_OK);
+	assert_int_equal(ccsp_pool_acquire(p, "g1", &b), CCSP_OK);
+	assert_ptr_not_equal(a.handle, b.handle); /* both shared now */
+	assert_int_equal(ccsp_pool_release(p, &a, CCSP_OK, 1), 0);
+	assert_int_equal(ccsp_pool_release(p, &b, CCSP_OK, 1), 0);
+	assert_int_equal(devs[0].opens, opens);
+}
+
+/* A group whose only member is dedicated serves no one else. */
+static void test_dedicated_only(void **state)
+{
+	ccsp_pool *p = *state;
+	ccsp_pool_spec s[] = {spec("A", "g1", "a")};
+	strcpy(s[0].app, "app1");
+	assert_int_equal(ccsp_pool_sync(p, s, 1), CCSP_OK);
+	ccsp_pool_tick(p);
+	ccsp_pool_lease mine = {.app = "app1"}, other = {.app = "app2"}, person = {0};
+	assert_int_equal(ccsp_pool_acquire(p, "g1", &other), CCSP_ERR_MODULE_STATE);
+	assert_int_equal(ccsp_pool_acquire(p, "g1", &person), CCSP_ERR_MODULE_STATE);
+	assert_int_equal(ccsp_pool_acquire(p, "g1", &mine), CCSP_OK);
+	assert_int_equal(ccsp_pool_release(p, &mine, CCSP_OK, 1), 0);
 }
 
 static void test_failure_and_retry(void **state)
@@ -391,6 +458,8 @@ int main(void)
 	        cmocka_unit_test_setup_teardown(test_back_after_health_round, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_key_check_keeps_out_another_kek, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_retire, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_dedicated_member, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_dedicated_only, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_platform_member, setup, teardown),
 	        cmocka_unit_test(test_arguments),
 	};

@@ -44,7 +44,7 @@
 #define CCSP_STORE_BLOB_MAX 512       /* password hash/salt, public keys, ciphertexts, chain values, MACs */
 #define CCSP_STORE_LIST_MAX 1000      /* the most rows one list call returns */
 #define CCSP_STORE_POOL_MAX 16
-#define CCSP_STORE_SCHEMA_VERSION 7   /* the newest schema this code knows */
+#define CCSP_STORE_SCHEMA_VERSION 8   /* the newest schema this code knows */
 
 typedef struct ccsp_store ccsp_store;
 typedef struct ccsp_store_tx ccsp_store_tx;

@@ -318,6 +318,10 @@ static const char V7_SQL[] =
 	" since BIGINT NOT NULL,"
 	" PRIMARY KEY (chsm_id, vsm_id));";
 
+/* Version 8: a pool device dedicated to one application (POOL-3): it runs that application's operations on its
+ * group's keys and no one else's; the application's deletion frees it. */
+static const char V8_SQL[] = "ALTER TABLE pool_devices ADD COLUMN dedicated_app TEXT REFERENCES apps(id) ON DELETE SET NULL;";
+
 static const st_migration MIGRATIONS[] = {
 	{1, V1_SQL, V1_SQLITE, V1_PG},
 	{2, V2_SQL, NULL, NULL},
@@ -326,6 +330,7 @@ static const st_migration MIGRATIONS[] = {
 	{5, V5_SQL, NULL, NULL},
 	{6, V6_SQL, NULL, NULL},
 	{7, V7_SQL, NULL, NULL},
+	{8, V8_SQL, NULL, NULL},
 };
 #define N_MIGRATIONS (sizeof MIGRATIONS / sizeof MIGRATIONS[0])
 

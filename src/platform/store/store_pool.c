@@ -8,7 +8,7 @@
 #include "platform/store/store_pool.h"
 
 #define GROUP_COLS "id, name, tenant_id, kek_index, probe, probe_check, created"
-#define DEVICE_COLS "id, name, kind, address, vendor, model, serial, group_id, created"
+#define DEVICE_COLS "id, name, kind, address, vendor, model, serial, group_id, created, dedicated_app"
 
 static ccsp_err group_row(const st_res *r, size_t i, ccsp_store_pool_group *g)
 {
@@ -161,6 +161,8 @@ static ccsp_err device_row(const st_res *r, size_t i, ccsp_store_pool_device *d)
 	if (st_res_text(r, i, 7) != NULL)
 		CCSP_GUARD(st_res_copy_text(r, i, 7, d->group_id, sizeof d->group_id));
 	d->created = st_res_int(r, i, 8);
+	if (st_res_text(r, i, 9) != NULL)
+		CCSP_GUARD(st_res_copy_text(r, i, 9, d->dedicated_app, sizeof d->dedicated_app));
 	return CCSP_OK;
 }
 
@@ -176,11 +178,12 @@ ccsp_err ccsp_store_pool_device_create(ccsp_store_tx *tx, ccsp_store_pool_device
 	            CCSP_ERR_ARG);
 	CCSP_GUARD(st_new_id(d->id));
 	d->group_id[0] = '\0';
+	d->dedicated_app[0] = '\0';
 	st_val v[] = {
-	        ST_T(d->id),    ST_T(d->name),   ST_T(d->kind), ST_T(d->address), ST_T(d->vendor),
-	        ST_T(d->model), ST_T(d->serial), ST_T(NULL),    ST_I(d->created),
+	        ST_T(d->id),    ST_T(d->name),   ST_T(d->kind), ST_T(d->address),  ST_T(d->vendor),
+	        ST_T(d->model), ST_T(d->serial), ST_T(NULL),    ST_I(d->created), ST_T(NULL),
 	};
-	return st_tx_query(tx, "INSERT INTO pool_devices (" DEVICE_COLS ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", v, 9,
+	return st_tx_query(tx, "INSERT INTO pool_devices (" DEVICE_COLS ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", v, 10,
 	                   NULL, NULL);
 }
 
@@ -228,6 +231,41 @@ ccsp_err ccsp_store_pool_device_set_group(ccsp_store_tx *tx, const char *id, con
 	}
 	st_val v[] = {ST_T(joining ? group : NULL), ST_T(id)};
 	return st_tx_change_one(tx, "UPDATE pool_devices SET group_id = ? WHERE id = ?", v, 2);
+}
+
+ccsp_err ccsp_store_pool_group_shared(ccsp_store_tx *tx, const char *group, const char *except, int64_t *shared)
+{
+	st_res *r = NULL;
+	st_val v[] = {ST_T(group), ST_T(except != NULL ? except : "")};
+	CCSP_GUARD(st_tx_query_one(tx,
+	                           "SELECT COUNT(*) FROM pool_devices WHERE group_id = ? AND id <> ?"
+	                           " AND dedicated_app IS NULL",
+	                           v, 2, &r));
+	*shared = st_res_int(r, 0, 0);
+	st_res_free(r);
+	return CCSP_OK;
+}
+
+ccsp_err ccsp_store_pool_device_dedicate(ccsp_store_tx *tx, const char *id, const char *app)
+{
+	ccsp_store_pool_device d;
+	st_res *r = NULL;
+	int dedicating = app != NULL && app[0] != '\0';
+	CCSP_ENSURE(st_tx_writable(tx), CCSP_ERR_STATE);
+	CCSP_GUARD(ccsp_store_pool_device_get(tx, id, &d));
+	if (dedicating) {
+		CCSP_ENSURE(st_text_ok(app, CCSP_STORE_ID_LEN), CCSP_ERR_NOT_FOUND);
+		st_val a[] = {ST_T(app)};
+		CCSP_GUARD(st_tx_query_one(tx, "SELECT id FROM apps WHERE id = ?", a, 1, &r));
+		st_res_free(r);
+	}
+	if (dedicating && d.group_id[0] != '\0' && strcmp(d.group_id, CCSP_STORE_POOL_DEFAULT_GROUP) != 0) {
+		int64_t shared = 0;
+		CCSP_GUARD(ccsp_store_pool_group_shared(tx, d.group_id, id, &shared));
+		CCSP_ENSURE(shared > 0, CCSP_ERR_STATE);
+	}
+	st_val v[] = {ST_T(dedicating ? app : NULL), ST_T(id)};
+	return st_tx_change_one(tx, "UPDATE pool_devices SET dedicated_app = ? WHERE id = ?", v, 2);
 }
 
 ccsp_err ccsp_store_pool_device_delete(ccsp_store_tx *tx, const char *id)

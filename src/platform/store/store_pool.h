@@ -40,6 +40,7 @@ typedef struct ccsp_store_pool_device {
 	char vendor[CCSP_STORE_POOL_INFO_MAX + 1], model[CCSP_STORE_POOL_INFO_MAX + 1],
 	        serial[CCSP_STORE_POOL_INFO_MAX + 1];
 	char group_id[CCSP_STORE_ID_LEN + 1]; /* "" when the device is in no group (a spare) */
+	char dedicated_app[CCSP_STORE_ID_LEN + 1]; /* the application it serves alone (POOL-3); "" when shared */
 	int64_t created;
 } ccsp_store_pool_device;
 
@@ -77,6 +78,13 @@ CCSP_MUST_CHECK ccsp_err ccsp_store_pool_device_taken(ccsp_store_tx *tx, const c
 /* Put the device into group (which must exist) or, group NULL or "", into none. CCSP_ERR_STATE when joining a
  * group while in another one; CCSP_ERR_NOT_FOUND (device or group). */
 CCSP_MUST_CHECK ccsp_err ccsp_store_pool_device_set_group(ccsp_store_tx *tx, const char *id, const char *group);
+/* The group's shared members (dedicated to no application) other than device except, into *shared. */
+CCSP_MUST_CHECK ccsp_err ccsp_store_pool_group_shared(ccsp_store_tx *tx, const char *group, const char *except,
+                                                      int64_t *shared);
+/* Dedicate the device to application app (an id from the apps table) or, app NULL or "", share it again.
+ * CCSP_ERR_NOT_FOUND (device or application), CCSP_ERR_STATE when it would leave the device's group without a
+ * shared member (the default group always has one: the platform VSM). */
+CCSP_MUST_CHECK ccsp_err ccsp_store_pool_device_dedicate(ccsp_store_tx *tx, const char *id, const char *app);
 /* Delete a device that is in no group: CCSP_ERR_STATE otherwise, CCSP_ERR_NOT_FOUND. */
 CCSP_MUST_CHECK ccsp_err ccsp_store_pool_device_delete(ccsp_store_tx *tx, const char *id);
 
