@@ -110,14 +110,21 @@ json_t *kms_key_json(const ccsp_store_kms_key *k, const char *alias)
 
 void kms_vsm_of(ccspd *d, const char *group, ccsp_kms_vsm *v)
 {
+	ccspd_sched s;
 	ccsp_kms_vsm_pool(v, d->pool, group);
+	ccspd_pool_sched_get(d, &s);
+	v->policy = ccspd_sched_policy(&s, NULL);
 }
 
 void kms_vsm_for_call(const ccspd_call *c, const char *group, ccsp_kms_vsm *v)
 {
+	ccspd_sched s;
 	kms_vsm_of(c->d, group, v);
-	if (c->who != NULL && c->who->kind == CCSPD_CALLER_APP)
+	if (c->who != NULL && c->who->kind == CCSPD_CALLER_APP) {
 		memcpy(v->app, c->who->id, sizeof v->app);
+		ccspd_pool_sched_get(c->d, &s);
+		v->policy = ccspd_sched_policy(&s, v->app);
+	}
 }
 
 ccsp_err kms_version_out(ccsp_store_tx *tx, const ccsp_store_kms_key *k, int64_t *version, ccsp_kms_wrapped *w,

@@ -160,6 +160,27 @@ CCSP_MUST_CHECK ccsp_err ccspd_pool_refresh(ccspd *d);
 /* The members' metrics in the Prometheus text format (malloc'd; NULL when out of memory). */
 char *ccspd_pool_metrics(ccspd *d);
 
+/* pool_sched.c: the scheduler's versions (POOL-3): a stable one and, in gray release, a candidate that runs the
+ * operations of grayPercent of the applications (chosen by their id's bucket, the same on every node). */
+typedef struct ccspd_sched {
+	int64_t stable_version, stable_since;
+	ccsp_pool_policy stable_policy;
+	int64_t candidate_version; /* 0: none */
+	int64_t candidate_since, gray_percent;
+	ccsp_pool_policy candidate_policy;
+	int64_t last_version; /* the highest version ever made: a rolled-back version's number is not reused */
+} ccspd_sched;
+void ccspd_sched_default(ccspd_sched *s); /* version 1, least-loaded, no candidate */
+/* The record in the store (the default when none): CCSP_ERR_TAMPERED when unreadable. */
+CCSP_MUST_CHECK ccsp_err ccspd_sched_read(ccsp_store_tx *tx, ccspd_sched *s);
+CCSP_MUST_CHECK ccsp_err ccspd_sched_write(ccsp_store_tx *tx, const ccspd_sched *s);
+json_t *ccspd_sched_json(const ccspd_sched *s);
+/* The policy an operation for app (NULL or "": a person's) runs by. */
+ccsp_pool_policy ccspd_sched_policy(const ccspd_sched *s, const char *app);
+/* resource_pool.c: this node's copy, read with the pool and set after a change made here. */
+void ccspd_pool_sched_get(ccspd *d, ccspd_sched *s);
+void ccspd_pool_sched_set(ccspd *d, const ccspd_sched *s);
+
 /* pool_chsm.c: ccspd as the cloud platform of GM/T 0088 — its platform key (an SM2 pair made in the platform VSM,
  * kept wrapped in the store) and the libsdf client configs of CHSM VSMs on this node. */
 typedef struct ccspd_g88_key {
@@ -403,6 +424,10 @@ void ccspd_act_pool_device_register(ccspd_call *c);
 void ccspd_act_pool_device_list(ccspd_call *c);
 void ccspd_act_pool_device_remove(ccspd_call *c);
 void ccspd_act_pool_device_dedicate(ccspd_call *c);
+void ccspd_act_pool_scheduler_get(ccspd_call *c);
+void ccspd_act_pool_scheduler_release(ccspd_call *c);
+void ccspd_act_pool_scheduler_promote(ccspd_call *c);
+void ccspd_act_pool_scheduler_rollback(ccspd_call *c);
 void ccspd_act_pool_group_create(ccspd_call *c);
 void ccspd_act_pool_group_list(ccspd_call *c);
 void ccspd_act_pool_group_delete(ccspd_call *c);

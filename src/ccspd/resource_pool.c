@@ -6,6 +6,7 @@
  * change membership refresh at once on their node. The node's platform VSM is the first member of the default
  * group.
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +23,8 @@ struct ccspd_pool_keeper {
 	unsigned sessions; /* per member VSM (pool_pvsm.c reads it) */
 	ccsp_ticker *ticker;
 	ccsp_err last_err;
+	pthread_mutex_t sched_mu; /* sched */
+	ccspd_sched sched;        /* the scheduler's versions as this node last read or set them */
 };
 
 typedef struct refresh_job {
@@ -31,6 +34,7 @@ typedef struct refresh_job {
 	/* the CHSM VSMs among the members: their links, and which spec each is (its address set after the read) */
 	ccsp_store_pool_vsm_link *links;
 	size_t *link_spec, nlinks;
+	ccspd_sched sched;
 } refresh_job;
 
 static void group_spec(ccsp_pool_spec *s, const ccsp_store_pool_group *g, uint32_t default_kek)
@@ -86,7 +90,25 @@ static ccsp_err refresh_fn(ccsp_store_tx *tx, void *arg)
 			memcpy(cursor, devs[got - 1].id, sizeof cursor);
 	} while (ret == CCSP_OK && got == PAGE);
 	free(devs);
-	return ret;
+	return ret == CCSP_OK ? ccspd_sched_read(tx, &j->sched) : ret;
+}
+
+void ccspd_pool_sched_get(ccspd *d, ccspd_sched *s)
+{
+	if (d->pool_keeper == NULL) {
+		ccspd_sched_default(s);
+		return;
+	}
+	pthread_mutex_lock(&d->pool_keeper->sched_mu);
+	*s = d->pool_keeper->sched;
+	pthread_mutex_unlock(&d->pool_keeper->sched_mu);
+}
+
+void ccspd_pool_sched_set(ccspd *d, const ccspd_sched *s)
+{
+	pthread_mutex_lock(&d->pool_keeper->sched_mu);
+	d->pool_keeper->sched = *s;
+	pthread_mutex_unlock(&d->pool_keeper->sched_mu);
 }
 
 ccsp_err ccspd_pool_refresh(ccspd *d)
@@ -110,6 +132,8 @@ ccsp_err ccspd_pool_refresh(ccspd *d)
 	}
 	if (ret == CCSP_OK)
 		ret = ccsp_pool_sync(d->pool, j.specs, j.n);
+	if (ret == CCSP_OK)
+		ccspd_pool_sched_set(d, &j.sched);
 	free(j.specs);
 	free(j.links);
 	free(j.link_spec);
@@ -144,6 +168,8 @@ ccsp_err ccspd_pool_open(ccspd *d, const ccsp_config *cfg, char *err, size_t err
 	if ((d->pool_keeper = calloc(1, sizeof *d->pool_keeper)) == NULL)
 		return CCSP_ERR_NOMEM;
 	d->pool_keeper->sessions = sessions;
+	pthread_mutex_init(&d->pool_keeper->sched_mu, NULL);
+	ccspd_sched_default(&d->pool_keeper->sched);
 	ccsp_pool_pvsm_backend(&be, &d->pool_keeper->sessions);
 	CCSP_GUARD(ccsp_pool_new(&be, &d->pool));
 	ccsp_pool_set_platform(d->pool, d->pvsm, d->vsm_kek_index);
@@ -170,6 +196,41 @@ static void family(FILE *f, const char *name, const char *type, const char *help
 	}
 }
 
+/* The scheduler's versions and what each policy's leases did on this node. */
+static void sched_metrics(ccspd *d, FILE *f)
+{
+	ccspd_sched s;
+	ccsp_pool_policy_stats st[CCSP_POOL_POLICIES_];
+	ccspd_pool_sched_get(d, &s);
+	ccsp_pool_policy_counts(d->pool, st);
+	fputs("# HELP ccsp_pool_scheduler_version the scheduler's versions: stable, and candidate in gray release\n"
+	      "# TYPE ccsp_pool_scheduler_version gauge\n",
+	      f);
+	fprintf(f, "ccsp_pool_scheduler_version{track=\"stable\",policy=\"%s\"} %lld\n",
+	        ccsp_pool_policy_name(s.stable_policy), (long long)s.stable_version);
+	if (s.candidate_version != 0)
+		fprintf(f, "ccsp_pool_scheduler_version{track=\"candidate\",policy=\"%s\"} %lld\n",
+		        ccsp_pool_policy_name(s.candidate_policy), (long long)s.candidate_version);
+	fprintf(f, "# HELP ccsp_pool_scheduler_gray_percent applications on the candidate version\n"
+	           "# TYPE ccsp_pool_scheduler_gray_percent gauge\nccsp_pool_scheduler_gray_percent %lld\n",
+	        (long long)(s.candidate_version != 0 ? s.gray_percent : 0));
+	static const char *const names[] = {"ccsp_pool_policy_operations_total", "ccsp_pool_policy_failures_total",
+	                                    "ccsp_pool_policy_seconds_total"};
+	static const char *const helps[] = {"operations leased by the policy", "of those, failed to reach the member",
+	                                    "time the policy's leases took"};
+	for (size_t k = 0; k < 3; k++) {
+		fprintf(f, "# HELP %s %s\n# TYPE %s counter\n", names[k], helps[k], names[k]);
+		for (unsigned i = 0; i < CCSP_POOL_POLICIES_; i++) {
+			const char *pol = ccsp_pool_policy_name((ccsp_pool_policy)i);
+			if (k < 2)
+				fprintf(f, "%s{policy=\"%s\"} %llu\n", names[k], pol,
+				        (unsigned long long)(k == 0 ? st[i].ops : st[i].failures));
+			else
+				fprintf(f, "%s{policy=\"%s\"} %.6f\n", names[k], pol, (double)st[i].ns / 1e9);
+		}
+	}
+}
+
 char *ccspd_pool_metrics(ccspd *d)
 {
 	ccsp_pool_info *in = calloc(CCSP_POOL_MEMBERS_MAX, sizeof *in);
@@ -189,6 +250,7 @@ char *ccspd_pool_metrics(ccspd *d)
 	family(f, "ccsp_pool_operations_total", "counter", "operations leased to the member", in, live, 2);
 	family(f, "ccsp_pool_failures_total", "counter", "operations that failed to reach the member", in, live, 3);
 	family(f, "ccsp_pool_retries_total", "counter", "of those, retried on another member", in, live, 4);
+	sched_metrics(d, f);
 	free(in);
 	if (fclose(f) != 0) {
 		free(text);
@@ -202,6 +264,8 @@ void ccspd_pool_close(ccspd *d)
 	if (d->pool_keeper != NULL)
 		ccsp_ticker_stop(d->pool_keeper->ticker);
 	ccsp_pool_free(d->pool);
+	if (d->pool_keeper != NULL)
+		pthread_mutex_destroy(&d->pool_keeper->sched_mu);
 	free(d->pool_keeper);
 	d->pool = NULL;
 	d->pool_keeper = NULL;

@@ -100,6 +100,7 @@ typedef struct ccsp_kms_vsm {
 	ccsp_pool *pool;    /* ccsp_kms_vsm_pool: the pool and the group (ctx points here) */
 	char group[CCSP_STORE_ID_LEN + 1];
 	char app[CCSP_STORE_ID_LEN + 1]; /* the calling application, for its dedicated members (pool.h); "" for people */
+	ccsp_pool_policy policy;         /* how a member is chosen (the scheduler version serving the caller) */
 } ccsp_kms_vsm;
 
 /* The ops on one VSM: ctx is its ccsp_pvsm (NULL: every op answers CCSP_ERR_MODULE_STATE). */

@@ -9,7 +9,7 @@
 #define ON_MEMBER(ctx, call)                                                                                           \
 	do {                                                                                                           \
 		const ccsp_kms_vsm *v_ = (ctx);                                                                        \
-		ccsp_pool_lease l_ = {.app = v_->app};                                                                 \
+		ccsp_pool_lease l_ = {.app = v_->app, .policy = v_->policy};                                           \
 		ccsp_err r_;                                                                                           \
 		while ((r_ = ccsp_pool_acquire(v_->pool, v_->group, &l_)) == CCSP_OK) {                                \
 			ccsp_pvsm *P = l_.handle;                                                                      \

@@ -3,6 +3,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <ccsp/mem.h>
 
@@ -18,16 +19,46 @@ typedef struct member {
 	ccsp_pool_state state;
 	unsigned inflight;
 	uint64_t ops, failures, retries, downs;
+	uint64_t mean_ns; /* moving mean of its leases' durations (1/8 weight to the newest); 0: none yet */
+	uint64_t last_lease; /* the pool's lease count at its last lease: the least recent goes next (round-robin) */
 } member;
 
 struct ccsp_pool {
 	ccsp_pool_backend be;
 	pthread_mutex_t mu;      /* the member table */
 	pthread_mutex_t tick_mu; /* one health round at a time: only a round closes handles */
-	unsigned next;           /* where the least-loaded search starts: equal loads take turns */
+	unsigned next;           /* where the search starts: equal loads take turns */
+	uint64_t leases;         /* leases made */
+	ccsp_pool_policy_stats policy_stats[CCSP_POOL_POLICIES_];
 	size_t n;                /* slots in use (a retired member keeps its slot) */
 	member m[CCSP_POOL_MEMBERS_MAX];
 };
+
+static const char *const POLICY_NAMES[CCSP_POOL_POLICIES_] = {"least-loaded", "round-robin", "fastest"};
+
+const char *ccsp_pool_policy_name(ccsp_pool_policy policy)
+{
+	return (unsigned)policy < CCSP_POOL_POLICIES_ ? POLICY_NAMES[policy] : "unknown";
+}
+
+ccsp_err ccsp_pool_policy_parse(const char *name, ccsp_pool_policy *policy)
+{
+	for (unsigned i = 0; name != NULL && i < CCSP_POOL_POLICIES_; i++)
+		if (strcmp(name, POLICY_NAMES[i]) == 0) {
+			*policy = (ccsp_pool_policy)i;
+			return CCSP_OK;
+		}
+	return CCSP_ERR_ARG;
+}
+
+static uint64_t now_ns(const ccsp_pool *p)
+{
+	struct timespec ts;
+	if (p->be.clock_ns != NULL)
+		return p->be.clock_ns(p->be.ctx);
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
 
 const char *ccsp_pool_state_name(ccsp_pool_state s)
 {
@@ -311,17 +342,37 @@ static int tried(const ccsp_pool_lease *l, size_t slot)
 	return 0;
 }
 
-/* The up member of group serving app ("" for shared) with the fewest operations in flight that l has not tried,
- * searched from slot start (equal loads take turns). Under the lock. */
-static member *least_loaded(ccsp_pool *p, const char *group, const char *app, const ccsp_pool_lease *l, size_t start)
+/* Whether member i may run l's operation for app ("" for shared members). */
+static int eligible(const ccsp_pool *p, size_t i, const char *group, const char *app, const ccsp_pool_lease *l)
+{
+	const member *m = &p->m[i];
+	return m->used && m->state == CCSP_POOL_UP && strcmp(m->spec.group, group) == 0 &&
+	       strcmp(m->spec.app, app) == 0 && !tried(l, i);
+}
+
+/* The lower, the better the member for the policy: its load; the time since its last lease (round-robin); its
+ * load times its latency (fastest). */
+static uint64_t cost(const member *m, ccsp_pool_policy policy)
+{
+	switch (policy) {
+	case CCSP_POOL_ROUND_ROBIN:
+		return m->last_lease;
+	case CCSP_POOL_FASTEST:
+		return (uint64_t)(m->inflight + 1) * m->mean_ns;
+	default:
+		return m->inflight;
+	}
+}
+
+/* The eligible member the lease's policy prefers, searched from slot start (equal costs take turns). Under the
+ * lock. */
+static member *pick(ccsp_pool *p, const char *group, const char *app, const ccsp_pool_lease *l, size_t start)
 {
 	member *best = NULL;
 	for (size_t k = 0; k < p->n; k++) {
 		size_t i = (start + k) % p->n;
-		member *m = &p->m[i];
-		if (m->used && m->state == CCSP_POOL_UP && strcmp(m->spec.group, group) == 0 &&
-		    strcmp(m->spec.app, app) == 0 && !tried(l, i) && (best == NULL || m->inflight < best->inflight))
-			best = m;
+		if (eligible(p, i, group, app, l) && (best == NULL || cost(&p->m[i], l->policy) < cost(best, l->policy)))
+			best = &p->m[i];
 	}
 	return best;
 }
@@ -329,7 +380,7 @@ static member *least_loaded(ccsp_pool *p, const char *group, const char *app, co
 ccsp_err ccsp_pool_acquire(ccsp_pool *p, const char *group, ccsp_pool_lease *l)
 {
 	member *best = NULL;
-	if (p == NULL || group == NULL || l == NULL)
+	if (p == NULL || group == NULL || l == NULL || (unsigned)l->policy >= CCSP_POOL_POLICIES_)
 		return CCSP_ERR_ARG;
 	l->handle = NULL;
 	if (l->tries >= CCSP_POOL_TRIES)
@@ -337,17 +388,20 @@ ccsp_err ccsp_pool_acquire(ccsp_pool *p, const char *group, ccsp_pool_lease *l)
 	pthread_mutex_lock(&p->mu);
 	size_t start = p->n > 0 ? p->next++ % p->n : 0;
 	if (l->app != NULL && l->app[0] != '\0')
-		best = least_loaded(p, group, l->app, l, start);
+		best = pick(p, group, l->app, l, start);
 	if (best == NULL)
-		best = least_loaded(p, group, "", l, start);
+		best = pick(p, group, "", l, start);
 	if (best != NULL) {
 		best->inflight++;
 		best->ops++;
+		best->last_lease = ++p->leases;
+		p->policy_stats[l->policy].ops++;
 		l->handle = best->handle;
 		l->slot = (unsigned)(best - p->m);
 		l->tried[l->tries++] = l->slot;
 	}
 	pthread_mutex_unlock(&p->mu);
+	l->started_ns = now_ns(p);
 	return best != NULL ? CCSP_OK : CCSP_ERR_MODULE_STATE;
 }
 
@@ -356,10 +410,16 @@ int ccsp_pool_release(ccsp_pool *p, ccsp_pool_lease *l, ccsp_err result, int ret
 	int retry = 0;
 	if (p == NULL || l == NULL || l->handle == NULL)
 		return 0;
+	uint64_t took = now_ns(p) - l->started_ns;
 	pthread_mutex_lock(&p->mu);
 	member *m = &p->m[l->slot];
+	ccsp_pool_policy_stats *ps = &p->policy_stats[l->policy]; /* checked by ccsp_pool_acquire */
 	m->inflight--;
+	ps->ns += took;
+	if (result != CCSP_ERR_COMM)
+		m->mean_ns = m->mean_ns == 0 ? took : (7 * m->mean_ns + took) / 8;
 	if (result == CCSP_ERR_COMM) {
+		ps->failures++;
 		m->failures++;
 		if (m->state == CCSP_POOL_UP) {
 			m->state = CCSP_POOL_DOWN;
@@ -426,6 +486,13 @@ uint32_t ccsp_pool_group_kek(ccsp_pool *p, const char *group)
 			kek = p->m[i].spec.kek_index;
 	pthread_mutex_unlock(&p->mu);
 	return kek;
+}
+
+void ccsp_pool_policy_counts(ccsp_pool *p, ccsp_pool_policy_stats out[CCSP_POOL_POLICIES_])
+{
+	pthread_mutex_lock(&p->mu);
+	memcpy(out, p->policy_stats, sizeof p->policy_stats);
+	pthread_mutex_unlock(&p->mu);
 }
 
 void ccsp_pool_infos(ccsp_pool *p, ccsp_pool_info *out, size_t max, size_t *n)

@@ -13,7 +13,8 @@
  * - A member may be dedicated to one application (POOL-3: spec.app): it runs that application's operations and no
  *   one else's. An application's lease takes its dedicated members of the group first and the group's shared
  *   members only when none of those is healthy (or left to try); everyone else's leases take shared members only.
- * - ccsp_pool_acquire leases the healthy member of a group with the fewest operations in flight; the caller runs
+ * - ccsp_pool_acquire leases a healthy member of a group — by the lease's policy: the fewest operations in flight,
+ *   each in turn, or the fastest lately (every lease's duration is measured per member) —; the caller runs
  *   the operation on the lease's handle and gives it back with ccsp_pool_release and the result. A communication
  *   failure (CCSP_ERR_COMM) takes the member out of rotation at once and, when the caller says the operation may
  *   run twice, asks it to retry on another member (at most CCSP_POOL_TRIES in all).
@@ -49,6 +50,8 @@ typedef struct ccsp_pool_backend {
 	                  uint8_t check[CCSP_STORE_POOL_CHECK_SIZE]);
 	/* A new probe key wrapped by the KEK at kek_index (at most CCSP_STORE_POOL_PROBE_MAX bytes). */
 	ccsp_err (*probe)(void *ctx, void *handle, uint32_t kek_index, uint8_t *probe, size_t *probe_len);
+	/* Optional: the clock leases are timed by, in nanoseconds (tests); NULL: CLOCK_MONOTONIC. */
+	uint64_t (*clock_ns)(void *ctx);
 } ccsp_pool_backend;
 
 /* A member as the store describes it, with its group's KEK and key check. */
@@ -81,12 +84,29 @@ typedef struct ccsp_pool_info {
 	char app[CCSP_STORE_ID_LEN + 1]; /* dedicated to; "" when shared */
 } ccsp_pool_info;
 
+/* How a lease chooses among the eligible members (the scheduler's versions run one of these; POOL-3). */
+typedef enum ccsp_pool_policy {
+	CCSP_POOL_LEAST_LOADED = 0, /* the fewest operations in flight; equal loads take turns */
+	CCSP_POOL_ROUND_ROBIN,      /* each member in turn, whatever its load */
+	CCSP_POOL_FASTEST,          /* the lowest (in flight + 1) x recent mean latency: members of unequal speed;
+	                               a member not measured yet is tried first */
+	CCSP_POOL_POLICIES_
+} ccsp_pool_policy;
+
 typedef struct ccsp_pool_lease {
-	const char *app; /* set by the caller: the application the operation is for (NULL or "": shared members only) */
-	void *handle;    /* the device to run the operation on */
+	const char *app;         /* set by the caller: the application the operation is for (NULL or "": shared
+	                            members only) */
+	ccsp_pool_policy policy; /* set by the caller */
+	void *handle;            /* the device to run the operation on */
 	unsigned slot, tries;
 	unsigned tried[CCSP_POOL_TRIES];
+	uint64_t started_ns; /* when the member was leased (its latency) */
 } ccsp_pool_lease;
+
+/* What the leases of one policy did: operations, of them failed with CCSP_ERR_COMM, and their total time. */
+typedef struct ccsp_pool_policy_stats {
+	uint64_t ops, failures, ns;
+} ccsp_pool_policy_stats;
 
 CCSP_MUST_CHECK ccsp_err ccsp_pool_new(const ccsp_pool_backend *be, ccsp_pool **out);
 /* Closes every member it opened (the platform member's handle is the caller's). */
@@ -124,6 +144,11 @@ void ccsp_pool_pvsm_backend(ccsp_pool_backend *be, unsigned *sessions);
 
 /* The info of every member (retired ones too) into out (at most max), *n of them. */
 void ccsp_pool_infos(ccsp_pool *p, ccsp_pool_info *out, size_t max, size_t *n);
+/* The counts of each policy's leases into out[CCSP_POOL_POLICIES_]. */
+void ccsp_pool_policy_counts(ccsp_pool *p, ccsp_pool_policy_stats out[CCSP_POOL_POLICIES_]);
+/* "least-loaded", "round-robin", "fastest"; ccsp_pool_policy_parse: CCSP_ERR_ARG for another name. */
+const char *ccsp_pool_policy_name(ccsp_pool_policy policy);
+CCSP_MUST_CHECK ccsp_err ccsp_pool_policy_parse(const char *name, ccsp_pool_policy *policy);
 /* "down", "up", "mismatch", "retired". */
 const char *ccsp_pool_state_name(ccsp_pool_state s);
 

@@ -9,8 +9,9 @@
 # taken out of rotation, then put back when it answers again; signatures made on either member verify with the
 # key's public key (openssl); membership refusals (last member of a group with keys, a device in a group,
 # deleting a group with keys); a device dedicated to one application runs its operations and no one else's
-# (POOL-3; refusals: another tenant's group, a group's last shared device); only the system administrator manages
-# the pool; /metrics per member; all audited.
+# (POOL-3; refusals: another tenant's group, a group's last shared device); scheduler versions released to the
+# applications, rolled back and promoted (the policies' operation counts show who ran where); only the system
+# administrator manages the pool; /metrics per member; all audited.
 # Every wait is bounded.
 . "$(dirname "$0")/common.sh"
 . "$(dirname "$0")/ccspd_lib.sh"
@@ -224,6 +225,66 @@ for d in "$D_vsm2" "$D_xa1"; do
 	check "shared again" ok '[ "$(code)" = 200 ] && grep -q "\"dedicatedApp\":null" "$T/r"'
 done
 
+# ---- the scheduler's versions, released to a share of the applications (POOL-3) ----
+pol_ops() { curl -sk "$U/metrics" | sed -n "s/^ccsp_pool_policy_operations_total{policy=\"$1\"} //p"; }
+app_signs() { # 3 signatures by each app: 0 when all answered 200
+	n=0
+	while [ $n -lt 3 ]; do
+		a crypto/sign "{\"keyId\":\"$KA\",\"message\":\"$M\"}" && [ "$(code)" = 200 ] || return 1
+		b crypto/sign "{\"keyId\":\"$KB\",\"message\":\"$M\"}" && [ "$(code)" = 200 ] || return 1
+		n=$((n + 1))
+	done
+}
+adm pool/scheduler-get '{}'
+check "scheduler-get: version 1, least-loaded, no candidate" ok '[ "$(code)" = 200 ] &&
+	grep -q "\"stable\":{[^}]*\"policy\":\"least-loaded\"" "$T/r" && grep -q "\"candidate\":null" "$T/r" &&
+	grep -q "\"version\":1" "$T/r"'
+api "$T/alice.tok" pool/scheduler-get '{}'
+check "a tenant administrator may not see it: CCSP-3000" is_err 403 CCSP-3000
+adm pool/scheduler-release '{"policy":"least-loaded","grayPercent":10}'
+check "a candidate with the stable policy: CCSP-4000" is_err 409 CCSP-4000
+adm pool/scheduler-release '{"policy":"random","grayPercent":10}'
+check "an unknown policy: CCSP-1001" is_err 400 CCSP-1001
+adm pool/scheduler-release '{"policy":"round-robin","grayPercent":101}'
+check "grayPercent out of range: CCSP-1001" is_err 400 CCSP-1001
+adm pool/scheduler-release '{"policy":"round-robin"}'
+check "grayPercent missing: CCSP-1001" is_err 400 CCSP-1001
+adm pool/scheduler-release '{"policy":"round-robin","grayPercent":100}'
+check "round-robin released as version 2 to every application" ok '[ "$(code)" = 200 ] &&
+	grep -q "\"candidate\":{[^}]*\"version\":2" "$T/r" && grep -q "\"grayPercent\":100" "$T/r"'
+rr=$(pol_ops round-robin) ll=$(pol_ops least-loaded)
+check "the apps' 6 signatures run on version 2 (round-robin), none on version 1" ok \
+	'app_signs && [ "$(pol_ops round-robin)" = $((rr + 6)) ] && [ "$(pol_ops least-loaded)" = "$ll" ]'
+api "$T/bob.tok" kms/key-create '{"spec":"SM4"}'
+check "a person's operation (key creation) stays on version 1" ok '[ "$(code)" = 200 ] &&
+	[ "$(pol_ops least-loaded)" -gt "$ll" ] && [ "$(pol_ops round-robin)" = $((rr + 6)) ]'
+adm pool/scheduler-release '{"policy":"fastest","grayPercent":50}'
+check "a second candidate while one is in release: CCSP-4000" is_err 409 CCSP-4000
+adm pool/scheduler-release '{"policy":"round-robin","grayPercent":40}'
+check "the candidate's share changed (same version)" ok '[ "$(code)" = 200 ] &&
+	grep -q "\"grayPercent\":40" "$T/r" && grep -q "\"candidate\":{[^}]*\"version\":2" "$T/r"'
+adm pool/scheduler-rollback '{}'
+check "rolled back: no candidate" ok '[ "$(code)" = 200 ] && grep -q "\"candidate\":null" "$T/r"'
+rr=$(pol_ops round-robin) ll=$(pol_ops least-loaded)
+check "the apps are back on version 1" ok \
+	'app_signs && [ "$(pol_ops least-loaded)" = $((ll + 6)) ] && [ "$(pol_ops round-robin)" = "$rr" ]'
+adm pool/scheduler-rollback '{}'
+check "a rollback with no candidate: CCSP-4000" is_err 409 CCSP-4000
+adm pool/scheduler-release '{"policy":"fastest","grayPercent":100}'
+check "the next candidate is version 3 (2 is not reused)" ok '[ "$(code)" = 200 ] &&
+	grep -q "\"candidate\":{[^}]*\"version\":3" "$T/r"'
+adm pool/scheduler-promote '{}'
+check "promoted: version 3 (fastest) is stable for everyone" ok '[ "$(code)" = 200 ] &&
+	grep -q "\"stable\":{[^}]*\"policy\":\"fastest\"" "$T/r" && grep -q "\"candidate\":null" "$T/r"'
+fa=$(pol_ops fastest)
+check "the apps sign on version 3" ok 'app_signs && [ "$(pol_ops fastest)" = $((fa + 6)) ]'
+adm pool/scheduler-promote '{}'
+check "a promotion with no candidate: CCSP-4000" is_err 409 CCSP-4000
+adm pool/scheduler-release '{"policy":"least-loaded","grayPercent":100}'
+adm pool/scheduler-promote '{}'
+check "least-loaded again, as version 4" ok '[ "$(code)" = 200 ] && curl -sk "$U/metrics" |
+	grep -q "^ccsp_pool_scheduler_version{track=\"stable\",policy=\"least-loaded\"} 4$"'
+
 # ---- a member killed under a stream of signatures ----
 : >"$T/codes"
 i=0
@@ -287,7 +348,8 @@ check "A still signs on xa1" ok '[ "$(code)" = 200 ]'
 
 # ---- audited ----
 for act in pool.device-register pool.group-create pool.group-add-member pool.group-remove-member \
-	pool.device-remove pool.group-delete pool.device-dedicate; do
+	pool.device-remove pool.group-delete pool.device-dedicate pool.scheduler-release pool.scheduler-promote \
+	pool.scheduler-rollback; do
 	check "audited: $act" [ "$(db "SELECT COUNT(*) FROM audit WHERE action = '$act'")" -ge 1 ]
 done
 check "the audit never names a secret of the devices (no token in it)" \

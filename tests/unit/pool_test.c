@@ -4,7 +4,7 @@
  * a communication failure taking a member out of rotation and the retry on another member (bounded, and only
  * when the caller says it is safe), health rounds bringing members back, the key check keeping out a device
  * with another KEK, retirement, the platform member that is never closed, and members dedicated to one
- * application (POOL-3).
+ * application and the scheduler's policies (POOL-3).
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -86,7 +86,16 @@ static ccsp_err f_probe(void *ctx, void *handle, uint32_t kek_index, uint8_t *pr
 	return CCSP_OK;
 }
 
+static uint64_t fake_now; /* the leases' clock, moved by the tests */
+
+static uint64_t f_clock(void *ctx)
+{
+	(void)ctx;
+	return fake_now;
+}
+
 static const ccsp_pool_backend fake = {
+        .clock_ns = f_clock,
         .open = f_open,
         .close = f_close,
         .ready = f_ready,
@@ -251,6 +260,69 @@ static void test_dedicated_only(void **state)
 	assert_int_equal(ccsp_pool_acquire(p, "g1", &person), CCSP_ERR_MODULE_STATE);
 	assert_int_equal(ccsp_pool_acquire(p, "g1", &mine), CCSP_OK);
 	assert_int_equal(ccsp_pool_release(p, &mine, CCSP_OK, 1), 0);
+}
+
+/* POOL-3 scheduler versions: round-robin takes each member in turn whatever its load; fastest prefers the member
+ * whose leases took least time lately, and tries an unmeasured one first; each policy's leases are counted. */
+static void test_policies(void **state)
+{
+	ccsp_pool *p = *state;
+	two_groups(p);
+	ccsp_pool_lease busy = {.policy = CCSP_POOL_ROUND_ROBIN}, rr[4];
+	assert_int_equal(ccsp_pool_acquire(p, "g1", &busy), CCSP_OK); /* one member busy: round-robin ignores it */
+	int on_busy = 0; /* of 4: every other one, whatever the slots' order */
+	for (int i = 0; i < 4; i++) {
+		rr[i] = (ccsp_pool_lease){.policy = CCSP_POOL_ROUND_ROBIN};
+		assert_int_equal(ccsp_pool_acquire(p, "g1", &rr[i]), CCSP_OK);
+		on_busy += rr[i].handle == busy.handle;
+	}
+	assert_int_equal(on_busy, 2);
+	for (int i = 0; i < 4; i++)
+		assert_int_equal(ccsp_pool_release(p, &rr[i], CCSP_OK, 1), 0);
+	assert_int_equal(ccsp_pool_release(p, &busy, CCSP_OK, 1), 0);
+
+	/* fastest: A's leases take 9 ms, B's 1 ms (the fake clock) */
+	for (int round = 0; round < 4; round++) {
+		ccsp_pool_lease x = {.policy = CCSP_POOL_LEAST_LOADED}, y = {.policy = CCSP_POOL_LEAST_LOADED};
+		assert_int_equal(ccsp_pool_acquire(p, "g1", &x), CCSP_OK);
+		assert_int_equal(ccsp_pool_acquire(p, "g1", &y), CCSP_OK);
+		ccsp_pool_lease *la = x.handle == dev_at("a") ? &x : &y, *lb = la == &x ? &y : &x;
+		fake_now += 1000000;
+		assert_int_equal(ccsp_pool_release(p, lb, CCSP_OK, 1), 0);
+		fake_now += 8000000;
+		assert_int_equal(ccsp_pool_release(p, la, CCSP_OK, 1), 0);
+	}
+	ccsp_pool_lease f1 = {.policy = CCSP_POOL_FASTEST}, f2 = {.policy = CCSP_POOL_FASTEST};
+	assert_int_equal(ccsp_pool_acquire(p, "g1", &f1), CCSP_OK);
+	assert_ptr_equal(f1.handle, dev_at("b"));
+	assert_int_equal(ccsp_pool_acquire(p, "g1", &f2), CCSP_OK); /* B busy: 2 x ~1 ms still beats 9 ms */
+	assert_ptr_equal(f2.handle, dev_at("b"));
+	assert_int_equal(ccsp_pool_release(p, &f1, CCSP_OK, 1), 0);
+	assert_int_equal(ccsp_pool_release(p, &f2, CCSP_OK, 1), 0);
+	/* a member not measured yet is tried first */
+	ccsp_pool_spec s[] = {spec("A", "g1", "a"), spec("B", "g1", "b"), spec("O", "g2", "other"),
+	                      spec("C2", "g1", "platform")};
+	assert_int_equal(ccsp_pool_sync(p, s, 4), CCSP_OK);
+	ccsp_pool_tick(p);
+	ccsp_pool_lease f3 = {.policy = CCSP_POOL_FASTEST};
+	assert_int_equal(ccsp_pool_acquire(p, "g1", &f3), CCSP_OK);
+	assert_ptr_equal(f3.handle, dev_at("platform"));
+	assert_int_equal(ccsp_pool_release(p, &f3, CCSP_OK, 1), 0);
+
+	ccsp_pool_policy_stats st[CCSP_POOL_POLICIES_];
+	ccsp_pool_policy_counts(p, st);
+	assert_int_equal(st[CCSP_POOL_ROUND_ROBIN].ops, 5);
+	assert_int_equal(st[CCSP_POOL_LEAST_LOADED].ops, 8);
+	assert_int_equal(st[CCSP_POOL_FASTEST].ops, 3);
+	assert_int_equal(st[CCSP_POOL_LEAST_LOADED].ns, 4 * (1000000 + 9000000));
+	ccsp_pool_lease bad = {.policy = CCSP_POOL_POLICIES_};
+	assert_int_equal(ccsp_pool_acquire(p, "g1", &bad), CCSP_ERR_ARG);
+	ccsp_pool_policy pol;
+	assert_int_equal(ccsp_pool_policy_parse("fastest", &pol), CCSP_OK);
+	assert_int_equal(pol, CCSP_POOL_FASTEST);
+	assert_string_equal(ccsp_pool_policy_name(CCSP_POOL_ROUND_ROBIN), "round-robin");
+	assert_int_equal(ccsp_pool_policy_parse("Fastest", &pol), CCSP_ERR_ARG);
+	assert_int_equal(ccsp_pool_policy_parse(NULL, &pol), CCSP_ERR_ARG);
 }
 
 static void test_failure_and_retry(void **state)
@@ -460,6 +532,7 @@ int main(void)
 	        cmocka_unit_test_setup_teardown(test_retire, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_dedicated_member, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_dedicated_only, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_policies, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_platform_member, setup, teardown),
 	        cmocka_unit_test(test_arguments),
 	};
