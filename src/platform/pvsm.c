@@ -190,17 +190,42 @@ ccsp_err ccsp_pvsm_unseal(ccsp_pvsm *p, const uint8_t *aad, size_t aadlen, const
 	return rv == SDR_OK && outlen == n ? CCSP_OK : CCSP_ERR_COMM;
 }
 
+/* The pvsm.h answer for the SDR code of an operation on a tenant's wrapped key: CCSP_ERR_COMM only when the VSM
+ * failed (no answer, a broken answer, a device or session that no longer works) — the resource pool then takes
+ * it out of rotation and may run the operation elsewhere —; a refusal of this request is the request's: a key
+ * that does not unwrap or is of another type (CCSP_ERR_KEY), a tag or ciphertext that does not check
+ * (CCSP_ERR_AUTH), arguments it refuses (CCSP_ERR_ARG). */
+static ccsp_err pair_err(LONG rv)
+{
+	switch (rv) {
+	case SDR_OK:
+		return CCSP_OK;
+	case SDR_KEYERR:
+	case SDR_KEYTYPEERR:
+		return CCSP_ERR_KEY;
+	case SDR_ENCDATAERR:
+	case SDR_MACERR:
+		return CCSP_ERR_AUTH;
+	case SDR_INARGERR:
+	case SDR_OUTARGERR:
+		return CCSP_ERR_ARG;
+	default:
+		return CCSP_ERR_COMM;
+	}
+}
+
 /* ---- tenants' keys: imported for one operation, destroyed after it ---- */
 
-/* The wrapped key imported into s: its handle, or NULL when the VSM refuses it. */
-static HANDLE import_key(pvsm_session *s, unsigned kek_index, const uint8_t *wrapped, size_t wlen)
+/* The wrapped key imported into s as *k: SDR_OK, or the VSM's status with *k NULL. */
+static LONG import_key(pvsm_session *s, unsigned kek_index, const uint8_t *wrapped, size_t wlen, HANDLE *k)
 {
 	uint8_t copy[CCSP_PVSM_WRAPPED_MAX]; /* the SDF prototype takes a non-const buffer */
-	HANDLE k = NULL;
 	memcpy(copy, wrapped, wlen);
-	if (SDF_ImportKeyWithKEK(s->h, SGD_SM4_ECB, (ULONG)kek_index, copy, (ULONG)wlen, &k) != SDR_OK)
-		k = NULL;
-	return k;
+	*k = NULL;
+	LONG rv = SDF_ImportKeyWithKEK(s->h, SGD_SM4_ECB, (ULONG)kek_index, copy, (ULONG)wlen, k);
+	if (rv != SDR_OK)
+		*k = NULL;
+	return rv;
 }
 
 static int key_args_ok(ccsp_pvsm *p, const uint8_t *wrapped, size_t wlen, const uint8_t *aad, size_t aadlen,
@@ -225,7 +250,7 @@ ccsp_err ccsp_pvsm_key_encrypt(ccsp_pvsm *p, unsigned kek_index, const uint8_t *
 	LONG rv = SDF_AuthEncWithKEK(s->h, (ULONG)kek_index, copy, (ULONG)wlen, (BYTE *)aad, (ULONG)aadlen, (BYTE *)in,
 	                             (ULONG)len, iv, out, &ctlen, tag);
 	give_back(s);
-	return rv == SDR_OK && ctlen == len ? CCSP_OK : CCSP_ERR_COMM;
+	return rv == SDR_OK && ctlen != len ? CCSP_ERR_COMM : pair_err(rv);
 }
 
 ccsp_err ccsp_pvsm_key_decrypt(ccsp_pvsm *p, unsigned kek_index, const uint8_t *wrapped, size_t wlen,
@@ -243,9 +268,7 @@ ccsp_err ccsp_pvsm_key_decrypt(ccsp_pvsm *p, unsigned kek_index, const uint8_t *
 	LONG rv = SDF_AuthDecWithKEK(s->h, (ULONG)kek_index, copy, (ULONG)wlen, (BYTE *)aad, (ULONG)aadlen, v, (BYTE *)in,
 	                             (ULONG)len, t, out, &outlen);
 	give_back(s);
-	if (rv == SDR_MACERR)
-		return CCSP_ERR_AUTH;
-	return rv == SDR_OK && outlen == len ? CCSP_OK : CCSP_ERR_COMM;
+	return rv == SDR_OK && outlen != len ? CCSP_ERR_COMM : pair_err(rv);
 }
 
 /* The MAC of in under the session key k. */
@@ -272,13 +295,15 @@ ccsp_err ccsp_pvsm_key_mac(ccsp_pvsm *p, unsigned kek_index, const uint8_t *wrap
 	    (alg == CCSP_PVSM_MAC_SM4_CBC && (len == 0 || len % 16 != 0)))
 		return CCSP_ERR_ARG;
 	pvsm_session *s = take(p);
-	HANDLE k = import_key(s, kek_index, wrapped, wlen);
-	LONG rv = k == NULL ? SDR_KEYERR : mac_with(s, k, alg, in, len, mac, &n);
+	HANDLE k;
+	LONG rv = import_key(s, kek_index, wrapped, wlen, &k);
+	if (rv == SDR_OK)
+		rv = mac_with(s, k, alg, in, len, mac, &n);
 	if (k != NULL)
 		(void)SDF_DestroyKey(s->h, k);
 	give_back(s);
 	*maclen = n;
-	return rv == SDR_OK && n == (alg == CCSP_PVSM_MAC_SM4_CBC ? 16u : 32u) ? CCSP_OK : CCSP_ERR_COMM;
+	return rv == SDR_OK && n != (alg == CCSP_PVSM_MAC_SM4_CBC ? 16u : 32u) ? CCSP_ERR_COMM : pair_err(rv);
 }
 
 int ccsp_pvsm_ready(ccsp_pvsm *p)
@@ -374,21 +399,6 @@ ccsp_err ccsp_pvsm_sign(ccsp_pvsm *p, const uint8_t e[32], uint8_t sig[64])
 
 /* ---- tenants' SM2 pairs: the wrapped private key handed back to the VSM for each use ---- */
 
-/* The pvsm.h answer for an SDR code of the wrapped-pair functions. */
-static ccsp_err pair_err(LONG rv)
-{
-	switch (rv) {
-	case SDR_OK:
-		return CCSP_OK;
-	case SDR_KEYERR:
-	case SDR_KEYTYPEERR:
-		return CCSP_ERR_KEY;
-	case SDR_ENCDATAERR:
-		return CCSP_ERR_AUTH;
-	default:
-		return CCSP_ERR_COMM;
-	}
-}
 
 /* The ECCCipher (calloc'd; NULL when out of memory) of ct: C1 x || y (64) || C3 (32) || C2, ctlen > 96. */
 static ECCCipher *cipher_of(const uint8_t *ct, size_t ctlen)
@@ -576,11 +586,6 @@ ccsp_err ccsp_pvsm_key_export(ccsp_pvsm *p, unsigned kek_index, int kind, const 
 _Static_assert(CCSP_PVSM_SHARES_MAX == SDF_KEY_SHARES_MAX && CCSP_PVSM_SHARE_CT_MAX == 96 + SDF_KEY_SHARE_MAX,
                "pvsm.h's bounds are the SDF extension's");
 
-/* pair_err, and SDR_INARGERR (m/n bounds, shares with the same x) as CCSP_ERR_ARG. */
-static ccsp_err backup_err(LONG rv)
-{
-	return rv == SDR_INARGERR ? CCSP_ERR_ARG : pair_err(rv);
-}
 
 static void shares_free(ECCCipher **c, unsigned n)
 {
@@ -622,7 +627,7 @@ ccsp_err ccsp_pvsm_key_backup(ccsp_pvsm *p, unsigned kek_index, int kind, const 
 		share_lens[i] = 96 + (size_t)c[i]->L;
 	}
 	shares_free(c, n);
-	return backup_err(rv);
+	return pair_err(rv); /* SDR_INARGERR: m/n out of bounds, or shares with the same x */
 }
 
 ccsp_err ccsp_pvsm_key_recover(ccsp_pvsm *p, unsigned kek_index, const uint8_t *import_wrapped, size_t import_wlen,
@@ -663,7 +668,7 @@ ccsp_err ccsp_pvsm_key_recover(ccsp_pvsm *p, unsigned kek_index, const uint8_t *
 		memcpy(wrapped, out, n);
 		*wlen = n;
 	}
-	return backup_err(rv);
+	return pair_err(rv);
 }
 
 /* ---- GM/T 0010 digital envelopes: the SM4 content key inside the VSM only ---- */

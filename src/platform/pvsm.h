@@ -65,14 +65,15 @@ CCSP_MUST_CHECK ccsp_err ccsp_pvsm_unseal(ccsp_pvsm *p, const uint8_t *aad, size
 CCSP_MUST_CHECK ccsp_err ccsp_pvsm_key_generate(ccsp_pvsm *p, unsigned kek_index,
                                                 uint8_t wrapped[CCSP_PVSM_WRAPPED_MAX], size_t *len);
 /* SM4-GCM with the wrapped key: a fresh IV from the VSM's generator into iv, len bytes of ciphertext into out
- * (which may not overlap in), the tag into tag; aad bound. CCSP_ERR_ARG (bounds), CCSP_ERR_COMM (the VSM fails
- * or refuses the wrapped key). */
+ * (which may not overlap in), the tag into tag; aad bound. CCSP_ERR_ARG (bounds), CCSP_ERR_KEY (the VSM
+ * refuses the wrapped key: it does not unwrap under that KEK, or is of another type), CCSP_ERR_COMM (the VSM
+ * fails: only then does the resource pool take it out of rotation). */
 CCSP_MUST_CHECK ccsp_err ccsp_pvsm_key_encrypt(ccsp_pvsm *p, unsigned kek_index, const uint8_t *wrapped,
                                                size_t wlen, const uint8_t *aad, size_t aadlen, const uint8_t *in,
                                                size_t len, uint8_t iv[CCSP_PVSM_GCM_IV_SIZE], uint8_t *out,
                                                uint8_t tag[CCSP_PVSM_GCM_TAG_SIZE]);
 /* The reverse: len bytes of plaintext into out when the tag verifies over iv, aad and in; CCSP_ERR_AUTH when it
- * does not (altered bytes, another key, another aad: nothing is written to out), CCSP_ERR_COMM. */
+ * does not (altered bytes, another key, another aad: nothing is written to out), CCSP_ERR_KEY, CCSP_ERR_COMM. */
 CCSP_MUST_CHECK ccsp_err ccsp_pvsm_key_decrypt(ccsp_pvsm *p, unsigned kek_index, const uint8_t *wrapped,
                                                size_t wlen, const uint8_t *aad, size_t aadlen,
                                                const uint8_t iv[CCSP_PVSM_GCM_IV_SIZE], const uint8_t *in,
@@ -84,7 +85,7 @@ CCSP_MUST_CHECK ccsp_err ccsp_pvsm_hmac_key_generate(ccsp_pvsm *p, unsigned kek_
 /* A MAC of in with a wrapped key, imported for the call as above: CCSP_PVSM_MAC_HMAC_SM3 (a key of
  * ccsp_pvsm_hmac_key_generate; 32 bytes of MAC) or CCSP_PVSM_MAC_SM4_CBC (an SM4 key; SM4-CBC-MAC with a zero IV
  * over len bytes, a multiple of 16 the caller padded; 16 bytes of MAC). *maclen is set. CCSP_ERR_ARG (bounds),
- * CCSP_ERR_COMM (the VSM fails or refuses the wrapped key). */
+ * CCSP_ERR_KEY (the VSM refuses the wrapped key), CCSP_ERR_COMM (the VSM fails). */
 #define CCSP_PVSM_MAC_HMAC_SM3 1
 #define CCSP_PVSM_MAC_SM4_CBC 2
 CCSP_MUST_CHECK ccsp_err ccsp_pvsm_key_mac(ccsp_pvsm *p, unsigned kek_index, const uint8_t *wrapped, size_t wlen,

@@ -285,6 +285,19 @@ adm pool/scheduler-promote '{}'
 check "least-loaded again, as version 4" ok '[ "$(code)" = 200 ] && curl -sk "$U/metrics" |
 	grep -q "^ccsp_pool_scheduler_version{track=\"stable\",policy=\"least-loaded\"} 4$"'
 
+# ---- a key the VSM refuses is the request's failure, not the member's ----
+downs_of() { grep -o "\"deviceId\":\"$1\"[^]]*" "$T/r" | grep -o '"downs":[0-9]*' | head -1 | cut -d: -f2; }
+api "$T/alice.tok" kms/key-create '{"spec":"SM4"}'
+KS=$(field keyId)
+db "UPDATE kms_key_versions SET wrapped = randomblob(17) WHERE key_id = '$KS'" >/dev/null
+adm pool/device-list '{}'
+d1=$(downs_of "$D_xa1") d2=$(downs_of "$D_xa2")
+a crypto/encrypt "{\"keyId\":\"$KS\",\"plaintext\":\"$M\"}"
+check "a wrapped key altered in the store: refused" ok '[ "$(code)" != 200 ] && ! grep -q ciphertext "$T/r"'
+adm pool/device-list '{}'
+check "... and neither of A's VSMs left rotation for it" ok '[ "$(downs_of "$D_xa1")" = "$d1" ] &&
+	[ "$(downs_of "$D_xa2")" = "$d2" ] && [ "$(state_of "$D_xa1")" = up ] && [ "$(state_of "$D_xa2")" = up ]'
+
 # ---- a member killed under a stream of signatures ----
 : >"$T/codes"
 i=0
