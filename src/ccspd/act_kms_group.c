@@ -21,7 +21,7 @@
 #include "platform/kms_keyset.h"
 #include "platform/store/store_pool.h"
 
-#define PAGE 100
+#define PAGE 32 /* keys read per store call (on the worker's stack) */
 
 typedef struct gb_job {
 	ccspd_call *c;
