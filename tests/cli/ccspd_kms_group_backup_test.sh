@@ -7,7 +7,8 @@
 # store; recovery with custodians 1 and 3 recreates the lost keys under their old tenants, ids and versions, so old
 # ciphertexts decrypt, MACs match and the SM2 key signs for its old public key; a key still present is skipped.
 # Refused with nothing changed: one share, mixed shares of two backups, another backup's shares, an altered
-# bundle, a bundle whose entries were swapped. Audited, never with a secret. Uses curl, openssl, sqlite3.
+# bundle, a bundle whose entries were swapped or whose last key was dropped; a key of a tenant now served by another
+# group is skipped. Audited, never with a secret. Uses curl, openssl, sqlite3.
 . "$(dirname "$0")/common.sh"
 . "$(dirname "$0")/ccspd_lib.sh"
 sapp() {
@@ -199,9 +200,21 @@ recover "$T/one.bundle" "$(reencrypt one 2)" "$(reencrypt one 3)"
 check "a second recovery skips every key" ok '[ "$(code)" = 200 ] && [ "$(num recovered)" = 0 ] &&
 	[ "$(num skipped)" = 4 ] && [ "$(keys)" = 4 ]'
 
+# ---- B's key lost again, and B moved to an exclusive group meanwhile: its key is not the default group's to restore
+stop
+db "DELETE FROM kms_aliases WHERE key_id = '$KB'; DELETE FROM kms_key_versions WHERE key_id = '$KB';
+	DELETE FROM kms_keys WHERE id = '$KB';"
+start
+api "$T/admin.tok" pool/group-create "{\"name\":\"b-only\",\"tenantId\":\"$B\"}"
+check "B has its own group now" ok '[ "$(code)" = 200 ]'
+recover_params
+recover "$T/one.bundle" "$(reencrypt one 1)" "$(reencrypt one 2)"
+check "B's key skipped as other-group, nothing recreated" ok '[ "$(code)" = 200 ] && [ "$(num recovered)" = 0 ] &&
+	grep -q "\"keyId\":\"$KB\",\"versions\":1,\"outcome\":\"other-group\"" "$T/r" && [ "$(keys)" = 3 ]'
+
 check "audited" ok '
 	[ "$(db "SELECT COUNT(*) FROM audit WHERE action = \"kms.group-backup\" AND outcome = \"ok\"")" = 2 ] &&
-	[ "$(db "SELECT COUNT(*) FROM audit WHERE action = \"kms.group-recover\" AND outcome = \"ok\"")" = 2 ] &&
+	[ "$(db "SELECT COUNT(*) FROM audit WHERE action = \"kms.group-recover\" AND outcome = \"ok\"")" = 3 ] &&
 	[ "$(db "SELECT COUNT(*) FROM audit WHERE action = \"kms.key-recover\" AND outcome = \"ok\"")" = 3 ]'
 check "... never with a share or a sealed key" ok '
 	[ "$(db "SELECT COUNT(*) FROM audit WHERE detail LIKE \"%sealed%\" OR detail LIKE \"%$(printf %s "$S1" | cut -c1-16)%\"")" = 0 ]'
