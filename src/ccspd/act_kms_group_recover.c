@@ -62,7 +62,7 @@ static int open_all(gr_job *j)
 	return ret == CCSP_OK ? 0 : -1;
 }
 
-/* Why the key of entries [i, end) cannot be recreated ("no-tenant", "other-group", "exists"), or NULL. */
+/* Why the key of entry e cannot be recreated into *why ("no-tenant", "other-group", "exists"), or NULL. */
 static ccsp_err skip_reason(gr_job *j, ccsp_store_tx *tx, const ccsp_kms_keyset_entry *e, const char **why)
 {
 	ccsp_store_tenant t;
@@ -135,6 +135,16 @@ static ccsp_err report_key(gr_job *j, size_t first, size_t end, const char *outc
 	return json_array_append_new(j->report, o) == 0 ? CCSP_OK : CCSP_ERR_NOMEM;
 }
 
+/* The end of the run of entries (versions of one key: the set is in key order) that starts at first. */
+static size_t key_end(const ccsp_kms_keyset *ks, size_t first)
+{
+	size_t end = first + 1;
+	while (end < ks->count && strcmp(ks->e[end].tenant_id, ks->e[first].tenant_id) == 0 &&
+	       strcmp(ks->e[end].key_id, ks->e[first].key_id) == 0)
+		end++;
+	return end;
+}
+
 /* The token used, each key of the set recreated or skipped, the whole audited. */
 static ccsp_err restore_fn(ccsp_store_tx *tx, void *arg)
 {
@@ -151,10 +161,7 @@ static ccsp_err restore_fn(ccsp_store_tx *tx, void *arg)
 	}
 	for (size_t first = 0, end; ret == CCSP_OK && first < j->ks.count; first = end) {
 		const char *why = NULL;
-		for (end = first + 1; end < j->ks.count && strcmp(j->ks.e[end].tenant_id, j->ks.e[first].tenant_id) == 0 &&
-		                      strcmp(j->ks.e[end].key_id, j->ks.e[first].key_id) == 0;
-		     end++)
-			;
+		end = key_end(&j->ks, first);
 		ret = skip_reason(j, tx, &j->ks.e[first], &why);
 		if (ret == CCSP_OK && why == NULL)
 			ret = recreate(j, tx, first, end);
