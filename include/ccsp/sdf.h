@@ -499,6 +499,37 @@ SDF_API LONG SDF_RecoverKeyWithWrappedKey_ECC(HANDLE hSessionHandle, ULONG uiKEK
                                               ULONG uiImportKeyLength, ULONG uiKeyKind, ULONG uiM,
                                               ECCCipher **pucShares, ECCrefPublicKey *pucPublicKey,
                                               BYTE *pucWrappedKey, ULONG *puiWrappedKeyLength);
+/* Extension (ccsp's, docs/sdf.md "Key-set backup"): a KEK-wrapped key (uiKeyKind and wrap as the BYOK functions')
+ * moved from the KEK to a backup key and back, so that a whole set of keys is backed up under one key whose shares
+ * (SDF_BackupKeyWithKEK_ECC with SDF_KEY_KIND_SM4) the custodians hold. pucBackupKey is an SM4 key wrapped under
+ * the same KEK (SDF_GenerateKeyWithKEK(h, 128, SGD_SM4_ECB, uiKEKIndex, ...), 16 bytes; after a disaster,
+ * SDF_RecoverKeyWithWrappedKey_ECC's answer). The entry is sealed with SM4-GCM under the first 16 bytes of
+ * SM3("CCSP key-set backup v1" || backup key), not with the backup key itself; pucAAD (1..SDF_KEYSET_AAD_MAX bytes:
+ * the caller's binding of the key's names) is authenticated.
+ * ExportKeyWithBackupKey: the device draws a 12-byte IV into pucIV; pucEncKey receives the key's material (16 bytes
+ * SM4, 32 the others; *puiEncKeyLength) encrypted, pucTag the 16-byte tag. For SM2 kinds pucPublicKey must be the
+ * private key's public key (SDR_KEYERR otherwise), so that a binding cannot name another.
+ * ImportKeyWithBackupKey: pucIV, pucEncKey (uiEncKeyLength) and pucTag as ExportKeyWithBackupKey gave them; the tag
+ * is verified (SDR_MACERR: altered, another backup key, another binding; nothing is wrapped), for SM2 kinds d
+ * checked against pucPublicKey, and the key wrapped for uiKeyKind under the KEK into pucWrappedKey (room for
+ * SDF_WRAPPED_ECC_KEY_MAX bytes), its length into *puiWrappedKeyLength.
+ * Both: SDR_KEYNOTEXIST, no KEK at uiKEKIndex; SDR_KEYERR, a wrap refused (as SDF_ExportKeyWithKEK_ECC), a backup
+ * key wrap of another length than 16, material of the wrong length for the kind; SDR_INARGERR: uiKeyKind unknown,
+ * lengths out of bounds; SDR_OUTARGERR. No access right is involved (the KEK is the authority); the device audits
+ * each export and import, never with key material. */
+#define SDF_KEYSET_AAD_MAX 1024
+#define SDF_KEYSET_IV_SIZE 12
+#define SDF_KEYSET_TAG_SIZE 16
+SDF_API LONG SDF_ExportKeyWithBackupKey(HANDLE hSessionHandle, ULONG uiKEKIndex, BYTE *pucBackupKey,
+                                        ULONG uiBackupKeyLength, ULONG uiKeyKind, BYTE *pucWrappedKey,
+                                        ULONG uiWrappedKeyLength, ECCrefPublicKey *pucPublicKey, BYTE *pucAAD,
+                                        ULONG uiAADLength, BYTE *pucIV, BYTE *pucEncKey, ULONG *puiEncKeyLength,
+                                        BYTE *pucTag);
+SDF_API LONG SDF_ImportKeyWithBackupKey(HANDLE hSessionHandle, ULONG uiKEKIndex, BYTE *pucBackupKey,
+                                        ULONG uiBackupKeyLength, ULONG uiKeyKind, ECCrefPublicKey *pucPublicKey,
+                                        BYTE *pucAAD, ULONG uiAADLength, BYTE *pucIV, BYTE *pucEncKey,
+                                        ULONG uiEncKeyLength, BYTE *pucTag, BYTE *pucWrappedKey,
+                                        ULONG *puiWrappedKeyLength);
 
 /* ---- 6.5 Symmetric operations --------------------------------------------------------------------------
  * hKeyHandle is a session key. No padding: ECB and CBC lengths are multiples of 16; CFB, OFB and CTR take

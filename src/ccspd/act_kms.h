@@ -19,6 +19,7 @@
 #include "platform/kms_state.h"
 #include "platform/kms_vsm.h"
 #include "platform/store/store_approval.h"
+#include "platform/store/store_custodian.h"
 #include "platform/store/store_kms.h"
 #include "platform/store/store_kms_byok.h"
 
@@ -90,9 +91,19 @@ int kms_import_unwrap(ccspd_call *c, const char *token, const uint8_t *material,
 void kms_import_params(ccspd_call *c, const char *tenant, const char *audit_action);
 /* The import token's row in tenant, unexpired, into *im: 0, or -1 after answering (CCSP-1002). */
 int kms_import_row(ccspd_call *c, const char *tenant, const char *token, ccsp_store_kms_import *im);
+/* Split-knowledge backups' custodians (act_kms_backup.c): the body's "m" (2..16) and "custodians" (m..16 custodian
+ * ids) into *m, *ids (borrowed) and *n: 0, or -1 after answering CCSP-1001. */
+int kms_custodians_parse(ccspd_call *c, int64_t *m, json_t **ids, size_t *n);
+/* The n custodians of ids read in tx into cust; *err CCSP_APIERR_COUNT_, or a refusal in *err and *msg (an unknown
+ * one: CCSP-1002; one named twice: CCSP-1001) with CCSP_OK; a store error is returned. */
+CCSP_MUST_CHECK ccsp_err kms_custodians_get(ccsp_store_tx *tx, json_t *ids, size_t n, ccsp_store_custodian *cust,
+                                            ccsp_apierr *err, const char **msg);
+/* The answer's shares: [{custodianId, name, share: Base64 DER SM2Cipher}] of the n custodians, or NULL. */
+json_t *kms_shares_json(const ccsp_store_custodian *cust, size_t n, uint8_t (*shares)[CCSP_KMS_SHARE_CT_MAX],
+                        const size_t *lens);
 /* Split-knowledge recovery (act_kms_backup.c): m shares (Base64 SM2 ciphertexts to the import token's key) of a
- * backup recombined inside the VSM into *w for the token's spec (*kind), in the token's resource group (into
- * group); pub (x || y) given for SM2 specs. 0, or -1
+ * backup recombined inside the VSM into *w for the spec *kind (CCSP_KMS_SPEC_NONE on entry: the token's spec, set),
+ * in the token's resource group (into group); pub (x || y) given for SM2 specs. 0, or -1
  * after answering (CCSP-1001 malformed, CCSP-1002 token, CCSP-1006 shares that do not recombine). */
 int kms_recover_unwrap(ccspd_call *c, const char *tenant, const char *token, json_t *shares,
                        const uint8_t pub[CCSP_KMS_PUBLIC_SIZE], ccsp_kms_spec *kind, ccsp_kms_wrapped *w,

@@ -42,6 +42,28 @@ static ccsp_err refuse(backup_job *j, ccsp_apierr err, const char *msg)
 	return CCSP_OK;
 }
 
+ccsp_err kms_custodians_get(ccsp_store_tx *tx, json_t *ids, size_t n, ccsp_store_custodian *cust, ccsp_apierr *err,
+                           const char **msg)
+{
+	for (size_t i = 0; i < n; i++) {
+		ccsp_err ret = ccsp_store_custodian_get(tx, json_string_value(json_array_get(ids, i)), &cust[i]);
+		if (ret == CCSP_ERR_NOT_FOUND) {
+			*err = CCSP_APIERR_NOT_FOUND;
+			*msg = "no such custodian";
+			return CCSP_OK;
+		}
+		CCSP_GUARD(ret);
+		for (size_t k = 0; k < i; k++)
+			if (strcmp(cust[k].id, cust[i].id) == 0) {
+				*err = CCSP_APIERR_INVALID_PARAM;
+				*msg = "custodians must be distinct (one share each)";
+				return CCSP_OK;
+			}
+	}
+	*err = CCSP_APIERR_COUNT_;
+	return CCSP_OK;
+}
+
 /* The key, its version's material and the custodians, checked. */
 static ccsp_err backup_check_fn(ccsp_store_tx *tx, void *arg)
 {
@@ -51,17 +73,10 @@ static ccsp_err backup_check_fn(ccsp_store_tx *tx, void *arg)
 	if (ret == CCSP_ERR_NOT_FOUND || (ret == CCSP_OK && j->k.state == CCSP_KMS_DESTROYED))
 		return refuse(j, CCSP_APIERR_NOT_FOUND, "no such key in that tenant (or it is destroyed)");
 	CCSP_GUARD(ret);
-	for (size_t i = 0; i < j->n; i++) {
-		ret = ccsp_store_custodian_get(tx, json_string_value(json_array_get(j->custodian_ids, i)), &j->cust[i]);
-		if (ret == CCSP_ERR_NOT_FOUND)
-			return refuse(j, CCSP_APIERR_NOT_FOUND, "no such custodian");
-		CCSP_GUARD(ret);
-		for (size_t k = 0; k < i; k++)
-			if (strcmp(j->cust[k].id, j->cust[i].id) == 0)
-				return refuse(j, CCSP_APIERR_INVALID_PARAM, "custodians must be distinct (one share each)");
-	}
-	ret = kms_version_out(tx, &j->k, &j->version, &j->w, j->pub, &j->err, &j->msg);
-	return ret;
+	CCSP_GUARD(kms_custodians_get(tx, j->custodian_ids, j->n, j->cust, &j->err, &j->msg));
+	if (j->err != CCSP_APIERR_COUNT_)
+		return CCSP_OK;
+	return kms_version_out(tx, &j->k, &j->version, &j->w, j->pub, &j->err, &j->msg);
 }
 
 static ccsp_err backup_audit_fn(ccsp_store_tx *tx, void *arg)
@@ -73,11 +88,11 @@ static ccsp_err backup_audit_fn(ccsp_store_tx *tx, void *arg)
 	                             j->custodian_ids));
 }
 
-/* The answer's shares: [{custodianId, name, share: Base64 DER SM2Cipher}], or NULL. */
-static json_t *shares_json(backup_job *j, uint8_t (*shares)[CCSP_KMS_SHARE_CT_MAX], const size_t *lens)
+json_t *kms_shares_json(const ccsp_store_custodian *cust, size_t n, uint8_t (*shares)[CCSP_KMS_SHARE_CT_MAX],
+                        const size_t *lens)
 {
 	json_t *list = json_array();
-	for (size_t i = 0; list != NULL && i < j->n; i++) {
+	for (size_t i = 0; list != NULL && i < n; i++) {
 		uint8_t der[CCSP_KMS_BYOK_DER_MAX];
 		char b64[CCSP_B64_LEN(CCSP_KMS_BYOK_DER_MAX) + 1];
 		size_t derlen = 0;
@@ -86,10 +101,29 @@ static json_t *shares_json(backup_job *j, uint8_t (*shares)[CCSP_KMS_SHARE_CT_MA
 			return NULL;
 		}
 		ccsp_b64_encode(der, derlen, b64);
-		json_array_append_new(list, json_pack("{s:s, s:s, s:s}", "custodianId", j->cust[i].id, "name",
-		                                      j->cust[i].name, "share", b64));
+		json_array_append_new(list, json_pack("{s:s, s:s, s:s}", "custodianId", cust[i].id, "name", cust[i].name,
+		                                      "share", b64));
 	}
 	return list;
+}
+
+int kms_custodians_parse(ccspd_call *c, int64_t *m, json_t **ids, size_t *n)
+{
+	*ids = json_object_get(c->body, "custodians");
+	*n = json_array_size(*ids);
+	if (act_int(c, "m", 2, CCSP_KMS_SHARES_MAX, 0, m) != 0)
+		return -1;
+	for (size_t i = 0; i < *n; i++) {
+		const char *id = json_string_value(json_array_get(*ids, i));
+		if (id == NULL || strlen(id) != CCSP_STORE_ID_LEN)
+			*n = 0;
+	}
+	if (*m == 0 || *n < (size_t)*m || *n > CCSP_KMS_SHARES_MAX) {
+		ccspd_call_fail(c, CCSP_APIERR_INVALID_PARAM,
+		                "m (2..16) and custodians (an array of m..16 custodian ids) are required");
+		return -1;
+	}
+	return 0;
 }
 
 void ccspd_act_secadmin_key_backup(ccspd_call *c)
@@ -99,22 +133,10 @@ void ccspd_act_secadmin_key_backup(ccspd_call *c)
 	uint8_t shares[CCSP_KMS_SHARES_MAX][CCSP_KMS_SHARE_CT_MAX];
 	size_t lens[CCSP_KMS_SHARES_MAX];
 	ccsp_kms_vsm v;
-	j.custodian_ids = json_object_get(c->body, "custodians");
-	j.n = json_array_size(j.custodian_ids);
 	if (act_id(c, "tenantId", 1, &j.tenant) != 0 || act_id(c, "keyId", 1, &j.key_id) != 0 ||
 	    act_int(c, "version", 1, INT32_MAX, 0, &j.version) != 0 ||
-	    act_int(c, "m", 2, CCSP_KMS_SHARES_MAX, 0, &j.m) != 0)
+	    kms_custodians_parse(c, &j.m, &j.custodian_ids, &j.n) != 0)
 		return;
-	for (size_t i = 0; i < j.n; i++) {
-		const char *id = json_string_value(json_array_get(j.custodian_ids, i));
-		if (id == NULL || strlen(id) != CCSP_STORE_ID_LEN)
-			j.n = 0;
-	}
-	if (j.m == 0 || j.n < (size_t)j.m || j.n > CCSP_KMS_SHARES_MAX) {
-		ccspd_call_fail(c, CCSP_APIERR_INVALID_PARAM,
-		                "m (2..16) and custodians (an array of m..16 custodian ids) are required");
-		return;
-	}
 	ccsp_err ret = ccsp_store_run(c->d->store, backup_check_fn, &j);
 	if (ret != CCSP_OK || j.err != CCSP_APIERR_COUNT_) {
 		if (ret != CCSP_OK)
@@ -132,7 +154,7 @@ void ccspd_act_secadmin_key_backup(ccspd_call *c)
 		act_fail(c, ret == CCSP_ERR_MODULE_STATE ? ret : CCSP_ERR_COMM, NULL);
 		goto out;
 	}
-	json_t *list = shares_json(&j, shares, lens);
+	json_t *list = kms_shares_json(j.cust, j.n, shares, lens);
 	ret = list != NULL ? ccsp_store_run(c->d->store, backup_audit_fn, &j) : CCSP_ERR_NOMEM; /* audited first */
 	if (ret != CCSP_OK) {
 		json_decref(list);
@@ -186,7 +208,8 @@ int kms_recover_unwrap(ccspd_call *c, const char *tenant, const char *token, jso
 	}
 	if (kms_import_row(c, tenant, token, &im) != 0)
 		return -1;
-	*kind = ccsp_kms_spec_parse(im.spec);
+	if (*kind == CCSP_KMS_SPEC_NONE)
+		*kind = ccsp_kms_spec_parse(im.spec);
 	ccsp_kms_wrapped import_key = {.len = im.wrapped_len, .kek_index = im.kek_index};
 	memcpy(import_key.bytes, im.wrapped, im.wrapped_len);
 	kms_vsm_of(c->d, im.group_id, &v);

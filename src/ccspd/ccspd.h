@@ -339,6 +339,9 @@ void ccspd_act_secadmin_judicial_fetch(ccspd_call *c);
 void ccspd_act_secadmin_key_backup(ccspd_call *c);
 void ccspd_act_secadmin_key_recover_params(ccspd_call *c);
 void ccspd_act_secadmin_key_recover(ccspd_call *c);
+/* A resource group's whole key set (act_kms_group.c, act_kms_group_recover.c; KM-9) */
+void ccspd_act_secadmin_group_backup(ccspd_call *c);
+void ccspd_act_secadmin_group_recover(ccspd_call *c);
 void ccspd_act_kms_key_archive(ccspd_call *c);
 /* act_kms_emergency.c: mark-compromised and emergency-destroy, requests a secadmin approves (two-person rule). */
 void ccspd_act_kms_key_mark_compromised(ccspd_call *c);

@@ -91,6 +91,8 @@ const ccspd_action ccspd_actions[] = {
 	{API "/secadmin/key-backup", CCSPD_MAY_SECADMIN, ccspd_act_secadmin_key_backup}, /* KM-9 */
 	{API "/secadmin/key-recover-params", CCSPD_MAY_SECADMIN, ccspd_act_secadmin_key_recover_params},
 	{API "/secadmin/key-recover", CCSPD_MAY_SECADMIN, ccspd_act_secadmin_key_recover},
+	{API "/secadmin/group-backup", CCSPD_MAY_SECADMIN, ccspd_act_secadmin_group_backup}, /* KM-9, a key set */
+	{API "/secadmin/group-recover", CCSPD_MAY_SECADMIN, ccspd_act_secadmin_group_recover},
 	{API "/approval/list", CCSPD_MAY_SECADMIN | CCSPD_MAY_SYSADMIN, ccspd_act_approval_list},
 	{API "/approval/approve", CCSPD_MAY_SECADMIN, ccspd_act_approval_approve},
 	{API "/approval/reject", CCSPD_MAY_SECADMIN, ccspd_act_approval_reject},

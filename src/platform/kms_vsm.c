@@ -150,6 +150,33 @@ static ccsp_err pv_recover(void *ctx, ccsp_kms_spec spec, uint32_t kek_index, co
 	                             share_lens, pub, out->bytes, &out->len);
 }
 
+static ccsp_err pv_keyset_export(void *ctx, ccsp_kms_spec spec, const ccsp_kms_wrapped *key,
+                                 const ccsp_kms_wrapped *bkey, const uint8_t pub[CCSP_KMS_PUBLIC_SIZE],
+                                 const uint8_t *aad, size_t aadlen, ccsp_kms_sealed *out)
+{
+	ccsp_pvsm *p = ctx;
+	if (p == NULL)
+		return CCSP_ERR_MODULE_STATE;
+	if (material_of(spec) == 0 || key->kek_index != bkey->kek_index)
+		return CCSP_ERR_ARG;
+	return ccsp_pvsm_keyset_export(p, key->kek_index, bkey->bytes, bkey->len, material_of(spec), key->bytes,
+	                               key->len, pub, aad, aadlen, out->iv, out->ct, &out->len, out->tag);
+}
+
+static ccsp_err pv_keyset_import(void *ctx, ccsp_kms_spec spec, const ccsp_kms_wrapped *bkey,
+                                 const uint8_t pub[CCSP_KMS_PUBLIC_SIZE], const uint8_t *aad, size_t aadlen,
+                                 const ccsp_kms_sealed *in, ccsp_kms_wrapped *out)
+{
+	ccsp_pvsm *p = ctx;
+	if (p == NULL)
+		return CCSP_ERR_MODULE_STATE;
+	if (material_of(spec) == 0)
+		return CCSP_ERR_ARG;
+	out->kek_index = bkey->kek_index;
+	return ccsp_pvsm_keyset_import(p, bkey->kek_index, bkey->bytes, bkey->len, material_of(spec), pub, aad, aadlen,
+	                               in->iv, in->ct, in->len, in->tag, out->bytes, &out->len);
+}
+
 static ccsp_err pv_envelope_seal(void *ctx, const uint8_t recipient[CCSP_KMS_PUBLIC_SIZE], const uint8_t *in,
                                  size_t len, uint8_t key_ct[CCSP_KMS_ENVELOPE_KEY_CT_SIZE], uint8_t iv[16],
                                  uint8_t *out)
@@ -181,6 +208,8 @@ const ccsp_kms_vsm_ops ccsp_kms_vsm_pvsm_ops = {
 	.export_to = pv_export,
 	.backup = pv_backup,
 	.recover = pv_recover,
+	.keyset_export = pv_keyset_export,
+	.keyset_import = pv_keyset_import,
 	.envelope_seal = pv_envelope_seal,
 	.envelope_open = pv_envelope_open,
 };

@@ -14,6 +14,7 @@
 
 #include <ccsp/error.h>
 
+#include "platform/kms_keyset.h" /* ccsp_kms_sealed */
 #include "platform/kms_spec.h"
 #include "platform/pool.h"
 #include "platform/pvsm.h"
@@ -34,6 +35,8 @@ typedef struct ccsp_kms_wrapped {
 	size_t len;
 	uint32_t kek_index;
 } ccsp_kms_wrapped;
+
+#define CCSP_KMS_KEYSET_AAD_MAX CCSP_PVSM_KEYSET_AAD_MAX
 
 typedef struct ccsp_kms_vsm_ops {
 	/* A new key of spec (kms_spec.h) wrapped by the KEK at kek_index into *out; for an SM2 pair its public key
@@ -81,6 +84,16 @@ typedef struct ccsp_kms_vsm_ops {
 	ccsp_err (*recover)(void *ctx, ccsp_kms_spec spec, uint32_t kek_index, const ccsp_kms_wrapped *import_key,
 	                    unsigned m, const uint8_t (*shares)[CCSP_KMS_SHARE_CT_MAX], const size_t *share_lens,
 	                    const uint8_t pub[CCSP_KMS_PUBLIC_SIZE], ccsp_kms_wrapped *out);
+	/* A key set's backup (pvsm.h): key's material (of spec) sealed inside the module under the backup key bkey (an
+	 * SM4 key of generate, under the same KEK as key: else CCSP_ERR_ARG), aad (1..CCSP_KMS_KEYSET_AAD_MAX) bound,
+	 * into *out; pub (x || y) for SM2 specs, which must be the key's (CCSP_ERR_KEY). keyset_import is the reverse,
+	 * the material wrapped by bkey's KEK into *out; CCSP_ERR_AUTH when the seal does not verify (nothing made). */
+	ccsp_err (*keyset_export)(void *ctx, ccsp_kms_spec spec, const ccsp_kms_wrapped *key,
+	                          const ccsp_kms_wrapped *bkey, const uint8_t pub[CCSP_KMS_PUBLIC_SIZE],
+	                          const uint8_t *aad, size_t aadlen, ccsp_kms_sealed *out);
+	ccsp_err (*keyset_import)(void *ctx, ccsp_kms_spec spec, const ccsp_kms_wrapped *bkey,
+	                          const uint8_t pub[CCSP_KMS_PUBLIC_SIZE], const uint8_t *aad, size_t aadlen,
+	                          const ccsp_kms_sealed *in, ccsp_kms_wrapped *out);
 	/* GM/T 0010 digital envelopes (pvsm.h "digital envelopes"): seal makes a fresh SM4 key in the module,
 	 * SM2-encrypted to recipient (x || y) into key_ct, and SM4-CBC-encrypts in (len bytes, a non-zero multiple of 16
 	 * the caller padded) with it and a fresh IV (iv) into out; open decrypts key_ct with the wrapped SM2_ENC key

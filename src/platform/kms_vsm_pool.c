@@ -86,6 +86,20 @@ static ccsp_err pl_recover(void *ctx, ccsp_kms_spec spec, uint32_t kek_index, co
 	ON_MEMBER(ctx, PV.recover(P, spec, kek_index, import_key, m, shares, share_lens, pub, out));
 }
 
+static ccsp_err pl_keyset_export(void *ctx, ccsp_kms_spec spec, const ccsp_kms_wrapped *key,
+                                 const ccsp_kms_wrapped *bkey, const uint8_t pub[CCSP_KMS_PUBLIC_SIZE],
+                                 const uint8_t *aad, size_t aadlen, ccsp_kms_sealed *out)
+{
+	ON_MEMBER(ctx, PV.keyset_export(P, spec, key, bkey, pub, aad, aadlen, out));
+}
+
+static ccsp_err pl_keyset_import(void *ctx, ccsp_kms_spec spec, const ccsp_kms_wrapped *bkey,
+                                 const uint8_t pub[CCSP_KMS_PUBLIC_SIZE], const uint8_t *aad, size_t aadlen,
+                                 const ccsp_kms_sealed *in, ccsp_kms_wrapped *out)
+{
+	ON_MEMBER(ctx, PV.keyset_import(P, spec, bkey, pub, aad, aadlen, in, out));
+}
+
 static ccsp_err pl_envelope_seal(void *ctx, const uint8_t recipient[CCSP_KMS_PUBLIC_SIZE], const uint8_t *in,
                                  size_t len, uint8_t key_ct[CCSP_KMS_ENVELOPE_KEY_CT_SIZE], uint8_t iv[16],
                                  uint8_t *out)
@@ -111,6 +125,8 @@ static const ccsp_kms_vsm_ops pool_ops = {
         .export_to = pl_export,
         .backup = pl_backup,
         .recover = pl_recover,
+        .keyset_export = pl_keyset_export,
+        .keyset_import = pl_keyset_import,
         .envelope_seal = pl_envelope_seal,
         .envelope_open = pl_envelope_open,
 };

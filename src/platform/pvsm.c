@@ -671,6 +671,72 @@ ccsp_err ccsp_pvsm_key_recover(ccsp_pvsm *p, unsigned kek_index, const uint8_t *
 	return pair_err(rv);
 }
 
+/* ---- a key set's backup (KM-9): one key between the KEK and a backup key ---- */
+
+_Static_assert(CCSP_PVSM_KEYSET_AAD_MAX == SDF_KEYSET_AAD_MAX, "pvsm.h's bound is the SDF extension's");
+
+ccsp_err ccsp_pvsm_keyset_export(ccsp_pvsm *p, unsigned kek_index, const uint8_t *bkey, size_t bklen, int kind,
+                                 const uint8_t *wrapped, size_t wlen, const uint8_t pub[64], const uint8_t *aad,
+                                 size_t aadlen, uint8_t iv[12], uint8_t ct[32], size_t *ctlen, uint8_t tag[16])
+{
+	BYTE b[CCSP_PVSM_WRAPPED_MAX], w[CCSP_PVSM_WRAPPED_MAX], a[CCSP_PVSM_KEYSET_AAD_MAX], out[32];
+	ECCrefPublicKey pk;
+	ULONG n = 0, k = key_kind_of(kind);
+	if (p == NULL || bkey == NULL || bklen == 0 || bklen > sizeof b || wrapped == NULL || wlen == 0 ||
+	    wlen > sizeof w || k == 0 || (material_is_pair(kind) && pub == NULL) || aad == NULL || aadlen == 0 ||
+	    aadlen > sizeof a || iv == NULL || ct == NULL || ctlen == NULL || tag == NULL)
+		return CCSP_ERR_ARG;
+	memcpy(b, bkey, bklen);
+	memcpy(w, wrapped, wlen);
+	memcpy(a, aad, aadlen);
+	if (material_is_pair(kind))
+		pub_of(pub, &pk);
+	pvsm_session *s = take(p);
+	LONG rv = SDF_ExportKeyWithBackupKey(s->h, (ULONG)kek_index, b, (ULONG)bklen, k, w, (ULONG)wlen,
+	                                     material_is_pair(kind) ? &pk : NULL, a, (ULONG)aadlen, iv, out, &n, tag);
+	give_back(s);
+	if (rv == SDR_OK && (n < 16 || n > sizeof out))
+		rv = SDR_COMMFAIL;
+	if (rv == SDR_OK) {
+		memcpy(ct, out, n);
+		*ctlen = n;
+	}
+	return pair_err(rv);
+}
+
+ccsp_err ccsp_pvsm_keyset_import(ccsp_pvsm *p, unsigned kek_index, const uint8_t *bkey, size_t bklen, int kind,
+                                 const uint8_t pub[64], const uint8_t *aad, size_t aadlen, const uint8_t iv[12],
+                                 const uint8_t *ct, size_t ctlen, const uint8_t tag[16],
+                                 uint8_t wrapped[CCSP_PVSM_WRAPPED_MAX], size_t *wlen)
+{
+	BYTE b[CCSP_PVSM_WRAPPED_MAX], a[CCSP_PVSM_KEYSET_AAD_MAX], v[12], c[32], t[16], out[SDF_WRAPPED_ECC_KEY_MAX];
+	ECCrefPublicKey pk;
+	ULONG n = 0, k = key_kind_of(kind);
+	if (p == NULL || bkey == NULL || bklen == 0 || bklen > sizeof b || k == 0 ||
+	    (material_is_pair(kind) && pub == NULL) || aad == NULL || aadlen == 0 || aadlen > sizeof a || iv == NULL ||
+	    ct == NULL || ctlen < 16 || ctlen > sizeof c || tag == NULL || wrapped == NULL || wlen == NULL)
+		return CCSP_ERR_ARG;
+	memcpy(b, bkey, bklen);
+	memcpy(a, aad, aadlen);
+	memcpy(v, iv, sizeof v);
+	memcpy(c, ct, ctlen);
+	memcpy(t, tag, sizeof t);
+	if (material_is_pair(kind))
+		pub_of(pub, &pk);
+	pvsm_session *s = take(p);
+	LONG rv = SDF_ImportKeyWithBackupKey(s->h, (ULONG)kek_index, b, (ULONG)bklen, k,
+	                                     material_is_pair(kind) ? &pk : NULL, a, (ULONG)aadlen, v, c, (ULONG)ctlen, t,
+	                                     out, &n);
+	give_back(s);
+	if (rv == SDR_OK && (n == 0 || n > CCSP_PVSM_WRAPPED_MAX))
+		rv = SDR_COMMFAIL;
+	if (rv == SDR_OK) {
+		memcpy(wrapped, out, n);
+		*wlen = n;
+	}
+	return pair_err(rv);
+}
+
 /* ---- GM/T 0010 digital envelopes: the SM4 content key inside the VSM only ---- */
 
 static int envelope_args_ok(ccsp_pvsm *p, const uint8_t *in, size_t len, const uint8_t *out)

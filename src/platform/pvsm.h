@@ -184,6 +184,25 @@ CCSP_MUST_CHECK ccsp_err ccsp_pvsm_key_recover(ccsp_pvsm *p, unsigned kek_index,
                                                const size_t *share_lens, const uint8_t pub[64],
                                                uint8_t wrapped[CCSP_PVSM_WRAPPED_MAX], size_t *wlen);
 
+/* ---- a key set's backup (KM-9): keys moved between the KEK and a backup key ----
+ * bkey is an SM4 key wrapped under the KEK at kek_index (ccsp_pvsm_key_generate's, or ccsp_pvsm_key_recover's for
+ * MATERIAL_SM4), split among custodians with ccsp_pvsm_key_backup. Export: the material of wrapped (kind as BYOK's,
+ * under the same KEK) SM4-GCM-sealed inside the VSM under a key derived from bkey (docs/sdf.md "Key-set backup"),
+ * aad (1..CCSP_PVSM_KEYSET_AAD_MAX bytes) bound: iv, ct (*ctlen: 16 or 32 bytes), tag; for SM2 kinds pub (x || y)
+ * must be the key's. Import: the reverse, the material wrapped under the KEK into wrapped (*wlen).
+ * Errors: CCSP_ERR_ARG (bounds, kind), CCSP_ERR_AUTH (import: the tag does not verify — altered, another backup
+ * key, another aad), CCSP_ERR_KEY (a wrap refused; pub not the key's), CCSP_ERR_COMM. */
+#define CCSP_PVSM_KEYSET_AAD_MAX 1024
+CCSP_MUST_CHECK ccsp_err ccsp_pvsm_keyset_export(ccsp_pvsm *p, unsigned kek_index, const uint8_t *bkey,
+                                                size_t bklen, int kind, const uint8_t *wrapped, size_t wlen,
+                                                const uint8_t pub[64], const uint8_t *aad, size_t aadlen,
+                                                uint8_t iv[12], uint8_t ct[32], size_t *ctlen, uint8_t tag[16]);
+CCSP_MUST_CHECK ccsp_err ccsp_pvsm_keyset_import(ccsp_pvsm *p, unsigned kek_index, const uint8_t *bkey,
+                                                size_t bklen, int kind, const uint8_t pub[64], const uint8_t *aad,
+                                                size_t aadlen, const uint8_t iv[12], const uint8_t *ct,
+                                                size_t ctlen, const uint8_t tag[16],
+                                                uint8_t wrapped[CCSP_PVSM_WRAPPED_MAX], size_t *wlen);
+
 /* ---- GM/T 0010 digital envelopes: the content key made and used inside the VSM only ----
  * Seal: a fresh SM4 key from the VSM's generator SM2-encrypted to recipient (x || y; SDF_GenerateKeyWithEPK_ECC)
  * into key_ct (x || y || C3 || C2), a fresh IV from the generator into iv, and in (len bytes, a non-zero multiple

@@ -61,6 +61,11 @@ typedef enum ccsp_sdf_op {
 	                                              n x public (custodians) -> n x cipher (97..169) */
 	CCSP_SDF_OP_RECOVER_KEY_WITH_WRAPPED_KEY,  /* index (KEK), wrapped (import key, 1..64), kind, count (m),
 	                                              m x cipher (97..169), [SM2 kinds: public] -> wrapped */
+	/* vendor extension: a key set's backup, each key moved between the KEK and a backup key (KEK-wrapped SM4) */
+	CCSP_SDF_OP_EXPORT_KEY_WITH_BACKUP_KEY, /* index (KEK), key (backup key wrap, 16), kind, wrapped (1..64),
+	                                           aad (1..1024), [SM2 kinds: public] -> iv (12), data (16|32), tag */
+	CCSP_SDF_OP_IMPORT_KEY_WITH_BACKUP_KEY, /* index (KEK), key (backup key wrap, 16), kind, aad (1..1024),
+	                                           iv (12), data (16|32), tag (16), [SM2 kinds: public] -> wrapped */
 
 	/* symmetric (6.5) */
 	CCSP_SDF_OP_ENCRYPT = 0x400, /* handle, alg, iv, data -> data */

@@ -224,6 +224,36 @@ CCSP_MUST_CHECK ccsp_err ccsp_vsm_key_recover(ccsp_vsm_session *s, uint32_t kek_
                                               const uint8_t pub[64], uint8_t wrapped[CCSP_VSM_WRAPPED_PAIR_SIZE],
                                               size_t *wlen);
 
+/* Vendor extension (docs/sdf.md "Key-set backup", vsm_keyset.c): a KEK-wrapped key (kind and wrap as BYOK's)
+ * re-encrypted from the KEK to a backup key B and back. B is an SM4 key wrapped under the same KEK (as
+ * ccsp_vsm_key_generate_kek makes one, 16 bytes; the caller splits it with ccsp_vsm_key_backup and recovers it with
+ * ccsp_vsm_key_recover). The encryption key is not B itself but SM3("CCSP key-set backup v1" || B)'s first 16
+ * bytes, so nothing made with B as an ordinary SM4 key (a KMS encrypt) ever opens or forges an entry.
+ * export: SM4-GCM of the material with a fresh 12-byte IV from the DRBG into iv, the material's length of
+ * ciphertext into ct (*ctlen: 16 SM4, 32 the others), the tag into tag; aad (1..CCSP_VSM_KEYSET_AAD_MAX bytes, the
+ * caller's binding of the key's names) is authenticated. For SM2 kinds pub (x || y) must be d's public key (else
+ * CCSP_ERR_KEY), so the caller cannot bind another one.
+ * import: the reverse; the tag must verify over iv, aad and ct (else CCSP_ERR_AUTH: altered, another backup key,
+ * another binding; nothing wrapped), then the material is wrapped for kind under the KEK into wrapped (*wlen); for
+ * SM2 kinds d must be pub's (CCSP_ERR_KEY).
+ * Errors also: CCSP_ERR_ARG (kind, NULLs, lengths), the wraps' refusals as ccsp_vsm_byok_export's (B's: CCSP_ERR_KEY
+ * for a wrap of another length than 16), CCSP_ERR_KEY_NOT_FOUND (no KEK). Audited as "keyset.export" /
+ * "keyset.import" (KEK index, kind), refusals as "keyset.refused"; never material. */
+#define CCSP_VSM_KEYSET_AAD_MAX 1024
+#define CCSP_VSM_KEYSET_IV_SIZE 12
+#define CCSP_VSM_KEYSET_TAG_SIZE 16
+CCSP_MUST_CHECK ccsp_err ccsp_vsm_keyset_export(ccsp_vsm_session *s, uint32_t kek_index, const uint8_t *bkey,
+                                               size_t bklen, ccsp_vsm_material kind, const uint8_t *wrapped,
+                                               size_t wlen, const uint8_t pub[64], const uint8_t *aad, size_t aadlen,
+                                               uint8_t iv[CCSP_VSM_KEYSET_IV_SIZE], uint8_t ct[32], size_t *ctlen,
+                                               uint8_t tag[CCSP_VSM_KEYSET_TAG_SIZE]);
+CCSP_MUST_CHECK ccsp_err ccsp_vsm_keyset_import(ccsp_vsm_session *s, uint32_t kek_index, const uint8_t *bkey,
+                                               size_t bklen, ccsp_vsm_material kind, const uint8_t pub[64],
+                                               const uint8_t *aad, size_t aadlen,
+                                               const uint8_t iv[CCSP_VSM_KEYSET_IV_SIZE], const uint8_t *ct,
+                                               size_t ctlen, const uint8_t tag[CCSP_VSM_KEYSET_TAG_SIZE],
+                                               uint8_t wrapped[CCSP_VSM_WRAPPED_PAIR_SIZE], size_t *wlen);
+
 /* Session keys (6.3). bits: 128 (SM4) or 256 (SM4-XTS key pair). Handles are nonzero and unguessable. */
 CCSP_MUST_CHECK ccsp_err ccsp_vsm_key_generate_ipk(ccsp_vsm_session *s, uint32_t index, uint32_t bits, uint8_t *ct,
                                                    size_t *ctlen, uint64_t *handle);

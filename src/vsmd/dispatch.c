@@ -52,6 +52,8 @@ static const op_entry ops[] = {
 	{CCSP_SDF_OP_EXPORT_KEY_WITH_KEK, SESSION, USER, vsmd_op_export_key_with_kek, 0},
 	{CCSP_SDF_OP_BACKUP_KEY_WITH_KEK, SESSION, USER, vsmd_op_backup_key_with_kek, 0},
 	{CCSP_SDF_OP_RECOVER_KEY_WITH_WRAPPED_KEY, SESSION, USER, vsmd_op_recover_key_with_wrapped_key, SDR_ENCDATAERR},
+	{CCSP_SDF_OP_EXPORT_KEY_WITH_BACKUP_KEY, SESSION, USER, vsmd_op_export_key_with_backup_key, 0},
+	{CCSP_SDF_OP_IMPORT_KEY_WITH_BACKUP_KEY, SESSION, USER, vsmd_op_import_key_with_backup_key, 0},
 	{CCSP_SDF_OP_ENCRYPT, SESSION, USER, vsmd_op_encrypt, 0},
 	{CCSP_SDF_OP_DECRYPT, SESSION, USER, vsmd_op_decrypt, 0},
 	{CCSP_SDF_OP_CALCULATE_MAC, SESSION, USER, vsmd_op_calculate_mac, 0},

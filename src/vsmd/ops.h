@@ -75,6 +75,9 @@ ccsp_err vsmd_op_export_key_with_kek(vsmd_op_ctx *c);
 /* split-knowledge key backup and recovery, vendor extension (op_backup.c) */
 ccsp_err vsmd_op_backup_key_with_kek(vsmd_op_ctx *c);
 ccsp_err vsmd_op_recover_key_with_wrapped_key(vsmd_op_ctx *c);
+/* a key set's backup: one key moved between the KEK and a backup key, vendor extension (op_keyset.c) */
+ccsp_err vsmd_op_export_key_with_backup_key(vsmd_op_ctx *c);
+ccsp_err vsmd_op_import_key_with_backup_key(vsmd_op_ctx *c);
 /* SM2 key agreement, digital-envelope exchange (op_kex.c) */
 ccsp_err vsmd_op_agreement_data(vsmd_op_ctx *c);
 ccsp_err vsmd_op_agreement_key(vsmd_op_ctx *c);

@@ -172,6 +172,61 @@ static void test_kms_keys(void **state)
 	ccsp_store_free(s);
 }
 
+/* A resource group's keys across tenants (the key-set backup): (tenant, id) order, paged, only that group's. */
+static void test_kms_list_group(void **state)
+{
+	(void)state;
+	ccsp_store *s = fx_open();
+	ccsp_store_tx *tx = tx_begin(s);
+	ccsp_store_tenant ta, tb;
+	ccsp_store_pool_group g = {.kek_index = 2};
+	ccsp_store_kms_key k[4], other, page[3];
+	size_t n = 0;
+	snprintf(g.name, sizeof g.name, "g2");
+	mk_tenant(tx, NULL, "A", &ta);
+	mk_tenant(tx, NULL, "B", &tb);
+	assert_ok(ccsp_store_pool_group_create(tx, &g));
+	mk_kms_key(tx, ta.id, &k[0]);
+	mk_kms_key(tx, tb.id, &k[1]);
+	mk_kms_key(tx, ta.id, &k[2]);
+	mk_kms_key(tx, tb.id, &k[3]);
+	memset(&other, 0, sizeof other);
+	snprintf(other.tenant_id, sizeof other.tenant_id, "%s", ta.id);
+	snprintf(other.spec, sizeof other.spec, "SM4");
+	snprintf(other.group_id, sizeof other.group_id, "%s", g.id);
+	other.state = CCSP_KMS_ENABLED;
+	other.primary_version = other.rotation_days = 1;
+	assert_ok(ccsp_store_kms_key_create(tx, &other));
+	/* the expected order: by tenant, then by id */
+	for (int i = 0; i < 4; i++)
+		for (int j = i + 1; j < 4; j++) {
+			int c = strcmp(k[i].tenant_id, k[j].tenant_id);
+			if (c > 0 || (c == 0 && strcmp(k[i].id, k[j].id) > 0)) {
+				ccsp_store_kms_key t = k[i];
+				k[i] = k[j];
+				k[j] = t;
+			}
+		}
+	assert_ok(ccsp_store_kms_key_list_group(tx, "default", "", "", 3, page, &n));
+	assert_int_equal(n, 3);
+	for (int i = 0; i < 3; i++)
+		assert_string_equal(page[i].id, k[i].id);
+	assert_ok(ccsp_store_kms_key_list_group(tx, "default", page[2].tenant_id, page[2].id, 3, page, &n));
+	assert_int_equal(n, 1);
+	assert_string_equal(page[0].id, k[3].id);
+	assert_ok(ccsp_store_kms_key_list_group(tx, "default", page[0].tenant_id, page[0].id, 3, page, &n));
+	assert_int_equal(n, 0);
+	assert_ok(ccsp_store_kms_key_list_group(tx, g.id, "", "", 3, page, &n));
+	assert_int_equal(n, 1);
+	assert_string_equal(page[0].id, other.id);
+	assert_string_equal(page[0].group_id, g.id);
+	assert_ccsp(CCSP_ERR_ARG, ccsp_store_kms_key_list_group(tx, "", "", "", 3, page, &n));
+	assert_ccsp(CCSP_ERR_ARG, ccsp_store_kms_key_list_group(tx, "default", NULL, "", 3, page, &n));
+	assert_ccsp(CCSP_ERR_ARG, ccsp_store_kms_key_list_group(tx, "default", "", "", 0, page, &n));
+	ccsp_store_rollback(tx);
+	ccsp_store_free(s);
+}
+
 /* Automatic rotation: due at rotated_at + rotation_days, every tenant's, enabled keys only; the period is bounded. */
 static void test_kms_rotation_due(void **state)
 {

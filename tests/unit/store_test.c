@@ -618,6 +618,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(test_keypolicy_store, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_kms_keys, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_kms_rotation_due, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_kms_list_group, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_usage, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_pool_groups, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_pool_devices, fx_setup, fx_teardown),

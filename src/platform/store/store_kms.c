@@ -108,6 +108,30 @@ out:
 	return ret;
 }
 
+ccsp_err ccsp_store_kms_key_list_group(ccsp_store_tx *tx, const char *group, const char *after_tenant,
+                                       const char *after_id, size_t limit, ccsp_store_kms_key *out, size_t *n)
+{
+	st_res *r = NULL;
+	ccsp_err ret = CCSP_OK;
+	CCSP_ENSURE(out != NULL && n != NULL && st_limit(limit) && after_tenant != NULL && after_id != NULL, CCSP_ERR_ARG);
+	CCSP_ENSURE(st_text_ok(group, CCSP_STORE_ID_LEN) && st_value_ok(after_tenant, CCSP_STORE_ID_LEN) &&
+	                    st_value_ok(after_id, CCSP_STORE_ID_LEN),
+	            CCSP_ERR_ARG);
+	*n = 0;
+	st_val v[] = {ST_T(group), ST_T(after_tenant), ST_T(after_tenant), ST_T(after_id), ST_I(limit)};
+	CCSP_GUARD(st_tx_query(tx,
+	                       "SELECT " KEY_COLS " FROM kms_keys WHERE group_id = ? AND (tenant_id > ? OR"
+	                       " (tenant_id = ? AND id > ?)) ORDER BY tenant_id, id LIMIT ?",
+	                       v, 5, &r, NULL));
+	for (size_t i = 0; i < r->rows && i < limit; i++) {
+		CCSP_CHECK(key_row(r, i, &out[i]));
+		*n = i + 1;
+	}
+out:
+	st_res_free(r);
+	return ret;
+}
+
 ccsp_err ccsp_store_kms_key_update(ccsp_store_tx *tx, const ccsp_store_kms_key *k)
 {
 	CCSP_ENSURE(st_tx_writable(tx), CCSP_ERR_STATE);

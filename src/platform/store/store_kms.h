@@ -72,6 +72,12 @@ CCSP_MUST_CHECK ccsp_err ccsp_store_kms_key_get(ccsp_store_tx *tx, const char *t
                                                 ccsp_store_kms_key *out);
 CCSP_MUST_CHECK ccsp_err ccsp_store_kms_key_list(ccsp_store_tx *tx, const char *tenant, const char *cursor,
                                                  size_t limit, ccsp_store_kms_key *out, size_t *n);
+/* The keys (in any state) of every tenant whose resource group is group, in (tenant id, key id) order after the
+ * key (after_tenant, after_id) ("" and "" from the start), at most limit (1..CCSP_STORE_LIST_MAX) into out, *n of
+ * them. Platform-wide: for the security administrator's key-set backup (KM-9). */
+CCSP_MUST_CHECK ccsp_err ccsp_store_kms_key_list_group(ccsp_store_tx *tx, const char *group, const char *after_tenant,
+                                                       const char *after_id, size_t limit, ccsp_store_kms_key *out,
+                                                       size_t *n);
 /* Write k's mutable fields (description, state, primary_version, deletion_due, updated) to the key k->id of
  * k->tenant_id. */
 CCSP_MUST_CHECK ccsp_err ccsp_store_kms_key_update(ccsp_store_tx *tx, const ccsp_store_kms_key *k);
