@@ -40,7 +40,7 @@ export_to() { # export_to FILE BODY
 cp "$T/sign.pw" "$T/p/audit.pw"
 chmod 644 "$T/p/audit.pw"
 start
-check "admin: first login" operator_first_login admin "$(cat "$T/p/initial-admin-password")" 'Admin-Passw0rd-2026'
+check "admin: first login" sysadmin_first_login
 check "an auditor" operator_create "$T/admin.tok" aud auditor 'Auditor-Passw0rd-2026'
 api "$T/aud.tok" audit/pubkey '{}'
 check "a password file readable by others: no key (CCSP-9002)" is_err 503 CCSP-9002

@@ -41,13 +41,7 @@ U1=$CURL_OF
 chsm_start "$T/c2"
 U2=$CURL_OF
 start
-pwfile admin "$(cat "$T/p/initial-admin-password")"
-"$OPENSSL" genpkey -algorithm SM2 -out "$T/admin-key.pem" 2>/dev/null
-"$CCSP" admin login --url "$U" --insecure --login admin --password-file "$T/admin.pw" --key "$T/admin-key.pem" \
-	--token-file "$T/admin.tok" >/dev/null 2>&1
-pwfile admin.new 'Admin-Passw0rd-2026'
-check "sysadmin: first login" "$CCSP" admin password --url "$U" --insecure --token-file "$T/admin.tok" \
-	--old-file "$T/admin.pw" --new-file "$T/admin.new.pw"
+check "sysadmin: first login" sysadmin_first_login
 adm admin/tenant-create '{"name":"A"}'
 A=$(field id)
 adm admin/member-create "{\"tenant\":\"$A\",\"login\":\"alice\",\"role\":\"tenant_admin\"}"

@@ -69,13 +69,7 @@ U2=$CURL_OF
 check "domain init on c1" "$CCSP" chsm domain init --dir "$T/c1" --shares 3 --threshold 2 >"$T/shares"
 check "domain join on c2" sh -c "sed -n '1p;2p' '$T/shares' | '$CCSP' chsm domain join --dir '$T/c2'" >/dev/null
 start
-pwfile admin "$(cat "$T/p/initial-admin-password")"
-"$OPENSSL" genpkey -algorithm SM2 -out "$T/admin-key.pem" 2>/dev/null
-"$CCSP" admin login --url "$U" --insecure --login admin --password-file "$T/admin.pw" --key "$T/admin-key.pem" \
-	--token-file "$T/admin.tok" >/dev/null 2>&1
-pwfile admin.new 'Admin-Passw0rd-2026'
-check "sysadmin: first login" "$CCSP" admin password --url "$U" --insecure --token-file "$T/admin.tok" \
-	--old-file "$T/admin.pw" --new-file "$T/admin.new.pw"
+check "sysadmin: first login" sysadmin_first_login
 adm admin/tenant-create '{"name":"A"}'
 A=$(field id)
 adm admin/member-create "{\"tenant\":\"$A\",\"login\":\"alice\",\"role\":\"tenant_admin\"}"

@@ -41,13 +41,7 @@ vsm_start "$T/vsm"
 "$CCSPD" --init "$T/p" --listen 127.0.0.1:0 --vsm-conf "$T/vsm/sdf.conf" >/dev/null
 echo "vsm_kek_index = 1" >>"$T/p/ccspd.conf"
 start
-pwfile admin "$(cat "$T/p/initial-admin-password")"
-"$OPENSSL" genpkey -algorithm SM2 -out "$T/admin-key.pem" 2>/dev/null
-"$CCSP" admin login --url "$U" --insecure --login admin --password-file "$T/admin.pw" --key "$T/admin-key.pem" \
-	--token-file "$T/admin.tok" >/dev/null 2>&1
-pwfile admin.new 'Admin-Passw0rd-2026'
-check "sysadmin: first login" "$CCSP" admin password --url "$U" --insecure --token-file "$T/admin.tok" \
-	--old-file "$T/admin.pw" --new-file "$T/admin.new.pw"
+check "sysadmin: first login" sysadmin_first_login
 check "a secadmin" operator_create "$T/admin.tok" sec secadmin 'Sec-Passw0rd-2026'
 api "$T/admin.tok" admin/tenant-create '{"name":"A"}'
 A=$(field id)

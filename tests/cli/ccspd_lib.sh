@@ -92,6 +92,11 @@ operator_first_login() {
 		"$CCSP" admin password --url "$U" --insecure --token-file "$T/$1.tok" --old-file "$T/$1.pw" \
 			--new-file "$T/$1.new.pw" >/dev/null 2>&1
 }
+# sysadmin_first_login: the first system administrator (ccspd --init's one-time password) as operator_first_login
+# leaves it, password 'Admin-Passw0rd-2026'; $T/admin.tok.
+sysadmin_first_login() {
+	operator_first_login admin "$(cat "$T/p/initial-admin-password")" 'Admin-Passw0rd-2026'
+}
 # operator_create ADMIN-TOKEN NAME ROLE NEW-PASSWORD: an operator, logged in as operator_first_login leaves it.
 operator_create() {
 	api "$1" admin/operator-create "{\"login\":\"$2\",\"role\":\"$3\"}" &&
