@@ -8,12 +8,11 @@
  * the key's fingerprint ("audit.sign_key") at the first start that loads it: a later start with another key is
  * refused its signing (a chain's checkpoints must all verify under one key).
  *
- * The checkpointer: a thread that, once a second, signs a checkpoint of the newest record when
+ * The checkpointer: a ticker (common/ticker.h) that, once a second, signs a checkpoint of the newest record when
  * audit_checkpoint_records records or audit_checkpoint_interval_s seconds have passed since the last checkpoint —
  * after it verified every record since that checkpoint (linkage and MAC), so that a checkpoint never certifies a
  * row edited in the database. Several nodes may race to sign the same head: the store keeps one.
  */
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -25,6 +24,7 @@
 #include "ccspd/audit_int.h"
 #include "common/atomic_file.h"
 #include "common/b64.h"
+#include "common/ticker.h"
 
 #define PIN_KEY "audit.sign_key"
 #define TICK_MS 1000
@@ -32,11 +32,7 @@
 struct ccspd_auditor {
 	ccsp_sm2_key *pub; /* NULL: no signing key */
 	ccsp_audit_policy policy;
-	pthread_t thread;
-	int running;
-	pthread_mutex_t mu;
-	pthread_cond_t cv;
-	int stop;
+	ccsp_ticker *ticker;  /* checkpoint_tick every TICK_MS; NULL: no checkpoints */
 	int64_t reported_seq; /* the newest record a tamper report was logged for (once each) */
 	ccsp_err last_err;    /* the last tick's error, logged once until it changes */
 };
@@ -260,41 +256,15 @@ static ccsp_err checkpoint_tick(ccspd *d)
 	return ret;
 }
 
-static void *checkpointer(void *arg)
+static void checkpointer(void *arg)
 {
 	ccspd *d = arg;
 	ccspd_auditor *a = d->auditor;
-	pthread_mutex_lock(&a->mu);
-	while (!a->stop) {
-		struct timespec until;
-		clock_gettime(CLOCK_MONOTONIC, &until);
-		until.tv_sec += TICK_MS / 1000;
-		while (!a->stop && pthread_cond_timedwait(&a->cv, &a->mu, &until) == 0)
-			;
-		if (a->stop)
-			break;
-		pthread_mutex_unlock(&a->mu);
-		ccsp_err ret = checkpoint_tick(d);
-		if (ret != CCSP_OK && ret != CCSP_ERR_TAMPERED && ret != a->last_err)
-			ccsp_log_event(d->log, "warn", "ccspd.audit", "detail", "no checkpoint signed: retrying every second",
-			               "error", ccsp_err_name(ret), (char *)NULL);
-		a->last_err = ret;
-		pthread_mutex_lock(&a->mu);
-	}
-	pthread_mutex_unlock(&a->mu);
-	return NULL;
-}
-
-static int start_thread(ccspd_auditor *a, ccspd *d)
-{
-	pthread_condattr_t ca;
-	pthread_condattr_init(&ca);
-	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	pthread_cond_init(&a->cv, &ca);
-	pthread_condattr_destroy(&ca);
-	pthread_mutex_init(&a->mu, NULL);
-	a->running = pthread_create(&a->thread, NULL, checkpointer, d) == 0;
-	return a->running ? 0 : -1;
+	ccsp_err ret = checkpoint_tick(d);
+	if (ret != CCSP_OK && ret != CCSP_ERR_TAMPERED && ret != a->last_err)
+		ccsp_log_event(d->log, "warn", "ccspd.audit", "detail", "no checkpoint signed: retrying every second",
+		               "error", ccsp_err_name(ret), (char *)NULL);
+	a->last_err = ret;
 }
 
 ccsp_err ccspd_audit_open(ccspd *d, const ccsp_config *cfg, char *err, size_t errlen)
@@ -324,8 +294,8 @@ ccsp_err ccspd_audit_open(ccspd *d, const ccsp_config *cfg, char *err, size_t er
 		ccsp_log_event(d->log, "error", "ccspd.audit", "detail", why, (char *)NULL);
 		return CCSP_OK;
 	}
-	if ((every != 0 || interval != 0) && start_thread(a, d) != 0)
-		return CCSP_ERR_NOMEM;
+	if (every != 0 || interval != 0)
+		return ccsp_ticker_start(TICK_MS, TICK_MS, checkpointer, d, &a->ticker);
 	return CCSP_OK;
 }
 
@@ -334,15 +304,7 @@ void ccspd_audit_close(ccspd *d)
 	ccspd_auditor *a = d->auditor;
 	if (a == NULL)
 		return;
-	if (a->running) {
-		pthread_mutex_lock(&a->mu);
-		a->stop = 1;
-		pthread_cond_signal(&a->cv);
-		pthread_mutex_unlock(&a->mu);
-		pthread_join(a->thread, NULL);
-		pthread_cond_destroy(&a->cv);
-		pthread_mutex_destroy(&a->mu);
-	}
+	ccsp_ticker_stop(a->ticker);
 	ccsp_sm2_key_free(a->pub);
 	free(a);
 	d->auditor = NULL;

@@ -347,16 +347,16 @@ void ccspd_act_kms_key_archive(ccspd_call *c);
 void ccspd_act_kms_key_mark_compromised(ccspd_call *c);
 void ccspd_act_kms_key_emergency_destroy(ccspd_call *c);
 /* kms_sweep.c: start the sweep of due key deletions (kms_sweep_interval_s of ccspd.conf, default 60, 0: off), a
- * thread destroying every tenant's keys past their waiting period as "system". CCSP_ERR_ARG (err set) for a bad
- * option, CCSP_ERR_NOMEM. Close stops the thread; call it before the store is freed. */
+ * ticker destroying every tenant's keys past their waiting period as "system". CCSP_ERR_ARG (err set) for a bad
+ * option, CCSP_ERR_NOMEM. Close stops the ticker; call it before the store is freed. */
 CCSP_MUST_CHECK ccsp_err ccspd_kms_sweep_open(ccspd *d, const ccsp_config *cfg, char *err, size_t errlen);
 void ccspd_kms_sweep_close(ccspd *d);
 
-/* meter.c: metering (OPS-6/7; docs/api-ccspd.md "usage"). Open makes the in-memory table and starts the thread that
+/* meter.c: metering (OPS-6/7; docs/api-ccspd.md "usage"). Open makes the in-memory table and starts the ticker that
  * flushes it to the store every metering_flush_interval_s seconds (ccspd.conf, 1..3600, default 10), or sooner when
  * the table fills up; CCSP_ERR_ARG (err set) for a bad option, CCSP_ERR_NOMEM. Attach (the gateway) gives a tenant's
  * caller's call its meter; answered (envelope.c, on the event loop) records it: calls, errors (any answer but
- * 2xx), bytes = the request body + the response body. Close stops the thread and flushes a last time: call it once
+ * 2xx), bytes = the request body + the response body. Close stops the ticker and flushes a last time: call it once
  * every request is answered, before the store is freed. */
 CCSP_MUST_CHECK ccsp_err ccspd_meter_open(ccspd *d, const ccsp_config *cfg, char *err, size_t errlen);
 void ccspd_meter_close(ccspd *d);

@@ -1,34 +1,27 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * The sweep of due deletions and rotations (docs/api-ccspd.md "kms"): a thread that, a second after start and then
- * every kms_sweep_interval_s seconds (ccspd.conf; 0: no sweep, keys are then destroyed only lazily when read, and
- * never rotated automatically), destroys
- * the keys of every tenant whose waiting period is over on the platform's clock — material erased, aliases freed,
+ * The sweep of due deletions and rotations (docs/api-ccspd.md "kms"): a ticker (common/ticker.h) that, a second
+ * after start and then every kms_sweep_interval_s seconds (ccspd.conf; 0: no sweep, keys are then destroyed only
+ * lazily when read, and never rotated automatically), destroys the keys of every tenant whose waiting period is over on the platform's clock — material erased, aliases freed,
  * audited as kms.key-destroy by "system" — in batches of SWEEP_BATCH keys, one store transaction each, at most
  * SWEEP_BATCHES batches a round (the rest on the next round); then rotates the keys due for it (kms_rotate.c).
  *
  * Several ccspd nodes on one store sweep the same keys: each destruction writes the key's state first, only while
  * it is still pending deletion (ccsp_store_kms_key_update_from), so a key another node (or a lazy destruction)
- * destroyed first is skipped, never erased or audited twice. The shape is audit_sign.c's checkpointer.
+ * destroyed first is skipped, never erased or audited twice.
  */
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <time.h>
 
 #include "ccspd/act_kms.h"
+#include "common/ticker.h"
 
 #define SWEEP_BATCH 32
 #define SWEEP_BATCHES 16
 #define FIRST_MS 1000
 
 struct ccspd_kms_sweeper {
-	pthread_t thread;
-	int running;
-	pthread_mutex_t mu;
-	pthread_cond_t cv;
-	int stop;
-	uint32_t interval_s;
+	ccsp_ticker *ticker;
 	ccsp_err last_err; /* the last round's error, logged once until it changes */
 };
 
@@ -94,42 +87,19 @@ static void report(ccspd *d, ccsp_err ret, size_t destroyed, size_t rotated)
 	w->last_err = ret;
 }
 
-static void *sweeper(void *arg)
+static void sweeper(void *arg)
 {
 	ccspd *d = arg;
-	ccspd_kms_sweeper *w = d->kms_sweeper;
-	int64_t wait_ms = FIRST_MS;
-	pthread_mutex_lock(&w->mu);
-	while (!w->stop) {
-		struct timespec until;
-		clock_gettime(CLOCK_MONOTONIC, &until);
-		until.tv_sec += wait_ms / 1000;
-		until.tv_nsec += (wait_ms % 1000) * 1000000;
-		if (until.tv_nsec >= 1000000000) {
-			until.tv_sec++;
-			until.tv_nsec -= 1000000000;
-		}
-		while (!w->stop && pthread_cond_timedwait(&w->cv, &w->mu, &until) == 0)
-			;
-		if (w->stop)
-			break;
-		pthread_mutex_unlock(&w->mu);
-		size_t destroyed = 0, rotated = 0;
-		ccsp_err ret = sweep_round(d, &destroyed);
-		if (ret == CCSP_OK)
-			ret = kms_rotate_round(d, &rotated);
-		report(d, ret, destroyed, rotated);
-		wait_ms = (int64_t)w->interval_s * 1000;
-		pthread_mutex_lock(&w->mu);
-	}
-	pthread_mutex_unlock(&w->mu);
-	return NULL;
+	size_t destroyed = 0, rotated = 0;
+	ccsp_err ret = sweep_round(d, &destroyed);
+	if (ret == CCSP_OK)
+		ret = kms_rotate_round(d, &rotated);
+	report(d, ret, destroyed, rotated);
 }
 
 ccsp_err ccspd_kms_sweep_open(ccspd *d, const ccsp_config *cfg, char *err, size_t errlen)
 {
 	uint32_t interval;
-	pthread_condattr_t ca;
 	if (ccsp_config_get_u32(cfg, "kms_sweep_interval_s", 0, 86400, 60, &interval, err, errlen) != CCSP_OK)
 		return CCSP_ERR_ARG;
 	if (interval == 0) {
@@ -141,15 +111,8 @@ ccsp_err ccspd_kms_sweep_open(ccspd *d, const ccsp_config *cfg, char *err, size_
 	ccspd_kms_sweeper *w = calloc(1, sizeof *w);
 	if (w == NULL)
 		return CCSP_ERR_NOMEM;
-	w->interval_s = interval;
-	pthread_condattr_init(&ca);
-	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	pthread_cond_init(&w->cv, &ca);
-	pthread_condattr_destroy(&ca);
-	pthread_mutex_init(&w->mu, NULL);
 	d->kms_sweeper = w;
-	w->running = pthread_create(&w->thread, NULL, sweeper, d) == 0;
-	return w->running ? CCSP_OK : CCSP_ERR_NOMEM;
+	return ccsp_ticker_start(FIRST_MS, interval * 1000, sweeper, d, &w->ticker);
 }
 
 void ccspd_kms_sweep_close(ccspd *d)
@@ -157,15 +120,7 @@ void ccspd_kms_sweep_close(ccspd *d)
 	ccspd_kms_sweeper *w = d->kms_sweeper;
 	if (w == NULL)
 		return;
-	if (w->running) {
-		pthread_mutex_lock(&w->mu);
-		w->stop = 1;
-		pthread_cond_signal(&w->cv);
-		pthread_mutex_unlock(&w->mu);
-		pthread_join(w->thread, NULL);
-	}
-	pthread_cond_destroy(&w->cv);
-	pthread_mutex_destroy(&w->mu);
+	ccsp_ticker_stop(w->ticker);
 	free(w);
 	d->kms_sweeper = NULL;
 }

@@ -2,24 +2,18 @@
 /*
  * Metering in ccspd (ccspd.h "meter.c"; docs/api-ccspd.md "usage"): every answered call of a tenant's caller is
  * recorded once, on the event loop as its answer is written, into the in-memory table of src/platform/metering.h;
- * a thread flushes the table to the store every metering_flush_interval_s seconds (sooner when it fills up), and
- * close flushes a last time, so a graceful stop loses no count. A failed flush keeps the counts for the next one
- * (logged once until the outcome changes). The shape is kms_sweep.c's.
+ * a ticker (common/ticker.h) flushes the table to the store every metering_flush_interval_s seconds (at once when
+ * it fills up), and close flushes a last time, so a graceful stop loses no count. A failed flush keeps the counts
+ * for the next one (logged once until the outcome changes).
  */
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "ccspd/ccspd.h"
+#include "common/ticker.h"
 
 struct ccspd_meter_flusher {
-	pthread_t thread;
-	int running;
-	pthread_mutex_t mu;
-	pthread_cond_t cv;
-	int stop, wake;
-	uint32_t interval_s;
+	ccsp_ticker *ticker;
 	ccsp_err last_err; /* the last flush's error, logged once until it changes */
 };
 
@@ -55,13 +49,8 @@ void ccspd_meter_key(ccspd_call *c, const char *key_id)
 
 static void wake(ccspd *d)
 {
-	ccspd_meter_flusher *f = d->meter_flusher;
-	if (f == NULL)
-		return;
-	pthread_mutex_lock(&f->mu);
-	f->wake = 1;
-	pthread_cond_signal(&f->cv);
-	pthread_mutex_unlock(&f->mu);
+	if (d->meter_flusher != NULL)
+		ccsp_ticker_kick(d->meter_flusher->ticker);
 }
 
 void ccspd_meter_answered(ccspd *d, const ccsp_http_request *req, int status)
@@ -100,32 +89,15 @@ static void flush(ccspd *d, ccspd_meter_flusher *f)
 		f->last_err = ret;
 }
 
-static void *flusher(void *arg)
+static void flusher(void *arg)
 {
 	ccspd *d = arg;
-	ccspd_meter_flusher *f = d->meter_flusher;
-	pthread_mutex_lock(&f->mu);
-	while (!f->stop) {
-		struct timespec until;
-		clock_gettime(CLOCK_MONOTONIC, &until);
-		until.tv_sec += f->interval_s;
-		while (!f->stop && !f->wake && pthread_cond_timedwait(&f->cv, &f->mu, &until) == 0)
-			;
-		if (f->stop)
-			break;
-		f->wake = 0;
-		pthread_mutex_unlock(&f->mu);
-		flush(d, f);
-		pthread_mutex_lock(&f->mu);
-	}
-	pthread_mutex_unlock(&f->mu);
-	return NULL;
+	flush(d, d->meter_flusher);
 }
 
 ccsp_err ccspd_meter_open(ccspd *d, const ccsp_config *cfg, char *err, size_t errlen)
 {
 	uint32_t interval;
-	pthread_condattr_t ca;
 	if (ccsp_config_get_u32(cfg, "metering_flush_interval_s", 1, 3600, 10, &interval, err, errlen) != CCSP_OK)
 		return CCSP_ERR_ARG;
 	ccsp_err ret = ccsp_metering_new(CCSP_METERING_ROWS_DEFAULT, &d->metering);
@@ -134,30 +106,15 @@ ccsp_err ccspd_meter_open(ccspd *d, const ccsp_config *cfg, char *err, size_t er
 	ccspd_meter_flusher *f = calloc(1, sizeof *f);
 	if (f == NULL)
 		return CCSP_ERR_NOMEM;
-	f->interval_s = interval;
-	pthread_condattr_init(&ca);
-	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	pthread_cond_init(&f->cv, &ca);
-	pthread_condattr_destroy(&ca);
-	pthread_mutex_init(&f->mu, NULL);
 	d->meter_flusher = f;
-	f->running = pthread_create(&f->thread, NULL, flusher, d) == 0;
-	return f->running ? CCSP_OK : CCSP_ERR_NOMEM;
+	return ccsp_ticker_start(interval * 1000, interval * 1000, flusher, d, &f->ticker);
 }
 
 void ccspd_meter_close(ccspd *d)
 {
 	ccspd_meter_flusher *f = d->meter_flusher;
 	if (f != NULL) {
-		if (f->running) {
-			pthread_mutex_lock(&f->mu);
-			f->stop = 1;
-			pthread_cond_signal(&f->cv);
-			pthread_mutex_unlock(&f->mu);
-			pthread_join(f->thread, NULL);
-		}
-		pthread_cond_destroy(&f->cv);
-		pthread_mutex_destroy(&f->mu);
+		ccsp_ticker_stop(f->ticker);
 		free(f);
 		d->meter_flusher = NULL;
 	}

@@ -10,7 +10,7 @@ struct ccsp_ticker {
 	pthread_t thread;
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
-	int stop;
+	int stop, kicked;
 	uint32_t first_ms, interval_ms;
 	void (*fn)(void *arg);
 	void *arg;
@@ -35,10 +35,11 @@ static void *run(void *arg)
 	while (!t->stop) {
 		struct timespec until;
 		deadline_in(&until, wait_ms);
-		while (!t->stop && pthread_cond_timedwait(&t->cv, &t->mu, &until) == 0)
+		while (!t->stop && !t->kicked && pthread_cond_timedwait(&t->cv, &t->mu, &until) == 0)
 			;
 		if (t->stop)
 			break;
+		t->kicked = 0;
 		pthread_mutex_unlock(&t->mu);
 		t->fn(t->arg);
 		wait_ms = t->interval_ms;
@@ -74,6 +75,16 @@ ccsp_err ccsp_ticker_start(uint32_t first_ms, uint32_t interval_ms, void (*fn)(v
 	}
 	*out = t;
 	return CCSP_OK;
+}
+
+void ccsp_ticker_kick(ccsp_ticker *t)
+{
+	if (t == NULL)
+		return;
+	pthread_mutex_lock(&t->mu);
+	t->kicked = 1;
+	pthread_cond_signal(&t->cv);
+	pthread_mutex_unlock(&t->mu);
 }
 
 void ccsp_ticker_stop(ccsp_ticker *t)
