@@ -44,7 +44,10 @@ ccsp_err ccsp_tlcp_record_set_cipher(ccsp_tlcp_record *r, int dir, const ccsp_tl
 	/* A client writes with the client's keys and reads with the server's; a server the other way round. */
 	client_keys = (dir == CCSP_TLCP_WRITE) != (is_server != 0);
 	ccsp_memzero(d, sizeof *d);
-	ret = ccsp_sm4_set_key(&d->key, client_keys ? kb->client_key : kb->server_key, s->enc_key_len);
+	if (s->aead)
+		ret = ccsp_sm4_gcm_key_set(&d->gcm, client_keys ? kb->client_key : kb->server_key, s->enc_key_len);
+	else
+		ret = ccsp_sm4_set_key(&d->key, client_keys ? kb->client_key : kb->server_key, s->enc_key_len);
 	if (ret != CCSP_OK) {
 		ccsp_memzero(d, sizeof *d);
 		return ret;
