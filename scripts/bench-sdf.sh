@@ -5,9 +5,19 @@
 # latency and data rates, the CPU time and context switches per call of the client (sdf-load's own count) and
 # of vsmd (from /proc), then the two-VSM scaling ratio (both VSMs loaded at once vs one alone; PERF-6 asks
 # >= 70 % of n x one resource).
-# Usage: bench-sdf.sh BUILD_DIR [SECONDS] [CONCURRENCY]
+# TRANSPORT (tls, the default, or tlcp) is the channel between libsdf and vsmd: with tlcp the VSMs are made with
+# `vsmd --init --transport tlcp` (dev double certificates, ECC_SM4_GCM_SM3 records). OPS overrides the list of
+# operations; SCALING=0 skips the two-VSM part.
+# Usage: [TRANSPORT=tls|tlcp] [OPS="sign sm3-1m ..."] [SCALING=0] bench-sdf.sh BUILD_DIR [SECONDS] [CONCURRENCY]
 set -eu
 build=$1 secs=${2:-3} conc=${3:-100}
+transport=${TRANSPORT:-tls}
+ops=${OPS:-sign verify sm3-1m sm4-cbc-64k sm4-ctr-64k sm4-gcm-64k}
+case $transport in
+tls) chan="TLS 1.3" ;;
+tlcp) chan="TLCP (GB/T 38636)" ;;
+*) echo "bench-sdf.sh: TRANSPORT must be tls or tlcp" >&2; exit 2 ;;
+esac
 bin=$build/bin
 work=$(mktemp -d)
 pids=""
@@ -20,7 +30,7 @@ trap cleanup EXIT INT TERM
 printf 'bench-password\n' >"$work/pw"
 
 start() { # start DIR: init, keys at index 1, serve; the config then points at the chosen port
-	"$bin/vsmd" --init "$1" --listen 127.0.0.1:0 >/dev/null
+	"$bin/vsmd" --init "$1" --listen 127.0.0.1:0 --transport "$transport" >/dev/null
 	sed -i 's/^workers = .*/workers = 2/; s/^max_inflight = .*/max_inflight = 256/' "$1/vsmd.conf"
 	"$bin/ccsp" vsm keygen --dir "$1" --index 1 --sign --password-file "$work/pw" >/dev/null
 	"$bin/ccsp" vsm keygen --dir "$1" --index 1 --kek >/dev/null
@@ -43,8 +53,8 @@ srv_cost() { # PID: CPU ticks (user + system) and context switches of all its th
 field() { sed -n "s/.*\"$1\": \([0-9.]*\).*/\1/p" "$2"; }
 vsmd_a=$(cat "$work/a/pid")
 tck=$(getconf CLK_TCK)
-echo "SDF through libsdf -> vsmd over TLS 1.3, client and vsmd on this machine ($(nproc) cores), $conc in flight:"
-for op in sign verify sm3-1m sm4-cbc-64k sm4-ctr-64k sm4-gcm-64k; do
+echo "SDF through libsdf -> vsmd over $chan, client and vsmd on this machine ($(nproc) cores), $conc in flight:"
+for op in $ops; do
 	before=$(srv_cost "$vsmd_a")
 	CCSP_SDF_CONF=$work/a/sdf.conf "$bin/sdf-load" --op "$op" --concurrency "$conc" --seconds "$secs" --json >"$work/r"
 	after=$(srv_cost "$vsmd_a")
@@ -58,6 +68,7 @@ for op in sign verify sm3-1m sm4-cbc-64k sm4-ctr-64k sm4-gcm-64k; do
 	}'
 done
 
+[ "${SCALING:-1}" = 0 ] && exit 0
 one=$(CCSP_SDF_CONF=$work/a/sdf.conf "$bin/sdf-load" --op sign --concurrency "$conc" --seconds "$secs" --json |
 	sed -n 's/.*"ops_per_s": \([0-9.]*\).*/\1/p')
 half=$((conc / 2))

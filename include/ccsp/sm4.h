@@ -68,6 +68,26 @@ CCSP_API CCSP_MUST_CHECK ccsp_err ccsp_sm4_gcm_decrypt(const ccsp_sm4_key *k, co
                                                        const uint8_t *aad, size_t aadlen, const uint8_t *in,
                                                        uint8_t *out, size_t len, const uint8_t tag[16]);
 
+/* GCM under one key for many messages (a record layer): the key schedule, H = E(0) and GHASH's tables are made once
+ * by ccsp_sm4_gcm_key_set(), so that each message costs only its own work. The one-shot calls below give exactly
+ * what ccsp_sm4_gcm_encrypt/decrypt give for the same key, with the same errors. The structure holds the key:
+ * wipe it with ccsp_sm4_gcm_key_wipe(). It is read-only after set(): threads may share it. */
+typedef struct ccsp_sm4_gcm_key {
+	ccsp_sm4_key key;
+	uint8_t H[16];
+	uint64_t ghash_key[32]; /* precomputed GHASH key material, implementation specific */
+	const void *ghash_impl;
+} ccsp_sm4_gcm_key;
+
+CCSP_API CCSP_MUST_CHECK ccsp_err ccsp_sm4_gcm_key_set(ccsp_sm4_gcm_key *gk, const uint8_t *key, size_t keylen);
+CCSP_API void ccsp_sm4_gcm_key_wipe(ccsp_sm4_gcm_key *gk);
+CCSP_API CCSP_MUST_CHECK ccsp_err ccsp_sm4_gcm_key_encrypt(const ccsp_sm4_gcm_key *gk, const uint8_t *iv, size_t ivlen,
+                                                           const uint8_t *aad, size_t aadlen, const uint8_t *in,
+                                                           uint8_t *out, size_t len, uint8_t tag[16]);
+CCSP_API CCSP_MUST_CHECK ccsp_err ccsp_sm4_gcm_key_decrypt(const ccsp_sm4_gcm_key *gk, const uint8_t *iv, size_t ivlen,
+                                                           const uint8_t *aad, size_t aadlen, const uint8_t *in,
+                                                           uint8_t *out, size_t len, const uint8_t tag[16]);
+
 /* XTS (GB/T 17964-2021): key is 32 bytes (data key || tweak key, which must differ), tweak 16 bytes,
  * len >= 16, any length (ciphertext stealing). */
 CCSP_API CCSP_MUST_CHECK ccsp_err ccsp_sm4_xts_encrypt(const uint8_t key[32], const uint8_t tweak[16], const uint8_t *in,

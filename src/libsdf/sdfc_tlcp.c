@@ -3,7 +3,8 @@
  * libsdf over TLCP (GB/T 38636; src/tlcp/tlcp_conn.h): the configuration from sdf.conf's files, the connection
  * set-up (TCP as sdfc_tls.c makes it, then the TLCP handshake, every wait a poll() bounded by the call's deadline)
  * and the link's reads and writes for sdfc_pipe.c, which calls them where it calls SSL_read / SSL_write for TLS.
- * As there, received bytes are read ahead (one recv takes every record there is) and protected records gather
+ * As there, received bytes are read ahead (one recv takes up to 64 KiB, straight into the connection's input buffer,
+ * where the records are decrypted in place) and protected records gather
  * until SDFC_TLS_WRITE_BUFFER bytes or the end of a batch, then leave in one send.
  */
 #include <errno.h>
@@ -24,8 +25,6 @@
 struct sdfc_tlcp {
 	ccsp_tlcp_conn *conn;
 	int fd;
-	uint8_t *rbuf; /* SDFC_TLS_READ_BUFFER: received, rbuf[roff..rlen) not yet fed */
-	size_t roff, rlen;
 	int idle;      /* everything received is read and the last recv found the socket drained */
 };
 
@@ -88,9 +87,6 @@ void sdfc_tlcp_free(sdfc_tlcp *t)
 	if (t == NULL)
 		return;
 	ccsp_tlcp_conn_free(t->conn);
-	if (t->rbuf != NULL)
-		ccsp_memzero(t->rbuf, SDFC_TLS_READ_BUFFER);
-	free(t->rbuf);
 	free(t);
 }
 
@@ -125,27 +121,29 @@ static int link_flush(sdfc_tlcp *t)
 	return done < len && rc == 1 ? 0 : rc;
 }
 
-/* Received bytes into the connection: 1 some were fed, 0 none there, -1 EOF or an error (errno; 0 for EOF). */
+/* Received bytes into the connection, without a copy: 1 some came, 0 none there, -1 EOF or an error (errno; 0 for
+ * EOF). */
 static int link_fill(sdfc_tlcp *t)
 {
-	if (t->roff == t->rlen) {
-		ssize_t n;
-		do
-			n = recv(t->fd, t->rbuf, SDFC_TLS_READ_BUFFER, 0);
-		while (n < 0 && errno == EINTR);
-		if (n == 0)
-			errno = 0;
-		if (n <= 0)
-			return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) ? 0 : -1;
-		t->roff = 0;
-		t->rlen = (size_t)n;
-	}
-	size_t used = 0;
-	if (ccsp_tlcp_conn_feed(t->conn, t->rbuf + t->roff, t->rlen - t->roff, &used) != CCSP_OK || used == 0) {
+	uint8_t *p;
+	size_t cap;
+	ssize_t n;
+	ccsp_tlcp_conn_in_space(t->conn, &p, &cap);
+	if (cap == 0) { /* failed, or a full input buffer that gives nothing */
 		errno = EPROTO;
 		return -1;
 	}
-	t->roff += used;
+	do
+		n = recv(t->fd, p, cap, 0);
+	while (n < 0 && errno == EINTR);
+	if (n == 0)
+		errno = 0;
+	if (n <= 0)
+		return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) ? 0 : -1;
+	if (ccsp_tlcp_conn_in_commit(t->conn, (size_t)n) != CCSP_OK) {
+		errno = EPROTO;
+		return -1;
+	}
 	return 1;
 }
 
@@ -247,8 +245,7 @@ ccsp_err sdfc_tlcp_connect(ccsp_tlcp_config *cfg, const sdfc_conf *cf, const str
 	if (err == CCSP_OK) {
 		t->fd = -1;
 		t->conn = ccsp_tlcp_conn_new(cfg, 0);
-		t->rbuf = malloc(SDFC_TLS_READ_BUFFER);
-		if (t->conn == NULL || t->rbuf == NULL)
+		if (t->conn == NULL)
 			err = sdfc_fail(CCSP_ERR_NOMEM, "cannot create a TLCP connection");
 	}
 	if (err == CCSP_OK && ccsp_tlcp_conn_set_server_name(t->conn, cf->server_name) != CCSP_OK)

@@ -146,6 +146,15 @@ CCSP_MUST_CHECK ccsp_err ccsp_tlcp_record_feed(ccsp_tlcp_record *r, const uint8_
  * plaintext is released. */
 CCSP_MUST_CHECK ccsp_err ccsp_tlcp_record_read(ccsp_tlcp_record *r, uint8_t *type, const uint8_t **data, size_t *len);
 
+/* The same as feed() then read(), for a caller that holds the received bytes itself (a connection's input buffer):
+ * the record at the start of buf (len bytes there) is checked and decrypted in place, with no copy. CCSP_OK with
+ * *type == 0 and *used == 0 when buf does not hold the whole record yet (its header, once in, is checked as feed()
+ * does); otherwise *used is the record's wire size, *type its content type and the plaintext is at *data, *n bytes
+ * inside buf. Refusals as read(), final; the refused record's bytes in buf are wiped. Do not mix with feed()/read()
+ * on the same object. */
+CCSP_MUST_CHECK ccsp_err ccsp_tlcp_record_open(ccsp_tlcp_record *r, uint8_t *buf, size_t len, size_t *used,
+                                               uint8_t *type, uint8_t **data, size_t *n);
+
 /* Bytes still needed to complete the current record (at least 1 when no record is complete), 0 when a record waits
  * to be read; a hint for how much to read from the transport. */
 size_t ccsp_tlcp_record_want(const ccsp_tlcp_record *r);

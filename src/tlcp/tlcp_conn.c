@@ -131,7 +131,8 @@ ccsp_err tlcp_fail(ccsp_tlcp_conn *c, ccsp_err err, uint8_t alert)
 		tlcp_cache_remove(c->cfg->cache, c->sid, c->sid_len);
 	hs_wipe(c);
 	ccsp_memzero(c->master, sizeof c->master);
-	ccsp_memzero(c->app, sizeof c->app);
+	if (c->app_len > 0)
+		ccsp_memzero(c->app, c->app_len);
 	c->app_len = 0;
 	return err;
 }
@@ -313,7 +314,7 @@ static ccsp_err on_handshake(ccsp_tlcp_conn *c, const uint8_t *data, size_t n)
 	return CCSP_OK;
 }
 
-static ccsp_err on_record(ccsp_tlcp_conn *c, uint8_t type, const uint8_t *data, size_t n)
+static ccsp_err on_record(ccsp_tlcp_conn *c, uint8_t type, uint8_t *data, size_t n)
 {
 	if (type != CCSP_TLCP_HANDSHAKE && c->msg.len != 0) /* a message must not be interleaved with other records */
 		return tlcp_fail(c, CCSP_ERR_PROTOCOL, CCSP_TLCP_ALERT_UNEXPECTED_MESSAGE);
@@ -327,19 +328,19 @@ static ccsp_err on_record(ccsp_tlcp_conn *c, uint8_t type, const uint8_t *data, 
 	default:
 		if (c->hs != HS_DONE)
 			return tlcp_fail(c, CCSP_ERR_PROTOCOL, CCSP_TLCP_ALERT_UNEXPECTED_MESSAGE);
-		memcpy(c->app, data, n);
-		c->app_off = 0;
+		c->app = data; /* read() copies it out of the input buffer, and wipes it there */
 		c->app_len = n;
 		return CCSP_OK;
 	}
 }
 
-/* Process the records fed so far, until more bytes are needed, application data waits or the peer closed. */
+/* Process the records fed so far, until more bytes are needed, application data waits or the peer closed. Each
+ * record is opened where it lies in the input buffer (no copy); the plaintext of any other than application data is
+ * wiped once handled. */
 static ccsp_err pump(ccsp_tlcp_conn *c)
 {
 	for (;;) {
-		uint8_t type;
-		const uint8_t *data;
+		uint8_t type, *data;
 		size_t n, used = 0;
 		ccsp_err ret;
 
@@ -347,43 +348,75 @@ static ccsp_err pump(ccsp_tlcp_conn *c)
 			return c->err;
 		if (c->app_len > 0 || c->state == CCSP_TLCP_STATE_PEER_CLOSED)
 			return CCSP_OK;
-		ret = ccsp_tlcp_record_feed(c->rec, c->in + c->in_off, c->in_len, &used);
-		c->in_off += used;
-		c->in_len -= used;
-		if (ret == CCSP_OK)
-			ret = ccsp_tlcp_record_read(c->rec, &type, &data, &n);
+		ret = ccsp_tlcp_record_open(c->rec, c->in + c->in_off, c->in_len, &used, &type, &data, &n);
 		if (ret != CCSP_OK)
 			return tlcp_fail(c, ret, ccsp_tlcp_record_alert(c->rec));
 		if (type == 0)
 			return CCSP_OK;
-		if ((ret = on_record(c, type, data, n)) != CCSP_OK)
+		c->in_off += used;
+		c->in_len -= used;
+		ret = on_record(c, type, data, n);
+		if (type != CCSP_TLCP_APPLICATION_DATA)
+			ccsp_memzero(data, n);
+		if (ret != CCSP_OK)
 			return ret;
 	}
 }
 
+/* Free space at the end of the input buffer. The bytes not yet opened move to its start first when no application
+ * data waits to be read in place before them and either nothing is left or less than a record would fit. */
+static size_t in_room(ccsp_tlcp_conn *c)
+{
+	size_t room = TLCP_IN_CAP - c->in_off - c->in_len;
+
+	if (c->app_len == 0 && c->in_off > 0 && (c->in_len == 0 || room < TLCP_IN_RECORD)) {
+		memmove(c->in, c->in + c->in_off, c->in_len);
+		c->in_off = 0;
+		room = TLCP_IN_CAP - c->in_len;
+	}
+	return room;
+}
+
 ccsp_err ccsp_tlcp_conn_feed(ccsp_tlcp_conn *c, const uint8_t *in, size_t len, size_t *consumed)
 {
+	uint8_t *p;
 	size_t take;
+	ccsp_err ret;
 
 	if (consumed != NULL)
 		*consumed = 0;
 	if (c == NULL || consumed == NULL || (in == NULL && len > 0))
 		return CCSP_ERR_ARG;
+	ccsp_tlcp_conn_in_space(c, &p, &take);
+	take = take < len ? take : len;
+	if (take > 0)
+		memcpy(p, in, take);
+	if ((ret = ccsp_tlcp_conn_in_commit(c, take)) != CCSP_OK)
+		return ret;
+	/* nothing after close_notify counts: it is all taken, and dropped */
+	*consumed = c->state == CCSP_TLCP_STATE_PEER_CLOSED ? len : take;
+	return CCSP_OK;
+}
+
+void ccsp_tlcp_conn_in_space(ccsp_tlcp_conn *c, uint8_t **p, size_t *cap)
+{
+	*cap = c->state == CCSP_TLCP_STATE_FAILED ? 0 : in_room(c);
+	*p = c->in + c->in_off + c->in_len;
+}
+
+ccsp_err ccsp_tlcp_conn_in_commit(ccsp_tlcp_conn *c, size_t n)
+{
+	if (c == NULL)
+		return CCSP_ERR_ARG;
 	if (c->state == CCSP_TLCP_STATE_FAILED)
 		return c->err;
-	if (c->state == CCSP_TLCP_STATE_PEER_CLOSED) { /* nothing after close_notify counts */
-		*consumed = len;
+	if (n > TLCP_IN_CAP - c->in_off - c->in_len)
+		return CCSP_ERR_ARG;
+	if (c->state == CCSP_TLCP_STATE_PEER_CLOSED) { /* dropped */
+		ccsp_memzero(c->in + c->in_off + c->in_len, n);
 		return CCSP_OK;
 	}
-	if (c->in_off > 0) {
-		memmove(c->in, c->in + c->in_off, c->in_len);
-		c->in_off = 0;
-	}
-	take = TLCP_IN_CAP - c->in_len < len ? TLCP_IN_CAP - c->in_len : len;
-	if (take > 0)
-		memcpy(c->in + c->in_len, in, take);
-	c->in_len += take;
-	*consumed = take;
+	c->in_len += n;
 	return CCSP_OK;
 }
 
@@ -438,9 +471,9 @@ ccsp_err ccsp_tlcp_conn_read(ccsp_tlcp_conn *c, uint8_t *buf, size_t cap, size_t
 		return ret;
 	take = c->app_len < cap ? c->app_len : cap;
 	if (take > 0) {
-		memcpy(buf, c->app + c->app_off, take);
-		ccsp_memzero(c->app + c->app_off, take);
-		c->app_off += take;
+		memcpy(buf, c->app, take);
+		ccsp_memzero(c->app, take);
+		c->app += take;
 		c->app_len -= take;
 	}
 	*n = take;

@@ -125,10 +125,18 @@ CCSP_MUST_CHECK ccsp_err ccsp_tlcp_conn_set_session(ccsp_tlcp_conn *c, const ccs
  * session ID from the server) or when out of memory. */
 ccsp_tlcp_session *ccsp_tlcp_conn_get_session(const ccsp_tlcp_conn *c);
 
-/* Take up to len received bytes; *consumed says how many (fewer when the input buffer, about two records, is
+/* Take up to len received bytes; *consumed says how many (fewer when the input buffer, about 64 KiB and a record, is
  * full: process with handshake() or read() and feed the rest). Bytes after a failure are refused with the
  * failure's error. */
 CCSP_MUST_CHECK ccsp_err ccsp_tlcp_conn_feed(ccsp_tlcp_conn *c, const uint8_t *in, size_t len, size_t *consumed);
+
+/* Receiving without a copy: *p and *cap give the free space at the end of the connection's input buffer (about
+ * 64 KiB plus a record; *cap is 0 when it is full — call handshake() or read() first — or after a failure); the
+ * caller receives up to *cap bytes there and commits the count it got, which is then as if fed. *p stays valid until
+ * the next call on c. commit(): CCSP_ERR_ARG for more than *cap; after a failure its error; after close_notify the
+ * bytes are dropped. */
+void ccsp_tlcp_conn_in_space(ccsp_tlcp_conn *c, uint8_t **p, size_t *cap);
+CCSP_MUST_CHECK ccsp_err ccsp_tlcp_conn_in_commit(ccsp_tlcp_conn *c, size_t n);
 
 /* The bytes waiting to be sent (*p stays valid until the next call on c other than out()) and their count. */
 void ccsp_tlcp_conn_out(const ccsp_tlcp_conn *c, const uint8_t **p, size_t *len);

@@ -101,7 +101,9 @@ typedef struct tlcp_rd {
 	int bad;
 } tlcp_rd;
 
-#define TLCP_IN_CAP (2 * (CCSP_TLCP_HEADER_SIZE + CCSP_TLCP_MAX_CIPHERTEXT))
+/* The input buffer: what one recv takes (64 KiB, as OpenSSL's read-ahead) beside a partial record. */
+#define TLCP_IN_RECORD (CCSP_TLCP_HEADER_SIZE + CCSP_TLCP_MAX_CIPHERTEXT) /* largest record received */
+#define TLCP_IN_CAP ((64u << 10) + TLCP_IN_RECORD)
 
 struct ccsp_tlcp_conn {
 	ccsp_tlcp_config *cfg;
@@ -112,13 +114,13 @@ struct ccsp_tlcp_conn {
 	ccsp_err err; /* final error once failed */
 	uint8_t alert_sent, alert_recv;
 	int sent_close;
-	/* input: raw bytes not yet given to the record layer */
+	/* input: records are opened where they were received, in[in_off..in_off + in_len) not yet opened */
 	uint8_t *in;
 	size_t in_off, in_len;
 	tlcp_buf msg; /* a handshake message being assembled from records */
-	/* application data received, not yet read */
-	uint8_t app[CCSP_TLCP_MAX_PLAINTEXT];
-	size_t app_off, app_len;
+	/* application data received, not yet read: decrypted in place inside in[0..in_off) */
+	uint8_t *app;
+	size_t app_len;
 	tlcp_buf out;
 	/* the handshake */
 	const ccsp_tlcp_suite *suite;

@@ -44,7 +44,10 @@ ccsp_err ccsp_tlcp_record_set_cipher(ccsp_tlcp_record *r, int dir, const ccsp_tl
 	/* A client writes with the client's keys and reads with the server's; a server the other way round. */
 	client_keys = (dir == CCSP_TLCP_WRITE) != (is_server != 0);
 	ccsp_memzero(d, sizeof *d);
-	ret = ccsp_sm4_set_key(&d->key, client_keys ? kb->client_key : kb->server_key, s->enc_key_len);
+	if (s->aead)
+		ret = ccsp_sm4_gcm_key_set(&d->gcm, client_keys ? kb->client_key : kb->server_key, s->enc_key_len);
+	else
+		ret = ccsp_sm4_set_key(&d->key, client_keys ? kb->client_key : kb->server_key, s->enc_key_len);
 	if (ret != CCSP_OK) {
 		ccsp_memzero(d, sizeof *d);
 		return ret;
@@ -87,21 +90,28 @@ static int valid_type(uint8_t type)
 	return type >= CCSP_TLCP_CHANGE_CIPHER_SPEC && type <= CCSP_TLCP_APPLICATION_DATA;
 }
 
-/* The header's three checks, as soon as its 5 bytes are in. */
-static ccsp_err check_header(ccsp_tlcp_record *r)
+/* The header's three checks, as soon as its 5 bytes are in: CCSP_OK with the record's full size in *size. */
+static ccsp_err header_check(ccsp_tlcp_record *r, const uint8_t h[CCSP_TLCP_HEADER_SIZE], size_t *size)
 {
-	size_t len = (size_t)r->in[3] << 8 | r->in[4];
+	size_t len = (size_t)h[3] << 8 | h[4];
 	size_t max = r->dir[CCSP_TLCP_READ].suite != NULL ? CCSP_TLCP_MAX_CIPHERTEXT : CCSP_TLCP_MAX_PLAINTEXT;
 
-	if (!valid_type(r->in[0]))
+	if (!valid_type(h[0]))
 		return read_fail(r, CCSP_ERR_PROTOCOL, CCSP_TLCP_ALERT_UNEXPECTED_MESSAGE);
-	if (((unsigned)r->in[1] << 8 | r->in[2]) != CCSP_TLCP_VERSION)
+	if (((unsigned)h[1] << 8 | h[2]) != CCSP_TLCP_VERSION)
 		return read_fail(r, CCSP_ERR_PROTOCOL, CCSP_TLCP_ALERT_PROTOCOL_VERSION);
 	if (len > max)
 		return read_fail(r, CCSP_ERR_PROTOCOL, CCSP_TLCP_ALERT_RECORD_OVERFLOW);
-	r->have_hdr = 1;
-	r->need = CCSP_TLCP_HEADER_SIZE + len;
+	*size = CCSP_TLCP_HEADER_SIZE + len;
 	return CCSP_OK;
+}
+
+static ccsp_err check_header(ccsp_tlcp_record *r)
+{
+	ccsp_err e = header_check(r, r->in, &r->need);
+	if (e == CCSP_OK)
+		r->have_hdr = 1;
+	return e;
 }
 
 /* Forget the record read() returned last. */
@@ -153,11 +163,47 @@ size_t ccsp_tlcp_record_want(const ccsp_tlcp_record *r)
 	return r->need - r->inlen;
 }
 
+/* Check and decrypt the whole record rec (size bytes, header checked) where it lies. On a refusal nothing of it is
+ * left: the read side fails for good and rec is wiped. */
+static ccsp_err open_record(ccsp_tlcp_record *r, uint8_t *rec, size_t size, uint8_t *type, uint8_t **data,
+                            size_t *len)
+{
+	tlcp_dir *d = &r->dir[CCSP_TLCP_READ];
+	uint8_t *frag = rec + CCSP_TLCP_HEADER_SIZE;
+	size_t fraglen = size - CCSP_TLCP_HEADER_SIZE, off = 0, n = 0;
+	uint8_t alert = CCSP_TLCP_ALERT_INTERNAL_ERROR;
+	ccsp_err e;
+
+	if (d->seq == UINT64_MAX) {
+		e = CCSP_ERR_LIMIT;
+	} else if (d->suite == NULL) {
+		n = fraglen;
+		e = CCSP_OK;
+	} else if (d->suite->aead) {
+		e = tlcp_gcm_open(d, rec[0], frag, fraglen, &off, &n);
+	} else {
+		e = tlcp_cbc_open(d, rec[0], frag, fraglen, &off, &n);
+	}
+	if (e == CCSP_ERR_AUTH)
+		alert = CCSP_TLCP_ALERT_BAD_RECORD_MAC;
+	if (e == CCSP_OK && n > CCSP_TLCP_MAX_PLAINTEXT) {
+		e = CCSP_ERR_PROTOCOL;
+		alert = CCSP_TLCP_ALERT_RECORD_OVERFLOW;
+	}
+	if (e != CCSP_OK) {
+		ccsp_memzero(rec, size);
+		return read_fail(r, e, alert);
+	}
+	d->seq++;
+	*type = rec[0];
+	*data = frag + off;
+	*len = n;
+	return CCSP_OK;
+}
+
 ccsp_err ccsp_tlcp_record_read(ccsp_tlcp_record *r, uint8_t *type, const uint8_t **data, size_t *len)
 {
-	tlcp_dir *d;
-	uint8_t *frag;
-	size_t fraglen, off = 0, n = 0;
+	uint8_t *p = NULL;
 	ccsp_err e;
 
 	if (type != NULL)
@@ -171,30 +217,39 @@ ccsp_err ccsp_tlcp_record_read(ccsp_tlcp_record *r, uint8_t *type, const uint8_t
 	drop_taken(r);
 	if (!record_complete(r))
 		return CCSP_OK;
-	d = &r->dir[CCSP_TLCP_READ];
-	if (d->seq == UINT64_MAX)
-		return read_fail(r, CCSP_ERR_LIMIT, CCSP_TLCP_ALERT_INTERNAL_ERROR);
-	frag = r->in + CCSP_TLCP_HEADER_SIZE;
-	fraglen = r->inlen - CCSP_TLCP_HEADER_SIZE;
-	if (d->suite == NULL) {
-		n = fraglen;
-		e = CCSP_OK;
-	} else if (d->suite->aead) {
-		e = tlcp_gcm_open(d, r->in[0], frag, fraglen, &off, &n);
-	} else {
-		e = tlcp_cbc_open(d, r->in[0], frag, fraglen, &off, &n);
-	}
-	if (e == CCSP_ERR_AUTH)
-		return read_fail(r, e, CCSP_TLCP_ALERT_BAD_RECORD_MAC);
+	e = open_record(r, r->in, r->inlen, type, &p, len);
 	if (e != CCSP_OK)
-		return read_fail(r, e, CCSP_TLCP_ALERT_INTERNAL_ERROR);
-	if (n > CCSP_TLCP_MAX_PLAINTEXT)
-		return read_fail(r, CCSP_ERR_PROTOCOL, CCSP_TLCP_ALERT_RECORD_OVERFLOW);
-	d->seq++;
+		return e;
 	r->taken = 1;
-	*type = r->in[0];
-	*data = frag + off;
-	*len = n;
+	*data = p;
+	return CCSP_OK;
+}
+
+ccsp_err ccsp_tlcp_record_open(ccsp_tlcp_record *r, uint8_t *buf, size_t len, size_t *used, uint8_t *type,
+                               uint8_t **data, size_t *n)
+{
+	size_t size = 0;
+	ccsp_err e;
+
+	if (used != NULL)
+		*used = 0;
+	if (type != NULL)
+		*type = 0;
+	if (r == NULL || used == NULL || type == NULL || data == NULL || n == NULL || (buf == NULL && len > 0))
+		return CCSP_ERR_ARG;
+	*data = NULL;
+	*n = 0;
+	if (r->err != CCSP_OK)
+		return r->err;
+	if (len < CCSP_TLCP_HEADER_SIZE)
+		return CCSP_OK;
+	if ((e = header_check(r, buf, &size)) != CCSP_OK)
+		return e;
+	if (len < size)
+		return CCSP_OK;
+	if ((e = open_record(r, buf, size, type, data, n)) != CCSP_OK)
+		return e;
+	*used = size;
 	return CCSP_OK;
 }
 

@@ -34,8 +34,8 @@ ccsp_err tlcp_gcm_seal(const tlcp_dir *d, uint8_t type, const uint8_t *in, size_
 	tlcp_seq_header(aad, d->seq, type, n);
 	memcpy(frag, aad, EXPLICIT); /* the sequence number */
 	gcm_nonce(d, frag, nonce);
-	ret = ccsp_sm4_gcm_encrypt(&d->key, nonce, sizeof nonce, aad, sizeof aad, in, frag + EXPLICIT, n,
-	                           frag + EXPLICIT + n);
+	ret = ccsp_sm4_gcm_key_encrypt(&d->gcm, nonce, sizeof nonce, aad, sizeof aad, in, frag + EXPLICIT, n,
+	                               frag + EXPLICIT + n);
 	if (ret != CCSP_OK)
 		ccsp_memzero(frag, tlcp_gcm_sealed_len(n));
 	return ret;
@@ -53,8 +53,8 @@ ccsp_err tlcp_gcm_open(const tlcp_dir *d, uint8_t type, uint8_t *frag, size_t fr
 	tlcp_seq_header(aad, d->seq, type, n);
 	gcm_nonce(d, frag, nonce);
 	/* Decrypts in place; on a bad tag the output is wiped before the answer. */
-	ret = ccsp_sm4_gcm_decrypt(&d->key, nonce, sizeof nonce, aad, sizeof aad, frag + EXPLICIT, frag + EXPLICIT, n,
-	                           frag + EXPLICIT + n);
+	ret = ccsp_sm4_gcm_key_decrypt(&d->gcm, nonce, sizeof nonce, aad, sizeof aad, frag + EXPLICIT, frag + EXPLICIT,
+	                               n, frag + EXPLICIT + n);
 	if (ret != CCSP_OK) {
 		ccsp_memzero(frag, fraglen);
 		return ret;

@@ -11,7 +11,8 @@
 typedef struct tlcp_dir {
 	const ccsp_tlcp_suite *suite; /* NULL: records travel in the clear (before ChangeCipherSpec) */
 	uint64_t seq;
-	ccsp_sm4_key key;
+	ccsp_sm4_key key;    /* CBC */
+	ccsp_sm4_gcm_key gcm; /* GCM: the key with H and GHASH's tables, made once for all the records */
 	uint8_t mac_key[32]; /* CBC */
 	uint8_t salt[4];     /* GCM: the implicit part of the nonce */
 } tlcp_dir;

@@ -2,8 +2,8 @@
 /*
  * A TLCP link (GB/T 38636, src/tlcp/tlcp_conn.h) under vsmd's byte stream: what vsmd_io.c does with SSL for a TLS
  * listener, it does with these functions for a TLCP one. The connection object never touches the socket; here the
- * socket is read into a buffer of our own (one recv takes every record there is, as OpenSSL's read-ahead does for
- * TLS) and fed from it, and protected records gather in the object's output until VSMD_TLCP_WRITE_BUFFER bytes or a
+ * socket is read straight into the connection's input buffer, where the records are decrypted in place (one recv
+ * takes up to 64 KiB, as OpenSSL's read-ahead does for TLS), and protected records gather in the object's output until VSMD_TLCP_WRITE_BUFFER bytes or a
  * flush, so a batch of answers leaves in one send.
  */
 #include <errno.h>
@@ -19,7 +19,6 @@
 #include "tlcp_conn.h"
 #include "vsmd_net_internal.h"
 
-#define VSMD_TLCP_READ_BUFFER VSMD_TLS_READ_BUFFER /* bytes per recv */
 #define VSMD_TLCP_WRITE_BUFFER (64u << 10)        /* records gathered before a send */
 #define VSMD_TLCP_CHUNK 16384u                     /* plaintext protected per record */
 #define VSMD_TLCP_LOOP_MAX (1u << 20)
@@ -27,8 +26,6 @@
 struct vsmd_tlcp {
 	ccsp_tlcp_conn *conn;
 	int fd;
-	uint8_t *rbuf;       /* VSMD_TLCP_READ_BUFFER: received, rbuf[roff..rlen) not yet fed */
-	size_t roff, rlen;
 	int idle;            /* everything received is read and the last recv found the socket drained */
 };
 
@@ -52,8 +49,7 @@ vsmd_tlcp *vsmd_tlcp_new(ccsp_tlcp_config *cfg, int fd)
 		return NULL;
 	t->fd = fd;
 	t->conn = ccsp_tlcp_conn_new(cfg, 1);
-	t->rbuf = malloc(VSMD_TLCP_READ_BUFFER);
-	if (t->conn == NULL || t->rbuf == NULL) {
+	if (t->conn == NULL) {
 		vsmd_tlcp_free(t);
 		return NULL;
 	}
@@ -65,9 +61,6 @@ void vsmd_tlcp_free(vsmd_tlcp *t)
 	if (t == NULL)
 		return;
 	ccsp_tlcp_conn_free(t->conn);
-	if (t->rbuf != NULL)
-		ccsp_memzero(t->rbuf, VSMD_TLCP_READ_BUFFER);
-	free(t->rbuf);
 	free(t);
 }
 
@@ -99,25 +92,22 @@ int vsmd_tlcp_flush(vsmd_tlcp *t)
 	return done < len && rc == 1 ? 0 : rc;
 }
 
-/* The next received bytes into the connection: 1 some were fed, 0 none there (the socket is drained), -1 EOF or
- * an error. */
+/* The next received bytes into the connection, without a copy: 1 some came, 0 none there (the socket is drained), -1
+ * EOF or an error. */
 static int link_fill(vsmd_tlcp *t)
 {
-	if (t->roff == t->rlen) {
-		ssize_t n;
-		do
-			n = recv(t->fd, t->rbuf, VSMD_TLCP_READ_BUFFER, 0);
-		while (n < 0 && errno == EINTR);
-		if (n <= 0)
-			return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) ? 0 : -1;
-		t->roff = 0;
-		t->rlen = (size_t)n;
-	}
-	size_t used = 0;
-	if (ccsp_tlcp_conn_feed(t->conn, t->rbuf + t->roff, t->rlen - t->roff, &used) != CCSP_OK || used == 0)
-		return -1; /* refused, or a full input buffer that gives nothing: the connection is stuck */
-	t->roff += used;
-	return 1;
+	uint8_t *p;
+	size_t cap;
+	ssize_t n;
+	ccsp_tlcp_conn_in_space(t->conn, &p, &cap);
+	if (cap == 0)
+		return -1; /* failed, or a full input buffer that gives nothing: the connection is stuck */
+	do
+		n = recv(t->fd, p, cap, 0);
+	while (n < 0 && errno == EINTR);
+	if (n <= 0)
+		return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) ? 0 : -1;
+	return ccsp_tlcp_conn_in_commit(t->conn, (size_t)n) == CCSP_OK ? 1 : -1;
 }
 
 int vsmd_tlcp_handshake(vsmd_tlcp *t, short *ev)

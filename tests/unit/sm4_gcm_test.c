@@ -302,6 +302,54 @@ static void test_errors(void **state)
 	assert_ok(ccsp_sm4_gcm_decrypt(&k, iv, 12, NULL, 0, NULL, NULL, 0, tag));
 }
 
+/* A key prepared once (ccsp_sm4_gcm_key) against the reference, for every implementation, many messages under it
+ * (12-byte and hashed IVs, sizes across the batch boundary); a bad tag is refused and its output wiped; errors. */
+static void test_prepared_key(void **state)
+{
+	(void)state;
+	static uint8_t pt[16 * 300 + 7], ct[sizeof pt], ref[sizeof pt];
+	static const uint8_t zero[sizeof pt];
+	uint8_t key[16], iv[40], aad[13], tag[16], rtag[16];
+	test_rand_seed(10);
+	for (const ccsp_sm4_impl *const *im = ccsp_sm4_impl_list(); *im != NULL; im++) {
+		ccsp_sm4_key k;
+		ccsp_sm4_gcm_key gk;
+		test_rand(key, 16);
+		assert_ok(ccsp_sm4_set_key_impl(&k, key, 16, *im));
+		assert_ok(ccsp_sm4_gcm_key_set(&gk, key, 16));
+		gk.key = k; /* the implementation under test */
+		for (int iter = 0; iter < 12; iter++) {
+			size_t ivlen = iter % 4 == 3 ? 1 + test_rand_below(40) : 12, len = test_rand_below(sizeof pt);
+			test_rand(iv, ivlen);
+			test_rand(aad, sizeof aad);
+			test_rand(pt, len);
+			ref_gcm(key, iv, ivlen, aad, sizeof aad, pt, ref, len, rtag);
+			assert_ok(ccsp_sm4_gcm_key_encrypt(&gk, iv, ivlen, aad, sizeof aad, pt, ct, len, tag));
+			assert_memory_equal(ct, ref, len);
+			assert_memory_equal(tag, rtag, 16);
+			assert_ok(ccsp_sm4_gcm_key_decrypt(&gk, iv, ivlen, aad, sizeof aad, ct, ct, len, tag));
+			assert_memory_equal(ct, pt, len);
+			tag[iter % 16] ^= 0x40;
+			assert_ccsp(CCSP_ERR_AUTH, ccsp_sm4_gcm_key_decrypt(&gk, iv, ivlen, aad, sizeof aad, ref, ct, len, tag));
+			assert_memory_equal(ct, zero, len);
+		}
+		ccsp_sm4_gcm_key_wipe(&gk);
+		assert_ccsp(CCSP_ERR_ARG, ccsp_sm4_gcm_key_encrypt(&gk, iv, 12, NULL, 0, pt, ct, 16, tag)); /* wiped */
+	}
+	ccsp_sm4_gcm_key gk;
+	assert_ccsp(CCSP_ERR_KEY_LENGTH, ccsp_sm4_gcm_key_set(&gk, key, 15));
+	assert_ccsp(CCSP_ERR_ARG, ccsp_sm4_gcm_key_set(NULL, key, 16));
+	assert_ok(ccsp_sm4_gcm_key_set(&gk, key, 16));
+	assert_ccsp(CCSP_ERR_IV_LENGTH, ccsp_sm4_gcm_key_encrypt(&gk, iv, 0, NULL, 0, pt, ct, 16, tag));
+	assert_ccsp(CCSP_ERR_ARG, ccsp_sm4_gcm_key_encrypt(&gk, NULL, 12, NULL, 0, pt, ct, 16, tag));
+	assert_ccsp(CCSP_ERR_ARG, ccsp_sm4_gcm_key_encrypt(&gk, iv, 12, NULL, 0, pt, ct, 16, NULL));
+	assert_ccsp(CCSP_ERR_ARG, ccsp_sm4_gcm_key_decrypt(NULL, iv, 12, NULL, 0, ct, ct, 16, tag));
+	assert_ok(ccsp_sm4_gcm_key_encrypt(&gk, iv, 12, NULL, 0, NULL, NULL, 0, tag));
+	assert_ok(ccsp_sm4_gcm_key_decrypt(&gk, iv, 12, NULL, 0, NULL, NULL, 0, tag));
+	ccsp_sm4_gcm_key_wipe(&gk);
+	ccsp_sm4_gcm_key_wipe(NULL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -312,6 +360,7 @@ int main(void)
 		cmocka_unit_test(test_streaming_equals_oneshot),
 		cmocka_unit_test(test_every_bit_flip_rejected),
 		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_prepared_key),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

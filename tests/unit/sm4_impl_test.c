@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The x86-64 SM4 and GHASH implementations (sm4_aesni_avx2.c, sm4_vaes_avx2.c, ghash_clmul.c,
- * ghash_vpclmul_avx2.c)
+ * ghash_vpclmul_avx2.c, ghash_vpclmul_avx512.c)
  * against the portable ones, OpenSSL's sm4-ecb / sm4-ctr, and a bit-by-bit GHASH written here.
  * A test is skipped when the CPU lacks what its implementation needs.
  */
@@ -52,6 +52,9 @@ static int cpu_has(const char *feature)
 		return clmul;
 	if (strcmp(feature, "vpclmul-avx2") == 0)
 		return clmul && __builtin_cpu_supports("avx2") && cpuid7_ecx(10);
+	if (strcmp(feature, "vpclmul-avx512") == 0)
+		return clmul && __builtin_cpu_supports("avx2") && cpuid7_ecx(10) && __builtin_cpu_supports("avx512f") &&
+		       __builtin_cpu_supports("avx512bw");
 #endif
 	(void)feature;
 	return 0;
@@ -334,6 +337,12 @@ static void test_vpclmul_avx2_ghash(void **state)
 	test_ghash("vpclmul-avx2");
 }
 
+static void test_vpclmul_avx512_ghash(void **state)
+{
+	(void)state;
+	test_ghash("vpclmul-avx512");
+}
+
 /* The lists: portable first, NULL-terminated, names distinct, the best one last. */
 static void test_lists(void **state)
 {
@@ -353,7 +362,7 @@ static void test_lists(void **state)
 	assert_ptr_equal(ccsp_ghash_impl_best(), g[m - 1]);
 	assert_ptr_equal(ccsp_sm4_impl_list(), l); /* decided once */
 	assert_int_equal(n, 1 + cpu_has("aesni-avx2") + cpu_has("vaes-avx2") + cpu_has("gfni-avx512"));
-	assert_int_equal(m, 1 + cpu_has("clmul") + cpu_has("vpclmul-avx2"));
+	assert_int_equal(m, 1 + cpu_has("clmul") + cpu_has("vpclmul-avx2") + cpu_has("vpclmul-avx512"));
 }
 
 int main(void)
@@ -368,6 +377,7 @@ int main(void)
 		cmocka_unit_test(test_gfni_avx512_ctr),
 		cmocka_unit_test(test_clmul_ghash),
 		cmocka_unit_test(test_vpclmul_avx2_ghash),
+		cmocka_unit_test(test_vpclmul_avx512_ghash),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

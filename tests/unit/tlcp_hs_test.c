@@ -720,6 +720,76 @@ static void test_misc_refusals(void **state)
 	refused(client_config(0), server_config(), NULL, flip_last, 1, CCSP_TLCP_ALERT_BAD_RECORD_MAC, CCSP_ERR_AUTH);
 }
 
+/* As transfer(), through in_space()/in_commit() in pieces of random size, with reads of random size in between (so
+ * that application data waits in place while more arrives): the bytes read into got. */
+static size_t transfer_in_place(ccsp_tlcp_conn *from, ccsp_tlcp_conn *to, uint8_t *got, size_t cap)
+{
+	const uint8_t *p;
+	size_t len, pos = 0, have = 0;
+
+	ccsp_tlcp_conn_out(from, &p, &len);
+	for (int i = 0; i < 100000; i++) {
+		uint8_t *dst;
+		size_t room, n = 0, r = 0;
+		ccsp_tlcp_conn_in_space(to, &dst, &room);
+		if (pos < len)
+			n = 1 + test_rand_below(len - pos);
+		n = n < room ? n : room;
+		if (n > 0) {
+			memcpy(dst, p + pos, n);
+			assert_ok(ccsp_tlcp_conn_in_commit(to, n));
+			pos += n;
+		}
+		size_t want = 1 + test_rand_below(5000);
+		assert_ok(ccsp_tlcp_conn_read(to, got + have, want < cap - have ? want : cap - have, &r));
+		have += r;
+		if ((pos == len && r == 0) || (n == 0 && r == 0))
+			break;
+	}
+	ccsp_tlcp_conn_out_consume(from, pos);
+	return have;
+}
+
+/* Receiving in place, for both record protections: the data, a commit beyond the space, a tampered record. */
+static void test_in_place_receive(void **state)
+{
+	static uint8_t msg[70000], got[70000];
+	const uint16_t suites[] = {CCSP_TLCP_ECC_SM4_GCM_SM3, CCSP_TLCP_ECC_SM4_CBC_SM3};
+	(void)state;
+	for (size_t i = 0; i < 2; i++) {
+		ccsp_tlcp_config *scfg = server_config(), *ccfg = client_config(0);
+		assert_ok(ccsp_tlcp_config_set_suites(scfg, &suites[i], 1));
+		pair p = make_pair(ccfg, scfg);
+		assert_true(run(&p));
+		test_rand(msg, sizeof msg);
+		assert_ok(ccsp_tlcp_conn_write(p.c, msg, sizeof msg));
+		assert_int_equal(transfer_in_place(p.c, p.s, got, sizeof got), sizeof msg);
+		assert_memory_equal(got, msg, sizeof msg);
+		uint8_t *dst;
+		size_t room, n;
+		ccsp_tlcp_conn_in_space(p.s, &dst, &room);
+		assert_true(room >= CCSP_TLCP_MAX_RECORD);
+		assert_ccsp(CCSP_ERR_ARG, ccsp_tlcp_conn_in_commit(p.s, room + 1));
+		/* a record with its last byte (tag or padding) flipped: bad_record_mac, then nothing more is taken */
+		const uint8_t *out;
+		size_t len;
+		assert_ok(ccsp_tlcp_conn_write(p.c, msg, 100));
+		ccsp_tlcp_conn_out(p.c, &out, &len);
+		assert_true(len <= room);
+		memcpy(dst, out, len);
+		dst[len - 1] ^= 1;
+		assert_ok(ccsp_tlcp_conn_in_commit(p.s, len));
+		assert_ccsp(CCSP_ERR_AUTH, ccsp_tlcp_conn_read(p.s, got, sizeof got, &n));
+		assert_int_equal(ccsp_tlcp_conn_alert_sent(p.s), CCSP_TLCP_ALERT_BAD_RECORD_MAC);
+		ccsp_tlcp_conn_in_space(p.s, &dst, &room);
+		assert_int_equal(room, 0);
+		assert_ccsp(CCSP_ERR_AUTH, ccsp_tlcp_conn_in_commit(p.s, 0));
+		free_pair(&p);
+		ccsp_tlcp_config_free(scfg);
+		ccsp_tlcp_config_free(ccfg);
+	}
+}
+
 static void test_api(void **state)
 {
 	ccsp_tlcp_config *cfg = ccsp_tlcp_config_new(), *scfg = server_config();
@@ -744,7 +814,7 @@ static void test_api(void **state)
 	assert_int_equal(done, 0);
 	assert_ccsp(CCSP_ERR_STATE, ccsp_tlcp_conn_set_server_name(c, "x"));
 	/* the input buffer is bounded: feeding stops when it is full */
-	static uint8_t junk[3 * CCSP_TLCP_MAX_RECORD];
+	static uint8_t junk[6 * CCSP_TLCP_MAX_RECORD];
 	assert_ok(ccsp_tlcp_conn_feed(s, junk, sizeof junk, &n));
 	assert_true(n > 0 && n < sizeof junk);
 	ccsp_tlcp_conn_free(c);
@@ -769,6 +839,7 @@ int main(void)
 	        cmocka_unit_test(test_order),
 	        cmocka_unit_test(test_renegotiation),
 	        cmocka_unit_test(test_misc_refusals),
+	        cmocka_unit_test(test_in_place_receive),
 	        cmocka_unit_test(test_api),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -3,7 +3,8 @@
  * TLCP record layer (src/tlcp/tlcp_record*.c): round trips for no protection, CBC and GCM across sizes 0..16384
  * (every size to 2 KiB, then every 7th, and the last 17) fed in random pieces; every tampering (each byte of header, IV or explicit nonce, ciphertext, MAC or
  * tag), truncation, reordering, replay, wrong keys; CBC records built by hand with every padding length, valid and
- * bad, which must all get the one answer (CCSP_ERR_AUTH, bad_record_mac); strict headers; sequence-number wrap.
+ * bad, which must all get the one answer (CCSP_ERR_AUTH, bad_record_mac); strict headers; sequence-number wrap;
+ * open() in place against feed() + read().
  */
 #include <string.h>
 
@@ -259,6 +260,75 @@ static void test_tamper_every_byte(void **state)
 			}
 			ccsp_tlcp_record_free(w);
 		}
+	}
+}
+
+/* open() in place: several records in one buffer, each prefix of a record not yet a record, the plaintext where it
+ * lies; every tampering gives the answer feed() + read() give, and leaves the refused record wiped. */
+static void test_open_in_place(void **state)
+{
+	static const size_t sizes[] = {0, 1, 100, 16384, 16385, 3};
+	static uint8_t buf[sizeof wire];
+	(void)state;
+	for (size_t m = 0; m < 3; m++) {
+		ccsp_tlcp_key_block kb = make_kb(modes[m], 11);
+		ccsp_tlcp_record *w = endpoint(modes[m] ? &kb : NULL, CCSP_TLCP_WRITE, 0);
+		ccsp_tlcp_record *r = endpoint(modes[m] ? &kb : NULL, CCSP_TLCP_READ, 1);
+		size_t wl = 0, pos = 0, nrec = 0, want_off[16], want_len[16];
+		for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
+			size_t l;
+			assert_ok(ccsp_tlcp_record_write(w, CCSP_TLCP_APPLICATION_DATA, msg, sizes[i], wire + wl,
+			                                 sizeof wire - wl, &l));
+			wl += l;
+			for (size_t off = 0; off == 0 || off < sizes[i]; off += CCSP_TLCP_MAX_PLAINTEXT, nrec++) {
+				want_off[nrec] = off;
+				want_len[nrec] = sizes[i] - off < CCSP_TLCP_MAX_PLAINTEXT ? sizes[i] - off : CCSP_TLCP_MAX_PLAINTEXT;
+			}
+		}
+		memcpy(buf, wire, wl);
+		for (size_t k = 0; k < nrec; k++) {
+			uint8_t type, *data;
+			size_t used, n, size = 5 + ((size_t)buf[pos + 3] << 8 | buf[pos + 4]);
+			for (size_t cut = 0; cut < size; cut += 1 + size / 7) {
+				assert_ok(ccsp_tlcp_record_open(r, buf + pos, cut, &used, &type, &data, &n));
+				assert_int_equal(type, 0);
+				assert_int_equal(used, 0);
+			}
+			assert_ok(ccsp_tlcp_record_open(r, buf + pos, wl - pos, &used, &type, &data, &n));
+			assert_int_equal(type, CCSP_TLCP_APPLICATION_DATA);
+			assert_int_equal(used, size);
+			assert_true(data >= buf + pos && data + n <= buf + pos + size);
+			assert_int_equal(n, want_len[k]);
+			if (n > 0)
+				assert_memory_equal(data, msg + want_off[k], n);
+			pos += used;
+		}
+		assert_int_equal(pos, wl);
+		ccsp_tlcp_record_free(r);
+		ccsp_tlcp_record_free(w);
+	}
+	for (size_t m = 1; m < 3; m++) {
+		ccsp_tlcp_key_block kb = make_kb(modes[m], 12);
+		ccsp_tlcp_record *w = endpoint(&kb, CCSP_TLCP_WRITE, 0);
+		uint8_t good[128], bad[128], got[128], type, *data;
+		size_t wl, gl, used, n;
+		assert_ok(ccsp_tlcp_record_write(w, CCSP_TLCP_APPLICATION_DATA, msg, 40, good, sizeof good, &wl));
+		for (size_t i = 0; i < wl; i++) {
+			ccsp_tlcp_record *r1 = endpoint(&kb, CCSP_TLCP_READ, 1), *r2 = endpoint(&kb, CCSP_TLCP_READ, 1);
+			memcpy(bad, good, wl);
+			bad[i] ^= 0x01;
+			ccsp_err e1 = deliver(r1, bad, wl, wl, NULL, &type, got, &gl);
+			ccsp_err e2 = ccsp_tlcp_record_open(r2, bad, wl, &used, &type, &data, &n);
+			assert_int_equal(e1, e2);
+			assert_int_equal(ccsp_tlcp_record_alert(r1), ccsp_tlcp_record_alert(r2));
+			if (e2 == CCSP_ERR_AUTH) {
+				static const uint8_t zero[128];
+				assert_memory_equal(bad, zero, wl);
+			}
+			ccsp_tlcp_record_free(r1);
+			ccsp_tlcp_record_free(r2);
+		}
+		ccsp_tlcp_record_free(w);
 	}
 }
 
@@ -671,6 +741,7 @@ int main(void)
 		cmocka_unit_test(test_cbc_padding_too_long), cmocka_unit_test(test_plaintext_overflow),
 		cmocka_unit_test(test_header_checks),      cmocka_unit_test(test_seq_wrap),
 		cmocka_unit_test(test_cbc_fresh_iv),       cmocka_unit_test(test_api_errors),
+		cmocka_unit_test(test_open_in_place),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

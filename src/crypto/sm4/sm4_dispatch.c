@@ -13,11 +13,12 @@ extern const ccsp_sm4_impl ccsp_sm4_impl_vaes_avx2;
 extern const ccsp_sm4_impl ccsp_sm4_impl_gfni_avx512;
 extern const ccsp_ghash_impl ccsp_ghash_impl_clmul;
 extern const ccsp_ghash_impl ccsp_ghash_impl_vpclmul_avx2;
+extern const ccsp_ghash_impl ccsp_ghash_impl_vpclmul_avx512;
 #endif
 
 /* Fastest last: each entry is offered only when the CPU supports it. */
 static const ccsp_sm4_impl *sm4_impls[5] = {&ccsp_sm4_impl_portable};
-static const ccsp_ghash_impl *ghash_impls[4] = {&ccsp_ghash_impl_portable};
+static const ccsp_ghash_impl *ghash_impls[5] = {&ccsp_ghash_impl_portable};
 static pthread_once_t impls_once = PTHREAD_ONCE_INIT;
 
 #if defined(__x86_64__)
@@ -72,6 +73,8 @@ static void impls_init(void)
 		ghash_impls[n++] = &ccsp_ghash_impl_clmul;
 	if (f.pclmul && f.ssse3 && f.avx2 && f.vpclmul)
 		ghash_impls[n++] = &ccsp_ghash_impl_vpclmul_avx2;
+	if (f.pclmul && f.ssse3 && f.avx2 && f.vpclmul && f.avx512)
+		ghash_impls[n++] = &ccsp_ghash_impl_vpclmul_avx512;
 #endif
 }
 

@@ -102,17 +102,28 @@ static void gctr_blocks(ccsp_sm4_gcm_ctx *ctx, const uint8_t *in, uint8_t *out, 
 	ccsp_memzero(ks, sizeof ks);
 }
 
-/* SP 800-38D 7.1 steps 1-2: H = E(0), J0 from the IV. */
-static ccsp_err gcm_start(ccsp_sm4_gcm_ctx *ctx, const ccsp_sm4_key *k, const uint8_t *iv, size_t ivlen, int encrypt)
+/* SP 800-38D 7.1 step 1: H = E(0) and GHASH's tables for it, the per-key part. */
+static void gcm_key_make(ccsp_sm4_gcm_key *gk, const ccsp_sm4_key *k)
+{
+	memset(gk, 0, sizeof *gk);
+	gk->key = *k;
+	gk->ghash_impl = ccsp_ghash_impl_best();
+	k->impl->crypt_blocks(k->rk_enc, gk->H, gk->H, 1);
+	((const ccsp_ghash_impl *)gk->ghash_impl)->init(gk->ghash_key, gk->H);
+}
+
+/* SP 800-38D 7.1 step 2: J0 from the IV, with the per-key part made already. */
+static ccsp_err gcm_start_keyed(ccsp_sm4_gcm_ctx *ctx, const ccsp_sm4_gcm_key *gk, const uint8_t *iv, size_t ivlen,
+                                int encrypt)
 {
 	CCSP_ENSURE(iv != NULL, CCSP_ERR_ARG);
 	CCSP_ENSURE(ivlen >= 1 && (uint64_t)ivlen <= GCM_MAX_AAD_IV, CCSP_ERR_IV_LENGTH);
 	memset(ctx, 0, sizeof *ctx);
-	ctx->key = *k;
+	ctx->key = gk->key;
+	memcpy(ctx->H, gk->H, sizeof ctx->H);
+	memcpy(ctx->ghash_key, gk->ghash_key, sizeof ctx->ghash_key);
+	ctx->ghash_impl = gk->ghash_impl;
 	ctx->encrypt = encrypt != 0;
-	ctx->ghash_impl = ccsp_ghash_impl_best();
-	k->impl->crypt_blocks(k->rk_enc, ctx->H, ctx->H, 1);
-	gh(ctx)->init(ctx->ghash_key, ctx->H);
 	ctx->iv96 = ivlen == 12;
 	if (ivlen == 12) {
 		memcpy(ctx->J0, iv, 12);
@@ -132,6 +143,16 @@ static ccsp_err gcm_start(ccsp_sm4_gcm_ctx *ctx, const ccsp_sm4_key *k, const ui
 	ctx->ks_used = 16;
 	ctx->phase = PHASE_AAD;
 	return CCSP_OK;
+}
+
+/* SP 800-38D 7.1 steps 1-2: H = E(0), J0 from the IV. */
+static ccsp_err gcm_start(ccsp_sm4_gcm_ctx *ctx, const ccsp_sm4_key *k, const uint8_t *iv, size_t ivlen, int encrypt)
+{
+	ccsp_sm4_gcm_key gk;
+	gcm_key_make(&gk, k);
+	ccsp_err ret = gcm_start_keyed(ctx, &gk, iv, ivlen, encrypt);
+	ccsp_memzero(&gk, sizeof gk);
+	return ret;
 }
 
 static ccsp_err gcm_aad(ccsp_sm4_gcm_ctx *ctx, const uint8_t *aad, size_t len)
@@ -279,6 +300,30 @@ ccsp_err ccsp_sm4_gcm_decrypt_final(ccsp_sm4_gcm_ctx *ctx, const uint8_t tag[16]
 
 /* ---- one-shot ---- */
 
+/* After the start: the whole message, then the tag. */
+static ccsp_err gcm_seal(ccsp_sm4_gcm_ctx *ctx, const uint8_t *aad, size_t aadlen, const uint8_t *in, uint8_t *out,
+                         size_t len, uint8_t tag[16])
+{
+	ccsp_err ret = gcm_aad(ctx, aad, aadlen);
+	if (ret == CCSP_OK)
+		ret = gcm_update(ctx, in, out, len);
+	if (ret == CCSP_OK)
+		gcm_tag(ctx, tag);
+	return ret;
+}
+
+/* After the start: the whole message, then the tag's check; no plaintext is left on a bad tag. */
+static ccsp_err gcm_open(ccsp_sm4_gcm_ctx *ctx, const uint8_t *aad, size_t aadlen, const uint8_t *in, uint8_t *out,
+                         size_t len, const uint8_t tag[16])
+{
+	ccsp_err ret = gcm_aad(ctx, aad, aadlen);
+	if (ret == CCSP_OK)
+		ret = gcm_update(ctx, in, out, len);
+	if (ret == CCSP_OK && (ret = gcm_check(ctx, tag)) != CCSP_OK)
+		ccsp_memzero(out, len); /* release no unauthenticated plaintext */
+	return ret;
+}
+
 ccsp_err ccsp_sm4_gcm_encrypt(const ccsp_sm4_key *k, const uint8_t *iv, size_t ivlen, const uint8_t *aad,
                               size_t aadlen, const uint8_t *in, uint8_t *out, size_t len, uint8_t tag[16])
 {
@@ -287,9 +332,7 @@ ccsp_err ccsp_sm4_gcm_encrypt(const ccsp_sm4_key *k, const uint8_t *iv, size_t i
 	ccsp_sm4_gcm_ctx ctx;
 	ccsp_err ret;
 	CCSP_CHECK(gcm_start(&ctx, k, iv, ivlen, 1));
-	CCSP_CHECK(gcm_aad(&ctx, aad, aadlen));
-	CCSP_CHECK(gcm_update(&ctx, in, out, len));
-	gcm_tag(&ctx, tag);
+	ret = gcm_seal(&ctx, aad, aadlen, in, out, len, tag);
 out:
 	ccsp_memzero(&ctx, sizeof ctx);
 	return ret;
@@ -303,11 +346,60 @@ ccsp_err ccsp_sm4_gcm_decrypt(const ccsp_sm4_key *k, const uint8_t *iv, size_t i
 	ccsp_sm4_gcm_ctx ctx;
 	ccsp_err ret;
 	CCSP_CHECK(gcm_start(&ctx, k, iv, ivlen, 0));
-	CCSP_CHECK(gcm_aad(&ctx, aad, aadlen));
-	CCSP_CHECK(gcm_update(&ctx, in, out, len));
-	ret = gcm_check(&ctx, tag);
-	if (ret != CCSP_OK)
-		ccsp_memzero(out, len); /* release no unauthenticated plaintext */
+	ret = gcm_open(&ctx, aad, aadlen, in, out, len, tag);
+out:
+	ccsp_memzero(&ctx, sizeof ctx);
+	return ret;
+}
+
+/* ---- one key, many messages ---- */
+
+static int gcm_key_ok(const ccsp_sm4_gcm_key *gk)
+{
+	return gk != NULL && ccsp_sm4_key_ok(&gk->key) && gk->ghash_impl != NULL;
+}
+
+ccsp_err ccsp_sm4_gcm_key_set(ccsp_sm4_gcm_key *gk, const uint8_t *key, size_t keylen)
+{
+	CCSP_GUARD(ccsp_module_ready());
+	CCSP_ENSURE(gk != NULL, CCSP_ERR_ARG);
+	ccsp_sm4_key k;
+	ccsp_err ret = ccsp_sm4_set_key(&k, key, keylen);
+	if (ret == CCSP_OK)
+		gcm_key_make(gk, &k);
+	ccsp_memzero(&k, sizeof k);
+	return ret;
+}
+
+void ccsp_sm4_gcm_key_wipe(ccsp_sm4_gcm_key *gk)
+{
+	if (gk != NULL)
+		ccsp_memzero(gk, sizeof *gk);
+}
+
+ccsp_err ccsp_sm4_gcm_key_encrypt(const ccsp_sm4_gcm_key *gk, const uint8_t *iv, size_t ivlen, const uint8_t *aad,
+                                  size_t aadlen, const uint8_t *in, uint8_t *out, size_t len, uint8_t tag[16])
+{
+	CCSP_GUARD(ccsp_module_ready());
+	CCSP_ENSURE(gcm_key_ok(gk) && tag != NULL, CCSP_ERR_ARG);
+	ccsp_sm4_gcm_ctx ctx;
+	ccsp_err ret;
+	CCSP_CHECK(gcm_start_keyed(&ctx, gk, iv, ivlen, 1));
+	ret = gcm_seal(&ctx, aad, aadlen, in, out, len, tag);
+out:
+	ccsp_memzero(&ctx, sizeof ctx);
+	return ret;
+}
+
+ccsp_err ccsp_sm4_gcm_key_decrypt(const ccsp_sm4_gcm_key *gk, const uint8_t *iv, size_t ivlen, const uint8_t *aad,
+                                  size_t aadlen, const uint8_t *in, uint8_t *out, size_t len, const uint8_t tag[16])
+{
+	CCSP_GUARD(ccsp_module_ready());
+	CCSP_ENSURE(gcm_key_ok(gk) && tag != NULL, CCSP_ERR_ARG);
+	ccsp_sm4_gcm_ctx ctx;
+	ccsp_err ret;
+	CCSP_CHECK(gcm_start_keyed(&ctx, gk, iv, ivlen, 0));
+	ret = gcm_open(&ctx, aad, aadlen, in, out, len, tag);
 out:
 	ccsp_memzero(&ctx, sizeof ctx);
 	return ret;
