@@ -102,8 +102,10 @@ static void run(ccspd_call *c, sched_job *j)
 {
 	j->act.c = c;
 	act_job_run(&j->act, sched_fn, j);
-	if (j->op != SCHED_GET && j->act.err == CCSP_APIERR_COUNT_)
-		ccspd_pool_sched_set(c->d, &j->s); /* this node at once; the others at their next pool read */
+	/* this node follows what the store holds now (the change, if it committed); the others at their next read */
+	if (j->op != SCHED_GET && ccspd_pool_refresh(c->d) != CCSP_OK)
+		ccsp_log_event(c->d->log, "warn", "ccspd.pool", "detail",
+		               "cannot re-read the pool: the scheduler change applies at the next read", (char *)NULL);
 }
 
 void ccspd_act_pool_scheduler_get(ccspd_call *c)

@@ -177,9 +177,8 @@ CCSP_MUST_CHECK ccsp_err ccspd_sched_write(ccsp_store_tx *tx, const ccspd_sched 
 json_t *ccspd_sched_json(const ccspd_sched *s);
 /* The policy an operation for app (NULL or "": a person's) runs by. */
 ccsp_pool_policy ccspd_sched_policy(const ccspd_sched *s, const char *app);
-/* resource_pool.c: this node's copy, read with the pool and set after a change made here. */
+/* resource_pool.c: this node's copy, read with the pool (ccspd_pool_refresh; after a change made here too). */
 void ccspd_pool_sched_get(ccspd *d, ccspd_sched *s);
-void ccspd_pool_sched_set(ccspd *d, const ccspd_sched *s);
 
 /* pool_chsm.c: ccspd as the cloud platform of GM/T 0088 — its platform key (an SM2 pair made in the platform VSM,
  * kept wrapped in the store) and the libsdf client configs of CHSM VSMs on this node. */

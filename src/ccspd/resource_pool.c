@@ -104,7 +104,7 @@ void ccspd_pool_sched_get(ccspd *d, ccspd_sched *s)
 	pthread_mutex_unlock(&d->pool_keeper->sched_mu);
 }
 
-void ccspd_pool_sched_set(ccspd *d, const ccspd_sched *s)
+static void sched_set(ccspd *d, const ccspd_sched *s)
 {
 	pthread_mutex_lock(&d->pool_keeper->sched_mu);
 	d->pool_keeper->sched = *s;
@@ -133,7 +133,7 @@ ccsp_err ccspd_pool_refresh(ccspd *d)
 	if (ret == CCSP_OK)
 		ret = ccsp_pool_sync(d->pool, j.specs, j.n);
 	if (ret == CCSP_OK)
-		ccspd_pool_sched_set(d, &j.sched);
+		sched_set(d, &j.sched);
 	free(j.specs);
 	free(j.links);
 	free(j.link_spec);
