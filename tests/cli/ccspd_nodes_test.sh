@@ -5,7 +5,8 @@
 # accepted once by the pair (the replay is refused by the other node: one nonce table); an app token revoked on one
 # node is refused by the other within the session cache's 2 s. Both nodes share the platform VSM (a vsmd with the
 # KEK of the data-protection key and of the KMS keys). KMS keys made through one node serve on the other (ciphertexts,
-# rotations, signatures). Every wait is bounded; nothing is left running.
+# rotations, signatures); a scheduler version released through node 1 serves on node 2. Every wait is bounded;
+# nothing is left running.
 . "$(dirname "$0")/common.sh"
 BIN=$(dirname "$CCSP")
 CCSPD=$BIN/ccspd
@@ -120,6 +121,23 @@ api "$U_n1" "$T/app.tok" crypto/sign '{"alias":"contracts","message":"YWJj"}'
 sig=$(field signature)
 api "$U_n2" "$T/app.tok" crypto/verify "{\"alias\":\"contracts\",\"message\":\"YWJj\",\"signature\":\"$sig\"}"
 { [ "$(code)" = 200 ] && grep -q '"valid":true' "$T/r"; }; expect "node 1's signature verifies on node 2"
+
+# the scheduler's versions are the platform's: a candidate released through node 1 runs the app's operations on
+# node 2 once node 2 has read the pool again (pool_health_interval_s, 2 s by default)
+pol_ops() { curl -sk "$1/metrics" | sed -n "s/^ccsp_pool_policy_operations_total{policy=\"$2\"} //p"; }
+api "$U_n1" "$T/admin.tok" pool/scheduler-release '{"policy":"round-robin","grayPercent":100}'
+check "node 1: round-robin released to every application" [ "$(code)" = 200 ]
+i=0
+while [ $i -lt 100 ] && ! curl -sk "$U_n2/metrics" | grep -q '^ccsp_pool_scheduler_version{track="candidate",policy="round-robin"} 2$'; do
+	sleep 0.1
+	i=$((i + 1))
+done
+rr=$(pol_ops "$U_n2" round-robin)
+api "$U_n2" "$T/app.tok" crypto/sign '{"alias":"contracts","message":"YWJj"}'
+{ [ "$(code)" = 200 ] && [ "$(pol_ops "$U_n2" round-robin)" = $((rr + 1)) ]; }
+expect "node 2 runs the app's signature with the version released through node 1"
+api "$U_n2" "$T/admin.tok" pool/scheduler-rollback '{}'
+check "node 2: the candidate rolled back" grep -q '"candidate":null' "$T/r"
 
 # a token revoked on node 1 is refused by node 2 (at most the session cache's 2 s later)
 api "$U_n2" "$T/app.tok" crypto/hash '{"data":"YWJj"}'
