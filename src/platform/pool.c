@@ -364,14 +364,20 @@ static uint64_t cost(const member *m, ccsp_pool_policy policy)
 	}
 }
 
-/* The eligible member the lease's policy prefers, searched from slot start (equal costs take turns). Under the
- * lock. */
+/* Whether m goes before best: a lower cost, or an equal one and a less recent lease (equal costs take turns). */
+static int better(const member *m, const member *best, ccsp_pool_policy policy)
+{
+	uint64_t a = cost(m, policy), b = cost(best, policy);
+	return a < b || (a == b && m->last_lease < best->last_lease);
+}
+
+/* The eligible member the lease's policy prefers, searched from slot start. Under the lock. */
 static member *pick(ccsp_pool *p, const char *group, const char *app, const ccsp_pool_lease *l, size_t start)
 {
 	member *best = NULL;
 	for (size_t k = 0; k < p->n; k++) {
 		size_t i = (start + k) % p->n;
-		if (eligible(p, i, group, app, l) && (best == NULL || cost(&p->m[i], l->policy) < cost(best, l->policy)))
+		if (eligible(p, i, group, app, l) && (best == NULL || better(&p->m[i], best, l->policy)))
 			best = &p->m[i];
 	}
 	return best;

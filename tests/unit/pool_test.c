@@ -247,6 +247,26 @@ static void test_dedicated_member(void **state)
 	assert_int_equal(devs[0].opens, opens);
 }
 
+/* An application with two dedicated members spreads over both (least-loaded among them), never onto the shared one. */
+static void test_dedicated_pair(void **state)
+{
+	ccsp_pool *p = *state;
+	ccsp_pool_spec s[] = {spec("A", "g1", "a"), spec("B", "g1", "b"), spec("C", "g1", "platform")};
+	strcpy(s[0].app, "app1");
+	strcpy(s[1].app, "app1");
+	assert_int_equal(ccsp_pool_sync(p, s, 3), CCSP_OK);
+	ccsp_pool_tick(p);
+	for (int i = 0; i < 10; i++) {
+		ccsp_pool_lease l = {.app = "app1"};
+		assert_int_equal(ccsp_pool_acquire(p, "g1", &l), CCSP_OK);
+		assert_ptr_not_equal(l.handle, dev_at("platform"));
+		assert_int_equal(ccsp_pool_release(p, &l, CCSP_OK, 1), 0);
+	}
+	assert_int_equal(info_of(p, "A").ops, 5); /* equal loads take turns */
+	assert_int_equal(info_of(p, "B").ops, 5);
+	assert_int_equal(info_of(p, "C").ops, 0);
+}
+
 /* A group whose only member is dedicated serves no one else. */
 static void test_dedicated_only(void **state)
 {
@@ -531,6 +551,7 @@ int main(void)
 	        cmocka_unit_test_setup_teardown(test_key_check_keeps_out_another_kek, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_retire, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_dedicated_member, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_dedicated_pair, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_dedicated_only, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_policies, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_platform_member, setup, teardown),
