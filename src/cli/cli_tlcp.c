@@ -19,7 +19,7 @@
 static const char usage[] =
 	"usage: ccsp tlcp <command> [options]\n"
 	"  client HOST:PORT --ca CA.pem [--sign-cert F --sign-key F] [--enc-cert F --enc-key F]\n"
-	"         [--servername NAME] [--suites LIST] [--timeout S]\n"
+	"         [--servername NAME] [--suites LIST] [--reconnect N] [--timeout S]\n"
 	"  server --listen ADDR:PORT --sign-cert F --sign-key F --enc-cert F --enc-key F\n"
 	"         [--ca CA.pem] [--verify none|optional|required] [--count N] [--suites LIST] [--timeout S]\n"
 	"  After the handshake, stderr shows the suite, whether the session was resumed and each peer certificate's\n"
@@ -38,6 +38,9 @@ static const char usage[] =
 	"  --servername: the name the server's signing certificate must carry (SAN DNS or IP); unchecked without it\n"
 	"  --listen: port 0 takes any free port; the server prints \"listening on ADDR:PORT\" on stderr first\n"
 	"  --count: connections served one after the other before exiting (default 1; stdin goes to the first)\n"
+	"  --reconnect: N more connections after the first, each offering the session of the one before for\n"
+	"      resumption (as openssl s_client -reconnect); every one prints its summary and all but the last close\n"
+	"      at once (close_notify); stdin is relayed over the last\n"
 	"  --timeout: bound in seconds of every wait: connect, accept, each handshake step, and silence both\n"
 	"      ways while relaying (default 30)\n";
 
@@ -47,6 +50,7 @@ static const uint16_t all_suites[] = {CCSP_TLCP_ECC_SM4_CBC_SM3, CCSP_TLCP_ECC_S
 
 typedef struct tlcp_opts {
 	char *sign_cert, *sign_key, *enc_cert, *enc_key, *ca, *suites, *verify, *servername, *count, *timeout, *listen;
+	char *reconnect;
 } tlcp_opts;
 
 static int parse_num(const char *what, const char *s, unsigned long max, unsigned long *v)
@@ -270,11 +274,32 @@ static void print_summary(const ccsp_tlcp_conn *c)
 	fflush(stderr);
 }
 
-/* Handshake, summary, relay, close; fd is closed. 0 or CLI_EXIT_FAIL. */
-static int run_conn(ccsp_tlcp_config *cfg, int is_server, int fd, const tlcp_opts *o, int timeout_ms, int *stdin_eof)
+/* A client's session: the one to offer (*sess, when set), then the one the handshake ended with. 0, or -1 after
+ * the error. */
+static int offer_session(ccsp_tlcp_conn *c, ccsp_tlcp_session *const *sess)
+{
+	if (sess == NULL || *sess == NULL || ccsp_tlcp_conn_set_session(c, *sess) == CCSP_OK)
+		return 0;
+	cli_error("tlcp: cannot offer the previous session");
+	return -1;
+}
+
+static void keep_session(const ccsp_tlcp_conn *c, ccsp_tlcp_session **sess)
+{
+	ccsp_tlcp_session *now = sess != NULL ? ccsp_tlcp_conn_get_session(c) : NULL;
+	if (now != NULL) {
+		ccsp_tlcp_session_free(*sess);
+		*sess = now;
+	}
+}
+
+/* Handshake (a client offering and keeping *sess when sess is not NULL), summary, then the relay — or, relay 0,
+ * close_notify at once —, close; fd is closed. 0 or CLI_EXIT_FAIL. */
+static int run_conn(ccsp_tlcp_config *cfg, int is_server, int fd, const tlcp_opts *o, int timeout_ms, int *stdin_eof,
+                    ccsp_tlcp_session **sess, int relay)
 {
 	static cli_tlcp_link l; /* 16 KiB of input buffer: not on the stack; one connection at a time */
-	int ret = CLI_EXIT_FAIL;
+	int ret = CLI_EXIT_FAIL, closing = 1;
 	memset(&l, 0, sizeof l);
 	l.fd = fd;
 	l.timeout_ms = timeout_ms;
@@ -286,10 +311,11 @@ static int run_conn(ccsp_tlcp_config *cfg, int is_server, int fd, const tlcp_opt
 		cli_error("tlcp: --servername %s refused", o->servername);
 		goto out;
 	}
-	if (cli_tlcp_handshake(&l) != 0)
+	if (offer_session(l.conn, sess) != 0 || cli_tlcp_handshake(&l) != 0)
 		goto out;
 	print_summary(l.conn);
-	if (cli_tlcp_relay(&l, stdin_eof) == 0)
+	keep_session(l.conn, sess);
+	if (cli_tlcp_relay(&l, relay ? stdin_eof : &closing) == 0)
 		ret = 0;
 out:
 	cli_tlcp_linger_close(&l);
@@ -304,7 +330,7 @@ out:
 static const char *other_side_opt(const tlcp_opts *o, int is_server)
 {
 	if (is_server)
-		return o->servername != NULL ? "--servername" : NULL;
+		return o->servername != NULL ? "--servername" : o->reconnect != NULL ? "--reconnect" : NULL;
 	if (o->listen != NULL)
 		return "--listen";
 	if (o->verify != NULL)
@@ -321,6 +347,7 @@ static int parse_tlcp_opts(int argc, char **argv, tlcp_opts *o, int is_server, c
 		{"--enc-key", &o->enc_key, NULL},     {"--ca", &o->ca, NULL},             {"--suites", &o->suites, NULL},
 		{"--timeout", &o->timeout, NULL},     {"--servername", &o->servername, NULL},
 		{"--listen", &o->listen, NULL},       {"--verify", &o->verify, NULL},     {"--count", &o->count, NULL},
+		{"--reconnect", &o->reconnect, NULL},
 	};
 	char *pos[1] = {NULL};
 	int npos = 0;
@@ -348,15 +375,22 @@ static int cmd_client(int argc, char **argv)
 {
 	tlcp_opts o = {0};
 	char *target = NULL;
+	unsigned long more = 0;
 	int timeout_ms, status, stdin_eof = 0, fd;
+	ccsp_tlcp_session *sess = NULL;
 	if ((status = parse_tlcp_opts(argc, argv, &o, 0, &target, &timeout_ms)) != 0)
 		return status;
+	if (o.reconnect != NULL && parse_num("--reconnect", o.reconnect, 100, &more) != 0)
+		return CLI_EXIT_USAGE;
 	ccsp_tlcp_config *cfg = make_config(&o, 0, &status);
 	if (cfg == NULL)
 		return status;
-	status = CLI_EXIT_FAIL;
-	if ((fd = cli_tlcp_connect(target, timeout_ms)) >= 0)
-		status = run_conn(cfg, 0, fd, &o, timeout_ms, &stdin_eof);
+	for (unsigned long i = 0; i <= more && status == 0; i++) {
+		status = CLI_EXIT_FAIL;
+		if ((fd = cli_tlcp_connect(target, timeout_ms)) >= 0)
+			status = run_conn(cfg, 0, fd, &o, timeout_ms, &stdin_eof, &sess, i == more);
+	}
+	ccsp_tlcp_session_free(sess);
 	ccsp_tlcp_config_free(cfg);
 	return status;
 }
@@ -383,7 +417,7 @@ static int cmd_server(int argc, char **argv)
 			failed = 1;
 			break;
 		}
-		failed |= run_conn(cfg, 1, fd, &o, timeout_ms, &stdin_eof) != 0;
+		failed |= run_conn(cfg, 1, fd, &o, timeout_ms, &stdin_eof, NULL, 1) != 0;
 	}
 	close(lfd);
 	ccsp_tlcp_config_free(cfg);

@@ -138,6 +138,24 @@ check "noauth: the first client's line arrives" ok '[ "$(cat "$T/noauth.srv.out"
 check "noauth: client 2 saw the server's certificates too" grep -qx "    subject: O=ccsp test, CN=server.sign" "$T/noauth2.err"
 check "noauth: server has no peer certificate" grep -qx "peer certificates: none" "$T/noauth.srv.err"
 
+# ---- resumption: --reconnect 2 offers each connection's session to the next (the server's session cache) --------
+# The server's stdin stays open until the client's line has arrived (at EOF the server would close each
+# connection right after its handshake, before the line).
+resume_server() { wait_line "$T/resume.srv.out" "over the resumed session"; }
+check "resume: server listens" start_server resume resume_server $SRV --suites ECC_SM4_GCM_SM3 --count 3
+echo "over the resumed session" | "$CCSP" tlcp client 127.0.0.1:"$PORT" $TO --ca "$T/ca.pem" --reconnect 2 \
+	>"$T/resume.out" 2>"$T/resume.err"
+expect "resume: client exits 0"
+wait_server
+check "resume: server exits 0 after three connections" [ "$SSTATUS" -eq 0 ]
+check "resume: a full handshake, then two resumed" ok '[ "$(grep -cx "resumed: no" "$T/resume.err")" = 1 ] &&
+	[ "$(grep -cx "resumed: yes" "$T/resume.err")" = 2 ] && [ "$(grep -cx "resumed: yes" "$T/resume.srv.err")" = 2 ]'
+check "resume: stdin went over the last connection" grep -qx "over the resumed session" "$T/resume.srv.out"
+"$CCSP" tlcp server --listen 127.0.0.1:0 --reconnect 1 $SRV </dev/null >/dev/null 2>"$T/resume.bad"
+check "resume: --reconnect is the client's: the server refuses it (exit 2)" [ $? -eq 2 ]
+"$CCSP" tlcp client 127.0.0.1:1 --ca "$T/ca.pem" --reconnect 0 </dev/null >/dev/null 2>>"$T/resume.bad"
+check "resume: --reconnect 0 is refused (exit 2)" [ $? -eq 2 ]
+
 # ---- bulk: 250 KB of binary data from the client, then 300 KB back (many records, partial feeds) ----------
 randfile "$T/bulk.srv.in" 300000
 randfile "$T/bulk.cli.in" 250000
