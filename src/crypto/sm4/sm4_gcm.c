@@ -300,27 +300,34 @@ ccsp_err ccsp_sm4_gcm_decrypt_final(ccsp_sm4_gcm_ctx *ctx, const uint8_t tag[16]
 
 /* ---- one-shot ---- */
 
-/* After the start: the whole message, then the tag. */
-static ccsp_err gcm_seal(ccsp_sm4_gcm_ctx *ctx, const uint8_t *aad, size_t aadlen, const uint8_t *in, uint8_t *out,
-                         size_t len, uint8_t tag[16])
+/* The whole message under a prepared key, then the tag. */
+static ccsp_err seal_with(const ccsp_sm4_gcm_key *gk, const uint8_t *iv, size_t ivlen, const uint8_t *aad,
+                          size_t aadlen, const uint8_t *in, uint8_t *out, size_t len, uint8_t tag[16])
 {
-	ccsp_err ret = gcm_aad(ctx, aad, aadlen);
-	if (ret == CCSP_OK)
-		ret = gcm_update(ctx, in, out, len);
-	if (ret == CCSP_OK)
-		gcm_tag(ctx, tag);
+	ccsp_sm4_gcm_ctx ctx;
+	ccsp_err ret;
+	CCSP_CHECK(gcm_start_keyed(&ctx, gk, iv, ivlen, 1));
+	CCSP_CHECK(gcm_aad(&ctx, aad, aadlen));
+	CCSP_CHECK(gcm_update(&ctx, in, out, len));
+	gcm_tag(&ctx, tag);
+out:
+	ccsp_memzero(&ctx, sizeof ctx);
 	return ret;
 }
 
-/* After the start: the whole message, then the tag's check; no plaintext is left on a bad tag. */
-static ccsp_err gcm_open(ccsp_sm4_gcm_ctx *ctx, const uint8_t *aad, size_t aadlen, const uint8_t *in, uint8_t *out,
-                         size_t len, const uint8_t tag[16])
+/* The whole message under a prepared key, then the tag's check; no plaintext is left on a bad tag. */
+static ccsp_err open_with(const ccsp_sm4_gcm_key *gk, const uint8_t *iv, size_t ivlen, const uint8_t *aad,
+                          size_t aadlen, const uint8_t *in, uint8_t *out, size_t len, const uint8_t tag[16])
 {
-	ccsp_err ret = gcm_aad(ctx, aad, aadlen);
-	if (ret == CCSP_OK)
-		ret = gcm_update(ctx, in, out, len);
-	if (ret == CCSP_OK && (ret = gcm_check(ctx, tag)) != CCSP_OK)
+	ccsp_sm4_gcm_ctx ctx;
+	ccsp_err ret;
+	CCSP_CHECK(gcm_start_keyed(&ctx, gk, iv, ivlen, 0));
+	CCSP_CHECK(gcm_aad(&ctx, aad, aadlen));
+	CCSP_CHECK(gcm_update(&ctx, in, out, len));
+	if ((ret = gcm_check(&ctx, tag)) != CCSP_OK)
 		ccsp_memzero(out, len); /* release no unauthenticated plaintext */
+out:
+	ccsp_memzero(&ctx, sizeof ctx);
 	return ret;
 }
 
@@ -329,12 +336,10 @@ ccsp_err ccsp_sm4_gcm_encrypt(const ccsp_sm4_key *k, const uint8_t *iv, size_t i
 {
 	CCSP_GUARD(ccsp_module_ready());
 	CCSP_ENSURE(ccsp_sm4_key_ok(k) && tag != NULL, CCSP_ERR_ARG);
-	ccsp_sm4_gcm_ctx ctx;
-	ccsp_err ret;
-	CCSP_CHECK(gcm_start(&ctx, k, iv, ivlen, 1));
-	ret = gcm_seal(&ctx, aad, aadlen, in, out, len, tag);
-out:
-	ccsp_memzero(&ctx, sizeof ctx);
+	ccsp_sm4_gcm_key gk;
+	gcm_key_make(&gk, k);
+	ccsp_err ret = seal_with(&gk, iv, ivlen, aad, aadlen, in, out, len, tag);
+	ccsp_memzero(&gk, sizeof gk);
 	return ret;
 }
 
@@ -343,12 +348,10 @@ ccsp_err ccsp_sm4_gcm_decrypt(const ccsp_sm4_key *k, const uint8_t *iv, size_t i
 {
 	CCSP_GUARD(ccsp_module_ready());
 	CCSP_ENSURE(ccsp_sm4_key_ok(k) && tag != NULL, CCSP_ERR_ARG);
-	ccsp_sm4_gcm_ctx ctx;
-	ccsp_err ret;
-	CCSP_CHECK(gcm_start(&ctx, k, iv, ivlen, 0));
-	ret = gcm_open(&ctx, aad, aadlen, in, out, len, tag);
-out:
-	ccsp_memzero(&ctx, sizeof ctx);
+	ccsp_sm4_gcm_key gk;
+	gcm_key_make(&gk, k);
+	ccsp_err ret = open_with(&gk, iv, ivlen, aad, aadlen, in, out, len, tag);
+	ccsp_memzero(&gk, sizeof gk);
 	return ret;
 }
 
@@ -382,13 +385,7 @@ ccsp_err ccsp_sm4_gcm_key_encrypt(const ccsp_sm4_gcm_key *gk, const uint8_t *iv,
 {
 	CCSP_GUARD(ccsp_module_ready());
 	CCSP_ENSURE(gcm_key_ok(gk) && tag != NULL, CCSP_ERR_ARG);
-	ccsp_sm4_gcm_ctx ctx;
-	ccsp_err ret;
-	CCSP_CHECK(gcm_start_keyed(&ctx, gk, iv, ivlen, 1));
-	ret = gcm_seal(&ctx, aad, aadlen, in, out, len, tag);
-out:
-	ccsp_memzero(&ctx, sizeof ctx);
-	return ret;
+	return seal_with(gk, iv, ivlen, aad, aadlen, in, out, len, tag);
 }
 
 ccsp_err ccsp_sm4_gcm_key_decrypt(const ccsp_sm4_gcm_key *gk, const uint8_t *iv, size_t ivlen, const uint8_t *aad,
@@ -396,11 +393,5 @@ ccsp_err ccsp_sm4_gcm_key_decrypt(const ccsp_sm4_gcm_key *gk, const uint8_t *iv,
 {
 	CCSP_GUARD(ccsp_module_ready());
 	CCSP_ENSURE(gcm_key_ok(gk) && tag != NULL, CCSP_ERR_ARG);
-	ccsp_sm4_gcm_ctx ctx;
-	ccsp_err ret;
-	CCSP_CHECK(gcm_start_keyed(&ctx, gk, iv, ivlen, 0));
-	ret = gcm_open(&ctx, aad, aadlen, in, out, len, tag);
-out:
-	ccsp_memzero(&ctx, sizeof ctx);
-	return ret;
+	return open_with(gk, iv, ivlen, aad, aadlen, in, out, len, tag);
 }
