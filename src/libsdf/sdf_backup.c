@@ -94,8 +94,6 @@ LONG SDF_RecoverKeyWithWrappedKey_ECC(HANDLE hSessionHandle, ULONG uiKEKIndex, B
 	ccsp_sdf_writer w;
 	sdf_resp resp;
 	uint8_t pub[64];
-	const uint8_t *p;
-	size_t len;
 	if (pucImportKey == NULL || uiImportKeyLength == 0 || uiImportKeyLength > SDF_WRAPPED_ECC_KEY_MAX ||
 	    !kind_ok(uiKeyKind) || uiM < 2 || uiM > SDF_KEY_SHARES_MAX || pucShares == NULL)
 		return SDR_INARGERR;
@@ -118,12 +116,7 @@ LONG SDF_RecoverKeyWithWrappedKey_ECC(HANDLE hSessionHandle, ULONG uiKEKIndex, B
 	if (kind_is_pair(uiKeyKind))
 		ccsp_sdf_put_bytes(&w, CCSP_SDF_T_PUBLIC, pub, sizeof pub);
 	rv = sdf_call(hSessionHandle, CCSP_SDF_OP_RECOVER_KEY_WITH_WRAPPED_KEY, &w, &resp);
-	if (rv == SDR_OK &&
-	    ccsp_sdf_get_bytes(&resp.r, CCSP_SDF_T_WRAPPED, 1, SDF_WRAPPED_ECC_KEY_MAX, &p, &len) != CCSP_OK)
-		rv = SDR_COMMFAIL;
-	if (rv == SDR_OK) {
-		memcpy(pucWrappedKey, p, len);
-		*puiWrappedKeyLength = (ULONG)len;
-	}
+	if (rv == SDR_OK)
+		rv = sdf_read_wrapped(&resp, pucWrappedKey, puiWrappedKeyLength);
 	return sdf_resp_done(&resp, rv);
 }

@@ -50,8 +50,6 @@ LONG SDF_ImportKeyWithWrappedKey_ECC(HANDLE hSessionHandle, ULONG uiKEKIndex, BY
 {
 	ccsp_sdf_writer w;
 	sdf_resp resp;
-	const uint8_t *p;
-	size_t len;
 	if (pucImportKey == NULL || uiImportKeyLength == 0 || uiImportKeyLength > SDF_WRAPPED_ECC_KEY_MAX ||
 	    !kind_ok(uiKeyKind))
 		return SDR_INARGERR;
@@ -69,13 +67,8 @@ LONG SDF_ImportKeyWithWrappedKey_ECC(HANDLE hSessionHandle, ULONG uiKEKIndex, BY
 		return rv;
 	}
 	rv = sdf_call(hSessionHandle, CCSP_SDF_OP_IMPORT_KEY_WITH_WRAPPED_KEY, &w, &resp);
-	if (rv == SDR_OK &&
-	    ccsp_sdf_get_bytes(&resp.r, CCSP_SDF_T_WRAPPED, 1, SDF_WRAPPED_ECC_KEY_MAX, &p, &len) != CCSP_OK)
-		rv = SDR_COMMFAIL;
-	if (rv == SDR_OK) {
-		memcpy(pucWrappedKey, p, len);
-		*puiWrappedKeyLength = (ULONG)len;
-	}
+	if (rv == SDR_OK)
+		rv = sdf_read_wrapped(&resp, pucWrappedKey, puiWrappedKeyLength);
 	return sdf_resp_done(&resp, rv);
 }
 

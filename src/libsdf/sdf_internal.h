@@ -45,6 +45,9 @@ LONG sdf_call_empty(HANDLE hSession, uint16_t opcode, ccsp_sdf_writer *w);
  * SDR_OK, else SDR_COMMFAIL. */
 LONG sdf_read_pub(sdf_resp *resp, uint16_t tag, ECCrefPublicKey *pub);
 LONG sdf_read_handle(sdf_resp *resp, HANDLE *ph);
+/* Read the wrap field (CCSP_SDF_T_WRAPPED, 1..SDF_WRAPPED_ECC_KEY_MAX bytes) into out, its length into *outlen
+ * (sdf_wrapped.c). SDR_OK, else SDR_COMMFAIL. */
+LONG sdf_read_wrapped(sdf_resp *resp, BYTE *out, ULONG *outlen);
 /* Add ct to w (consumed) as the cipher field, send it as op, read the plaintext (1..ct->L bytes) into out and
  * *outlen (sdf_ecc.c). */
 LONG sdf_decrypt_call(HANDLE hS, uint16_t op, ccsp_sdf_writer *w, ECCCipher *ct, BYTE *out, ULONG *outlen);

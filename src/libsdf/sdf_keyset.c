@@ -82,8 +82,6 @@ LONG SDF_ImportKeyWithBackupKey(HANDLE hSessionHandle, ULONG uiKEKIndex, BYTE *p
 	ccsp_sdf_writer w;
 	sdf_resp resp;
 	uint8_t raw[64];
-	const uint8_t *p;
-	size_t len;
 	if (!aad_ok(pucAAD, uiAADLength) || pucIV == NULL || pucEncKey == NULL || uiEncKeyLength < 16 ||
 	    uiEncKeyLength > 32 || pucTag == NULL)
 		return SDR_INARGERR;
@@ -99,12 +97,7 @@ LONG SDF_ImportKeyWithBackupKey(HANDLE hSessionHandle, ULONG uiKEKIndex, BYTE *p
 	if (kind_is_pair(uiKeyKind))
 		ccsp_sdf_put_bytes(&w, CCSP_SDF_T_PUBLIC, raw, sizeof raw);
 	rv = sdf_call(hSessionHandle, CCSP_SDF_OP_IMPORT_KEY_WITH_BACKUP_KEY, &w, &resp);
-	if (rv == SDR_OK &&
-	    ccsp_sdf_get_bytes(&resp.r, CCSP_SDF_T_WRAPPED, 1, SDF_WRAPPED_ECC_KEY_MAX, &p, &len) != CCSP_OK)
-		rv = SDR_COMMFAIL;
-	if (rv == SDR_OK) {
-		memcpy(pucWrappedKey, p, len);
-		*puiWrappedKeyLength = (ULONG)len;
-	}
+	if (rv == SDR_OK)
+		rv = sdf_read_wrapped(&resp, pucWrappedKey, puiWrappedKeyLength);
 	return sdf_resp_done(&resp, rv);
 }

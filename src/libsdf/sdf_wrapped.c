@@ -10,8 +10,6 @@ LONG SDF_GenerateKeyPairWithKEK_ECC(HANDLE hSessionHandle, ULONG uiAlgID, ULONG 
 {
 	ccsp_sdf_writer w;
 	sdf_resp resp;
-	const uint8_t *p;
-	size_t len;
 	if (pucPublicKey == NULL || pucWrappedKey == NULL || puiWrappedKeyLength == NULL)
 		return SDR_OUTARGERR;
 	LONG rv = sdf_req(&w);
@@ -22,14 +20,20 @@ LONG SDF_GenerateKeyPairWithKEK_ECC(HANDLE hSessionHandle, ULONG uiAlgID, ULONG 
 	rv = sdf_call(hSessionHandle, CCSP_SDF_OP_GENERATE_KEY_PAIR_WITH_KEK, &w, &resp);
 	if (rv == SDR_OK)
 		rv = sdf_read_pub(&resp, CCSP_SDF_T_PUBLIC, pucPublicKey);
-	if (rv == SDR_OK &&
-	    ccsp_sdf_get_bytes(&resp.r, CCSP_SDF_T_WRAPPED, 1, SDF_WRAPPED_ECC_KEY_MAX, &p, &len) != CCSP_OK)
-		rv = SDR_COMMFAIL;
-	if (rv == SDR_OK) {
-		memcpy(pucWrappedKey, p, len);
-		*puiWrappedKeyLength = (ULONG)len;
-	}
+	if (rv == SDR_OK)
+		rv = sdf_read_wrapped(&resp, pucWrappedKey, puiWrappedKeyLength);
 	return sdf_resp_done(&resp, rv);
+}
+
+LONG sdf_read_wrapped(sdf_resp *resp, BYTE *out, ULONG *outlen)
+{
+	const uint8_t *p;
+	size_t len;
+	if (ccsp_sdf_get_bytes(&resp->r, CCSP_SDF_T_WRAPPED, 1, SDF_WRAPPED_ECC_KEY_MAX, &p, &len) != CCSP_OK)
+		return SDR_COMMFAIL;
+	memcpy(out, p, len);
+	*outlen = (ULONG)len;
+	return SDR_OK;
 }
 
 /* A request naming the KEK and carrying the wrap, sized for about data more bytes. */
