@@ -119,12 +119,11 @@ void kms_vsm_of(ccspd *d, const char *group, ccsp_kms_vsm *v)
 void kms_vsm_for_call(const ccspd_call *c, const char *group, ccsp_kms_vsm *v)
 {
 	ccspd_sched s;
-	kms_vsm_of(c->d, group, v);
-	if (c->who != NULL && c->who->kind == CCSPD_CALLER_APP) {
+	ccsp_kms_vsm_pool(v, c->d->pool, group);
+	if (c->who != NULL && c->who->kind == CCSPD_CALLER_APP)
 		memcpy(v->app, c->who->id, sizeof v->app);
-		ccspd_pool_sched_get(c->d, &s);
-		v->policy = ccspd_sched_policy(&s, v->app);
-	}
+	ccspd_pool_sched_get(c->d, &s);
+	v->policy = ccspd_sched_policy(&s, v->app); /* "": a person's, the stable version */
 }
 
 ccsp_err kms_version_out(ccsp_store_tx *tx, const ccsp_store_kms_key *k, int64_t *version, ccsp_kms_wrapped *w,
