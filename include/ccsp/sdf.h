@@ -359,7 +359,15 @@ SDF_API LONG SDF_ExchangeDigitEnvelopeBaseOnECC(HANDLE hSessionHandle, ULONG uiK
                                                 ECCCipher *pucEncDataOut);
 
 /* 6.3.15, 6.3.16 Session key encrypted under the KEK of index uiKEKIndex with uiAlgID = SGD_SM4_ECB (the key
- * length is a multiple of 16, so no padding); pucKey holds uiKeyBits / 8 bytes (16 for SM4). */
+ * length is a multiple of 16, so no padding); pucKey holds uiKeyBits / 8 bytes (16 for SM4).
+ * Extension (ccsp's, docs/sdf.md "Sealed session-key wraps"): uiAlgID = SGD_SM4_GCM makes and takes a sealed wrap
+ * instead, SDF_WRAPPED_KEY_SIZE(uiKeyBits / 8) bytes (46 for SM4; pucKey needs room for SDF_WRAPPED_ECC_KEY_MAX):
+ * version (1) || 0x10 || IV (12) || the key encrypted with SM4-GCM || tag (16), sealed as the SM2 pair wraps below.
+ * SM4-ECB has no integrity: an altered ECB wrap imports as some other key, and data encrypted with it is lost;
+ * an altered sealed wrap is refused (SDR_KEYERR). The vendor functions below that take a wrapped secret key
+ * (AuthEncWithKEK, the BYOK, backup and key-set functions) accept both forms and make sealed ones. Importing a wrap
+ * with the other form's uiAlgID is SDR_INARGERR. */
+#define SDF_WRAPPED_KEY_SIZE(n) (30 + (n))
 SDF_API LONG SDF_GenerateKeyWithKEK(HANDLE hSessionHandle, ULONG uiKeyBits, ULONG uiAlgID, ULONG uiKEKIndex,
                                     BYTE *pucKey, ULONG *puiKeyLength, HANDLE *phKeyHandle);
 SDF_API LONG SDF_ImportKeyWithKEK(HANDLE hSessionHandle, ULONG uiAlgID, ULONG uiKEKIndex, BYTE *pucKey,
@@ -435,8 +443,9 @@ SDF_API LONG SDF_DecryptWithKEK_ECC(HANDLE hSessionHandle, ULONG uiKEKIndex, BYT
 /* Extension (ccsp's, docs/sdf.md "Key import and export under SM2 (BYOK)"): a key brought into the device
  * SM2-encrypted and handed back only wrapped by the KEK of index uiKEKIndex, and a KEK-wrapped key taken out only
  * SM2-encrypted to a public key. uiKeyKind names the key and its wrap:
- *   SDF_KEY_KIND_SM4       16-byte SM4 key; wrap: 16 bytes, SM4-ECB under the KEK (as SDF_GenerateKeyWithKEK)
- *   SDF_KEY_KIND_HMAC      32-byte HMAC-SM3 key; wrap: 32 bytes, likewise (SDF_GenerateKeyWithKEK of 256 bits)
+ *   SDF_KEY_KIND_SM4       16-byte SM4 key; wrap: as SDF_GenerateKeyWithKEK's, sealed (SGD_SM4_GCM, 46 bytes; the
+ *                          ones made here) or SM4-ECB (16 bytes)
+ *   SDF_KEY_KIND_HMAC      32-byte HMAC-SM3 key; wrap: likewise of 256 bits (62 bytes sealed, 32 in SM4-ECB)
  *   SDF_KEY_KIND_SM2_SIGN, SDF_KEY_KIND_SM2_ENC  an SM2 private key; wrap: as SDF_GenerateKeyPairWithKEK_ECC's
  *                          for that usage (SDF_WRAPPED_ECC_KEY_SIZE bytes)
  * SM2 keys travel as the pieces of a GM/T 0009 SM2EnvelopedKey: pucKey, a 16-byte SM4 key SM2-encrypted;
@@ -502,7 +511,7 @@ SDF_API LONG SDF_RecoverKeyWithWrappedKey_ECC(HANDLE hSessionHandle, ULONG uiKEK
 /* Extension (ccsp's, docs/sdf.md "Key-set backup"): a KEK-wrapped key (uiKeyKind and wrap as the BYOK functions')
  * moved from the KEK to a backup key and back, so that a whole set of keys is backed up under one key whose shares
  * (SDF_BackupKeyWithKEK_ECC with SDF_KEY_KIND_SM4) the custodians hold. pucBackupKey is an SM4 key wrapped under
- * the same KEK (SDF_GenerateKeyWithKEK(h, 128, SGD_SM4_ECB, uiKEKIndex, ...), 16 bytes; after a disaster,
+ * the same KEK (SDF_GenerateKeyWithKEK(h, 128, SGD_SM4_GCM or SGD_SM4_ECB, uiKEKIndex, ...); after a disaster,
  * SDF_RecoverKeyWithWrappedKey_ECC's answer). The entry is sealed with SM4-GCM under the first 16 bytes of
  * SM3("CCSP key-set backup v1" || backup key), not with the backup key itself; pucAAD (1..SDF_KEYSET_AAD_MAX bytes:
  * the caller's binding of the key's names) is authenticated.
@@ -514,8 +523,8 @@ SDF_API LONG SDF_RecoverKeyWithWrappedKey_ECC(HANDLE hSessionHandle, ULONG uiKEK
  * checked against pucPublicKey, and the key wrapped for uiKeyKind under the KEK into pucWrappedKey (room for
  * SDF_WRAPPED_ECC_KEY_MAX bytes), its length into *puiWrappedKeyLength.
  * Both: SDR_KEYNOTEXIST, no KEK at uiKEKIndex; SDR_KEYERR, a wrap refused (as SDF_ExportKeyWithKEK_ECC), a backup
- * key wrap of another length than 16, material of the wrong length for the kind; SDR_INARGERR: uiKeyKind unknown,
- * lengths out of bounds; SDR_OUTARGERR. No access right is involved (the KEK is the authority); the device audits
+ * key wrap that does not open to an SM4 key, material of the wrong length for the kind; SDR_INARGERR: uiKeyKind
+ * unknown, a backup key wrap of another length than 16 or 46, other lengths out of bounds; SDR_OUTARGERR. No access right is involved (the KEK is the authority); the device audits
  * each export and import, never with key material. */
 #define SDF_KEYSET_AAD_MAX 1024
 #define SDF_KEYSET_IV_SIZE 12
@@ -559,8 +568,7 @@ SDF_API LONG SDF_AuthDec(HANDLE hSessionHandle, HANDLE hKeyHandle, ULONG uiAlgID
                          ULONG *puiDataLength);
 /* Extension (ccsp's, docs/sdf.md "SM4-GCM with a KEK-wrapped key"): SDF_AuthEnc / SDF_AuthDec with SGD_SM4_GCM in
  * one call, with an SM4 key that exists outside the device only wrapped by the KEK of index uiKEKIndex, as
- * SDF_GenerateKeyWithKEK(h, 128, SGD_SM4_ECB, uiKEKIndex, ...) makes it and SDF_ImportKeyWithKEK(SGD_SM4_ECB) takes
- * it (16 bytes). The key is unwrapped inside the device for this one call and wiped after; no session key is made.
+ * SDF_GenerateKeyWithKEK(h, 128, SGD_SM4_GCM or SGD_SM4_ECB, uiKEKIndex, ...) makes it (46 or 16 bytes). The key is unwrapped inside the device for this one call and wiped after; no session key is made.
  * AuthEncWithKEK: the device draws a fresh IV from its DRBG into pucIV (SDF_KEK_GCM_IV_SIZE bytes); pucEncData
  * receives uiDataLength bytes of ciphertext (*puiEncDataLength), pucTag the SDF_KEK_GCM_TAG_SIZE-byte tag.
  * AuthDecWithKEK: pucIV and pucTag as AuthEncWithKEK gave them; pucData receives uiEncDataLength bytes
@@ -568,10 +576,10 @@ SDF_API LONG SDF_AuthDec(HANDLE hSessionHandle, HANDLE hKeyHandle, ULONG uiAlgID
  * Both: pucAAD (at most 64 KiB, may be empty) is authenticated, not encrypted; the data is at most 4 MiB - 4 KiB
  * and may be empty; data and AAD together must fit one 4 MiB request, else SDR_NOBUFFER. The result is that of
  * SDF_ImportKeyWithKEK + SDF_AuthEnc / SDF_AuthDec with the same 12-byte IV, so either side may be done either way.
- * The SM4-ECB wrap has no integrity: a wrap altered or made under another KEK opens to some other key, so
- * encryption succeeds with it and decryption answers SDR_MACERR.
- * SDR_KEYNOTEXIST: no KEK at uiKEKIndex; SDR_KEYTYPEERR: a 32-byte wrap (a 256-bit key is not an SM4 key);
- * SDR_INARGERR: uiWrappedKeyLength 0 or over SDF_WRAPPED_ECC_KEY_MAX, or another length than 16 or 32, a NULL
+ * A sealed wrap altered or made under another KEK is SDR_KEYERR. The SM4-ECB wrap has no integrity: such a wrap
+ * opens to some other key, so encryption succeeds with it and decryption answers SDR_MACERR.
+ * SDR_KEYNOTEXIST: no KEK at uiKEKIndex; SDR_KEYTYPEERR: a wrap of a 256-bit key (not an SM4 key);
+ * SDR_INARGERR: uiWrappedKeyLength 0 or over SDF_WRAPPED_ECC_KEY_MAX, or not a wrap's length (16, 32, 46, 62), a NULL
  * input (pucAAD and the data may be NULL when empty), a length over its bound, index out of range;
  * SDR_OUTARGERR: a NULL output. No access right is involved (the KEK is the authority). */
 #define SDF_KEK_GCM_IV_SIZE 12

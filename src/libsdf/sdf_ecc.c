@@ -376,7 +376,7 @@ LONG SDF_GenerateKeyWithKEK(HANDLE hSessionHandle, ULONG uiKeyBits, ULONG uiAlgI
 	ccsp_sdf_put_u32(&w, CCSP_SDF_T_ALG, uiAlgID);
 	ccsp_sdf_put_u32(&w, CCSP_SDF_T_INDEX, uiKEKIndex);
 	rv = sdf_call(hSessionHandle, CCSP_SDF_OP_GENERATE_KEY_WITH_KEK, &w, &resp);
-	if (rv == SDR_OK && ccsp_sdf_get_bytes(&resp.r, CCSP_SDF_T_DATA, 16, 32, &p, &len) != CCSP_OK)
+	if (rv == SDR_OK && ccsp_sdf_get_bytes(&resp.r, CCSP_SDF_T_DATA, 16, CCSP_SDF_WRAPPED_MAX, &p, &len) != CCSP_OK)
 		rv = SDR_COMMFAIL;
 	if (rv == SDR_OK) {
 		memcpy(pucKey, p, len);

@@ -4,7 +4,6 @@
 
 #include "libsdf/sdf_internal.h"
 
-#define BKEY_SIZE 16
 
 static int kind_ok(ULONG kind)
 {
@@ -20,7 +19,7 @@ static int kind_is_pair(ULONG kind)
 static LONG keyset_req(ccsp_sdf_writer *w, ULONG index, const BYTE *bkey, ULONG bklen, ULONG kind,
                        const ECCrefPublicKey *pub, uint8_t raw[64])
 {
-	if (bkey == NULL || bklen != BKEY_SIZE || !kind_ok(kind))
+	if (bkey == NULL || (bklen != 16 && bklen != SDF_WRAPPED_KEY_SIZE(16)) || !kind_ok(kind)) /* SM4-ECB or sealed */
 		return SDR_INARGERR;
 	LONG rv = kind_is_pair(kind) ? sdf_pub_to_wire(pub, raw) : SDR_OK;
 	if (rv == SDR_OK)

@@ -102,7 +102,15 @@ ccsp_err ccsp_pvsm_dpk_create(ccsp_pvsm *p, unsigned kek_index, uint8_t wrapped[
 	return ccsp_pvsm_key_generate(p, kek_index, wrapped, len);
 }
 
-/* A secret of bits bits generated in the VSM and handed out wrapped by its KEK at kek_index. */
+/* The SDF algorithm of a secret key's wrap of wlen bytes: the sealed wrap (SGD_SM4_GCM) that generate_wrapped and
+ * every vendor function make, or the standard SM4-ECB one (16 or 32 bytes) that stores made before it hold. */
+static ULONG wrap_alg(size_t wlen)
+{
+	return wlen == 16 || wlen == 32 ? SGD_SM4_ECB : SGD_SM4_GCM;
+}
+
+/* A secret of bits bits generated in the VSM and handed out wrapped by its KEK at kek_index, sealed (an altered
+ * wrap is refused, where an SM4-ECB one would open to another key). */
 static ccsp_err generate_wrapped(ccsp_pvsm *p, unsigned kek_index, ULONG bits, uint8_t wrapped[CCSP_PVSM_WRAPPED_MAX],
                                  size_t *len)
 {
@@ -111,7 +119,7 @@ static ccsp_err generate_wrapped(ccsp_pvsm *p, unsigned kek_index, ULONG bits, u
 	if (p == NULL || wrapped == NULL || len == NULL)
 		return CCSP_ERR_ARG;
 	pvsm_session *s = take(p);
-	LONG rv = SDF_GenerateKeyWithKEK(s->h, bits, SGD_SM4_ECB, (ULONG)kek_index, wrapped, &n, &k);
+	LONG rv = SDF_GenerateKeyWithKEK(s->h, bits, SGD_SM4_GCM, (ULONG)kek_index, wrapped, &n, &k);
 	if (rv == SDR_OK)
 		(void)SDF_DestroyKey(s->h, k); /* loaded again, in every session, by ccsp_pvsm_dpk_load */
 	give_back(s);
@@ -140,8 +148,8 @@ ccsp_err ccsp_pvsm_dpk_load(ccsp_pvsm *p, unsigned kek_index, const uint8_t *wra
 		pvsm_session *s = &p->s[i];
 		memcpy(copy, wrapped, len);
 		pthread_mutex_lock(&s->mu);
-		if (s->dpk == NULL && SDF_ImportKeyWithKEK(s->h, SGD_SM4_ECB, (ULONG)kek_index, copy, (ULONG)len,
-		                                           &s->dpk) != SDR_OK) {
+		if (s->dpk == NULL &&
+		    SDF_ImportKeyWithKEK(s->h, wrap_alg(len), (ULONG)kek_index, copy, (ULONG)len, &s->dpk) != SDR_OK) {
 			s->dpk = NULL;
 			ret = CCSP_ERR_COMM;
 		}
@@ -222,7 +230,7 @@ static LONG import_key(pvsm_session *s, unsigned kek_index, const uint8_t *wrapp
 	uint8_t copy[CCSP_PVSM_WRAPPED_MAX]; /* the SDF prototype takes a non-const buffer */
 	memcpy(copy, wrapped, wlen);
 	*k = NULL;
-	LONG rv = SDF_ImportKeyWithKEK(s->h, SGD_SM4_ECB, (ULONG)kek_index, copy, (ULONG)wlen, k);
+	LONG rv = SDF_ImportKeyWithKEK(s->h, wrap_alg(wlen), (ULONG)kek_index, copy, (ULONG)wlen, k);
 	if (rv != SDR_OK)
 		*k = NULL;
 	return rv;
@@ -391,6 +399,7 @@ ccsp_err ccsp_pvsm_sign(ccsp_pvsm *p, const uint8_t e[32], uint8_t sig[64])
 	LONG rv = SDF_InternalSign_ECC(s->h, (ULONG)index, digest, 32, &es);
 	give_back(s);
 	if (rv != SDR_OK)
+
 		return CCSP_ERR_COMM;
 	memcpy(sig, es.r + 32, 32);
 	memcpy(sig + 32, es.s + 32, 32);
@@ -398,7 +407,6 @@ ccsp_err ccsp_pvsm_sign(ccsp_pvsm *p, const uint8_t e[32], uint8_t sig[64])
 }
 
 /* ---- tenants' SM2 pairs: the wrapped private key handed back to the VSM for each use ---- */
-
 
 /* The ECCCipher (calloc'd; NULL when out of memory) of ct: C1 x || y (64) || C3 (32) || C2, ctlen > 96. */
 static ECCCipher *cipher_of(const uint8_t *ct, size_t ctlen)
@@ -578,6 +586,7 @@ ccsp_err ccsp_pvsm_key_export(ccsp_pvsm *p, unsigned kek_index, int kind, const 
 			memcpy(enc_private_out, encd, sizeof encd);
 	}
 	free(c);
+
 	return pair_err(rv);
 }
 
@@ -585,7 +594,6 @@ ccsp_err ccsp_pvsm_key_export(ccsp_pvsm *p, unsigned kek_index, int kind, const 
 
 _Static_assert(CCSP_PVSM_SHARES_MAX == SDF_KEY_SHARES_MAX && CCSP_PVSM_SHARE_CT_MAX == 96 + SDF_KEY_SHARE_MAX,
                "pvsm.h's bounds are the SDF extension's");
-
 
 static void shares_free(ECCCipher **c, unsigned n)
 {
@@ -810,8 +818,9 @@ ccsp_err ccsp_pvsm_envelope_open(ccsp_pvsm *p, unsigned kek_index, const uint8_t
 	LONG rv = SDF_ImportKeyWithWrappedKey_ECC(s->h, (ULONG)kek_index, w, (ULONG)wlen, SDF_KEY_KIND_SM4, c, NULL,
 	                                          NULL, sk, &sklen);
 	if (rv == SDR_OK)
-		rv = sklen > 0 && sklen <= sizeof sk ? SDF_ImportKeyWithKEK(s->h, SGD_SM4_ECB, (ULONG)kek_index, sk, sklen, &k)
-		                                     : SDR_COMMFAIL;
+		rv = sklen > 0 && sklen <= sizeof sk
+		             ? SDF_ImportKeyWithKEK(s->h, wrap_alg(sklen), (ULONG)kek_index, sk, sklen, &k)
+		             : SDR_COMMFAIL;
 	if (rv == SDR_OK)
 		rv = cbc_with(s, k, 0, iv, in, len, out);
 	if (k != NULL)

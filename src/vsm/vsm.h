@@ -151,6 +151,11 @@ CCSP_MUST_CHECK ccsp_err ccsp_vsm_external_decrypt(ccsp_vsm_session *s, const ui
  * C2), out ctlen - 96 bytes, CCSP_ERR_AUTH when C3 does not match. */
 #define CCSP_VSM_WRAPPED_VERSION 1
 #define CCSP_VSM_WRAPPED_PAIR_SIZE 62
+/* The usage byte of a secret key's sealed wrap (ccsp_vsm_key_generate_kek with SGD_SM4_GCM), and its size for a
+ * key of n bytes: version || CCSP_VSM_WRAP_SECRET || iv (12) || key sealed (n) || tag (16). */
+#define CCSP_VSM_WRAP_SECRET 0x10
+#define CCSP_VSM_WRAPPED_SECRET_SIZE(n) (30 + (n))
+#define CCSP_VSM_WRAPPED_SECRET_MAX CCSP_VSM_WRAPPED_SECRET_SIZE(CCSP_VSM_SESSION_KEY_MAX)
 CCSP_MUST_CHECK ccsp_err ccsp_vsm_pair_generate_kek(ccsp_vsm_session *s, uint32_t kek_index, ccsp_vsm_key_kind usage,
                                                     uint8_t pub[64], uint8_t wrapped[CCSP_VSM_WRAPPED_PAIR_SIZE]);
 CCSP_MUST_CHECK ccsp_err ccsp_vsm_pair_sign_kek(ccsp_vsm_session *s, uint32_t kek_index, const uint8_t *wrapped,
@@ -161,8 +166,9 @@ CCSP_MUST_CHECK ccsp_err ccsp_vsm_pair_decrypt_kek(ccsp_vsm_session *s, uint32_t
 /* Vendor extension (docs/sdf.md "Key import and export under SM2 (BYOK)", vsm_byok.c): key material brought in
  * SM2-encrypted to an import key and kept only wrapped by the KEK at kek_index, and taken out only SM2-encrypted to
  * a recipient's public key. The material never exists outside the VSM in plaintext. kind names it and its wrap:
- *   CCSP_VSM_MATERIAL_SM4   a 16-byte SM4 key, wrapped as ccsp_vsm_key_generate_kek's (SM4-ECB, 16 bytes)
- *   CCSP_VSM_MATERIAL_HMAC  a 32-byte HMAC-SM3 key, likewise (32 bytes: what GenerateKeyWithKEK makes of 256 bits)
+ *   CCSP_VSM_MATERIAL_SM4   a 16-byte SM4 key, wrapped as ccsp_vsm_key_generate_kek's: made sealed (SGD_SM4_GCM,
+ *                           46 bytes); the SM4-ECB wrap (16 bytes) is still taken
+ *   CCSP_VSM_MATERIAL_HMAC  a 32-byte HMAC-SM3 key, likewise (62 bytes sealed, 32 in SM4-ECB)
  *   CCSP_VSM_MATERIAL_SM2_SIGN / _SM2_ENC  an SM2 private key, wrapped as ccsp_vsm_pair_generate_kek's for that
  *   usage (CCSP_VSM_WRAPPED_PAIR_SIZE bytes)
  * import: the import key is an encryption-pair wrap of ccsp_vsm_pair_generate_kek under the same KEK. Symmetric
@@ -261,11 +267,16 @@ CCSP_MUST_CHECK ccsp_err ccsp_vsm_key_generate_epk(ccsp_vsm_session *s, const ui
                                                    uint8_t *ct, size_t *ctlen, uint64_t *handle);
 CCSP_MUST_CHECK ccsp_err ccsp_vsm_key_import_isk(ccsp_vsm_session *s, uint32_t index, const uint8_t *ct, size_t ctlen,
                                                  uint64_t *handle);
-/* Under a KEK with SM4-ECB (GM/T 0018-2023 6.3.16): wrapped = bits/8 bytes. */
-CCSP_MUST_CHECK ccsp_err ccsp_vsm_key_generate_kek(ccsp_vsm_session *s, uint32_t index, uint32_t bits,
+/* Under a KEK (GM/T 0018-2023 6.3.16). alg SGD_SM4_ECB: the standard wrap, bits/8 bytes of SM4-ECB, which has no
+ * integrity (an altered wrap unwraps to some other key). alg SGD_SM4_GCM (vendor extension): the sealed wrap,
+ * CCSP_VSM_WRAPPED_SECRET_SIZE(bits/8) bytes, sealed as a pair's (above) with usage CCSP_VSM_WRAP_SECRET; an
+ * altered one is refused (CCSP_ERR_KEY, audited as "wrap.refused"). wrapped has room for
+ * CCSP_VSM_WRAPPED_SECRET_MAX bytes. import takes the wrap alg names (CCSP_ERR_KEY_LENGTH for a wrap of the other
+ * form's length); any other alg is CCSP_ERR_UNSUPPORTED. */
+CCSP_MUST_CHECK ccsp_err ccsp_vsm_key_generate_kek(ccsp_vsm_session *s, uint32_t index, uint32_t bits, uint32_t alg,
                                                    uint8_t *wrapped, size_t *wrappedlen, uint64_t *handle);
-CCSP_MUST_CHECK ccsp_err ccsp_vsm_key_import_kek(ccsp_vsm_session *s, uint32_t index, const uint8_t *wrapped,
-                                                 size_t wrappedlen, uint64_t *handle);
+CCSP_MUST_CHECK ccsp_err ccsp_vsm_key_import_kek(ccsp_vsm_session *s, uint32_t index, uint32_t alg,
+                                                 const uint8_t *wrapped, size_t wrappedlen, uint64_t *handle);
 CCSP_MUST_CHECK ccsp_err ccsp_vsm_key_destroy(ccsp_vsm_session *s, uint64_t handle);
 
 /* SM2 key agreement (GB/T 32918.3 clause 6; GM/T 0018 6.3.12-6.3.14) with the encryption pair of index (the

@@ -10,6 +10,7 @@
 
 #include <ccsp/mem.h>
 #include <ccsp/rand.h>
+#include <ccsp/sdf.h>
 
 #include "vsm/vsm_internal.h"
 
@@ -312,43 +313,42 @@ ccsp_err ccsp_vsm_key_import_isk(ccsp_vsm_session *s, uint32_t index, const uint
 	return ret;
 }
 
-/* ---- session keys under KEKs (SM4-ECB, GM/T 0018-2023 6.3.16) ---- */
+/* ---- session keys under KEKs (GM/T 0018-2023 6.3.16; the sealed form is ccsp's, vsm_wrapped.c) ---- */
 
-ccsp_err ccsp_vsm_key_generate_kek(ccsp_vsm_session *s, uint32_t index, uint32_t bits, uint8_t *wrapped,
+ccsp_err ccsp_vsm_key_generate_kek(ccsp_vsm_session *s, uint32_t index, uint32_t bits, uint32_t alg, uint8_t *wrapped,
                                    size_t *wrappedlen, uint64_t *handle)
 {
 	uint8_t key[CCSP_VSM_SESSION_KEY_MAX];
+	size_t wlen = bits / 8;
+	if (alg != SGD_SM4_ECB && alg != SGD_SM4_GCM)
+		return CCSP_ERR_UNSUPPORTED;
 	ccsp_err ret = vsm_ready(s->vsm);
 	if (ret == CCSP_OK)
 		ret = random_session_key(bits, key);
-	if (ret == CCSP_OK)
+	if (ret == CCSP_OK && alg == SGD_SM4_ECB)
 		ret = ccsp_vsm_keystore_kek_wrap(s->vsm->ks, index, key, wrapped, bits / 8);
+	else if (ret == CCSP_OK)
+		ret = vsm_secret_wrap(s, index, key, bits / 8, wrapped, &wlen);
 	if (ret == CCSP_OK)
 		ret = vsm_session_add_key(s, key, bits / 8, handle);
 	if (ret == CCSP_OK)
-		*wrappedlen = bits / 8;
+		*wrappedlen = wlen;
 	ccsp_memzero(key, sizeof key);
 	return ret;
 }
 
-ccsp_err vsm_key_unwrap_kek(ccsp_vsm_session *s, uint32_t index, const uint8_t *wrapped, size_t wrappedlen,
-                            uint8_t key[CCSP_VSM_SESSION_KEY_MAX])
-{
-	ccsp_err ret = vsm_ready(s->vsm);
-	if (ret != CCSP_OK)
-		return ret;
-	if (wrappedlen != 16 && wrappedlen != 32)
-		return CCSP_ERR_KEY_LENGTH;
-	return ccsp_vsm_keystore_kek_unwrap(s->vsm->ks, index, wrapped, key, wrappedlen);
-}
-
-ccsp_err ccsp_vsm_key_import_kek(ccsp_vsm_session *s, uint32_t index, const uint8_t *wrapped, size_t wrappedlen,
-                                 uint64_t *handle)
+ccsp_err ccsp_vsm_key_import_kek(ccsp_vsm_session *s, uint32_t index, uint32_t alg, const uint8_t *wrapped,
+                                 size_t wrappedlen, uint64_t *handle)
 {
 	uint8_t key[CCSP_VSM_SESSION_KEY_MAX];
-	ccsp_err ret = vsm_key_unwrap_kek(s, index, wrapped, wrappedlen, key);
+	size_t keylen = 0;
+	if (alg != SGD_SM4_ECB && alg != SGD_SM4_GCM)
+		return CCSP_ERR_UNSUPPORTED;
+	if ((alg == SGD_SM4_GCM) != vsm_secret_wrap_sealed(wrappedlen))
+		return CCSP_ERR_KEY_LENGTH; /* the form alg names, not the other */
+	ccsp_err ret = vsm_key_unwrap_kek(s, index, wrapped, wrappedlen, key, &keylen);
 	if (ret == CCSP_OK)
-		ret = vsm_session_add_key(s, key, wrappedlen, handle);
+		ret = vsm_session_add_key(s, key, keylen, handle);
 	ccsp_memzero(key, sizeof key);
 	return ret;
 }

@@ -84,11 +84,12 @@ ccsp_err vsm_material_unwrap(ccsp_vsm_session *s, uint32_t kek_index, ccsp_vsm_m
 		return CCSP_ERR_ARG;
 	if (is_pair(kind))
 		return vsm_pair_unwrap(s, kek_index, pair_usage(kind), w, wlen, m);
-	ccsp_err ret = vsm_ready(s->vsm);
-	if (ret == CCSP_OK && (w == NULL || wlen != n))
+	size_t got = 0;
+	ccsp_err ret = w == NULL ? CCSP_ERR_KEY : vsm_key_unwrap_kek(s, kek_index, w, wlen, m, &got); /* vsm_ready */
+	if (ret == CCSP_ERR_KEY_LENGTH || (ret == CCSP_OK && got != n))
 		ret = CCSP_ERR_KEY;
-	if (ret == CCSP_OK)
-		ret = ccsp_vsm_keystore_kek_unwrap(s->vsm->ks, kek_index, w, m, n);
+	if (ret != CCSP_OK)
+		ccsp_memzero(m, VSM_MATERIAL_MAX);
 	return ret;
 }
 
@@ -103,7 +104,7 @@ ccsp_err vsm_material_wrap(ccsp_vsm_session *s, uint32_t kek_index, ccsp_vsm_mat
 		ret = vsm_pair_wrap(s, kek_index, pair_usage(kind), m, wrapped);
 		n = CCSP_VSM_WRAPPED_PAIR_SIZE;
 	} else {
-		ret = ccsp_vsm_keystore_kek_wrap(s->vsm->ks, kek_index, m, wrapped, n);
+		ret = vsm_secret_wrap(s, kek_index, m, n, wrapped, &n);
 	}
 	if (ret == CCSP_OK)
 		*wlen = n;

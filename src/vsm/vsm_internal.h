@@ -129,11 +129,17 @@ void vsm_stream_free_held(ccsp_vsm_session *s);
 /* SM4 one-shot with a raw key: keylen 32 for XTS, 16 otherwise (vsm_sym.c). */
 ccsp_err vsm_sm4_crypt(const uint8_t *key, size_t keylen, uint32_t alg, int enc, const uint8_t *iv,
                        const uint8_t *in, size_t len, uint8_t *out);
-/* Open a session key's wrap under the KEK at index (SM4-ECB; wrappedlen 16 or 32, else CCSP_ERR_KEY_LENGTH) into
- * key, after vsm_ready; CCSP_ERR_KEY_NOT_FOUND when no KEK is there. The one unwrap of ccsp_vsm_key_import_kek and
- * of the SM4-GCM functions with a wrapped key (vsm_asym.c). The caller wipes key. */
+/* A secret key's wrap under the KEK at index, the one unwrap of ccsp_vsm_key_import_kek, the SM4-GCM functions with a
+ * wrapped key and the KMS's material (vsm_wrapped.c). open: vsm_ready, then the SM4-ECB wrap (wrappedlen 16 or 32)
+ * or the sealed one (CCSP_VSM_WRAPPED_SECRET_SIZE of 16 or 32) into key, *keylen set; CCSP_ERR_KEY_LENGTH for
+ * another length, CCSP_ERR_KEY for a sealed wrap that does not open, CCSP_ERR_KEY_NOT_FOUND when no KEK is there.
+ * The caller wipes key. wrap: the sealed wrap of key (keylen 16 or 32) with a fresh IV (the caller has checked
+ * vsm_ready). sealed: whether wlen is a sealed wrap's. */
 CCSP_MUST_CHECK ccsp_err vsm_key_unwrap_kek(ccsp_vsm_session *s, uint32_t index, const uint8_t *wrapped,
-                                            size_t wrappedlen, uint8_t key[CCSP_VSM_SESSION_KEY_MAX]);
+                                            size_t wrappedlen, uint8_t key[CCSP_VSM_SESSION_KEY_MAX], size_t *keylen);
+CCSP_MUST_CHECK ccsp_err vsm_secret_wrap(ccsp_vsm_session *s, uint32_t kek_index, const uint8_t *key, size_t keylen,
+                                         uint8_t wrapped[CCSP_VSM_WRAPPED_SECRET_MAX], size_t *wlen);
+int vsm_secret_wrap_sealed(size_t wlen);
 /* Service guard: CCSP_ERR_MODULE_STATE unless operational. */
 ccsp_err vsm_ready(const ccsp_vsm *vsm);
 /* vsm_ready, a valid index and the session's access right to it (a refusal is audited). */

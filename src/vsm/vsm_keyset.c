@@ -32,8 +32,7 @@ static ccsp_err entry_key(ccsp_vsm_session *s, uint32_t kek_index, const uint8_t
 {
 	uint8_t b[VSM_MATERIAL_MAX], h[CCSP_SM3_DIGEST_SIZE];
 	ccsp_sm3_ctx c;
-	ccsp_err ret = bklen == BKEY_SIZE ? vsm_material_unwrap(s, kek_index, CCSP_VSM_MATERIAL_SM4, bkey, bklen, b)
-	                                  : CCSP_ERR_KEY;
+	ccsp_err ret = vsm_material_unwrap(s, kek_index, CCSP_VSM_MATERIAL_SM4, bkey, bklen, b);
 	if (ret == CCSP_OK)
 		ret = ccsp_sm3_init(&c);
 	if (ret == CCSP_OK)

@@ -156,10 +156,11 @@ static ccsp_err kek_gcm(ccsp_vsm_session *s, uint32_t kek_index, const uint8_t *
                         uint8_t *out, uint8_t *tag_out, const uint8_t *tag_in)
 {
 	uint8_t key[CCSP_VSM_SESSION_KEY_MAX];
+	size_t keylen = 0;
 	ccsp_sm4_key k;
 	memset(&k, 0, sizeof k);
-	ccsp_err ret = vsm_key_unwrap_kek(s, kek_index, wrapped, wlen, key);
-	if (ret == CCSP_OK && wlen != CCSP_SM4_KEY_SIZE)
+	ccsp_err ret = vsm_key_unwrap_kek(s, kek_index, wrapped, wlen, key, &keylen);
+	if (ret == CCSP_OK && keylen != CCSP_SM4_KEY_SIZE)
 		ret = CCSP_ERR_KEY_TYPE; /* a 256-bit key (SM4-XTS, HMAC): what auth_enc says of such a session key */
 	if (ret == CCSP_OK)
 		ret = ccsp_sm4_set_key(&k, key, CCSP_SM4_KEY_SIZE);

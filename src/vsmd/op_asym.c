@@ -241,16 +241,14 @@ ccsp_err vsmd_op_import_key_with_isk(vsmd_op_ctx *c)
 ccsp_err vsmd_op_generate_key_with_kek(vsmd_op_ctx *c)
 {
 	uint32_t bits, alg, index;
-	uint8_t wrapped[32];
+	uint8_t wrapped[CCSP_VSM_WRAPPED_SECRET_MAX];
 	size_t len = 0;
 	uint64_t handle = 0;
 	OP_GET(ccsp_sdf_get_u32(c->r, CCSP_SDF_T_BITS, &bits));
 	OP_GET(ccsp_sdf_get_u32(c->r, CCSP_SDF_T_ALG, &alg));
 	OP_GET(ccsp_sdf_get_u32(c->r, CCSP_SDF_T_INDEX, &index));
 	OP_END(c);
-	if (alg != SGD_SM4_ECB)
-		return CCSP_ERR_UNSUPPORTED;
-	ccsp_err ret = ccsp_vsm_key_generate_kek(c->s, index, bits, wrapped, &len, &handle);
+	ccsp_err ret = ccsp_vsm_key_generate_kek(c->s, index, bits, alg, wrapped, &len, &handle);
 	return put_key_result(c, ret, CCSP_SDF_T_DATA, wrapped, len, handle);
 }
 
@@ -262,11 +260,9 @@ ccsp_err vsmd_op_import_key_with_kek(vsmd_op_ctx *c)
 	uint64_t handle = 0;
 	OP_GET(ccsp_sdf_get_u32(c->r, CCSP_SDF_T_ALG, &alg));
 	OP_GET(ccsp_sdf_get_u32(c->r, CCSP_SDF_T_INDEX, &index));
-	OP_GET(ccsp_sdf_get_bytes(c->r, CCSP_SDF_T_DATA, 1, 32, &wrapped, &len));
+	OP_GET(ccsp_sdf_get_bytes(c->r, CCSP_SDF_T_DATA, 1, CCSP_VSM_WRAPPED_SECRET_MAX, &wrapped, &len));
 	OP_END(c);
-	if (alg != SGD_SM4_ECB)
-		return CCSP_ERR_UNSUPPORTED;
-	ccsp_err ret = ccsp_vsm_key_import_kek(c->s, index, wrapped, len, &handle);
+	ccsp_err ret = ccsp_vsm_key_import_kek(c->s, index, alg, wrapped, len, &handle);
 	if (ret == CCSP_OK)
 		ccsp_sdf_put_u64(c->w, CCSP_SDF_T_HANDLE, handle);
 	return ret;

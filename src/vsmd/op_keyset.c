@@ -6,7 +6,7 @@
 
 #include "vsmd/ops.h"
 
-#define BKEY_MAX 16 /* an SM4 key's wrap */
+#define BKEY_MAX CCSP_VSM_WRAPPED_SECRET_MAX /* an SM4 key's wrap, sealed or SM4-ECB */
 _Static_assert(SDF_KEYSET_AAD_MAX == CCSP_VSM_KEYSET_AAD_MAX && SDF_KEYSET_IV_SIZE == CCSP_VSM_KEYSET_IV_SIZE,
                "sdf.h's bounds are the VSM's");
 

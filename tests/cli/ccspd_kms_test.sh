@@ -144,9 +144,9 @@ C2=$(field ciphertext)
 check "new ciphertexts use version 2" ok '[ "$(code)" = 200 ] && [ "$(num version)" = 2 ]'
 sapp "$akA" "$T/a.secret" crypto/decrypt "{\"ciphertext\":\"$C1\",\"context\":{\"db\":\"sales\",\"order\":\"42\"}}"
 check "the version-1 ciphertext still decrypts" ok '[ "$(code)" = 200 ] && [ "$(unb64 "$(field plaintext)")" = "$PT" ]'
-# the VSM's SDF_GenerateKeyWithKEK output: the 16-byte SM4 key encrypted by the KEK (vsm_keystore.c)
-check "the store: two versions, each a 16-byte blob wrapped under KEK 1, none the same" ok '[ "$(db \
-	"SELECT COUNT(*) FROM kms_key_versions WHERE key_id = '"'$K1'"' AND kek_index = 1 AND length(wrapped) = 16
+# the VSM's SDF_GenerateKeyWithKEK(SGD_SM4_GCM) output: the SM4 key sealed by the KEK (version, usage, IV, key, tag)
+check "the store: two versions, each a 46-byte blob sealed under KEK 1, none the same" ok '[ "$(db \
+	"SELECT COUNT(*) FROM kms_key_versions WHERE key_id = '"'$K1'"' AND kek_index = 1 AND length(wrapped) = 46
 	 AND typeof(wrapped) = '"'blob'"'")" = 2 ] && [ "$(db "SELECT COUNT(DISTINCT hex(wrapped)) FROM kms_key_versions")" = 3 ]'
 check "the KMS tables have no other column that could hold key bytes (public_key: SM2 public keys)" [ "$(db "SELECT group_concat(name) FROM (
 	SELECT name FROM pragma_table_info('kms_keys') UNION ALL SELECT name FROM pragma_table_info('kms_key_versions')

@@ -283,11 +283,20 @@ check "least-loaded again, as version 4" ok '[ "$(code)" = 200 ] && curl -sk "$U
 downs_of() { grep -o "\"deviceId\":\"$1\"[^]]*" "$T/r" | grep -o '"downs":[0-9]*' | head -1 | cut -d: -f2; }
 api "$T/alice.tok" kms/key-create '{"spec":"SM4"}'
 KS=$(field keyId)
-db "UPDATE kms_key_versions SET wrapped = randomblob(17) WHERE key_id = '$KS'" >/dev/null
 adm pool/device-list '{}'
 d1=$(downs_of "$D_xa1") d2=$(downs_of "$D_xa2")
+# one bit of the sealed key changed in place (same length): the VSM refuses it, where an SM4-ECB wrap opened to
+# another key and encryption "succeeded" with it
+W=$(db "SELECT hex(wrapped) FROM kms_key_versions WHERE key_id = '$KS'")
+c=$(printf %s "$W" | cut -c40)
+W2=$(printf %s "$W" | cut -c1-39)$(printf %s "$c" | tr '0-9A-F' '1032547698BADCFE')$(printf %s "$W" | cut -c41-)
+db "UPDATE kms_key_versions SET wrapped = X'$W2' WHERE key_id = '$KS'" >/dev/null
 a crypto/encrypt "{\"keyId\":\"$KS\",\"plaintext\":\"$M\"}"
-check "a wrapped key altered in the store: refused" ok '[ "$(code)" != 200 ] && ! grep -q ciphertext "$T/r"'
+check "a sealed key with one bit changed in the store: refused, logged" ok '[ ${#W} = 92 ] && [ "$W2" != "$W" ] &&
+	[ "$(code)" = 500 ] && ! grep -q ciphertext "$T/r" && grep -q "ccspd.kms.material" "$T/p.out"'
+db "UPDATE kms_key_versions SET wrapped = randomblob(17) WHERE key_id = '$KS'" >/dev/null
+a crypto/encrypt "{\"keyId\":\"$KS\",\"plaintext\":\"$M\"}"
+check "a wrapped key of another length in the store: refused" ok '[ "$(code)" != 200 ] && ! grep -q ciphertext "$T/r"'
 adm pool/device-list '{}'
 check "... and neither of A's VSMs left rotation for it" ok '[ "$(downs_of "$D_xa1")" = "$d1" ] &&
 	[ "$(downs_of "$D_xa2")" = "$d2" ] && [ "$(state_of "$D_xa1")" = up ] && [ "$(state_of "$D_xa2")" = up ]'

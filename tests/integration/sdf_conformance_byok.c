@@ -204,13 +204,14 @@ static void digest(const ECCrefPublicKey *pub, const char *msg, BYTE e[32])
 static void assert_wrap_is(const BYTE *w, ULONG wl, const unsigned char *key)
 {
 	HANDLE h = NULL;
-	BYTE copy[32], block[16], got[32], want[32];
+	BYTE copy[SDF_WRAPPED_ECC_KEY_MAX], block[16], got[32], want[32];
 	ULONG n = 0;
 	unsigned int mlen = 0;
 	RAND_bytes(block, sizeof block);
 	memcpy(copy, w, wl);
-	assert_int_equal(SDF_ImportKeyWithKEK(ses, SGD_SM4_ECB, KEK, copy, wl, &h), SDR_OK);
-	if (wl == 16) {
+	int sealed = wl == SDF_WRAPPED_KEY_SIZE(16) || wl == SDF_WRAPPED_KEY_SIZE(32);
+	assert_int_equal(SDF_ImportKeyWithKEK(ses, sealed ? SGD_SM4_GCM : SGD_SM4_ECB, KEK, copy, wl, &h), SDR_OK);
+	if (wl == 16 || wl == SDF_WRAPPED_KEY_SIZE(16)) {
 		assert_int_equal(SDF_Encrypt(ses, h, SGD_SM4_ECB, NULL, block, 16, got, &n), SDR_OK);
 		ossl_sm4_ecb(key, 1, block, want, 16);
 		assert_memory_equal(got, want, 16);
@@ -236,8 +237,9 @@ static void test_import_symmetric(void **state)
 		ULONG kind = i % 2 ? SDF_KEY_KIND_HMAC : SDF_KEY_KIND_SM4, n = i % 2 ? 32 : 16;
 		RAND_bytes(key, sizeof key);
 		ECCCipher *c = ossl_encrypt(&ipub, key, n);
-		assert_int_equal(SDF_ImportKeyWithWrappedKey_ECC(ses, KEK, iw, iwl, kind, c, NULL, NULL, w, &wl), SDR_OK);
-		assert_int_equal(wl, n);
+		assert_int_equal(SDF_ImportKeyWithWrappedKey_ECC(ses, KEK, iw, iwl, kind, c, NULL, NULL, w, &wl),
+		                 SDR_OK);
+		assert_int_equal(wl, SDF_WRAPPED_KEY_SIZE(n)); /* sealed */
 		assert_wrap_is(w, wl, key);
 		free(c);
 	}
@@ -412,9 +414,10 @@ static void test_platform(void **state)
 	ECCCipher *c = ossl_encrypt(&ip, key, 32);
 	ctlen = raw_of(c, ct);
 	free(c);
-	assert_int_equal(ccsp_pvsm_key_import(p, KEK, iwr, iwlen, CCSP_PVSM_MATERIAL_HMAC, ct, ctlen, NULL, NULL, w, &wl),
-	                 CCSP_OK);
-	assert_int_equal(wl, 32);
+	assert_int_equal(
+	        ccsp_pvsm_key_import(p, KEK, iwr, iwlen, CCSP_PVSM_MATERIAL_HMAC, ct, ctlen, NULL, NULL, w, &wl),
+	        CCSP_OK);
+	assert_int_equal(wl, SDF_WRAPPED_KEY_SIZE(32)); /* sealed */
 	assert_int_equal(ccsp_pvsm_key_mac(p, KEK, w, wl, CCSP_PVSM_MAC_HMAC_SM3, data, sizeof data, mac, &maclen),
 	                 CCSP_OK);
 	assert_non_null(HMAC(EVP_sm3(), key, 32, data, sizeof data, want, &ml));

@@ -53,10 +53,23 @@ static ULONG new_wrap(ULONG kek, ULONG bits, BYTE w[32])
 	return wl;
 }
 
+/* A new key of bits bits kept as its sealed wrap under kek (SDF_WRAPPED_KEY_SIZE(bits / 8) bytes). */
+static ULONG new_sealed(ULONG kek, ULONG bits, BYTE w[SDF_WRAPPED_ECC_KEY_MAX])
+{
+	HANDLE h = NULL;
+	ULONG wl = 0;
+	assert_int_equal(SDF_GenerateKeyWithKEK(ses, bits, SGD_SM4_GCM, kek, w, &wl, &h), SDR_OK);
+	assert_int_equal(SDF_DestroyKey(ses, h), SDR_OK);
+	assert_int_equal(wl, SDF_WRAPPED_KEY_SIZE(bits / 8));
+	return wl;
+}
+
+/* The session key of a wrap, SM4-ECB or sealed (told by its length). */
 static HANDLE import(BYTE *w, ULONG wl)
 {
 	HANDLE h = NULL;
-	assert_int_equal(SDF_ImportKeyWithKEK(ses, SGD_SM4_ECB, KEK, w, wl, &h), SDR_OK);
+	ULONG alg = wl == 16 || wl == 32 ? SGD_SM4_ECB : SGD_SM4_GCM;
+	assert_int_equal(SDF_ImportKeyWithKEK(ses, alg, KEK, w, wl, &h), SDR_OK);
 	return h;
 }
 
@@ -177,7 +190,7 @@ static void test_known_answer(void **state)
 	assert_int_equal(SDF_ExternalEncrypt_ECC(ses, SGD_SM2_3, &ipub, key, 16, c), SDR_OK);
 	assert_int_equal(SDF_ImportKeyWithWrappedKey_ECC(ses, KEK, iw, iwl, SDF_KEY_KIND_SM4, c, NULL, NULL, w, &wl),
 	                 SDR_OK);
-	assert_int_equal(wl, 16);
+	assert_int_equal(wl, SDF_WRAPPED_KEY_SIZE(16)); /* sealed */
 	free(c);
 	memcpy(iv, R_IV, 12);
 	memcpy(aad, R_AAD, 20);
@@ -315,6 +328,48 @@ static void test_wrap_refusals(void **state)
 	assert_opens(w, wl, aad, iv, ct, tag, msg);
 }
 
+/* The sealed wrap (SGD_SM4_GCM): the same key both ways, and any change to it is refused, where an SM4-ECB wrap
+ * changed opens to another key (test_wrap_refusals). */
+static void test_sealed_wrap(void **state)
+{
+	(void)state;
+	BYTE w[SDF_WRAPPED_ECC_KEY_MAX], w256[SDF_WRAPPED_ECC_KEY_MAX], pw[SDF_WRAPPED_ECC_KEY_MAX], msg[32], aad[8],
+	        iv[IVL], ct[32], tag[TAGL], out[32];
+	ULONG wl = new_sealed(KEK, 128, w), wl256 = new_sealed(KEK, 256, w256), pwl = 0, ctl = 0, outl = 0;
+	ECCrefPublicKey pub;
+	HANDLE h = NULL;
+	fill(msg, sizeof msg, 9);
+	fill(aad, sizeof aad, 4);
+	/* with the extension, and through SDF_ImportKeyWithKEK(SGD_SM4_GCM) + SDF_AuthDec */
+	assert_int_equal(SDF_AuthEncWithKEK(ses, KEK, w, wl, aad, 8, msg, 32, iv, ct, &ctl, tag), SDR_OK);
+	assert_opens(w, wl, aad, iv, ct, tag, msg);
+	h = import(w, wl);
+	ULONG tagl = TAGL;
+	assert_int_equal(SDF_AuthDec(ses, h, SGD_SM4_GCM, iv, IVL, aad, 8, tag, &tagl, ct, 32, out, &outl), SDR_OK);
+	assert_memory_equal(out, msg, 32);
+	assert_int_equal(SDF_DestroyKey(ses, h), SDR_OK);
+	/* a 256-bit sealed key imports (an XTS or HMAC key) but is no SM4-GCM key */
+	assert_int_equal(SDF_DestroyKey(ses, import(w256, wl256)), SDR_OK);
+	assert_refused(SDR_KEYTYPEERR, w256, wl256, aad, 8, iv, ct, 32, tag, KEK);
+	/* the wrap's form is the one uiAlgID names */
+	assert_int_equal(SDF_ImportKeyWithKEK(ses, SGD_SM4_ECB, KEK, w, wl, &h), SDR_INARGERR);
+	assert_int_equal(SDF_ImportKeyWithKEK(ses, SGD_SM4_CBC, KEK, w, wl, &h), SDR_ALGNOTSUPPORT);
+	/* every byte changed, another KEK, an SM2 pair's wrap of the same length: refused by both paths */
+	for (ULONG i = 0; i < wl; i++) {
+		w[i] ^= 0x01;
+		assert_int_equal(SDF_AuthEncWithKEK(ses, KEK, w, wl, aad, 8, msg, 32, iv, ct, &ctl, tag), SDR_KEYERR);
+		assert_int_equal(SDF_ImportKeyWithKEK(ses, SGD_SM4_GCM, KEK, w, wl, &h), SDR_KEYERR);
+		w[i] ^= 0x01;
+	}
+	assert_int_equal(SDF_AuthEncWithKEK(ses, KEK, w, wl, aad, 8, msg, 32, iv, ct, &ctl, tag), SDR_OK);
+	assert_refused(SDR_KEYERR, w, wl, aad, 8, iv, ct, 32, tag, KEK2);
+	assert_int_equal(SDF_GenerateKeyPairWithKEK_ECC(ses, SGD_SM2_1, KEK, &pub, pw, &pwl), SDR_OK);
+	assert_int_equal(pwl, wl256);
+	assert_int_equal(SDF_ImportKeyWithKEK(ses, SGD_SM4_GCM, KEK, pw, pwl, &h), SDR_KEYERR);
+	assert_refused(SDR_KEYERR, pw, pwl, aad, 8, iv, ct, 32, tag, KEK);
+	assert_opens(w, wl, aad, iv, ct, tag, msg);
+}
+
 /* NULL arguments and lengths over their bounds, in and out. */
 static void test_argument_refusals(void **state)
 {
@@ -374,6 +429,7 @@ int main(void)
 		cmocka_unit_test(test_fresh_iv),
 		cmocka_unit_test(test_tamper),
 		cmocka_unit_test(test_wrap_refusals),
+		cmocka_unit_test(test_sealed_wrap),
 		cmocka_unit_test(test_argument_refusals),
 		cmocka_unit_test(test_frame_limit),
 	};

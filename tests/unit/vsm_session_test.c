@@ -105,7 +105,7 @@ static void test_rights_and_keys_per_session(void **state)
 	assert_ok(ccsp_vsm_get_access_right(sa, 1, PW, PWLEN));
 	assert_ok(ccsp_vsm_internal_sign(sa, 1, e, sig));
 	assert_ok(ccsp_vsm_internal_verify(sa, 1, e, sig));
-	assert_ok(ccsp_vsm_key_generate_kek(sa, 1, 128, wrapped, &wl, &h));
+	assert_ok(ccsp_vsm_key_generate_kek(sa, 1, 128, SGD_SM4_ECB, wrapped, &wl, &h));
 	ccsp_vsm_session_release(sa);
 	assert_ok(ccsp_vsm_session_acquire(f->vsm, 1, b, &sb));
 	assert_ccsp(CCSP_ERR_ACCESS_DENIED, ccsp_vsm_internal_sign(sb, 1, e, sig));

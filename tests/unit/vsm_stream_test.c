@@ -46,7 +46,7 @@ static int setup(void **state)
 	    ccsp_vsm_keystore_generate(ccsp_vsm_get_keystore(f->vsm), CCSP_VSM_KEY_KEK, 1, NULL, 0) != CCSP_OK ||
 	    ccsp_vsm_session_open(f->vsm, OWNER, &f->id) != CCSP_OK ||
 	    ccsp_vsm_session_acquire(f->vsm, OWNER, f->id, &f->s) != CCSP_OK ||
-	    ccsp_vsm_key_generate_kek(f->s, 1, 128, wrapped, &wl, &f->key) != CCSP_OK)
+	    ccsp_vsm_key_generate_kek(f->s, 1, 128, SGD_SM4_ECB, wrapped, &wl, &f->key) != CCSP_OK)
 		return -1;
 	test_rand_seed(0x5eed);
 	*state = f;
@@ -188,7 +188,7 @@ static ccsp_err open_holding(fx *f, uint64_t *id, uint64_t *key, uint64_t len)
 	ccsp_vsm_session *s;
 	assert_ok(ccsp_vsm_session_open(f->vsm, OWNER, id));
 	assert_ok(ccsp_vsm_session_acquire(f->vsm, OWNER, *id, &s));
-	assert_ok(ccsp_vsm_key_generate_kek(s, 1, 128, wrapped, &wl, key));
+	assert_ok(ccsp_vsm_key_generate_kek(s, 1, 128, SGD_SM4_ECB, wrapped, &wl, key));
 	ccsp_err ret = ccsp_vsm_auth_dec_init(s, *key, SGD_SM4_GCM, iv, 12, NULL, 0, tag, 16, len);
 	ccsp_vsm_session_release(s);
 	return ret;

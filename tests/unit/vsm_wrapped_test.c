@@ -376,14 +376,14 @@ static void test_gcm_interop(void **state)
 	size_t wl = 0;
 	uint64_t h = 0, tmp = 0;
 	test_rand(msg, sizeof msg);
-	assert_ok(ccsp_vsm_key_generate_kek(fx.s, KEK_A, 128, w, &wl, &tmp));
+	assert_ok(ccsp_vsm_key_generate_kek(fx.s, KEK_A, 128, SGD_SM4_ECB, w, &wl, &tmp));
 	assert_ok(ccsp_vsm_key_destroy(fx.s, tmp));
 	assert_ok(ccsp_vsm_auth_enc_kek(fx.s, KEK_A, w, wl, aad, sizeof aad, msg, sizeof msg, iv, ct, tag));
 	assert_ok(ccsp_vsm_auth_enc_kek(fx.s, KEK_A, w, wl, aad, sizeof aad, msg, sizeof msg, iv2, ct2, tag2));
 	assert_memory_not_equal(iv, iv2, sizeof iv);
 	assert_memory_not_equal(ct, ct2, sizeof ct);
 	assert_session_clean();
-	assert_ok(ccsp_vsm_key_import_kek(fx.s, KEK_A, w, wl, &h));
+	assert_ok(ccsp_vsm_key_import_kek(fx.s, KEK_A, test_wrap_alg(wl), w, wl, &h));
 	assert_ok(ccsp_vsm_auth_dec(fx.s, h, SGD_SM4_GCM, iv, sizeof iv, aad, sizeof aad, tag, 16, ct, sizeof ct, out));
 	assert_memory_equal(out, msg, sizeof msg);
 	assert_ok(ccsp_vsm_auth_enc(fx.s, h, SGD_SM4_GCM, iv2, sizeof iv2, aad, sizeof aad, msg, sizeof msg, out, tag));
@@ -404,9 +404,9 @@ static void test_gcm_refusals(void **state)
 	uint8_t w[32], w256[32], msg[40] = {1}, aad[4] = "aad", iv[12], ct[40], tag[16], out[40];
 	size_t wl = 0, wl256 = 0;
 	uint64_t tmp = 0;
-	assert_ok(ccsp_vsm_key_generate_kek(fx.s, KEK_A, 128, w, &wl, &tmp));
+	assert_ok(ccsp_vsm_key_generate_kek(fx.s, KEK_A, 128, SGD_SM4_ECB, w, &wl, &tmp));
 	assert_ok(ccsp_vsm_key_destroy(fx.s, tmp));
-	assert_ok(ccsp_vsm_key_generate_kek(fx.s, KEK_A, 256, w256, &wl256, &tmp));
+	assert_ok(ccsp_vsm_key_generate_kek(fx.s, KEK_A, 256, SGD_SM4_ECB, w256, &wl256, &tmp));
 	assert_ok(ccsp_vsm_key_destroy(fx.s, tmp));
 	assert_ok(ccsp_vsm_auth_enc_kek(fx.s, KEK_A, w, wl, aad, sizeof aad, msg, sizeof msg, iv, ct, tag));
 	/* each input altered: the tag fails */

@@ -10,6 +10,7 @@
 #include <cmocka.h>
 
 #include <ccsp/error.h>
+#include <ccsp/sdf.h>
 
 /* Decode hex (no separators) into out; returns the byte count. Aborts the test on bad hex or overflow. */
 size_t hex2bin(const char *hex, uint8_t *out, size_t cap);
@@ -19,6 +20,13 @@ const char *bin2hex(const uint8_t *p, size_t n);
 void test_rand(void *buf, size_t n);
 void test_rand_seed(uint64_t seed);
 size_t test_rand_below(size_t n);
+
+/* The SDF wrap algorithm of a secret key's KEK wrap of wl bytes: SGD_SM4_ECB for the standard wrap (16 or 32
+ * bytes), SGD_SM4_GCM for ccsp's sealed one. */
+static inline unsigned test_wrap_alg(size_t wl)
+{
+	return wl == 16 || wl == 32 ? SGD_SM4_ECB : SGD_SM4_GCM;
+}
 
 /* Assert a ccsp_err equals the expected one, printing names on failure. */
 #define assert_ccsp(expected, expr)                                                                \
