@@ -150,7 +150,10 @@ void kms_use_fail(kms_use *u, ccsp_err ret, ccsp_apierr auth_api)
 	}
 	if (ret == CCSP_ERR_KEY) { /* stored material the module does not unwrap: altered, or another module's */
 		ccsp_log_event(u->c->d->log, "error", "ccspd.kms.material", "requestId", ccsp_http_req_id(u->c->req),
-		               "keyId", u->key_id, "detail", "the crypto module refuses the key's wrapped material",
+		               "keyId", u->key_id,
+		               "detail", ccsp_kms_wrap_is_legacy(&u->w)
+		                                 ? "the key is stored in the SM4-ECB wrap, which kms_legacy_wraps refuses"
+		                                 : "the crypto module refuses the key's wrapped material",
 		               (char *)NULL);
 		ccspd_call_fail(u->c, CCSP_APIERR_INTERNAL, NULL);
 		return;

@@ -112,6 +112,7 @@ void kms_vsm_of(ccspd *d, const char *group, ccsp_kms_vsm *v)
 {
 	ccspd_sched s;
 	ccsp_kms_vsm_pool(v, d->pool, group);
+	v->legacy_wraps = d->kms_legacy_wraps;
 	ccspd_pool_sched_get(d, &s);
 	v->policy = ccspd_sched_policy(&s, NULL);
 }
@@ -120,6 +121,7 @@ void kms_vsm_for_call(const ccspd_call *c, const char *group, ccsp_kms_vsm *v)
 {
 	ccspd_sched s;
 	ccsp_kms_vsm_pool(v, c->d->pool, group);
+	v->legacy_wraps = c->d->kms_legacy_wraps;
 	if (c->who != NULL && c->who->kind == CCSPD_CALLER_APP)
 		memcpy(v->app, c->who->id, sizeof v->app);
 	ccspd_pool_sched_get(c->d, &s);

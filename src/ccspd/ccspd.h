@@ -138,6 +138,7 @@ struct ccspd {
 	int64_t clock_offset_ms; /* tests only (ccspd_now_ms) */
 	uint32_t session_idle_s, session_absolute_s, session_max; /* ccspd.conf */
 	uint32_t vsm_kek_index; /* the platform VSM's KEK that wraps the data-protection key (ccspd.conf) */
+	int kms_legacy_wraps;   /* KMS keys stored in the SM4-ECB wrap are used (ccspd.conf kms_legacy_wraps = accept) */
 	ccspd_appauth *appauth; /* signed-request verification: secrets cache, nonces (appauth.c) */
 	ccspd_auditor *auditor; /* the audit signing key and the checkpointer (audit_sign.c) */
 	ccspd_kms_sweeper *kms_sweeper; /* the sweep of due key deletions (kms_sweep.c); NULL when off */

@@ -165,7 +165,7 @@ static const char *const conf_keys[] = {"listen",         "cert_file",          
                                         "audit_checkpoint_interval_s", "rate_per_client", "rate_burst",
                                         "kms_sweep_interval_s", "metering_flush_interval_s",
                                         "g88_callback_url", "image_upload_url", "tenant_vsm_check_interval_s",
-                                        "tenant_vsm_drift_after", CCSP_HTTP_TLCP_CONF_KEYS, NULL};
+                                        "tenant_vsm_drift_after", "kms_legacy_wraps", CCSP_HTTP_TLCP_CONF_KEYS, NULL};
 
 static ccsp_http_server *g_http; /* for the signal handler only */
 
@@ -219,6 +219,12 @@ static int open_modules(ccspd *d, const ccsp_config *cfg)
 		fprintf(stderr, "ccspd: %s\n", err);
 		return -1;
 	}
+	const char *legacy = ccsp_config_get_or(cfg, "kms_legacy_wraps", "refuse");
+	if (strcmp(legacy, "refuse") != 0 && strcmp(legacy, "accept") != 0) {
+		fprintf(stderr, "ccspd: kms_legacy_wraps: refuse or accept, not '%s'\n", legacy);
+		return -1;
+	}
+	d->kms_legacy_wraps = strcmp(legacy, "accept") == 0;
 	size_t n_routes = build_routes();
 	if ((ret = ccsp_metrics_new(route_paths, n_routes, &d->metrics)) != CCSP_OK ||
 	    (ret = ccsp_taskq_new(workers, 4096, &d->tasks)) != CCSP_OK) {

@@ -114,7 +114,14 @@ typedef struct ccsp_kms_vsm {
 	char group[CCSP_STORE_ID_LEN + 1];
 	char app[CCSP_STORE_ID_LEN + 1]; /* the calling application, for its dedicated members (pool.h); "" for people */
 	ccsp_pool_policy policy;         /* how a member is chosen (the scheduler version serving the caller) */
+	int legacy_wraps;                /* use keys in the SM4-ECB wrap (ccsp_kms_wrap_is_legacy), else CCSP_ERR_KEY */
 } ccsp_kms_vsm;
+
+/* Whether w is a secret key's standard SM4-ECB wrap (16 or 32 bytes), which has no integrity: an altered one opens
+ * to another key in the VSM. The KMS makes only sealed wraps (pvsm.c); stores made before hold ECB ones, which the
+ * pool's ops refuse (CCSP_ERR_KEY) unless legacy_wraps is set, so that a row rewritten as a 16-byte wrap cannot
+ * undo the sealed wrap's protection. */
+int ccsp_kms_wrap_is_legacy(const ccsp_kms_wrapped *w);
 
 /* The ops on one VSM: ctx is its ccsp_pvsm (NULL: every op answers CCSP_ERR_MODULE_STATE). */
 extern const ccsp_kms_vsm_ops ccsp_kms_vsm_pvsm_ops;

@@ -22,6 +22,18 @@
 
 #define PV ccsp_kms_vsm_pvsm_ops
 
+int ccsp_kms_wrap_is_legacy(const ccsp_kms_wrapped *w)
+{
+	return w->len == 16 || w->len == 32;
+}
+
+/* Refuse a stored key in the SM4-ECB wrap unless the platform accepts them (kms_vsm.h). */
+#define WRAP_GUARD(ctx, key)                                                                                           \
+	do {                                                                                                           \
+		if ((key) != NULL && ccsp_kms_wrap_is_legacy(key) && !((const ccsp_kms_vsm *)(ctx))->legacy_wraps)   \
+			return CCSP_ERR_KEY;                                                                           \
+	} while (0)
+
 static ccsp_err pl_generate(void *ctx, ccsp_kms_spec spec, uint32_t kek_index, ccsp_kms_wrapped *out,
                             uint8_t pub[CCSP_KMS_PUBLIC_SIZE])
 {
@@ -31,6 +43,7 @@ static ccsp_err pl_generate(void *ctx, ccsp_kms_spec spec, uint32_t kek_index, c
 static ccsp_err pl_encrypt(void *ctx, const ccsp_kms_wrapped *key, const uint8_t *aad, size_t aadlen, const uint8_t *in,
                            size_t len, uint8_t iv[CCSP_KMS_IV_SIZE], uint8_t *out, uint8_t tag[CCSP_KMS_TAG_SIZE])
 {
+	WRAP_GUARD(ctx, key);
 	ON_MEMBER(ctx, PV.encrypt(P, key, aad, aadlen, in, len, iv, out, tag));
 }
 
@@ -38,12 +51,14 @@ static ccsp_err pl_decrypt(void *ctx, const ccsp_kms_wrapped *key, const uint8_t
                            const uint8_t iv[CCSP_KMS_IV_SIZE], const uint8_t *in, size_t len,
                            const uint8_t tag[CCSP_KMS_TAG_SIZE], uint8_t *out)
 {
+	WRAP_GUARD(ctx, key);
 	ON_MEMBER(ctx, PV.decrypt(P, key, aad, aadlen, iv, in, len, tag, out));
 }
 
 static ccsp_err pl_mac(void *ctx, ccsp_kms_spec spec, const ccsp_kms_wrapped *key, const uint8_t *in, size_t len,
                        uint8_t mac[32], size_t *maclen)
 {
+	WRAP_GUARD(ctx, key);
 	ON_MEMBER(ctx, PV.mac(P, spec, key, in, len, mac, maclen));
 }
 
@@ -69,6 +84,7 @@ static ccsp_err pl_export(void *ctx, ccsp_kms_spec spec, const ccsp_kms_wrapped 
                           const uint8_t recipient[CCSP_KMS_PUBLIC_SIZE], uint8_t *ct, size_t *ctlen,
                           uint8_t enc_private[32])
 {
+	WRAP_GUARD(ctx, key);
 	ON_MEMBER(ctx, PV.export_to(P, spec, key, recipient, ct, ctlen, enc_private));
 }
 
@@ -76,6 +92,7 @@ static ccsp_err pl_backup(void *ctx, ccsp_kms_spec spec, const ccsp_kms_wrapped 
                           const uint8_t (*custodians)[CCSP_KMS_PUBLIC_SIZE], uint8_t (*shares)[CCSP_KMS_SHARE_CT_MAX],
                           size_t *share_lens)
 {
+	WRAP_GUARD(ctx, key);
 	ON_MEMBER(ctx, PV.backup(P, spec, key, m, n, custodians, shares, share_lens));
 }
 
@@ -90,6 +107,7 @@ static ccsp_err pl_keyset_export(void *ctx, ccsp_kms_spec spec, const ccsp_kms_w
                                  const ccsp_kms_wrapped *bkey, const uint8_t pub[CCSP_KMS_PUBLIC_SIZE],
                                  const uint8_t *aad, size_t aadlen, ccsp_kms_sealed *out)
 {
+	WRAP_GUARD(ctx, key);
 	ON_MEMBER(ctx, PV.keyset_export(P, spec, key, bkey, pub, aad, aadlen, out));
 }
 

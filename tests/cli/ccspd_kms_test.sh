@@ -209,7 +209,7 @@ done
 # ---- emergencies behind the two-person rule (KM-7, KM-11): mark-compromised, emergency-destroy ----
 check "a security administrator" operator_create "$T/admin.tok" sec secadmin 'Sec-Passw0rd-2026!'
 api "$T/alice.tok" kms/key-create '{"spec":"SM4","alias":"leaky"}'
-K4=$(field keyId)
+K4=$(field keyId); cp "$T/r" "$T/k4.create"
 sapp "$akA" "$T/a.secret" crypto/encrypt "{\"keyId\":\"$K4\",\"plaintext\":\"$(b64 before)\"}"
 C4=$(field ciphertext)
 api "$T/alice.tok" kms/key-mark-compromised '{"alias":"leaky"}'
@@ -342,6 +342,29 @@ check "audit: the actor and tenant of a change" [ "$(db "SELECT actor || ',' || 
 	action = 'kms.key-archive' AND target = '$K1'")" = "alice,$A" ]
 check "audit: no refused transition was recorded as a change" [ "$(db "SELECT COUNT(*) FROM audit WHERE \
 	action LIKE 'kms.%' AND target = '$K1'")" = 8 ]
+
+# ---- a key in the SM4-ECB wrap (stores made before sealed wraps): refused unless kms_legacy_wraps = accept ----
+api "$T/alice.tok" kms/key-create '{"spec":"SM4"}'
+K4=$(field keyId)
+db "UPDATE kms_key_versions SET wrapped = randomblob(16) WHERE key_id = '$K4'" >/dev/null
+sapp "$akA" "$T/a.secret" crypto/encrypt "{\"keyId\":\"$K4\",\"plaintext\":\"$(b64 "$PT")\"}"
+check "a key rewritten as a 16-byte (SM4-ECB) wrap in the store: refused, and ccspd says why" ok '
+	[ "$(code)" = 500 ] && ! grep -q ciphertext "$T/r" && grep -q "SM4-ECB wrap, which kms_legacy_wraps refuses" "$T/p.out"'
+stop
+echo "kms_legacy_wraps = accept" >>"$T/p/ccspd.conf"
+start
+sapp "$akA" "$T/a.secret" crypto/encrypt "{\"keyId\":\"$K4\",\"plaintext\":\"$(b64 "$PT")\"}"
+C4=$(field ciphertext)
+sapp "$akA" "$T/a.secret" crypto/decrypt "{\"ciphertext\":\"$C4\"}"
+check "kms_legacy_wraps = accept: the ECB wrap is used as before (it has no integrity: any 16 bytes are a key)" ok '
+	[ -n "$C4" ] && [ "$(code)" = 200 ] && [ "$(unb64 "$(field plaintext)")" = "$PT" ]'
+stop
+sed -i '/^kms_legacy_wraps = /d' "$T/p/ccspd.conf"
+echo "kms_legacy_wraps = maybe" >>"$T/p/ccspd.conf"
+check "kms_legacy_wraps takes refuse or accept only" ok '! "$CCSPD" --dir "$T/p" >"$T/bad.out" 2>&1 &&
+	grep -q "kms_legacy_wraps: refuse or accept" "$T/bad.out"'
+sed -i '/^kms_legacy_wraps = /d' "$T/p/ccspd.conf"
+start
 
 # ---- the sweep: a due key nobody reads is destroyed by "system" ----
 check "alice logs in" member_login alice "$A" 'Alice-Passw0rd-2026'
