@@ -399,7 +399,6 @@ ccsp_err ccsp_pvsm_sign(ccsp_pvsm *p, const uint8_t e[32], uint8_t sig[64])
 	LONG rv = SDF_InternalSign_ECC(s->h, (ULONG)index, digest, 32, &es);
 	give_back(s);
 	if (rv != SDR_OK)
-
 		return CCSP_ERR_COMM;
 	memcpy(sig, es.r + 32, 32);
 	memcpy(sig + 32, es.s + 32, 32);
@@ -586,7 +585,6 @@ ccsp_err ccsp_pvsm_key_export(ccsp_pvsm *p, unsigned kek_index, int kind, const 
 			memcpy(enc_private_out, encd, sizeof encd);
 	}
 	free(c);
-
 	return pair_err(rv);
 }
 
