@@ -1,9 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * Internal: multi-buffer SM3 (issue 11). Many independent messages are hashed together, one per
- * SIMD lane (8 with AVX2, 16 with AVX-512), for callers that have a batch of small messages at
- * hand (batch hashing, many request signatures). A single long message gains nothing from it:
- * use ccsp_sm3.
+ * Internal: multi-buffer SM3 (issue 11). Many independent messages are hashed together, one per SIMD lane (8 with
+ * AVX2; 32 with AVX-512, two interleaved groups of 16), for callers that have a batch of small messages at hand
+ * (batch hashing, many request signatures). A single long message gains nothing from it: use ccsp_sm3.
  *
  * Timing depends on the number of messages and their lengths, which are public, and never on
  * their content: no message byte decides a branch or a memory index.
@@ -13,7 +12,7 @@
 
 #include <ccsp/sm3.h>
 
-#define CCSP_SM3_MB_MAX_LANES 16
+#define CCSP_SM3_MB_MAX_LANES 32
 
 /*
  * Compress nblocks blocks into each of `lanes` states. state is word-sliced: state[i * lanes + l]
@@ -22,8 +21,8 @@
 typedef void (*ccsp_sm3_mb_compress_fn)(uint32_t *state, const uint8_t *const *in, size_t nblocks);
 
 typedef struct ccsp_sm3_mb_impl {
-	const char *name; /* "serial", "avx2-x8", "avx512-x16" */
-	size_t lanes;     /* messages in flight: 1 for serial */
+	const char *name;                 /* "serial", "avx2-x8", "avx512-2x16" */
+	size_t lanes;                     /* messages in flight: 1 for serial */
 	ccsp_sm3_mb_compress_fn compress; /* NULL for serial: one ccsp_sm3 per message */
 } ccsp_sm3_mb_impl;
 
@@ -31,7 +30,7 @@ typedef struct ccsp_sm3_mb_impl {
 extern const ccsp_sm3_mb_impl ccsp_sm3_mb_impl_serial;
 #if defined(__x86_64__)
 extern const ccsp_sm3_mb_impl ccsp_sm3_mb_impl_avx2;   /* needs AVX2 */
-extern const ccsp_sm3_mb_impl ccsp_sm3_mb_impl_avx512; /* needs AVX512F and AVX512BW */
+extern const ccsp_sm3_mb_impl ccsp_sm3_mb_impl_avx512; /* 2 x 16 lanes; needs AVX512F and AVX512BW */
 #endif
 
 /* All implementations this CPU supports (CPUID, decided once), serial first, widest last,

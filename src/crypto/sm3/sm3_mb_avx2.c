@@ -50,8 +50,8 @@ MB256_INLINE void transpose4(__m256i r0, __m256i r1, __m256i r2, __m256i r3, __m
  */
 MB256_INLINE void load_half(const uint8_t *const *in, size_t off, __m256i *W)
 {
-	const __m256i bswap = _mm256_set_epi8(12, 13, 14, 15, 8, 9, 10, 11, 4, 5, 6, 7, 0, 1, 2, 3, 12, 13, 14, 15, 8, 9,
-	                                      10, 11, 4, 5, 6, 7, 0, 1, 2, 3);
+	const __m256i bswap = _mm256_set_epi8(12, 13, 14, 15, 8, 9, 10, 11, 4, 5, 6, 7, 0, 1, 2, 3, 12, 13, 14, 15, 8,
+	                                      9, 10, 11, 4, 5, 6, 7, 0, 1, 2, 3);
 	__m256i x[2][4];
 
 	for (int g = 0; g < 2; g++) {

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * Multi-buffer SM3 with AVX-512: 16 messages, one per 32-bit lane of a zmm register. Rotations are VPROLD, and
+ * Multi-buffer SM3 with AVX-512: 32 messages in two groups of 16, one message per 32-bit lane of a zmm register,
+ * the two groups' rounds interleaved to hide latency (sm3_mb_rounds.h). Rotations are VPROLD, and
  * the three-input Boolean functions (FF_j, GG_j, the three-way XORs of P0, P1 and the expansion) one VPTERNLOGD
  * each. Chosen at run time (CPUID: AVX512F, AVX512BW, and the OS saving zmm state); the target attribute keeps
  * the rest of the library free of these instructions.
@@ -20,7 +21,8 @@
 
 #define MB512_TARGET __attribute__((target("avx512f,avx512bw")))
 #define MB512_INLINE MB512_TARGET static inline __attribute__((always_inline))
-#define LANES 16
+#define GROUP 16
+#define LANES (2 * GROUP)
 
 #define MB_V __m512i
 #define MB_ADD(x, y) _mm512_add_epi32((x), (y))
@@ -71,23 +73,30 @@ MB512_INLINE void load_words(const uint8_t *const *in, size_t off, __m512i W[16]
 	}
 }
 
+/* Lanes 0..15 are group 0, lanes 16..31 group 1: word i of group g is at state + LANES * i + GROUP * g. */
 MB512_TARGET static void sm3_mb_compress_avx512(uint32_t *state, const uint8_t *const *in, size_t nblocks)
 {
-	__m512i W[68];
-	__m512i s[8];
+	__m512i W0[68], W1[68];
+	__m512i s0[8], s1[8];
 
-	for (int i = 0; i < 8; i++)
-		s[i] = _mm512_loadu_si512((const void *)(state + LANES * i));
-	for (size_t blk = 0; blk < nblocks; blk++) {
-		load_words(in, blk * CCSP_SM3_BLOCK_SIZE, W);
-		MB_COMPRESS_BLOCK(W, s);
+	for (int i = 0; i < 8; i++) {
+		s0[i] = _mm512_loadu_si512((const void *)(state + LANES * i));
+		s1[i] = _mm512_loadu_si512((const void *)(state + LANES * i + GROUP));
 	}
-	for (int i = 0; i < 8; i++)
-		_mm512_storeu_si512((void *)(state + LANES * i), s[i]);
+	for (size_t blk = 0; blk < nblocks; blk++) {
+		load_words(in, blk * CCSP_SM3_BLOCK_SIZE, W0);
+		load_words(in + GROUP, blk * CCSP_SM3_BLOCK_SIZE, W1);
+		MB_COMPRESS_BLOCK_X2(W0, s0, W1, s1);
+	}
+	for (int i = 0; i < 8; i++) {
+		_mm512_storeu_si512((void *)(state + LANES * i), s0[i]);
+		_mm512_storeu_si512((void *)(state + LANES * i + GROUP), s1[i]);
+	}
 	/* W is a function of the messages only, which may be keys (HMAC). */
-	ccsp_memzero(W, sizeof W);
+	ccsp_memzero(W0, sizeof W0);
+	ccsp_memzero(W1, sizeof W1);
 }
 
-const ccsp_sm3_mb_impl ccsp_sm3_mb_impl_avx512 = {"avx512-x16", LANES, sm3_mb_compress_avx512};
+const ccsp_sm3_mb_impl ccsp_sm3_mb_impl_avx512 = {"avx512-2x16", LANES, sm3_mb_compress_avx512};
 
 #endif

@@ -51,13 +51,13 @@
  * updated to V(i+1) = ABCDEFGH ^ V(i) (clause 5.3.1). W[16..67] is overwritten. */
 #define MB_COMPRESS_BLOCK(W, s)                                                                            \
 	do {                                                                                               \
-		for (int j_ = 16; j_ < 68; j_++)                                                           \
+		_Pragma("GCC unroll 52") for (int j_ = 16; j_ < 68; j_++)                                  \
 			MB_EXPAND(W, j_);                                                                  \
 		MB_V a = (s)[0], b = (s)[1], c = (s)[2], d = (s)[3];                                       \
 		MB_V e = (s)[4], f = (s)[5], g = (s)[6], h = (s)[7];                                       \
-		for (int j_ = 0; j_ < 16; j_ += 4)                                                         \
+		_Pragma("GCC unroll 4") for (int j_ = 0; j_ < 16; j_ += 4)                                 \
 			MB_ROUND4(MB_XOR3, MB_XOR3, W, j_);                                                \
-		for (int j_ = 16; j_ < 64; j_ += 4)                                                        \
+		_Pragma("GCC unroll 12") for (int j_ = 16; j_ < 64; j_ += 4)                               \
 			MB_ROUND4(MB_MAJ, MB_CH, W, j_);                                                   \
 		(s)[0] = MB_XOR((s)[0], a);                                                                \
 		(s)[1] = MB_XOR((s)[1], b);                                                                \
@@ -67,6 +67,57 @@
 		(s)[5] = MB_XOR((s)[5], f);                                                                \
 		(s)[6] = MB_XOR((s)[6], g);                                                                \
 		(s)[7] = MB_XOR((s)[7], h);                                                                \
+	} while (0)
+
+/*
+ * Two independent groups of lanes, the rounds interleaved: one SM3 round is a chain of about six dependent
+ * operations (A -> SS1 -> TT1 -> A), so one group leaves the vector units mostly idle waiting on latency. The
+ * variables are a0..h0 and a1..h1; the names passed are pasted with the group number.
+ */
+#define MB_ROUND_X2(FF, GG, a, b, c, d, e, f, g, h, W0, W1, j)                                              \
+	do {                                                                                               \
+		MB_ROUND(FF, GG, a##0, b##0, c##0, d##0, e##0, f##0, g##0, h##0, W0, j);                   \
+		MB_ROUND(FF, GG, a##1, b##1, c##1, d##1, e##1, f##1, g##1, h##1, W1, j);                   \
+	} while (0)
+
+#define MB_ROUND4_X2(FF, GG, W0, W1, j)                                                                    \
+	do {                                                                                               \
+		MB_ROUND_X2(FF, GG, a, b, c, d, e, f, g, h, W0, W1, j);                                    \
+		MB_ROUND_X2(FF, GG, d, a, b, c, h, e, f, g, W0, W1, (j) + 1);                              \
+		MB_ROUND_X2(FF, GG, c, d, a, b, g, h, e, f, W0, W1, (j) + 2);                              \
+		MB_ROUND_X2(FF, GG, b, c, d, a, f, g, h, e, W0, W1, (j) + 3);                              \
+	} while (0)
+
+#define MB_LOAD8(x, s)                                                                                     \
+	MB_V a##x = (s)[0], b##x = (s)[1], c##x = (s)[2], d##x = (s)[3];                                   \
+	MB_V e##x = (s)[4], f##x = (s)[5], g##x = (s)[6], h##x = (s)[7]
+#define MB_FEED8(x, s)                                                                                     \
+	do {                                                                                               \
+		(s)[0] = MB_XOR((s)[0], a##x);                                                             \
+		(s)[1] = MB_XOR((s)[1], b##x);                                                             \
+		(s)[2] = MB_XOR((s)[2], c##x);                                                             \
+		(s)[3] = MB_XOR((s)[3], d##x);                                                             \
+		(s)[4] = MB_XOR((s)[4], e##x);                                                             \
+		(s)[5] = MB_XOR((s)[5], f##x);                                                             \
+		(s)[6] = MB_XOR((s)[6], g##x);                                                             \
+		(s)[7] = MB_XOR((s)[7], h##x);                                                             \
+	} while (0)
+
+/* MB_COMPRESS_BLOCK on two groups at once: (W0, s0) and (W1, s1). */
+#define MB_COMPRESS_BLOCK_X2(W0, s0, W1, s1)                                                               \
+	do {                                                                                               \
+		_Pragma("GCC unroll 52") for (int j_ = 16; j_ < 68; j_++) {                                \
+			MB_EXPAND(W0, j_);                                                                 \
+			MB_EXPAND(W1, j_);                                                                 \
+		}                                                                                          \
+		MB_LOAD8(0, s0);                                                                           \
+		MB_LOAD8(1, s1);                                                                           \
+		_Pragma("GCC unroll 4") for (int j_ = 0; j_ < 16; j_ += 4)                                 \
+			MB_ROUND4_X2(MB_XOR3, MB_XOR3, W0, W1, j_);                                        \
+		_Pragma("GCC unroll 12") for (int j_ = 16; j_ < 64; j_ += 4)                               \
+			MB_ROUND4_X2(MB_MAJ, MB_CH, W0, W1, j_);                                           \
+		MB_FEED8(0, s0);                                                                           \
+		MB_FEED8(1, s1);                                                                           \
 	} while (0)
 
 #endif
