@@ -40,16 +40,16 @@ const ccsp_sm3_mb_impl *const *ccsp_sm3_mb_impl_list(void);
 const ccsp_sm3_mb_impl *ccsp_sm3_mb_impl_best(void);
 
 /*
- * out[i] = SM3(msgs[i], lens[i]) for i < n. msgs[i] may be NULL when lens[i] is 0; msgs, lens and
- * out may be NULL when n is 0. out must not overlap any message. Thread-safe (no shared state).
- * Returns CCSP_ERR_MODULE_STATE in the error state, CCSP_ERR_ARG for a NULL pointer,
- * CCSP_ERR_DATA_LENGTH for a message of 2^61 bytes or more; out is then untouched.
+ * out[i] = SM3(msgs[i], lens[i]) for i < n, with ccsp_sm3_mb_impl_best(), or message by message when the batch
+ * fills too few of its lanes to pay off (sm3_mb.c, MB_MIN_FILL). msgs[i] may be NULL when lens[i] is 0; msgs,
+ * lens and out may be NULL when n is 0. out must not overlap any message. Thread-safe (no shared state).
+ * Returns CCSP_ERR_MODULE_STATE in the error state, CCSP_ERR_ARG for a NULL pointer, CCSP_ERR_DATA_LENGTH for a
+ * message of 2^61 bytes or more; out is then untouched.
  */
 CCSP_MUST_CHECK ccsp_err ccsp_sm3_digest_many(const uint8_t *const msgs[], const size_t lens[], size_t n,
                                               uint8_t (*out)[CCSP_SM3_DIGEST_SIZE]);
 /* The same with a given implementation from ccsp_sm3_mb_impl_list() (self-test, tests, bench). */
 CCSP_MUST_CHECK ccsp_err ccsp_sm3_digest_many_impl(const ccsp_sm3_mb_impl *impl, const uint8_t *const msgs[],
-                                                   const size_t lens[], size_t n,
-                                                   uint8_t (*out)[CCSP_SM3_DIGEST_SIZE]);
+                                                   const size_t lens[], size_t n, uint8_t (*out)[CCSP_SM3_DIGEST_SIZE]);
 
 #endif
