@@ -1,14 +1,14 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Multi-buffer SM3 with AVX-512: 32 messages in two groups of 16, one message per 32-bit lane of a zmm register,
- * the two groups' rounds interleaved to hide latency (sm3_mb_rounds.h). Rotations are VPROLD, and
- * the three-input Boolean functions (FF_j, GG_j, the three-way XORs of P0, P1 and the expansion) one VPTERNLOGD
- * each. Chosen at run time (CPUID: AVX512F, AVX512BW, and the OS saving zmm state); the target attribute keeps
- * the rest of the library free of these instructions.
+ * the two groups' rounds interleaved to hide latency (sm3_mb_rounds.h). Rotations are VPROLD, and the
+ * three-input Boolean functions (FF_j, GG_j, the three-way XORs of P0, P1 and the expansion) one VPTERNLOGD each.
+ * Chosen at run time (CPUID: AVX512F, AVX512BW, and the OS saving zmm state); the target attribute keeps the
+ * rest of the library free of these instructions.
  *
- * Layout: lane l's block is 16 words; the 16 blocks, one per zmm row, are transposed so that W[j] holds word j
- * of every lane: a 4x4 word transpose within each 128-bit chunk of four rows, then a 4x4 transpose of 128-bit
- * chunks across four registers.
+ * Layout: lane l's block is 16 words; a group's 16 blocks, one per zmm row, are transposed so that W[j] holds
+ * word j of every lane: a 4x4 word transpose within each 128-bit chunk of four rows, then a 4x4 transpose of
+ * 128-bit chunks across four registers.
  */
 #if defined(__x86_64__)
 
@@ -47,7 +47,7 @@ MB512_INLINE void transpose4(__m512i r0, __m512i r1, __m512i r2, __m512i r3, __m
 }
 
 /*
- * W[0..15] from block `blk` of each lane. After transpose4 of rows 4g..4g+3, x[g][k] has in chunk c the word
+ * W[0..15] from the 64 bytes at in[l] + off of each of the 16 lanes. After transpose4 of rows 4g..4g+3, x[g][k] has in chunk c the word
  * 4c+k of those rows; W[4c+k] gathers chunk c of x[0][k], x[1][k], x[2][k], x[3][k] in that order.
  */
 MB512_INLINE void load_words(const uint8_t *const *in, size_t off, __m512i W[16])
