@@ -47,8 +47,9 @@ MB512_INLINE void transpose4(__m512i r0, __m512i r1, __m512i r2, __m512i r3, __m
 }
 
 /*
- * W[0..15] from the 64 bytes at in[l] + off of each of the 16 lanes. After transpose4 of rows 4g..4g+3, x[g][k] has in chunk c the word
- * 4c+k of those rows; W[4c+k] gathers chunk c of x[0][k], x[1][k], x[2][k], x[3][k] in that order.
+ * W[0..15] from the 64 bytes at in[l] + off of each of the 16 lanes. After transpose4 of rows 4g..4g+3, x[g][k]
+ * has in chunk c the word 4c+k of those rows; W[4c+k] gathers chunk c of x[0][k], x[1][k], x[2][k], x[3][k] in
+ * that order.
  */
 MB512_INLINE void load_words(const uint8_t *const *in, size_t off, __m512i W[16])
 {
