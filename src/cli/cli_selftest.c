@@ -48,5 +48,6 @@ int cli_cmd_version(int argc, char **argv)
 		return CLI_EXIT_USAGE;
 	printf("ccsp %s\n", ccsp_version());
 	printf("sm3: %s (the faster of those this CPU supports, timed at start)\n", ccsp_sm3_impl_name());
+	printf("sm3 multi-buffer: %s (the widest this CPU supports, by CPUID)\n", ccsp_sm3_mb_impl_name());
 	return 0;
 }

@@ -78,6 +78,8 @@ must_fail "selftest with an argument" "$CCSP" selftest now
 check "version" sh -c '"$1" version | grep -Eq "^ccsp [0-9]+\.[0-9]+\.[0-9]+$"' sh "$CCSP"
 check "version names the SM3 implementation in use" sh -c '"$1" version | grep -Eq "^sm3: (portable|avx2-bmi2) "' \
 	sh "$CCSP"
+check "version names the multi-buffer SM3 implementation" \
+	sh -c '"$1" version | grep -Eq "^sm3 multi-buffer: (serial|avx2-x8|avx512-2x16) "' sh "$CCSP"
 check "help exits 0" "$CCSP" help >"$T/help"
 check "help lists sm4" grep -q 'sm4 enc|dec' "$T/help"
 check "--help" "$CCSP" --help >/dev/null

@@ -15,6 +15,7 @@
 
 #include "selftest.h"
 #include "sm3/sm3_internal.h"
+#include "sm3/sm3_mb.h"
 #include "test_util.h"
 
 /* ---- OpenSSL oracles ------------------------------------------------------------------------- */
@@ -479,7 +480,13 @@ static void test_selftest_covers_every_impl(void **state)
 			snprintf(name, sizeof name, "%s/%s", tests[t], impls[n]->name);
 			assert_true(reported(&s, name));
 		}
-	assert_int_equal(s.n, (int)(4 * n));
+	const ccsp_sm3_mb_impl *const *mb = ccsp_sm3_mb_impl_list();
+	size_t n_mb = 0;
+	for (; mb[n_mb] != NULL; n_mb++) {
+		snprintf(name, sizeof name, "SM3-MB/%s", mb[n_mb]->name);
+		assert_true(reported(&s, name));
+	}
+	assert_int_equal(s.n, (int)(4 * n + n_mb));
 }
 
 int main(void)

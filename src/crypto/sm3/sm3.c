@@ -8,16 +8,13 @@
 #include "sm3_internal.h"
 
 /* Clause 4.1: the initial value IV. */
-static const uint32_t sm3_iv[8] = {
+const uint32_t ccsp_sm3_iv[8] = {
 	0x7380166f, 0x4914b2b9, 0x172442d7, 0xda8a0600, 0xa96f30bc, 0x163138aa, 0xe38dee4d, 0xb0fb0e4e,
 };
 
-/* Clause 5.2: the message is shorter than 2^64 bits. */
-#define SM3_MAX_BYTES ((UINT64_C(1) << 61) - 1)
-
 void ccsp_sm3_ctx_init(ccsp_sm3_ctx *ctx)
 {
-	memcpy(ctx->state, sm3_iv, sizeof ctx->state);
+	memcpy(ctx->state, ccsp_sm3_iv, sizeof ctx->state);
 	ctx->nblocks = 0;
 	memset(ctx->block, 0, sizeof ctx->block);
 	ctx->num = 0;
@@ -90,10 +87,10 @@ ccsp_err ccsp_sm3_update(ccsp_sm3_ctx *ctx, const void *data, size_t len)
 	CCSP_GUARD(ccsp_module_ready());
 	CCSP_ENSURE(ctx != NULL && (data != NULL || len == 0), CCSP_ERR_ARG);
 	/* A context that was never initialised, or was finalised, or was corrupted. */
-	CCSP_ENSURE(ctx->num < CCSP_SM3_BLOCK_SIZE && ctx->nblocks <= SM3_MAX_BYTES / CCSP_SM3_BLOCK_SIZE,
+	CCSP_ENSURE(ctx->num < CCSP_SM3_BLOCK_SIZE && ctx->nblocks <= CCSP_SM3_MAX_BYTES / CCSP_SM3_BLOCK_SIZE,
 	            CCSP_ERR_STATE);
 	uint64_t done = ctx->nblocks * CCSP_SM3_BLOCK_SIZE + ctx->num;
-	CCSP_ENSURE(len <= SM3_MAX_BYTES - done, CCSP_ERR_DATA_LENGTH);
+	CCSP_ENSURE(len <= CCSP_SM3_MAX_BYTES - done, CCSP_ERR_DATA_LENGTH);
 	ccsp_sm3_ctx_update(ctx, data, len);
 	return CCSP_OK;
 }
@@ -102,7 +99,7 @@ ccsp_err ccsp_sm3_final(ccsp_sm3_ctx *ctx, uint8_t digest[CCSP_SM3_DIGEST_SIZE])
 {
 	CCSP_GUARD(ccsp_module_ready());
 	CCSP_ENSURE(ctx != NULL && digest != NULL, CCSP_ERR_ARG);
-	CCSP_ENSURE(ctx->num < CCSP_SM3_BLOCK_SIZE && ctx->nblocks <= SM3_MAX_BYTES / CCSP_SM3_BLOCK_SIZE,
+	CCSP_ENSURE(ctx->num < CCSP_SM3_BLOCK_SIZE && ctx->nblocks <= CCSP_SM3_MAX_BYTES / CCSP_SM3_BLOCK_SIZE,
 	            CCSP_ERR_STATE);
 	ccsp_sm3_ctx_final(ctx, digest);
 	return CCSP_OK;
@@ -114,7 +111,7 @@ ccsp_err ccsp_sm3(const void *data, size_t len, uint8_t digest[CCSP_SM3_DIGEST_S
 
 	CCSP_GUARD(ccsp_module_ready());
 	CCSP_ENSURE((data != NULL || len == 0) && digest != NULL, CCSP_ERR_ARG);
-	CCSP_ENSURE(len <= SM3_MAX_BYTES, CCSP_ERR_DATA_LENGTH);
+	CCSP_ENSURE(len <= CCSP_SM3_MAX_BYTES, CCSP_ERR_DATA_LENGTH);
 	ccsp_sm3_ctx_init(&ctx);
 	ccsp_sm3_ctx_update(&ctx, data, len);
 	ccsp_sm3_ctx_final(&ctx, digest);

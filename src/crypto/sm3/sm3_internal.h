@@ -8,6 +8,12 @@
 
 #include <ccsp/sm3.h>
 
+/* Clause 5.2: the message is shorter than 2^64 bits. */
+#define CCSP_SM3_MAX_BYTES ((UINT64_C(1) << 61) - 1)
+
+/* Clause 4.1: the initial value IV. */
+extern __attribute__((visibility("hidden"))) const uint32_t ccsp_sm3_iv[8];
+
 /* Compress nblocks consecutive 64-byte blocks into state (GB/T 32905-2016 clause 5.3). */
 typedef void (*ccsp_sm3_compress_fn)(uint32_t state[8], const uint8_t *blocks, size_t nblocks);
 
