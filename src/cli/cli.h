@@ -121,5 +121,9 @@ typedef struct cli_opt {
  * options. 0 on success with *npos set; otherwise the error has
  * been printed (unknown option, missing value, repeated option, too many arguments). */
 int cli_parse_opts(int argc, char **argv, const cli_opt *opts, size_t nopts, char **pos, int maxpos, int *npos);
+/* A subcommand's own table out of a command's table of every option: the entries of all (nall of them) whose
+ * names are words of names ("-in -out -der"), in the order of all; out has room for nall. Returns their count.
+ * A word of names that all lacks is a programming error: the process aborts (the tests find it). */
+size_t cli_opts_pick(const cli_opt *all, size_t nall, const char *names, cli_opt *out);
 
 #endif

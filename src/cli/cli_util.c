@@ -82,6 +82,35 @@ int cli_parse_opts(int argc, char **argv, const cli_opt *opts, size_t nopts, cha
 	return 0;
 }
 
+/* name is one of the space-separated words of names. */
+static int is_word_of(const char *names, const char *name)
+{
+	size_t len = strlen(name);
+	for (const char *p = names; *p != '\0'; p += strcspn(p, " ")) {
+		p += strspn(p, " ");
+		if (strncmp(p, name, len) == 0 && (p[len] == ' ' || p[len] == '\0'))
+			return 1;
+	}
+	return 0;
+}
+
+size_t cli_opts_pick(const cli_opt *all, size_t nall, const char *names, cli_opt *out)
+{
+	size_t n = 0, words = 0;
+	for (size_t i = 0; i < nall; i++)
+		if (is_word_of(names, all[i].name))
+			out[n++] = all[i];
+	for (const char *p = names + strspn(names, " "); *p != '\0'; p += strspn(p, " ")) {
+		words++;
+		p += strcspn(p, " ");
+	}
+	if (words != n) {
+		cli_error("internal error: option list \"%s\" names an option the command lacks", names);
+		abort();
+	}
+	return n;
+}
+
 int cli_parse_hex(const char *what, const char *hex, uint8_t *out, size_t cap, size_t *outlen)
 {
 	cli_hex_status s = cli_hex_decode(hex, strlen(hex), out, cap, outlen);
