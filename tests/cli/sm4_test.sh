@@ -210,7 +210,7 @@ must_fail "missing input file" "$CCSP" sm4 enc -mode cbc -k "$key" -iv "$iv" -in
 must_fail "input is a directory" "$CCSP" sm4 enc -mode cbc -k "$key" -iv "$iv" -in "$T" -out "$OUT/x"
 must_fail "output directory missing" "$CCSP" sm4 enc -mode cbc -k "$key" -iv "$iv" -in "$P" -out "$OUT/nodir/x"
 must_fail "output is a directory" "$CCSP" sm4 enc -mode cbc -k "$key" -iv "$iv" -in "$P" -out "$OUT"
-# Output into the file being read works (the input is read whole first).
+# Output into the file being read works (the output goes to a temporary file, renamed over it at the end).
 cp "$T/p1000" "$T/inplace"
 check "in place enc" "$CCSP" sm4 enc -mode ctr -k "$key" -iv "$iv" -in "$T/inplace" -out "$T/inplace"
 check "in place dec" "$CCSP" sm4 dec -mode ctr -k "$key" -iv "$iv" -in "$T/inplace" -out "$T/inplace"
