@@ -78,9 +78,9 @@ static const mode_info *find_mode(const char *name)
 
 /*
  * The input is cut into steps. Every step but the last hands the mode a multiple of 16 bytes, so that ECB, CFB
- * and OFB can be chained across steps with the one-shot calls. hold bytes at the end of the input are kept back
- * for final (a GCM tag to check, an ECB block that may be padding); with align, the last step's update gets
- * whole blocks only and final the partial rest (ECB padding).
+ * and OFB can be chained across steps with the one-shot calls. mode_hold() bytes at the end of the input are kept
+ * back for final (a GCM tag to check, an ECB block that may be padding); ECB's last step gets whole blocks only,
+ * final the partial rest (to pad).
  */
 static size_t mode_hold(const sm4_job *j)
 {
@@ -124,12 +124,11 @@ static ccsp_err feedback_update(sm4_job *j, const uint8_t *in, size_t len, uint8
 		err = ccsp_sm4_cfb_decrypt(&j->st.blk.k, fb, in, out, len);
 	if (err != CCSP_OK || len < 16)
 		return err;
-	const uint8_t *c = j->encrypt ? out + len - 16 : in + len - 16;
 	if (j->m->mode == MODE_OFB)
 		for (int i = 0; i < 16; i++)
 			fb[i] = (uint8_t)(in[len - 16 + i] ^ out[len - 16 + i]);
 	else
-		memcpy(fb, c, 16);
+		memcpy(fb, (j->encrypt ? out : in) + len - 16, 16);
 	return CCSP_OK;
 }
 
