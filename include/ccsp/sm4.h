@@ -131,6 +131,29 @@ CCSP_API CCSP_MUST_CHECK ccsp_err ccsp_sm4_ctr_init(ccsp_sm4_ctr_ctx *ctx, const
 CCSP_API CCSP_MUST_CHECK ccsp_err ccsp_sm4_ctr_update(ccsp_sm4_ctr_ctx *ctx, const uint8_t *in, uint8_t *out, size_t len);
 CCSP_API void ccsp_sm4_ctr_wipe(ccsp_sm4_ctr_ctx *ctx);
 
+/* XTS streaming: the same single data unit as ccsp_sm4_xts_encrypt/decrypt (one tweak for the whole message, the
+ * tweak multiplied by alpha per block, ciphertext stealing at the end), given in pieces of any sizes: the output is
+ * byte-identical to the one-shot call on the concatenation. update keeps back the last 16..31 bytes seen (the
+ * last full block and a partial one may be needed for the stealing) and final processes them. The key's two halves
+ * must differ (CCSP_ERR_KEY), as in the one-shot calls. */
+typedef struct ccsp_sm4_xts_ctx {
+	ccsp_sm4_key k1;  /* data key */
+	uint8_t t[16];    /* tweak of the next block: E_K2(tweak) * alpha^j */
+	uint8_t buf[32];  /* bytes kept back */
+	size_t num;
+	int encrypt;
+} ccsp_sm4_xts_ctx;
+
+CCSP_API CCSP_MUST_CHECK ccsp_err ccsp_sm4_xts_init(ccsp_sm4_xts_ctx *ctx, const uint8_t key[32], const uint8_t tweak[16],
+                                                    int encrypt);
+/* out has room for inlen + 32 bytes (it is scratch space beyond what is written); writes a multiple of 16 bytes,
+ * at most inlen + 15. in == out is allowed. */
+CCSP_API CCSP_MUST_CHECK ccsp_err ccsp_sm4_xts_update(ccsp_sm4_xts_ctx *ctx, const uint8_t *in, size_t inlen,
+                                                      uint8_t *out, size_t *outlen);
+/* Writes the last 16..31 bytes; CCSP_ERR_DATA_LENGTH when the whole message was shorter than 16 bytes.
+ * Wipes the context. */
+CCSP_API CCSP_MUST_CHECK ccsp_err ccsp_sm4_xts_final(ccsp_sm4_xts_ctx *ctx, uint8_t out[31], size_t *outlen);
+
 /* GCM streaming: init, any number of aad calls, then update calls, then final. */
 typedef struct ccsp_sm4_gcm_ctx {
 	ccsp_sm4_key key;

@@ -5,6 +5,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include <ccsp/error.h>
 #include <ccsp/sm2.h>
@@ -80,6 +81,25 @@ int cli_write_file(const char *path, const uint8_t *buf, size_t len);
 /* The same for private keys and shared secrets: the file is always mode 0600, whatever the umask or the
  * mode of a file it replaces. */
 int cli_write_secret_file(const char *path, const uint8_t *buf, size_t len);
+
+/* An output written in pieces under cli_write_file's rules (cli_out.c). A regular file or a new path is
+ * written to a temporary file beside it and replaces the target only at cli_out_commit(). Standard output, a
+ * character device or a FIFO is written as the pieces come, unless hold is set: then the pieces wait in an
+ * unlinked temporary file in $TMPDIR (default /tmp, mode 0600) and reach the destination only at commit, so
+ * nothing is released before the caller knows it is good (authenticated decryption). secret: mode 0600 as
+ * cli_write_secret_file. Every function prints its error; commit and abort free o (abort removes what was
+ * written: the target stays as it was). */
+typedef struct cli_out cli_out;
+cli_out *cli_out_open(const char *path, int secret, int hold);
+int cli_out_write(cli_out *o, const uint8_t *buf, size_t len);
+int cli_out_commit(cli_out *o);
+void cli_out_abort(cli_out *o);
+/* Open an input file ("-": stdin) for streaming; a directory is refused. The descriptor, or -1 (error
+ * printed). Close it unless it is STDIN_FILENO. */
+int cli_open_input(const char *path);
+/* Read until len bytes or the end of the input: the count (less than len only at the end), or -1 (error
+ * printed, naming path). */
+ssize_t cli_read_full(int fd, const char *path, uint8_t *buf, size_t len);
 /* Parse hex (even length, no separators) into out; 0 on success (error already printed, naming what). */
 int cli_parse_hex(const char *what, const char *hex, uint8_t *out, size_t cap, size_t *outlen);
 
@@ -101,5 +121,9 @@ typedef struct cli_opt {
  * options. 0 on success with *npos set; otherwise the error has
  * been printed (unknown option, missing value, repeated option, too many arguments). */
 int cli_parse_opts(int argc, char **argv, const cli_opt *opts, size_t nopts, char **pos, int maxpos, int *npos);
+/* A subcommand's own table out of a command's table of every option: the entries of all (nall of them) whose
+ * names are words of names ("-in -out -der"), in the order of all; out has room for nall. Returns their count.
+ * A word of names that all lacks is a programming error: the process aborts (the tests find it). */
+size_t cli_opts_pick(const cli_opt *all, size_t nall, const char *names, cli_opt *out);
 
 #endif

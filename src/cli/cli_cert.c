@@ -464,6 +464,20 @@ out:
 	return ret;
 }
 
+/* The subcommands print aside (cli_cert_print.c) and the options each takes, as the usage lists them. */
+typedef struct cert_cmd {
+	const char *name;
+	int (*run)(cert_args *a);
+	const char *opts;
+} cert_cmd;
+
+static const cert_cmd cmds[] = {
+	{"ca", cmd_ca, "-key -subj -days -pathlen -out"},
+	{"req", cmd_req, "-key -subj -out"},
+	{"issue", cmd_issue, "-ca -cakey -in -usage -days -san -pathlen -out"},
+	{"verify", NULL, "-CAfile -untrusted -purpose -attime -id"},
+};
+
 int cli_cmd_cert(int argc, char **argv)
 {
 	if (argc < 2 || strcmp(argv[1], "help") == 0 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0) {
@@ -472,29 +486,29 @@ int cli_cmd_cert(int argc, char **argv)
 	}
 	if (strcmp(argv[1], "print") == 0)
 		return cli_cert_print(argc - 1, argv + 1);
+	const cert_cmd *c = NULL;
+	for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
+		if (strcmp(argv[1], cmds[i].name) == 0)
+			c = &cmds[i];
+	if (c == NULL) {
+		cli_error("cert: unknown command '%s' (try 'ccsp cert help')", argv[1]);
+		return CLI_EXIT_USAGE;
+	}
 	cert_args a;
 	memset(&a, 0, sizeof a);
-	const cli_opt opts[] = {
+	const cli_opt all[] = {
 		{"-key", &a.key, NULL},         {"-subj", &a.subj, NULL},       {"-days", &a.days, NULL},
 		{"-out", &a.out, NULL},         {"-ca", &a.ca, NULL},           {"-cakey", &a.cakey, NULL},
 		{"-in", &a.in, NULL},           {"-usage", &a.usage, NULL},     {"-san", &a.san, NULL},
 		{"-pathlen", &a.pathlen, NULL}, {"-CAfile", &a.cafile, NULL},   {"-untrusted", &a.untrusted, NULL},
 		{"-purpose", &a.purpose, NULL}, {"-attime", &a.attime, NULL},   {"-id", &a.id, NULL},
 	};
+	cli_opt opts[sizeof all / sizeof all[0]];
+	size_t nopts = cli_opts_pick(all, sizeof all / sizeof all[0], c->opts, opts);
 	int npos;
 	char **pos = argv + 2;
-	int verify = strcmp(argv[1], "verify") == 0;
-	if (cli_parse_opts(argc - 1, argv + 1, opts, sizeof opts / sizeof opts[0], pos, verify ? argc : 0, &npos) != 0)
+	int verify = c->run == NULL;
+	if (cli_parse_opts(argc - 1, argv + 1, opts, nopts, pos, verify ? argc : 0, &npos) != 0)
 		return CLI_EXIT_USAGE;
-	if (verify)
-		return cmd_verify(&a, pos, npos);
-	static const struct {
-		const char *name;
-		int (*run)(cert_args *a);
-	} cmds[] = {{"ca", cmd_ca}, {"req", cmd_req}, {"issue", cmd_issue}};
-	for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
-		if (strcmp(argv[1], cmds[i].name) == 0)
-			return cmds[i].run(&a);
-	cli_error("cert: unknown command '%s' (try 'ccsp cert help')", argv[1]);
-	return CLI_EXIT_USAGE;
+	return verify ? cmd_verify(&a, pos, npos) : c->run(&a);
 }

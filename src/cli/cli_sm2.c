@@ -462,44 +462,66 @@ out:
 	return ret;
 }
 
+/* The subcommands and the options each takes, as the usage lists them: any other option is a usage error. */
+typedef struct sm2_cmd {
+	const char *name;
+	int (*run)(sm2_args *a);
+	const char *opts;
+} sm2_cmd;
+
+static const sm2_cmd cmds[] = {
+	{"keygen", cmd_keygen, "-out -pass -prf -iter -sec1 -der"},
+	{"pub", cmd_pub, "-in -pass -out -der"},
+	{"sign", cmd_sign, "-key -pass -id -in -out"},
+	{"verify", cmd_verify, "-pub -id -in -sig"},
+	{"encrypt", cmd_encrypt, "-pub -in -out"},
+	{"decrypt", cmd_decrypt, "-key -pass -in -out"},
+	{"exchange", cmd_exchange,
+	 "-key -pass -peer -initiator -responder -rout -rin -sout -sin -id -peer-id -len -wait -out"},
+};
+
+/* Parse the options of command c (argv[0] its name) into a; 0 or -1 (error printed). */
+static int parse_sm2_opts(const sm2_cmd *c, int argc, char **argv, sm2_args *a)
+{
+	const cli_opt all[] = {
+		{"-out", &a->out, NULL},        {"-in", &a->in, NULL},          {"-key", &a->key, NULL},
+		{"-pub", &a->pub, NULL},        {"-pass", &a->pass, NULL},      {"-prf", &a->prf, NULL},
+		{"-iter", &a->iter, NULL},      {"-sig", &a->sig, NULL},        {"-id", &a->id, NULL},
+		{"-peer", &a->peer, NULL},      {"-peer-id", &a->peer_id, NULL}, {"-rout", &a->rout, NULL},
+		{"-rin", &a->rin, NULL},        {"-sout", &a->sout, NULL},      {"-sin", &a->sin, NULL},
+		{"-len", &a->len, NULL},        {"-wait", &a->wait, NULL},      {"-der", NULL, &a->der},
+		{"-sec1", NULL, &a->sec1},      {"-initiator", NULL, &a->initiator},
+		{"-responder", NULL, &a->responder},
+	};
+	cli_opt opts[sizeof all / sizeof all[0]];
+	size_t n = cli_opts_pick(all, sizeof all / sizeof all[0], c->opts, opts);
+	int npos;
+	char *pos[1];
+	if (cli_parse_opts(argc, argv, opts, n, pos, 0, &npos) != 0)
+		return -1;
+	if (a->pass != NULL && (strcmp(a->pass, "") == 0 || strcmp(a->pass, "pass:") == 0)) {
+		cli_error("sm2: -pass is empty (an encrypted key needs a password of at least one byte)");
+		return -1;
+	}
+	return 0;
+}
+
 int cli_cmd_sm2(int argc, char **argv)
 {
 	if (argc < 2 || strcmp(argv[1], "help") == 0 || strcmp(argv[1], "-h") == 0) {
 		fputs(usage, argc < 2 ? stderr : stdout);
 		return argc < 2 ? CLI_EXIT_USAGE : 0;
 	}
-	static const struct {
-		const char *name;
-		int (*run)(sm2_args *a);
-	} cmds[] = {{"keygen", cmd_keygen},   {"pub", cmd_pub},         {"sign", cmd_sign},
-	            {"verify", cmd_verify},   {"encrypt", cmd_encrypt}, {"decrypt", cmd_decrypt},
-	            {"exchange", cmd_exchange}};
-	sm2_args a;
-	memset(&a, 0, sizeof a);
-	const cli_opt opts[] = {
-		{"-out", &a.out, NULL},        {"-in", &a.in, NULL},         {"-key", &a.key, NULL},
-		{"-pub", &a.pub, NULL},        {"-pass", &a.pass, NULL},     {"-prf", &a.prf, NULL},
-		{"-iter", &a.iter, NULL},      {"-sig", &a.sig, NULL},       {"-id", &a.id, NULL},
-		{"-peer", &a.peer, NULL},      {"-peer-id", &a.peer_id, NULL}, {"-rout", &a.rout, NULL},
-		{"-rin", &a.rin, NULL},        {"-sout", &a.sout, NULL},     {"-sin", &a.sin, NULL},
-		{"-len", &a.len, NULL},        {"-wait", &a.wait, NULL},     {"-der", NULL, &a.der},
-		{"-sec1", NULL, &a.sec1},      {"-initiator", NULL, &a.initiator},
-		{"-responder", NULL, &a.responder},
-	};
-	int npos;
-	char *pos[1];
-	if (cli_parse_opts(argc - 1, argv + 1, opts, sizeof opts / sizeof opts[0], pos, 0, &npos) != 0)
-		return CLI_EXIT_USAGE;
-	if (a.pass != NULL && (strcmp(a.pass, "") == 0 || strcmp(a.pass, "pass:") == 0)) {
-		cli_error("sm2: -pass is empty (an encrypted key needs a password of at least one byte)");
-		return CLI_EXIT_USAGE;
-	}
 	for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++) {
-		if (strcmp(argv[1], cmds[i].name) == 0) {
-			int ret = cmds[i].run(&a);
-			cli_wipe_arg(a.pass);
-			return ret;
-		}
+		if (strcmp(argv[1], cmds[i].name) != 0)
+			continue;
+		sm2_args a;
+		int ret = CLI_EXIT_USAGE;
+		memset(&a, 0, sizeof a);
+		if (parse_sm2_opts(&cmds[i], argc - 1, argv + 1, &a) == 0)
+			ret = cmds[i].run(&a);
+		cli_wipe_arg(a.pass);
+		return ret;
 	}
 	cli_error("sm2: unknown command '%s' (try 'ccsp sm2 help')", argv[1]);
 	return CLI_EXIT_USAGE;

@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * ccsp sm4 enc|dec: one whole file through one SM4 mode. The output layouts match `openssl enc
- * -sm4-<mode> -K -iv` (no salt header, PKCS#7 for ECB and CBC unless -nopad); GCM appends the tag.
+ * ccsp sm4 enc|dec: a file streamed through one SM4 mode, in constant memory. The output layouts match
+ * `openssl enc -sm4-<mode> -K -iv` (no salt header, PKCS#7 for ECB and CBC unless -nopad); GCM appends the tag.
  */
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <ccsp/mem.h>
 #include <ccsp/sm4.h>
@@ -34,7 +35,26 @@ static const mode_info modes[] = {
 	{"xts", "SM4-XTS", MODE_XTS, CCSP_SM4_XTS_KEY_SIZE, 16, 16, 0},
 };
 
-/* Everything one run needs; key material wiped by job_clear(). */
+/* Bytes read per step, a multiple of 16: small enough to stay in cache, large enough that system calls cost
+ * nothing next to the cipher. */
+#define CHUNK ((size_t)256 * 1024)
+/* Room beyond a step's input in the output buffer: bytes kept back from the step before (at most 16), the
+ * scratch space ccsp_sm4_xts_update wants (32), a last padding block or GCM tag (16). */
+#define OUT_SLACK 64
+
+/* The running state of one mode; wiped at the end whatever happened. */
+typedef union mode_state {
+	struct {
+		ccsp_sm4_key k;
+		uint8_t fb[16]; /* CFB, OFB: the IV of the next step (the chaining value after the last block) */
+	} blk;
+	ccsp_sm4_cbc_ctx cbc;
+	ccsp_sm4_ctr_ctx ctr;
+	ccsp_sm4_gcm_ctx gcm;
+	ccsp_sm4_xts_ctx xts;
+} mode_state;
+
+/* Everything one run needs; key material wiped by cli_cmd_sm4. */
 typedef struct sm4_job {
 	const mode_info *m;
 	int encrypt;
@@ -44,10 +64,8 @@ typedef struct sm4_job {
 	size_t ivlen;
 	uint8_t *aad;
 	size_t aadlen;
-	const uint8_t *in;
-	size_t inlen;
-	uint8_t *out; /* capacity inlen + 32: room for padding and a GCM tag */
-	size_t outlen;
+	mode_state st;
+	uint64_t total; /* input bytes read so far */
 } sm4_job;
 
 static const mode_info *find_mode(const char *name)
@@ -58,24 +76,92 @@ static const mode_info *find_mode(const char *name)
 	return NULL;
 }
 
-/* ---- ECB with PKCS#7 (the library pads CBC only) ---- */
-
-static ccsp_err ecb_pad_encrypt(const ccsp_sm4_key *k, sm4_job *j)
+/*
+ * The input is cut into steps. Every step but the last hands the mode a multiple of 16 bytes, so that ECB, CFB
+ * and OFB can be chained across steps with the one-shot calls. mode_hold() bytes at the end of the input are kept
+ * back for final (a GCM tag to check, an ECB block that may be padding); ECB's last step gets whole blocks only,
+ * final the partial rest (to pad).
+ */
+static size_t mode_hold(const sm4_job *j)
 {
-	size_t padlen = 16 - j->inlen % 16;
-	memcpy(j->out, j->in, j->inlen);
-	memset(j->out + j->inlen, (int)padlen, padlen);
-	j->outlen = j->inlen + padlen;
-	return ccsp_sm4_ecb_encrypt(k, j->out, j->out, j->outlen);
+	if (!j->encrypt && (j->m->mode == MODE_GCM || (j->m->mode == MODE_ECB && j->pad)))
+		return 16;
+	return 0;
+}
+
+static ccsp_err mode_init(sm4_job *j)
+{
+	mode_state *s = &j->st;
+	ccsp_err err;
+	switch (j->m->mode) {
+	case MODE_CBC:
+		return ccsp_sm4_cbc_init(&s->cbc, j->key, CCSP_SM4_KEY_SIZE, j->iv, j->encrypt, j->pad);
+	case MODE_CTR:
+		return ccsp_sm4_ctr_init(&s->ctr, j->key, CCSP_SM4_KEY_SIZE, j->iv);
+	case MODE_XTS:
+		return ccsp_sm4_xts_init(&s->xts, j->key, j->iv, j->encrypt);
+	case MODE_GCM:
+		err = ccsp_sm4_gcm_init(&s->gcm, j->key, CCSP_SM4_KEY_SIZE, j->iv, j->ivlen, j->encrypt);
+		return err == CCSP_OK ? ccsp_sm4_gcm_aad(&s->gcm, j->aad, j->aadlen) : err;
+	default:
+		memcpy(s->blk.fb, j->iv, 16); /* ECB: unused */
+		return ccsp_sm4_set_key(&s->blk.k, j->key, CCSP_SM4_KEY_SIZE);
+	}
+}
+
+/* CFB and OFB one step at a time: the next step's IV is the last ciphertext block (CFB) or the last keystream
+ * block, P ^ C (OFB), as the modes chain (GB/T 17964-2021 clauses 9 and 10). len is a multiple of 16 except in
+ * the last step, whose chaining value is never used. */
+static ccsp_err feedback_update(sm4_job *j, const uint8_t *in, size_t len, uint8_t *out)
+{
+	uint8_t *fb = j->st.blk.fb;
+	ccsp_err err;
+	if (j->m->mode == MODE_OFB)
+		err = ccsp_sm4_ofb_crypt(&j->st.blk.k, fb, in, out, len);
+	else if (j->encrypt)
+		err = ccsp_sm4_cfb_encrypt(&j->st.blk.k, fb, in, out, len);
+	else
+		err = ccsp_sm4_cfb_decrypt(&j->st.blk.k, fb, in, out, len);
+	if (err != CCSP_OK || len < 16)
+		return err;
+	if (j->m->mode == MODE_OFB)
+		for (int i = 0; i < 16; i++)
+			fb[i] = (uint8_t)(in[len - 16 + i] ^ out[len - 16 + i]);
+	else
+		memcpy(fb, (j->encrypt ? out : in) + len - 16, 16);
+	return CCSP_OK;
+}
+
+/* len bytes of input to *outlen bytes of output (out has room for len + OUT_SLACK). */
+static ccsp_err mode_update(sm4_job *j, const uint8_t *in, size_t len, uint8_t *out, size_t *outlen)
+{
+	mode_state *s = &j->st;
+	*outlen = len;
+	switch (j->m->mode) {
+	case MODE_ECB:
+		if (len % 16 != 0)
+			return CCSP_ERR_DATA_LENGTH;
+		return j->encrypt ? ccsp_sm4_ecb_encrypt(&s->blk.k, in, out, len)
+		                  : ccsp_sm4_ecb_decrypt(&s->blk.k, in, out, len);
+	case MODE_CBC:
+		return ccsp_sm4_cbc_update(&s->cbc, in, len, out, outlen);
+	case MODE_CTR:
+		return ccsp_sm4_ctr_update(&s->ctr, in, out, len);
+	case MODE_GCM:
+		return ccsp_sm4_gcm_update(&s->gcm, in, out, len);
+	case MODE_XTS:
+		return ccsp_sm4_xts_update(&s->xts, in, len, out, outlen);
+	default:
+		return feedback_update(j, in, len, out);
+	}
 }
 
 /*
  * PKCS#7 check of the last block without branching on its bytes (a padding oracle must learn no
  * more than the verdict): the pad value p must be 1..16 and the last p bytes must all equal p.
  */
-static ccsp_err pkcs7_strip(const uint8_t *buf, size_t len, size_t *outlen)
+static ccsp_err pkcs7_strip(const uint8_t last[16], size_t *outlen)
 {
-	const uint8_t *last = buf + len - 16;
 	int32_t p = last[15];
 	uint32_t bad = (uint32_t)((p - 1) >> 31) | (uint32_t)((16 - p) >> 31); /* p == 0 or p > 16 */
 	for (int32_t i = 0; i < 16; i++) {
@@ -84,94 +170,51 @@ static ccsp_err pkcs7_strip(const uint8_t *buf, size_t len, size_t *outlen)
 	}
 	if (bad != 0)
 		return CCSP_ERR_PADDING;
-	*outlen = len - (size_t)p;
+	*outlen = 16 - (size_t)p;
 	return CCSP_OK;
 }
 
-static ccsp_err ecb_pad_decrypt(const ccsp_sm4_key *k, sm4_job *j)
+/* ECB's end (the library pads CBC only): rest is the partial block to pad (encryption) or the block kept back
+ * (decryption), which must be whole. */
+static ccsp_err ecb_final(sm4_job *j, const uint8_t *rest, size_t restlen, uint8_t *out, size_t *outlen)
 {
-	if (j->inlen == 0 || j->inlen % 16 != 0)
-		return CCSP_ERR_DATA_LENGTH;
-	ccsp_err err = ccsp_sm4_ecb_decrypt(k, j->in, j->out, j->inlen);
-	if (err == CCSP_OK)
-		err = pkcs7_strip(j->out, j->inlen, &j->outlen);
-	return err;
-}
-
-/* ---- the modes ---- */
-
-static ccsp_err run_ecb_cbc(const ccsp_sm4_key *k, sm4_job *j)
-{
-	size_t cap = j->inlen + 32;
-	int cbc = j->m->mode == MODE_CBC;
-	if (j->pad && cbc && j->encrypt)
-		return ccsp_sm4_cbc_pad_encrypt(k, j->iv, j->in, j->inlen, j->out, cap, &j->outlen);
-	if (j->pad && cbc)
-		return ccsp_sm4_cbc_pad_decrypt(k, j->iv, j->in, j->inlen, j->out, cap, &j->outlen);
-	if (j->pad)
-		return j->encrypt ? ecb_pad_encrypt(k, j) : ecb_pad_decrypt(k, j);
-	if (j->inlen % 16 != 0)
-		return CCSP_ERR_DATA_LENGTH;
-	j->outlen = j->inlen;
-	if (cbc)
-		return j->encrypt ? ccsp_sm4_cbc_encrypt(k, j->iv, j->in, j->out, j->inlen)
-		                  : ccsp_sm4_cbc_decrypt(k, j->iv, j->in, j->out, j->inlen);
-	return j->encrypt ? ccsp_sm4_ecb_encrypt(k, j->in, j->out, j->inlen)
-	                  : ccsp_sm4_ecb_decrypt(k, j->in, j->out, j->inlen);
-}
-
-static ccsp_err run_stream(const ccsp_sm4_key *k, sm4_job *j)
-{
-	j->outlen = j->inlen;
-	switch (j->m->mode) {
-	case MODE_CFB:
-		return j->encrypt ? ccsp_sm4_cfb_encrypt(k, j->iv, j->in, j->out, j->inlen)
-		                  : ccsp_sm4_cfb_decrypt(k, j->iv, j->in, j->out, j->inlen);
-	case MODE_OFB:
-		return ccsp_sm4_ofb_crypt(k, j->iv, j->in, j->out, j->inlen);
-	default:
-		return ccsp_sm4_ctr_crypt(k, j->iv, j->in, j->out, j->inlen);
-	}
-}
-
-/* Ciphertext layout: C || T (16-byte tag), the tag last as most GCM tools write it. */
-static ccsp_err run_gcm(const ccsp_sm4_key *k, sm4_job *j)
-{
+	*outlen = 0;
+	if (!j->pad)
+		return restlen == 0 ? CCSP_OK : CCSP_ERR_DATA_LENGTH;
 	if (j->encrypt) {
-		j->outlen = j->inlen + CCSP_SM4_GCM_TAG_SIZE;
-		return ccsp_sm4_gcm_encrypt(k, j->iv, j->ivlen, j->aad, j->aadlen, j->in, j->out, j->inlen,
-		                            j->out + j->inlen);
+		memcpy(out, rest, restlen);
+		memset(out + restlen, (int)(16 - restlen), 16 - restlen);
+		*outlen = 16;
+		return ccsp_sm4_ecb_encrypt(&j->st.blk.k, out, out, 16);
 	}
-	if (j->inlen < CCSP_SM4_GCM_TAG_SIZE)
+	if (restlen != 16)
 		return CCSP_ERR_DATA_LENGTH;
-	j->outlen = j->inlen - CCSP_SM4_GCM_TAG_SIZE;
-	return ccsp_sm4_gcm_decrypt(k, j->iv, j->ivlen, j->aad, j->aadlen, j->in, j->out, j->outlen,
-	                            j->in + j->outlen);
+	ccsp_err err = ccsp_sm4_ecb_decrypt(&j->st.blk.k, rest, out, 16);
+	return err == CCSP_OK ? pkcs7_strip(out, outlen) : err;
 }
 
-static ccsp_err run_job(sm4_job *j)
+/* The end of the input: rest is what mode_hold kept back or the partial block of an aligned mode. */
+static ccsp_err mode_final(sm4_job *j, const uint8_t *rest, size_t restlen, uint8_t *out, size_t *outlen)
 {
-	ccsp_sm4_key k;
-	ccsp_err ret;
-	if (j->m->mode == MODE_XTS) {
-		if (j->inlen < 16)
-			return CCSP_ERR_DATA_LENGTH;
-		j->outlen = j->inlen;
-		return j->encrypt ? ccsp_sm4_xts_encrypt(j->key, j->iv, j->in, j->out, j->inlen)
-		                  : ccsp_sm4_xts_decrypt(j->key, j->iv, j->in, j->out, j->inlen);
+	mode_state *s = &j->st;
+	*outlen = 0;
+	switch (j->m->mode) {
+	case MODE_ECB:
+		return ecb_final(j, rest, restlen, out, outlen);
+	case MODE_CBC:
+		return ccsp_sm4_cbc_final(&s->cbc, out, outlen);
+	case MODE_XTS:
+		return ccsp_sm4_xts_final(&s->xts, out, outlen);
+	case MODE_GCM:
+		/* Ciphertext layout: C || T (16-byte tag), the tag last as most GCM tools write it. */
+		if (j->encrypt) {
+			*outlen = CCSP_SM4_GCM_TAG_SIZE;
+			return ccsp_sm4_gcm_encrypt_final(&s->gcm, out);
+		}
+		return restlen == 16 ? ccsp_sm4_gcm_decrypt_final(&s->gcm, rest) : CCSP_ERR_DATA_LENGTH;
+	default:
+		return CCSP_OK;
 	}
-	ret = ccsp_sm4_set_key(&k, j->key, j->m->keylen);
-	if (ret != CCSP_OK)
-		goto out;
-	if (j->m->mode == MODE_ECB || j->m->mode == MODE_CBC)
-		ret = run_ecb_cbc(&k, j);
-	else if (j->m->mode == MODE_GCM)
-		ret = run_gcm(&k, j);
-	else
-		ret = run_stream(&k, j);
-out:
-	ccsp_sm4_key_wipe(&k);
-	return ret;
 }
 
 /* ---- command line ---- */
@@ -267,59 +310,118 @@ static int parse_job(const sm4_args *a, sm4_job *j)
 	return parse_iv(a, j) != 0 || parse_aad(a, j) != 0 ? -1 : 0;
 }
 
-/* Input lengths the mode cannot take, with a message that says why. */
+/* Input lengths the mode cannot take, with a message that says why; known once the input has ended. */
 static int check_length(const sm4_job *j)
 {
-	size_t n = j->inlen;
+	unsigned long long n = j->total;
 	const char *what = j->encrypt ? "input" : "ciphertext";
 	if (j->m->mode == MODE_XTS && n < 16) {
-		cli_error("sm4: XTS needs at least 16 bytes of data, %s has %zu", what, n);
+		cli_error("sm4: XTS needs at least 16 bytes of data, %s has %llu", what, n);
 		return -1;
 	}
 	if (j->m->mode == MODE_GCM && !j->encrypt && n < CCSP_SM4_GCM_TAG_SIZE) {
-		cli_error("sm4: ciphertext of %zu bytes is shorter than the 16-byte GCM tag (truncated?)", n);
+		cli_error("sm4: ciphertext of %llu bytes is shorter than the 16-byte GCM tag (truncated?)", n);
 		return -1;
 	}
 	if (j->m->padded && !j->pad && n % 16 != 0) {
-		cli_error("sm4: %s of %zu bytes is not a multiple of 16 (needed with -nopad)", what, n);
+		cli_error("sm4: %s of %llu bytes is not a multiple of 16 (needed with -nopad)", what, n);
 		return -1;
 	}
 	if (j->m->padded && j->pad && !j->encrypt && (n == 0 || n % 16 != 0)) {
-		cli_error("sm4: ciphertext of %zu bytes is not a positive multiple of 16 (truncated?)", n);
+		cli_error("sm4: ciphertext of %llu bytes is not a positive multiple of 16 (truncated?)", n);
 		return -1;
 	}
 	return 0;
 }
 
-/* Read, transform, write; the output file appears only if every step succeeded. */
+static int crypto_failed(const sm4_job *j, ccsp_err err)
+{
+	cli_error_ccsp(err, "%s %s failed", j->m->display, j->encrypt ? "encryption" : "decryption");
+	return -1;
+}
+
+/* len bytes of in through the mode, the result to o. */
+static int step(sm4_job *j, const uint8_t *in, size_t len, uint8_t *out, cli_out *o)
+{
+	size_t n;
+	ccsp_err err = mode_update(j, in, len, out, &n);
+	if (err != CCSP_OK)
+		return crypto_failed(j, err);
+	return cli_out_write(o, out, n);
+}
+
+/* The input has ended with have bytes in in: the last step and the mode's end. */
+static int last_step(sm4_job *j, const uint8_t *in, size_t have, uint8_t *out, cli_out *o)
+{
+	size_t hold = mode_hold(j), n;
+	size_t len = have > hold ? have - hold : 0;
+	if (j->m->mode == MODE_ECB)
+		len -= len % 16;
+	if (check_length(j) != 0 || step(j, in, len, out, o) != 0)
+		return -1;
+	ccsp_err err = mode_final(j, in + len, have - len, out, &n);
+	if (err != CCSP_OK)
+		return crypto_failed(j, err);
+	return cli_out_write(o, out, n);
+}
+
+/* The whole input, CHUNK bytes at a time (in has room for CHUNK + 16, out for CHUNK + 16 + OUT_SLACK). */
+static int stream(sm4_job *j, int fd, const char *inpath, uint8_t *in, uint8_t *out, cli_out *o)
+{
+	size_t have = 0, hold = mode_hold(j);
+	for (;;) {
+		ssize_t r = cli_read_full(fd, inpath, in + have, CHUNK);
+		if (r < 0)
+			return -1;
+		j->total += (uint64_t)r;
+		have += (size_t)r;
+		if ((size_t)r < CHUNK)
+			return last_step(j, in, have, out, o);
+		if (step(j, in, have - hold, out, o) != 0)
+			return -1;
+		memmove(in, in + have - hold, hold);
+		have = hold;
+	}
+}
+
+/*
+ * Read, transform, write, in steps: memory stays the same whatever the size. The output goes through a
+ * temporary file and appears only if every step succeeded; GCM decryption holds back even standard output
+ * until the tag is checked.
+ */
 static int execute(sm4_job *j, const char *inpath, const char *outpath)
 {
-	uint8_t *in = NULL;
-	int status = CLI_EXIT_FAIL;
-	if (cli_read_file(inpath, "input", CLI_MAX_FILE_SIZE, &in, &j->inlen) != 0)
-		return CLI_EXIT_FAIL;
-	j->in = in;
-	if (check_length(j) != 0)
-		goto out;
-	j->out = malloc(j->inlen + 32);
-	if (j->out == NULL) {
+	int status = CLI_EXIT_FAIL, fd = -1;
+	cli_out *o = NULL;
+	uint8_t *in = malloc(CHUNK + 16), *out = malloc(CHUNK + 16 + OUT_SLACK);
+	if (in == NULL || out == NULL) {
 		cli_error("sm4: out of memory");
 		goto out;
 	}
-	ccsp_err err = run_job(j);
+	ccsp_err err = mode_init(j);
 	if (err != CCSP_OK) {
-		cli_error_ccsp(err, "%s %s failed", j->m->display, j->encrypt ? "encryption" : "decryption");
+		crypto_failed(j, err);
 		goto out;
 	}
-	if (cli_write_file(outpath, j->out, j->outlen) == 0)
-		status = 0;
+	if ((fd = cli_open_input(inpath)) < 0)
+		goto out;
+	o = cli_out_open(outpath, 0, j->m->mode == MODE_GCM && !j->encrypt);
+	if (o == NULL || stream(j, fd, inpath, in, out, o) != 0)
+		goto out;
+	status = cli_out_commit(o) == 0 ? 0 : CLI_EXIT_FAIL;
+	o = NULL;
 out:
-	/* One of the two buffers is plaintext. */
-	ccsp_memzero(in, j->inlen);
+	cli_out_abort(o);
+	if (fd >= 0 && fd != STDIN_FILENO)
+		close(fd);
+	/* one of the two buffers is plaintext */
+	if (in != NULL)
+		ccsp_memzero(in, CHUNK + 16);
+	if (out != NULL)
+		ccsp_memzero(out, CHUNK + 16 + OUT_SLACK);
 	free(in);
-	if (j->out != NULL)
-		ccsp_memzero(j->out, j->inlen + 32);
-	free(j->out);
+	free(out);
+	ccsp_memzero(&j->st, sizeof j->st);
 	return status;
 }
 

@@ -159,6 +159,27 @@ must_fail_with "unknown command" 2 "unknown command" "$CCSP" cert sign -in "$T/s
 must_fail_with "unknown option" 2 "unknown option" "$CCSP" cert print -in "$T/sign.pem" -text
 must_fail_with "public key as CA key" 1 "not a private key" ok '"$CCSP" sm2 pub -in "$T/ca.key" -out "$T/ca.pub" &&
 	"$CCSP" cert ca -key "$T/ca.pub" -subj /CN=x -days 1 -out "$OUT/x.pem"'
+# Each subcommand takes its own options only: those its usage lists are known to it, any other one is a usage
+# error (exit 2) naming it.
+ALL_CERT_OPTS="-key -subj -days -out -ca -cakey -in -usage -san -pathlen -CAfile -untrusted -purpose -attime -id"
+for c in ca req issue verify; do
+	case $c in
+	ca) mine=" -key -subj -days -pathlen -out " ;;
+	req) mine=" -key -subj -out " ;;
+	issue) mine=" -ca -cakey -in -usage -days -san -pathlen -out " ;;
+	verify) mine=" -CAfile -untrusted -purpose -attime -id " ;;
+	esac
+	for o in $ALL_CERT_OPTS; do
+		"$CCSP" cert $c $o "$OUT/none/x" >/dev/null 2>"$T/e"
+		st=$?
+		case $mine in
+		*" $o "*) check "cert $c takes $o" ok '! grep -q "unknown option" "$T/e"' ;;
+		*) check "cert $c refuses $o (exit 2, named)" ok '[ $st -eq 2 ] && grep -q -- "unknown option '"'"'$o'"'"'" "$T/e"' ;;
+		esac
+	done
+done
+rm -rf "$OUT" && mkdir -p "$OUT"
+must_fail_with "cert req -days" 2 "'-days'" "$CCSP" cert req -key "$T/ca.key" -subj /CN=x -days 1 -out "$OUT/x.pem"
 check "help" ok '"$CCSP" cert help | grep -q "usage: ccsp cert"'
 
 finish

@@ -25,6 +25,8 @@ done
 must_fail "rand without N" "$CCSP" rand
 must_fail "rand with two counts" "$CCSP" rand 1 2
 must_fail "rand unknown option" "$CCSP" rand -hex 16
+must_fail_with "rand -in (not a rand option)" 2 "'-in'" "$CCSP" rand 16 -in "$T/x"
+must_fail_with "rand -k (not a rand option)" 2 "'-k'" "$CCSP" rand 16 -k 00
 must_fail "rand -out into a missing directory" "$CCSP" rand 16 -out "$OUT/nodir/r"
 
 # ---- -out names what the user means: devices, FIFOs and links are never replaced ---------------

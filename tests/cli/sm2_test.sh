@@ -230,6 +230,36 @@ must_fail_with "a binary byte before BEGIN" 1 "cannot load SM2 key" \
 { head -c 5000 /dev/zero | tr '\0' 'x' | fold -w 70; cat "$T/ours.pem"; } >"$T/long-before.pem"
 must_fail_with "5000 bytes of text before BEGIN" 1 "cannot load SM2 key" \
 	"$CCSP" sm2 pub -in "$T/long-before.pem" -out "$OUT/p"
+# ---- each subcommand takes its own options only ----
+# Every option the usage lists for a subcommand is known to it (the command may still fail for want of the others),
+# and an option of another subcommand is a usage error (exit 2) that names it.
+opts_of() {
+	case $1 in
+	keygen) echo "-out -pass -prf -iter -sec1 -der" ;;
+	pub) echo "-in -pass -out -der" ;;
+	sign) echo "-key -pass -id -in -out" ;;
+	verify) echo "-pub -id -in -sig" ;;
+	encrypt) echo "-pub -in -out" ;;
+	decrypt) echo "-key -pass -in -out" ;;
+	exchange) echo "-key -pass -peer -initiator -responder -rout -rin -sout -sin -id -peer-id -len -wait -out" ;;
+	esac
+}
+ALL_SM2_OPTS="-out -in -key -pub -pass -prf -iter -sig -id -peer -peer-id -rout -rin -sout -sin -len -wait -der -sec1 -initiator -responder"
+for c in keygen pub sign verify encrypt decrypt exchange; do
+	mine=" $(opts_of $c) "
+	for o in $ALL_SM2_OPTS; do
+		case $o in -der | -sec1 | -initiator | -responder) arg= ;; *) arg=$OUT/none/x ;; esac
+		# shellcheck disable=SC2086 # arg is one word or none
+		"$CCSP" sm2 $c $o $arg >/dev/null 2>"$T/e"
+		st=$?
+		case $mine in
+		*" $o "*) check "sm2 $c takes $o" ok '! grep -q "unknown option" "$T/e"' ;;
+		*) check "sm2 $c refuses $o (exit 2, named)" ok '[ $st -eq 2 ] && grep -q -- "unknown option '"'"'$o'"'"'" "$T/e"' ;;
+		esac
+	done
+done
+rm -rf "$OUT" && mkdir -p "$OUT"
+must_fail_with "sm2 sign -wait" 2 "'-wait'" "$CCSP" sm2 sign -key "$T/ours.pem" -in "$T/m_abc" -out "$OUT/s" -wait 5
 check "help" "$CCSP" sm2 help >/dev/null
 
 finish

@@ -57,5 +57,10 @@ must_fail "hmac odd key" "$CCSP" hmac -k abc "$T/abc"
 must_fail "hmac bad hex key" "$CCSP" hmac -k 00zz "$T/abc"
 must_fail "hmac key over 1024 bytes" "$CCSP" hmac -k "$(randhex 1025)" "$T/abc"
 must_fail "hmac missing file" "$CCSP" hmac -k "$key" "$T/nonexistent"
+# Options of other subcommands are usage errors that name the option.
+must_fail_with "sm3 -k (an hmac option)" 2 "'-k'" "$CCSP" sm3 -k "$key" "$T/abc"
+must_fail_with "sm3 -out" 2 "'-out'" "$CCSP" sm3 -out "$OUT/x" "$T/abc"
+must_fail_with "hmac -out" 2 "'-out'" "$CCSP" hmac -k "$key" -out "$OUT/x" "$T/abc"
+must_fail_with "hmac -in" 2 "'-in'" "$CCSP" hmac -k "$key" -in "$T/abc"
 
 finish

@@ -181,6 +181,8 @@ must_fail "bad operation" "$CCSP" sm4 encrypt -mode cbc -k "$key" -iv "$iv" -in 
 must_fail "extra argument" "$CCSP" sm4 enc extra -mode cbc -k "$key" -iv "$iv" -in "$P" -out "$OUT/x"
 must_fail "unknown option" "$CCSP" sm4 enc -mode cbc -k "$key" -iv "$iv" -salt -in "$P" -out "$OUT/x"
 must_fail "option without value" "$CCSP" sm4 enc -mode cbc -iv "$iv" -in "$P" -out "$OUT/x" -k
+must_fail_with "sm4 -wait (an sm2 option)" 2 "'-wait'" "$CCSP" sm4 enc -mode cbc -k "$key" -iv "$iv" -wait 5 -in "$P" -out "$OUT/x"
+must_fail_with "sm4 -pass" 2 "'-pass'" "$CCSP" sm4 dec -mode cbc -k "$key" -iv "$iv" -pass x -in "$P" -out "$OUT/x"
 must_fail "option twice" "$CCSP" sm4 enc -mode cbc -k "$key" -k "$key" -iv "$iv" -in "$P" -out "$OUT/x"
 must_fail "missing mode" "$CCSP" sm4 enc -k "$key" -iv "$iv" -in "$P" -out "$OUT/x"
 must_fail "unknown mode" "$CCSP" sm4 enc -mode cbc128 -k "$key" -iv "$iv" -in "$P" -out "$OUT/x"
@@ -208,7 +210,7 @@ must_fail "missing input file" "$CCSP" sm4 enc -mode cbc -k "$key" -iv "$iv" -in
 must_fail "input is a directory" "$CCSP" sm4 enc -mode cbc -k "$key" -iv "$iv" -in "$T" -out "$OUT/x"
 must_fail "output directory missing" "$CCSP" sm4 enc -mode cbc -k "$key" -iv "$iv" -in "$P" -out "$OUT/nodir/x"
 must_fail "output is a directory" "$CCSP" sm4 enc -mode cbc -k "$key" -iv "$iv" -in "$P" -out "$OUT"
-# Output into the file being read works (the input is read whole first).
+# Output into the file being read works (the output goes to a temporary file, renamed over it at the end).
 cp "$T/p1000" "$T/inplace"
 check "in place enc" "$CCSP" sm4 enc -mode ctr -k "$key" -iv "$iv" -in "$T/inplace" -out "$T/inplace"
 check "in place dec" "$CCSP" sm4 dec -mode ctr -k "$key" -iv "$iv" -in "$T/inplace" -out "$T/inplace"

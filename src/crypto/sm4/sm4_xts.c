@@ -116,3 +116,71 @@ ccsp_err ccsp_sm4_xts_decrypt(const uint8_t key[32], const uint8_t tweak[16], co
 	CCSP_GUARD(ccsp_module_ready());
 	return ccsp_sm4_xts_crypt_impl(key, tweak, in, out, len, 0, 1, NULL);
 }
+
+/* ---- streaming ---- */
+
+ccsp_err ccsp_sm4_xts_init(ccsp_sm4_xts_ctx *ctx, const uint8_t key[32], const uint8_t tweak[16], int encrypt)
+{
+	CCSP_GUARD(ccsp_module_ready());
+	CCSP_ENSURE(ctx != NULL && key != NULL && tweak != NULL, CCSP_ERR_ARG);
+	CCSP_ENSURE(!ct_declassify32((uint32_t)ct_memeq(key, key + 16, 16)), CCSP_ERR_KEY);
+	ccsp_sm4_key k2;
+	ccsp_err ret;
+	memset(ctx, 0, sizeof *ctx);
+	CCSP_CHECK(ccsp_sm4_set_key_impl(&ctx->k1, key, 16, ccsp_sm4_impl_best()));
+	CCSP_CHECK(ccsp_sm4_set_key_impl(&k2, key + 16, 16, ctx->k1.impl));
+	memcpy(ctx->t, tweak, 16);
+	k2.impl->crypt_blocks(k2.rk_enc, ctx->t, ctx->t, 1);
+	ctx->encrypt = encrypt != 0;
+out:
+	ccsp_memzero(&k2, sizeof k2);
+	if (ret != CCSP_OK)
+		ccsp_memzero(ctx, sizeof *ctx);
+	return ret;
+}
+
+/*
+ * As ccsp_sm4_cbc_update: the kept bytes and the new input are laid out contiguously in out first (so in == out
+ * works), then every block but the last 16..31 bytes is processed in place. While fewer than 32 bytes have
+ * been seen they are all kept: the stealing may need them.
+ */
+ccsp_err ccsp_sm4_xts_update(ccsp_sm4_xts_ctx *ctx, const uint8_t *in, size_t inlen, uint8_t *out, size_t *outlen)
+{
+	CCSP_GUARD(ccsp_module_ready());
+	CCSP_ENSURE(ctx != NULL && ccsp_sm4_key_ok(&ctx->k1) && ctx->num < 32, CCSP_ERR_ARG);
+	CCSP_ENSURE(out != NULL && outlen != NULL && (inlen == 0 || in != NULL), CCSP_ERR_ARG);
+	CCSP_ENSURE(inlen <= SIZE_MAX - 64, CCSP_ERR_DATA_LENGTH);
+	size_t total = ctx->num + inlen;
+	if (inlen > 0)
+		memmove(out + ctx->num, in, inlen);
+	memcpy(out, ctx->buf, ctx->num);
+	size_t keep = total < 32 ? total : 16 + total % 16, nb = (total - keep) / 16;
+	xts_blocks(&ctx->k1, ctx->encrypt ? ctx->k1.rk_enc : ctx->k1.rk_dec, ctx->t, out, out, nb, 1);
+	ctx->num = keep;
+	memcpy(ctx->buf, out + 16 * nb, keep);
+	ccsp_memzero(out + 16 * nb, keep);
+	*outlen = 16 * nb;
+	return CCSP_OK;
+}
+
+ccsp_err ccsp_sm4_xts_final(ccsp_sm4_xts_ctx *ctx, uint8_t out[31], size_t *outlen)
+{
+	CCSP_GUARD(ccsp_module_ready());
+	CCSP_ENSURE(ctx != NULL && ccsp_sm4_key_ok(&ctx->k1) && ctx->num < 32, CCSP_ERR_ARG);
+	CCSP_ENSURE(out != NULL && outlen != NULL, CCSP_ERR_ARG);
+	ccsp_err ret = CCSP_OK;
+	const uint32_t *rk = ctx->encrypt ? ctx->k1.rk_enc : ctx->k1.rk_dec;
+	size_t r = ctx->num % 16;
+	*outlen = 0;
+	if (ctx->num < 16) {
+		ret = CCSP_ERR_DATA_LENGTH;
+	} else {
+		if (r == 0)
+			xts_blocks(&ctx->k1, rk, ctx->t, ctx->buf, out, 1, 1);
+		else
+			xts_steal(&ctx->k1, rk, ctx->t, ctx->buf, out, r, ctx->encrypt, 1);
+		*outlen = ctx->num;
+	}
+	ccsp_memzero(ctx, sizeof *ctx);
+	return ret;
+}
