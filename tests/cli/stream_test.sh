@@ -9,8 +9,15 @@ STEP=262144
 SIZES="$((STEP - 1)) $STEP $((STEP + 1)) $((STEP + 17)) $((2 * STEP - 1)) $((2 * STEP)) $((3 * STEP + 1))"
 for n in $SIZES; do randfile "$T/p$n" "$n"; done
 BIG=$((96 * 1024 * 1024))
-randfile "$T/big" "$BIG"
 RSS_MAX_KB=32768 # a whole-input implementation needs more than the 96 MiB input
+if [ "${CCSP_SANITIZED:-0}" = 1 ]; then
+	# ASan's shadow memory makes RSS meaningless and its speed makes 96 MiB and 1 GiB slow: the sizes and the
+	# chunking are what this build checks; the plain build checks memory and size.
+	echo "note: sanitizer build: 8 MiB instead of 96 MiB, no RSS bound, no 1 GiB input"
+	BIG=$((8 * 1024 * 1024))
+	RSS_MAX_KB=
+fi
+randfile "$T/big" "$BIG"
 
 # rss DESC CMD...: run CMD (it must succeed) and check its peak resident set stays under RSS_MAX_KB. Measured by
 # /usr/bin/time -v when there is one, else by polling the process's VmHWM (the high-water mark, so a late poll
@@ -31,7 +38,11 @@ rss() {
 		done
 		wait $pid || { fail "$desc: failed"; return; }
 	fi
-	if [ -n "$kb" ] && [ "$kb" -lt "$RSS_MAX_KB" ]; then pass; else fail "$desc: peak RSS ${kb:-?} KiB (limit $RSS_MAX_KB)"; fi
+	if [ -z "$RSS_MAX_KB" ] || { [ -n "$kb" ] && [ "$kb" -lt "$RSS_MAX_KB" ]; }; then
+		pass
+	else
+		fail "$desc: peak RSS ${kb:-?} KiB (limit $RSS_MAX_KB)"
+	fi
 }
 
 # ---- every openssl mode, lengths around the step ------------------------------------------------
@@ -149,12 +160,16 @@ hkey=$(randhex 32)
 "$OPENSSL" dgst -sm3 -mac HMAC -macopt "hexkey:$hkey" -r "$T/big" | cut -d' ' -f1 >"$T/h2"
 same "$T/h1" "$T/h2" "hmac: 96 MiB differs from openssl's"
 
-# Over the old 1 GiB limit: a sparse file costs no disk, and a pipe into sm3 no output file.
-truncate -s $((1024 * 1024 * 1024 + 4097)) "$T/huge"
-"$CCSP" sm4 enc -mode ctr -k "$key" -iv "$iv" -in "$T/huge" | "$CCSP" sm3 | cut -d' ' -f1 >"$T/h1"
-"$OPENSSL" enc -sm4-ctr -K "$key" -iv "$iv" -in "$T/huge" | "$OPENSSL" dgst -sm3 -r | cut -d' ' -f1 >"$T/h2"
-same "$T/h1" "$T/h2" "ctr: 1 GiB + 4097 bytes differs from openssl's"
-rm -f "$T/huge"
+# Over the old 1 GiB limit: a sparse file costs no disk, and pipes no output file. Encrypted and decrypted again by
+# ccsp, hashed by ccsp and by openssl (whose SM4 would take most of this test's time).
+if [ "${CCSP_SANITIZED:-0}" != 1 ]; then
+	truncate -s $((1024 * 1024 * 1024 + 4097)) "$T/huge"
+	"$CCSP" sm4 enc -mode ctr -k "$key" -iv "$iv" -in "$T/huge" | "$CCSP" sm4 dec -mode ctr -k "$key" -iv "$iv" |
+		"$CCSP" sm3 | cut -d' ' -f1 >"$T/h1"
+	"$OPENSSL" dgst -sm3 -r "$T/huge" | cut -d' ' -f1 >"$T/h2"
+	same "$T/h1" "$T/h2" "ctr: 1 GiB + 4097 bytes through enc and dec differs from the input (openssl's SM3)"
+	rm -f "$T/huge"
+fi
 
 # Empty input, from a pipe too.
 : >"$T/empty"
