@@ -98,8 +98,10 @@ static void sign_pair(const ccsp_sm2_sign_ctx *c, const uint64_t ev[4], const ui
 	ccsp_sm2_sc_add(t, r, k);
 	ccsp_sm2_sc_mont_mul(s, t, c->dinv_m); /* (1 + d)^-1 (k + r) */
 	ccsp_sm2_sc_sub(s, s, r);
-	/* r and s are the output; only a rejection is revealed (r = 0, r + k = n, s = 0) */
+	/* r and s are the output; of t = r + k only whether it is n (r + k = n: reject) */
 	uint64_t bad = ccsp_sm2_fe_is_zero(r) | ccsp_sm2_fe_is_zero(t) | ccsp_sm2_fe_is_zero(s);
+	ct_declassify(r, sizeof r);
+	ct_declassify(s, sizeof s);
 	ct_declassify(&bad, sizeof bad);
 	*redraw = bad != 0;
 	if (bad) {
