@@ -92,7 +92,8 @@ CCSP_API void ccsp_sm2_sign_ctx_free(ccsp_sm2_sign_ctx *ctx);
  * ccsp_random() fails while refilling (sig is then zero, the context still usable). */
 CCSP_API CCSP_MUST_CHECK ccsp_err ccsp_sm2_sign_ctx_sign_digest(ccsp_sm2_sign_ctx *ctx, const uint8_t e[32],
                                                                 uint8_t sig[CCSP_SM2_SIGNATURE_SIZE]);
-/* As ccsp_sm2_sign(): e = SM3(Z || msg) with Z of the context's public key and id (NULL: the default ID). */
+/* As ccsp_sm2_sign(): e = SM3(Z || msg) with Z of the context's public key and id (NULL: the default ID).
+ * The first call also makes the public-key object Z needs (CCSP_ERR_NOMEM). */
 CCSP_API CCSP_MUST_CHECK ccsp_err ccsp_sm2_sign_ctx_sign(ccsp_sm2_sign_ctx *ctx, const uint8_t *id, size_t idlen,
                                                          const uint8_t *msg, size_t msglen,
                                                          uint8_t sig[CCSP_SM2_SIGNATURE_SIZE]);

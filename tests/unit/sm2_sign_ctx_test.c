@@ -148,6 +148,7 @@ static void test_pairs_never_reused(void **state)
 		assert_ok(ccsp_sm2_sign_ctx_sign_digest(i % 2 ? a : b, e, sig));
 		memcpy(r[i], sig, 32);
 	}
+	assert_ok(ccsp_sm2_sign_ctx_sign(a, NULL, 0, (const uint8_t *)"m", 1, sig)); /* Z from the copied point */
 	qsort(r, 2 * MANY, 32, cmp_r);
 	for (int i = 1; i < 2 * MANY; i++)
 		assert_memory_not_equal(r[i - 1], r[i], 32);

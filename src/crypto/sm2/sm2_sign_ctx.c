@@ -26,7 +26,9 @@ struct ccsp_sm2_sign_ctx {
 	uint64_t x1[SIGN_BATCH][4]; /* x1 of k G mod n, plain */
 	size_t avail;
 	uint64_t dinv_m[4];         /* (1 + d)^-1 R mod n */
-	ccsp_sm2_key *pub;          /* the public key alone: Z for ccsp_sm2_sign_ctx_sign */
+	uint8_t pub_xy[64];         /* the public key, x || y */
+	ccsp_sm2_key *pub;          /* made from it at the first ccsp_sm2_sign_ctx_sign (Z): digest signers (vsmd)
+	                             * do without its 4 KB of locked memory per key */
 	uint64_t fork_gen;          /* fork_generation when the pool was made */
 };
 
@@ -117,8 +119,7 @@ static void sign_pair(const ccsp_sm2_sign_ctx *c, const uint64_t ev[4], const ui
 
 ccsp_err ccsp_sm2_sign_ctx_new(const ccsp_sm2_key *key, ccsp_sm2_sign_ctx **ctx)
 {
-	ccsp_sm2_sign_ctx *c = NULL;
-	ccsp_err ret;
+	ccsp_sm2_sign_ctx *c;
 	CCSP_GUARD(ccsp_module_ready());
 	CCSP_ENSURE(ctx != NULL, CCSP_ERR_ARG);
 	*ctx = NULL;
@@ -128,16 +129,26 @@ ccsp_err ccsp_sm2_sign_ctx_new(const ccsp_sm2_key *key, ccsp_sm2_sign_ctx **ctx)
 	CCSP_ENSURE(atfork_ok, CCSP_ERR_NOMEM); /* pthread_atfork fails only for lack of memory */
 	c = ccsp_secure_alloc(sizeof *c);
 	CCSP_ENSURE(c != NULL, CCSP_ERR_NOMEM);
-	c->pub = ccsp_sm2_key_new();
-	ret = c->pub == NULL ? CCSP_ERR_NOMEM : CCSP_OK;
-	if (ret != CCSP_OK)
-		goto out;
-	CCSP_CHECK(ccsp_sm2_key_set_public(c->pub, key->pub_xy, sizeof key->pub_xy));
+	memcpy(c->pub_xy, key->pub_xy, sizeof c->pub_xy);
 	memcpy(c->dinv_m, key->dinv_m, sizeof c->dinv_m);
 	*ctx = c;
-	c = NULL;
+	return CCSP_OK;
+}
+
+/* The public key object for Z, made at the first need. */
+static ccsp_err ctx_pub(ccsp_sm2_sign_ctx *c)
+{
+	ccsp_sm2_key *k;
+	ccsp_err ret;
+	if (c->pub != NULL)
+		return CCSP_OK;
+	k = ccsp_sm2_key_new();
+	CCSP_ENSURE(k != NULL, CCSP_ERR_NOMEM);
+	CCSP_CHECK(ccsp_sm2_key_set_public(k, c->pub_xy, sizeof c->pub_xy));
+	c->pub = k;
+	k = NULL;
 out:
-	ccsp_sm2_sign_ctx_free(c);
+	ccsp_sm2_key_free(k);
 	return ret;
 }
 
@@ -182,6 +193,7 @@ ccsp_err ccsp_sm2_sign_ctx_sign(ccsp_sm2_sign_ctx *ctx, const uint8_t *id, size_
 	uint8_t e[32];
 	CCSP_GUARD(ccsp_module_ready());
 	CCSP_ENSURE(ctx != NULL && sig != NULL, CCSP_ERR_ARG);
+	CCSP_GUARD(ctx_pub(ctx));
 	CCSP_GUARD(ccsp_sm2_compute_e(ctx->pub, id, idlen, msg, msglen, e));
 	return ccsp_sm2_sign_ctx_sign_digest(ctx, e, sig);
 }
