@@ -69,7 +69,7 @@ CCSP_API CCSP_MUST_CHECK ccsp_err ccsp_sm2_verify(const ccsp_sm2_key *key, const
 
 /*
  * Per-key signing context, for a signer that makes many signatures with one key (a VSM, a server): the
- * same signatures as ccsp_sm2_sign_digest() (a fresh random k each, GB/T 32918.2 6.1), about twice as
+ * same signatures as ccsp_sm2_sign_digest() (a fresh random k each, GB/T 32918.2 6.1), about 1.5 times as
  * many per second. It keeps (1 + d)^-1 and a pool of nonce pairs (k, x1 of kG) in locked memory, made 32 at
  * a time from ccsp_random() with one shared field inversion; each pair serves one signature attempt and is
  * wiped at once, never used twice.

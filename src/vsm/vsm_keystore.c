@@ -22,7 +22,7 @@
 #include "vsm/vsm_keystore_file.h"
 
 /*
- * The signing context of an index's signing pair, made at its first signature (ccsp_sm2_sign_ctx: about twice
+ * The signing context of an index's signing pair, made at its first signature (ccsp_sm2_sign_ctx: about 1.5 times
  * the one-shot rate). Used under the read lock by the one thread that takes busy; busy is never waited for: a
  * signer that finds it taken signs one-shot. Dropped under the write lock whenever the pair may change (delete,
  * wipe, free), when no signer can hold it, so a context never outlives its key.
