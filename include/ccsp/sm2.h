@@ -67,6 +67,37 @@ CCSP_API CCSP_MUST_CHECK ccsp_err ccsp_sm2_verify(const ccsp_sm2_key *key, const
                                                   const uint8_t *msg, size_t msglen,
                                                   const uint8_t sig[CCSP_SM2_SIGNATURE_SIZE]);
 
+/*
+ * Per-key signing context, for a signer that makes many signatures with one key (a VSM, a server): the
+ * same signatures as ccsp_sm2_sign_digest() (a fresh random k each, GB/T 32918.2 6.1), about 1.5 times as
+ * many per second. It keeps (1 + d)^-1 and a pool of nonce pairs (k, x1 of kG) in locked memory, made 32 at
+ * a time from ccsp_random() with one shared field inversion; each pair serves one signature attempt and is
+ * wiped at once, never used twice.
+ *
+ * ccsp_sm2_sign_ctx_new: *ctx gets a new context for key, which must hold a private key (CCSP_ERR_KEY);
+ * it copies what it needs, so key may be freed afterwards. CCSP_ERR_ARG on NULL arguments, CCSP_ERR_NOMEM.
+ * The pool is filled at the first signature, not here.
+ * Thread safety: none inside. A context is used by one thread at a time (one per thread, or a lock around
+ * each call); different contexts, even of one key, are independent.
+ * fork(): a child never signs with the parent's pairs: a context used in a child of fork() discards the pool
+ * it inherited and makes its own (pthread_atfork). A child of a raw clone() system call (no atfork handlers)
+ * is not detected: do not use a context inherited that way.
+ * ccsp_sm2_sign_ctx_free wipes the pairs left and the key material; NULL is ignored.
+ */
+typedef struct ccsp_sm2_sign_ctx ccsp_sm2_sign_ctx;
+
+CCSP_API CCSP_MUST_CHECK ccsp_err ccsp_sm2_sign_ctx_new(const ccsp_sm2_key *key, ccsp_sm2_sign_ctx **ctx);
+CCSP_API void ccsp_sm2_sign_ctx_free(ccsp_sm2_sign_ctx *ctx);
+/* As ccsp_sm2_sign_digest() with the context's key. CCSP_ERR_ARG on NULL arguments; CCSP_ERR_RNG when
+ * ccsp_random() fails while refilling (sig is then zero, the context still usable). */
+CCSP_API CCSP_MUST_CHECK ccsp_err ccsp_sm2_sign_ctx_sign_digest(ccsp_sm2_sign_ctx *ctx, const uint8_t e[32],
+                                                                uint8_t sig[CCSP_SM2_SIGNATURE_SIZE]);
+/* As ccsp_sm2_sign(): e = SM3(Z || msg) with Z of the context's public key and id (NULL: the default ID).
+ * The first call also makes the public-key object Z needs (CCSP_ERR_NOMEM). */
+CCSP_API CCSP_MUST_CHECK ccsp_err ccsp_sm2_sign_ctx_sign(ccsp_sm2_sign_ctx *ctx, const uint8_t *id, size_t idlen,
+                                                         const uint8_t *msg, size_t msglen,
+                                                         uint8_t sig[CCSP_SM2_SIGNATURE_SIZE]);
+
 typedef enum ccsp_sm2_ct_format {
 	CCSP_SM2_C1C3C2 = 0, /* 04||x1||y1 || C3 || C2 (GB/T 32918.4-2016, the default) */
 	CCSP_SM2_C1C2C3 = 1, /* 04||x1||y1 || C2 || C3 (2010 draft order) */

@@ -117,12 +117,6 @@ typedef struct sm2_job {
 	uint8_t *out;
 } sm2_job;
 
-static ccsp_err job_sign(const ccsp_sm2_key *key, void *arg)
-{
-	sm2_job *j = arg;
-	return ccsp_sm2_sign_digest(key, j->in, j->out);
-}
-
 static ccsp_err job_verify(const ccsp_sm2_key *key, void *arg)
 {
 	sm2_job *j = arg;
@@ -143,11 +137,10 @@ static ccsp_err job_decrypt(const ccsp_sm2_key *key, void *arg)
 
 ccsp_err ccsp_vsm_internal_sign(ccsp_vsm_session *s, uint32_t index, const uint8_t e[32], uint8_t sig[64])
 {
-	sm2_job j = {.in = e, .out = sig};
 	ccsp_err ret = vsm_require_right(s, index);
 	if (ret != CCSP_OK)
 		return ret;
-	return ccsp_vsm_keystore_with_sm2(s->vsm->ks, CCSP_VSM_KEY_SIGN, index, job_sign, &j);
+	return ccsp_vsm_keystore_sign(s->vsm->ks, index, e, sig);
 }
 
 ccsp_err ccsp_vsm_internal_verify(ccsp_vsm_session *s, uint32_t index, const uint8_t e[32], const uint8_t sig[64])

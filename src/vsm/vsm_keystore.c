@@ -9,6 +9,7 @@
 #include "vsm/vsm_keystore.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -20,12 +21,24 @@
 
 #include "vsm/vsm_keystore_file.h"
 
+/*
+ * The signing context of an index's signing pair, made at its first signature (ccsp_sm2_sign_ctx: about 1.5 times
+ * the one-shot rate). Used under the read lock by the one thread that takes busy; busy is never waited for: a
+ * signer that finds it taken signs one-shot. Dropped under the write lock whenever the pair may change (delete,
+ * wipe, free), when no signer can hold it, so a context never outlives its key.
+ */
+typedef struct ks_sign_cache {
+	atomic_flag busy;
+	ccsp_sm2_sign_ctx *ctx;
+} ks_sign_cache;
+
 struct ccsp_vsm_keystore {
 	pthread_rwlock_t lock;
 	int lock_ready;
 	char *path;
 	ccsp_sm4_key storage; /* expanded storage key; this struct lives in secure memory */
 	ccsp_vsm_ks_state st;
+	ks_sign_cache *sign;  /* max_index entries; the contexts are in secure memory */
 };
 
 /* ---- state ---- */
@@ -152,6 +165,45 @@ out:
 	return ret;
 }
 
+/* ---- signing contexts ---- */
+
+static ccsp_err sign_cache_init(ccsp_vsm_keystore *ks)
+{
+	ks->sign = calloc(ks->st.max_index, sizeof *ks->sign);
+	if (ks->sign == NULL)
+		return CCSP_ERR_NOMEM;
+	for (uint32_t i = 0; i < ks->st.max_index; i++)
+		atomic_flag_clear(&ks->sign[i].busy);
+	return CCSP_OK;
+}
+
+/* Under the write lock (or with the keystore private to the caller). */
+static void sign_cache_drop(ccsp_vsm_keystore *ks, uint32_t index)
+{
+	ccsp_sm2_sign_ctx_free(ks->sign[index - 1].ctx);
+	ks->sign[index - 1].ctx = NULL;
+}
+
+static void sign_cache_drop_all(ccsp_vsm_keystore *ks)
+{
+	for (uint32_t i = 1; ks->sign != NULL && i <= ks->st.max_index; i++)
+		sign_cache_drop(ks, i);
+}
+
+/* Under the read lock, key being the signing pair of index. */
+static ccsp_err sign_cached(ccsp_vsm_keystore *ks, uint32_t index, const ccsp_sm2_key *key, const uint8_t e[32],
+                            uint8_t sig[64])
+{
+	ks_sign_cache *c = &ks->sign[index - 1];
+	if (atomic_flag_test_and_set_explicit(&c->busy, memory_order_acquire))
+		return ccsp_sm2_sign_digest(key, e, sig); /* another thread signs with it now */
+	if (c->ctx == NULL && ccsp_sm2_sign_ctx_new(key, &c->ctx) != CCSP_OK)
+		c->ctx = NULL; /* no memory for it: one-shot this time, try again next time */
+	ccsp_err ret = c->ctx != NULL ? ccsp_sm2_sign_ctx_sign_digest(c->ctx, e, sig) : ccsp_sm2_sign_digest(key, e, sig);
+	atomic_flag_clear_explicit(&c->busy, memory_order_release);
+	return ret;
+}
+
 /* ---- lifecycle ---- */
 
 ccsp_err ccsp_vsm_keystore_open(const char *path, const uint8_t storage_key[CCSP_VSM_STORAGE_KEY_SIZE],
@@ -172,6 +224,7 @@ ccsp_err ccsp_vsm_keystore_open(const char *path, const uint8_t storage_key[CCSP
 	KS_ENSURE(ks->path != NULL, CCSP_ERR_NOMEM);
 	KS_CHECK(ccsp_sm4_set_key(&ks->storage, storage_key, CCSP_VSM_STORAGE_KEY_SIZE));
 	KS_CHECK(ccsp_vsm_ks_state_init(&ks->st, max_index));
+	KS_CHECK(sign_cache_init(ks));
 	ret = ccsp_vsm_ks_file_load(ks->path, &ks->storage, &ks->st);
 	if (ret == CCSP_ERR_FILE_NOT_FOUND)
 		ret = CCSP_OK; /* a new keystore: the file appears with the first change */
@@ -187,6 +240,8 @@ void ccsp_vsm_keystore_free(ccsp_vsm_keystore *ks)
 {
 	if (ks == NULL)
 		return;
+	sign_cache_drop_all(ks);
+	free(ks->sign);
 	ccsp_vsm_ks_state_free(&ks->st);
 	ccsp_sm4_key_wipe(&ks->storage);
 	free(ks->path);
@@ -331,6 +386,8 @@ static ccsp_err sm2_delete_locked(ccsp_vsm_keystore *ks, ccsp_vsm_key_kind kind,
 	ccsp_sm2_key *key = s->pair[p];
 
 	KS_ENSURE(key != NULL, CCSP_ERR_KEY_NOT_FOUND);
+	if (kind == CCSP_VSM_KEY_SIGN)
+		sign_cache_drop(ks, index); /* remade at the next signature should the deletion fail */
 	s->pair[p] = NULL;
 	s->created[p] = 0;
 	if (s->pair[1 - p] == NULL)
@@ -419,8 +476,10 @@ ccsp_err ccsp_vsm_keystore_wipe_all(ccsp_vsm_keystore *ks)
 	if ((ret = wrlock(ks)) != CCSP_OK)
 		return ret;
 	ret = ccsp_vsm_ks_file_save(ks->path, &ks->storage, NULL);
-	if (ret == CCSP_OK)
+	if (ret == CCSP_OK) {
+		sign_cache_drop_all(ks);
 		ccsp_vsm_ks_state_clear(&ks->st);
+	}
 	unlock(ks);
 	return ret;
 }
@@ -567,6 +626,19 @@ ccsp_err ccsp_vsm_keystore_with_sm2(ccsp_vsm_keystore *ks, ccsp_vsm_key_kind kin
                                     ccsp_vsm_sm2_fn fn, void *arg)
 {
 	return with_pair(ks, kind, index, fn, arg);
+}
+
+ccsp_err ccsp_vsm_keystore_sign(ccsp_vsm_keystore *ks, uint32_t index, const uint8_t e[32], uint8_t sig[64])
+{
+	ccsp_err ret;
+	if (ks == NULL || !index_ok(ks, index) || e == NULL || sig == NULL)
+		return CCSP_ERR_ARG;
+	if ((ret = rdlock(ks)) != CCSP_OK)
+		return ret;
+	const ccsp_sm2_key *key = sm2_slot(ks, index)->pair[ccsp_vsm_ks_pair_slot(CCSP_VSM_KEY_SIGN)];
+	ret = key == NULL ? CCSP_ERR_KEY_NOT_FOUND : sign_cached(ks, index, key, e, sig);
+	unlock(ks);
+	return ret;
 }
 
 static ccsp_err kek_crypt(ccsp_vsm_keystore *ks, uint32_t index, const uint8_t *in, uint8_t *out, size_t len,

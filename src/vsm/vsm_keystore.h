@@ -107,6 +107,12 @@ CCSP_MUST_CHECK ccsp_err ccsp_vsm_keystore_public_key(ccsp_vsm_keystore *ks, ccs
 typedef ccsp_err (*ccsp_vsm_sm2_fn)(const ccsp_sm2_key *key, void *arg);
 CCSP_MUST_CHECK ccsp_err ccsp_vsm_keystore_with_sm2(ccsp_vsm_keystore *ks, ccsp_vsm_key_kind kind, uint32_t index,
                                                     ccsp_vsm_sm2_fn fn, void *arg);
+/* Sign the digest e (r||s) with the signing pair of index, through that pair's signing context
+ * (ccsp_sm2_sign_ctx, made at the first signature, wiped when the pair is deleted, the keystore wiped or freed);
+ * a signer that finds the context in use by another thread signs one-shot rather than wait.
+ * CCSP_ERR_KEY_NOT_FOUND when the index holds no signing pair. */
+CCSP_MUST_CHECK ccsp_err ccsp_vsm_keystore_sign(ccsp_vsm_keystore *ks, uint32_t index, const uint8_t e[32],
+                                                uint8_t sig[64]);
 /* Wrap (SM4-ECB, GM/T 0018-2023 6.3.16) or unwrap len bytes (a multiple of 16, else CCSP_ERR_DATA_LENGTH)
  * with the KEK at index. CCSP_ERR_KEY_NOT_FOUND when the slot is empty. */
 CCSP_MUST_CHECK ccsp_err ccsp_vsm_keystore_kek_wrap(ccsp_vsm_keystore *ks, uint32_t index, const uint8_t *in,

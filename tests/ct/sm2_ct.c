@@ -39,6 +39,7 @@ static void scalar_mults(const ccsp_sm2_impl *impl)
 {
 	uint64_t k[4] = {0x0123456789abcdefULL, 0xfedcba9876543210ULL, 0x1111111111111111ULL, 0x7fffffffffffffffULL};
 	ccsp_sm2_apoint p, q;
+	uint64_t y0[4];
 	SECRET(k, sizeof k);
 	impl->mul_base(&p, k);
 	PUBLIC(&p, sizeof p);
@@ -52,6 +53,12 @@ static void scalar_mults(const ccsp_sm2_impl *impl)
 	PUBLIC(&r1, sizeof r1);
 	PUBLIC(&r2, sizeof r2);
 	check(memcmp(&r1, &p, sizeof p) == 0 && memcmp(&r2, &p, sizeof p) == 0, "k G and k G from G's key table");
+	uint64_t kb[3][4] = {{k[0], k[1], k[2], k[3]}, {7, 0, 0, 0}, {1, 2, 3, 4}}, xb[3][4];
+	SECRET(kb, sizeof kb);
+	impl->mul_base_x_batch(xb, (const uint64_t(*)[4])kb, 3); /* the signing context's refill */
+	PUBLIC(xb, sizeof xb);
+	ccsp_sm2_fe_from_mont(impl, y0, p.x);
+	check(memcmp(xb[0], y0, sizeof y0) == 0, "batched x of k G");
 	uint64_t x[4] = {5, 6, 7, 8}, y[4];
 	SECRET(x, sizeof x);
 	impl->fe_inv(y, x);
@@ -66,6 +73,12 @@ static void sign_and_decrypt(ccsp_sm2_key *key)
 	check(ccsp_sm2_sign_digest_with_k(key, e, k, sig) == CCSP_OK, "sign with k");
 	check(ccsp_sm2_verify_digest(key, e, sig) == CCSP_OK, "verify");
 	check(ccsp_sm2_sign_digest(key, e, sig) == CCSP_OK, "sign");
+	ccsp_sm2_sign_ctx *ctx = NULL; /* (1 + d)^-1 secret; the pool's k are the DRBG's */
+	check(ccsp_sm2_sign_ctx_new(key, &ctx) == CCSP_OK, "signing context");
+	for (int i = 0; i < 3 && ctx != NULL; i++)
+		check(ccsp_sm2_sign_ctx_sign_digest(ctx, e, sig) == CCSP_OK && ccsp_sm2_verify_digest(key, e, sig) == CCSP_OK,
+		      "sign with the context");
+	ccsp_sm2_sign_ctx_free(ctx);
 	check(ccsp_sm2_encrypt_with_k(key, CCSP_SM2_C1C3C2, k, (const uint8_t *)"sixteen byte msg", 16, ct, sizeof ct,
 	                              &len) == CCSP_OK,
 	      "encrypt with k");

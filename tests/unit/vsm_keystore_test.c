@@ -472,6 +472,54 @@ static void test_write_failure_rolls_back(void **state)
 	free(b.infos);
 }
 
+/* ccsp_vsm_keystore_sign: the pair's cached signing context follows the pair through deletion, a new key at
+ * the index and zeroisation. */
+static int signs_for(ccsp_vsm_keystore *ks, uint32_t index, const uint8_t e[32], const uint8_t sig[64])
+{
+	ccsp_sm2_key *k = NULL; /* no assert: the signer threads call it too */
+	int ok = ccsp_vsm_keystore_public_key(ks, SIGN, index, &k) == CCSP_OK &&
+	         ccsp_sm2_verify_digest(k, e, sig) == CCSP_OK;
+	ccsp_sm2_key_free(k);
+	return ok;
+}
+
+static void test_sign_cached_context(void **state)
+{
+	fixture *f = *state;
+	ccsp_vsm_keystore *ks = ks_open(f);
+	static const uint8_t e[32] = "keystore digest to sign, 32 b..";
+	uint8_t sig[64], old[64];
+	assert_ccsp(CCSP_ERR_KEY_NOT_FOUND, ccsp_vsm_keystore_sign(ks, 1, e, sig));
+	assert_ok(ccsp_vsm_keystore_generate(ks, ENC, 1, PW, PWLEN));
+	assert_ccsp(CCSP_ERR_KEY_NOT_FOUND, ccsp_vsm_keystore_sign(ks, 1, e, sig)); /* signing pairs only */
+	assert_ok(ccsp_vsm_keystore_generate(ks, SIGN, 1, NULL, 0));
+	for (int i = 0; i < 40; i++) { /* past one refill of the context */
+		assert_ok(ccsp_vsm_keystore_sign(ks, 1, e, sig));
+		assert_true(signs_for(ks, 1, e, sig));
+		assert_memory_not_equal(sig, i ? old : e, 32);
+		memcpy(old, sig, 64);
+	}
+	/* a new key at the index: the old context is gone with the old key */
+	assert_ok(ccsp_vsm_keystore_delete(ks, SIGN, 1));
+	assert_ccsp(CCSP_ERR_KEY_NOT_FOUND, ccsp_vsm_keystore_sign(ks, 1, e, sig));
+	assert_ok(ccsp_vsm_keystore_generate(ks, SIGN, 1, NULL, 0));
+	assert_ok(ccsp_vsm_keystore_sign(ks, 1, e, sig));
+	assert_true(signs_for(ks, 1, e, sig));
+	assert_false(signs_for(ks, 1, e, old));
+	assert_ok(ccsp_vsm_keystore_wipe_all(ks));
+	assert_ccsp(CCSP_ERR_KEY_NOT_FOUND, ccsp_vsm_keystore_sign(ks, 1, e, sig));
+	/* arguments */
+	assert_ccsp(CCSP_ERR_ARG, ccsp_vsm_keystore_sign(NULL, 1, e, sig));
+	assert_ccsp(CCSP_ERR_ARG, ccsp_vsm_keystore_sign(ks, 0, e, sig));
+	assert_ccsp(CCSP_ERR_ARG, ccsp_vsm_keystore_sign(ks, MAX + 1, e, sig));
+	assert_ccsp(CCSP_ERR_ARG, ccsp_vsm_keystore_sign(ks, 1, NULL, sig));
+	assert_ccsp(CCSP_ERR_ARG, ccsp_vsm_keystore_sign(ks, 1, e, NULL));
+	/* freed with a live context */
+	assert_ok(ccsp_vsm_keystore_generate(ks, SIGN, 2, PW, PWLEN));
+	assert_ok(ccsp_vsm_keystore_sign(ks, 2, e, sig));
+	ccsp_vsm_keystore_free(ks);
+}
+
 /* ---- concurrency: signers under the read lock while a writer changes other slots ---- */
 
 typedef struct thread_arg {
@@ -486,6 +534,11 @@ static void *signer(void *p)
 		sign_arg a = {(const uint8_t *)"concurrent", 10, {0}};
 		uint8_t pub[CCSP_SM2_POINT_SIZE];
 		ccsp_sm2_key *k = NULL;
+		static const uint8_t e[32] = "concurrent digest";
+		uint8_t sig[64];
+		/* three signers on one cached context: one uses it, the others sign one-shot meanwhile */
+		if (ccsp_vsm_keystore_sign(t->ks, 1, e, sig) != CCSP_OK || !signs_for(t->ks, 1, e, sig))
+			t->failures++;
 		if (ccsp_vsm_keystore_with_sm2(t->ks, SIGN, 1, sign_fn, &a) != CCSP_OK ||
 		    ccsp_vsm_keystore_public(t->ks, SIGN, 1, pub) != CCSP_OK ||
 		    ccsp_vsm_keystore_public_key(t->ks, SIGN, 1, &k) != CCSP_OK ||
@@ -540,6 +593,7 @@ int main(void)
 	        T(test_kek_wrap_unwrap),
 	        T(test_password_rules),
 	        T(test_delete),
+	        T(test_sign_cached_context),
 	        T(test_index_out_of_range),
 	        T(test_occupied_slot),
 	        T(test_import),

@@ -10,6 +10,7 @@
 #ifndef CCSP_SM2_ARITH_H
 #define CCSP_SM2_ARITH_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "ct.h"
@@ -183,6 +184,9 @@ void ccsp_sm2_sc_reduce(uint64_t r[4], const uint64_t a[4]);
 #define CCSP_SM2_PUB_TAB_ODD 8
 typedef ccsp_sm2_apoint ccsp_sm2_pub_table[2][CCSP_SM2_PUB_TAB_ODD];
 
+/* Largest batch of mul_base_x_batch (the signing context's refill). */
+#define CCSP_SM2_BASE_BATCH_MAX 64
+
 /* ---- implementations (portable C, MULX/ADX), chosen at run time ---- */
 
 typedef struct ccsp_sm2_impl {
@@ -199,6 +203,9 @@ typedef struct ccsp_sm2_impl {
 	uint64_t (*to_affine)(ccsp_sm2_apoint *r, const ccsp_sm2_jpoint *a);
 	/* r = k*G, k < 2^256 plain limbs, constant time. Returns the infinity mask. */
 	uint64_t (*mul_base)(ccsp_sm2_apoint *r, const uint64_t k[4]);
+	/* x[i] = x coordinate of k[i]*G in plain limbs, for n <= CCSP_SM2_BASE_BATCH_MAX scalars in [1, n-1]
+	 * (a zero scalar spoils the whole batch), with one shared inversion; constant time. */
+	void (*mul_base_x_batch)(uint64_t (*x)[4], const uint64_t (*k)[4], size_t n);
 	/* r = k*P for a valid point P, constant time in k and P. Returns the infinity mask. */
 	uint64_t (*mul_point)(ccsp_sm2_apoint *r, const uint64_t k[4], const ccsp_sm2_apoint *p);
 	/* r1 = k*G and r2 = k*P together (one inversion), constant time. Infinity mask of either.

@@ -302,6 +302,7 @@ const ccsp_sm2_impl SM2_IMPL_STRUCT = {
 	.point_add = point_add_complete,
 	.to_affine = to_affine,
 	.mul_base = mul_base,
+	.mul_base_x_batch = mul_base_x_batch,
 	.mul_point = mul_point,
 	.mul_base_and_point = mul_base_and_point,
 	.pub_table = pub_table,

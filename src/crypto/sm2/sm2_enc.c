@@ -52,12 +52,13 @@ static void layout(ccsp_sm2_ct_format fmt, size_t mlen, size_t *c3_off, size_t *
 
 /* Clause 6.1 A2-A8 for a given k; out holds 97 + msglen bytes. */
 ccsp_err ccsp_sm2_encrypt_core(const ccsp_sm2_impl *impl, const ccsp_sm2_key *key, ccsp_sm2_ct_format fmt,
-                               const uint64_t k[4], const uint8_t *msg, size_t msglen, uint8_t *out)
+                               const uint64_t k[4], const uint8_t *msg, size_t msglen, uint8_t *out, int *redraw)
 {
 	ccsp_sm2_apoint c1, s;
 	uint8_t x2y2[64];
 	size_t c3_off, c2_off;
 	ccsp_err ret;
+	*redraw = 0;
 	layout(fmt, msglen, &c3_off, &c2_off);
 	/* A2, A4 (A3: h = 1 and the key was validated: S != O; k != 0 mod n: C1 != O) */
 	impl->mul_base_and_point(&c1, &s, k, &key->pub, ccsp_sm2_key_pub_table(impl, key));
@@ -69,7 +70,8 @@ ccsp_err ccsp_sm2_encrypt_core(const ccsp_sm2_impl *impl, const ccsp_sm2_key *ke
 	uint32_t zero = all_zero(c2, msglen);
 	ct_declassify(&zero, sizeof zero);
 	if (zero) { /* A5: t = 0, draw another k */
-		ret = CCSP_ERR_AUTH;
+		*redraw = 1;
+		ccsp_memzero(out, C1_SIZE + C3_SIZE + msglen);
 		goto out;
 	}
 	for (size_t i = 0; i < msglen; i++)
@@ -117,15 +119,17 @@ ccsp_err ccsp_sm2_encrypt(const ccsp_sm2_key *key, ccsp_sm2_ct_format fmt, const
 {
 	const ccsp_sm2_impl *impl = ccsp_sm2_impl_get();
 	uint64_t k[4];
-	ccsp_err ret;
+	int redraw = 1;
+	ccsp_err ret = CCSP_OK;
 	CCSP_GUARD(ccsp_module_ready());
 	CCSP_GUARD(encrypt_args(key, fmt, msg, msglen, out, outcap, outlen));
 	if (fmt == CCSP_SM2_DER)
 		return encrypt_der(key, msg, msglen, out, outcap, outlen);
-	do {
+	for (int draw = 0; draw < CCSP_SM2_K_DRAWS && redraw; draw++) {
 		CCSP_CHECK(ccsp_sm2_random_scalar(k));
-		ret = ccsp_sm2_encrypt_core(impl, key, fmt, k, msg, msglen, out);
-	} while (ret == CCSP_ERR_AUTH);
+		CCSP_CHECK(ccsp_sm2_encrypt_core(impl, key, fmt, k, msg, msglen, out, &redraw));
+	}
+	ret = redraw ? CCSP_ERR_RNG : CCSP_OK;
 out:
 	ccsp_memzero(k, sizeof k);
 	return ret;
@@ -135,13 +139,17 @@ ccsp_err ccsp_sm2_encrypt_with_k(const ccsp_sm2_key *key, ccsp_sm2_ct_format fmt
                                  const uint8_t *msg, size_t msglen, uint8_t *out, size_t outcap, size_t *outlen)
 {
 	uint64_t kv[4];
-	ccsp_err ret;
+	int redraw = 0;
+	ccsp_err ret = CCSP_ERR_ARG;
 	CCSP_ENSURE(k != NULL, CCSP_ERR_ARG);
 	CCSP_GUARD(encrypt_args(key, fmt, msg, msglen, out, outcap, outlen));
 	ccsp_sm2_limbs_from_bytes(kv, k);
 	uint64_t ok = ~ccsp_sm2_fe_is_zero(kv) & ccsp_sm2_limbs_lt(kv, ccsp_sm2_n);
 	ct_declassify(&ok, sizeof ok);
-	ret = ok ? ccsp_sm2_encrypt_core(ccsp_sm2_impl_get(), key, fmt, kv, msg, msglen, out) : CCSP_ERR_ARG;
+	if (ok)
+		ret = ccsp_sm2_encrypt_core(ccsp_sm2_impl_get(), key, fmt, kv, msg, msglen, out, &redraw);
+	if (ret == CCSP_OK && redraw) /* this fixed k gives t = 0 */
+		ret = CCSP_ERR_ARG;
 	ccsp_memzero(kv, sizeof kv);
 	return ret;
 }

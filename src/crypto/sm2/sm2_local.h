@@ -44,14 +44,23 @@ ccsp_err ccsp_sm2_random_scalar(uint64_t k[4]);
 
 /* ---- cores taking the implementation and fixed nonces (self-test, tests) ---- */
 
-/* CCSP_ERR_SIGNATURE stands for "this k gives r = 0, r + k = n or s = 0: draw another". */
-ccsp_err ccsp_sm2_sign_core(const ccsp_sm2_impl *impl, const ccsp_sm2_key *key, const uint8_t e[32],
-                            const uint64_t k[4], uint8_t sig[64]);
+/*
+ * A core given k says whether k was usable apart from its ccsp_err: *redraw = 1 (status CCSP_OK, output
+ * zeroed) means "this k gives no result: draw another". An error code from below (SM3, the KDF) is then never
+ * mistaken for a rejected k and looped on. Rejection has probability about 2^-255 per k, so callers draw at
+ * most CCSP_SM2_K_DRAWS times: more rejections in a row mean a broken random generator (CCSP_ERR_RNG).
+ */
+#define CCSP_SM2_K_DRAWS 8
+
+/* *redraw = 1 when k gives r = 0, r + k = n or s = 0. */
+CCSP_MUST_CHECK ccsp_err ccsp_sm2_sign_core(const ccsp_sm2_impl *impl, const ccsp_sm2_key *key, const uint8_t e[32],
+                                            const uint64_t k[4], uint8_t sig[64], int *redraw);
 ccsp_err ccsp_sm2_verify_core(const ccsp_sm2_impl *impl, const ccsp_sm2_key *key, const uint8_t e[32],
                               const uint8_t sig[64]);
-/* Raw formats only. CCSP_ERR_AUTH stands for "t is all zero for this k: draw another". */
-ccsp_err ccsp_sm2_encrypt_core(const ccsp_sm2_impl *impl, const ccsp_sm2_key *key, ccsp_sm2_ct_format fmt,
-                               const uint64_t k[4], const uint8_t *msg, size_t msglen, uint8_t *out);
+/* Raw formats only. *redraw = 1 when t is all zero for this k. */
+CCSP_MUST_CHECK ccsp_err ccsp_sm2_encrypt_core(const ccsp_sm2_impl *impl, const ccsp_sm2_key *key,
+                                               ccsp_sm2_ct_format fmt, const uint64_t k[4], const uint8_t *msg,
+                                               size_t msglen, uint8_t *out, int *redraw);
 ccsp_err ccsp_sm2_decrypt_core(const ccsp_sm2_impl *impl, const ccsp_sm2_key *key, ccsp_sm2_ct_format fmt,
                                const uint8_t *ct, size_t ctlen, uint8_t *out);
 

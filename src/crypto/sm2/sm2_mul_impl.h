@@ -244,6 +244,42 @@ static void mul_point_keytab_jac(ccsp_sm2_jpoint *acc, const uint64_t k[4], cons
 }
 
 /*
+ * x[i] = the x coordinate (plain limbs, < p) of k[i] G for i < n, k[i] in [1, n-1]: n comb
+ * multiplications and one inversion for all (Montgomery's trick: prefix products of the Z, one
+ * inversion, then 1/Z_i = (1/(Z_0..Z_i)) (Z_0..Z_(i-1)) walking back), 5 multiplications each
+ * instead of an inversion each. Every Z_i != 0 since k[i] != 0 mod n. Loop bounds are public.
+ */
+static void mul_base_x_batch(uint64_t (*x)[4], const uint64_t (*k)[4], size_t n)
+{
+	static const uint64_t one[4] = {1, 0, 0, 0};
+	ccsp_sm2_jpoint acc[CCSP_SM2_BASE_BATCH_MAX];
+	uint64_t prod[CCSP_SM2_BASE_BATCH_MAX][4], inv[4], zi[4];
+	if (n == 0 || n > CCSP_SM2_BASE_BATCH_MAX)
+		return;
+	for (size_t i = 0; i < n; i++)
+		mul_base_jac(&acc[i], k[i]);
+	memcpy(prod[0], acc[0].z, sizeof prod[0]);
+	for (size_t i = 1; i < n; i++)
+		fmul(prod[i], prod[i - 1], acc[i].z);
+	fe_inv(inv, prod[n - 1]);
+	for (size_t i = n; i-- > 0;) {
+		if (i > 0) {
+			fmul(zi, inv, prod[i - 1]);
+			fmul(inv, inv, acc[i].z);
+		} else {
+			memcpy(zi, inv, sizeof zi);
+		}
+		fsqr(zi, zi);
+		fmul(x[i], acc[i].x, zi);
+		fmul(x[i], x[i], one); /* out of Montgomery form */
+	}
+	ccsp_memzero(acc, n * sizeof acc[0]);
+	ccsp_memzero(prod, n * sizeof prod[0]);
+	ccsp_memzero(inv, sizeof inv);
+	ccsp_memzero(zi, sizeof zi);
+}
+
+/*
  * r1 = k G and r2 = k P (encryption: C1 and S) with one inversion (Montgomery's trick):
  * 1/Z1 = Z2 / (Z1 Z2) and 1/Z2 = Z1 / (Z1 Z2). When either point is infinity the product is 0,
  * its "inverse" 0, and both results are 0 with the returned mask all-ones. k P comes from P's

@@ -73,9 +73,11 @@ static ccsp_err sign_kat(const ccsp_sm2_impl *impl, const ccsp_sm2_key *key)
 	uint64_t k[4];
 	CCSP_ENSURE(memcmp(key->pub_xy, kat_px, 32) == 0, CCSP_ERR_SELFTEST);
 	ccsp_sm2_limbs_from_bytes(k, kat_k);
-	ccsp_err ret = ccsp_sm2_sign_core(impl, key, kat_e, k, sig);
+	int redraw = 0;
+	ccsp_err ret = ccsp_sm2_sign_core(impl, key, kat_e, k, sig, &redraw);
 	ccsp_memzero(k, sizeof k);
 	CCSP_GUARD(ret);
+	CCSP_ENSURE(!redraw, CCSP_ERR_SELFTEST);
 	CCSP_ENSURE(memcmp(sig, kat_sig, 64) == 0, CCSP_ERR_SELFTEST);
 	CCSP_ENSURE(ccsp_sm2_verify_core(impl, key, kat_e, kat_sig) == CCSP_OK, CCSP_ERR_SELFTEST);
 	sig[63] ^= 1;
@@ -88,9 +90,11 @@ static ccsp_err encrypt_kat(const ccsp_sm2_impl *impl, const ccsp_sm2_key *key)
 	uint8_t ct[sizeof kat_ct], pt[sizeof kat_msg];
 	uint64_t k[4];
 	ccsp_sm2_limbs_from_bytes(k, kat_k);
-	ccsp_err ret = ccsp_sm2_encrypt_core(impl, key, CCSP_SM2_C1C3C2, k, kat_msg, sizeof kat_msg, ct);
+	int redraw = 0;
+	ccsp_err ret = ccsp_sm2_encrypt_core(impl, key, CCSP_SM2_C1C3C2, k, kat_msg, sizeof kat_msg, ct, &redraw);
 	ccsp_memzero(k, sizeof k);
 	CCSP_GUARD(ret);
+	CCSP_ENSURE(!redraw, CCSP_ERR_SELFTEST);
 	CCSP_ENSURE(memcmp(ct, kat_ct, sizeof ct) == 0, CCSP_ERR_SELFTEST);
 	CCSP_GUARD(ccsp_sm2_decrypt_core(impl, key, CCSP_SM2_C1C3C2, kat_ct, sizeof kat_ct, pt));
 	CCSP_ENSURE(memcmp(pt, kat_msg, sizeof pt) == 0, CCSP_ERR_SELFTEST);

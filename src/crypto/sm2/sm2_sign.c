@@ -9,11 +9,11 @@
 
 /* Clause 6.1 A4-A6 for a given k in [1, n-1]. */
 ccsp_err ccsp_sm2_sign_core(const ccsp_sm2_impl *impl, const ccsp_sm2_key *key, const uint8_t e[32],
-                            const uint64_t k[4], uint8_t sig[64])
+                            const uint64_t k[4], uint8_t sig[64], int *redraw)
 {
 	ccsp_sm2_apoint p1;
 	uint64_t x1[4], r[4], s[4], t[4], ev[4];
-	ccsp_err ret = CCSP_OK;
+	*redraw = 0;
 	impl->mul_base(&p1, k); /* k != 0 mod n: never infinity */
 	ccsp_sm2_fe_from_mont(impl, x1, p1.x);
 	ccsp_sm2_sc_reduce(x1, x1);
@@ -25,39 +25,42 @@ ccsp_err ccsp_sm2_sign_core(const ccsp_sm2_impl *impl, const ccsp_sm2_key *key, 
 	uint64_t bad = ccsp_sm2_fe_is_zero(r) | ccsp_sm2_fe_is_zero(t);
 	ct_declassify(r, sizeof r);
 	ct_declassify(&bad, sizeof bad);
-	if (bad) {
-		ret = CCSP_ERR_SIGNATURE;
+	if (bad)
 		goto out;
-	}
 	ccsp_sm2_sc_mont_mul(t, r, key->d_m);     /* r d */
 	ccsp_sm2_sc_sub(t, k, t);                 /* k - r d */
 	ccsp_sm2_sc_mont_mul(s, t, key->dinv_m); /* (1 + d)^-1 (k - r d) */
 	ct_declassify(s, sizeof s);
-	if (ccsp_sm2_fe_is_zero(s)) {
-		ret = CCSP_ERR_SIGNATURE;
+	bad = ccsp_sm2_fe_is_zero(s);
+	if (bad)
 		goto out;
-	}
 	ccsp_sm2_limbs_to_bytes(sig, r);
 	ccsp_sm2_limbs_to_bytes(sig + 32, s);
 out:
+	if (bad) {
+		*redraw = 1;
+		ccsp_memzero(sig, 64);
+	}
 	ccsp_memzero(&p1, sizeof p1);
 	ccsp_memzero(x1, sizeof x1);
 	ccsp_memzero(t, sizeof t);
-	return ret;
+	return CCSP_OK;
 }
 
 ccsp_err ccsp_sm2_sign_digest(const ccsp_sm2_key *key, const uint8_t e[32], uint8_t sig[CCSP_SM2_SIGNATURE_SIZE])
 {
 	const ccsp_sm2_impl *impl = ccsp_sm2_impl_get();
 	uint64_t k[4];
-	ccsp_err ret;
+	int redraw = 1;
+	ccsp_err ret = CCSP_OK;
 	CCSP_GUARD(ccsp_module_ready());
 	CCSP_ENSURE(key != NULL && e != NULL && sig != NULL, CCSP_ERR_ARG);
 	CCSP_ENSURE(key->has_private, CCSP_ERR_KEY);
-	do {
+	for (int draw = 0; draw < CCSP_SM2_K_DRAWS && redraw; draw++) {
 		CCSP_CHECK(ccsp_sm2_random_scalar(k));
-		ret = ccsp_sm2_sign_core(impl, key, e, k, sig);
-	} while (ret == CCSP_ERR_SIGNATURE);
+		CCSP_CHECK(ccsp_sm2_sign_core(impl, key, e, k, sig, &redraw));
+	}
+	ret = redraw ? CCSP_ERR_RNG : CCSP_OK;
 out:
 	ccsp_memzero(k, sizeof k);
 	return ret;
@@ -67,13 +70,17 @@ ccsp_err ccsp_sm2_sign_digest_with_k(const ccsp_sm2_key *key, const uint8_t e[32
                                      uint8_t sig[CCSP_SM2_SIGNATURE_SIZE])
 {
 	uint64_t kv[4];
-	ccsp_err ret;
+	int redraw = 0;
+	ccsp_err ret = CCSP_ERR_ARG;
 	CCSP_ENSURE(key != NULL && e != NULL && k != NULL && sig != NULL, CCSP_ERR_ARG);
 	CCSP_ENSURE(key->has_private, CCSP_ERR_KEY);
 	ccsp_sm2_limbs_from_bytes(kv, k);
 	uint64_t ok = ~ccsp_sm2_fe_is_zero(kv) & ccsp_sm2_limbs_lt(kv, ccsp_sm2_n);
 	ct_declassify(&ok, sizeof ok);
-	ret = ok ? ccsp_sm2_sign_core(ccsp_sm2_impl_get(), key, e, kv, sig) : CCSP_ERR_ARG;
+	if (ok)
+		ret = ccsp_sm2_sign_core(ccsp_sm2_impl_get(), key, e, kv, sig, &redraw);
+	if (ret == CCSP_OK && redraw) /* this fixed k gives no signature */
+		ret = CCSP_ERR_ARG;
 	ccsp_memzero(kv, sizeof kv);
 	return ret;
 }
