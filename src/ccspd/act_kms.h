@@ -14,7 +14,7 @@
 #define CCSP_CCSPD_ACT_KMS_H
 
 #include "ccspd/act.h"
-#include "crypto/module.h" /* CCSP_GUARD */
+#include "crypto/guard.h" /* CCSP_GUARD */
 #include "platform/kms_spec.h"
 #include "platform/kms_state.h"
 #include "platform/kms_vsm.h"

@@ -28,7 +28,7 @@
 #include <string.h>
 
 #include "ccspd/act.h"
-#include "crypto/module.h" /* CCSP_GUARD */
+#include "crypto/guard.h" /* CCSP_GUARD */
 #include "platform/pool.h"
 #include "platform/store/store_pool.h"
 

@@ -30,7 +30,7 @@
 
 #include "ccspd/act.h"
 #include "common/b64.h"
-#include "crypto/module.h" /* CCSP_GUARD */
+#include "crypto/guard.h" /* CCSP_GUARD */
 #include "platform/pool.h"
 #include "platform/store/store_pool.h"
 

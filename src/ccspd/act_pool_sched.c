@@ -15,7 +15,7 @@
 #include <string.h>
 
 #include "ccspd/act.h"
-#include "crypto/module.h" /* CCSP_GUARD */
+#include "crypto/guard.h" /* CCSP_GUARD */
 
 typedef enum { SCHED_GET, SCHED_RELEASE, SCHED_PROMOTE, SCHED_ROLLBACK } sched_op;
 

@@ -24,7 +24,7 @@
 #include <ccsp/mem.h>
 
 #include "ccspd/act.h"
-#include "crypto/module.h" /* CCSP_GUARD */
+#include "crypto/guard.h" /* CCSP_GUARD */
 
 typedef struct tvsm_job {
 	act_job act; /* first: act_job_run's (act_util.c) */

@@ -21,7 +21,7 @@
 
 #include "ccspd/ccspd.h"
 #include "common/b64.h"
-#include "crypto/module.h" /* CCSP_GUARD */
+#include "crypto/guard.h" /* CCSP_GUARD */
 
 typedef struct cb_job {
 	ccspd *d;

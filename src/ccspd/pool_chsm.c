@@ -28,7 +28,7 @@
 #include "ccspd/ccspd.h"
 #include "common/atomic_file.h"
 #include "common/b64.h"
-#include "crypto/module.h" /* CCSP_CHECK */
+#include "crypto/guard.h" /* CCSP_CHECK */
 #include "platform/store/store_pool.h"
 #include "sdf/sdf_token.h"
 

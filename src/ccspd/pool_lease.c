@@ -15,7 +15,7 @@
 #include <ccsp/mem.h>
 
 #include "ccspd/act.h"
-#include "crypto/module.h" /* CCSP_GUARD */
+#include "crypto/guard.h" /* CCSP_GUARD */
 
 
 static int fail(ccspd_pool_fail *f, ccsp_apierr code, const char *fmt, ...)

@@ -12,7 +12,7 @@
 #include <string.h>
 
 #include "ccspd/ccspd.h"
-#include "crypto/module.h" /* CCSP_GUARD */
+#include "crypto/guard.h" /* CCSP_GUARD */
 
 #define SCHED_KEY "pool.scheduler"
 #define SCHED_TEXT_MAX 1024

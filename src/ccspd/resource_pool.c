@@ -13,7 +13,7 @@
 
 #include "ccspd/ccspd.h"
 #include "common/ticker.h"
-#include "crypto/module.h" /* CCSP_GUARD */
+#include "crypto/guard.h" /* CCSP_GUARD */
 #include "platform/pool.h"
 #include "platform/store/store_pool.h"
 

@@ -25,7 +25,7 @@
 
 #include "ccspd/act.h"
 #include "common/ticker.h"
-#include "crypto/module.h" /* CCSP_GUARD */
+#include "crypto/guard.h" /* CCSP_GUARD */
 
 #define TVSM_WATCH_MAX 256                 /* tenant VSMs this node watches */
 #define TVSM_CHSMS_MAX 64                  /* CHSMs asked for a drift */

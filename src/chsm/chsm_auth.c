@@ -4,7 +4,7 @@
 
 #include "chsm/chsm_auth.h"
 #include "common/b64.h"
-#include "crypto/module.h" /* CCSP_ENSURE */
+#include "crypto/guard.h" /* CCSP_ENSURE */
 
 static const struct verdict_info {
 	int status;

@@ -10,7 +10,7 @@
 #include "chsm/chsm_custody.h"
 #include "common/atomic_file.h"
 #include "common/config.h"
-#include "crypto/module.h" /* CCSP_CHECK */
+#include "crypto/guard.h" /* CCSP_CHECK */
 
 /* Combine count shares of purpose into key (len bytes exactly). */
 static ccsp_err combine_key(chsm_share_purpose purpose, const chsm_share *shares, size_t count, uint8_t *key,

@@ -19,7 +19,7 @@
 #include "chsm/chsm_pk_internal.h"
 #include "crypto/der/der.h"
 #include "crypto/der/pem.h"
-#include "crypto/module.h" /* CCSP_CHECK, CCSP_ENSURE */
+#include "crypto/guard.h" /* CCSP_CHECK, CCSP_ENSURE */
 
 struct ccsp_chsm_pk_store {
 	char *path; /* NULL: memory only */

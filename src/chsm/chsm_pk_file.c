@@ -21,7 +21,7 @@
 #include "common/b64.h"
 #include "chsm/chsm_pk_internal.h"
 #include "common/atomic_file.h"
-#include "crypto/module.h" /* CCSP_CHECK, CCSP_ENSURE */
+#include "crypto/guard.h" /* CCSP_CHECK, CCSP_ENSURE */
 
 #define FILE_HEADER "CCSP-CHSM-AUTHPK 1"
 #define SUM_PREFIX "SM3 "

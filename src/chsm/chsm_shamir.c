@@ -11,7 +11,7 @@
 
 #include "chsm/chsm_shamir.h"
 #include "crypto/ct.h"
-#include "crypto/module.h" /* CCSP_CHECK */
+#include "crypto/guard.h" /* CCSP_CHECK */
 #include "crypto/shamir/shamir.h"
 
 #define PREFIX "ccsp-share-v1-"

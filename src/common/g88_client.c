@@ -11,7 +11,7 @@
 #include <ccsp/sm3.h>
 
 #include "common/b64.h"
-#include "crypto/module.h" /* CCSP_CHECK */
+#include "crypto/guard.h" /* CCSP_CHECK */
 #include "common/g88_client.h"
 
 #define TIMEOUT_DEFAULT_S 30L

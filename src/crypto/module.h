@@ -11,6 +11,8 @@
 #include <ccsp/selftest.h>
 #include <stdatomic.h>
 
+#include "crypto/guard.h" /* CCSP_GUARD, CCSP_ENSURE, CCSP_CHECK */
+
 extern _Atomic int ccsp_module_state_g;
 
 ccsp_err ccsp_module_ready_slow(void);
@@ -25,28 +27,5 @@ static inline ccsp_err ccsp_module_ready(void)
 
 /* Enter the error state for good (a conditional self-test failed: pairwise test, DRBG health). */
 void ccsp_module_enter_error(void);
-
-/* Return err from the enclosing function when it is not CCSP_OK. */
-#define CCSP_GUARD(expr)                                                                           \
-	do {                                                                                       \
-		ccsp_err guard_err_ = (expr);                                                      \
-		if (guard_err_ != CCSP_OK)                                                         \
-			return guard_err_;                                                         \
-	} while (0)
-
-/* Return err when cond is false. */
-#define CCSP_ENSURE(cond, err)                                                                     \
-	do {                                                                                       \
-		if (!(cond))                                                                       \
-			return (err);                                                              \
-	} while (0)
-
-/* In functions with one cleanup exit: set `ret` and jump to `out` on failure. */
-#define CCSP_CHECK(expr)                                                                           \
-	do {                                                                                       \
-		ret = (expr);                                                                      \
-		if (ret != CCSP_OK)                                                                \
-			goto out;                                                                  \
-	} while (0)
 
 #endif

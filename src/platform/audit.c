@@ -8,7 +8,7 @@
 
 #include <ccsp/mem.h>
 
-#include "crypto/module.h" /* CCSP_GUARD, CCSP_ENSURE, CCSP_CHECK */
+#include "crypto/guard.h" /* CCSP_GUARD, CCSP_ENSURE, CCSP_CHECK */
 
 static const char rec_tag[16] = {'C', 'C', 'S', 'P', '-', 'A', 'U', 'D', 'I', 'T', '-', 'R', 'E', 'C', '-', '1'};
 static const char cp_tag[17] = {'C', 'C', 'S', 'P', '-', 'A', 'U', 'D', 'I', 'T', '-', 'C', 'K', 'P', 'T', '-', '1'};

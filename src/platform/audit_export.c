@@ -14,7 +14,7 @@
 #include <ccsp/sm2_asn1.h>
 
 #include "common/b64.h"
-#include "crypto/module.h"
+#include "crypto/guard.h"
 
 #define FORMAT_NAME "ccsp-audit-export"
 #define FORMAT_VERSION 1

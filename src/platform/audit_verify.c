@@ -12,7 +12,7 @@
 
 #include <ccsp/mem.h>
 
-#include "crypto/module.h"
+#include "crypto/guard.h"
 
 #define KEY_MAX 64
 

@@ -5,7 +5,7 @@
 #include <ccsp/sm2_asn1.h>
 
 #include "crypto/der/der.h"
-#include "crypto/module.h" /* CCSP_GUARD, CCSP_ENSURE */
+#include "crypto/guard.h" /* CCSP_GUARD, CCSP_ENSURE */
 #include "platform/envelope_der.h"
 
 #define DER_SET 0x31

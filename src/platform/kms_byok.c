@@ -5,7 +5,7 @@
 #include <ccsp/sm2_asn1.h>
 
 #include "crypto/der/der.h"
-#include "crypto/module.h" /* CCSP_GUARD, CCSP_ENSURE */
+#include "crypto/guard.h" /* CCSP_GUARD, CCSP_ENSURE */
 #include "platform/kms_byok.h"
 
 /* 1.2.156.10197.1.104 (SM4) and 1.2.156.10197.1.104.1 (SM4-ECB), content bytes. */

@@ -7,7 +7,7 @@
 
 #include <ccsp/mem.h>
 
-#include "crypto/module.h" /* CCSP_GUARD */
+#include "crypto/guard.h" /* CCSP_GUARD */
 #include "platform/pool.h"
 
 typedef struct member {

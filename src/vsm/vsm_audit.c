@@ -14,7 +14,7 @@
 #include <ccsp/mem.h>
 #include <ccsp/sm3.h>
 
-#include "crypto/module.h" /* CCSP_CHECK, CCSP_ENSURE */
+#include "crypto/guard.h" /* CCSP_CHECK, CCSP_ENSURE */
 
 #define AUDIT_MAC_SIZE CCSP_SM3_DIGEST_SIZE
 #define AUDIT_MAC_HEX (2 * AUDIT_MAC_SIZE)

@@ -20,7 +20,7 @@
 
 #include <ccsp/error.h>
 
-#include "crypto/module.h" /* CCSP_GUARD, CCSP_ENSURE, CCSP_CHECK */
+#include "crypto/guard.h" /* CCSP_GUARD, CCSP_ENSURE, CCSP_CHECK */
 #include "platform/store/store.h"
 
 enum st_type { ST_NULL = 0, ST_INT, ST_TEXT, ST_BLOB };
