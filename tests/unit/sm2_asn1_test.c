@@ -10,7 +10,7 @@
 #include "der/der.h"
 #include "der/pem.h"
 #include "pbe/pbes2.h"
-#include "pbe/sha256.h"
+#include "sha256/sha256.h"
 #include "test_util.h"
 
 #include <openssl/asn1.h>
@@ -576,9 +576,9 @@ static void test_pbes2_vs_openssl(void **state)
 	const char *pass = "correct horse";
 	const uint8_t *up = (const uint8_t *)pass;
 	const struct {
-		ccsp_sm2_pbe_prf prf;
+		ccsp_pbes2_prf prf;
 		int nid;
-	} prfs[] = {{CCSP_SM2_PBE_HMAC_SM3, ossl_hmac_sm3_nid()}, {CCSP_SM2_PBE_HMAC_SHA256, NID_hmacWithSHA256}};
+	} prfs[] = {{CCSP_PBES2_HMAC_SM3, ossl_hmac_sm3_nid()}, {CCSP_PBES2_HMAC_SHA256, NID_hmacWithSHA256}};
 	for (int i = 0; i < 10; i++) {
 		size_t plen = ossl_sm2_pkcs8(plain, sizeof plain), elen, blen;
 		for (size_t j = 0; j < 2; j++) {
@@ -615,8 +615,8 @@ static void test_pbes2_vs_openssl(void **state)
 	assert_ccsp(CCSP_ERR_UNSUPPORTED, ccsp_pbes2_decrypt(enc, elen, up, strlen(pass), 1000, back, sizeof back, &blen));
 	X509_SIG_free(sig);
 	PKCS8_PRIV_KEY_INFO_free(p8);
-	assert_ccsp(CCSP_ERR_ARG, ccsp_pbes2_encrypt(up, 0, CCSP_SM2_PBE_HMAC_SM3, 1, plain, plen, enc, sizeof enc, &elen));
-	assert_ccsp(CCSP_ERR_ARG, ccsp_pbes2_encrypt(up, 1, CCSP_SM2_PBE_HMAC_SM3, 0, plain, plen, enc, sizeof enc, &elen));
+	assert_ccsp(CCSP_ERR_ARG, ccsp_pbes2_encrypt(up, 0, CCSP_PBES2_HMAC_SM3, 1, plain, plen, enc, sizeof enc, &elen));
+	assert_ccsp(CCSP_ERR_ARG, ccsp_pbes2_encrypt(up, 1, CCSP_PBES2_HMAC_SM3, 0, plain, plen, enc, sizeof enc, &elen));
 }
 
 int main(void)

@@ -10,7 +10,7 @@
 
 #include "der/der.h"
 #include "module.h"
-#include "sha256.h"
+#include "sha256/sha256.h"
 
 /* OID content bytes. PKCS#5 (RFC 8018 appendix C): pbes2 1.2.840.113549.1.5.13, pbkdf2 .5.12,
  * hmacWithSHA256 1.2.840.113549.2.9. GM/T (formats.md section 2): hmacWithSM3 1.2.156.10197.1.401.2
@@ -30,18 +30,18 @@ typedef struct pbes2_params {
 	const uint8_t *salt;
 	size_t saltlen;
 	uint32_t iterations;
-	ccsp_sm2_pbe_prf prf;
+	ccsp_pbes2_prf prf;
 	const uint8_t *iv;
 	const uint8_t *enc;
 	size_t enclen;
 } pbes2_params;
 
-static ccsp_err derive_kek(ccsp_sm2_pbe_prf prf, const uint8_t *pass, size_t passlen, const uint8_t *salt,
+static ccsp_err derive_kek(ccsp_pbes2_prf prf, const uint8_t *pass, size_t passlen, const uint8_t *salt,
                            size_t saltlen, uint32_t iterations, ccsp_sm4_key *kek)
 {
 	uint8_t k[KEK_SIZE];
 	ccsp_err ret;
-	if (prf == CCSP_SM2_PBE_HMAC_SM3)
+	if (prf == CCSP_PBES2_HMAC_SM3)
 		CCSP_CHECK(ccsp_pbkdf2_sm3(pass, passlen, salt, saltlen, iterations, k, sizeof k));
 	else
 		CCSP_CHECK(ccsp_pbkdf2_sha256(pass, passlen, salt, saltlen, iterations, k, sizeof k));
@@ -51,7 +51,7 @@ out:
 	return ret;
 }
 
-static void put_params(ccsp_der_writer *w, ccsp_sm2_pbe_prf prf, const uint8_t *salt, uint32_t iterations,
+static void put_params(ccsp_der_writer *w, ccsp_pbes2_prf prf, const uint8_t *salt, uint32_t iterations,
                        const uint8_t *iv)
 {
 	size_t all = w->len, scheme = w->len;
@@ -61,9 +61,9 @@ static void put_params(ccsp_der_writer *w, ccsp_sm2_pbe_prf prf, const uint8_t *
 	size_t kdf = w->len, kdfp = w->len, prfid = w->len;
 	/* RFC 8018 appendix B.1.2 gives hmacWithSHA256 NULL parameters; hmacWithSM3 is written without, as the
 	 * Chinese SM toolkits write and require it (issue 11). Both forms are read. */
-	if (prf != CCSP_SM2_PBE_HMAC_SM3)
+	if (prf != CCSP_PBES2_HMAC_SM3)
 		ccsp_der_put_null(w);
-	if (prf == CCSP_SM2_PBE_HMAC_SM3)
+	if (prf == CCSP_PBES2_HMAC_SM3)
 		ccsp_der_put_tlv(w, CCSP_DER_OID, oid_hmac_sm3, sizeof oid_hmac_sm3);
 	else
 		ccsp_der_put_tlv(w, CCSP_DER_OID, oid_hmac_sha256, sizeof oid_hmac_sha256);
@@ -76,12 +76,12 @@ static void put_params(ccsp_der_writer *w, ccsp_sm2_pbe_prf prf, const uint8_t *
 	ccsp_der_put_header(w, CCSP_DER_SEQUENCE, w->len - all);
 }
 
-ccsp_err ccsp_pbes2_encrypt(const uint8_t *pass, size_t passlen, ccsp_sm2_pbe_prf prf, uint32_t iterations,
+ccsp_err ccsp_pbes2_encrypt(const uint8_t *pass, size_t passlen, ccsp_pbes2_prf prf, uint32_t iterations,
                             const uint8_t *plain, size_t plainlen, uint8_t *out, size_t outcap, size_t *outlen)
 {
 	CCSP_ENSURE(pass != NULL && passlen >= 1 && plain != NULL && plainlen <= MAX_PLAIN, CCSP_ERR_ARG);
-	CCSP_ENSURE(prf == CCSP_SM2_PBE_HMAC_SM3 || prf == CCSP_SM2_PBE_HMAC_SHA256, CCSP_ERR_ARG);
-	CCSP_ENSURE(iterations >= 1 && iterations <= CCSP_SM2_PBE_MAX_ITERATIONS, CCSP_ERR_ARG);
+	CCSP_ENSURE(prf == CCSP_PBES2_HMAC_SM3 || prf == CCSP_PBES2_HMAC_SHA256, CCSP_ERR_ARG);
+	CCSP_ENSURE(iterations >= 1 && iterations <= CCSP_PBES2_MAX_ITERATIONS, CCSP_ERR_ARG);
 	uint8_t salt[CCSP_PBES2_SALT_SIZE], iv[IV_SIZE], ct[MAX_PLAIN + IV_SIZE];
 	size_t ctlen;
 	ccsp_sm4_key kek;
@@ -115,17 +115,17 @@ static ccsp_err expect_oid(ccsp_der_reader *r, const uint8_t *oid, size_t len)
 }
 
 /* prf AlgorithmIdentifier DEFAULT hmacWithSHA1 (RFC 8018 appendix A.2); SHA-1 is not offered. */
-static ccsp_err read_prf(ccsp_der_reader *r, ccsp_sm2_pbe_prf *prf)
+static ccsp_err read_prf(ccsp_der_reader *r, ccsp_pbes2_prf *prf)
 {
 	ccsp_der_reader a;
 	CCSP_ENSURE(ccsp_der_remaining(r) > 0, CCSP_ERR_UNSUPPORTED);
 	CCSP_GUARD(ccsp_der_read_tlv(r, CCSP_DER_SEQUENCE, &a));
 	if (ccsp_der_read_oid_if(&a, oid_hmac_sm3, sizeof oid_hmac_sm3) ||
 	    ccsp_der_read_oid_if(&a, oid_hmac_sm3_alt, sizeof oid_hmac_sm3_alt))
-		*prf = CCSP_SM2_PBE_HMAC_SM3;
+		*prf = CCSP_PBES2_HMAC_SM3;
 	else {
 		CCSP_GUARD(expect_oid(&a, oid_hmac_sha256, sizeof oid_hmac_sha256));
-		*prf = CCSP_SM2_PBE_HMAC_SHA256;
+		*prf = CCSP_PBES2_HMAC_SHA256;
 	}
 	if (ccsp_der_remaining(&a) > 0)
 		CCSP_GUARD(ccsp_der_read_null(&a));

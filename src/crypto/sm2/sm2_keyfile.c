@@ -99,6 +99,20 @@ static ccsp_err emit(ccsp_sm2_key_format fmt, int pem, const uint8_t *der, size_
 	return CCSP_OK;
 }
 
+_Static_assert(CCSP_SM2_PBE_MAX_ITERATIONS == CCSP_PBES2_MAX_ITERATIONS, "one iteration bound");
+
+/* The PBES2 PRF a key file's public PRF names (ccsp_pbes2_encrypt refuses what is neither). */
+static ccsp_pbes2_prf pbes2_prf(ccsp_sm2_pbe_prf prf)
+{
+	switch (prf) {
+	case CCSP_SM2_PBE_HMAC_SM3:
+		return CCSP_PBES2_HMAC_SM3;
+	case CCSP_SM2_PBE_HMAC_SHA256:
+		return CCSP_PBES2_HMAC_SHA256;
+	}
+	return (ccsp_pbes2_prf)-1;
+}
+
 static ccsp_err encode(const ccsp_sm2_key *key, ccsp_sm2_key_format fmt, int pem, const uint8_t *pass,
                        size_t passlen, ccsp_sm2_pbe_prf prf, uint32_t iterations, uint8_t *out, size_t outcap,
                        size_t *outlen)
@@ -113,7 +127,8 @@ static ccsp_err encode(const ccsp_sm2_key *key, ccsp_sm2_key_format fmt, int pem
 	if (fmt == CCSP_SM2_KEY_PKCS8_ENCRYPTED) {
 		CCSP_CHECK(pass != NULL && passlen >= 1 ? CCSP_OK : CCSP_ERR_ARG);
 		CCSP_CHECK(encode_plain(key, CCSP_SM2_KEY_PKCS8, plain, &plainlen));
-		CCSP_CHECK(ccsp_pbes2_encrypt(pass, passlen, prf, iterations, plain, plainlen, der, sizeof der, &derlen));
+		CCSP_CHECK(ccsp_pbes2_encrypt(pass, passlen, pbes2_prf(prf), iterations, plain, plainlen, der, sizeof der,
+		                              &derlen));
 	} else {
 		CCSP_CHECK(encode_plain(key, fmt, der, &derlen));
 	}

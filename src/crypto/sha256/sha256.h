@@ -4,8 +4,8 @@
  * to read and write PBES2 key files that the openssl 3.0 tool can handle (it knows no HMAC-SM3 PRF).
  * Not an approved algorithm of the module and not exported.
  */
-#ifndef CCSP_PBE_SHA256_H
-#define CCSP_PBE_SHA256_H
+#ifndef CCSP_SHA256_H
+#define CCSP_SHA256_H
 
 #include <stddef.h>
 #include <stdint.h>
