@@ -208,18 +208,15 @@ static int read_upto(int fd, const char *path, size_t hint, size_t cap, uint8_t 
 			p = q;
 			size = nsize;
 		}
-		ssize_t r = read(fd, p + n, size - n);
-		if (r == 0)
-			break;
-		if (r < 0 && errno == EINTR)
-			continue;
+		ssize_t r = cli_read_full(fd, path, p + n, size - n);
 		if (r < 0) {
-			cli_error("cannot read %s: %s", path, strerror(errno));
 			ccsp_memzero(p, n);
 			free(p);
 			return -1;
 		}
 		n += (size_t)r;
+		if (n < size)
+			break; /* the end of the input */
 	}
 	if (p == NULL) {
 		cli_error("%s: out of memory", path);
