@@ -5,7 +5,6 @@
  * bounds on record size and count; temporaries a crash left behind are swept; concurrent writers.
  */
 #include <dirent.h>
-#include <ftw.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -41,17 +40,11 @@ static int setup(void **state)
 	return 0;
 }
 
-static int rm_entry(const char *p, const struct stat *sb, int flag, struct FTW *ftw)
-{
-	(void)sb, (void)flag, (void)ftw;
-	return remove(p);
-}
-
 static int teardown(void **state)
 {
 	fixture *f = *state;
 	chsm_cbstore_free(f->s);
-	(void)nftw(f->dir, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
+	test_rm_tree(f->dir);
 	free(f);
 	return 0;
 }

@@ -6,7 +6,6 @@
  * directory (modes, exclusive creation, comparison).
  */
 #include <errno.h>
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -221,12 +220,6 @@ static void test_build_refuses(void **state)
 
 /* ---- staging ---- */
 
-static int rm_entry(const char *p, const struct stat *sb, int flag, struct FTW *ftw)
-{
-	(void)sb, (void)flag, (void)ftw;
-	return remove(p);
-}
-
 static void test_write_dir(void **state)
 {
 	(void)state;
@@ -270,7 +263,7 @@ static void test_write_dir(void **state)
 	snprintf(path, sizeof path, "%s/missing", dir);
 	assert_ccsp(CCSP_ERR_IO, chsm_pkg_write_dir(&p, path));
 	assert_false(chsm_pkg_matches_dir(&p, path));
-	(void)nftw(dir, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
+	test_rm_tree(dir);
 }
 
 int main(void)

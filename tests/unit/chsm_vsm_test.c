@@ -7,7 +7,6 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
-#include <ftw.h>
 #include <netinet/in.h>
 #include <pthread.h>
 #include <signal.h>
@@ -91,12 +90,6 @@ static ccsp_err sup_open(void)
 	return ccsp_chsm_sup_new(&cfg, &sup);
 }
 
-static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st, (void)flag, (void)ftw;
-	return remove(path);
-}
-
 static int setup(void **state)
 {
 	(void)state;
@@ -121,7 +114,7 @@ static int teardown(void **state)
 			fail_msg("vsmd %d survived", (int)pids[i]);
 		}
 	}
-	nftw(root, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
+	test_rm_tree(root);
 	return 0;
 }
 

@@ -2,7 +2,6 @@
 /* The VSMs' channel (src/chsm/chsm_vsm_tlcp.c) and the CA-issued TLCP pairs under it (src/common/tlcp_devcert.c):
  * a pair issued into a VSM directory and kept while it serves; issued again for another CA, another address, a
  * missing key; vsmd.conf and the client template switched between tls and tlcp; argument errors. */
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,12 +26,6 @@ typedef struct test_ca {
 	char path[128];
 } test_ca;
 
-static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st, (void)flag, (void)ftw;
-	return remove(path);
-}
-
 static void write_file(const char *name, const char *text)
 {
 	char p[128];
@@ -54,7 +47,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	(void)state;
-	nftw(dir, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
+	test_rm_tree(dir);
 	return 0;
 }
 

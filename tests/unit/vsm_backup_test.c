@@ -10,7 +10,6 @@
  * backup, m/n bounds, custodian keys that are no points, wrapped keys refused, the error state; the audit records
  * backups, recoveries and refusals and no key material.
  */
-#include <ftw.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -50,12 +49,6 @@ static struct {
 	uint8_t cpub[NC][64];
 } fx;
 
-static int rm_entry(const char *p, const struct stat *sb, int flag, struct FTW *ftw)
-{
-	(void)sb, (void)flag, (void)ftw;
-	return remove(p);
-}
-
 static int group_setup(void **state)
 {
 	(void)state;
@@ -88,7 +81,7 @@ static int group_teardown(void **state)
 		ccsp_sm2_key_free(fx.ck[i]);
 	ccsp_vsm_session_release(fx.s);
 	ccsp_vsm_free(fx.vsm);
-	(void)nftw(fx.dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	test_rm_tree(fx.dir);
 	return 0;
 }
 

@@ -9,7 +9,6 @@
  * material length, d not matching pub or out of range, wrapped keys of another kind, KEK missing, the error state;
  * the audit records imports, exports and refusals and no key material.
  */
-#include <ftw.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -46,12 +45,6 @@ static struct {
 	uint8_t ipub[64], iw[W]; /* the import key: an encryption pair wrapped under KEK_A */
 } fx;
 
-static int rm_entry(const char *p, const struct stat *sb, int flag, struct FTW *ftw)
-{
-	(void)sb, (void)flag, (void)ftw;
-	return remove(p);
-}
-
 static int group_setup(void **state)
 {
 	(void)state;
@@ -74,7 +67,7 @@ static int group_teardown(void **state)
 	(void)state;
 	ccsp_vsm_session_release(fx.s);
 	ccsp_vsm_free(fx.vsm);
-	(void)nftw(fx.dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	test_rm_tree(fx.dir);
 	return 0;
 }
 

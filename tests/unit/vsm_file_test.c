@@ -6,7 +6,6 @@
  * (that file refused, the others and the module fine), zeroisation, and concurrent use.
  */
 #include <dirent.h>
-#include <ftw.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,12 +27,6 @@ typedef struct fx {
 	ccsp_vsm *vsm;
 	ccsp_vsm_session *s;
 } fx;
-
-static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st, (void)flag, (void)ftw;
-	return remove(path);
-}
 
 static void fx_open(fx *f, const ccsp_vsm_limits *lim)
 {
@@ -76,7 +69,7 @@ static int teardown(void **state)
 {
 	fx *f = *state;
 	fx_close(f);
-	nftw(f->dir, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
+	test_rm_tree(f->dir);
 	free(f);
 	return 0;
 }

@@ -4,7 +4,6 @@
  * in a temporary directory: two VSM parties agree; differential against the core's ccsp_sm2_kex run outside
  * the VSM with its own key, in either role; the agreement table's bound and replacement; every error path.
  */
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,12 +29,6 @@ typedef struct fixture {
 
 static fixture fx;
 
-static int rm_entry(const char *p, const struct stat *sb, int flag, struct FTW *ftw)
-{
-	(void)sb, (void)flag, (void)ftw;
-	return remove(p);
-}
-
 static int group_setup(void **state)
 {
 	(void)state;
@@ -55,7 +48,7 @@ static int group_teardown(void **state)
 {
 	(void)state;
 	ccsp_vsm_free(fx.vsm);
-	(void)nftw(fx.dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	test_rm_tree(fx.dir);
 	return 0;
 }
 

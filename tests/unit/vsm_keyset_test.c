@@ -6,7 +6,6 @@
  * import gives back the same key, under the same KEK or another one. Refusals: an altered aad, IV, ciphertext or
  * tag, another backup key, an SM2 public key not the key's (both ways), lengths and kinds out of bounds, no KEK.
  */
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,12 +34,6 @@ static struct {
 	uint8_t b[16], bw[16], bw_b[16]; /* the backup key, its wrap under KEK_A and under KEK_B */
 } fx;
 
-static int rm_entry(const char *p, const struct stat *sb, int flag, struct FTW *ftw)
-{
-	(void)sb, (void)flag, (void)ftw;
-	return remove(p);
-}
-
 static int group_setup(void **state)
 {
 	(void)state;
@@ -65,7 +58,7 @@ static int group_teardown(void **state)
 	(void)state;
 	ccsp_vsm_session_release(fx.s);
 	ccsp_vsm_free(fx.vsm);
-	(void)nftw(fx.dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	test_rm_tree(fx.dir);
 	return 0;
 }
 

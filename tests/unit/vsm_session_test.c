@@ -3,7 +3,6 @@
  * The VSM's sessions through its module API (no network): owners kept apart, access rights per session,
  * password lockout, session keys wiped and unreachable after close, the error state, reset.
  */
-#include <ftw.h>
 #include <signal.h>
 #include <stdio.h>
 #include <sys/resource.h>
@@ -24,12 +23,6 @@ typedef struct fx {
 	ccsp_vsm *vsm;
 } fx;
 
-static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st, (void)flag, (void)ftw;
-	return remove(path);
-}
-
 static int setup(void **state)
 {
 	fx *f = calloc(1, sizeof *f);
@@ -48,7 +41,7 @@ static int teardown(void **state)
 {
 	fx *f = *state;
 	ccsp_vsm_free(f->vsm);
-	nftw(f->dir, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
+	test_rm_tree(f->dir);
 	free(f);
 	return 0;
 }

@@ -5,7 +5,6 @@
  * result (partial blocks across Updates), AuthDec's withheld plaintext and its limits, the order of calls.
  * tests/integration/sdf_conformance_stream.c covers the same through vsmd and libsdf with OpenSSL.
  */
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,12 +29,6 @@ typedef struct fx {
 	uint64_t key; /* an SM4 session key of s */
 } fx;
 
-static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st, (void)flag, (void)ftw;
-	return remove(path);
-}
-
 static int setup(void **state)
 {
 	fx *f = calloc(1, sizeof *f);
@@ -58,7 +51,7 @@ static int teardown(void **state)
 	fx *f = *state;
 	ccsp_vsm_session_release(f->s);
 	ccsp_vsm_free(f->vsm);
-	nftw(f->dir, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
+	test_rm_tree(f->dir);
 	free(f);
 	return 0;
 }

@@ -7,7 +7,6 @@
  * state. Then SM4-GCM with a KEK-wrapped SM4 key (vsm_sym.c): the RFC 8998 vector through a wrap, interop with the
  * session-key path (import_kek + auth_enc / auth_dec), fresh IVs, tampering, wrap lengths and KEKs.
  */
-#include <ftw.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -41,12 +40,6 @@ static struct {
 	uint64_t id;
 } fx;
 
-static int rm_entry(const char *p, const struct stat *sb, int flag, struct FTW *ftw)
-{
-	(void)sb, (void)flag, (void)ftw;
-	return remove(p);
-}
-
 static int group_setup(void **state)
 {
 	(void)state;
@@ -68,7 +61,7 @@ static int group_teardown(void **state)
 	(void)state;
 	ccsp_vsm_session_release(fx.s);
 	ccsp_vsm_free(fx.vsm);
-	(void)nftw(fx.dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	test_rm_tree(fx.dir);
 	return 0;
 }
 

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include "test_util.h"
 
+#include <ftw.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -72,4 +73,15 @@ void test_rand(void *buf, size_t n)
 size_t test_rand_below(size_t n)
 {
 	return n == 0 ? 0 : (size_t)(splitmix() % n);
+}
+
+static int rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+	(void)sb, (void)flag, (void)ftw;
+	return remove(path);
+}
+
+void test_rm_tree(const char *dir)
+{
+	(void)nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
 }

@@ -20,6 +20,8 @@ const char *bin2hex(const uint8_t *p, size_t n);
 void test_rand(void *buf, size_t n);
 void test_rand_seed(uint64_t seed);
 size_t test_rand_below(size_t n);
+/* Remove dir and everything below it (a test's temporary directory); errors are ignored. */
+void test_rm_tree(const char *dir);
 
 /* The SDF wrap algorithm of a secret key's KEK wrap of wl bytes: SGD_SM4_ECB for the standard wrap (16 or 32
  * bytes), SGD_SM4_GCM for ccsp's sealed one. */
