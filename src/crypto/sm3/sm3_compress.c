@@ -62,18 +62,7 @@ static void sm3_compress_portable(uint32_t state[8], const uint8_t *p, size_t nb
 		STEP1(40);
 		STEP1(44);
 		STEP1(48);
-		SM3_ROUND4(SM3_ADD_FF1, SM3_GG1, KJ, WJ, WPJ, 52);
-		SM3_ROUND4(SM3_ADD_FF1, SM3_GG1, KJ, WJ, WPJ, 56);
-		SM3_ROUND4(SM3_ADD_FF1, SM3_GG1, KJ, WJ, WPJ, 60);
-		/* Clause 5.3.1: V(i+1) = ABCDEFGH xor V(i). */
-		state[0] ^= a;
-		state[1] ^= b;
-		state[2] ^= c;
-		state[3] ^= d;
-		state[4] ^= e;
-		state[5] ^= f;
-		state[6] ^= g;
-		state[7] ^= h;
+		SM3_ROUNDS_52_63_FEED(KJ, WJ, WPJ, state);
 		p += CCSP_SM3_BLOCK_SIZE;
 	}
 	/* W is a function of the message only; the message may be a key (HMAC, KDF input). */

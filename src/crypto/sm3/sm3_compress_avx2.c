@@ -100,17 +100,7 @@ SM3_TARGET static void sm3_compress_avx2_bmi2(uint32_t state[8], const uint8_t *
 		STEP(SM3_ADD_FF1, SM3_GG1, 40);
 		STEP(SM3_ADD_FF1, SM3_GG1, 44);
 		STEP(SM3_ADD_FF1, SM3_GG1, 48);
-		SM3_ROUND4(SM3_ADD_FF1, SM3_GG1, KJ, WJ, WPJ, 52);
-		SM3_ROUND4(SM3_ADD_FF1, SM3_GG1, KJ, WJ, WPJ, 56);
-		SM3_ROUND4(SM3_ADD_FF1, SM3_GG1, KJ, WJ, WPJ, 60);
-		state[0] ^= a;
-		state[1] ^= b;
-		state[2] ^= c;
-		state[3] ^= d;
-		state[4] ^= e;
-		state[5] ^= f;
-		state[6] ^= g;
-		state[7] ^= h;
+		SM3_ROUNDS_52_63_FEED(KJ, WJ, WPJ, state);
 		p += CCSP_SM3_BLOCK_SIZE;
 	}
 	ccsp_memzero(W, sizeof W);

@@ -78,6 +78,23 @@
 		SM3_ROUND(ADD_FF, GG, b, c, d, a, f, g, h, e, KJ(j + 3), WJ(j + 3), WPJ(j + 3));    \
 	} while (0)
 
+/* The block's last twelve rounds, whose message words the expansion has all made, then clause 5.3.1's
+ * V(i+1) = ABCDEFGH xor V(i) into state (uint32_t[8]); a..h are the compression function's locals. */
+#define SM3_ROUNDS_52_63_FEED(KJ, WJ, WPJ, state)                                                     \
+	do {                                                                                       \
+		SM3_ROUND4(SM3_ADD_FF1, SM3_GG1, KJ, WJ, WPJ, 52);                                  \
+		SM3_ROUND4(SM3_ADD_FF1, SM3_GG1, KJ, WJ, WPJ, 56);                                  \
+		SM3_ROUND4(SM3_ADD_FF1, SM3_GG1, KJ, WJ, WPJ, 60);                                  \
+		(state)[0] ^= a;                                                                   \
+		(state)[1] ^= b;                                                                   \
+		(state)[2] ^= c;                                                                   \
+		(state)[3] ^= d;                                                                   \
+		(state)[4] ^= e;                                                                   \
+		(state)[5] ^= f;                                                                   \
+		(state)[6] ^= g;                                                                   \
+		(state)[7] ^= h;                                                                   \
+	} while (0)
+
 /* T_j <<< (j mod 32) for j = 0..63 (clause 4.2 and the SS1 step of 5.3.3). Hidden, so that
  * position-independent code reads it PC-relative instead of through the GOT. */
 extern __attribute__((visibility("hidden"))) const uint32_t ccsp_sm3_k[64];
