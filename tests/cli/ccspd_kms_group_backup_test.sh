@@ -39,8 +39,10 @@ reencrypt() {
 		"$OPENSSL" pkeyutl -encrypt -pubin -inkey "$T/recover.pem" -in "$T/s.bin" -out "$T/s.ct" 2>/dev/null &&
 		b64f "$T/s.ct"
 }
+RT=${RT:-} # the tenant whose group a recovery restores (A unless set)
 recover_params() {
-	sec secadmin/key-recover-params "{\"tenantId\":\"$A\",\"spec\":\"SM4\"}"
+	RT=${1:-$A}
+	sec secadmin/key-recover-params "{\"tenantId\":\"$RT\",\"spec\":\"SM4\"}"
 	TOKEN=$(field importToken)
 	pem_to publicKey "$T/recover.pem"
 }
@@ -50,7 +52,7 @@ recover() {
 	shift
 	list=""
 	for s in "$@"; do list="$list${list:+,}\"$s\""; done
-	sec secadmin/group-recover "{\"tenantId\":\"$A\",\"importToken\":\"$TOKEN\",\"shares\":[$list],\"bundle\":$(cat "$f")}"
+	sec secadmin/group-recover "{\"tenantId\":\"$RT\",\"importToken\":\"$TOKEN\",\"shares\":[$list],\"bundle\":$(cat "$f")}"
 }
 keys() { db "SELECT COUNT(*) FROM kms_keys"; }
 
@@ -199,8 +201,9 @@ stop
 db "DELETE FROM kms_aliases WHERE key_id = '$KB'; DELETE FROM kms_key_versions WHERE key_id = '$KB';
 	DELETE FROM kms_keys WHERE id = '$KB';"
 start
-api "$T/admin.tok" pool/group-create "{\"name\":\"b-only\",\"tenantId\":\"$B\"}"
-check "B has its own group now" ok '[ "$(code)" = 200 ]'
+api "$T/admin.tok" pool/group-create "{\"name\":\"b-only\",\"tenantId\":\"$B\",\"kekIndex\":2}"
+GB=$(field groupId)
+check "B has its own group now, under KEK 2" ok '[ "$(code)" = 200 ] && [ -n "$GB" ]'
 recover_params
 recover "$T/one.bundle" "$(reencrypt one 1)" "$(reencrypt one 2)"
 check "B's key skipped as other-group, nothing recreated" ok '[ "$(code)" = 200 ] && [ "$(num recovered)" = 0 ] &&
@@ -212,5 +215,38 @@ check "audited" ok '
 	[ "$(db "SELECT COUNT(*) FROM audit WHERE action = \"kms.key-recover\" AND outcome = \"ok\"")" = 3 ]'
 check "... never with a share or a sealed key" ok '
 	[ "$(db "SELECT COUNT(*) FROM audit WHERE detail LIKE \"%sealed%\" OR detail LIKE \"%$(printf %s "$S1" | cut -c1-16)%\"")" = 0 ]'
+
+# ---- a group other than default, under another KEK: B's own VSM (KEK 2) backed up and restored there ----
+vsm_start "$T/vb"
+"$CCSP" vsm keygen --dir "$T/vb" --index 2 --kek >/dev/null
+api "$T/admin.tok" pool/device-register "{\"name\":\"vb\",\"sdfConf\":\"$T/vb/sdf.conf\"}"
+DVB=$(field deviceId)
+api "$T/admin.tok" pool/group-add-member "{\"groupId\":\"$GB\",\"deviceId\":\"$DVB\"}"
+check "B's VSM serves B's group (its KEK 2 checked)" ok '[ "$(code)" = 200 ] && [ -n "$DVB" ]'
+api "$T/badm.tok" kms/key-create '{"spec":"SM4","alias":"own"}'
+KB2=$(field keyId)
+b crypto/encrypt "{\"keyId\":\"$KB2\",\"plaintext\":\"$(b64s "B on its own VSM")\"}"
+CTB2=$(field ciphertext)
+check "B's key made in its group: sealed under KEK 2" ok '[ -n "$CTB2" ] && [ "$(db "SELECT kek_index || \",\" ||
+	length(wrapped) FROM kms_key_versions WHERE key_id = \"$KB2\"")" = "2,46" ]'
+sec secadmin/group-backup "{\"groupId\":\"$GB\",\"m\":2,\"custodians\":$CUST}"
+backup bgrp
+check "B's group backed up: its one key only" ok '[ "$(code)" = 200 ] && [ "$(num keys)" = 1 ] &&
+	grep -q "\"groupId\":\"$GB\"" "$T/bgrp.bundle" && ! grep -q "$KA" "$T/bgrp.bundle"'
+stop
+db "DELETE FROM kms_aliases WHERE key_id = '$KB2'; DELETE FROM kms_key_versions WHERE key_id = '$KB2';
+	DELETE FROM kms_keys WHERE id = '$KB2';"
+start
+recover_params "$B"
+recover "$T/bgrp.bundle" "$(reencrypt bgrp 2)" "$(reencrypt bgrp 1)"
+check "recovered into B's group from B's VSM" ok '[ "$(code)" = 200 ] && [ "$(num recovered)" = 1 ] &&
+	grep -q "\"keyId\":\"$KB2\",\"versions\":1,\"outcome\":\"recovered\"" "$T/r" &&
+	[ "$(db "SELECT kek_index FROM kms_key_versions WHERE key_id = \"$KB2\"")" = 2 ]'
+b crypto/decrypt "{\"ciphertext\":\"$CTB2\"}"
+check "... and B's old ciphertext decrypts" ok '[ "$(code)" = 200 ] && [ "$(field plaintext)" = "$(b64s "B on its own VSM")" ]'
+recover_params "$A"
+recover "$T/bgrp.bundle" "$(reencrypt bgrp 1)" "$(reencrypt bgrp 3)"
+check "B's bundle through a token of A (the default group): its key skipped as other-group" ok '[ "$(code)" = 200 ] &&
+	[ "$(num recovered)" = 0 ] && grep -q "\"outcome\":\"other-group\"" "$T/r"'
 stop
 finish
