@@ -23,7 +23,7 @@ static pthread_once_t impls_once = PTHREAD_ONCE_INIT;
 
 #if defined(__x86_64__)
 typedef struct cpu_features {
-	int ssse3, pclmul, aes, avx2, vaes, vpclmul, avx512, gfni;
+	int ssse3, pclmul, aes, avx2, vaes, vpclmul, avx512, avx512vl, gfni;
 } cpu_features;
 
 /* Intel SDM vol. 2A, CPUID leaves 1 and 7; AVX state must also be enabled by the OS (XCR0 bits 1
@@ -50,6 +50,7 @@ static cpu_features cpu_detect(void)
 		f.vaes = (c >> 9) & 1;
 		f.vpclmul = (c >> 10) & 1;
 		f.avx512 = zmm_os && (b >> 16 & 1) && (b >> 30 & 1); /* AVX512F and AVX512BW */
+		f.avx512vl = f.avx512 && (b >> 31 & 1);
 		f.gfni = (c >> 8) & 1;
 	}
 	return f;
@@ -66,7 +67,7 @@ static void impls_init(void)
 		sm4_impls[n++] = &ccsp_sm4_impl_aesni_avx2;
 	if (f.avx2 && f.aes && f.vaes)
 		sm4_impls[n++] = &ccsp_sm4_impl_vaes_avx2;
-	if (f.avx512 && f.gfni && f.aes) /* aes: the serial modes use the AES-NI one-block kernel */
+	if (f.avx512vl && f.gfni) /* VL: the one-block kernel's VPROLD and VPTERNLOGD on xmm */
 		sm4_impls[n++] = &ccsp_sm4_impl_gfni_avx512;
 	n = 1;
 	if (f.pclmul && f.ssse3)
