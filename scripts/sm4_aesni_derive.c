@@ -5,7 +5,8 @@
  * and prints them as 16-entry nibble tables for PSHUFB; then the constants of the one-block kernel
  * src/crypto/sm4/sm4_aesni_serial.c (G = A L B split into bytewise maps, B, B^-1, L^-1), and checks
  * that kernel's round recurrence (in the AES-output domain) against the GB/T 32907 example; and the two GFNI
- * affine transforms of src/crypto/sm4/sm4_gfni_avx512.c. Build and run: cc -O2 scripts/sm4_aesni_derive.c -o /tmp/d && /tmp/d
+ * affine transforms of src/crypto/sm4/sm4_gfni_avx512.c and the matrices of the one-block GFNI kernel
+ * src/crypto/sm4/sm4_gfni_serial.c. Build and run: cc -O2 scripts/sm4_aesni_derive.c -o /tmp/d && /tmp/d
  *
  * Facts used:
  *  - S_AES(w) = A_aes * inv_aes(w) + 0x63, inversion in GF(2)[x]/(x^8+x^4+x^3+x+1) (FIPS 197 5.1.1).
@@ -282,6 +283,54 @@ static int gfni_constants(const uint8_t pre[256], const uint8_t pre_inv[256])
 	return 1;
 }
 
+/* ---- sm4_gfni_serial.c: one block, the state in the pre-affine domain ----
+ * With P the linear part of pre (P x = pre(x) + pre(0), bytewise on a word) and Z_j = P X_j, the round
+ * X_i+4 = X_i + L(S(t_i)) becomes Z_i+4 = Z_i + P L(S(t_i)), and the S-box input is
+ * y_i = pre(t_i) = Z_i+1 + Z_i+2 + Z_i+3 + (P rk_i + pre(0)). L is linear and commutes with rotations, so
+ * byte k of L(b) for a word b holding the byte b in byte 0 only is f_k(b), f_k bytewise linear, and
+ * L(s) = sum_k rotl(f_k(s), 8k). With S(x) = M2 inv(pre(x)) + c2:
+ *     P L(S(t)) = sum_k rotl(G_k inv(y), 8k) + D,  G_k = P f_k M2,  D = P sum_k f_k(c2)  (in every byte).
+ * So a round is four GF2P8AFFINEINVQB of y (D as the first one's constant), three rotations and XORs. */
+static int gfni_serial_constants(const uint8_t pre[256], const uint8_t pre_inv[256])
+{
+	uint8_t q[256], p[256], p_inv[256], g[4][256], d = 0;
+	for (int u = 0; u < 256; u++)
+		q[u] = s_sm4(pre_inv[gf_inv((uint8_t)u, 0x11b)]);
+	for (int x = 0; x < 256; x++) {
+		p[x] = pre[x] ^ pre[0];
+		p_inv[p[x]] = (uint8_t)x;
+	}
+	for (int k = 0; k < 4; k++) {
+		for (int u = 0; u < 256; u++)
+			g[k][u] = p[sm4_l((uint32_t)(q[u] ^ q[0])) >> (8 * k) & 0xff];
+		d ^= (uint8_t)(sm4_l(q[0]) >> (8 * k));
+	}
+	d = p[d];
+	uint64_t gm[4];
+	for (int k = 0; k < 4; k++)
+		gm[k] = gfni_matrix(g[k]);
+	uint32_t w = 0x9e3779b9;
+	for (int n = 0; n < 100000; n++) { /* P L(S(t)) against the four-term form on pseudo-random words */
+		w = w * 1664525 + 1013904223;
+		uint32_t want = bytewise(p, sm4_l(tau(w))), got = 0, y = bytewise(pre, w);
+		for (int k = 0; k < 4; k++) {
+			uint32_t gk = 0;
+			for (int b = 0; b < 4; b++)
+				gk |= (uint32_t)gfni_affine(gf_inv((uint8_t)(y >> 8 * b), 0x11b), gm[k], k == 0 ? d : 0) << 8 * b;
+			got ^= k == 0 ? gk : rol32(gk, 8 * k);
+		}
+		if (got != want) {
+			printf("GFNI serial form fails at %08x\n", w);
+			return 0;
+		}
+	}
+	printf("gfni serial: P 0x%016llx P^-1 0x%016llx pre(0) 0x%02x D 0x%02x\n", (unsigned long long)gfni_matrix(p),
+	       (unsigned long long)gfni_matrix(p_inv), pre[0], d);
+	for (int k = 0; k < 4; k++)
+		printf("gfni serial: G%d 0x%016llx\n", k, (unsigned long long)gm[k]);
+	return 1;
+}
+
 int main(void)
 {
 	uint8_t beta = 0, pre[256], pre_inv[256], aes_inv[256], post[256];
@@ -329,5 +378,5 @@ int main(void)
 	print_table("pre_hi", t[1]);
 	print_table("post_lo (constant folded in)", t[2]);
 	print_table("post_hi", t[3]);
-	return serial_constants(pre, post) && gfni_constants(pre, pre_inv) ? 0 : 1;
+	return serial_constants(pre, post) && gfni_constants(pre, pre_inv) && gfni_serial_constants(pre, pre_inv) ? 0 : 1;
 }

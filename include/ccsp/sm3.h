@@ -34,8 +34,8 @@ CCSP_API CCSP_MUST_CHECK ccsp_err ccsp_sm3(const void *data, size_t len, uint8_t
  * timed once at first use among those it supports. */
 CCSP_API const char *ccsp_sm3_impl_name(void);
 /* The multi-buffer implementation the library uses where it hashes many messages at once: "serial" (one after
- * the other), "avx2-x8" or "avx512-2x16" (x86-64: 8, or 2 x 16, messages in vector lanes), the widest this CPU
- * supports. */
+ * the other), "avx2-x8" or "avx512-2x16" (x86-64: 8, or 2 x 16, messages in vector lanes), the fastest per message
+ * of the vector ones this CPU supports, as timed once at first use. */
 CCSP_API const char *ccsp_sm3_mb_impl_name(void);
 
 typedef struct ccsp_hmac_sm3_ctx {

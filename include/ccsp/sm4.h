@@ -32,6 +32,10 @@ CCSP_API CCSP_MUST_CHECK ccsp_err ccsp_sm4_set_key(ccsp_sm4_key *k, const uint8_
 CCSP_API void ccsp_sm4_key_wipe(ccsp_sm4_key *k);
 /* Name of the implementation the key uses: "portable", "aesni-avx2", ... */
 CCSP_API const char *ccsp_sm4_key_impl_name(const ccsp_sm4_key *k);
+/* Name of the implementation ccsp_sm4_set_key chooses on this CPU (decided once, timed), and of its one-block
+ * kernel for the serial modes (CBC/CFB encryption, OFB, CBC-MAC): "gfni-serial", ... */
+CCSP_API const char *ccsp_sm4_impl_name(void);
+CCSP_API const char *ccsp_sm4_serial_impl_name(void);
 
 /* ECB and raw CBC: len must be a multiple of 16 (CCSP_ERR_DATA_LENGTH otherwise). */
 CCSP_API CCSP_MUST_CHECK ccsp_err ccsp_sm4_ecb_encrypt(const ccsp_sm4_key *k, const uint8_t *in, uint8_t *out, size_t len);

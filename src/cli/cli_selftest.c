@@ -4,6 +4,7 @@
 
 #include <ccsp/selftest.h>
 #include <ccsp/sm3.h>
+#include <ccsp/sm4.h>
 
 #include "cli.h"
 
@@ -48,6 +49,8 @@ int cli_cmd_version(int argc, char **argv)
 		return CLI_EXIT_USAGE;
 	printf("ccsp %s\n", ccsp_version());
 	printf("sm3: %s (the faster of those this CPU supports, timed at start)\n", ccsp_sm3_impl_name());
-	printf("sm3 multi-buffer: %s (the widest this CPU supports, by CPUID)\n", ccsp_sm3_mb_impl_name());
+	printf("sm3 multi-buffer: %s (the fastest of those this CPU supports, timed at start)\n", ccsp_sm3_mb_impl_name());
+	printf("sm4: %s (the fastest of those this CPU supports, timed at start)\n", ccsp_sm4_impl_name());
+	printf("sm4 serial modes (CBC/CFB encryption, OFB, CBC-MAC): %s\n", ccsp_sm4_serial_impl_name());
 	return 0;
 }

@@ -82,6 +82,11 @@ check "version names the SM3 implementation in use" sh -c '"$1" version | grep -
 	sh "$CCSP"
 check "version names the multi-buffer SM3 implementation" \
 	sh -c '"$1" version | grep -Eq "^sm3 multi-buffer: (serial|avx2-x8|avx512-2x16) "' sh "$CCSP"
+check "version names the SM4 implementation" \
+	sh -c '"$1" version | grep -Eq "^sm4: (portable|aesni-avx2|vaes-avx2|gfni-avx512) "' sh "$CCSP"
+check "version names the SM4 serial-mode kernel" \
+	sh -c '"$1" version | grep -Eq "^sm4 serial modes \(CBC/CFB encryption, OFB, CBC-MAC\): (portable|aesni-serial|gfni-serial)$"' \
+	sh "$CCSP"
 check "help exits 0" "$CCSP" help >"$T/help"
 check "help lists sm4" grep -q 'sm4 enc|dec' "$T/help"
 check "--help" "$CCSP" --help >/dev/null

@@ -98,10 +98,13 @@ static void test_impl_list(void **state)
 	assert_ptr_equal(impls[0], &ccsp_sm3_mb_impl_serial);
 	while (impls[n] != NULL)
 		n++;
-	assert_ptr_equal(ccsp_sm3_mb_impl_best(), impls[n - 1]);
-	assert_string_equal(ccsp_sm3_mb_impl_name(), impls[n - 1]->name); /* what `ccsp version` prints */
+	size_t best = 0; /* timed at first use: a vector one when there is one */
+	while (best < n && impls[best] != ccsp_sm3_mb_impl_best())
+		best++;
+	assert_true(best < n && (n == 1 || best > 0));
+	assert_string_equal(ccsp_sm3_mb_impl_name(), impls[best]->name); /* what `ccsp version` prints */
 	for (size_t i = 1; i < n; i++)
-		assert_true(impls[i]->lanes > impls[i - 1]->lanes); /* widest last */
+		assert_true(impls[i]->lanes > impls[i - 1]->lanes); /* narrowest first */
 #if defined(__x86_64__)
 	__builtin_cpu_init();
 	static const struct {

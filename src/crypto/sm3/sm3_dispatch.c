@@ -10,8 +10,8 @@
  */
 #include <pthread.h>
 #include <stdint.h>
-#include <time.h>
 
+#include "dispatch_probe.h"
 #include "sm3_internal.h"
 
 typedef struct impl_entry {
@@ -43,33 +43,13 @@ static _Thread_local const ccsp_sm3_impl *forced;
 #define PROBE_ROUNDS 7
 #define PROBE_MARGIN_PCT 3
 
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
-/* The fastest of list[0..n) by the probe above. */
-static const ccsp_sm3_impl *fastest(const ccsp_sm3_impl *const *list, size_t n)
+static void probe_run(size_t i, void *arg)
 {
 	static const uint8_t blocks[PROBE_BLOCKS * 64]; /* the content does not change the time */
-	uint64_t best_ns[N_IMPLS];
 	uint32_t state[8] = {0};
-	size_t pick = 0;
-	for (size_t i = 0; i < n; i++)
-		best_ns[i] = UINT64_MAX;
-	for (int r = 0; r < PROBE_ROUNDS; r++)
-		for (size_t i = 0; i < n; i++) {
-			uint64_t t0 = now_ns();
-			list[i]->compress(state, blocks, PROBE_BLOCKS);
-			uint64_t t = now_ns() - t0;
-			best_ns[i] = t < best_ns[i] ? t : best_ns[i];
-		}
-	for (size_t i = 1; i < n; i++)
-		if (best_ns[i] * (100 + PROBE_MARGIN_PCT) < best_ns[pick] * 100)
-			pick = i;
-	return list[pick];
+	const ccsp_sm3_impl *const *list = arg;
+
+	list[i]->compress(state, blocks, PROBE_BLOCKS);
 }
 
 static void impls_init(void)
@@ -80,7 +60,7 @@ static void impls_init(void)
 		if (all_impls[i].supported())
 			impls[n++] = all_impls[i].impl;
 	impls[n] = NULL;
-	best = fastest(impls, n);
+	best = impls[ccsp_probe_fastest(n, probe_run, impls, PROBE_ROUNDS, PROBE_MARGIN_PCT)];
 }
 
 const char *ccsp_sm3_impl_name(void)

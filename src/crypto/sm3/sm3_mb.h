@@ -33,10 +33,10 @@ extern const ccsp_sm3_mb_impl ccsp_sm3_mb_impl_avx2;   /* needs AVX2 */
 extern const ccsp_sm3_mb_impl ccsp_sm3_mb_impl_avx512; /* 2 x 16 lanes; needs AVX512F and AVX512BW */
 #endif
 
-/* All implementations this CPU supports (CPUID, decided once), serial first, widest last,
+/* All implementations this CPU supports (CPUID, decided once), serial first, then narrowest to widest,
  * NULL-terminated; for tests and bench. */
 const ccsp_sm3_mb_impl *const *ccsp_sm3_mb_impl_list(void);
-/* The widest of them: the one ccsp_sm3_digest_many uses. */
+/* The fastest vector one as timed at first use (serial when there is none): the one ccsp_sm3_digest_many uses. */
 const ccsp_sm3_mb_impl *ccsp_sm3_mb_impl_best(void);
 
 /*

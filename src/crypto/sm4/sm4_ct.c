@@ -278,4 +278,5 @@ const ccsp_sm4_impl ccsp_sm4_impl_portable = {
 	.crypt_blocks = ct_crypt_blocks,
 	.ctr_blocks = NULL,
 	.serial_blocks = ct_serial_blocks,
+	.serial_name = "portable",
 };

@@ -12,7 +12,8 @@
  * [b0..b3] [b4..b7] [b8..b11] [b12..b15] transposed 4x4 within each 128-bit lane give X_j = word j of blocks
  * l, 4+l, 8+l, 12+l in lane l; the same transpose restores the order, so no cross-lane shuffle is needed.
  * L(B) = B ^ B<<<2 ^ B<<<10 ^ B<<<18 ^ B<<<24 is four VPROLDs and two three-way XORs (VPTERNLOGD).
- * The serial modes (CBC/CFB encryption, OFB) keep the AES-NI one-block kernel: their latency, not width, counts.
+ * The serial modes (CBC/CFB encryption, OFB) use the one-block kernel of sm4_gfni_serial.c: their latency, not
+ * width, counts.
  */
 #if defined(__x86_64__)
 
@@ -23,6 +24,7 @@
 #include <ccsp/mem.h>
 
 #include "sm4_impl.h"
+#include "sm4_wipe_avx512.h"
 
 #define GFNI_TARGET __attribute__((target("avx512f,avx512bw,gfni")))
 #define GFNI_INLINE GFNI_TARGET static inline __attribute__((always_inline))
@@ -60,7 +62,7 @@ GFNI_INLINE void transpose(__m512i a0, __m512i a1, __m512i a2, __m512i a3, __m51
  * address never leaves the function, so the compiler has no reason to keep it in memory. It is not wiped with
  * ccsp_memzero(): that takes its address and so forces all of it onto the stack, read and written at every round
  * (perf: half of gfni_ctr_blocks' time in those loads and stores). As in sm4_avx2_core.h, secrets are wiped from
- * the padded tail buffers and the vector registers (wipe_vectors). */
+ * the padded tail buffers and the vector registers (ccsp_sm4_wipe_avx512_registers). */
 GFNI_INLINE void load_group(const uint8_t *in, group *g)
 {
 	transpose(bswap32(_mm512_loadu_si512(in)), bswap32(_mm512_loadu_si512(in + 64)),
@@ -101,24 +103,6 @@ GFNI_INLINE void rounds(const uint32_t rk[32], group *g, int n)
 	}
 }
 
-/* Zero every vector register this code may have used (zmm0..31: VZEROALL clears 0..15 only). */
-GFNI_INLINE void wipe_vectors(void)
-{
-	__asm__ volatile("vzeroall\n\t"
-	                 "vpxord %%zmm16, %%zmm16, %%zmm16\n\tvpxord %%zmm17, %%zmm17, %%zmm17\n\t"
-	                 "vpxord %%zmm18, %%zmm18, %%zmm18\n\tvpxord %%zmm19, %%zmm19, %%zmm19\n\t"
-	                 "vpxord %%zmm20, %%zmm20, %%zmm20\n\tvpxord %%zmm21, %%zmm21, %%zmm21\n\t"
-	                 "vpxord %%zmm22, %%zmm22, %%zmm22\n\tvpxord %%zmm23, %%zmm23, %%zmm23\n\t"
-	                 "vpxord %%zmm24, %%zmm24, %%zmm24\n\tvpxord %%zmm25, %%zmm25, %%zmm25\n\t"
-	                 "vpxord %%zmm26, %%zmm26, %%zmm26\n\tvpxord %%zmm27, %%zmm27, %%zmm27\n\t"
-	                 "vpxord %%zmm28, %%zmm28, %%zmm28\n\tvpxord %%zmm29, %%zmm29, %%zmm29\n\t"
-	                 "vpxord %%zmm30, %%zmm30, %%zmm30\n\tvpxord %%zmm31, %%zmm31, %%zmm31" ::
-	                     : "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6", "xmm7", "xmm8", "xmm9", "xmm10",
-	                       "xmm11", "xmm12", "xmm13", "xmm14", "xmm15", "xmm16", "xmm17", "xmm18", "xmm19", "xmm20",
-	                       "xmm21", "xmm22", "xmm23", "xmm24", "xmm25", "xmm26", "xmm27", "xmm28", "xmm29", "xmm30",
-	                       "xmm31");
-}
-
 GFNI_TARGET static void gfni_crypt_blocks(const uint32_t rk[32], const uint8_t *in, uint8_t *out, size_t nblocks)
 {
 	group g[GROUPS];
@@ -147,7 +131,7 @@ GFNI_TARGET static void gfni_crypt_blocks(const uint32_t rk[32], const uint8_t *
 		memcpy(out, buf, nblocks * 16);
 		ccsp_memzero(buf, sizeof buf);
 	}
-	wipe_vectors(); /* g lives in registers: see the note at load_group */
+	ccsp_sm4_wipe_avx512_registers(); /* g lives in registers: see the note at load_group */
 }
 
 /* The counter block ctr + first + b for the 16 blocks b of a group, straight into the group's registers. A block
@@ -233,14 +217,15 @@ GFNI_TARGET static void gfni_ctr_blocks(const uint32_t rk[32], uint8_t ctr[16], 
 		out += 16 * n;
 		nblocks -= n;
 	}
-	wipe_vectors(); /* g lives in registers: see the note at load_group */
+	ccsp_sm4_wipe_avx512_registers(); /* g lives in registers: see the note at load_group */
 }
 
 const ccsp_sm4_impl ccsp_sm4_impl_gfni_avx512 = {
 	.name = "gfni-avx512",
 	.crypt_blocks = gfni_crypt_blocks,
 	.ctr_blocks = gfni_ctr_blocks,
-	.serial_blocks = ccsp_sm4_aesni_serial_blocks,
+	.serial_blocks = ccsp_sm4_gfni_serial_blocks,
+	.serial_name = "gfni-serial",
 };
 
 #endif

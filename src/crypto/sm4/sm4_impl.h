@@ -29,6 +29,7 @@ typedef struct ccsp_sm4_impl {
 	 * (OFB). out may equal in; out NULL (CBC only) stores nothing (CBC-MAC: fb is the MAC). */
 	void (*serial_blocks)(const uint32_t rk[32], ccsp_sm4_feedback mode, uint8_t fb[16], const uint8_t *in,
 	                      uint8_t *out, size_t nblocks);
+	const char *serial_name; /* serial_blocks' kernel: "portable", "aesni-serial", "gfni-serial" */
 } ccsp_sm4_impl;
 
 /* The portable constant-time implementation: always present. */
@@ -38,6 +39,9 @@ extern const ccsp_sm4_impl ccsp_sm4_impl_portable;
 /* The latency-optimised one-block-at-a-time kernel of aesni-avx2 and vaes-avx2 (sm4_aesni_serial.c). */
 void ccsp_sm4_aesni_serial_blocks(const uint32_t rk[32], ccsp_sm4_feedback mode, uint8_t fb[16], const uint8_t *in,
                                   uint8_t *out, size_t nblocks);
+/* The latency-optimised one-block kernel with GFNI and AVX-512VL (sm4_gfni_serial.c). */
+void ccsp_sm4_gfni_serial_blocks(const uint32_t rk[32], ccsp_sm4_feedback mode, uint8_t fb[16], const uint8_t *in,
+                                 uint8_t *out, size_t nblocks);
 #endif
 
 /* Best implementation this CPU supports (decided once from CPUID). */

@@ -18,6 +18,7 @@ const ccsp_sm4_impl ccsp_sm4_impl_vaes_avx2 = {
 	.crypt_blocks = sm4_avx2_crypt_blocks,
 	.ctr_blocks = sm4_avx2_ctr_blocks,
 	.serial_blocks = ccsp_sm4_aesni_serial_blocks,
+	.serial_name = "aesni-serial",
 };
 
 #endif
