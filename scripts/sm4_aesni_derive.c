@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * Derives the constants of src/crypto/sm4/sm4_avx2_core.h: two affine maps (pre, post) such that
+ * Derives the constants of src/crypto/sm4/sm4_avx2_tmpl.h: two affine maps (pre, post) such that
  *     S_SM4(x) = post(S_AES(pre(x)))   for all bytes x,
  * and prints them as 16-entry nibble tables for PSHUFB; then the constants of the one-block kernel
  * src/crypto/sm4/sm4_aesni_serial.c (G = A L B split into bytewise maps, B, B^-1, L^-1), and checks

@@ -7,7 +7,7 @@
 
 #include <ccsp/mem.h>
 
-#include "tlcp_hs_local.h"
+#include "tlcp_hs_internal.h"
 
 ccsp_tlcp_config *ccsp_tlcp_config_new(void)
 {

@@ -10,7 +10,7 @@
 #include <ccsp/mem.h>
 
 #include "ct.h"
-#include "tlcp_hs_local.h"
+#include "tlcp_hs_internal.h"
 
 ccsp_tlcp_conn *ccsp_tlcp_conn_new(ccsp_tlcp_config *cfg, int is_server)
 {

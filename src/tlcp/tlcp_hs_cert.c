@@ -13,7 +13,7 @@
 
 #include <ccsp/mem.h>
 
-#include "tlcp_hs_local.h"
+#include "tlcp_hs_internal.h"
 
 static uint8_t status_alert(ccsp_x509_status st)
 {

@@ -15,7 +15,7 @@
 #include <ccsp/rand.h>
 #include <ccsp/sm2_asn1.h>
 
-#include "tlcp_hs_local.h"
+#include "tlcp_hs_internal.h"
 
 /* random = gmt_unix_time (4) || 28 random bytes (GM/T 0024-2014 clause 6.4.5.2.1). */
 static ccsp_err make_random(const ccsp_tlcp_config *cfg, uint8_t r[CCSP_TLCP_RANDOM_SIZE])

@@ -10,7 +10,7 @@
 #include <ccsp/mem.h>
 #include <ccsp/sm2_asn1.h>
 
-#include "tlcp_hs_local.h"
+#include "tlcp_hs_internal.h"
 
 void tlcp_rd_init(tlcp_rd *r, const uint8_t *p, size_t len)
 {

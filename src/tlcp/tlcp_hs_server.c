@@ -14,7 +14,7 @@
 #include <ccsp/rand.h>
 #include <ccsp/sm2_asn1.h>
 
-#include "tlcp_hs_local.h"
+#include "tlcp_hs_internal.h"
 
 static ccsp_err make_random(const ccsp_tlcp_config *cfg, uint8_t r[CCSP_TLCP_RANDOM_SIZE])
 {

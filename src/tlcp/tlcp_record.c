@@ -9,7 +9,7 @@
 
 #include <ccsp/mem.h>
 
-#include "tlcp_record_local.h"
+#include "tlcp_record_internal.h"
 
 ccsp_tlcp_record *ccsp_tlcp_record_new(void)
 {

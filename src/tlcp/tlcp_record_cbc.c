@@ -18,7 +18,7 @@
 
 #include "ct.h"
 #include "sm3/sm3_internal.h"
-#include "tlcp_record_local.h"
+#include "tlcp_record_internal.h"
 
 #define MAC_SIZE CCSP_SM3_DIGEST_SIZE
 #define BLK CCSP_SM4_BLOCK_SIZE

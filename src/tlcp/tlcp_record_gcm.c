@@ -10,7 +10,7 @@
 
 #include <ccsp/mem.h>
 
-#include "tlcp_record_local.h"
+#include "tlcp_record_internal.h"
 
 #define EXPLICIT 8
 #define TAG CCSP_SM4_GCM_TAG_SIZE

@@ -11,7 +11,7 @@
 #include <ccsp/mem.h>
 
 #include "ct.h"
-#include "tlcp_hs_local.h"
+#include "tlcp_hs_internal.h"
 
 void tlcp_session_clear(ccsp_tlcp_session *s)
 {

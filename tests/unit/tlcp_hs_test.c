@@ -15,7 +15,7 @@
 #include <ccsp/x509.h>
 
 #include "test_util.h"
-#include "tlcp_hs_local.h"
+#include "tlcp_hs_internal.h"
 
 #define DAY 86400
 static int64_t clock_now = INT64_C(1800000000);

@@ -10,7 +10,7 @@
 #include <ccsp/x509.h>
 
 #include "test_util.h"
-#include "x509/x509_local.h"
+#include "x509/x509_internal.h"
 
 #include <openssl/evp.h>
 #include <openssl/x509.h>

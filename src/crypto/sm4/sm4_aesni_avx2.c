@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* SM4 with AES-NI (128-bit AESENCLAST on each lane) and AVX2; see sm4_avx2_core.h. */
+/* SM4 with AES-NI (128-bit AESENCLAST on each lane) and AVX2; see sm4_avx2_tmpl.h. */
 #if defined(__x86_64__)
 
 #include <immintrin.h>
@@ -14,7 +14,7 @@ SM4_AVX2_TARGET static inline __m256i sm4_avx2_aes(__m256i x)
 	return _mm256_inserti128_si256(_mm256_castsi128_si256(lo), hi, 1);
 }
 
-#include "sm4_avx2_core.h"
+#include "sm4_avx2_tmpl.h"
 
 const ccsp_sm4_impl ccsp_sm4_impl_aesni_avx2 = {
 	.name = "aesni-avx2",

@@ -3,7 +3,7 @@
  * SM4 (GB/T 32907-2016) one block at a time with AESENCLAST, for the serial modes of aesni-avx2 and
  * vaes-avx2 (CBC/CFB encryption, OFB, CBC-MAC), where each block waits for the previous one and
  * only the latency of a round counts. The S-box is S_SM4(x) = post(S_AES(pre(x))) as in
- * sm4_avx2_core.h, pre(x) = A x + a and post(y) = B y + b bytewise affine.
+ * sm4_avx2_tmpl.h, pre(x) = A x + a and post(y) = B y + b bytewise affine.
  *
  * The state is kept in the domain of the AES output: Y_j = B^-1 L^-1 (X_j), so X_j = L B Y_j.
  * With G = A L B (linear on 32 bits) and z_i = S_AES(v_i) for the AES input v_i = pre(t_i), the

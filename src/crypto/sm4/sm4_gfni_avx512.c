@@ -61,7 +61,7 @@ GFNI_INLINE void transpose(__m512i a0, __m512i a1, __m512i a2, __m512i a3, __m51
 /* A group's state is kept in registers: every helper is inlined, every index is a constant after unrolling, and g's
  * address never leaves the function, so the compiler has no reason to keep it in memory. It is not wiped with
  * ccsp_memzero(): that takes its address and so forces all of it onto the stack, read and written at every round
- * (perf: half of gfni_ctr_blocks' time in those loads and stores). As in sm4_avx2_core.h, secrets are wiped from
+ * (perf: half of gfni_ctr_blocks' time in those loads and stores). As in sm4_avx2_tmpl.h, secrets are wiped from
  * the padded tail buffers and the vector registers (ccsp_sm4_wipe_avx512_registers). */
 GFNI_INLINE void load_group(const uint8_t *in, group *g)
 {

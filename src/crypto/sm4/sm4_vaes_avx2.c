@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* SM4 with VAES (AESENCLAST on a whole ymm register) and AVX2; see sm4_avx2_core.h. */
+/* SM4 with VAES (AESENCLAST on a whole ymm register) and AVX2; see sm4_avx2_tmpl.h. */
 #if defined(__x86_64__)
 
 #include <immintrin.h>
@@ -11,7 +11,7 @@ SM4_AVX2_TARGET static inline __m256i sm4_avx2_aes(__m256i x)
 	return _mm256_aesenclast_epi128(x, _mm256_setzero_si256());
 }
 
-#include "sm4_avx2_core.h"
+#include "sm4_avx2_tmpl.h"
 
 const ccsp_sm4_impl ccsp_sm4_impl_vaes_avx2 = {
 	.name = "vaes-avx2",

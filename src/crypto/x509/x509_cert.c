@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Certificate (RFC 5280 clause 4.1) reading and the PEM framing of certificates and requests. */
-#include "x509_local.h"
+#include "x509_internal.h"
 
 #include <string.h>
 

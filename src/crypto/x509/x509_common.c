@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Pieces shared by the certificate and request codecs: algorithm, signature, key, name, time. */
-#include "x509_local.h"
+#include "x509_internal.h"
 
 #include <string.h>
 

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* PKCS#10 certification requests (RFC 2986 clause 4) with SM2 keys. */
-#include "x509_local.h"
+#include "x509_internal.h"
 
 #include <string.h>
 

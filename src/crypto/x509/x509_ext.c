@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Certificate extensions read (RFC 5280 clause 4.2): key usage, basic constraints, SKI, AKI, SAN, EKU. */
-#include "x509_local.h"
+#include "x509_internal.h"
 
 #include <string.h>
 

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Distinguished names (RFC 5280 clause 4.1.2.4, X.520) to and from the text form of openssl -subj. */
-#include "x509_local.h"
+#include "x509_internal.h"
 
 #include <stdio.h>
 #include <string.h>

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Certification path validation (RFC 5280 clause 6, the subset this profile needs). */
-#include "x509_local.h"
+#include "x509_internal.h"
 
 #include <string.h>
 

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Certificate writer (RFC 5280 clause 4.1, v3): the TBSCertificate built back to front, then signed. */
-#include "x509_local.h"
+#include "x509_internal.h"
 
 #include <string.h>
 

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Internal to src/tlcp: the configuration, session and connection objects and the handshake's helpers. */
-#ifndef CCSP_TLCP_HS_LOCAL_H
-#define CCSP_TLCP_HS_LOCAL_H
+#ifndef CCSP_TLCP_HS_INTERNAL_H
+#define CCSP_TLCP_HS_INTERNAL_H
 
 #include <pthread.h>
 

@@ -21,8 +21,8 @@
  * the byte rotations of the linear transform L (SubBytes and post act bytewise, so they commute with
  * any byte permutation).
  */
-#ifndef CCSP_SM4_AVX2_CORE_H
-#define CCSP_SM4_AVX2_CORE_H
+#ifndef CCSP_SM4_AVX2_TMPL_H
+#define CCSP_SM4_AVX2_TMPL_H
 
 #include <immintrin.h>
 #include <string.h>

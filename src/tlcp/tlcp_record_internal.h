@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Internal to src/tlcp: the record object and the two protections (tlcp_record_cbc.c, tlcp_record_gcm.c). */
-#ifndef CCSP_TLCP_RECORD_LOCAL_H
-#define CCSP_TLCP_RECORD_LOCAL_H
+#ifndef CCSP_TLCP_RECORD_INTERNAL_H
+#define CCSP_TLCP_RECORD_INTERNAL_H
 
 #include "tlcp.h"
 

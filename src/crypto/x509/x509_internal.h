@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Internal to src/crypto/x509: object identifiers, time and key helpers shared by its files. */
-#ifndef CCSP_X509_LOCAL_H
-#define CCSP_X509_LOCAL_H
+#ifndef CCSP_X509_INTERNAL_H
+#define CCSP_X509_INTERNAL_H
 
 #include <ccsp/x509.h>
 
