@@ -118,43 +118,35 @@ static void cond_negate_y(uint64_t y[4], uint64_t neg)
 }
 
 /*
- * acc[s] = k[s] G for s < n from the comb table, 43 windows of 6 bits, one mixed addition per window, no
- * doubling. Window by window over all n scalars (a batch): each 2 KB row of the 88 KB table is scanned n times
- * in a row while it sits in L1. Exceptional cases: before window i < 42 the sum S has
- * |S| < 2^(6i) <= |d_i 2^(6i)| <= 2^251, so S != +-d_i 2^(6i) mod n (S = 0 is infinity, handled); the last
- * window uses the complete addition.
+ * k*G from the comb table, 43 windows of 6 bits, one mixed addition per window, no doubling.
+ * Exceptional cases: before window i < 42 the sum S has |S| < 2^(6i) <= |d_i 2^(6i)| <= 2^251,
+ * so S != +-d_i 2^(6i) mod n (S = 0 is infinity, handled); the last window uses the complete
+ * addition.
  */
-static void mul_base_jac_n(ccsp_sm2_jpoint *acc, const uint64_t (*k)[4], size_t n)
+static void mul_base_jac(ccsp_sm2_jpoint *acc, const uint64_t k[4])
 {
 	const ccsp_sm2_comb_table *tab = ccsp_sm2_comb();
 	ccsp_sm2_jpoint q;
 	ccsp_sm2_apoint e;
 	uint64_t neg, mag;
-	ccsp_memzero(acc, n * sizeof acc[0]);
+	ccsp_memzero(acc, sizeof *acc);
 	for (int i = 0; i < CCSP_SM2_COMB_WINDOWS; i++) {
-		for (size_t s = 0; s < n; s++) {
-			mag = booth_digit(scalar_window(k[s], 6 * i - 1, 6), 6, &neg);
-			comb_lookup(&e, (*tab)[i], mag);
-			cond_negate_y(e.y, neg);
-			if (i < CCSP_SM2_COMB_WINDOWS - 1) {
-				point_madd(&acc[s], &acc[s], &e, ct_is_zero64(mag));
-			} else {
-				memcpy(q.x, e.x, sizeof q.x);
-				memcpy(q.y, e.y, sizeof q.y);
-				memset(q.z, 0, sizeof q.z);
-				fsel(q.z, ct_is_zero64(mag), q.z, ccsp_sm2_fe_one);
-				point_add_complete(&acc[s], &acc[s], &q);
-			}
+		mag = booth_digit(scalar_window(k, 6 * i - 1, 6), 6, &neg);
+		comb_lookup(&e, (*tab)[i], mag);
+		cond_negate_y(e.y, neg);
+		if (i < CCSP_SM2_COMB_WINDOWS - 1) {
+			point_madd(acc, acc, &e, ct_is_zero64(mag));
+		} else {
+			memcpy(q.x, e.x, sizeof q.x);
+			memcpy(q.y, e.y, sizeof q.y);
+			memset(q.z, 0, sizeof q.z);
+			fsel(q.z, ct_is_zero64(mag), q.z, ccsp_sm2_fe_one);
+			point_add_complete(acc, acc, &q);
 		}
 	}
 	ccsp_memzero(&q, sizeof q);
 	ccsp_memzero(&e, sizeof e);
 	mag = neg = 0;
-}
-
-static void mul_base_jac(ccsp_sm2_jpoint *acc, const uint64_t k[4])
-{
-	mul_base_jac_n(acc, (const uint64_t(*)[4])k, 1);
 }
 
 static uint64_t mul_base(ccsp_sm2_apoint *r, const uint64_t k[4])
@@ -302,7 +294,8 @@ static void mul_base_x_batch(uint64_t (*x)[4], const uint64_t (*k)[4], size_t n)
 	uint64_t prod[CCSP_SM2_BASE_BATCH_MAX][4], inv[4], zi[4];
 	if (n == 0 || n > CCSP_SM2_BASE_BATCH_MAX)
 		return;
-	mul_base_jac_n(acc, k, n);
+	for (size_t i = 0; i < n; i++)
+		mul_base_jac(&acc[i], k[i]);
 	memcpy(prod[0], acc[0].z, sizeof prod[0]);
 	for (size_t i = 1; i < n; i++)
 		fmul(prod[i], prod[i - 1], acc[i].z);
