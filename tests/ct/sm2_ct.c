@@ -4,7 +4,7 @@
  * undefined for valgrind memcheck, which then reports any branch or memory index that depends on
  * them. Values the algorithms declare public (r, s, check outcomes) are declassified inside the
  * library with ct_declassify(); outputs are declassified here before they are compared.
- * Run on every implementation (portable, MULX/ADX inline asm, x86-64 assembly).
+ * Run on every implementation (portable, MULX/ADX inline asm, x86-64 assembly, the same with AVX2 scans).
  */
 #include <stdio.h>
 #include <string.h>
@@ -114,8 +114,9 @@ static void key_exchange(const ccsp_sm2_impl *impl, ccsp_sm2_key *a, ccsp_sm2_ke
 
 /*
  * The implementations to check. Valgrind's virtual CPUID hides BMI2 and ADX, so the dispatcher
- * lists only the portable code there; valgrind still executes MULX/ADCX/ADOX, so under valgrind the
- * x86-64 implementations are added explicitly (outside valgrind only what the CPU runs).
+ * lists only the portable code there; valgrind still executes MULX/ADCX/ADOX and AVX2 (on a host that
+ * has them), so under valgrind the x86-64 implementations are added explicitly (outside valgrind only
+ * what the CPU runs).
  */
 static size_t ct_impls(const ccsp_sm2_impl *out[8])
 {
@@ -124,8 +125,8 @@ static size_t ct_impls(const ccsp_sm2_impl *out[8])
 	for (size_t i = 0; list[i] != NULL && n < 6; i++)
 		out[n++] = list[i];
 #if defined(__x86_64__)
-	const ccsp_sm2_impl *x86[] = {&ccsp_sm2_impl_adx, &ccsp_sm2_impl_asm};
-	for (size_t j = 0; j < 2 && RUNNING_ON_VALGRIND; j++) {
+	const ccsp_sm2_impl *x86[] = {&ccsp_sm2_impl_adx, &ccsp_sm2_impl_asm, &ccsp_sm2_impl_asm_avx2};
+	for (size_t j = 0; j < 3 && RUNNING_ON_VALGRIND; j++) {
 		int listed = 0;
 		for (size_t i = 0; i < n; i++)
 			listed |= out[i] == x86[j];

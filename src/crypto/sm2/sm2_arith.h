@@ -187,7 +187,7 @@ typedef ccsp_sm2_apoint ccsp_sm2_pub_table[2][CCSP_SM2_PUB_TAB_ODD];
 /* Largest batch of mul_base_x_batch (the signing context's refill). */
 #define CCSP_SM2_BASE_BATCH_MAX 64
 
-/* ---- implementations (portable C, MULX/ADX), chosen at run time ---- */
+/* ---- implementations (portable C, MULX/ADX, MULX/ADX with AVX2 scans), chosen at run time ---- */
 
 typedef struct ccsp_sm2_impl {
 	const char *name;
@@ -223,6 +223,7 @@ extern const ccsp_sm2_impl ccsp_sm2_impl_portable;
 #if defined(__x86_64__)
 extern const ccsp_sm2_impl ccsp_sm2_impl_adx; /* inline-asm MULX/ADX field in C point code */
 extern const ccsp_sm2_impl ccsp_sm2_impl_asm; /* assembly field and point doubling (MULX/ADX) */
+extern const ccsp_sm2_impl ccsp_sm2_impl_asm_avx2; /* the same with AVX2 table scans */
 #endif
 
 /* The implementation in use: the fastest the CPU supports, unless a test forced another. */

@@ -20,6 +20,8 @@ uint64_t ccsp_sm2_asm_point_madd_core(ccsp_sm2_jpoint *r, const ccsp_sm2_jpoint 
 #define FE_POINT_MADD_CORE ccsp_sm2_asm_point_madd_core
 #define FE_ADD ccsp_sm2_fe_add_x86
 #define FE_SUB ccsp_sm2_fe_sub_x86
+#define FE_COND_NEG ccsp_sm2_fe_cond_neg_x86
+#define FE_SELECT ccsp_sm2_fe_select_x86
 #define SM2_IMPL_STRUCT ccsp_sm2_impl_asm
 #define SM2_IMPL_NAME "x86-64-asm"
 #include "sm2_curve_impl.h"

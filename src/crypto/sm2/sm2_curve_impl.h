@@ -4,8 +4,9 @@
  * Included once per implementation (sm2_curve_portable.c, sm2_curve_adx.c) with
  *   FE_MUL(r, a, b), FE_SQR(r, a)  the Montgomery multiplication and squaring,
  *   SM2_IMPL_STRUCT, SM2_IMPL_NAME  the exported ccsp_sm2_impl and its name,
- *   FE_POINT_DBL, FE_POINT_ADD_CORE, FE_POINT_MADD_CORE, FE_SQR_N (optional)  replacements
- *                                   for the C doubling, addition cores and repeated squaring,
+ *   FE_POINT_DBL, FE_POINT_ADD_CORE, FE_POINT_MADD_CORE, FE_SQR_N, FE_ADD, FE_SUB, FE_COND_NEG,
+ *   FE_SELECT (optional)            replacements for the C doubling, addition cores, repeated
+ *                                   squaring, addition, subtraction, conditional negation, select,
  * so that the field multiplication inlines into the point formulas. Everything is static except
  * the impl struct (and the comb builder when SM2_COMB_BUILDER is defined).
  *
@@ -22,7 +23,11 @@
 #endif
 #define fadd FE_ADD
 #define fsub FE_SUB
+#ifdef FE_SELECT
+#define fsel FE_SELECT
+#else
 #define fsel ccsp_sm2_fe_select
+#endif
 #define fzero ccsp_sm2_fe_is_zero
 
 /* Forced inline: as calls they cost a third of a point doubling (spills around each call). */

@@ -31,49 +31,90 @@ static inline uint64_t booth_digit(uint64_t v, int w, uint64_t *neg)
 	return ct_select64(s, ((uint64_t)1 << w) - d, d);
 }
 
-/* 128-bit lanes (SSE2 on x86-64, plain pairs elsewhere): the masked scan reads 16 bytes per step. */
-typedef uint64_t sm2_v2 __attribute__((vector_size(16)));
+/*
+ * Lanes of the masked scan: 128 bits (SSE2 on x86-64, plain pairs elsewhere), or 256 bits when the
+ * implementation defines SM2_LOOKUP_AVX2 (the lookups are then compiled for AVX2 and never inlined
+ * into the generic code; the dispatcher offers that implementation only when the CPU and OS support
+ * AVX2). Half the loads, ANDs and ORs: the scans were a fifth of a signature's time (perf).
+ */
+#ifdef SM2_LOOKUP_AVX2
+#include <immintrin.h>
+typedef __m256i sm2_lv;
+#define SM2_LOOKUP_FN __attribute__((target("avx2"), noinline))
+#else
+typedef uint64_t sm2_lv __attribute__((vector_size(16)));
+#define SM2_LOOKUP_FN
+#endif
+#define SM2_LV_OF(type) (sizeof(type) / sizeof(sm2_lv))
 
 /*
  * r = the idx-th of n entries of nv vectors each (idx 1..n; 0 gives all zero), reading every entry.
  * Inlined with constant nv, the accumulators stay in registers (through r they were stored and
- * reloaded for every vector of every entry).
+ * reloaded for every vector of every entry; GCC does so with generic 256-bit vector types too, hence
+ * the intrinsics there).
  */
 #define CT_LOOKUP_MAX_NV 6
-static inline __attribute__((always_inline)) void ct_lookup(sm2_v2 *r, const void *tab, size_t n, size_t nv,
+#ifdef SM2_LOOKUP_AVX2
+static inline __attribute__((always_inline, target("avx2"))) void ct_lookup(void *r, const void *tab, size_t n,
+                                                                           size_t nv, uint64_t idx)
+{
+	const unsigned char *p = tab;
+	__m256i acc[CT_LOOKUP_MAX_NV];
+	/* the mask by a vector compare of the entry number (j + 1) with idx: one instruction */
+	const __m256i want = _mm256_set1_epi64x((long long)idx), one = _mm256_set1_epi64x(1);
+	__m256i num = _mm256_setzero_si256();
+	for (size_t l = 0; l < nv; l++)
+		acc[l] = _mm256_setzero_si256();
+	for (uint64_t j = 0; j < n; j++) {
+		num = _mm256_add_epi64(num, one);
+		__m256i mv = _mm256_cmpeq_epi64(num, want);
+#pragma GCC unroll 6
+		for (size_t l = 0; l < nv; l++) {
+			__m256i e = _mm256_loadu_si256((const __m256i *)(const void *)(p + (j * nv + l) * sizeof e));
+			acc[l] = _mm256_or_si256(acc[l], _mm256_and_si256(e, mv));
+		}
+	}
+	for (size_t l = 0; l < nv; l++)
+		_mm256_storeu_si256((__m256i *)r + l, acc[l]);
+}
+#else
+static inline __attribute__((always_inline)) void ct_lookup(void *r, const void *tab, size_t n, size_t nv,
                                                             uint64_t idx)
 {
 	const unsigned char *p = tab;
-	sm2_v2 acc[CT_LOOKUP_MAX_NV];
+	sm2_lv acc[CT_LOOKUP_MAX_NV];
 	for (size_t l = 0; l < nv; l++)
-		acc[l] = (sm2_v2){0, 0};
+		acc[l] = (sm2_lv){0, 0};
 	for (uint64_t j = 0; j < n; j++) {
 		uint64_t m = ct_eq64(j + 1, idx);
-		sm2_v2 mv = {m, m};
+		sm2_lv mv = {m, m};
 #pragma GCC unroll 6
 		for (size_t l = 0; l < nv; l++) {
-			sm2_v2 e;
+			sm2_lv e;
 			memcpy(&e, p + (j * nv + l) * sizeof e, sizeof e);
 			acc[l] |= e & mv;
 		}
 	}
-	for (size_t l = 0; l < nv; l++)
-		r[l] = acc[l];
+	memcpy(r, acc, nv * sizeof acc[0]);
 }
+#endif
 
-static void comb_lookup(ccsp_sm2_apoint *r, const ccsp_sm2_apoint row[CCSP_SM2_COMB_POINTS], uint64_t idx)
+static SM2_LOOKUP_FN void comb_lookup(ccsp_sm2_apoint *r, const ccsp_sm2_apoint row[CCSP_SM2_COMB_POINTS],
+                                      uint64_t idx)
 {
-	sm2_v2 acc[4];
-	ct_lookup(acc, row, CCSP_SM2_COMB_POINTS, 4, idx);
-	memcpy(r, acc, sizeof *r);
+	ct_lookup(r, row, CCSP_SM2_COMB_POINTS, SM2_LV_OF(ccsp_sm2_apoint), idx);
 }
 
 static void cond_negate_y(uint64_t y[4], uint64_t neg)
 {
+#ifdef FE_COND_NEG
+	FE_COND_NEG(y, neg);
+#else
 	static const uint64_t zero[4] = {0, 0, 0, 0};
 	uint64_t t[4];
 	fsub(t, zero, y);
 	fsel(y, neg, t, y);
+#endif
 }
 
 /*
@@ -117,11 +158,9 @@ static uint64_t mul_base(ccsp_sm2_apoint *r, const uint64_t k[4])
 	return inf;
 }
 
-static void jtable_lookup(ccsp_sm2_jpoint *r, const ccsp_sm2_jpoint tab[16], uint64_t idx)
+static SM2_LOOKUP_FN void jtable_lookup(ccsp_sm2_jpoint *r, const ccsp_sm2_jpoint tab[16], uint64_t idx)
 {
-	sm2_v2 acc[6];
-	ct_lookup(acc, tab, 16, 6, idx);
-	memcpy(r, acc, sizeof *r);
+	ct_lookup(r, tab, 16, SM2_LV_OF(ccsp_sm2_jpoint), idx);
 }
 
 /*
@@ -192,11 +231,10 @@ static inline uint64_t odd_digit(const uint64_t h[4], int j, uint64_t *neg)
 	return (ct_select64(pos, v - 16, 16 - v) + 1) / 2;
 }
 
-static void keytab_lookup(ccsp_sm2_apoint *r, const ccsp_sm2_apoint row[CCSP_SM2_PUB_TAB_ODD], uint64_t idx)
+static SM2_LOOKUP_FN void keytab_lookup(ccsp_sm2_apoint *r, const ccsp_sm2_apoint row[CCSP_SM2_PUB_TAB_ODD],
+                                        uint64_t idx)
 {
-	sm2_v2 acc[4];
-	ct_lookup(acc, row, CCSP_SM2_PUB_TAB_ODD, 4, idx);
-	memcpy(r, acc, sizeof *r);
+	ct_lookup(r, row, CCSP_SM2_PUB_TAB_ODD, SM2_LV_OF(ccsp_sm2_apoint), idx);
 }
 
 /*
