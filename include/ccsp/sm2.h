@@ -25,6 +25,9 @@
 typedef struct ccsp_sm2_key ccsp_sm2_key;
 
 /* NULL on allocation failure. The new key is empty. */
+/* The implementation this process uses: "portable", or on x86-64 with MULX/ADX "mulx-adx", "x86-64-asm" or
+ * "x86-64-asm-avx2" — the fastest at k*G of those this CPU supports, as timed once at first use. */
+CCSP_API const char *ccsp_sm2_impl_name(void);
 CCSP_API ccsp_sm2_key *ccsp_sm2_key_new(void);
 CCSP_API void ccsp_sm2_key_free(ccsp_sm2_key *key);
 

@@ -3,6 +3,7 @@
 #include <stdio.h>
 
 #include <ccsp/selftest.h>
+#include <ccsp/sm2.h>
 #include <ccsp/sm3.h>
 #include <ccsp/sm4.h>
 
@@ -52,5 +53,6 @@ int cli_cmd_version(int argc, char **argv)
 	printf("sm3 multi-buffer: %s (the fastest of those this CPU supports, timed at start)\n", ccsp_sm3_mb_impl_name());
 	printf("sm4: %s (the fastest of those this CPU supports, timed at start)\n", ccsp_sm4_impl_name());
 	printf("sm4 serial modes (CBC/CFB encryption, OFB, CBC-MAC): %s\n", ccsp_sm4_serial_impl_name());
+	printf("sm2: %s (the fastest of those this CPU supports, timed at start)\n", ccsp_sm2_impl_name());
 	return 0;
 }

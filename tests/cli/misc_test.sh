@@ -87,6 +87,8 @@ check "version names the SM4 implementation" \
 check "version names the SM4 serial-mode kernel" \
 	sh -c '"$1" version | grep -Eq "^sm4 serial modes \(CBC/CFB encryption, OFB, CBC-MAC\): (portable|aesni-serial|gfni-serial)$"' \
 	sh "$CCSP"
+check "version names the SM2 implementation" \
+	sh -c '"$1" version | grep -Eq "^sm2: (portable|mulx-adx|x86-64-asm|x86-64-asm-avx2) "' sh "$CCSP"
 check "help exits 0" "$CCSP" help >"$T/help"
 check "help lists sm4" grep -q 'sm4 enc|dec' "$T/help"
 check "--help" "$CCSP" --help >/dev/null

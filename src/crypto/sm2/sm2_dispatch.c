@@ -1,60 +1,54 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* Run-time choice of the SM2 field implementation from CPUID. */
+/*
+ * Run-time choice of the SM2 implementation: among those CPUID allows, the fastest at a scalar multiplication
+ * k*G (the core of signing; a public k: its timing tells nothing), timed once at first use (dispatch_probe.h). The
+ * portable code is always a candidate; a later, more specialised one must win by PROBE_MARGIN_PCT.
+ */
 #include <pthread.h>
 #include <stddef.h>
 
+#include <ccsp/sm2.h>
+
+#include "cpu.h"
+#include "dispatch_probe.h"
 #include "sm2_arith.h"
-
-#if defined(__x86_64__)
-#include <cpuid.h>
-
-/* CPUID leaf 7: EBX bit 8 = BMI2 (MULX), bit 19 = ADX (ADCX/ADOX). */
-static int cpu_has_mulx_adx(void)
-{
-	unsigned a, b, c, d;
-	if (__get_cpuid_max(0, NULL) < 7)
-		return 0;
-	__cpuid_count(7, 0, a, b, c, d);
-	(void)a;
-	(void)c;
-	(void)d;
-	return (b & (1u << 8)) != 0 && (b & (1u << 19)) != 0;
-}
-
-/* AVX2 (CPUID 7 EBX bit 5) with the ymm state enabled by the OS (OSXSAVE and XCR0 bits 1, 2), as in
- * sm3_mb_dispatch.c. */
-static int cpu_has_avx2(void)
-{
-	unsigned a, b, c, d, lo, hi;
-	if (!__get_cpuid(1, &a, &b, &c, &d) || !((c >> 27) & 1 && (c >> 28) & 1))
-		return 0;
-	__asm__("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
-	(void)hi;
-	if ((lo & 6) != 6 || !__get_cpuid_count(7, 0, &a, &b, &c, &d))
-		return 0;
-	return (b >> 5) & 1;
-}
-#endif
 
 static const ccsp_sm2_impl *impls[5];
 static const ccsp_sm2_impl *best;
 static const ccsp_sm2_impl *forced;
 static pthread_once_t impls_once = PTHREAD_ONCE_INIT;
 
+#define PROBE_ROUNDS 5
+#define PROBE_MARGIN_PCT 3
+
+static void probe_run(size_t i, void *arg)
+{
+	static const uint64_t k[4] = {0x0123456789abcdefu, 0xfedcba9876543210u, 0x0f1e2d3c4b5a6978u, 0x1u};
+	ccsp_sm2_apoint r;
+	const ccsp_sm2_impl *const *list = arg;
+	(void)list[i]->mul_base(&r, k);
+}
+
 static void impls_init(void)
 {
 	size_t n = 0;
 	impls[n++] = &ccsp_sm2_impl_portable;
 #if defined(__x86_64__)
-	if (cpu_has_mulx_adx()) {
+	ccsp_cpu f = ccsp_cpu_detect();
+	if (f.bmi2 && f.adx) {
 		impls[n++] = &ccsp_sm2_impl_adx;
 		impls[n++] = &ccsp_sm2_impl_asm;
-		if (cpu_has_avx2())
+		if (f.avx2)
 			impls[n++] = &ccsp_sm2_impl_asm_avx2;
 	}
 #endif
 	impls[n] = NULL;
-	best = impls[n - 1];
+	best = impls[ccsp_probe_fastest(n, probe_run, impls, PROBE_ROUNDS, PROBE_MARGIN_PCT)];
+}
+
+const char *ccsp_sm2_impl_name(void)
+{
+	return ccsp_sm2_impl_get()->name;
 }
 
 const ccsp_sm2_impl *const *ccsp_sm2_impl_list(void)

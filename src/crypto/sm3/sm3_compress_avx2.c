@@ -13,6 +13,7 @@
 
 #include <ccsp/mem.h>
 
+#include "cpu.h"
 #include "sm3_rounds.h"
 
 #define SM3_TARGET __attribute__((target("avx2,bmi2")))
@@ -109,8 +110,8 @@ SM3_TARGET static void sm3_compress_avx2_bmi2(uint32_t state[8], const uint8_t *
 
 int ccsp_sm3_avx2_bmi2_supported(void)
 {
-	__builtin_cpu_init();
-	return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("bmi2");
+	ccsp_cpu f = ccsp_cpu_detect();
+	return f.avx2 && f.bmi2;
 }
 
 const ccsp_sm3_impl ccsp_sm3_impl_avx2_bmi2 = {"avx2-bmi2", sm3_compress_avx2_bmi2};

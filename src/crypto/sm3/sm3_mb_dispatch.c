@@ -10,11 +10,11 @@
 #include <pthread.h>
 #include <stdint.h>
 
+#include "cpu.h"
 #include "dispatch_probe.h"
 #include "sm3_mb.h"
 
 #if defined(__x86_64__)
-#include <cpuid.h>
 #endif
 
 /* Serial first, then the vector ones narrowest first: each entry is offered only when the CPU supports it. */
@@ -41,40 +41,16 @@ static void probe_run(size_t i, void *arg)
 		im->compress(state + 8 * m, in + m, PROBE_BLOCKS);
 }
 
-#if defined(__x86_64__)
-/* Intel SDM vol. 2A, CPUID leaves 1 and 7; the OS must enable the ymm state (XCR0 bits 1, 2) for AVX2, and the
- * opmask and zmm states too (bits 5..7) for AVX-512. */
-static void cpu_detect(int *avx2, int *avx512)
-{
-	unsigned a, b, c, d;
-	int ymm_os = 0, zmm_os = 0;
-
-	*avx2 = *avx512 = 0;
-	if (!__get_cpuid(1, &a, &b, &c, &d))
-		return;
-	if ((c >> 27) & 1 && (c >> 28) & 1) { /* OSXSAVE and AVX */
-		unsigned lo, hi;
-		__asm__("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
-		ymm_os = (lo & 6) == 6;
-		zmm_os = (lo & 0xe6) == 0xe6;
-	}
-	if (ymm_os && __get_cpuid_count(7, 0, &a, &b, &c, &d)) {
-		*avx2 = (b >> 5) & 1;
-		*avx512 = zmm_os && (b >> 16 & 1) && (b >> 30 & 1); /* AVX512F and AVX512BW */
-	}
-}
-#endif
 
 static void impls_init(void)
 {
 #if defined(__x86_64__)
-	int avx2, avx512;
+	ccsp_cpu f = ccsp_cpu_detect();
 	size_t n = 1;
 
-	cpu_detect(&avx2, &avx512);
-	if (avx2)
+	if (f.avx2)
 		impls[n++] = &ccsp_sm3_mb_impl_avx2;
-	if (avx512)
+	if (f.avx512)
 		impls[n++] = &ccsp_sm3_mb_impl_avx512;
 	if (n > 1)
 		best = impls[1 + ccsp_probe_fastest(n - 1, probe_run, impls, PROBE_ROUNDS, PROBE_MARGIN_PCT)];

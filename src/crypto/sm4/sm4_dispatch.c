@@ -11,12 +11,12 @@
  */
 #include <pthread.h>
 
+#include "cpu.h"
 #include "dispatch_probe.h"
 #include "ghash.h"
 #include "sm4_impl.h"
 
 #if defined(__x86_64__)
-#include <cpuid.h>
 
 extern const ccsp_sm4_impl ccsp_sm4_impl_aesni_avx2;
 extern const ccsp_sm4_impl ccsp_sm4_impl_vaes_avx2;
@@ -46,46 +46,11 @@ static void probe_run(size_t i, void *arg)
 	list[i]->crypt_blocks(rk, buf, buf, PROBE_BLOCKS);
 }
 
-#if defined(__x86_64__)
-typedef struct cpu_features {
-	int ssse3, pclmul, aes, avx2, vaes, vpclmul, avx512, avx512vl, gfni;
-} cpu_features;
-
-/* Intel SDM vol. 2A, CPUID leaves 1 and 7; AVX state must also be enabled by the OS (XCR0 bits 1
- * and 2, read with XGETBV when OSXSAVE is set), and for AVX-512 the opmask and zmm states (bits 5..7). */
-static cpu_features cpu_detect(void)
-{
-	cpu_features f = {0};
-	unsigned a, b, c, d;
-	int ymm_os = 0, zmm_os = 0;
-
-	if (!__get_cpuid(1, &a, &b, &c, &d))
-		return f;
-	f.ssse3 = (c >> 9) & 1;
-	f.pclmul = (c >> 1) & 1;
-	f.aes = (c >> 25) & 1;
-	if ((c >> 27) & 1 && (c >> 28) & 1) { /* OSXSAVE and AVX */
-		unsigned lo, hi;
-		__asm__("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
-		ymm_os = (lo & 6) == 6;
-		zmm_os = (lo & 0xe6) == 0xe6;
-	}
-	if (ymm_os && __get_cpuid_count(7, 0, &a, &b, &c, &d)) {
-		f.avx2 = (b >> 5) & 1;
-		f.vaes = (c >> 9) & 1;
-		f.vpclmul = (c >> 10) & 1;
-		f.avx512 = zmm_os && (b >> 16 & 1) && (b >> 30 & 1); /* AVX512F and AVX512BW */
-		f.avx512vl = f.avx512 && (b >> 31 & 1);
-		f.gfni = (c >> 8) & 1;
-	}
-	return f;
-}
-#endif
 
 static void impls_init(void)
 {
 #if defined(__x86_64__)
-	cpu_features f = cpu_detect();
+	ccsp_cpu f = ccsp_cpu_detect();
 	size_t n = 1;
 
 	if (f.avx2 && f.aes)
