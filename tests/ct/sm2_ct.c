@@ -13,7 +13,7 @@
 
 #include <ccsp/sm2.h>
 
-#include "sm2/sm2_local.h"
+#include "sm2/sm2_internal.h"
 
 #define SECRET(p, n) VALGRIND_MAKE_MEM_UNDEFINED((p), (n))
 #define PUBLIC(p, n) VALGRIND_MAKE_MEM_DEFINED((p), (n))

@@ -4,7 +4,7 @@
 
 #include <ccsp/sm2.h>
 
-#include "sm2/sm2_local.h"
+#include "sm2/sm2_internal.h"
 #include "test_util.h"
 
 /*

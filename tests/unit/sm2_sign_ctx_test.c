@@ -13,7 +13,7 @@
 
 #include <openssl/evp.h>
 
-#include "sm2/sm2_local.h"
+#include "sm2/sm2_internal.h"
 #include "test_util.h"
 
 #define BATCH 32          /* the context's refill size */

@@ -14,7 +14,7 @@
 #include <ccsp/selftest.h>
 #include <ccsp/sm2.h>
 
-#include "sm2/sm2_local.h"
+#include "sm2/sm2_internal.h"
 #include "test_util.h"
 
 /* GB/T 32918.5-2017 / GM/T 0003.5 examples on sm2p256v1 (formats.md 6.3 (b), OpenSSL sm2_internal_test.c) */

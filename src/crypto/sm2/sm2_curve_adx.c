@@ -13,7 +13,7 @@
 #define FE_SELECT ccsp_sm2_fe_select_x86
 #define SM2_IMPL_STRUCT ccsp_sm2_impl_adx
 #define SM2_IMPL_NAME "mulx-adx"
-#include "sm2_curve_impl.h"
+#include "sm2_curve_tmpl.h"
 #else
 typedef int ccsp_sm2_curve_adx_unused;
 #endif

@@ -24,7 +24,7 @@ uint64_t ccsp_sm2_asm_point_madd_core(ccsp_sm2_jpoint *r, const ccsp_sm2_jpoint 
 #define FE_SELECT ccsp_sm2_fe_select_x86
 #define SM2_IMPL_STRUCT ccsp_sm2_impl_asm
 #define SM2_IMPL_NAME "x86-64-asm"
-#include "sm2_curve_impl.h"
+#include "sm2_curve_tmpl.h"
 #else
 typedef int ccsp_sm2_curve_asm_unused;
 #endif

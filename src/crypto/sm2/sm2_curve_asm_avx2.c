@@ -28,7 +28,7 @@ uint64_t ccsp_sm2_asm_point_madd_core(ccsp_sm2_jpoint *r, const ccsp_sm2_jpoint 
 #define SM2_LOOKUP_AVX2
 #define SM2_IMPL_STRUCT ccsp_sm2_impl_asm_avx2
 #define SM2_IMPL_NAME "x86-64-asm-avx2"
-#include "sm2_curve_impl.h"
+#include "sm2_curve_tmpl.h"
 #else
 typedef int ccsp_sm2_curve_asm_avx2_unused;
 #endif

@@ -9,4 +9,4 @@
 #define SM2_IMPL_STRUCT ccsp_sm2_impl_portable
 #define SM2_IMPL_NAME "portable"
 #define SM2_COMB_BUILDER
-#include "sm2_curve_impl.h"
+#include "sm2_curve_tmpl.h"

@@ -11,7 +11,7 @@
 #include <ccsp/sm3.h>
 
 #include "module.h"
-#include "sm2_local.h"
+#include "sm2_internal.h"
 
 #define C1_SIZE 65
 #define C3_SIZE 32

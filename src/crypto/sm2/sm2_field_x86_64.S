@@ -355,7 +355,7 @@ ccsp_sm2_asm_fe_sqr:
 
 /*
  * void ccsp_sm2_asm_point_dbl(ccsp_sm2_jpoint *r, const ccsp_sm2_jpoint *a), r may alias a.
- * dbl-2001-b (a = -3), as point_dbl in sm2_curve_impl.h:
+ * dbl-2001-b (a = -3), as point_dbl in sm2_curve_tmpl.h:
  *   delta = Z^2, gamma = Y^2, beta = X gamma, alpha = 3 (X - delta)(X + delta),
  *   X3 = alpha^2 - 8 beta, Z3 = (Y + Z)^2 - gamma - delta, Y3 = alpha (4 beta - X3) - 8 gamma^2.
  * Independent products sit next to each other so that the out-of-order core overlaps them.
@@ -485,7 +485,7 @@ ccsp_sm2_asm_point_dbl:
 /*
  * uint64_t ccsp_sm2_asm_point_add_core(ccsp_sm2_jpoint *r, const ccsp_sm2_jpoint *a,
  *                                      const ccsp_sm2_jpoint *b)
- * add-1998-cmo-2, as point_add_core in sm2_curve_impl.h: r = a + b for finite a != +-b; returns
+ * add-1998-cmo-2, as point_add_core in sm2_curve_tmpl.h: r = a + b for finite a != +-b; returns
  * all-ones when H = R = 0 (a == b). r may alias a or b: it is written last.
  */
 #define ADD_R 0

@@ -7,7 +7,7 @@
 #include <ccsp/sm3.h>
 
 #include "module.h"
-#include "sm2_local.h"
+#include "sm2_internal.h"
 
 enum { KEX_NEW, KEX_STARTED, KEX_DONE };
 

@@ -8,7 +8,7 @@
 #include <ccsp/sm3.h>
 
 #include "module.h"
-#include "sm2_local.h"
+#include "sm2_internal.h"
 
 /* a, b, xG, yG big-endian, in the order Z hashes them (GB/T 32918.2 5.5). */
 static const uint8_t z_curve[128] = {

@@ -5,7 +5,7 @@
 #include <ccsp/mem.h>
 
 #include "module.h"
-#include "sm2_local.h"
+#include "sm2_internal.h"
 
 /* Clause 6.1 A4-A6 for a given k in [1, n-1]. */
 ccsp_err ccsp_sm2_sign_core(const ccsp_sm2_impl *impl, const ccsp_sm2_key *key, const uint8_t e[32],

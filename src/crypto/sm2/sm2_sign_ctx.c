@@ -16,7 +16,7 @@
 #include <ccsp/rand.h>
 
 #include "module.h"
-#include "sm2_local.h"
+#include "sm2_internal.h"
 
 #define SIGN_BATCH 32
 _Static_assert(SIGN_BATCH <= CCSP_SM2_BASE_BATCH_MAX, "a refill is one batch");

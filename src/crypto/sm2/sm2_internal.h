@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Internal: SM2 key object and the algorithm cores shared by sign, encrypt, key exchange, self-test. */
-#ifndef CCSP_SM2_LOCAL_H
-#define CCSP_SM2_LOCAL_H
+#ifndef CCSP_SM2_INTERNAL_H
+#define CCSP_SM2_INTERNAL_H
 
 #include <ccsp/sm2.h>
 

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * Internal template, part 2 (included by sm2_curve_impl.h): scalar multiplications.
+ * Internal template, part 2 (included by sm2_curve_tmpl.h): scalar multiplications.
  *
  * Secret scalars use signed (Booth) fixed windows: window i of width w covers bits
  * [w*i - 1, w*i + w - 1] and gives the digit d = floor(v/2) + (v & 1) - 2^w * v_top, so

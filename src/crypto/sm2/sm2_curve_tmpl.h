@@ -294,7 +294,7 @@ static uint64_t to_affine(ccsp_sm2_apoint *r, const ccsp_sm2_jpoint *a)
 	return inf;
 }
 
-#include "sm2_mul_impl.h"
+#include "sm2_mul_tmpl.h"
 
 const ccsp_sm2_impl SM2_IMPL_STRUCT = {
 	.name = SM2_IMPL_NAME,
