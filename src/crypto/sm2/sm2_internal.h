@@ -41,6 +41,9 @@ ccsp_err ccsp_sm2_z_of(const uint8_t pub_xy[64], const uint8_t *id, size_t idlen
 
 /* Random scalar 1 <= k <= n - 1 (GB/T 32918.2 6.1 A3) from ccsp_random, by rejection. */
 ccsp_err ccsp_sm2_random_scalar(uint64_t k[4]);
+/* Move src's key into dst, which must hold none yet (CCSP_ERR_STATE); src is wiped (sm2_key.c). For a loader
+ * that checks a key in a scratch object before it gives it to the caller. */
+ccsp_err ccsp_sm2_key_move(ccsp_sm2_key *dst, ccsp_sm2_key *src);
 
 /* ---- cores taking the implementation and fixed nonces (self-test, tests) ---- */
 

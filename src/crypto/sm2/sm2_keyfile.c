@@ -10,6 +10,7 @@
 #include "der/pem.h"
 #include "module.h"
 #include "pbe/pbes2.h"
+#include "sm2_internal.h" /* ccsp_sm2_key_move */
 
 /* id-ecPublicKey 1.2.840.10045.2.1 (RFC 5480 clause 2.1.1); sm2p256v1 1.2.156.10197.1.301. */
 static const uint8_t oid_ec_public_key[] = {0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01};
@@ -315,17 +316,18 @@ static ccsp_err install(ccsp_sm2_key *key, const parsed_key *k)
 	ccsp_err ret;
 	CCSP_CHECK(t != NULL ? CCSP_OK : CCSP_ERR_NOMEM);
 	if (!k->has_d) {
-		CCSP_CHECK(ccsp_sm2_key_set_public(t, k->pub, k->publen));
-		CCSP_CHECK(ccsp_sm2_key_set_public(key, k->pub, k->publen));
+		CCSP_CHECK(ccsp_sm2_key_set_public(key, k->pub, k->publen)); /* key untouched when it fails */
 		goto out;
 	}
+	/* d's public key is derived once, in a scratch key; the caller's key gets it only once the file's copies of
+	 * the public key, if any, have matched */
 	CCSP_CHECK(ccsp_sm2_key_set_private(t, k->d));
 	CCSP_CHECK(ccsp_sm2_key_get_public(t, pub));
 	if (k->pub != NULL)
 		CCSP_CHECK(same_point(k->pub, k->publen, pub));
 	if (k->pub2 != NULL)
 		CCSP_CHECK(same_point(k->pub2, k->pub2len, pub));
-	CCSP_CHECK(ccsp_sm2_key_set_private(key, k->d));
+	CCSP_CHECK(ccsp_sm2_key_move(key, t));
 out:
 	ccsp_sm2_key_free(t);
 	return ret;

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Scalars mod n: portable Montgomery arithmetic (a few operations per signature, not hot). */
 #include <ccsp/mem.h>
+#include <ccsp/rand.h>
 
-#include "sm2_arith.h"
+#include "guard.h"
+#include "sm2_internal.h" /* ccsp_sm2_random_scalar; sm2_arith.h */
 
 #define N0 0x327f9e8872350975ULL /* -n^-1 mod 2^64 */
 
@@ -84,4 +86,23 @@ void ccsp_sm2_sc_inv_mont(uint64_t r[4], const uint64_t a[4])
 		r[i] = acc[i];
 	ccsp_memzero(pow, sizeof pow);
 	ccsp_memzero(acc, sizeof acc);
+}
+
+/* A uniformly random scalar in [1, n-1] from the DRBG (rejection sampling; whether a draw was rejected is all
+ * that is revealed). */
+ccsp_err ccsp_sm2_random_scalar(uint64_t k[4])
+{
+	uint8_t b[32];
+	ccsp_err ret;
+	for (;;) {
+		CCSP_CHECK(ccsp_random(b, sizeof b));
+		ccsp_sm2_limbs_from_bytes(k, b);
+		uint64_t ok = ~ccsp_sm2_fe_is_zero(k) & ccsp_sm2_limbs_lt(k, ccsp_sm2_n);
+		ct_declassify(&ok, sizeof ok); /* only whether a draw was rejected */
+		if (ok)
+			break;
+	}
+out:
+	ccsp_memzero(b, sizeof b);
+	return ret;
 }
