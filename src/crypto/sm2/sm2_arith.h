@@ -127,21 +127,28 @@ static inline void ccsp_sm2_fe_select(uint64_t r[4], uint64_t mask, const uint64
 #define CCSP_SM2_Q1 0xffffffffffffffffULL
 #define CCSP_SM2_Q2 0xfffffffeffffffffULL
 
+/* One row of a CIOS Montgomery product, shared by the field's (mod p, below) and the scalars' (mod n,
+ * sm2_scalar.c): t[0..4] += a * bi, the carry out in t[4] and t[5]. */
+static inline __attribute__((always_inline)) void ccsp_sm2_cios_row(uint64_t t[6], const uint64_t a[4], uint64_t bi)
+{
+	ccsp_u128 c = 0;
+	for (int j = 0; j < 4; j++) {
+		c += (ccsp_u128)a[j] * bi + t[j];
+		t[j] = (uint64_t)c;
+		c >>= 64;
+	}
+	c += t[4];
+	t[4] = (uint64_t)c;
+	t[5] = (uint64_t)(c >> 64);
+}
+
 static inline __attribute__((always_inline)) void ccsp_sm2_fe_mul_portable(uint64_t r[4], const uint64_t a[4], const uint64_t b[4])
 {
 	uint64_t t[6] = {0, 0, 0, 0, 0, 0};
 	for (int i = 0; i < 4; i++) {
-		ccsp_u128 c = 0;
-		for (int j = 0; j < 4; j++) {
-			c += (ccsp_u128)a[j] * b[i] + t[j];
-			t[j] = (uint64_t)c;
-			c >>= 64;
-		}
-		c += t[4];
-		t[4] = (uint64_t)c;
-		t[5] = (uint64_t)(c >> 64);
+		ccsp_sm2_cios_row(t, a, b[i]);
 		uint64_t m = t[0];
-		c = (ccsp_u128)m * CCSP_SM2_Q0 + t[1];
+		ccsp_u128 c = (ccsp_u128)m * CCSP_SM2_Q0 + t[1];
 		t[0] = (uint64_t)c;
 		c = (c >> 64) + (ccsp_u128)m * CCSP_SM2_Q1 + t[2];
 		t[1] = (uint64_t)c;

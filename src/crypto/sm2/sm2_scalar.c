@@ -30,17 +30,9 @@ void ccsp_sm2_sc_mont_mul(uint64_t r[4], const uint64_t a[4], const uint64_t b[4
 {
 	uint64_t t[6] = {0, 0, 0, 0, 0, 0};
 	for (int i = 0; i < 4; i++) {
-		ccsp_u128 c = 0;
-		for (int j = 0; j < 4; j++) {
-			c += (ccsp_u128)a[j] * b[i] + t[j];
-			t[j] = (uint64_t)c;
-			c >>= 64;
-		}
-		c += t[4];
-		t[4] = (uint64_t)c;
-		t[5] = (uint64_t)(c >> 64);
+		ccsp_sm2_cios_row(t, a, b[i]);
 		uint64_t m = t[0] * N0;
-		c = (ccsp_u128)m * ccsp_sm2_n[0] + t[0];
+		ccsp_u128 c = (ccsp_u128)m * ccsp_sm2_n[0] + t[0];
 		c >>= 64;
 		for (int j = 1; j < 4; j++) {
 			c += (ccsp_u128)m * ccsp_sm2_n[j] + t[j];
