@@ -30,6 +30,7 @@
 
 #include "ccspd/act.h"
 #include "common/b64.h"
+#include "common/tlcp_http.h"
 #include "crypto/guard.h" /* CCSP_GUARD */
 #include "platform/pool.h"
 #include "platform/store/store_pool.h"
@@ -189,8 +190,12 @@ void ccspd_act_pool_chsm_register(ccspd_call *c)
 	    act_str(c, "url", 1, CCSP_STORE_POOL_URL_MAX, &url) != 0 ||
 	    act_text(c, "caCert", 0, CCSP_STORE_POOL_PEM_MAX, &ca) != 0)
 		goto out;
-	if (strncmp(url, "https://", 8) != 0) {
-		ccspd_call_fail(c, CCSP_APIERR_INVALID_PARAM, "url must be https://HOST:PORT");
+	if (strncmp(url, "https://", 8) != 0 && !ccsp_tlcp_http_is_url(url)) {
+		ccspd_call_fail(c, CCSP_APIERR_INVALID_PARAM, "url must be https://HOST:PORT or tlcp://HOST:PORT");
+		goto out;
+	}
+	if (ccsp_tlcp_http_is_url(url) && ca == NULL) {
+		ccspd_call_fail(c, CCSP_APIERR_INVALID_PARAM, "a tlcp:// url needs caCert (the CHSM's SM2 CA certificate)");
 		goto out;
 	}
 	if (platform_key(c, &k, &created) != 0)

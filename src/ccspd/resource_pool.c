@@ -13,6 +13,7 @@
 
 #include "ccspd/ccspd.h"
 #include "common/ticker.h"
+#include "common/tlcp_http.h"
 #include "crypto/guard.h" /* CCSP_GUARD */
 #include "platform/pool.h"
 #include "platform/store/store_pool.h"
@@ -159,9 +160,10 @@ ccsp_err ccspd_pool_open(ccspd *d, const ccsp_config *cfg, char *err, size_t err
 	if (ccsp_config_get_u32(cfg, "pool_health_interval_s", 1, 3600, 2, &interval, err, errlen) != CCSP_OK ||
 	    ccsp_config_get_u32(cfg, "pool_sessions", 1, 64, 8, &sessions, err, errlen) != CCSP_OK)
 		return CCSP_ERR_ARG;
-	if (strlen(cb) >= sizeof d->g88_callback_url ||
-	    (cb[0] != '\0' && strncmp(cb, "https://", 8) != 0 && strncmp(cb, "http://", 7) != 0)) {
-		snprintf(err, errlen, "g88_callback_url: an http(s) URL of at most %zu bytes", sizeof d->g88_callback_url - 1);
+	if (strlen(cb) >= sizeof d->g88_callback_url || (cb[0] != '\0' && strncmp(cb, "https://", 8) != 0 &&
+	                                                 strncmp(cb, "http://", 7) != 0 && !ccsp_tlcp_http_is_url(cb))) {
+		snprintf(err, errlen, "g88_callback_url: an http(s) or tlcp URL of at most %zu bytes",
+		         sizeof d->g88_callback_url - 1);
 		return CCSP_ERR_ARG;
 	}
 	memcpy(d->g88_callback_url, cb, strlen(cb) + 1);

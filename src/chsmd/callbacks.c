@@ -2,7 +2,8 @@
 /*
  * Callbacks (spec §3.7): POST {callbackUrl} with the envelope plus {oprType, target, vsmId}, carrying CHSM-*
  * headers signed with the device key (SM2WithSM3 over the body, DER, Base64; CHSM-AuthPK = the device key's
- * fingerprint). Any 2xx is an acknowledgement; up to 5 retries, 5 s doubling to 80 s.
+ * fingerprint). Any 2xx is an acknowledgement; up to 5 retries, 5 s doubling to 80 s. An http(s) URL goes through
+ * libcurl (trusting callback_ca_file), a tlcp://HOST:PORT one over TLCP (trusting callback_tlcp_ca_file).
  *
  * Every callback is persisted (DIR/callbacks, src/chsm/chsm_cbstore.h) before its first attempt, as a JSON record
  *   {"url": callbackUrl, "tries": attempts so far, "body": the callback body}
@@ -24,6 +25,7 @@
 
 #include "common/b64.h"
 #include "chsmd/chsmd.h"
+#include "common/tlcp_http.h"
 
 #define CALLBACK_TRIES 6 /* the first attempt and 5 retries */
 #define CALLBACK_FIRST_DELAY_S 5
@@ -72,6 +74,45 @@ static size_t discard(void *p, size_t size, size_t n, void *arg)
 	return size * n;
 }
 
+/* The HTTP status of a POST over TLCP (common/tlcp_http.h), trusting callback_tlcp_ca_file; 0 when none came. */
+static long post_tlcp(chsmd *d, const char *url, const char *body, struct curl_slist *h)
+{
+	const ccsp_tlcp_http_target t = {.ca_file = d->callback_tlcp_ca_file, .timeout_s = 30, .answer_max = 65536};
+	ccsp_http_answer a = {0};
+	char why[256];
+	long code = 0;
+	if (d->callback_tlcp_ca_file == NULL)
+		snprintf(why, sizeof why, "chsmd.conf has no callback_tlcp_ca_file");
+	else if (ccsp_tlcp_http_exchange(&t, url, body, strlen(body), h, &a, why, sizeof why) == CCSP_OK)
+		code = a.status;
+	if (code == 0)
+		ccsp_log_event(d->log, "warn", "chsm.callback.tlcp", "url", url, "detail", why, (char *)NULL);
+	ccsp_http_answer_clear(&a);
+	return code;
+}
+
+/* The same with libcurl (http://, https://), trusting callback_ca_file. */
+static long post_curl(chsmd *d, const char *url, const char *body, struct curl_slist *h)
+{
+	long code = 0;
+	CURL *c = curl_easy_init();
+	if (c == NULL)
+		return 0;
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
+	curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT, 30L);
+	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, discard);
+	if (d->callback_ca_file != NULL)
+		curl_easy_setopt(c, CURLOPT_CAINFO, d->callback_ca_file);
+	if (curl_easy_perform(c) == CURLE_OK)
+		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
+	curl_easy_cleanup(c);
+	return code;
+}
+
 /* 1 when the platform answered 2xx. */
 static int post_once(chsmd *d, const char *url, const char *body)
 {
@@ -84,22 +125,7 @@ static int post_once(chsmd *d, const char *url, const char *body)
 	h = curl_slist_append(h, "CHSM-SignatureAlg: SM2WithSM3");
 	h = curl_slist_append(h, h_pk);
 	h = curl_slist_append(h, h_sig);
-	CURL *c = curl_easy_init();
-	long code = 0;
-	if (c != NULL && h != NULL) {
-		curl_easy_setopt(c, CURLOPT_URL, url);
-		curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
-		curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
-		curl_easy_setopt(c, CURLOPT_TIMEOUT, 30L);
-		curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-		curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
-		curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, discard);
-		if (d->callback_ca_file != NULL)
-			curl_easy_setopt(c, CURLOPT_CAINFO, d->callback_ca_file);
-		if (curl_easy_perform(c) == CURLE_OK)
-			curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
-	}
-	curl_easy_cleanup(c);
+	long code = h == NULL ? 0 : ccsp_tlcp_http_is_url(url) ? post_tlcp(d, url, body, h) : post_curl(d, url, body, h);
 	curl_slist_free_all(h);
 	return code >= 200 && code < 300;
 }

@@ -41,7 +41,8 @@ enum { CHSMD_GUEST = 0, CHSMD_TRUSTED = 1, CHSMD_GUEST_UNTIL_KEY = 2 };
 typedef struct chsmd {
 	char *dir;
 	char *vsm_host;    /* address the VSMs listen on */
-	char *callback_ca_file; /* CA bundle trusted for https callback URLs (chsmd.conf); NULL: the system's */
+	char *callback_ca_file;      /* CA bundle trusted for https callback URLs (chsmd.conf); NULL: the system's */
+	char *callback_tlcp_ca_file; /* SM2 CA(s) trusted for tlcp callback URLs (chsmd.conf); NULL: tlcp refused */
 	unsigned vsm_port_base;
 	chsm_keys *keys;
 	ccsp_chsm_pk_store *pks; /* touched on the loop thread only */

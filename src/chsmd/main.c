@@ -50,7 +50,7 @@ static const ccsp_http_route routes[] = {
 };
 
 static const char *const conf_keys[] = {"listen", "cert_file", "key_file", "vsmd_path", "vsm_host",
-                                        "vsm_port_base", "workers", "callback_ca_file", "vsm_transport",
+                                        "vsm_port_base", "workers", "callback_ca_file", "callback_tlcp_ca_file", "vsm_transport",
                                         CCSP_HTTP_TLCP_CONF_KEYS, NULL};
 
 static ccsp_http_server *g_http; /* for the signal handler only */
@@ -84,6 +84,16 @@ static void poll_supervisor(evutil_socket_t fd, short what, void *arg)
 	evtimer_add(p->ev, &tv);
 }
 
+/* A chsmd.conf file name, relative to DIR unless absolute; NULL for none (or out of memory). */
+static char *dir_path(const char *dir, const char *f)
+{
+	char p[PATH_MAX];
+	if (f == NULL)
+		return NULL;
+	snprintf(p, sizeof p, "%s%s%s", f[0] == '/' ? "" : dir, f[0] == '/' ? "" : "/", f);
+	return strdup(p);
+}
+
 static int device_fingerprint(chsmd *d)
 {
 	uint8_t pub[CCSP_SM2_POINT_SIZE], h[32];
@@ -108,12 +118,8 @@ static int open_modules(chsmd *d, const ccsp_config *cfg, const char *self, ccsp
 	}
 	d->vsm_port_base = port_base;
 	d->vsm_host = strdup(ccsp_config_get_or(cfg, "vsm_host", "127.0.0.1"));
-	if (ccsp_config_get(cfg, "callback_ca_file") != NULL) { /* relative to DIR */
-		const char *f = ccsp_config_get(cfg, "callback_ca_file");
-		char p[PATH_MAX];
-		snprintf(p, sizeof p, "%s%s%s", f[0] == '/' ? "" : d->dir, f[0] == '/' ? "" : "/", f);
-		d->callback_ca_file = strdup(p);
-	}
+	d->callback_ca_file = dir_path(d->dir, ccsp_config_get(cfg, "callback_ca_file"));
+	d->callback_tlcp_ca_file = dir_path(d->dir, ccsp_config_get(cfg, "callback_tlcp_ca_file"));
 	snprintf(selfdir, sizeof selfdir, "%s", self);
 	snprintf(vsmd, sizeof vsmd, "%s/vsmd", dirname(selfdir));
 	ret = d->keys != NULL ? CCSP_OK : chsm_keys_open(d->dir, &d->keys); /* production: unsealed already */
@@ -174,6 +180,7 @@ static void close_modules(chsmd *d)
 	json_decref(d->recent);
 	free(d->vsm_host);
 	free(d->callback_ca_file);
+	free(d->callback_tlcp_ca_file);
 }
 
 static int serve(chsmd *d, ccsp_http_server *http)

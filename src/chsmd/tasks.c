@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "chsmd/chsmd.h"
+#include "common/tlcp_http.h"
 
 #define ACCEPTED_MEMBER "_acceptedMs" /* in a task's params: when it was accepted (Unix ms), set here */
 
@@ -94,7 +95,7 @@ int chsmd_task_start(chsmd *d, ccsp_http_request *req, const char *claim_key, co
 		json_decref(accepted);
 		return -1;
 	}
-	if (strncmp(url, "http://", 7) != 0 && strncmp(url, "https://", 8) != 0) {
+	if (strncmp(url, "http://", 7) != 0 && strncmp(url, "https://", 8) != 0 && !ccsp_tlcp_http_is_url(url)) {
 		json_decref(accepted);
 		ccsp_http_respond_error(req, 400, "参数错误 callbackUrl");
 		return -1;

@@ -14,6 +14,7 @@
 
 #include "cli.h"
 #include "cli_http.h"
+#include "common/tlcp_http.h"
 #include "platform/reqauth.h"
 
 #define API_PREFIX "/api/v1/"
@@ -318,8 +319,8 @@ static int api_call(int argc, char **argv)
 		cli_error("api call: expected --url URL and AREA ACTION (try 'ccsp api help')");
 		return CLI_EXIT_USAGE;
 	}
-	if (strncmp(a.url, "https://", 8) != 0 && strncmp(a.url, "http://", 7) != 0) {
-		cli_error("api call: --url must be https://HOST[:PORT]");
+	if (strncmp(a.url, "https://", 8) != 0 && strncmp(a.url, "http://", 7) != 0 && !ccsp_tlcp_http_is_url(a.url)) {
+		cli_error("api call: --url must be https://HOST[:PORT] or tlcp://HOST:PORT");
 		return CLI_EXIT_USAGE;
 	}
 	if (a.insecure && a.cacert != NULL) {

@@ -19,6 +19,7 @@
 
 #include "common/b64.h"
 #include "common/g88_client.h"
+#include "common/tlcp_http.h"
 #include "cli.h"
 #include "cli_http.h"
 
@@ -319,8 +320,8 @@ static int client_open(chsm_client *c)
 		cli_error("chsm: --url and --key are required");
 		return CLI_EXIT_USAGE;
 	}
-	if (strncmp(c->url, "https://", 8) != 0 && strncmp(c->url, "http://", 7) != 0) {
-		cli_error("chsm: --url must be https://HOST:PORT");
+	if (strncmp(c->url, "https://", 8) != 0 && strncmp(c->url, "http://", 7) != 0 && !ccsp_tlcp_http_is_url(c->url)) {
+		cli_error("chsm: --url must be https://HOST:PORT or tlcp://HOST:PORT");
 		return CLI_EXIT_USAGE;
 	}
 	if (c->insecure && c->cacert != NULL) {

@@ -6,6 +6,7 @@
 
 #include "cli.h"
 #include "cli_http.h"
+#include "common/tlcp_http.h"
 
 #define ANSWER_MAX ((size_t)16 << 20) /* the largest answer read; the daemons' are a few KiB */
 #define HTTP_TIMEOUT_S 60L
@@ -61,21 +62,58 @@ int cli_http_send(const cli_http_target *t, const char *who, const char *url, co
 	return cli_http_exchange(t, who, url, body, len, h, status, NULL);
 }
 
-int cli_http_exchange(const cli_http_target *t, const char *who, const char *url, const char *body, size_t len,
-                      struct curl_slist *h, long *status, char **out)
+/* The answer to the caller (out != NULL: it takes the buffer) or to stdout. 0, or -1 (printed). */
+static int deliver(answer *a, char **out)
 {
-	answer a = {0};
+	if (out != NULL) { /* the caller's, NUL-terminated */
+		*out = a->buf != NULL ? a->buf : calloc(1, 1);
+		a->buf = NULL;
+		return *out != NULL ? 0 : -1;
+	}
+	if ((a->len > 0 && fwrite(a->buf, 1, a->len, stdout) != a->len) ||
+	    ((a->len == 0 || a->buf[a->len - 1] != '\n') && putchar('\n') == EOF) || fflush(stdout) != 0) {
+		cli_error("cannot write to standard output");
+		return -1;
+	}
+	return 0;
+}
+
+/* The exchange over TLCP (common/tlcp_http.h) for a tlcp:// URL: the answer into *a. */
+static int exchange_tlcp(const cli_http_target *t, const char *who, const char *url, const char *body, size_t len,
+                         struct curl_slist *h, long *status, answer *a)
+{
+	const ccsp_tlcp_http_target tt = {.ca_file = t->cacert, .timeout_s = HTTP_TIMEOUT_S, .answer_max = ANSWER_MAX};
+	ccsp_http_answer r = {0};
+	char why[256];
+	if (t->insecure || t->cacert == NULL) {
+		cli_error("%s: a tlcp:// URL needs --cacert with the server's SM2 CA certificate (no --insecure)", who);
+		return -1;
+	}
+	if (ccsp_tlcp_http_exchange(&tt, url, body, len, h, &r, why, sizeof why) != CCSP_OK) {
+		cli_error("%s: %s: %s", who, url, why);
+		return -1;
+	}
+	*status = r.status;
+	a->buf = r.body; /* ownership moves to a */
+	a->len = r.body_len;
+	return 0;
+}
+
+/* The exchange with libcurl (https://, http://): the answer into *a. */
+static int exchange_curl(const cli_http_target *t, const char *who, const char *url, const char *body, size_t len,
+                         struct curl_slist *h, long *status, answer *a)
+{
 	int ret = -1;
 	CURL *curl = curl_easy_init();
 	if (curl == NULL) {
 		cli_error("out of memory");
-		goto out;
+		return -1;
 	}
 	curl_easy_setopt(curl, CURLOPT_URL, url);
 	curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(curl, CURLOPT_TIMEOUT, HTTP_TIMEOUT_S);
 	curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_data);
-	curl_easy_setopt(curl, CURLOPT_WRITEDATA, &a);
+	curl_easy_setopt(curl, CURLOPT_WRITEDATA, a);
 	curl_easy_setopt(curl, CURLOPT_HTTPHEADER, h);
 	if (t->cacert != NULL)
 		curl_easy_setopt(curl, CURLOPT_CAINFO, t->cacert);
@@ -88,26 +126,23 @@ int cli_http_exchange(const cli_http_target *t, const char *who, const char *url
 		curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
 	}
 	CURLcode cc = curl_easy_perform(curl);
-	if (cc != CURLE_OK) {
-		cli_error("%s: %s: %s", who, url, a.too_big ? "answer over 16 MiB" : curl_easy_strerror(cc));
-		goto out;
-	}
-	curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, status);
-	if (out != NULL) { /* the caller's, NUL-terminated */
-		*out = a.buf != NULL ? a.buf : calloc(1, 1);
-		a.buf = NULL;
-		ret = *out != NULL ? 0 : -1;
-		goto out;
-	}
-	if ((a.len > 0 && fwrite(a.buf, 1, a.len, stdout) != a.len) ||
-	    ((a.len == 0 || a.buf[a.len - 1] != '\n') && putchar('\n') == EOF) || fflush(stdout) != 0) {
-		cli_error("cannot write to standard output");
-		goto out;
-	}
-	ret = 0;
-out:
-	free(a.buf);
+	if (cc != CURLE_OK)
+		cli_error("%s: %s: %s", who, url, a->too_big ? "answer over 16 MiB" : curl_easy_strerror(cc));
+	else
+		ret = (curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, status), 0);
 	curl_easy_cleanup(curl);
+	return ret;
+}
+
+int cli_http_exchange(const cli_http_target *t, const char *who, const char *url, const char *body, size_t len,
+                      struct curl_slist *h, long *status, char **out)
+{
+	answer a = {0};
+	int ret = ccsp_tlcp_http_is_url(url) ? exchange_tlcp(t, who, url, body, len, h, status, &a)
+	                                     : exchange_curl(t, who, url, body, len, h, status, &a);
+	if (ret == 0)
+		ret = deliver(&a, out);
+	free(a.buf);
 	return ret;
 }
 

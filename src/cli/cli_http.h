@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * What the CLI's HTTPS/JSON clients share (ccsp chsm call, ccsp api call): one POST or GET with libcurl whose
- * answer is printed on stdout as it came, extra request headers, and the --set name=value options that build a
+ * What the CLI's HTTPS/JSON clients share (ccsp chsm call, ccsp api call): one POST or GET with libcurl (or over
+ * TLCP, common/tlcp_http.h, for a tlcp://HOST:PORT URL, trusting --cacert's SM2 CA) whose answer is printed on
+ * stdout as it came, extra request headers, and the --set name=value options that build a
  * JSON request object.
  */
 #ifndef CCSP_CLI_HTTP_H

@@ -35,7 +35,4 @@ int cli_tlcp_relay(cli_tlcp_link *l, int *stdin_eof);
  * the peer then reads our last alert instead of a reset. */
 void cli_tlcp_linger_close(cli_tlcp_link *l);
 
-/* "handshake_failure", ..., or NULL for an alert this tool has no name for. */
-const char *cli_tlcp_alert_name(uint8_t alert);
-
 #endif

@@ -19,32 +19,6 @@
 
 #define LINGER_MS 3000 /* bound of the lingering close */
 
-const char *cli_tlcp_alert_name(uint8_t alert)
-{
-	/* RFC 5246 clause 7.2, as GM/T 0024-2014 clause 6.4.4.2 repeats it. */
-	static const struct {
-		uint8_t code;
-		const char *name;
-	} names[] = {
-	        {0, "close_notify"},         {10, "unexpected_message"},
-	        {20, "bad_record_mac"},      {21, "decryption_failed"},
-	        {22, "record_overflow"},     {30, "decompression_failure"},
-	        {40, "handshake_failure"},   {41, "no_certificate"},
-	        {42, "bad_certificate"},     {43, "unsupported_certificate"},
-	        {44, "certificate_revoked"}, {45, "certificate_expired"},
-	        {46, "certificate_unknown"}, {47, "illegal_parameter"},
-	        {48, "unknown_ca"},          {49, "access_denied"},
-	        {50, "decode_error"},        {51, "decrypt_error"},
-	        {70, "protocol_version"},    {71, "insufficient_security"},
-	        {80, "internal_error"},      {90, "user_canceled"},
-	        {100, "no_renegotiation"},
-	};
-	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
-		if (names[i].code == alert)
-			return names[i].name;
-	return NULL;
-}
-
 /* ---- sockets ---- */
 
 /* 1: ready, 0: timed out, -1: poll failed. */
@@ -250,10 +224,10 @@ static int conn_failed(cli_tlcp_link *l, ccsp_err e, const char *what)
 	uint8_t sent = ccsp_tlcp_conn_alert_sent(l->conn), recvd = ccsp_tlcp_conn_alert_received(l->conn);
 	(void)flush_out(l, 1);
 	if (recvd != CCSP_TLCP_ALERT_NONE) {
-		const char *n = cli_tlcp_alert_name(recvd);
+		const char *n = ccsp_tlcp_alert_name(recvd);
 		cli_error("tlcp: %s failed: received alert %s (%u)", what, n != NULL ? n : "unknown", recvd);
 	} else if (sent != CCSP_TLCP_ALERT_NONE) {
-		const char *n = cli_tlcp_alert_name(sent);
+		const char *n = ccsp_tlcp_alert_name(sent);
 		cli_error("tlcp: %s failed: sent alert %s (%u): %s", what, n != NULL ? n : "unknown", sent,
 		          ccsp_err_str(e));
 	} else {

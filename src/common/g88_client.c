@@ -13,6 +13,7 @@
 #include "common/b64.h"
 #include "crypto/guard.h" /* CCSP_CHECK */
 #include "common/g88_client.h"
+#include "common/tlcp_http.h"
 
 #define TIMEOUT_DEFAULT_S 30L
 
@@ -130,10 +131,10 @@ static void set_trust(CURL *curl, const ccsp_g88_target *t, struct curl_blob *bl
 }
 
 /* Read the §6.5 envelope out of the answer's body; a body that is not one leaves status = the HTTP status. */
-static void parse_envelope(const answer_buf *a, ccsp_g88_answer *ans)
+static void parse_envelope(const char *buf, size_t len, ccsp_g88_answer *ans)
 {
 	ans->status = (int)ans->http;
-	json_t *o = a->buf != NULL ? json_loadb(a->buf, a->len, 0, NULL) : NULL;
+	json_t *o = buf != NULL ? json_loadb(buf, len, 0, NULL) : NULL;
 	if (!json_is_object(o)) {
 		snprintf(ans->message, sizeof ans->message, "HTTP status %ld, not a GM/T 0088 answer", ans->http);
 		json_decref(o);
@@ -177,12 +178,35 @@ static ccsp_err exchange(const ccsp_g88_target *t, const char *url, const char *
 		goto out;
 	}
 	curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &ans->http);
-	parse_envelope(&a, ans);
+	parse_envelope(a.buf, a.len, ans);
 	ret = CCSP_OK;
 out:
 	free(a.buf);
 	curl_easy_cleanup(curl);
 	return ret;
+}
+
+/* The same over TLCP (tlcp_http.h): the CA from t as for TLS; insecure is refused (no first contact unverified). */
+static ccsp_err exchange_tlcp(const ccsp_g88_target *t, const char *url, const char *body, struct curl_slist *h,
+                              ccsp_g88_answer *ans)
+{
+	const ccsp_tlcp_http_target tt = {.ca_pem = t->ca_pem,
+	                                  .ca_file = t->ca_pem == NULL ? t->ca_file : NULL,
+	                                  .timeout_s = t->timeout_s > 0 ? t->timeout_s : TIMEOUT_DEFAULT_S,
+	                                  .answer_max = CCSP_G88_ANSWER_MAX};
+	ccsp_http_answer a = {0};
+	if (t->insecure) {
+		snprintf(ans->message, sizeof ans->message, "a tlcp:// URL needs the CHSM's CA certificate (no insecure)");
+		return CCSP_ERR_ARG;
+	}
+	ccsp_err ret = ccsp_tlcp_http_exchange(&tt, url, body, body != NULL ? strlen(body) : 0, h, &a, ans->message,
+	                                       sizeof ans->message);
+	if (ret == CCSP_OK) {
+		ans->http = a.status;
+		parse_envelope(a.body, a.body_len, ans);
+	}
+	ccsp_http_answer_clear(&a);
+	return ret == CCSP_ERR_LIMIT ? CCSP_ERR_PROTOCOL : ret;
 }
 
 ccsp_err ccsp_g88_call(const ccsp_g88_target *t, const ccsp_g88_signer *s, const char *path, json_t *req,
@@ -206,7 +230,7 @@ ccsp_err ccsp_g88_call(const ccsp_g88_target *t, const ccsp_g88_signer *s, const
 		if (s != NULL)
 			CCSP_CHECK(ccsp_g88_sign_headers(s, body, strlen(body), &h));
 	}
-	ret = exchange(t, url, body, h, ans);
+	ret = ccsp_tlcp_http_is_url(t->url) ? exchange_tlcp(t, url, body, h, ans) : exchange(t, url, body, h, ans);
 out:
 	curl_slist_free_all(h);
 	free(body);

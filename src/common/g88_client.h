@@ -3,8 +3,9 @@
  * The cloud platform's side of the GM/T 0088 management interface (../shared/spec/gmt0088-api.md): the one client
  * of chsmd's API, used by `ccsp chsm` and by ccspd's resource pool. It builds request ids, signs trusted requests
  * (spec §3.5: M = the body bytes as sent; SM2WithSM3 with Z over the default ID; the signature in DER, Base64;
- * CHSM-AuthPK = Base64(SM3(X || Y))) and exchanges them over HTTPS with libcurl, reading at most
- * CCSP_G88_ANSWER_MAX bytes of answer and the §6.5 envelope out of it.
+ * CHSM-AuthPK = Base64(SM3(X || Y))) and exchanges them over HTTPS with libcurl — or over TLCP (GB/T 38636,
+ * tlcp_http.h) when the CHSM's URL is tlcp://HOST:PORT — reading at most CCSP_G88_ANSWER_MAX bytes of answer and
+ * the §6.5 envelope out of it.
  *
  * The signer is the caller's: a callback that signs a digest, so the key may live in a file (the CLI) or in a
  * VSM (ccspd) — this module never holds a private key.
@@ -36,9 +37,11 @@ typedef struct ccsp_g88_signer {
 } ccsp_g88_signer;
 
 /* Where a CHSM listens and how its TLS certificate is trusted: ca_pem (a PEM bundle in memory), else ca_file,
- * else the system's store; insecure skips the check (tests and first contact only). timeout_s 0: 30 s. */
+ * else the system's store; insecure skips the check (tests and first contact only). For a tlcp:// URL ca_pem or
+ * ca_file is required (the CHSM's SM2 CA: chsmd's tlcp-ca.pem in dev mode) and insecure is refused. timeout_s 0:
+ * 30 s. */
 typedef struct ccsp_g88_target {
-	const char *url; /* https://HOST:PORT, without the API prefix; trailing slashes ignored */
+	const char *url; /* https://HOST:PORT or tlcp://HOST:PORT, without the API prefix; trailing slashes ignored */
 	const char *ca_pem;
 	const char *ca_file;
 	int insecure;

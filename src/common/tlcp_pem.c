@@ -22,12 +22,12 @@ static ccsp_err add_one(ccsp_tlcp_config *cfg, ccsp_tlcp_pem_role role, const ui
 	}
 }
 
-ccsp_err ccsp_tlcp_pem_add_certs(ccsp_tlcp_config *cfg, const char *path, ccsp_tlcp_pem_role role,
-                                 const ccsp_sm2_key *key)
+ccsp_err ccsp_tlcp_pem_add_certs_mem(ccsp_tlcp_config *cfg, const uint8_t *text, size_t len, ccsp_tlcp_pem_role role,
+                                     const ccsp_sm2_key *key)
 {
-	uint8_t *text = NULL, *der = malloc(CCSP_X509_CERT_MAX);
-	size_t len = 0, off = 0, n = 0;
-	ccsp_err err = der != NULL ? ccsp_file_read_all(path, CCSP_TLCP_PEM_FILE_MAX, &text, &len) : CCSP_ERR_NOMEM;
+	uint8_t *der = malloc(CCSP_X509_CERT_MAX);
+	size_t off = 0, n = 0;
+	ccsp_err err = der != NULL ? CCSP_OK : CCSP_ERR_NOMEM;
 	for (unsigned i = 0; err == CCSP_OK && i <= CCSP_TLCP_MAX_TRUST; i++, n++) {
 		size_t dlen = 0, used = 0;
 		err = ccsp_x509_pem_decode(text + off, len - off, "CERTIFICATE", der, CCSP_X509_CERT_MAX, &dlen, &used);
@@ -39,8 +39,19 @@ ccsp_err ccsp_tlcp_pem_add_certs(ccsp_tlcp_config *cfg, const char *path, ccsp_t
 			err = add_one(cfg, role, der, dlen, n == 0 ? key : NULL);
 		off += used;
 	}
-	free(text);
 	free(der);
+	return err;
+}
+
+ccsp_err ccsp_tlcp_pem_add_certs(ccsp_tlcp_config *cfg, const char *path, ccsp_tlcp_pem_role role,
+                                 const ccsp_sm2_key *key)
+{
+	uint8_t *text = NULL;
+	size_t len = 0;
+	ccsp_err err = ccsp_file_read_all(path, CCSP_TLCP_PEM_FILE_MAX, &text, &len);
+	if (err == CCSP_OK)
+		err = ccsp_tlcp_pem_add_certs_mem(cfg, text, len, role, key);
+	free(text);
 	return err;
 }
 

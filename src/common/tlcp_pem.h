@@ -32,6 +32,9 @@ CCSP_MUST_CHECK ccsp_err ccsp_tlcp_pem_read_key(const char *path, ccsp_sm2_key *
  * ccsp_tlcp_config_set_cert (CCSP_ERR_KEY: the key does not match), _add_chain and _add_trust otherwise. */
 CCSP_MUST_CHECK ccsp_err ccsp_tlcp_pem_add_certs(ccsp_tlcp_config *cfg, const char *path, ccsp_tlcp_pem_role role,
                                                  const ccsp_sm2_key *key);
+/* The same for PEM text held in memory (text[0..len), no NUL needed). */
+CCSP_MUST_CHECK ccsp_err ccsp_tlcp_pem_add_certs_mem(ccsp_tlcp_config *cfg, const uint8_t *text, size_t len,
+                                                     ccsp_tlcp_pem_role role, const ccsp_sm2_key *key);
 /* read_key(key_path) then add_certs(cert_path) for the signing (sign = 1) or encryption (sign = 0) pair. */
 CCSP_MUST_CHECK ccsp_err ccsp_tlcp_pem_load_pair(ccsp_tlcp_config *cfg, int sign, const char *cert_path,
                                                  const char *key_path);

@@ -150,22 +150,11 @@ static int link_fill(sdfc_tlcp *t)
 /* Why the link failed, for a message. */
 static const char *link_why(const sdfc_tlcp *t, char *buf, size_t len)
 {
-	static const struct {
-		uint8_t code;
-		const char *name;
-	} names[] = {{0, "close_notify"}, {10, "unexpected_message"}, {20, "bad_record_mac"}, {22, "record_overflow"},
-	             {40, "handshake_failure"}, {42, "bad_certificate"}, {43, "unsupported_certificate"},
-	             {45, "certificate_expired"}, {46, "certificate_unknown"}, {47, "illegal_parameter"},
-	             {48, "unknown_ca"}, {50, "decode_error"}, {51, "decrypt_error"}, {70, "protocol_version"},
-	             {80, "internal_error"}, {100, "no_renegotiation"}};
 	uint8_t sent = ccsp_tlcp_conn_alert_sent(t->conn), got = ccsp_tlcp_conn_alert_received(t->conn);
 	uint8_t a = got != CCSP_TLCP_ALERT_NONE ? got : sent;
-	const char *name = "unknown";
 	if (a == CCSP_TLCP_ALERT_NONE)
 		return errno != 0 ? sdfc_strerror(errno, buf, len) : "connection closed by the VSM";
-	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
-		if (names[i].code == a)
-			name = names[i].name;
+	const char *name = ccsp_tlcp_alert_name(a) != NULL ? ccsp_tlcp_alert_name(a) : "unknown";
 	(void)snprintf(buf, len, "%s alert %s (%u)", got != CCSP_TLCP_ALERT_NONE ? "received" : "sent", name, a);
 	return buf;
 }

@@ -168,5 +168,8 @@ CCSP_MUST_CHECK ccsp_err ccsp_tlcp_conn_peer_cert(const ccsp_tlcp_conn *c, size_
 /* The fatal alert this side sent, or received (CCSP_TLCP_ALERT_NONE: none). */
 uint8_t ccsp_tlcp_conn_alert_sent(const ccsp_tlcp_conn *c);
 uint8_t ccsp_tlcp_conn_alert_received(const ccsp_tlcp_conn *c);
+/* An alert's name as RFC 5246 clause 7.2 and GM/T 0024-2014 clause 6.4.4.2 give it ("handshake_failure"), or NULL
+ * for a code without one. */
+const char *ccsp_tlcp_alert_name(uint8_t alert);
 
 #endif

@@ -1,7 +1,9 @@
 #!/bin/sh
 # SPDX-License-Identifier: Apache-2.0
-# ccspd with a CHSM whose VSMs serve TLCP (chsmd.conf vsm_transport = tlcp; docs/api-ccspd.md "pool", "vsm"): a VSM
-# leased into the pool is checked through libsdf over TLCP (the lease's availability check) and this node's client
+# ccspd with a CHSM on TLCP: its management API (ccspd registers it as tlcp://HOST:PORT with its TLCP CA; every
+# GM/T 0088 call goes over TLCP; its callbacks come back to ccspd's TLCP port; the operator's `ccsp chsm` uses
+# tlcp:// too; a wrong CA is refused) and its VSMs (chsmd.conf vsm_transport = tlcp; docs/api-ccspd.md "pool",
+# "vsm"): a VSM leased into the pool is checked through libsdf over TLCP (the lease's availability check) and this node's client
 # config says transport = tlcp and trusts the CHSM's device CA (getVSMInfo tlcpCaCert); lost, it is written again
 # the same way (the transport asked of the CHSM, not the record); a tenant's own VSM: vsm/client-config answers
 # transport tlcp, a config with transport = tlcp and the device CA as caCert, with which the GM/T 0018 example
@@ -14,19 +16,26 @@ CHSMD=$BIN/chsmd
 adm() { api "$T/admin.tok" "$@"; }
 json_text() { sed ':a;N;$!ba;s/\n/\\n/g' "$1"; } # a PEM file as a JSON string's content
 
-# ---- a platform VSM, ccspd, a CHSM on TLCP (it trusts ccspd's certificate for its callbacks) ----
+# ---- a platform VSM, ccspd, a CHSM on TLCP: its VSMs, its management API (ccspd -> chsmd, GM/T 0088 over TLCP)
+# and its callbacks (chsmd -> ccspd's TLCP port, trusting ccspd's TLCP CA) ----
 vsm_start "$T/vsm"
 "$CCSPD" --init "$T/p" --listen 127.0.0.1:0 --vsm-conf "$T/vsm/sdf.conf" >/dev/null
-echo "pool_health_interval_s = 1" >>"$T/p/ccspd.conf"
+printf 'pool_health_interval_s = 1\ntlcp_listen = 127.0.0.1:0\n' >>"$T/p/ccspd.conf"
+start # once, for a free TLCP port: then the callback URL names it
+PT=$(sed -n 's/^ccspd: TLCP (GB\/T 38636) on port \([0-9]*\).*/\1/p' "$T/p.out")
+stop
+check "ccspd printed its TLCP port" [ -n "$PT" ]
+sed -i "s/^tlcp_listen = .*/tlcp_listen = 127.0.0.1:$PT/" "$T/p/ccspd.conf"
+echo "g88_callback_url = tlcp://127.0.0.1:$PT/gmt0088/callback" >>"$T/p/ccspd.conf"
 C=$T/c
 "$CHSMD" --init "$C" --listen 127.0.0.1:0 >/dev/null
 sed -i -e 's/^vsm_port_base = .*/vsm_port_base = 0/' -e 's/^vsm_transport = .*/vsm_transport = tlcp/' "$C/chsmd.conf"
-echo "callback_ca_file = $T/p/tls-cert.pem" >>"$C/chsmd.conf"
+printf 'callback_tlcp_ca_file = %s\ntlcp_listen = 127.0.0.1:0\n' "$T/p/tlcp-ca.pem" >>"$C/chsmd.conf"
 "$CHSMD" --dir "$C" >"$C.out" 2>&1 &
 CHPID=$!
 PIDS="$PIDS $CHPID"
-wait_for "$C.out" 'listening on port' || { fail "chsmd did not start: $(cat "$C.out")"; finish; }
-UC=https://127.0.0.1:$(sed -n 's/^chsmd: listening on port \([0-9]*\).*/\1/p' "$C.out")
+wait_for "$C.out" 'TLCP (GB/T 38636) on port' || { fail "chsmd did not start: $(cat "$C.out")"; finish; }
+UC=tlcp://127.0.0.1:$(sed -n 's/^chsmd: TLCP (GB\/T 38636) on port \([0-9]*\).*/\1/p' "$C.out")
 start
 pwfile admin "$(cat "$T/p/initial-admin-password")"
 "$OPENSSL" genpkey -algorithm SM2 -out "$T/admin-key.pem" 2>/dev/null
@@ -44,11 +53,22 @@ check "A's administrator alice" first_login alice "$A" "$(field oneTimePassword)
 adm pool/platform-key '{}'
 printf '%b\n' "$(field publicKey)" | sed '/^$/d' >"$T/ccspd-pub.pem"
 "$CCSP" chsm keygen --out "$T/op.pem"
-K="--url $UC --key $T/op.pem --cacert $C/tls-cert.pem"
-"$CCSP" chsm configure $K >/dev/null
-"$CCSP" chsm configure $K --add "$T/ccspd-pub.pem" >/dev/null
-adm pool/chsm-register "{\"name\":\"c\",\"url\":\"$UC\",\"caCert\":\"$(json_text "$C/tls-cert.pem")\"}"
-check "register the CHSM" [ "$(code)" = 200 ]
+K="--url $UC --key $T/op.pem --cacert $C/tlcp-ca.pem"
+check "the operator's key configured over TLCP (ccsp chsm configure tlcp://)" ok '"$CCSP" chsm configure $K >/dev/null'
+check "... and ccspd's" ok '"$CCSP" chsm configure $K --add "$T/ccspd-pub.pem" >/dev/null'
+check "ccsp chsm call over TLCP, trusting a CA that did not issue the CHSM's certificate: refused" ok \
+	'! "$CCSP" chsm call --url "$UC" --key "$T/op.pem" --cacert "$T/p/tlcp-ca.pem" chsm status 2>"$T/e" &&
+	grep -q "alert" "$T/e"'
+check "... with its TLS certificate as the CA: refused (no SM2 CA)" ok \
+	'! "$CCSP" chsm call --url "$UC" --key "$T/op.pem" --cacert "$C/tls-cert.pem" chsm status 2>/dev/null'
+adm pool/chsm-register "{\"name\":\"c\",\"url\":\"$UC\"}"
+check "register the CHSM at a tlcp:// url without caCert: 400" [ "$(code)" = 400 ]
+adm pool/chsm-register "{\"name\":\"c\",\"url\":\"$UC\",\"caCert\":\"$(json_text "$T/p/tlcp-ca.pem")\"}"
+check "... trusting another CA: refused, nothing registered" ok \
+	'[ "$(code)" -ge 400 ] && [ "$(db "SELECT count(*) FROM pool_chsms")" = 0 ]'
+adm pool/chsm-register "{\"name\":\"c\",\"url\":\"$UC\",\"caCert\":\"$(json_text "$C/tlcp-ca.pem")\"}"
+check "register the CHSM by its tlcp:// url and TLCP CA (getCHSMPk, configCHSMPk, getinfo over TLCP)" \
+	[ "$(code)" = 200 ]
 CID=$(field chsmId)
 # new_vsm: a VSM made by the operator, running; $VSM
 new_vsm() {
@@ -91,6 +111,15 @@ dev_up() { adm pool/device-list '{}' && grep -o "\"deviceId\":\"$DV\"[^]]*" "$T/
 i=0
 while [ $i -lt 100 ] && ! dev_up; do sleep 0.2; i=$((i + 1)); done
 check "... and the pool reaches the VSM through it (device up)" dev_up
+
+# ---- a VSM created by ccspd: createVSM over TLCP, the CHSM's callback over TLCP to ccspd's TLCP port ----
+adm pool/chsm-vsm-create "{\"chsmId\":\"$CID\",\"name\":\"c-created\",\"flavor\":1}"
+check "chsm-vsm-create over TLCP: accepted" ok '[ "$(code)" = 200 ] && [ "$(field state)" = accepted ]'
+created_in_pool() { adm pool/device-list '{}' && grep -q '"name":"c-created","kind":"chsm-vsm"' "$T/r"; }
+i=0
+while [ $i -lt 150 ] && ! created_in_pool; do sleep 0.2; i=$((i + 1)); done
+check "its callback came over TLCP and completed the task (the VSM leased)" created_in_pool
+check "... chsmd logged no failed TLCP callback" ok '! grep -q "chsm.callback.tlcp" "$C.out"'
 
 # ---- a tenant's own VSM on TLCP ----
 check "the operator creates a second VSM" new_vsm
