@@ -97,19 +97,27 @@ static int digest(ccspd_call *c, const uint8_t *data, size_t len, uint8_t out[32
 	return ret == CCSP_OK ? 0 : -1;
 }
 
+static void answer_digest(ccspd_call *c, const uint8_t h[32])
+{
+	char b64[CCSP_B64_LEN(32) + 1];
+	ccsp_b64_encode(h, 32, b64);
+	ccspd_call_ok(c, json_pack("{s:s, s:s}", "algorithm", "SM3", "digest", b64));
+}
+
 void ccspd_act_crypto_hash(ccspd_call *c)
 {
 	uint8_t *data, h[32];
 	size_t len;
-	char b64[CCSP_B64_LEN(32) + 1];
+	if (c->sm3_ready != NULL) { /* a batch's plain SM3 item, hashed with the others (act_crypto_batch.c) */
+		answer_digest(c, c->sm3_ready);
+		return;
+	}
 	if (body_b64(c, "data", 1, &data, &len) != 0)
 		return;
 	int rc = digest(c, data, len, h);
 	free(data);
-	if (rc != 0)
-		return;
-	ccsp_b64_encode(h, sizeof h, b64);
-	ccspd_call_ok(c, json_pack("{s:s, s:s}", "algorithm", "SM3", "digest", b64));
+	if (rc == 0)
+		answer_digest(c, h);
 }
 
 void ccspd_act_crypto_random(ccspd_call *c)

@@ -93,6 +93,9 @@ typedef struct ccspd_call {
 	json_t *body;
 	ccspd_meter *meter; /* NULL: the call is not metered (no tenant: operators, anonymous callers) */
 	json_t *capture;    /* an item of crypto/batch: the answer is recorded here (call_answer.c), not sent */
+	/* an item of crypto/batch that is a plain SM3 hash: its digest, computed with the batch's other such items
+	 * (act_crypto_batch.c); NULL otherwise */
+	const uint8_t *sm3_ready;
 } ccspd_call;
 
 /* meter.c: the key id (32 hex digits; anything else counts as no key) the call used, for metering. Call it before

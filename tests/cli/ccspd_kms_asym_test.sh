@@ -237,6 +237,37 @@ i=0
 while [ $i -lt 1000 ]; do printf '{"action":"hash","data":"%s"},' "$(b64 $i)" >>"$T/many"; i=$((i + 1)); done
 a crypto/batch "{\"items\":[$(sed 's/,$//' "$T/many")]}"
 check "1000 items: all answered" ok '[ "$(code)" = 200 ] && [ "$(num succeeded)" = 1000 ]'
+sm3b64() { printf '%s' "$1" | "$OPENSSL" dgst -sm3 -binary | base64 -w0; }
+tr -d ' \n' <"$T/r" | sed 's/},{/}\n{/g' >"$T/items"
+check "... their digests (hashed together, multi-buffer SM3) are OpenSSL's, in order" ok '
+	for k in 0 1 7 8 15 16 17 499 998 999; do
+		sed -n "$((k + 1))p" "$T/items" | grep -qF "\"digest\":\"$(sm3b64 $k)\"" || exit 1
+	done'
+# plain SM3 items of every length class between items that must not join them: a Z pre-processing (publicKey), an
+# id without publicKey (refused), malformed data (refused), another action
+head -c 60000 /dev/urandom >"$T/big" # base64 in one argument: under the 128 KiB a single one may have
+head -c 1024 /dev/urandom >"$T/kib"
+"$OPENSSL" genpkey -algorithm SM2 -out "$T/zkey.pem" 2>/dev/null
+ZPUB=$("$OPENSSL" pkey -in "$T/zkey.pem" -pubout -outform DER | base64 -w0)
+items="{\"action\":\"hash\",\"data\":\"\"},{\"action\":\"hash\",\"data\":\"$(b64f "$T/big")\"},
+	{\"action\":\"hash\",\"data\":\"$(b64 abc)\",\"publicKey\":\"$ZPUB\"},
+	{\"action\":\"hash\",\"data\":\"$(b64 abc)\",\"id\":\"alice\"},
+	{\"action\":\"hash\",\"data\":\"not base64!\"},
+	{\"action\":\"random\",\"length\":8},
+	{\"action\":\"hash\",\"data\":\"$(b64f "$T/kib")\"},{\"action\":\"hash\",\"data\":\"$(b64 abc)\"}"
+a crypto/batch "{\"items\":[$items]}"
+tr -d ' \n' <"$T/r" | sed 's/},{/}\n{/g' >"$T/items"
+dg() { "$OPENSSL" dgst -sm3 -binary <"$1" | base64 -w0; }
+check "mixed batch: plain items (0 B, 60 kB, 1 KiB, 3 B) hashed right, the others answered for themselves" ok '
+	[ "$(num succeeded)" = 6 ] && [ "$(num failed)" = 2 ] &&
+	sed -n 1p "$T/items" | grep -qF "\"digest\":\"$(printf "" | "$OPENSSL" dgst -sm3 -binary | base64 -w0)\"" &&
+	sed -n 2p "$T/items" | grep -qF "\"digest\":\"$(dg "$T/big")\"" &&
+	sed -n 3p "$T/items" | grep -q "\"status\":200" && ! sed -n 3p "$T/items" | grep -qF "$(sm3b64 abc)" &&
+	sed -n 4p "$T/items" | grep -q "\"code\":\"CCSP-1001\"" &&
+	sed -n 5p "$T/items" | grep -q "\"code\":\"CCSP-1001\"" &&
+	sed -n 6p "$T/items" | grep -q "\"random\"" &&
+	sed -n 7p "$T/items" | grep -qF "\"digest\":\"$(dg "$T/kib")\"" &&
+	sed -n 8p "$T/items" | grep -qF "\"digest\":\"$(sm3b64 abc)\""'
 a crypto/batch "{\"items\":[$(cat "$T/many"){\"action\":\"hash\",\"data\":\"\"}]}"
 check "1001 items: CCSP-1001, nothing run" is_err 400 CCSP-1001
 a crypto/batch '{"items":[]}'
