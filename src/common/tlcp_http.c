@@ -157,9 +157,10 @@ static int connect_one(const struct addrinfo *a, const struct timespec *deadline
 		return -1;
 	if (connect(fd, a->ai_addr, a->ai_addrlen) == 0)
 		return fd;
-	int err = errno, len = sizeof err;
+	int err = errno;
+	socklen_t len = sizeof err;
 	if (err == EINPROGRESS && wait_fd(fd, POLLOUT, deadline) == 1 &&
-	    getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, (socklen_t *)&len) == 0 && err == 0)
+	    getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) == 0 && err == 0)
 		return fd;
 	close(fd);
 	errno = err == EINPROGRESS ? ETIMEDOUT : err;
@@ -219,7 +220,8 @@ static int flush_out(channel *l)
 	return len > 0 ? ETIMEDOUT : 0;
 }
 
-/* Received bytes into the connection: 0 some came, ECONNRESET-like errno on failure, -1 for the end of the stream. */
+/* Received bytes into the connection: 0 when some came, -1 at the end of the stream, else an errno value (ETIMEDOUT
+ * at the deadline). */
 static int fill_in(channel *l)
 {
 	uint8_t *p;
