@@ -201,7 +201,7 @@ void ccspd_act_pool_chsm_register(ccspd_call *c)
 	if (platform_key(c, &k, &created) != 0)
 		goto out;
 	audit_key_created(c, created);
-	const ccsp_g88_target t = {.url = url, .ca_pem = ca};
+	const ccsp_g88_target t = ccspd_g88_target(c->d, url, ca);
 	if (first_key_configuration(c, &t, &k) != 0 ||
 	    chsm_call(c, &t, &k.signer, "/chsm", json_pack("{s:s}", "oprType", "getinfo"), &info) != 0)
 		goto out;
@@ -422,7 +422,7 @@ void ccspd_act_pool_chsm_vsm_create(ccspd_call *c)
 			act_job_run(&j->act, task_create_fn, j);
 		goto out;
 	}
-	const ccsp_g88_target t = {.url = j->chsm.url, .ca_pem = j->chsm.ca_pem[0] != '\0' ? j->chsm.ca_pem : NULL};
+	const ccsp_g88_target t = ccspd_g88_target(c->d, j->chsm.url, j->chsm.ca_pem);
 	if (chsm_call(c, &t, &k.signer, "/vsm",
 	              json_pack("{s:s, s:s, s:I, s:s}", "requestId", j->task.request_id, "oprType", "create", "flavor",
 	                        (json_int_t)j->limit, "callbackUrl", c->d->g88_callback_url),

@@ -152,6 +152,9 @@ struct ccspd {
 	struct ccspd_pool_keeper *pool_keeper;
 	struct ccspd_tvsm_keeper *tvsm_keeper; /* tenants' VSMs imaged and drifted (tvsm_keeper.c); NULL when off */
 	char g88_callback_url[CCSP_STORE_POOL_URL_MAX + 1]; /* where CHSMs send their callbacks (pool_open; serve) */
+	/* the TLCP listener's double certificate, also presented on tlcp:// GM/T 0088 calls; all NULL without
+	 * tlcp_listen (main.c) */
+	ccsp_tlcp_http_identity g88_tlcp_own;
 	_Atomic int stopping;
 	_Atomic int64_t sessions_counted_ms; /* when /metrics last counted the sessions in the store (api_ops.c) */
 };
@@ -244,6 +247,8 @@ typedef struct ccspd_pool_fail {
 } ccspd_pool_fail;
 /* One GM/T 0088 call (req stolen): 0 with the answer's result (NULL when none; the caller's) when the CHSM said
  * 200, else -1 with f set (CCSP-9001: it does not answer, or refused, with its status and message). */
+/* The target of a CHSM at url (ca_pem: its CA, "" or NULL for none), with this node's TLCP identity for tlcp URLs. */
+ccsp_g88_target ccspd_g88_target(const ccspd *d, const char *url, const char *ca_pem);
 int ccspd_g88_call(const ccsp_g88_target *t, const ccsp_g88_signer *s, const char *path, json_t *req,
                    json_t **result, ccspd_pool_fail *f);
 /* A fresh random token (CCSPD_VSM_TOKEN_LEN hex digits) into token, set on VSM vsm_id of chsm with configVSMToken

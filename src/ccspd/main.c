@@ -263,11 +263,14 @@ static int open_modules(ccspd *d, const ccsp_config *cfg)
 	                       .max_connections = conns, .rate_per_client = rate, .rate_burst = burst};
 	ccsp_http_callbacks cb = {.arg = d, .authorize = ccspd_authorize, .render_error = ccspd_render_error,
 	                          .answered = ccspd_answered};
-	static ccsp_http_tlcp_files tlcp_files; /* large; used only until the server is made */
+	static ccsp_http_tlcp_files tlcp_files; /* large; its names serve for the process's life (g88_tlcp_own) */
 	if (ccsp_http_tlcp_from_config(cfg, d->dir, &tlcp_files, &hc, err, sizeof err) != CCSP_OK) {
 		fprintf(stderr, "ccspd: %s\n", err);
 		return -1;
 	}
+	if (hc.tlcp_listen != NULL)
+		d->g88_tlcp_own = (ccsp_tlcp_http_identity){hc.tlcp_sign_cert, hc.tlcp_sign_key, hc.tlcp_enc_cert,
+		                                            hc.tlcp_enc_key};
 	if ((ret = ccsp_http_server_new(&hc, routes, n_routes, &cb, &d->http)) != CCSP_OK) {
 		fprintf(stderr, "ccspd: cannot listen on %s%s%s: %s\n", hc.listen, hc.tlcp_listen != NULL ? " and (TLCP) " : "",
 		        hc.tlcp_listen != NULL ? hc.tlcp_listen : "", ccsp_err_str(ret));

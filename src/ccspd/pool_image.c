@@ -110,7 +110,7 @@ int ccspd_g88_create_from_image(ccspd *d, const ccsp_store_pool_chsm *chsm, int 
 		snprintf(f->msg, sizeof f->msg, "cannot load the platform's GM/T 0088 key");
 		return -1;
 	}
-	ccsp_g88_target t = {.url = chsm->url, .ca_pem = chsm->ca_pem[0] != '\0' ? chsm->ca_pem : NULL};
+	ccsp_g88_target t = ccspd_g88_target(d, chsm->url, chsm->ca_pem);
 	if (ccspd_g88_call(&t, &k.signer, "/vsm",
 	                   json_pack("{s:s, s:s, s:i, s:s, s:s, s:s, s:s}", "requestId", task->request_id, "oprType",
 	                             "create", "flavor", flavor, "imageUrl", url, "alg", "SM2WithSM3", "sign", sig64,
@@ -148,8 +148,8 @@ int ccspd_g88_export(ccspd *d, const ccsp_store_pool_chsm *chsm, const char *vsm
 		snprintf(f->msg, sizeof f->msg, "cannot load the platform's GM/T 0088 key");
 		return -1;
 	}
-	ccsp_g88_target t = {.url = chsm->url, .ca_pem = chsm->ca_pem[0] != '\0' ? chsm->ca_pem : NULL,
-	                     .timeout_s = 10};
+	ccsp_g88_target t = ccspd_g88_target(d, chsm->url, chsm->ca_pem);
+	t.timeout_s = 10;
 	if (ccspd_g88_call(&t, &k.signer, "/chsm/imageuploader", json_pack("{s:s}", "url", upload), &res, f) != 0)
 		return -1;
 	json_decref(res);

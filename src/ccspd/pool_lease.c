@@ -28,6 +28,12 @@ static int fail(ccspd_pool_fail *f, ccsp_apierr code, const char *fmt, ...)
 	return -1;
 }
 
+ccsp_g88_target ccspd_g88_target(const ccspd *d, const char *url, const char *ca_pem)
+{
+	return (ccsp_g88_target){.url = url, .ca_pem = ca_pem != NULL && ca_pem[0] != '\0' ? ca_pem : NULL,
+	                         .tlcp_own = d->g88_tlcp_own.sign_cert != NULL ? &d->g88_tlcp_own : NULL};
+}
+
 int ccspd_g88_call(const ccsp_g88_target *t, const ccsp_g88_signer *s, const char *path, json_t *req,
                    json_t **result, ccspd_pool_fail *f)
 {
@@ -52,7 +58,7 @@ static int chsm_target(ccspd *d, const ccsp_store_pool_chsm *chsm, ccspd_g88_key
 	int created = 0;
 	if (ccspd_g88_key_load(d, 0, k, &created) != CCSP_OK) /* made when the CHSM was registered */
 		return fail(f, CCSP_APIERR_CRYPTO_MODULE, "cannot load the platform's GM/T 0088 key");
-	*t = (ccsp_g88_target){.url = chsm->url, .ca_pem = chsm->ca_pem[0] != '\0' ? chsm->ca_pem : NULL};
+	*t = ccspd_g88_target(d, chsm->url, chsm->ca_pem);
 	return 0;
 }
 

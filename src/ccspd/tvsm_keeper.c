@@ -105,8 +105,8 @@ static int g88(tvsm_round *rd, const ccsp_store_pool_chsm *chsm, const char *pat
 		snprintf(f->msg, sizeof f->msg, "cannot load the platform's GM/T 0088 key");
 		return -1;
 	}
-	ccsp_g88_target t = {.url = chsm->url, .ca_pem = chsm->ca_pem[0] != '\0' ? chsm->ca_pem : NULL,
-	                     .timeout_s = TVSM_CALL_TIMEOUT_S};
+	ccsp_g88_target t = ccspd_g88_target(rd->d, chsm->url, chsm->ca_pem);
+	t.timeout_s = TVSM_CALL_TIMEOUT_S;
 	int ret = ccspd_g88_call(&t, &rd->key.signer, path, req, result, f);
 	if (ret != 0 && f->no_answer && rd->nsilent < TVSM_CHSMS_MAX)
 		snprintf(rd->silent[rd->nsilent++], sizeof rd->silent[0], "%s", chsm->id);

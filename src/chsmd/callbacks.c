@@ -77,7 +77,10 @@ static size_t discard(void *p, size_t size, size_t n, void *arg)
 /* The HTTP status of a POST over TLCP (common/tlcp_http.h), trusting callback_tlcp_ca_file; 0 when none came. */
 static long post_tlcp(chsmd *d, const char *url, const char *body, struct curl_slist *h)
 {
-	const ccsp_tlcp_http_target t = {.ca_file = d->callback_tlcp_ca_file, .timeout_s = 30, .answer_max = 65536};
+	const ccsp_tlcp_http_target t = {.ca_file = d->callback_tlcp_ca_file,
+	                                 .own = d->callback_tlcp_own.sign_cert != NULL ? &d->callback_tlcp_own : NULL,
+	                                 .timeout_s = 30,
+	                                 .answer_max = 65536};
 	ccsp_http_answer a = {0};
 	char why[256];
 	long code = 0;

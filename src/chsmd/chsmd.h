@@ -24,6 +24,7 @@
 #include "common/http_server.h"
 #include "common/log.h"
 #include "common/taskq.h"
+#include "common/tlcp_http.h"
 
 #define CHSMD_CONF "chsmd.conf"
 #define CHSMD_DEFAULT_LISTEN "127.0.0.1:7443"
@@ -43,6 +44,8 @@ typedef struct chsmd {
 	char *vsm_host;    /* address the VSMs listen on */
 	char *callback_ca_file;      /* CA bundle trusted for https callback URLs (chsmd.conf); NULL: the system's */
 	char *callback_tlcp_ca_file; /* SM2 CA(s) trusted for tlcp callback URLs (chsmd.conf); NULL: tlcp refused */
+	ccsp_tlcp_http_identity callback_tlcp_own; /* the TLCP listener's double certificate, presented on tlcp
+	                                            * callbacks; all NULL without tlcp_listen */
 	unsigned vsm_port_base;
 	chsm_keys *keys;
 	ccsp_chsm_pk_store *pks; /* touched on the loop thread only */

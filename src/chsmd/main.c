@@ -153,11 +153,14 @@ static int open_modules(chsmd *d, const ccsp_config *cfg, const char *self, ccsp
 	ccsp_http_config hc = {.listen = ccsp_config_get_or(cfg, "listen", CHSMD_DEFAULT_LISTEN), .cert_file = cert,
 	                       .key_file = key, .log = d->log};
 	ccsp_http_callbacks cb = {.arg = d, .authorize = chsmd_authorize, .render_error = chsmd_render_error};
-	static ccsp_http_tlcp_files tlcp_files; /* large; used only until the server is made */
+	static ccsp_http_tlcp_files tlcp_files; /* large; its names serve for the process's life (callback_tlcp_own) */
 	if (ccsp_http_tlcp_from_config(cfg, d->dir, &tlcp_files, &hc, err, sizeof err) != CCSP_OK) {
 		fprintf(stderr, "chsmd: %s\n", err);
 		return -1;
 	}
+	if (hc.tlcp_listen != NULL)
+		d->callback_tlcp_own = (ccsp_tlcp_http_identity){hc.tlcp_sign_cert, hc.tlcp_sign_key, hc.tlcp_enc_cert,
+		                                                 hc.tlcp_enc_key};
 	if ((ret = ccsp_http_server_new(&hc, routes, sizeof routes / sizeof routes[0], &cb, http)) != CCSP_OK) {
 		fprintf(stderr, "chsmd: cannot listen on %s%s%s: %s\n", hc.listen, hc.tlcp_listen != NULL ? " and (TLCP) " : "",
 		        hc.tlcp_listen != NULL ? hc.tlcp_listen : "", ccsp_err_str(ret));

@@ -192,6 +192,7 @@ static ccsp_err exchange_tlcp(const ccsp_g88_target *t, const char *url, const c
 {
 	const ccsp_tlcp_http_target tt = {.ca_pem = t->ca_pem,
 	                                  .ca_file = t->ca_pem == NULL ? t->ca_file : NULL,
+	                                  .own = t->tlcp_own,
 	                                  .timeout_s = t->timeout_s > 0 ? t->timeout_s : TIMEOUT_DEFAULT_S,
 	                                  .answer_max = CCSP_G88_ANSWER_MAX};
 	ccsp_http_answer a = {0};

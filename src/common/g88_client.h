@@ -23,6 +23,8 @@
 
 #include <ccsp/error.h>
 
+#include "common/tlcp_http.h"
+
 #define CCSP_G88_API_PREFIX "/api/1.0"
 #define CCSP_G88_REQUEST_ID_LEN 36           /* a UUID's text */
 #define CCSP_G88_ANSWER_MAX ((size_t)1 << 20) /* the largest answer taken; chsmd's are a few KiB */
@@ -46,6 +48,7 @@ typedef struct ccsp_g88_target {
 	const char *ca_file;
 	int insecure;
 	long timeout_s;
+	const ccsp_tlcp_http_identity *tlcp_own; /* tlcp:// only: the platform's double certificate, or NULL for none */
 } ccsp_g88_target;
 
 /* The §6.5 envelope of an answer. result is NULL when the answer has none; the caller owns it (json_decref). */

@@ -12,6 +12,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <curl/curl.h>
+
 #include <ccsp/mem.h>
 
 #include "common/tlcp_http.h"
@@ -98,7 +100,7 @@ static ccsp_err make_config(const ccsp_tlcp_http_target *t, ccsp_tlcp_config **o
 {
 	static const uint16_t suites[] = {CCSP_TLCP_ECDHE_SM4_GCM_SM3, CCSP_TLCP_ECC_SM4_GCM_SM3,
 	                                  CCSP_TLCP_ECDHE_SM4_CBC_SM3, CCSP_TLCP_ECC_SM4_CBC_SM3};
-	int own = t->sign_cert != NULL;
+	const ccsp_tlcp_http_identity *own = t->own;
 	ccsp_err ret = CCSP_OK;
 	ccsp_tlcp_config *cfg = ccsp_tlcp_config_new();
 	if (cfg == NULL)
@@ -113,9 +115,9 @@ static ccsp_err make_config(const ccsp_tlcp_http_target *t, ccsp_tlcp_config **o
 		           t->ca_pem != NULL ? "PEM text" : t->ca_file);
 		goto out;
 	}
-	if (own && ((ret = ccsp_tlcp_pem_load_pair(cfg, 1, t->sign_cert, t->sign_key)) != CCSP_OK ||
-	            (ret = ccsp_tlcp_pem_load_pair(cfg, 0, t->enc_cert, t->enc_key)) != CCSP_OK)) {
-		(void)fail(l, ret, "the client's TLCP certificates (%s, %s): not usable", t->sign_cert, t->enc_cert);
+	if (own != NULL && ((ret = ccsp_tlcp_pem_load_pair(cfg, 1, own->sign_cert, own->sign_key)) != CCSP_OK ||
+	                    (ret = ccsp_tlcp_pem_load_pair(cfg, 0, own->enc_cert, own->enc_key)) != CCSP_OK)) {
+		(void)fail(l, ret, "the client's TLCP certificates (%s, %s): not usable", own->sign_cert, own->enc_cert);
 		goto out;
 	}
 	/* without our certificates the handshake offers only the ECC suites of the list */

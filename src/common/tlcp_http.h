@@ -9,7 +9,8 @@
  * exchange's deadline; the TLCP connection of src/tlcp/tlcp_conn.h; the answer read through the bounded reader of
  * http_answer.h. The server's signing certificate must chain to the target's trust anchors and carry HOST in its
  * SAN (an iPAddress for an address literal). Without the target's own double certificate only the ECC suites can be
- * negotiated (SM4-GCM preferred); with it the ECDHE ones too, and the server may authenticate the client.
+ * negotiated (SM4-GCM preferred); with it the ECDHE ones too (ECDHE_SM4_GCM_SM3 preferred), and the server
+ * authenticates the client when it asks.
  * A TCP end without close_notify never completes an answer that only the end of the stream would delimit
  * (truncation).
  *
@@ -20,22 +21,28 @@
 
 #include <stddef.h>
 
-#include <curl/curl.h>
-
 #include <ccsp/error.h>
 
 #include "common/http_answer.h"
+
+struct curl_slist; /* libcurl's header list: the callers hold their headers in one already */
 
 #define CCSP_TLCP_HTTP_SCHEME "tlcp://"
 #define CCSP_TLCP_HTTP_TIMEOUT_S 30
 #define CCSP_TLCP_HTTP_ANSWER_MAX ((size_t)1 << 20)
 
+/* A client's own double certificate: the signing certificate (then its chain) and the encryption certificate, PEM,
+ * with their unencrypted SM2 keys (common/tlcp_pem.h). It opens the ECDHE suites and lets the server authenticate
+ * the client. */
+typedef struct ccsp_tlcp_http_identity {
+	const char *sign_cert, *sign_key, *enc_cert, *enc_key;
+} ccsp_tlcp_http_identity;
+
 /* How to reach and trust a TLCP server. */
 typedef struct ccsp_tlcp_http_target {
 	const char *ca_pem;  /* trust anchors for the server's certificates, PEM text; or */
 	const char *ca_file; /* a PEM file of them (when ca_pem is NULL). One of the two is required. */
-	/* The client's own double certificate (all four PEM files, or none): ECDHE suites and client authentication. */
-	const char *sign_cert, *sign_key, *enc_cert, *enc_key;
+	const ccsp_tlcp_http_identity *own; /* NULL: no client certificate (ECC suites only) */
 	long timeout_s;    /* the whole exchange, connection included: 0 = CCSP_TLCP_HTTP_TIMEOUT_S */
 	size_t answer_max; /* the largest answer body taken: 0 = CCSP_TLCP_HTTP_ANSWER_MAX */
 } ccsp_tlcp_http_target;

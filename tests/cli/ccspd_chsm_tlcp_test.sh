@@ -17,8 +17,10 @@ adm() { api "$T/admin.tok" "$@"; }
 json_text() { sed ':a;N;$!ba;s/\n/\\n/g' "$1"; } # a PEM file as a JSON string's content
 
 # ---- a platform VSM, ccspd, a CHSM on TLCP: its VSMs, its management API (ccspd -> chsmd, GM/T 0088 over TLCP)
-# and its callbacks (chsmd -> ccspd's TLCP port, trusting ccspd's TLCP CA) ----
+# and its callbacks (chsmd -> ccspd's TLCP port), each side trusting the other's TLCP CA ----
 vsm_start "$T/vsm"
+C=$T/c
+"$CHSMD" --init "$C" --listen 127.0.0.1:0 >/dev/null
 "$CCSPD" --init "$T/p" --listen 127.0.0.1:0 --vsm-conf "$T/vsm/sdf.conf" >/dev/null
 printf 'pool_health_interval_s = 1\ntlcp_listen = 127.0.0.1:0\n' >>"$T/p/ccspd.conf"
 start # once, for a free TLCP port: then the callback URL names it
@@ -26,16 +28,29 @@ PT=$(sed -n 's/^ccspd: TLCP (GB\/T 38636) on port \([0-9]*\).*/\1/p' "$T/p.out")
 stop
 check "ccspd printed its TLCP port" [ -n "$PT" ]
 sed -i "s/^tlcp_listen = .*/tlcp_listen = 127.0.0.1:$PT/" "$T/p/ccspd.conf"
-echo "g88_callback_url = tlcp://127.0.0.1:$PT/gmt0088/callback" >>"$T/p/ccspd.conf"
-C=$T/c
-"$CHSMD" --init "$C" --listen 127.0.0.1:0 >/dev/null
+# the callbacks' channel: only a client certificate of the CHSM's TLCP CA gets in
+printf 'g88_callback_url = tlcp://127.0.0.1:%s/gmt0088/callback\ntlcp_ca_file = %s\ntlcp_verify = required\n' \
+	"$PT" "$C/tlcp-ca.pem" >>"$T/p/ccspd.conf"
 sed -i -e 's/^vsm_port_base = .*/vsm_port_base = 0/' -e 's/^vsm_transport = .*/vsm_transport = tlcp/' "$C/chsmd.conf"
-printf 'callback_tlcp_ca_file = %s\ntlcp_listen = 127.0.0.1:0\n' "$T/p/tlcp-ca.pem" >>"$C/chsmd.conf"
-"$CHSMD" --dir "$C" >"$C.out" 2>&1 &
-CHPID=$!
-PIDS="$PIDS $CHPID"
-wait_for "$C.out" 'TLCP (GB/T 38636) on port' || { fail "chsmd did not start: $(cat "$C.out")"; finish; }
-UC=tlcp://127.0.0.1:$(sed -n 's/^chsmd: TLCP (GB\/T 38636) on port \([0-9]*\).*/\1/p' "$C.out")
+printf 'callback_tlcp_ca_file = %s\ntlcp_listen = 127.0.0.1:0\ntlcp_ca_file = %s\ntlcp_verify = optional\n' \
+	"$T/p/tlcp-ca.pem" "$T/p/tlcp-ca.pem" >>"$C/chsmd.conf"
+# chsmd_start: chsmd on $C; UC its TLCP URL, UCS its TLS one
+chsmd_start() {
+	: >"$C.out"
+	"$CHSMD" --dir "$C" >"$C.out" 2>&1 &
+	CHPID=$!
+	PIDS="$PIDS $CHPID"
+	wait_for "$C.out" 'TLCP (GB/T 38636) on port' || { fail "chsmd did not start: $(cat "$C.out")"; finish; }
+	UC=tlcp://127.0.0.1:$(sed -n 's/^chsmd: TLCP (GB\/T 38636) on port \([0-9]*\).*/\1/p' "$C.out")
+	UCS=https://127.0.0.1:$(sed -n 's/^chsmd: listening on port \([0-9]*\).*/\1/p' "$C.out")
+}
+chsmd_stop() {
+	kill -TERM "$CHPID"
+	i=0
+	while [ $i -lt 300 ] && kill -0 "$CHPID" 2>/dev/null; do sleep 0.1; i=$((i + 1)); done
+	wait "$CHPID"
+}
+chsmd_start
 start
 pwfile admin "$(cat "$T/p/initial-admin-password")"
 "$OPENSSL" genpkey -algorithm SM2 -out "$T/admin-key.pem" 2>/dev/null
@@ -61,14 +76,22 @@ check "ccsp chsm call over TLCP, trusting a CA that did not issue the CHSM's cer
 	grep -q "alert" "$T/e"'
 check "... with its TLS certificate as the CA: refused (no SM2 CA)" ok \
 	'! "$CCSP" chsm call --url "$UC" --key "$T/op.pem" --cacert "$C/tls-cert.pem" chsm status 2>/dev/null'
+# from here on chsmd asks every TLCP client for a certificate of ccspd's TLCP CA: the operator uses TLS
+chsmd_stop
+sed -i 's/^tlcp_verify = .*/tlcp_verify = required/' "$C/chsmd.conf"
+chsmd_start
+check "chsmd now requires a client certificate on TLCP: ccsp chsm (which has none) refused" ok \
+	'! "$CCSP" chsm call --url "$UC" --key "$T/op.pem" --cacert "$C/tlcp-ca.pem" chsm status 2>"$T/e" &&
+	grep -q "alert handshake_failure" "$T/e"'
+K="--url $UCS --key $T/op.pem --cacert $C/tls-cert.pem"
 adm pool/chsm-register "{\"name\":\"c\",\"url\":\"$UC\"}"
 check "register the CHSM at a tlcp:// url without caCert: 400" [ "$(code)" = 400 ]
 adm pool/chsm-register "{\"name\":\"c\",\"url\":\"$UC\",\"caCert\":\"$(json_text "$T/p/tlcp-ca.pem")\"}"
 check "... trusting another CA: refused, nothing registered" ok \
 	'[ "$(code)" -ge 400 ] && [ "$(db "SELECT count(*) FROM pool_chsms")" = 0 ]'
 adm pool/chsm-register "{\"name\":\"c\",\"url\":\"$UC\",\"caCert\":\"$(json_text "$C/tlcp-ca.pem")\"}"
-check "register the CHSM by its tlcp:// url and TLCP CA (getCHSMPk, configCHSMPk, getinfo over TLCP)" \
-	[ "$(code)" = 200 ]
+check "register the CHSM by its tlcp:// url and TLCP CA (getCHSMPk, configCHSMPk, getinfo over TLCP, ccspd
+	presenting its TLCP double certificate)" [ "$(code)" = 200 ]
 CID=$(field chsmId)
 # new_vsm: a VSM made by the operator, running; $VSM
 new_vsm() {
@@ -146,9 +169,6 @@ check "... trusting the VSM's TLS certificate instead: refused" \
 
 # ---- shutdown ----
 stop
-kill -TERM "$CHPID"
-i=0
-while [ $i -lt 300 ] && kill -0 "$CHPID" 2>/dev/null; do sleep 0.1; i=$((i + 1)); done
-wait "$CHPID"
+chsmd_stop
 check "chsmd exits 0 on SIGTERM (its vsmds stopped)" [ $? -eq 0 ]
 finish

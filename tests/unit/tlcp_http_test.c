@@ -18,6 +18,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <curl/curl.h>
+
 #include "common/atomic_file.h"
 #include "common/tlcp_devcert.h"
 #include "common/tlcp_http.h"
