@@ -9,22 +9,7 @@
 #include <ccsp/sdf.h>
 
 #include "platform/pvsm.h"
-
-#define SESSIONS_MAX 64
-
-typedef struct pvsm_session {
-	pthread_mutex_t mu;
-	HANDLE h;
-	HANDLE dpk; /* the data-protection key in this session, NULL before ccsp_pvsm_dpk_load */
-} pvsm_session;
-
-struct ccsp_pvsm {
-	HANDLE dev;
-	unsigned n;
-	_Atomic unsigned sign_index; /* 0 until ccsp_pvsm_sign_key_load */
-	_Atomic unsigned next;
-	pvsm_session s[SESSIONS_MAX];
-};
+#include "platform/pvsm_internal.h"
 
 void ccsp_pvsm_close(ccsp_pvsm *p)
 {
@@ -69,7 +54,7 @@ ccsp_err ccsp_pvsm_open(const char *sdf_conf, unsigned sessions, ccsp_pvsm **out
 }
 
 /* A session for the caller alone: a free one if any, else wait for the next in turn. */
-static pvsm_session *take(ccsp_pvsm *p)
+pvsm_session *pvsm_take(ccsp_pvsm *p)
 {
 	unsigned start = atomic_fetch_add_explicit(&p->next, 1, memory_order_relaxed);
 	for (unsigned i = 0; i < p->n; i++) {
@@ -82,7 +67,7 @@ static pvsm_session *take(ccsp_pvsm *p)
 	return s;
 }
 
-static void give_back(pvsm_session *s)
+void pvsm_give_back(pvsm_session *s)
 {
 	pthread_mutex_unlock(&s->mu);
 }
@@ -91,9 +76,9 @@ ccsp_err ccsp_pvsm_random(ccsp_pvsm *p, uint8_t *out, size_t n)
 {
 	if (p == NULL || out == NULL || n == 0 || n > CCSP_PVSM_RANDOM_MAX)
 		return CCSP_ERR_ARG;
-	pvsm_session *s = take(p);
+	pvsm_session *s = pvsm_take(p);
 	LONG rv = SDF_GenerateRandom(s->h, (ULONG)n, out);
-	give_back(s);
+	pvsm_give_back(s);
 	return rv == SDR_OK ? CCSP_OK : CCSP_ERR_COMM;
 }
 
@@ -118,11 +103,11 @@ static ccsp_err generate_wrapped(ccsp_pvsm *p, unsigned kek_index, ULONG bits, u
 	HANDLE k = NULL;
 	if (p == NULL || wrapped == NULL || len == NULL)
 		return CCSP_ERR_ARG;
-	pvsm_session *s = take(p);
+	pvsm_session *s = pvsm_take(p);
 	LONG rv = SDF_GenerateKeyWithKEK(s->h, bits, SGD_SM4_GCM, (ULONG)kek_index, wrapped, &n, &k);
 	if (rv == SDR_OK)
 		(void)SDF_DestroyKey(s->h, k); /* loaded again, in every session, by ccsp_pvsm_dpk_load */
-	give_back(s);
+	pvsm_give_back(s);
 	*len = n;
 	return rv == SDR_OK ? CCSP_OK : CCSP_ERR_COMM;
 }
@@ -163,13 +148,13 @@ ccsp_err ccsp_pvsm_seal(ccsp_pvsm *p, const uint8_t *aad, size_t aadlen, const u
 	ULONG ctlen = (ULONG)len, taglen = 16;
 	if (p == NULL || in == NULL || out == NULL || len > CCSP_PVSM_SEAL_MAX || aadlen > CCSP_PVSM_SEAL_MAX)
 		return CCSP_ERR_ARG;
-	pvsm_session *s = take(p);
+	pvsm_session *s = pvsm_take(p);
 	LONG rv = s->dpk == NULL ? SDR_KEYNOTEXIST : SDF_GenerateRandom(s->h, 12, out);
 	if (rv == SDR_OK)
 		rv = SDF_AuthEnc(s->h, s->dpk, SGD_SM4_GCM, out, 12, (BYTE *)aad, (ULONG)aadlen, (BYTE *)in, (ULONG)len,
 		                 out + 12, &ctlen, out + 12 + len, &taglen);
 	int loaded = s->dpk != NULL;
-	give_back(s);
+	pvsm_give_back(s);
 	if (!loaded)
 		return CCSP_ERR_STATE;
 	return rv == SDR_OK && ctlen == len && taglen == 16 ? CCSP_OK : CCSP_ERR_COMM;
@@ -185,12 +170,12 @@ ccsp_err ccsp_pvsm_unseal(ccsp_pvsm *p, const uint8_t *aad, size_t aadlen, const
 	size_t n = len - CCSP_PVSM_SEAL_OVERHEAD;
 	ULONG taglen = 16, outlen = (ULONG)n;
 	memcpy(tag, in + 12 + n, 16);
-	pvsm_session *s = take(p);
+	pvsm_session *s = pvsm_take(p);
 	LONG rv = s->dpk == NULL ? SDR_KEYNOTEXIST
 	                         : SDF_AuthDec(s->h, s->dpk, SGD_SM4_GCM, (BYTE *)in, 12, (BYTE *)aad, (ULONG)aadlen, tag,
 	                                       &taglen, (BYTE *)in + 12, (ULONG)n, out, &outlen);
 	int loaded = s->dpk != NULL;
-	give_back(s);
+	pvsm_give_back(s);
 	if (!loaded)
 		return CCSP_ERR_STATE;
 	if (rv == SDR_MACERR)
@@ -203,7 +188,7 @@ ccsp_err ccsp_pvsm_unseal(ccsp_pvsm *p, const uint8_t *aad, size_t aadlen, const
  * it out of rotation and may run the operation elsewhere —; a refusal of this request is the request's: a key
  * that does not unwrap or is of another type (CCSP_ERR_KEY), a tag or ciphertext that does not check
  * (CCSP_ERR_AUTH), arguments it refuses (CCSP_ERR_ARG). */
-static ccsp_err pair_err(LONG rv)
+ccsp_err pvsm_pair_err(LONG rv)
 {
 	switch (rv) {
 	case SDR_OK:
@@ -254,11 +239,11 @@ ccsp_err ccsp_pvsm_key_encrypt(ccsp_pvsm *p, unsigned kek_index, const uint8_t *
 	if (!key_args_ok(p, wrapped, wlen, aad, aadlen, in, out, len) || iv == NULL || tag == NULL)
 		return CCSP_ERR_ARG;
 	memcpy(copy, wrapped, wlen);
-	pvsm_session *s = take(p);
+	pvsm_session *s = pvsm_take(p);
 	LONG rv = SDF_AuthEncWithKEK(s->h, (ULONG)kek_index, copy, (ULONG)wlen, (BYTE *)aad, (ULONG)aadlen, (BYTE *)in,
 	                             (ULONG)len, iv, out, &ctlen, tag);
-	give_back(s);
-	return rv == SDR_OK && ctlen != len ? CCSP_ERR_COMM : pair_err(rv);
+	pvsm_give_back(s);
+	return rv == SDR_OK && ctlen != len ? CCSP_ERR_COMM : pvsm_pair_err(rv);
 }
 
 ccsp_err ccsp_pvsm_key_decrypt(ccsp_pvsm *p, unsigned kek_index, const uint8_t *wrapped, size_t wlen,
@@ -272,11 +257,11 @@ ccsp_err ccsp_pvsm_key_decrypt(ccsp_pvsm *p, unsigned kek_index, const uint8_t *
 	memcpy(copy, wrapped, wlen);
 	memcpy(t, tag, sizeof t);
 	memcpy(v, iv, sizeof v);
-	pvsm_session *s = take(p);
+	pvsm_session *s = pvsm_take(p);
 	LONG rv = SDF_AuthDecWithKEK(s->h, (ULONG)kek_index, copy, (ULONG)wlen, (BYTE *)aad, (ULONG)aadlen, v, (BYTE *)in,
 	                             (ULONG)len, t, out, &outlen);
-	give_back(s);
-	return rv == SDR_OK && outlen != len ? CCSP_ERR_COMM : pair_err(rv);
+	pvsm_give_back(s);
+	return rv == SDR_OK && outlen != len ? CCSP_ERR_COMM : pvsm_pair_err(rv);
 }
 
 /* The MAC of in under the session key k. */
@@ -302,16 +287,16 @@ ccsp_err ccsp_pvsm_key_mac(ccsp_pvsm *p, unsigned kek_index, const uint8_t *wrap
 	    (alg != CCSP_PVSM_MAC_HMAC_SM3 && alg != CCSP_PVSM_MAC_SM4_CBC) ||
 	    (alg == CCSP_PVSM_MAC_SM4_CBC && (len == 0 || len % 16 != 0)))
 		return CCSP_ERR_ARG;
-	pvsm_session *s = take(p);
+	pvsm_session *s = pvsm_take(p);
 	HANDLE k;
 	LONG rv = import_key(s, kek_index, wrapped, wlen, &k);
 	if (rv == SDR_OK)
 		rv = mac_with(s, k, alg, in, len, mac, &n);
 	if (k != NULL)
 		(void)SDF_DestroyKey(s->h, k);
-	give_back(s);
+	pvsm_give_back(s);
 	*maclen = n;
-	return rv == SDR_OK && n != (alg == CCSP_PVSM_MAC_SM4_CBC ? 16u : 32u) ? CCSP_ERR_COMM : pair_err(rv);
+	return rv == SDR_OK && n != (alg == CCSP_PVSM_MAC_SM4_CBC ? 16u : 32u) ? CCSP_ERR_COMM : pvsm_pair_err(rv);
 }
 
 int ccsp_pvsm_ready(ccsp_pvsm *p)
@@ -319,9 +304,9 @@ int ccsp_pvsm_ready(ccsp_pvsm *p)
 	DEVICEINFO info;
 	if (p == NULL)
 		return 0;
-	pvsm_session *s = take(p);
+	pvsm_session *s = pvsm_take(p);
 	LONG rv = SDF_GetDeviceInfo(s->h, &info);
-	give_back(s);
+	pvsm_give_back(s);
 	return rv == SDR_OK;
 }
 
@@ -343,9 +328,9 @@ ccsp_err ccsp_pvsm_info(ccsp_pvsm *p, char vendor[CCSP_PVSM_INFO_MAX + 1], char 
 	DEVICEINFO info;
 	if (p == NULL)
 		return CCSP_ERR_ARG;
-	pvsm_session *s = take(p);
+	pvsm_session *s = pvsm_take(p);
 	LONG rv = SDF_GetDeviceInfo(s->h, &info);
-	give_back(s);
+	pvsm_give_back(s);
 	if (rv != SDR_OK)
 		return CCSP_ERR_COMM;
 	info_text(vendor, info.IssuerName, sizeof info.IssuerName);
@@ -395,9 +380,9 @@ ccsp_err ccsp_pvsm_sign(ccsp_pvsm *p, const uint8_t e[32], uint8_t sig[64])
 		return CCSP_ERR_STATE;
 	uint8_t digest[32];
 	memcpy(digest, e, 32);
-	pvsm_session *s = take(p);
+	pvsm_session *s = pvsm_take(p);
 	LONG rv = SDF_InternalSign_ECC(s->h, (ULONG)index, digest, 32, &es);
-	give_back(s);
+	pvsm_give_back(s);
 	if (rv != SDR_OK)
 		return CCSP_ERR_COMM;
 	memcpy(sig, es.r + 32, 32);
@@ -408,7 +393,7 @@ ccsp_err ccsp_pvsm_sign(ccsp_pvsm *p, const uint8_t e[32], uint8_t sig[64])
 /* ---- tenants' SM2 pairs: the wrapped private key handed back to the VSM for each use ---- */
 
 /* The ECCCipher (calloc'd; NULL when out of memory) of ct: C1 x || y (64) || C3 (32) || C2, ctlen > 96. */
-static ECCCipher *cipher_of(const uint8_t *ct, size_t ctlen)
+ECCCipher *pvsm_cipher_of(const uint8_t *ct, size_t ctlen)
 {
 	size_t n = ctlen - 96;
 	ECCCipher *c = calloc(1, SDF_ECCCIPHER_SIZE(n));
@@ -431,10 +416,10 @@ ccsp_err ccsp_pvsm_pair_generate(ccsp_pvsm *p, unsigned kek_index, int usage, ui
 	if (p == NULL || pub == NULL || wrapped == NULL || len == NULL ||
 	    (usage != CCSP_PVSM_PAIR_SIGN && usage != CCSP_PVSM_PAIR_ENC))
 		return CCSP_ERR_ARG;
-	pvsm_session *s = take(p);
+	pvsm_session *s = pvsm_take(p);
 	LONG rv = SDF_GenerateKeyPairWithKEK_ECC(s->h, usage == CCSP_PVSM_PAIR_SIGN ? SGD_SM2_1 : SGD_SM2_3,
 	                                         (ULONG)kek_index, &pk, w, &n);
-	give_back(s);
+	pvsm_give_back(s);
 	if (rv != SDR_OK || n == 0 || n > CCSP_PVSM_WRAPPED_MAX)
 		return CCSP_ERR_COMM; /* a refusal of the wrap cannot come from generation: all of it is the VSM's */
 	memcpy(pub, pk.x + 32, 32);
@@ -453,14 +438,14 @@ ccsp_err ccsp_pvsm_pair_sign(ccsp_pvsm *p, unsigned kek_index, const uint8_t *wr
 		return CCSP_ERR_ARG;
 	memcpy(w, wrapped, wlen);
 	memcpy(digest, e, sizeof digest);
-	pvsm_session *s = take(p);
+	pvsm_session *s = pvsm_take(p);
 	LONG rv = SDF_SignWithKEK_ECC(s->h, (ULONG)kek_index, w, (ULONG)wlen, digest, sizeof digest, &es);
-	give_back(s);
+	pvsm_give_back(s);
 	if (rv == SDR_OK) {
 		memcpy(sig, es.r + 32, 32);
 		memcpy(sig + 32, es.s + 32, 32);
 	}
-	return pair_err(rv);
+	return pvsm_pair_err(rv);
 }
 
 ccsp_err ccsp_pvsm_pair_decrypt(ccsp_pvsm *p, unsigned kek_index, const uint8_t *wrapped, size_t wlen,
@@ -471,14 +456,14 @@ ccsp_err ccsp_pvsm_pair_decrypt(ccsp_pvsm *p, unsigned kek_index, const uint8_t 
 	    ctlen > 96 + CCSP_PVSM_SM2_PLAIN_MAX || out == NULL || outlen == NULL)
 		return CCSP_ERR_ARG;
 	size_t n = ctlen - 96;
-	ECCCipher *c = cipher_of(ct, ctlen);
+	ECCCipher *c = pvsm_cipher_of(ct, ctlen);
 	if (c == NULL)
 		return CCSP_ERR_NOMEM;
 	memcpy(w, wrapped, wlen);
 	ULONG got = 0;
-	pvsm_session *s = take(p);
+	pvsm_session *s = pvsm_take(p);
 	LONG rv = SDF_DecryptWithKEK_ECC(s->h, (ULONG)kek_index, w, (ULONG)wlen, c, out, &got);
-	give_back(s);
+	pvsm_give_back(s);
 	free(c);
 	if (rv == SDR_OK && got != n) {
 		ccsp_memzero(out, n);
@@ -486,261 +471,15 @@ ccsp_err ccsp_pvsm_pair_decrypt(ccsp_pvsm *p, unsigned kek_index, const uint8_t 
 	}
 	if (rv == SDR_OK)
 		*outlen = got;
-	return pair_err(rv);
+	return pvsm_pair_err(rv);
 }
 
-/* ---- BYOK: key material in under the import key, out to a recipient's public key ---- */
-
-static int material_is_pair(int kind)
-{
-	return kind == CCSP_PVSM_MATERIAL_SM2_SIGN || kind == CCSP_PVSM_MATERIAL_SM2_ENC;
-}
-
-static ULONG key_kind_of(int kind)
-{
-	switch (kind) {
-	case CCSP_PVSM_MATERIAL_SM4:
-		return SDF_KEY_KIND_SM4;
-	case CCSP_PVSM_MATERIAL_HMAC:
-		return SDF_KEY_KIND_HMAC;
-	case CCSP_PVSM_MATERIAL_SM2_SIGN:
-		return SDF_KEY_KIND_SM2_SIGN;
-	case CCSP_PVSM_MATERIAL_SM2_ENC:
-		return SDF_KEY_KIND_SM2_ENC;
-	default:
-		return 0;
-	}
-}
-
-static void pub_of(const uint8_t xy[64], ECCrefPublicKey *pk)
+void pvsm_pub_of(const uint8_t xy[64], ECCrefPublicKey *pk)
 {
 	memset(pk, 0, sizeof *pk);
 	pk->bits = 256;
 	memcpy(pk->x + 32, xy, 32);
 	memcpy(pk->y + 32, xy + 32, 32);
-}
-
-ccsp_err ccsp_pvsm_key_import(ccsp_pvsm *p, unsigned kek_index, const uint8_t *import_wrapped, size_t import_wlen,
-                              int kind, const uint8_t *sym_ct, size_t sym_ctlen, const uint8_t enc_private[32],
-                              const uint8_t pub[64], uint8_t wrapped[CCSP_PVSM_WRAPPED_MAX], size_t *wlen)
-{
-	BYTE iw[CCSP_PVSM_WRAPPED_MAX], encd[32], out[SDF_WRAPPED_ECC_KEY_MAX]; /* non-const SDF buffers */
-	ECCrefPublicKey pk;
-	ULONG n = 0, k = key_kind_of(kind);
-	int pair = material_is_pair(kind);
-	if (p == NULL || import_wrapped == NULL || import_wlen == 0 || import_wlen > sizeof iw || k == 0 ||
-	    sym_ct == NULL || sym_ctlen <= 96 || sym_ctlen > CCSP_PVSM_SM2_CT_MAX || wrapped == NULL || wlen == NULL ||
-	    (pair && (enc_private == NULL || pub == NULL)))
-		return CCSP_ERR_ARG;
-	ECCCipher *c = cipher_of(sym_ct, sym_ctlen);
-	if (c == NULL)
-		return CCSP_ERR_NOMEM;
-	memcpy(iw, import_wrapped, import_wlen);
-	if (pair) {
-		memcpy(encd, enc_private, sizeof encd);
-		pub_of(pub, &pk);
-	}
-	pvsm_session *s = take(p);
-	LONG rv = SDF_ImportKeyWithWrappedKey_ECC(s->h, (ULONG)kek_index, iw, (ULONG)import_wlen, k, c,
-	                                          pair ? encd : NULL, pair ? &pk : NULL, out, &n);
-	give_back(s);
-	free(c);
-	if (rv == SDR_OK && (n == 0 || n > CCSP_PVSM_WRAPPED_MAX))
-		rv = SDR_COMMFAIL;
-	if (rv == SDR_OK) {
-		memcpy(wrapped, out, n);
-		*wlen = n;
-	}
-	return pair_err(rv);
-}
-
-ccsp_err ccsp_pvsm_key_export(ccsp_pvsm *p, unsigned kek_index, int kind, const uint8_t *wrapped, size_t wlen,
-                              const uint8_t recipient[64], uint8_t ct_out[CCSP_PVSM_SM2_CT_MAX], size_t *ct_outlen,
-                              uint8_t enc_private_out[32])
-{
-	BYTE w[CCSP_PVSM_WRAPPED_MAX], encd[32];
-	ECCrefPublicKey pk;
-	ULONG k = key_kind_of(kind);
-	int pair = material_is_pair(kind);
-	if (p == NULL || wrapped == NULL || wlen == 0 || wlen > sizeof w || k == 0 || recipient == NULL ||
-	    ct_out == NULL || ct_outlen == NULL || (pair && enc_private_out == NULL))
-		return CCSP_ERR_ARG;
-	ECCCipher *c = calloc(1, SDF_ECCCIPHER_SIZE(CCSP_PVSM_SM2_CT_MAX - 96));
-	if (c == NULL)
-		return CCSP_ERR_NOMEM;
-	memcpy(w, wrapped, wlen);
-	pub_of(recipient, &pk);
-	pvsm_session *s = take(p);
-	LONG rv = SDF_ExportKeyWithKEK_ECC(s->h, (ULONG)kek_index, k, w, (ULONG)wlen, &pk, c, pair ? encd : NULL);
-	give_back(s);
-	if (rv == SDR_OK && (c->L == 0 || c->L > CCSP_PVSM_SM2_CT_MAX - 96))
-		rv = SDR_COMMFAIL;
-	if (rv == SDR_OK) {
-		memcpy(ct_out, c->x + 32, 32);
-		memcpy(ct_out + 32, c->y + 32, 32);
-		memcpy(ct_out + 64, c->M, 32);
-		memcpy(ct_out + 96, (uint8_t *)c + SDF_ECCCIPHER_FIXED_SIZE, c->L);
-		*ct_outlen = 96 + (size_t)c->L;
-		if (pair)
-			memcpy(enc_private_out, encd, sizeof encd);
-	}
-	free(c);
-	return pair_err(rv);
-}
-
-/* ---- split-knowledge backup (KM-9): shares out to custodians, back in under the import key ---- */
-
-_Static_assert(CCSP_PVSM_SHARES_MAX == SDF_KEY_SHARES_MAX && CCSP_PVSM_SHARE_CT_MAX == 96 + SDF_KEY_SHARE_MAX,
-               "pvsm.h's bounds are the SDF extension's");
-
-static void shares_free(ECCCipher **c, unsigned n)
-{
-	for (unsigned i = 0; i < n; i++)
-		free(c[i]);
-}
-
-ccsp_err ccsp_pvsm_key_backup(ccsp_pvsm *p, unsigned kek_index, int kind, const uint8_t *wrapped, size_t wlen,
-                              unsigned m, unsigned n, const uint8_t (*custodians)[64],
-                              uint8_t (*shares_out)[CCSP_PVSM_SHARE_CT_MAX], size_t *share_lens)
-{
-	BYTE w[CCSP_PVSM_WRAPPED_MAX];
-	ECCrefPublicKey pk[CCSP_PVSM_SHARES_MAX];
-	ECCCipher *c[CCSP_PVSM_SHARES_MAX] = {0};
-	ULONG k = key_kind_of(kind);
-	if (p == NULL || wrapped == NULL || wlen == 0 || wlen > sizeof w || k == 0 || m < 2 || m > n ||
-	    n > CCSP_PVSM_SHARES_MAX || custodians == NULL || shares_out == NULL || share_lens == NULL)
-		return CCSP_ERR_ARG;
-	for (unsigned i = 0; i < n; i++) {
-		pub_of(custodians[i], &pk[i]);
-		c[i] = calloc(1, SDF_ECCCIPHER_SIZE(SDF_KEY_SHARE_MAX));
-		if (c[i] == NULL) {
-			shares_free(c, n);
-			return CCSP_ERR_NOMEM;
-		}
-	}
-	memcpy(w, wrapped, wlen);
-	pvsm_session *s = take(p);
-	LONG rv = SDF_BackupKeyWithKEK_ECC(s->h, (ULONG)kek_index, k, w, (ULONG)wlen, m, n, pk, c);
-	give_back(s);
-	for (unsigned i = 0; rv == SDR_OK && i < n; i++)
-		if (c[i]->L == 0 || c[i]->L > SDF_KEY_SHARE_MAX)
-			rv = SDR_COMMFAIL;
-	for (unsigned i = 0; rv == SDR_OK && i < n; i++) {
-		memcpy(shares_out[i], c[i]->x + 32, 32);
-		memcpy(shares_out[i] + 32, c[i]->y + 32, 32);
-		memcpy(shares_out[i] + 64, c[i]->M, 32);
-		memcpy(shares_out[i] + 96, (uint8_t *)c[i] + SDF_ECCCIPHER_FIXED_SIZE, c[i]->L);
-		share_lens[i] = 96 + (size_t)c[i]->L;
-	}
-	shares_free(c, n);
-	return pair_err(rv); /* SDR_INARGERR: m/n out of bounds, or shares with the same x */
-}
-
-ccsp_err ccsp_pvsm_key_recover(ccsp_pvsm *p, unsigned kek_index, const uint8_t *import_wrapped, size_t import_wlen,
-                               int kind, unsigned m, const uint8_t (*shares)[CCSP_PVSM_SHARE_CT_MAX],
-                               const size_t *share_lens, const uint8_t pub[64],
-                               uint8_t wrapped[CCSP_PVSM_WRAPPED_MAX], size_t *wlen)
-{
-	BYTE iw[CCSP_PVSM_WRAPPED_MAX], out[SDF_WRAPPED_ECC_KEY_MAX];
-	ECCrefPublicKey pk;
-	ECCCipher *c[CCSP_PVSM_SHARES_MAX] = {0};
-	ULONG n = 0, k = key_kind_of(kind);
-	int pair = material_is_pair(kind);
-	if (p == NULL || import_wrapped == NULL || import_wlen == 0 || import_wlen > sizeof iw || k == 0 || m < 2 ||
-	    m > CCSP_PVSM_SHARES_MAX || shares == NULL || share_lens == NULL || wrapped == NULL || wlen == NULL ||
-	    (pair && pub == NULL))
-		return CCSP_ERR_ARG;
-	for (unsigned i = 0; i < m; i++)
-		if (share_lens[i] <= 96 || share_lens[i] > CCSP_PVSM_SHARE_CT_MAX)
-			return CCSP_ERR_ARG;
-	for (unsigned i = 0; i < m; i++) {
-		c[i] = cipher_of(shares[i], share_lens[i]);
-		if (c[i] == NULL) {
-			shares_free(c, m);
-			return CCSP_ERR_NOMEM;
-		}
-	}
-	memcpy(iw, import_wrapped, import_wlen);
-	if (pair)
-		pub_of(pub, &pk);
-	pvsm_session *s = take(p);
-	LONG rv = SDF_RecoverKeyWithWrappedKey_ECC(s->h, (ULONG)kek_index, iw, (ULONG)import_wlen, k, m, c,
-	                                           pair ? &pk : NULL, out, &n);
-	give_back(s);
-	shares_free(c, m);
-	if (rv == SDR_OK && (n == 0 || n > CCSP_PVSM_WRAPPED_MAX))
-		rv = SDR_COMMFAIL;
-	if (rv == SDR_OK) {
-		memcpy(wrapped, out, n);
-		*wlen = n;
-	}
-	return pair_err(rv);
-}
-
-/* ---- a key set's backup (KM-9): one key between the KEK and a backup key ---- */
-
-_Static_assert(CCSP_PVSM_KEYSET_AAD_MAX == SDF_KEYSET_AAD_MAX, "pvsm.h's bound is the SDF extension's");
-
-ccsp_err ccsp_pvsm_keyset_export(ccsp_pvsm *p, unsigned kek_index, const uint8_t *bkey, size_t bklen, int kind,
-                                 const uint8_t *wrapped, size_t wlen, const uint8_t pub[64], const uint8_t *aad,
-                                 size_t aadlen, uint8_t iv[12], uint8_t ct[32], size_t *ctlen, uint8_t tag[16])
-{
-	BYTE b[CCSP_PVSM_WRAPPED_MAX], w[CCSP_PVSM_WRAPPED_MAX], a[CCSP_PVSM_KEYSET_AAD_MAX], out[32];
-	ECCrefPublicKey pk;
-	ULONG n = 0, k = key_kind_of(kind);
-	if (p == NULL || bkey == NULL || bklen == 0 || bklen > sizeof b || wrapped == NULL || wlen == 0 ||
-	    wlen > sizeof w || k == 0 || (material_is_pair(kind) && pub == NULL) || aad == NULL || aadlen == 0 ||
-	    aadlen > sizeof a || iv == NULL || ct == NULL || ctlen == NULL || tag == NULL)
-		return CCSP_ERR_ARG;
-	memcpy(b, bkey, bklen);
-	memcpy(w, wrapped, wlen);
-	memcpy(a, aad, aadlen);
-	if (material_is_pair(kind))
-		pub_of(pub, &pk);
-	pvsm_session *s = take(p);
-	LONG rv = SDF_ExportKeyWithBackupKey(s->h, (ULONG)kek_index, b, (ULONG)bklen, k, w, (ULONG)wlen,
-	                                     material_is_pair(kind) ? &pk : NULL, a, (ULONG)aadlen, iv, out, &n, tag);
-	give_back(s);
-	if (rv == SDR_OK && (n < 16 || n > sizeof out))
-		rv = SDR_COMMFAIL;
-	if (rv == SDR_OK) {
-		memcpy(ct, out, n);
-		*ctlen = n;
-	}
-	return pair_err(rv);
-}
-
-ccsp_err ccsp_pvsm_keyset_import(ccsp_pvsm *p, unsigned kek_index, const uint8_t *bkey, size_t bklen, int kind,
-                                 const uint8_t pub[64], const uint8_t *aad, size_t aadlen, const uint8_t iv[12],
-                                 const uint8_t *ct, size_t ctlen, const uint8_t tag[16],
-                                 uint8_t wrapped[CCSP_PVSM_WRAPPED_MAX], size_t *wlen)
-{
-	BYTE b[CCSP_PVSM_WRAPPED_MAX], a[CCSP_PVSM_KEYSET_AAD_MAX], v[12], c[32], t[16], out[SDF_WRAPPED_ECC_KEY_MAX];
-	ECCrefPublicKey pk;
-	ULONG n = 0, k = key_kind_of(kind);
-	if (p == NULL || bkey == NULL || bklen == 0 || bklen > sizeof b || k == 0 ||
-	    (material_is_pair(kind) && pub == NULL) || aad == NULL || aadlen == 0 || aadlen > sizeof a || iv == NULL ||
-	    ct == NULL || ctlen < 16 || ctlen > sizeof c || tag == NULL || wrapped == NULL || wlen == NULL)
-		return CCSP_ERR_ARG;
-	memcpy(b, bkey, bklen);
-	memcpy(a, aad, aadlen);
-	memcpy(v, iv, sizeof v);
-	memcpy(c, ct, ctlen);
-	memcpy(t, tag, sizeof t);
-	if (material_is_pair(kind))
-		pub_of(pub, &pk);
-	pvsm_session *s = take(p);
-	LONG rv = SDF_ImportKeyWithBackupKey(s->h, (ULONG)kek_index, b, (ULONG)bklen, k,
-	                                     material_is_pair(kind) ? &pk : NULL, a, (ULONG)aadlen, v, c, (ULONG)ctlen, t,
-	                                     out, &n);
-	give_back(s);
-	if (rv == SDR_OK && (n == 0 || n > CCSP_PVSM_WRAPPED_MAX))
-		rv = SDR_COMMFAIL;
-	if (rv == SDR_OK) {
-		memcpy(wrapped, out, n);
-		*wlen = n;
-	}
-	return pair_err(rv);
 }
 
 /* ---- GM/T 0010 digital envelopes: the SM4 content key inside the VSM only ---- */
@@ -774,8 +513,8 @@ ccsp_err ccsp_pvsm_envelope_seal(ccsp_pvsm *p, const uint8_t recipient[64], cons
 	ECCCipher *c = calloc(1, SDF_ECCCIPHER_SIZE(16));
 	if (c == NULL)
 		return CCSP_ERR_NOMEM;
-	pub_of(recipient, &pk);
-	pvsm_session *s = take(p);
+	pvsm_pub_of(recipient, &pk);
+	pvsm_session *s = pvsm_take(p);
 	LONG rv = SDF_GenerateKeyWithEPK_ECC(s->h, 128, SGD_SM2_3, &pk, c, &k);
 	if (rv == SDR_OK)
 		rv = SDF_GenerateRandom(s->h, 16, iv);
@@ -783,7 +522,7 @@ ccsp_err ccsp_pvsm_envelope_seal(ccsp_pvsm *p, const uint8_t recipient[64], cons
 		rv = cbc_with(s, k, 1, iv, in, len, out);
 	if (k != NULL)
 		(void)SDF_DestroyKey(s->h, k);
-	give_back(s);
+	pvsm_give_back(s);
 	if (rv == SDR_OK && c->L != 16)
 		rv = SDR_COMMFAIL;
 	if (rv == SDR_OK) {
@@ -795,7 +534,7 @@ ccsp_err ccsp_pvsm_envelope_seal(ccsp_pvsm *p, const uint8_t recipient[64], cons
 		ccsp_memzero(out, len);
 	}
 	free(c);
-	return pair_err(rv);
+	return pvsm_pair_err(rv);
 }
 
 ccsp_err ccsp_pvsm_envelope_open(ccsp_pvsm *p, unsigned kek_index, const uint8_t *wrapped, size_t wlen,
@@ -808,11 +547,11 @@ ccsp_err ccsp_pvsm_envelope_open(ccsp_pvsm *p, unsigned kek_index, const uint8_t
 	if (!envelope_args_ok(p, in, len, out) || wrapped == NULL || wlen == 0 || wlen > sizeof w || key_ct == NULL ||
 	    iv == NULL)
 		return CCSP_ERR_ARG;
-	ECCCipher *c = cipher_of(key_ct, CCSP_PVSM_ENVELOPE_KEY_CT_SIZE);
+	ECCCipher *c = pvsm_cipher_of(key_ct, CCSP_PVSM_ENVELOPE_KEY_CT_SIZE);
 	if (c == NULL)
 		return CCSP_ERR_NOMEM;
 	memcpy(w, wrapped, wlen);
-	pvsm_session *s = take(p);
+	pvsm_session *s = pvsm_take(p);
 	LONG rv = SDF_ImportKeyWithWrappedKey_ECC(s->h, (ULONG)kek_index, w, (ULONG)wlen, SDF_KEY_KIND_SM4, c, NULL,
 	                                          NULL, sk, &sklen);
 	if (rv == SDR_OK)
@@ -823,11 +562,11 @@ ccsp_err ccsp_pvsm_envelope_open(ccsp_pvsm *p, unsigned kek_index, const uint8_t
 		rv = cbc_with(s, k, 0, iv, in, len, out);
 	if (k != NULL)
 		(void)SDF_DestroyKey(s->h, k);
-	give_back(s);
+	pvsm_give_back(s);
 	free(c);
 	ccsp_memzero(sk, sizeof sk);
 	ccsp_memzero(w, sizeof w);
 	if (rv != SDR_OK)
 		ccsp_memzero(out, len);
-	return pair_err(rv);
+	return pvsm_pair_err(rv);
 }
