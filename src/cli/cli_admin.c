@@ -68,7 +68,7 @@ static void free_secret(char *s)
  * bearer; the answer object in *ans. Exit status. */
 static int post(const admin_args *a, const char *path, json_t *body, int bearer, json_t **ans)
 {
-	const cli_http_target t = {a->cacert, a->insecure};
+	const cli_http_target t = {a->cacert, a->insecure, NULL};
 	struct curl_slist *hl = NULL;
 	char url[2048], *text = json_dumps(body, JSON_COMPACT), *answer = NULL, *tok = NULL, line[128];
 	long status = 0;

@@ -23,7 +23,8 @@
 
 static const char api_usage[] =
 	"usage: ccsp api call --url URL (--access-key AK (--secret-file F | --sm2-key PEM) | --token-file F)\n"
-	"                     [--insecure | --cacert PEM] AREA ACTION [--body JSON] [--set NAME=VALUE ...]\n"
+	"                     [--insecure | --cacert PEM] [--tlcp-cert DIR] AREA ACTION [--body JSON]\n"
+	"                     [--set NAME=VALUE ...]\n"
 	"       ccsp api sign --access-key AK (--secret-file F | --sm2-key PEM) (--body TEXT | --body-file F)\n"
 	"                     [--timestamp T] [--nonce N] AREA ACTION\n"
 	"\n"
@@ -39,6 +40,7 @@ static const char api_usage[] =
 
 typedef struct api_args {
 	char *url, *access_key, *secret_file, *sm2_key, *token_file, *cacert, *body, *body_file, *timestamp, *nonce;
+	char *tlcp_dir;
 	int insecure;
 	char *sets[SETS_MAX];
 	int nsets;
@@ -272,7 +274,7 @@ static int auth_headers(const api_args *a, const char *path, const char *body, s
 /* POST body to URL + path with the headers; exit status. */
 static int post(const api_args *a, const char *path, const char *body)
 {
-	const cli_http_target t = {a->cacert, a->insecure};
+	const cli_http_target t = {a->cacert, a->insecure, a->tlcp_dir};
 	struct curl_slist *hl = NULL;
 	long status = 0;
 	size_t ulen = strlen(a->url) + strlen(path) + 1;
@@ -309,7 +311,7 @@ static int api_call(int argc, char **argv)
 	const cli_opt opts[] = {
 		{"--url", &a.url, NULL},           {"--access-key", &a.access_key, NULL}, {"--secret-file", &a.secret_file, NULL},
 		{"--sm2-key", &a.sm2_key, NULL},   {"--token-file", &a.token_file, NULL}, {"--cacert", &a.cacert, NULL},
-		{"--insecure", NULL, &a.insecure}, {"--body", &a.body, NULL},
+		{"--insecure", NULL, &a.insecure}, {"--body", &a.body, NULL}, {"--tlcp-cert", &a.tlcp_dir, NULL},
 	};
 	char *pos[2], path[sizeof API_PREFIX + 2 * NAME_MAX_LEN + 1];
 	int npos;
@@ -319,14 +321,9 @@ static int api_call(int argc, char **argv)
 		cli_error("api call: expected --url URL and AREA ACTION (try 'ccsp api help')");
 		return CLI_EXIT_USAGE;
 	}
-	if (strncmp(a.url, "https://", 8) != 0 && strncmp(a.url, "http://", 7) != 0 && !ccsp_tlcp_http_is_url(a.url)) {
-		cli_error("api call: --url must be https://HOST[:PORT] or tlcp://HOST:PORT");
+	const cli_http_target target = {a.cacert, a.insecure, a.tlcp_dir};
+	if (cli_http_target_check("api call", a.url, &target) != 0)
 		return CLI_EXIT_USAGE;
-	}
-	if (a.insecure && a.cacert != NULL) {
-		cli_error("api call: --cacert and --insecure exclude each other");
-		return CLI_EXIT_USAGE;
-	}
 	if (make_path(pos[0], pos[1], path, sizeof path) != 0)
 		return CLI_EXIT_USAGE;
 	char *body = build_body(&a);

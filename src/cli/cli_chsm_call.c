@@ -70,7 +70,7 @@ static const char *const string_fields[] = {"token", "tenantId", "mask", "ip", "
                                             "vsmId", "requestId", "packVersion", "version", NULL};
 
 typedef struct chsm_client {
-	char *url, *key_path, *cacert;
+	char *url, *key_path, *cacert, *tlcp_dir;
 	int insecure;
 	ccsp_sm2_key *key;
 } chsm_client;
@@ -124,7 +124,7 @@ static int sign_headers(ccsp_sm2_key *key, const char *msg, size_t len, struct c
 /* Send one request (body == NULL: GET) to c->url + path; print the answer; exit status. */
 static int http_exchange(const chsm_client *c, const char *path, const char *body, struct curl_slist *h)
 {
-	const cli_http_target t = {c->cacert, c->insecure};
+	const cli_http_target t = {c->cacert, c->insecure, c->tlcp_dir};
 	long code = 0;
 	size_t ulen = strlen(c->url) + strlen(API_PREFIX) + strlen(path) + 1;
 	char *url = malloc(ulen);
@@ -320,14 +320,9 @@ static int client_open(chsm_client *c)
 		cli_error("chsm: --url and --key are required");
 		return CLI_EXIT_USAGE;
 	}
-	if (strncmp(c->url, "https://", 8) != 0 && strncmp(c->url, "http://", 7) != 0 && !ccsp_tlcp_http_is_url(c->url)) {
-		cli_error("chsm: --url must be https://HOST:PORT or tlcp://HOST:PORT");
+	const cli_http_target t = {c->cacert, c->insecure, c->tlcp_dir};
+	if (cli_http_target_check("chsm", c->url, &t) != 0)
 		return CLI_EXIT_USAGE;
-	}
-	if (c->insecure && c->cacert != NULL) {
-		cli_error("chsm: --cacert and --insecure exclude each other");
-		return CLI_EXIT_USAGE;
-	}
 	if ((c->key = cli_chsm_key_load(c->key_path, 1)) == NULL)
 		return CLI_EXIT_FAIL;
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
@@ -351,6 +346,7 @@ int cli_chsm_configure(int argc, char **argv)
 	                        {"--key", &c.key_path, NULL},
 	                        {"--cacert", &c.cacert, NULL},
 	                        {"--insecure", NULL, &c.insecure},
+	                        {"--tlcp-cert", &c.tlcp_dir, NULL},
 	                        {"--add", &add_path, NULL}};
 	int npos, ret;
 	char *pos[1];
@@ -405,7 +401,7 @@ int cli_chsm_call(int argc, char **argv)
 		{"--url", &c.url, NULL},      {"--key", &c.key_path, NULL},     {"--cacert", &c.cacert, NULL},
 		{"--insecure", NULL, &c.insecure}, {"--vsm", &ca.vsm, NULL}, {"--callback", &ca.callback, NULL},
 		{"--body", &ca.body, NULL},   {"--pack-url", &ca.pack_url, NULL}, {"--pack-version", &ca.pack_version, NULL},
-		{"--sign", &ca.sign, NULL},   {"--alg", &ca.alg, NULL},
+		{"--sign", &ca.sign, NULL},   {"--alg", &ca.alg, NULL},     {"--tlcp-cert", &c.tlcp_dir, NULL},
 	};
 	int npos, ret;
 	char *pos[2];

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* The CLI's shared HTTPS/JSON client pieces (cli_http.h): moved here from cli_chsm_call.c for ccsp api call. */
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -78,17 +79,45 @@ static int deliver(answer *a, char **out)
 	return 0;
 }
 
+int cli_http_target_check(const char *who, const char *url, const cli_http_target *t)
+{
+	int tlcp = ccsp_tlcp_http_is_url(url);
+	if (url == NULL || (strncmp(url, "https://", 8) != 0 && strncmp(url, "http://", 7) != 0 && !tlcp)) {
+		cli_error("%s: --url must be https://HOST[:PORT] or tlcp://HOST:PORT", who);
+		return -1;
+	}
+	if (t->insecure && t->cacert != NULL) {
+		cli_error("%s: --cacert and --insecure exclude each other", who);
+		return -1;
+	}
+	if (tlcp && (t->insecure || t->cacert == NULL)) {
+		cli_error("%s: a tlcp:// URL needs --cacert with the server's SM2 CA certificate (no --insecure)", who);
+		return -1;
+	}
+	if (t->tlcp_dir != NULL && !tlcp) {
+		cli_error("%s: --tlcp-cert is for tlcp:// URLs", who);
+		return -1;
+	}
+	return 0;
+}
+
 /* The exchange over TLCP (common/tlcp_http.h) for a tlcp:// URL: the answer into *a. */
 static int exchange_tlcp(const cli_http_target *t, const char *who, const char *url, const char *body, size_t len,
                          struct curl_slist *h, long *status, answer *a)
 {
-	const ccsp_tlcp_http_target tt = {.ca_file = t->cacert, .timeout_s = HTTP_TIMEOUT_S, .answer_max = ANSWER_MAX};
+	char f[4][PATH_MAX];
+	static const char *const names[4] = {"tlcp-sign.pem", "tlcp-sign.key", "tlcp-enc.pem", "tlcp-enc.key"};
+	for (int i = 0; t->tlcp_dir != NULL && i < 4; i++)
+		snprintf(f[i], sizeof f[i], "%s/%s", t->tlcp_dir, names[i]);
+	const ccsp_tlcp_http_identity own = {f[0], f[1], f[2], f[3]};
+	const ccsp_tlcp_http_target tt = {.ca_file = t->cacert,
+	                                  .own = t->tlcp_dir != NULL ? &own : NULL,
+	                                  .timeout_s = HTTP_TIMEOUT_S,
+	                                  .answer_max = ANSWER_MAX};
 	ccsp_http_answer r = {0};
 	char why[256];
-	if (t->insecure || t->cacert == NULL) {
-		cli_error("%s: a tlcp:// URL needs --cacert with the server's SM2 CA certificate (no --insecure)", who);
+	if (cli_http_target_check(who, url, t) != 0)
 		return -1;
-	}
 	if (ccsp_tlcp_http_exchange(&tt, url, body, len, h, &r, why, sizeof why) != CCSP_OK) {
 		cli_error("%s: %s: %s", who, url, why);
 		return -1;

@@ -11,11 +11,18 @@
 #include <curl/curl.h>
 #include <jansson.h>
 
-/* Where and how to connect: cacert NULL = the system's CAs; insecure: no certificate check (tests). */
+/* Where and how to connect: cacert NULL = the system's CAs; insecure: no certificate check (tests); tlcp_dir (tlcp://
+ * URLs only, NULL for none): a directory whose tlcp-sign.pem/.key and tlcp-enc.pem/.key are this client's TLCP double
+ * certificate, for servers that require one (the layout `--init` writes). */
 typedef struct cli_http_target {
 	const char *cacert;
 	int insecure;
+	const char *tlcp_dir;
 } cli_http_target;
+
+/* The checks of --url, --cacert, --insecure and --tlcp-cert that every HTTP subcommand makes; who prefixes the
+ * messages. 0, or -1 (printed). */
+int cli_http_target_check(const char *who, const char *url, const cli_http_target *t);
 
 /* Append "name: value" to *h. 0, or -1 (printed) when out of memory or the line would be over 4 KiB. */
 int cli_http_add_header(struct curl_slist **h, const char *name, const char *value);

@@ -83,6 +83,12 @@ chsmd_start
 check "chsmd now requires a client certificate on TLCP: ccsp chsm (which has none) refused" ok \
 	'! "$CCSP" chsm call --url "$UC" --key "$T/op.pem" --cacert "$C/tlcp-ca.pem" chsm status 2>"$T/e" &&
 	grep -q "alert handshake_failure" "$T/e"'
+check "... with --tlcp-cert (a double certificate of the CA chsmd trusts): served" ok \
+	'"$CCSP" chsm call --url "$UC" --key "$T/op.pem" --cacert "$C/tlcp-ca.pem" --tlcp-cert "$T/p" chsm status |
+	grep -q "\"status\":200"'
+check "--tlcp-cert with an https URL: a usage error" ok \
+	'"$CCSP" chsm call --url "$UCS" --key "$T/op.pem" --cacert "$C/tls-cert.pem" --tlcp-cert "$T/p" chsm status \
+	2>/dev/null; [ $? -eq 2 ]'
 K="--url $UCS --key $T/op.pem --cacert $C/tls-cert.pem"
 adm pool/chsm-register "{\"name\":\"c\",\"url\":\"$UC\"}"
 check "register the CHSM at a tlcp:// url without caCert: 400" [ "$(code)" = 400 ]
