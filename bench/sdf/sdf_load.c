@@ -6,10 +6,12 @@
  * operations the data rate, and the client's own CPU time and context switches per call over the measured
  * window (the transport's overhead: compare them with the server's, which bench-sdf.sh reads from /proc).
  *
- *   sdf-load --op sign|verify|sm3-1m|sm4-cbc-64k|sm4-ctr-64k|sm4-gcm-64k [--concurrency N] [--seconds S]
- *            [--password PW] [--index I] [--json]
+ *   sdf-load --op sign|sign-kek|verify|sm3-1m|sm4-cbc-64k|sm4-ctr-64k|sm4-gcm-64k [--concurrency N]
+ *            [--seconds S] [--password PW] [--index I] [--wraps W] [--json]
  * The config comes from $CCSP_SDF_CONF; the key pair at --index (default 1) and the KEK at the same index
- * must exist, the access password is --password (default $SDF_BENCH_PASSWORD).
+ * must exist, the access password is --password (default $SDF_BENCH_PASSWORD). sign-kek signs with signing-pair
+ * wraps under that KEK (SDF_SignWithKEK_ECC, the KMS's path): W of them (default one per thread), made before the
+ * clock starts; with W below N threads share them, with W above each thread takes its own in turn.
  */
 #include <malloc.h>
 #include <pthread.h>
@@ -26,7 +28,7 @@
 #define MAX_THREADS 1024
 #define MAX_SAMPLES 100000 /* latency samples kept per thread */
 
-typedef enum { OP_SIGN, OP_VERIFY, OP_SM3, OP_SM4_CBC, OP_SM4_CTR, OP_SM4_GCM } op_kind;
+typedef enum { OP_SIGN, OP_SIGN_KEK, OP_VERIFY, OP_SM3, OP_SM4_CBC, OP_SM4_CTR, OP_SM4_GCM } op_kind;
 
 static const struct {
 	const char *name;
@@ -34,6 +36,7 @@ static const struct {
 	size_t bytes; /* data per call (bulk ops) */
 } ops[] = {
 	{"sign", OP_SIGN, 0},
+	{"sign-kek", OP_SIGN_KEK, 0},
 	{"verify", OP_VERIFY, 0},
 	{"sm3-1m", OP_SM3, 1u << 20},
 	{"sm4-cbc-64k", OP_SM4_CBC, 64u << 10},
@@ -48,6 +51,7 @@ typedef struct worker {
 	ECCrefPublicKey pub;
 	ECCSignature sig;
 	BYTE e[32];
+	unsigned wrap;  /* sign-kek: the wrap of the next call */
 	BYTE *in, *out;
 	double *lat; /* seconds */
 	size_t nlat;
@@ -61,6 +65,9 @@ static unsigned concurrency = 100;
 static double seconds = 3;
 static ULONG key_index = 1;
 static const char *password;
+static unsigned nwraps;           /* sign-kek: 0 until set, then the number of wraps */
+static BYTE (*wraps)[SDF_WRAPPED_ECC_KEY_MAX];
+static ULONG wrap_len;
 static atomic_int stop;
 static pthread_barrier_t start; /* every thread ready, then the clock starts: no polling while threads are made */
 
@@ -102,6 +109,12 @@ static LONG one_call(worker *w)
 	switch (ops[op_index].kind) {
 	case OP_SIGN:
 		return SDF_InternalSign_ECC(w->session, key_index, w->e, 32, &w->sig);
+	case OP_SIGN_KEK: {
+		LONG rv = SDF_SignWithKEK_ECC(w->session, key_index, wraps[w->wrap], wrap_len, w->e, 32, &w->sig);
+		if (nwraps > concurrency) /* this thread's wraps: its number, then every concurrency-th */
+			w->wrap = w->wrap + concurrency < nwraps ? w->wrap + concurrency : w->wrap % concurrency;
+		return rv;
+	}
 	case OP_VERIFY:
 		return SDF_ExternalVerify_ECC(w->session, SGD_SM2_1, &w->pub, w->e, 32, &w->sig);
 	case OP_SM3: {
@@ -148,8 +161,8 @@ static int cmp_double(const void *a, const void *b)
 
 static int usage(void)
 {
-	fprintf(stderr, "usage: sdf-load --op sign|verify|sm3-1m|sm4-cbc-64k|sm4-ctr-64k|sm4-gcm-64k "
-	                "[--concurrency N] [--seconds S] [--password PW] [--index I] [--json]\n");
+	fprintf(stderr, "usage: sdf-load --op sign|sign-kek|verify|sm3-1m|sm4-cbc-64k|sm4-ctr-64k|sm4-gcm-64k "
+	                "[--concurrency N] [--seconds S] [--password PW] [--index I] [--wraps W] [--json]\n");
 	return 2;
 }
 
@@ -176,6 +189,8 @@ static int parse_args(int argc, char **argv, int *json)
 			password = v;
 		} else if (strcmp(a, "--index") == 0) {
 			key_index = (ULONG)strtoul(v, NULL, 10);
+		} else if (strcmp(a, "--wraps") == 0) {
+			nwraps = (unsigned)strtoul(v, NULL, 10);
 		} else {
 			return -1;
 		}
@@ -190,6 +205,25 @@ typedef struct cost {
 	double cpu_s;
 	long switches;
 } cost;
+
+/* sign-kek: nwraps signing-pair wraps under the KEK at key_index, made with the first worker's session. */
+static LONG make_wraps(worker *w)
+{
+	ECCrefPublicKey pub;
+	LONG rv = SDR_OK;
+	if (nwraps == 0)
+		nwraps = concurrency;
+	wraps = calloc(nwraps, sizeof *wraps);
+	if (wraps == NULL)
+		return SDR_NOBUFFER;
+	for (unsigned i = 0; rv == SDR_OK && i < nwraps; i++) {
+		wrap_len = SDF_WRAPPED_ECC_KEY_MAX;
+		rv = SDF_GenerateKeyPairWithKEK_ECC(w[0].session, SGD_SM2_1, key_index, &pub, wraps[i], &wrap_len);
+	}
+	for (unsigned i = 0; i < concurrency; i++)
+		w[i].wrap = i % nwraps;
+	return rv;
+}
 
 static cost cost_now(void)
 {
@@ -249,6 +283,8 @@ int main(int argc, char **argv)
 	LONG rv = w == NULL ? SDR_NOBUFFER : SDF_OpenDevice(&device);
 	for (unsigned i = 0; rv == SDR_OK && i < concurrency; i++)
 		rv = prepare(&w[i]);
+	if (rv == SDR_OK && ops[op_index].kind == OP_SIGN_KEK)
+		rv = make_wraps(w);
 	if (rv != SDR_OK) {
 		fprintf(stderr, "sdf-load: setup failed: 0x%08X\n", (unsigned)rv);
 		goto out;
@@ -290,6 +326,7 @@ out:
 		free(w[i].lat);
 	}
 	free(w);
+	free(wraps);
 	if (device != NULL)
 		SDF_CloseDevice(device);
 	return rc;

@@ -20,6 +20,7 @@
 #include <ccsp/sm4.h>
 
 #include "vsm/vsm_keystore_file.h"
+#include "vsm/vsm_wrap_cache.h"
 
 /*
  * The signing context of an index's signing pair, made at its first signature (ccsp_sm2_sign_ctx: about 1.5 times
@@ -39,6 +40,7 @@ struct ccsp_vsm_keystore {
 	ccsp_sm4_key storage; /* expanded storage key; this struct lives in secure memory */
 	ccsp_vsm_ks_state st;
 	ks_sign_cache *sign;  /* max_index entries; the contexts are in secure memory */
+	vsm_wrap_cache *wrap; /* keys of sealed signing wraps, by KEK (vsm_wrap_cache.h); dropped like sign */
 };
 
 /* ---- state ---- */
@@ -225,6 +227,8 @@ ccsp_err ccsp_vsm_keystore_open(const char *path, const uint8_t storage_key[CCSP
 	KS_CHECK(ccsp_sm4_set_key(&ks->storage, storage_key, CCSP_VSM_STORAGE_KEY_SIZE));
 	KS_CHECK(ccsp_vsm_ks_state_init(&ks->st, max_index));
 	KS_CHECK(sign_cache_init(ks));
+	ks->wrap = vsm_wrap_cache_new();
+	KS_ENSURE(ks->wrap != NULL, CCSP_ERR_NOMEM);
 	ret = ccsp_vsm_ks_file_load(ks->path, &ks->storage, &ks->st);
 	if (ret == CCSP_ERR_FILE_NOT_FOUND)
 		ret = CCSP_OK; /* a new keystore: the file appears with the first change */
@@ -242,6 +246,7 @@ void ccsp_vsm_keystore_free(ccsp_vsm_keystore *ks)
 		return;
 	sign_cache_drop_all(ks);
 	free(ks->sign);
+	vsm_wrap_cache_free(ks->wrap);
 	ccsp_vsm_ks_state_free(&ks->st);
 	ccsp_sm4_key_wipe(&ks->storage);
 	free(ks->path);
@@ -321,6 +326,7 @@ static ccsp_err kek_add_locked(ccsp_vsm_keystore *ks, uint32_t index, const uint
 	int filled = 0;
 
 	KS_ENSURE(!k->used, CCSP_ERR_KEY_EXISTS);
+	vsm_wrap_cache_drop(ks->wrap, index); /* an empty slot has none: so that none outlives the KEK it came from */
 	filled = 1;
 	if (secret != NULL)
 		memcpy(k->key, secret, sizeof k->key);
@@ -409,6 +415,7 @@ static ccsp_err kek_delete_locked(ccsp_vsm_keystore *ks, uint32_t index)
 	ccsp_vsm_ks_kek_slot saved = *k; /* for the rollback */
 
 	KS_ENSURE(k->used, CCSP_ERR_KEY_NOT_FOUND);
+	vsm_wrap_cache_drop(ks->wrap, index); /* remade at their next signatures should the deletion fail */
 	ccsp_memzero(k, sizeof *k);
 	ret = persist(ks);
 	if (ret != CCSP_OK)
@@ -478,6 +485,7 @@ ccsp_err ccsp_vsm_keystore_wipe_all(ccsp_vsm_keystore *ks)
 	ret = ccsp_vsm_ks_file_save(ks->path, &ks->storage, NULL);
 	if (ret == CCSP_OK) {
 		sign_cache_drop_all(ks);
+		vsm_wrap_cache_clear(ks->wrap);
 		ccsp_vsm_ks_state_clear(&ks->st);
 	}
 	unlock(ks);
@@ -678,26 +686,37 @@ ccsp_err ccsp_vsm_keystore_kek_unwrap(ccsp_vsm_keystore *ks, uint32_t index, con
 /* The KEK's AEAD key (vsm_keystore.h): a one-way derivation, so a GCM key never equals a key used raw in ECB. */
 static const char KEK_AEAD_LABEL[] = "ccsp/vsm/kek-aead/1";
 
+/* The expanded AEAD key of the KEK at index, under the lock. */
+static ccsp_err kek_aead_key_locked(ccsp_vsm_keystore *ks, uint32_t index, ccsp_sm4_key *k)
+{
+	ccsp_err ret;
+	uint8_t sub[CCSP_SM3_DIGEST_SIZE];
+
+	memset(sub, 0, sizeof sub);
+	KS_ENSURE(kek_slot(ks, index)->used, CCSP_ERR_KEY_NOT_FOUND);
+	KS_CHECK(ccsp_hmac_sm3(kek_slot(ks, index)->key, CCSP_VSM_KEK_SIZE, KEK_AEAD_LABEL, sizeof KEK_AEAD_LABEL - 1,
+	                       sub));
+	KS_CHECK(ccsp_sm4_set_key(k, sub, CCSP_SM4_KEY_SIZE));
+out:
+	ccsp_memzero(sub, sizeof sub);
+	return ret;
+}
+
 static ccsp_err kek_aead(ccsp_vsm_keystore *ks, uint32_t index, const uint8_t *iv, const uint8_t *aad, size_t aadlen,
                          const uint8_t *in, uint8_t *out, size_t len, uint8_t *tag_out, const uint8_t *tag_in)
 {
 	ccsp_err ret;
 	ccsp_sm4_key k;
-	uint8_t sub[CCSP_SM3_DIGEST_SIZE];
 	int locked = 0;
 
 	memset(&k, 0, sizeof k);
-	memset(sub, 0, sizeof sub);
 	KS_ENSURE(ks != NULL && index_ok(ks, index) && iv != NULL && (aad != NULL || aadlen == 0) &&
 	          ((in != NULL && out != NULL) || len == 0) && (tag_out != NULL || tag_in != NULL), CCSP_ERR_ARG);
 	KS_CHECK(rdlock(ks));
 	locked = 1;
-	KS_ENSURE(kek_slot(ks, index)->used, CCSP_ERR_KEY_NOT_FOUND);
-	KS_CHECK(ccsp_hmac_sm3(kek_slot(ks, index)->key, CCSP_VSM_KEK_SIZE, KEK_AEAD_LABEL, sizeof KEK_AEAD_LABEL - 1,
-	                       sub));
+	KS_CHECK(kek_aead_key_locked(ks, index, &k));
 	unlock(ks);
 	locked = 0;
-	KS_CHECK(ccsp_sm4_set_key(&k, sub, CCSP_SM4_KEY_SIZE));
 	if (tag_out != NULL)
 		ret = ccsp_sm4_gcm_encrypt(&k, iv, CCSP_VSM_KEK_AEAD_IV_SIZE, aad, aadlen, in, out, len, tag_out);
 	else
@@ -705,7 +724,6 @@ static ccsp_err kek_aead(ccsp_vsm_keystore *ks, uint32_t index, const uint8_t *i
 out:
 	if (locked)
 		unlock(ks);
-	ccsp_memzero(sub, sizeof sub);
 	ccsp_sm4_key_wipe(&k);
 	return ret;
 }
@@ -726,4 +744,77 @@ ccsp_err ccsp_vsm_keystore_kek_open(ccsp_vsm_keystore *ks, uint32_t index, const
 	if (tag == NULL)
 		return CCSP_ERR_ARG;
 	return kek_aead(ks, index, iv, aad, aadlen, in, out, len, NULL, tag);
+}
+
+/* Under the read lock, the KEK at index present: open the sealed private key, sign e with it one-shot and hand it to
+ * the cache under id. */
+static ccsp_err kek_sign_open(ccsp_vsm_keystore *ks, uint32_t index, const uint8_t *iv, const uint8_t *aad,
+                              size_t aadlen, const uint8_t *ct, const uint8_t *tag, const uint8_t *id,
+                              const uint8_t e[32], uint8_t sig[64])
+{
+	ccsp_err ret;
+	ccsp_sm4_key k;
+	uint8_t d[CCSP_SM2_PRIVATE_KEY_SIZE];
+	ccsp_sm2_key *key = NULL;
+
+	memset(&k, 0, sizeof k);
+	memset(d, 0, sizeof d);
+	KS_CHECK(kek_aead_key_locked(ks, index, &k));
+	KS_CHECK(ccsp_sm4_gcm_decrypt(&k, iv, CCSP_VSM_KEK_AEAD_IV_SIZE, aad, aadlen, ct, d, sizeof d, tag));
+	KS_CHECK(sm2_key_make(d, &key));
+	KS_CHECK(ccsp_sm2_sign_digest(key, e, sig));
+	vsm_wrap_cache_put(ks->wrap, id, index, key);
+	key = NULL;
+out:
+	ccsp_sm2_key_free(key);
+	ccsp_memzero(d, sizeof d);
+	ccsp_sm4_key_wipe(&k);
+	return ret;
+}
+
+/* The id covers the wrap's every byte: aad || iv || ct || tag, as the vendor wrap lays them out (vsm_wrapped.c);
+ * their lengths but aadlen are fixed, so no two splits of one string give one id. */
+#define KEK_SIGN_AAD_MAX 16
+
+ccsp_err ccsp_vsm_keystore_kek_sign(ccsp_vsm_keystore *ks, uint32_t index, const uint8_t iv[CCSP_VSM_KEK_AEAD_IV_SIZE],
+                                    const uint8_t *aad, size_t aadlen, const uint8_t ct[CCSP_SM2_PRIVATE_KEY_SIZE],
+                                    const uint8_t tag[CCSP_VSM_KEK_AEAD_TAG_SIZE], const uint8_t e[32],
+                                    uint8_t sig[64])
+{
+	ccsp_err ret;
+	uint8_t w[KEK_SIGN_AAD_MAX + CCSP_VSM_KEK_AEAD_IV_SIZE + CCSP_SM2_PRIVATE_KEY_SIZE +
+	          CCSP_VSM_KEK_AEAD_TAG_SIZE];
+	uint8_t id[VSM_WRAP_CACHE_ID_SIZE];
+	size_t n = 0;
+	int locked = 0, hit = 0;
+
+	KS_ENSURE(ks != NULL && index_ok(ks, index) && iv != NULL && (aad != NULL || aadlen == 0) &&
+	          aadlen <= KEK_SIGN_AAD_MAX && ct != NULL && tag != NULL && e != NULL && sig != NULL, CCSP_ERR_ARG);
+	if (aadlen != 0)
+		memcpy(w, aad, aadlen);
+	n = aadlen;
+	memcpy(w + n, iv, CCSP_VSM_KEK_AEAD_IV_SIZE);
+	n += CCSP_VSM_KEK_AEAD_IV_SIZE;
+	memcpy(w + n, ct, CCSP_SM2_PRIVATE_KEY_SIZE);
+	n += CCSP_SM2_PRIVATE_KEY_SIZE;
+	memcpy(w + n, tag, CCSP_VSM_KEK_AEAD_TAG_SIZE);
+	n += CCSP_VSM_KEK_AEAD_TAG_SIZE;
+	KS_CHECK(vsm_wrap_cache_id(ks->wrap, index, w, n, id));
+	KS_CHECK(rdlock(ks));
+	locked = 1;
+	KS_ENSURE(kek_slot(ks, index)->used, CCSP_ERR_KEY_NOT_FOUND);
+	KS_CHECK(vsm_wrap_cache_sign(ks->wrap, id, e, sig, &hit));
+	if (!hit)
+		KS_CHECK(kek_sign_open(ks, index, iv, aad, aadlen, ct, tag, id, e, sig));
+out:
+	if (locked)
+		unlock(ks);
+	ccsp_memzero(w, sizeof w);
+	ccsp_memzero(id, sizeof id);
+	return ret;
+}
+
+size_t ccsp_vsm_keystore_kek_sign_cached(ccsp_vsm_keystore *ks)
+{
+	return ks == NULL ? 0 : vsm_wrap_cache_count(ks->wrap);
 }

@@ -134,5 +134,20 @@ CCSP_MUST_CHECK ccsp_err ccsp_vsm_keystore_kek_open(ccsp_vsm_keystore *ks, uint3
                                                     const uint8_t iv[CCSP_VSM_KEK_AEAD_IV_SIZE], const uint8_t *aad,
                                                     size_t aadlen, const uint8_t *in, uint8_t *out, size_t len,
                                                     const uint8_t tag[CCSP_VSM_KEK_AEAD_TAG_SIZE]);
+/* Sign the digest e (r||s) with the SM2 private key sealed as kek_seal seals it: ct (32 bytes) under the KEK at index
+ * with iv, aad (at most 16 bytes) and tag, the wrap being aad || iv || ct || tag. The first signature opens the
+ * seal; the key is then kept in a bounded cache by the id of the KEK index and those bytes (vsm_wrap_cache.h), and
+ * a later signature with a byte-identical wrap under that index signs with it (after 32 signatures, through its
+ * ccsp_sm2_sign_ctx) instead of opening the seal again. The KEK's entries are wiped when it is deleted or replaced,
+ * all of them by wipe_all and free; a wrap whose entry another thread is signing with is opened again.
+ * CCSP_ERR_AUTH when the seal does not open (nothing is kept), the errors of ccsp_sm2_key_set_private for the key it
+ * holds, CCSP_ERR_KEY_NOT_FOUND, CCSP_ERR_ARG as kek_open. */
+CCSP_MUST_CHECK ccsp_err ccsp_vsm_keystore_kek_sign(ccsp_vsm_keystore *ks, uint32_t index,
+                                                    const uint8_t iv[CCSP_VSM_KEK_AEAD_IV_SIZE], const uint8_t *aad,
+                                                    size_t aadlen, const uint8_t ct[CCSP_SM2_PRIVATE_KEY_SIZE],
+                                                    const uint8_t tag[CCSP_VSM_KEK_AEAD_TAG_SIZE], const uint8_t e[32],
+                                                    uint8_t sig[64]);
+/* Entries kek_sign's cache holds now (tests). */
+size_t ccsp_vsm_keystore_kek_sign_cached(ccsp_vsm_keystore *ks);
 
 #endif

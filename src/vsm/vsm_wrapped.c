@@ -5,7 +5,9 @@
  * AEAD key, vsm_keystore.h) and binds its format version and usage as AAD, so a signing key never decrypts, an
  * encryption key never signs, and an altered wrap is refused instead of being used as some other key. The
  * standard SM4-ECB wrap of session keys (GM/T 0018 6.3.16) is opened here too: it has no integrity, so the KMS
- * makes only sealed ones. Unwrapped material lives only on the caller's stack for one operation.
+ * makes only sealed ones. Unwrapped material lives only on the caller's stack for one operation, but for signing keys:
+ * the keystore opens those itself and keeps them, by the exact wrap and KEK index, in its bounded cache of signing
+ * keys (ccsp_vsm_keystore_kek_sign, vsm_wrap_cache.h), so that a KMS key signing again skips the unwrap.
  */
 #include <string.h>
 
@@ -40,17 +42,24 @@ static ccsp_err wrap_seal(ccsp_vsm_session *s, uint32_t kek_index, uint8_t usage
 	return ret;
 }
 
-/* Open the sealed wrap w (n + 30 bytes, its header checked by the caller) into m (n bytes). CCSP_ERR_KEY when the
- * tag fails (audited as "wrap.refused"). */
-static ccsp_err wrap_open(ccsp_vsm_session *s, uint32_t kek_index, const uint8_t *w, size_t n, uint8_t *m)
+/* ret of opening a sealed wrap under the KEK at kek_index: a tag that fails (CCSP_ERR_AUTH) is audited as
+ * "wrap.refused" and answered CCSP_ERR_KEY. */
+static ccsp_err wrap_refused(ccsp_vsm_session *s, uint32_t kek_index, ccsp_err ret)
 {
-	ccsp_err ret =
-	        ccsp_vsm_keystore_kek_open(s->vsm->ks, kek_index, w + W_IV, w, W_HDR, w + W_CT, m, n, w + W_TAG(n));
 	if (ret == CCSP_ERR_AUTH) {
 		ccsp_vsm_audit_event(s->vsm, "wrap.refused", "kek=%u", kek_index);
 		ret = CCSP_ERR_KEY;
 	}
 	return ret;
+}
+
+/* Open the sealed wrap w (n + 30 bytes, its header checked by the caller) into m (n bytes). CCSP_ERR_KEY when the
+ * tag fails (audited). */
+static ccsp_err wrap_open(ccsp_vsm_session *s, uint32_t kek_index, const uint8_t *w, size_t n, uint8_t *m)
+{
+	ccsp_err ret =
+	        ccsp_vsm_keystore_kek_open(s->vsm->ks, kek_index, w + W_IV, w, W_HDR, w + W_CT, m, n, w + W_TAG(n));
+	return wrap_refused(s, kek_index, ret);
 }
 
 static int usage_ok(ccsp_vsm_key_kind usage)
@@ -83,33 +92,36 @@ ccsp_err ccsp_vsm_pair_generate_kek(ccsp_vsm_session *s, uint32_t kek_index, ccs
 	return ret;
 }
 
-ccsp_err vsm_pair_unwrap(ccsp_vsm_session *s, uint32_t kek_index, ccsp_vsm_key_kind usage, const uint8_t *w,
-                         size_t wlen, uint8_t d[CCSP_SM2_PRIVATE_KEY_SIZE])
+/* vsm_ready, then w (wlen bytes) a pair wrap of this format for usage: CCSP_ERR_KEY when malformed,
+ * CCSP_ERR_KEY_TYPE for the other usage (a clear answer; a forged usage byte would fail the tag anyway). */
+static ccsp_err pair_wrap_check(ccsp_vsm_session *s, ccsp_vsm_key_kind usage, const uint8_t *w, size_t wlen)
 {
 	ccsp_err ret = vsm_ready(s->vsm);
 	if (ret != CCSP_OK)
 		return ret;
 	if (w == NULL || wlen != CCSP_VSM_WRAPPED_PAIR_SIZE || w[0] != CCSP_VSM_WRAPPED_VERSION || !usage_ok(w[1]))
 		return CCSP_ERR_KEY;
-	if (w[1] != usage)
-		return CCSP_ERR_KEY_TYPE; /* a clear answer; a forged usage byte would fail the tag below anyway */
-	return wrap_open(s, kek_index, w, CCSP_SM2_PRIVATE_KEY_SIZE, d);
+	return w[1] == usage ? CCSP_OK : CCSP_ERR_KEY_TYPE;
 }
 
+ccsp_err vsm_pair_unwrap(ccsp_vsm_session *s, uint32_t kek_index, ccsp_vsm_key_kind usage, const uint8_t *w,
+                         size_t wlen, uint8_t d[CCSP_SM2_PRIVATE_KEY_SIZE])
+{
+	ccsp_err ret = pair_wrap_check(s, usage, w, wlen);
+	return ret != CCSP_OK ? ret : wrap_open(s, kek_index, w, CCSP_SM2_PRIVATE_KEY_SIZE, d);
+}
+
+/* The keystore opens the wrap and keeps its key for the next signature (ccsp_vsm_keystore_kek_sign). */
 ccsp_err ccsp_vsm_pair_sign_kek(ccsp_vsm_session *s, uint32_t kek_index, const uint8_t *wrapped, size_t wlen,
                                 const uint8_t e[32], uint8_t sig[64])
 {
-	uint8_t d[CCSP_SM2_PRIVATE_KEY_SIZE];
-	ccsp_err ret = CCSP_ERR_ARG;
-
 	if (e == NULL || sig == NULL)
-		goto out;
-	ret = vsm_pair_unwrap(s, kek_index, CCSP_VSM_KEY_SIGN, wrapped, wlen, d);
+		return CCSP_ERR_ARG;
+	ccsp_err ret = pair_wrap_check(s, CCSP_VSM_KEY_SIGN, wrapped, wlen);
 	if (ret == CCSP_OK)
-		ret = ccsp_vsm_external_sign(s, d, e, sig);
-out:
-	ccsp_memzero(d, sizeof d);
-	return ret;
+		ret = ccsp_vsm_keystore_kek_sign(s->vsm->ks, kek_index, wrapped + W_IV, wrapped, W_HDR, wrapped + W_CT,
+		                                 wrapped + W_TAG(CCSP_SM2_PRIVATE_KEY_SIZE), e, sig);
+	return wrap_refused(s, kek_index, ret);
 }
 
 ccsp_err ccsp_vsm_pair_decrypt_kek(ccsp_vsm_session *s, uint32_t kek_index, const uint8_t *wrapped, size_t wlen,
