@@ -12,7 +12,7 @@
 set -eu
 build=$1 secs=${2:-3} conc=${3:-100}
 transport=${TRANSPORT:-tls}
-ops=${OPS:-sign verify sm3-1m sm4-cbc-64k sm4-ctr-64k sm4-gcm-64k}
+ops=${OPS:-sign sign-kek verify sm3-1m sm4-cbc-64k sm4-ctr-64k sm4-gcm-64k}
 case $transport in
 tls) chan="TLS 1.3" ;;
 tlcp) chan="TLCP (GB/T 38636)" ;;
