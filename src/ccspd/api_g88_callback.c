@@ -149,36 +149,42 @@ static ccsp_err copy_create_fn(ccsp_store_tx *tx, void *arg)
 	                                "name", j->task.name));
 }
 
+/* The copy made on the CHSM the task's detail names ("<chsmId>:<flavor>"): createVSM with the image, signed by the
+ * platform key, and the new task recorded. NULL, or why it was not (a constant or f->msg; j->task unchanged then). */
+static const char *copy_make(cb_job *j, ccspd_pool_fail *f)
+{
+	char sig64[CCSPD_IMAGE_SIG_MAX + 1];
+	const char *why = NULL, *colon = strchr(j->task.detail, ':');
+	if (colon == NULL || (size_t)(colon - j->task.detail) != CCSP_STORE_ID_LEN)
+		return "the task names no target CHSM";
+	memcpy(j->chsm.id, j->task.detail, CCSP_STORE_ID_LEN);
+	j->chsm.id[CCSP_STORE_ID_LEN] = '\0';
+	int flavor = atoi(colon + 1);
+	if (ccsp_store_run(j->d->store, copy_target_fn, j) != CCSP_OK)
+		return "the target CHSM is no longer registered";
+	if (ccspd_image_sign(j->d, j->image_url, j->image_digest, j->image_size, sig64, &why) != 0)
+		return why != NULL ? why : "cannot sign the image";
+	ccsp_store_pool_task t = j->task;
+	if (ccsp_g88_request_id(j->task.request_id) != CCSP_OK ||
+	    ccspd_g88_create_from_image(j->d, &j->chsm, flavor, j->image_url, sig64, &j->task, f) != 0) {
+		why = f->msg;
+	} else {
+		j->task.detail[0] = '\0';
+		if (ccsp_store_run(j->d->store, copy_create_fn, j) != CCSP_OK)
+			why = "cannot record the task";
+	}
+	if (why != NULL)
+		j->task = t;
+	return why;
+}
+
 /* After the answer: a copied VSM's image is ready — the CHSM named in the task's detail makes the copy from it
  * (createVSM with the image, signed by the platform key); its callback leases it as the device named. */
 static void copy_task(void *arg)
 {
 	cb_job *j = arg;
 	ccspd_pool_fail f = {.code = CCSP_APIERR_INTERNAL, .msg = ""};
-	char sig64[CCSPD_IMAGE_SIG_MAX + 1];
-	const char *why = "the task names no target CHSM";
-	int flavor = 1;
-	const char *colon = strchr(j->task.detail, ':');
-	if (colon != NULL && (size_t)(colon - j->task.detail) == CCSP_STORE_ID_LEN) {
-		memcpy(j->chsm.id, j->task.detail, CCSP_STORE_ID_LEN);
-		j->chsm.id[CCSP_STORE_ID_LEN] = '\0';
-		flavor = atoi(colon + 1);
-		why = "the target CHSM is no longer registered";
-		if (ccsp_store_run(j->d->store, copy_target_fn, j) == CCSP_OK &&
-		    ccspd_image_sign(j->d, j->image_url, j->image_digest, j->image_size, sig64, &why) == 0) {
-			why = f.msg;
-			ccsp_store_pool_task t = j->task;
-			if (ccsp_g88_request_id(j->task.request_id) == CCSP_OK &&
-			    ccspd_g88_create_from_image(j->d, &j->chsm, flavor, j->image_url, sig64, &j->task, &f) == 0) {
-				j->task.detail[0] = '\0';
-				why = "cannot record the task";
-				if (ccsp_store_run(j->d->store, copy_create_fn, j) == CCSP_OK)
-					why = NULL;
-			}
-			if (why != NULL)
-				j->task = t;
-		}
-	}
+	const char *why = copy_make(j, &f);
 	if (why != NULL) {
 		ccsp_log_event(j->d->log, "error", "ccspd.pool", "detail", "cannot make the copy of a VSM", "vsmId",
 		               j->task.vsm_id, "name", j->task.name, "reason", why, (char *)NULL);
