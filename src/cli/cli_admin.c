@@ -22,8 +22,8 @@
 
 static const char admin_usage[] =
 	"usage: ccsp admin login --url URL --login NAME [--tenant ID] --password-file F [--key PEM] --token-file OUT\n"
-	"                        [--insecure | --cacert PEM]\n"
-	"       ccsp admin logout --url URL --token-file F [--insecure | --cacert PEM]\n"
+	"                        [--insecure | --cacert PEM] [--tlcp-cert DIR]\n"
+	"       ccsp admin logout --url URL --token-file F [--insecure | --cacert PEM] [--tlcp-cert DIR]\n"
 	"       ccsp admin password --url URL --token-file F --old-file F --new-file F [--insecure | --cacert PEM]\n"
 	"       ccsp admin call --url URL --token-file F [--insecure | --cacert PEM] AREA ACTION [--body JSON]\n"
 	"                        [--set NAME=VALUE ...]\n"
@@ -34,10 +34,12 @@ static const char admin_usage[] =
 	"  logout    revokes the session of the token in F.\n"
 	"  password  changes the password (the files' first line each); the other sessions end.\n"
 	"  call      POST URL/api/v1/AREA/ACTION with the session token (as 'ccsp api call --token-file').\n"
+	"A tlcp://HOST:PORT URL talks TLCP (GB/T 38636): --cacert is the server's SM2 CA (required); --tlcp-cert DIR\n"
+	"presents the double certificate in DIR (tlcp-sign.pem/.key, tlcp-enc.pem/.key) where one is required.\n"
 	"Password files: one line, a final newline is not part of it; '-' reads standard input.\n";
 
 typedef struct admin_args {
-	char *url, *login, *tenant, *password_file, *key, *token_file, *cacert, *old_file, *new_file;
+	char *url, *login, *tenant, *password_file, *key, *token_file, *cacert, *old_file, *new_file, *tlcp_dir;
 	int insecure;
 } admin_args;
 
@@ -68,7 +70,7 @@ static void free_secret(char *s)
  * bearer; the answer object in *ans. Exit status. */
 static int post(const admin_args *a, const char *path, json_t *body, int bearer, json_t **ans)
 {
-	const cli_http_target t = {a->cacert, a->insecure, NULL};
+	const cli_http_target t = {a->cacert, a->insecure, a->tlcp_dir};
 	struct curl_slist *hl = NULL;
 	char url[2048], *text = json_dumps(body, JSON_COMPACT), *answer = NULL, *tok = NULL, line[128];
 	long status = 0;
@@ -218,16 +220,19 @@ static int admin_simple(int argc, char **argv, const char *cmd)
 		{"--url", &a.url, NULL},           {"--login", &a.login, NULL},       {"--tenant", &a.tenant, NULL},
 		{"--password-file", &a.password_file, NULL}, {"--key", &a.key, NULL}, {"--token-file", &a.token_file, NULL},
 		{"--cacert", &a.cacert, NULL},     {"--insecure", NULL, &a.insecure}, {"--old-file", &a.old_file, NULL},
-		{"--new-file", &a.new_file, NULL},
+		{"--new-file", &a.new_file, NULL}, {"--tlcp-cert", &a.tlcp_dir, NULL},
 	};
 	char *pos[1];
 	int npos, ret;
 	if (cli_parse_opts(argc, argv, opts, sizeof opts / sizeof opts[0], pos, 1, &npos) != 0 || npos != 0)
 		return CLI_EXIT_USAGE;
-	if (a.url == NULL || a.token_file == NULL || (a.insecure && a.cacert != NULL)) {
+	const cli_http_target target = {a.cacert, a.insecure, a.tlcp_dir};
+	if (a.url == NULL || a.token_file == NULL) {
 		cli_error("admin %s: --url and --token-file are required (try 'ccsp admin help')", cmd);
 		return CLI_EXIT_USAGE;
 	}
+	if (cli_http_target_check("admin", a.url, &target) != 0)
+		return CLI_EXIT_USAGE;
 	size_t ul = strlen(a.url);
 	while (ul > 0 && a.url[ul - 1] == '/')
 		a.url[--ul] = '\0';

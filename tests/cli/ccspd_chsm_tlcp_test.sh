@@ -173,6 +173,19 @@ cp "$C/vsm/$V2/tls-cert.pem" "$T/tv/vsm-ca.pem"
 check "... trusting the VSM's TLS certificate instead: refused" \
 	sh -c "! env CCSP_SDF_CONF='$T/tv/sdf.conf' '$BIN/sdf_demo' 1 password-1 >/dev/null 2>&1"
 
+# ---- the operators' CLI on ccspd's TLCP port, which requires a certificate of the CHSM's TLCP CA ----
+UP=tlcp://127.0.0.1:$PT
+check "ccsp admin call over TLCP with --tlcp-cert (a double certificate the listener trusts)" ok \
+	'"$CCSP" admin call --url "$UP" --cacert "$T/p/tlcp-ca.pem" --tlcp-cert "$C" --token-file "$T/admin.tok" \
+	pool chsm-list | grep -q "\"chsmId\":\"$CID\""'
+check "... without one: refused by the listener" ok \
+	'! "$CCSP" admin call --url "$UP" --cacert "$T/p/tlcp-ca.pem" --token-file "$T/admin.tok" pool chsm-list \
+	2>"$T/e" && grep -q "handshake_failure" "$T/e"'
+check "ccsp admin logout over TLCP" "$CCSP" admin logout --url "$UP" --cacert "$T/p/tlcp-ca.pem" --tlcp-cert "$C" \
+	--token-file "$T/admin.tok"
+adm pool/chsm-list '{}'
+check "... the session is gone" [ "$(code)" = 401 ]
+
 # ---- shutdown ----
 stop
 chsmd_stop
