@@ -818,3 +818,10 @@ size_t ccsp_vsm_keystore_kek_sign_cached(ccsp_vsm_keystore *ks)
 {
 	return ks == NULL ? 0 : vsm_wrap_cache_count(ks->wrap);
 }
+
+void ccsp_vsm_keystore_kek_sign_counts(ccsp_vsm_keystore *ks, uint64_t *hits, uint64_t *misses)
+{
+	*hits = *misses = 0;
+	if (ks != NULL)
+		vsm_wrap_cache_counts(ks->wrap, hits, misses);
+}

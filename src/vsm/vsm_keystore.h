@@ -149,5 +149,7 @@ CCSP_MUST_CHECK ccsp_err ccsp_vsm_keystore_kek_sign(ccsp_vsm_keystore *ks, uint3
                                                     uint8_t sig[64]);
 /* Entries kek_sign's cache holds now (tests). */
 size_t ccsp_vsm_keystore_kek_sign_cached(ccsp_vsm_keystore *ks);
+/* kek_sign's signatures served from the cache and not, since the keystore was opened (vsmd's statistics). */
+void ccsp_vsm_keystore_kek_sign_counts(ccsp_vsm_keystore *ks, uint64_t *hits, uint64_t *misses);
 
 #endif

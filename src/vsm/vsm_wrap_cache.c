@@ -48,6 +48,7 @@ struct vsm_wrap_cache {
 	pthread_mutex_t lock;
 	ccsp_hmac_sm3_ctx mac; /* keyed with the cache's random key: copied for each id */
 	uint64_t clock;        /* stamps */
+	_Atomic uint64_t hits, misses;
 	wc_entry e[ENTRIES];
 };
 
@@ -147,6 +148,7 @@ ccsp_err vsm_wrap_cache_sign(vsm_wrap_cache *c, const uint8_t id[VSM_WRAP_CACHE_
 {
 	wc_entry *x = take(c, id);
 	*hit = x != NULL;
+	atomic_fetch_add_explicit(x != NULL ? &c->hits : &c->misses, 1, memory_order_relaxed);
 	if (x == NULL)
 		return CCSP_OK;
 	ccsp_err ret =
@@ -220,4 +222,10 @@ size_t vsm_wrap_cache_count(vsm_wrap_cache *c)
 		n += (size_t)c->e[i].used;
 	pthread_mutex_unlock(&c->lock);
 	return n;
+}
+
+void vsm_wrap_cache_counts(vsm_wrap_cache *c, uint64_t *hits, uint64_t *misses)
+{
+	*hits = atomic_load_explicit(&c->hits, memory_order_relaxed);
+	*misses = atomic_load_explicit(&c->misses, memory_order_relaxed);
 }

@@ -55,5 +55,7 @@ void vsm_wrap_cache_drop(vsm_wrap_cache *c, uint32_t kek);
 void vsm_wrap_cache_clear(vsm_wrap_cache *c);
 /* Entries held (tests). */
 size_t vsm_wrap_cache_count(vsm_wrap_cache *c);
+/* Signatures served from an entry (hits) and not (misses: no entry, or every entry of the id busy) since new. */
+void vsm_wrap_cache_counts(vsm_wrap_cache *c, uint64_t *hits, uint64_t *misses);
 
 #endif

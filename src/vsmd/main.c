@@ -263,7 +263,7 @@ static int run_dir(const char *dir, int key_fd)
 		fprintf(stderr, "vsmd: the VSM in %s cannot start: %s\n", dir, ccsp_err_str(ret));
 		goto out;
 	}
-	if (vsmd_stats_start(dir) != CCSP_OK)
+	if (vsmd_stats_start(dir, vsm) != CCSP_OK)
 		fprintf(stderr, "vsmd: no throughput statistics (%s/" VSMD_EPS_FILE ")\n", dir);
 	rc = serve(vsm, &nc);
 	vsmd_stats_stop();

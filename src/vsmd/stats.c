@@ -8,6 +8,7 @@
 
 #include "common/atomic_file.h"
 #include "sdf/sdf_ops.h"
+#include "vsm/vsm_keystore.h"
 #include "vsmd/stats.h"
 
 #define FAMILIES 3
@@ -23,6 +24,7 @@ static struct {
 	char path[PATH_MAX];
 	uint64_t last[FAMILIES], max[FAMILIES];
 	struct timespec start;
+	ccsp_vsm *vsm;
 } st = {.mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER};
 
 vsmd_family vsmd_stats_family(uint16_t opcode)
@@ -128,6 +130,11 @@ static void write_file(void)
 	for (int f = 0; f < FAMILIES; f++)
 		n += snprintf(text + n, sizeof text - (size_t)n, "\"%s\":{\"max\":%llu,\"avg\":%llu},", names[f],
 		              (unsigned long long)st.max[f], (unsigned long long)(up > 0 ? st.last[f] / up : st.last[f]));
+	uint64_t hits, misses;
+	ccsp_vsm_keystore *ks = ccsp_vsm_get_keystore(st.vsm);
+	ccsp_vsm_keystore_kek_sign_counts(ks, &hits, &misses);
+	n += snprintf(text + n, sizeof text - (size_t)n, "\"wrapCache\":{\"hits\":%llu,\"misses\":%llu,\"entries\":%zu},",
+	              (unsigned long long)hits, (unsigned long long)misses, ccsp_vsm_keystore_kek_sign_cached(ks));
 	n += snprintf(text + n, sizeof text - (size_t)n, "\"uptime\":%llu}\n", (unsigned long long)up);
 	ccsp_err ret = ccsp_atomic_write(st.path, text, (size_t)n, 0600);
 	(void)ret; /* statistics: a failed write is retried at the next period */
@@ -154,11 +161,12 @@ static void *run(void *arg)
 	return NULL;
 }
 
-ccsp_err vsmd_stats_start(const char *dir)
+ccsp_err vsmd_stats_start(const char *dir, ccsp_vsm *vsm)
 {
 	if (st.running || snprintf(st.path, sizeof st.path, "%s/" VSMD_EPS_FILE, dir) >= (int)sizeof st.path)
 		return CCSP_ERR_ARG;
 	clock_gettime(CLOCK_MONOTONIC, &st.start);
+	st.vsm = vsm;
 	st.stop = 0;
 	if (pthread_create(&st.thread, NULL, run, NULL) != 0)
 		return CCSP_ERR_INTERNAL;

@@ -85,6 +85,16 @@ for suite in "$BIN"/sdf_conformance*; do
 	[ $rc -eq 0 ] || cat "$T/$name.out"
 done
 
+# The wrap cache counts in eps.json (vsmd's statistics, written every 5 s): wrapped-key signatures through libsdf
+# (sdf-load sign-kek, the KMS's path), all but the first of each wrap served from the cache.
+if [ -x "$BIN/sdf-load" ]; then
+	"$BIN/sdf-load" --op sign-kek --seconds 1 --concurrency 2 --password password-1 >/dev/null 2>&1
+	wrap_hits() { grep -q '"wrapCache":{"hits":[1-9][0-9]*,"misses":[0-9]*,"entries":[1-9]' "$A/eps.json"; }
+	i=0
+	while [ $i -lt 100 ] && ! wrap_hits; do sleep 0.1; i=$((i + 1)); done
+	check "eps.json: wrapped-key signatures served from the VSM's wrap cache (hits, entries)" wrap_hits
+fi
+
 # B runs with its storage key handed over on a descriptor; its dev-mode key file is gone.
 mv "$B/storage.key" "$T/b.key"
 "$VSMD" --dir "$B" >"$T/nokey.out" 2>&1
