@@ -15,9 +15,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include <openssl/core_names.h>
 #include <openssl/evp.h>
-#include <openssl/param_build.h>
 
 #include <ccsp/sdf.h>
 #include <ccsp/sm2.h>
@@ -73,32 +71,13 @@ static int group_teardown(void **state)
 
 /* ---- oracles ---- */
 
-/* OpenSSL's SM2 public key of x||y. */
-static EVP_PKEY *ossl_pub(const uint8_t pub[64])
-{
-	unsigned char pt[65] = {4};
-	memcpy(pt + 1, pub, 64);
-	OSSL_PARAM_BLD *b = OSSL_PARAM_BLD_new();
-	assert_int_equal(OSSL_PARAM_BLD_push_utf8_string(b, OSSL_PKEY_PARAM_GROUP_NAME, "SM2", 0), 1);
-	assert_int_equal(OSSL_PARAM_BLD_push_octet_string(b, OSSL_PKEY_PARAM_PUB_KEY, pt, sizeof pt), 1);
-	OSSL_PARAM *p = OSSL_PARAM_BLD_to_param(b);
-	EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_name(NULL, "SM2", NULL);
-	EVP_PKEY *pk = NULL;
-	assert_int_equal(EVP_PKEY_fromdata_init(ctx), 1);
-	assert_int_equal(EVP_PKEY_fromdata(ctx, &pk, EVP_PKEY_PUBLIC_KEY, p), 1);
-	EVP_PKEY_CTX_free(ctx);
-	OSSL_PARAM_free(p);
-	OSSL_PARAM_BLD_free(b);
-	return pk;
-}
-
 /* msg SM2-encrypted by OpenSSL to pub, as the module's wire form C1 x||y || C3 || C2 (len + 96 bytes). */
 static size_t ossl_encrypt(const uint8_t pub[64], const uint8_t *msg, size_t len, uint8_t *out)
 {
 	uint8_t der[64 + 128], raw[64 + 97];
 	size_t derlen = sizeof der, rawlen;
 	assert_true(len <= 64);
-	EVP_PKEY *pk = ossl_pub(pub);
+	EVP_PKEY *pk = test_ossl_sm2_pub(pub);
 	EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new(pk, NULL);
 	assert_int_equal(EVP_PKEY_encrypt_init(ctx), 1);
 	assert_int_equal(EVP_PKEY_encrypt(ctx, der, &derlen, msg, len), 1);

@@ -13,9 +13,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include <openssl/core_names.h>
 #include <openssl/evp.h>
-#include <openssl/param_build.h>
 
 #include <ccsp/mem.h>
 #include <ccsp/sdf.h>
@@ -76,42 +74,6 @@ static ccsp_sm2_key *core_pub(const uint8_t pub[64])
 	return k;
 }
 
-/* OpenSSL's SM2 public key of x||y. */
-static EVP_PKEY *ossl_pub(const uint8_t pub[64])
-{
-	unsigned char pt[65] = {4};
-	memcpy(pt + 1, pub, 64);
-	OSSL_PARAM_BLD *b = OSSL_PARAM_BLD_new();
-	assert_int_equal(OSSL_PARAM_BLD_push_utf8_string(b, OSSL_PKEY_PARAM_GROUP_NAME, "SM2", 0), 1);
-	assert_int_equal(OSSL_PARAM_BLD_push_octet_string(b, OSSL_PKEY_PARAM_PUB_KEY, pt, sizeof pt), 1);
-	OSSL_PARAM *p = OSSL_PARAM_BLD_to_param(b);
-	EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_name(NULL, "SM2", NULL);
-	EVP_PKEY *pk = NULL;
-	assert_int_equal(EVP_PKEY_fromdata_init(ctx), 1);
-	assert_int_equal(EVP_PKEY_fromdata(ctx, &pk, EVP_PKEY_PUBLIC_KEY, p), 1);
-	EVP_PKEY_CTX_free(ctx);
-	OSSL_PARAM_free(p);
-	OSSL_PARAM_BLD_free(b);
-	return pk;
-}
-
-/* OpenSSL's verdict on sig (r||s) over msg with the default ID: it computes Z and e itself. */
-static int ossl_verify(EVP_PKEY *pk, const uint8_t *msg, size_t len, const uint8_t sig[64])
-{
-	uint8_t der[80];
-	size_t derlen;
-	assert_ok(ccsp_sm2_signature_to_der(sig, der, sizeof der, &derlen));
-	EVP_MD_CTX *md = EVP_MD_CTX_new();
-	EVP_PKEY_CTX *pctx = EVP_PKEY_CTX_new(pk, NULL);
-	assert_int_equal(EVP_PKEY_CTX_set1_id(pctx, CCSP_SM2_DEFAULT_ID, CCSP_SM2_DEFAULT_ID_LEN), 1);
-	EVP_MD_CTX_set_pkey_ctx(md, pctx);
-	assert_int_equal(EVP_DigestVerifyInit(md, NULL, EVP_sm3(), NULL, pk), 1);
-	int ok = EVP_DigestVerify(md, der, derlen, msg, len);
-	EVP_MD_CTX_free(md);
-	EVP_PKEY_CTX_free(pctx);
-	return ok;
-}
-
 /* Nothing of a wrapped key stays in the session: no session key, no cached key object. */
 static void assert_session_clean(void)
 {
@@ -130,16 +92,16 @@ static void test_sign_round_trip(void **state)
 		assert_int_equal(w[0], CCSP_VSM_WRAPPED_VERSION);
 		assert_int_equal(w[1], CCSP_VSM_KEY_SIGN);
 		ccsp_sm2_key *k = core_pub(pub);
-		EVP_PKEY *pk = ossl_pub(pub);
+		EVP_PKEY *pk = test_ossl_sm2_pub(pub);
 		size_t len = 1 + test_rand_below(sizeof msg);
 		test_rand(msg, len);
 		assert_ok(ccsp_sm2_compute_e(k, NULL, 0, msg, len, e));
 		assert_ok(ccsp_vsm_pair_sign_kek(fx.s, KEK_A, w, sizeof w, e, sig));
 		assert_ok(ccsp_sm2_verify(k, NULL, 0, msg, len, sig));
-		assert_int_equal(ossl_verify(pk, msg, len, sig), 1);
+		assert_int_equal(test_ossl_sm2_verify(pk, msg, len, sig), 1);
 		msg[0] ^= 1; /* the oracles can say no */
 		assert_ccsp(CCSP_ERR_SIGNATURE, ccsp_sm2_verify(k, NULL, 0, msg, len, sig));
-		assert_int_not_equal(ossl_verify(pk, msg, len, sig), 1);
+		assert_int_not_equal(test_ossl_sm2_verify(pk, msg, len, sig), 1);
 		EVP_PKEY_free(pk);
 		ccsp_sm2_key_free(k);
 	}
@@ -159,7 +121,7 @@ static void test_decrypt_round_trip(void **state)
 	assert_ok(ccsp_vsm_pair_generate_kek(fx.s, KEK_B, CCSP_VSM_KEY_ENC, pub, w));
 	assert_int_equal(w[1], CCSP_VSM_KEY_ENC);
 	ccsp_sm2_key *k = core_pub(pub);
-	EVP_PKEY *pk = ossl_pub(pub);
+	EVP_PKEY *pk = test_ossl_sm2_pub(pub);
 	EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new(pk, NULL);
 	for (int i = 0; i < ROUNDS; i++) {
 		len = 1 + test_rand_below(sizeof msg);

@@ -23,6 +23,13 @@ size_t test_rand_below(size_t n);
 /* Remove dir and everything below it (a test's temporary directory); errors are ignored. */
 void test_rm_tree(const char *dir);
 
+/* OpenSSL as the independent SM2 oracle (test_ossl.c): the EVP_PKEY of the public point x || y (the caller frees
+ * it), and whether OpenSSL verifies sig (r || s) over msg with that key and the default ID (1 yes, else no). Failures
+ * of OpenSSL itself fail the test. */
+typedef struct evp_pkey_st EVP_PKEY;
+EVP_PKEY *test_ossl_sm2_pub(const uint8_t pub[64]);
+int test_ossl_sm2_verify(EVP_PKEY *pk, const uint8_t *msg, size_t len, const uint8_t sig[64]);
+
 /* The SDF wrap algorithm of a secret key's KEK wrap of wl bytes: SGD_SM4_ECB for the standard wrap (16 or 32
  * bytes), SGD_SM4_GCM for ccsp's sealed one. */
 static inline unsigned test_wrap_alg(size_t wl)
