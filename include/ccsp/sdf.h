@@ -428,9 +428,10 @@ SDF_API LONG SDF_InternalDecrypt_ECC(HANDLE hSessionHandle, ULONG uiISKIndex, UL
  * Both: the private key is unwrapped inside the device and never kept in the session. DecryptWithKEK wipes it
  * after the call; SignWithKEK keeps a signing key in the device's bounded cache, found only by the exact wrap bytes
  * and KEK index it was opened with and wiped when that KEK is deleted or replaced (docs/security-policy.md), so that
- * signing again with a wrap skips the unwrap. SDR_KEYERR: the wrap does not unwrap (altered, truncated, made under another KEK); SDR_KEYTYPEERR: a
- * wrap of the other usage (a signing key never decrypts, an encryption key never signs); SDR_KEYNOTEXIST: no
- * KEK at uiKEKIndex; SDR_INARGERR: uiWrappedKeyLength 0 or over SDF_WRAPPED_ECC_KEY_MAX, index out of range. */
+ * signing again with a wrap skips the unwrap. SDR_KEYERR: the wrap does not unwrap (altered, truncated, made
+ * under another KEK); SDR_KEYTYPEERR: a wrap of the other usage (a signing key never decrypts, an encryption key
+ * never signs); SDR_KEYNOTEXIST: no KEK at uiKEKIndex; SDR_INARGERR: uiWrappedKeyLength 0 or over
+ * SDF_WRAPPED_ECC_KEY_MAX, index out of range. */
 #define SDF_WRAPPED_ECC_KEY_SIZE 62
 #define SDF_WRAPPED_ECC_KEY_MAX 64
 SDF_API LONG SDF_GenerateKeyPairWithKEK_ECC(HANDLE hSessionHandle, ULONG uiAlgID, ULONG uiKEKIndex,

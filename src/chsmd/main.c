@@ -50,8 +50,8 @@ static const ccsp_http_route routes[] = {
 };
 
 static const char *const conf_keys[] = {"listen", "cert_file", "key_file", "vsmd_path", "vsm_host",
-                                        "vsm_port_base", "workers", "callback_ca_file", "callback_tlcp_ca_file", "vsm_transport",
-                                        CCSP_HTTP_TLCP_CONF_KEYS, NULL};
+                                        "vsm_port_base", "workers", "callback_ca_file", "callback_tlcp_ca_file",
+                                        "vsm_transport", CCSP_HTTP_TLCP_CONF_KEYS, NULL};
 
 static ccsp_http_server *g_http; /* for the signal handler only */
 
