@@ -280,6 +280,7 @@ static char *request_head(const url_parts *u, const char *body, size_t len, cons
 		off += (size_t)snprintf(head + off, cap - off, "Content-Length: %zu\r\n", len);
 	for (const struct curl_slist *s = h; s != NULL; s = s->next) {
 		if (strpbrk(s->data, "\r\n") != NULL || strchr(s->data, ':') == NULL) {
+			ccsp_memzero(head, off);
 			free(head);
 			return NULL;
 		}
@@ -380,6 +381,8 @@ ccsp_err ccsp_tlcp_http_exchange(const ccsp_tlcp_http_target *t, const char *url
 	if (ccsp_tlcp_conn_close(l.conn) == CCSP_OK)
 		(void)flush_out(&l); /* close_notify, best effort */
 out:
+	if (head != NULL) /* it may carry a credential (Authorization: Bearer ...) */
+		ccsp_memzero(head, strlen(head));
 	free(head);
 	ccsp_tlcp_conn_free(l.conn);
 	ccsp_tlcp_config_free(cfg);
